@@ -1,0 +1,24 @@
+// `npm run demo NN`: the step's live demo, on the reference by default, on your code with --mine.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../../paths.ts';
+import { findStep } from '../../steps.ts';
+import { UserError, colour } from '../output.ts';
+
+/** What a demo module (solutions/NN-name/demo.ts) default-exports. */
+export type Demo<Api = Record<string, unknown>> = (api: Api, args: string[]) => Promise<void>;
+
+export async function demoCommand(args: string[]): Promise<number> {
+  const mine = args.includes('--mine');
+  const positional = args.filter((arg) => !arg.startsWith('--'));
+  const step = findStep(positional[0]);
+  const demoFile = path.join(step.solutionDir, 'demo.ts');
+  if (!fs.existsSync(demoFile)) throw new UserError(`Step ${step.name} has no demo yet (expected ${path.relative(ROOT, demoFile)}).`);
+  const srcDir = mine ? step.srcDir : step.solutionSrcDir;
+  console.log(colour.dim(`Demo of step ${step.name}, running ${path.relative(ROOT, srcDir)}${mine ? '' : ' (add -- --mine to run your own code)'}. Ctrl-C stops it.\n`));
+  const api = (await import(pathToFileURL(path.join(srcDir, 'index.ts')).href)) as Record<string, unknown>;
+  const demo = (await import(pathToFileURL(demoFile).href)) as { default: Demo };
+  await demo.default(api, positional.slice(1));
+  return 0;
+}

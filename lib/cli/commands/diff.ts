@@ -1,0 +1,54 @@
+// `npm run diff NN`: the student's src/ against the reference, one coloured diff per file that differs.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createTwoFilesPatch } from 'diff';
+import { ROOT } from '../../paths.ts';
+import { stripMarkers } from '../../source/markers.ts';
+import { isSource } from '../../source/starter.ts';
+import { findStep, listFiles } from '../../steps.ts';
+import { colour } from '../output.ts';
+
+export function diffCommand(args: string[]): number {
+  const step = findStep(args.find((arg) => !arg.startsWith('--')));
+  const yours = new Set(listFiles(step.srcDir));
+  const reference = new Set(listFiles(step.solutionSrcDir));
+  let differing = 0;
+  for (const relative of [...new Set([...yours, ...reference])].sort()) {
+    const mine = read(step.srcDir, relative);
+    const theirs = read(step.solutionSrcDir, relative);
+    // The reference's step markers are bookkeeping for the generator, not code to compare.
+    const theirsClean = theirs !== null && isSource(relative) ? stripMarkers(theirs, relative) : theirs;
+    if (mine === theirsClean) continue;
+    differing++;
+    const patch = createTwoFilesPatch(
+      `steps/${step.name}/src/${relative} (yours)`,
+      `solutions/${step.name}/src/${relative} (reference)`,
+      mine ?? '',
+      theirsClean ?? '',
+      mine === null ? 'missing' : '',
+      theirsClean === null ? 'missing' : '',
+      { context: 3 },
+    );
+    printPatch(patch);
+  }
+  const where = path.relative(ROOT, step.srcDir);
+  if (differing === 0) console.log(colour.green(`${where} matches the reference exactly.`));
+  else console.log(colour.dim(`\n${differing} file(s) differ. Lines with - are yours, + the reference's. A different answer can be a right one: the tests are the judge.`));
+  return 0;
+}
+
+function read(dir: string, relative: string): string | null {
+  const file = path.join(dir, ...relative.split('/'));
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+function printPatch(patch: string): void {
+  for (const line of patch.split('\n')) {
+    if (line.startsWith('===')) continue;
+    if (line.startsWith('---') || line.startsWith('+++')) console.log(colour.bold(line));
+    else if (line.startsWith('@@')) console.log(colour.cyan(line));
+    else if (line.startsWith('+')) console.log(colour.green(line));
+    else if (line.startsWith('-')) console.log(colour.red(line));
+    else console.log(line);
+  }
+}

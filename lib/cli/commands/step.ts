@@ -1,0 +1,91 @@
+// `npm run step NN` (the student's code) and `npm run solution NN` (the reference): run the
+// step's tests and explain the result in the workshop's terms.
+import path from 'node:path';
+import { ROOT } from '../../paths.ts';
+import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
+import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
+import { clip, colour, indent } from '../output.ts';
+
+const SHOWN_FAILURES = 4;
+
+export async function stepCommand(args: string[], target: 'student' | 'solution'): Promise<number> {
+  const watch = args.includes('--watch');
+  const step = findStep(args.find((arg) => !arg.startsWith('--')));
+  let exitCode = 1;
+  await runTests({
+    target,
+    paths: [path.relative(ROOT, step.testDir)],
+    watch,
+    showConsole: true,
+    onResult: (result) => {
+      exitCode = report(step, result, target);
+      if (watch) console.log(colour.dim('\nWatching for changes… (save a file to re-run, Ctrl-C to stop)'));
+    },
+  });
+  return exitCode;
+}
+
+function report(step: Step, result: RunResult, target: 'student' | 'solution'): number {
+  const { passed, total } = countPassing(result);
+  const allGreen = total > 0 && passed === total && result.brokenFiles.length === 0 && result.unhandled.length === 0;
+  const label = target === 'solution' ? 'Reference solution · ' : '';
+  const counts = `${passed}/${total} passing`;
+  const stepNumber = String(step.number).padStart(2, '0');
+  console.log(`\n${colour.bold(`${label}Step ${stepNumber} · ${step.slug} · `)}${allGreen ? colour.green(counts) : colour.yellow(counts)}`);
+
+  for (const broken of result.brokenFiles) {
+    console.log(`\n${colour.red('✗')} ${broken.file} could not be loaded:`);
+    for (const error of broken.errors) console.log(indent(clip(error.message)));
+    console.log(indent(colour.dim(`Usually a syntax error or a bad import in ${relativeSrc(step, target)}. Run npx tsc -p . to see every type error.`)));
+  }
+
+  const failing = result.tests.filter((test) => test.state === 'failed');
+  for (const test of failing.slice(0, SHOWN_FAILURES)) printFailure(test);
+  if (failing.length > SHOWN_FAILURES) console.log(colour.dim(`\n  … and ${failing.length - SHOWN_FAILURES} more failing`));
+
+  for (const error of result.unhandled) {
+    console.log(`\n${colour.red('✗')} an error escaped every test (thrown in an event handler or a timer?):`);
+    console.log(indent(clip(error.message)));
+    if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
+  }
+
+  if (allGreen) {
+    if (target === 'solution') return 0;
+    console.log(colour.green(`\nStep ${stepNumber} is done.`));
+    console.log(`Compare your code with the reference:  npm run diff ${stepNumber}`);
+    const next = nextStep(step);
+    if (next) console.log(`Next: ${colour.bold(`npm run step ${String(next.number).padStart(2, '0')}`)} and read ${path.relative(ROOT, next.readme)}`);
+    else console.log('That was the last step. Well done!');
+    return 0;
+  }
+
+  if (target === 'student') printNextTask(step, failing);
+  return 1;
+}
+
+function printFailure(test: TestOutcome): void {
+  console.log(`\n${colour.red('✗')} ${test.name.split(' > ').at(-1)}`);
+  for (const error of test.errors) {
+    console.log(indent(clip(error.message)));
+    if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
+  }
+}
+
+function printNextTask(step: Step, failing: TestOutcome[]): void {
+  const firstTask = Math.min(...failing.map((test) => test.task ?? Number.POSITIVE_INFINITY));
+  const task = readmeTasks(step).find((candidate) => candidate.number === firstTask);
+  const stepNumber = String(step.number).padStart(2, '0');
+  const readme = path.relative(ROOT, step.readme);
+  if (task) {
+    const firstParagraph = task.body.split(/\n\s*\n/)[0] ?? '';
+    console.log(`\n${colour.cyan(colour.bold(`Next: task ${task.number} — ${task.title}`))}  ${colour.dim(`(${readme})`)}`);
+    if (firstParagraph) console.log(indent(firstParagraph, '  '));
+  } else {
+    console.log(`\n${colour.cyan(`Read ${readme} for what to do next.`)}`);
+  }
+  console.log(colour.dim(`\nStuck? npm run hint ${stepNumber} shows one hint at a time. Re-run on every save: npm run step ${stepNumber} -- --watch`));
+}
+
+function relativeSrc(step: Step, target: 'student' | 'solution'): string {
+  return path.relative(ROOT, target === 'solution' ? step.solutionSrcDir : step.srcDir);
+}

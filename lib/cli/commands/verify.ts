@@ -1,0 +1,213 @@
+// `npm test`: proves the whole workshop is sound.
+//
+//   1. every step has its parts (README sections, tests, solution, demo, mutants, deck)
+//   2. markers parse and each committed starter is what the generator makes
+//   3. each solution carries the previous one forward (changes only inside its own regions)
+//   4. everything type-checks: lib, solutions, and the starters as generated, with their tests
+//   5. every reference solution passes its step's tests (and lib's own tests pass)
+//   6. every test fails on the untouched starter, on a TODO or an assertion
+//   7. every mutant is caught by at least one test
+//
+// It looks at the starters as the generator makes them, never at a student's working copy, so
+// a student halfway through the workshop still gets a true answer.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { GENERATED_STARTERS_DIR, ROOT, SLIDES_DIR, WORK_DIR } from '../../paths.ts';
+import { runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
+import { driftBetween } from '../../source/drift.ts';
+import { listMutants, materialize } from '../../source/mutants.ts';
+import { writeStarter } from '../../source/starter.ts';
+import { starterSyncProblems } from '../../source/sync.ts';
+import { findStep, listSteps, previousStep, readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
+import { clip, colour, heading, indent } from '../output.ts';
+
+const README_SECTIONS = ['Goal', 'Why', 'Tasks', 'Try it', 'Hints', 'Done when', 'Going further'];
+
+class Checks {
+  passed = 0;
+  failed = 0;
+
+  record(passed: boolean, what: string, details: string[] = []): void {
+    if (passed) {
+      this.passed++;
+      console.log(`  ${colour.green('✓')} ${what}`);
+    } else {
+      this.failed++;
+      console.log(`  ${colour.red('✗')} ${what}`);
+      for (const detail of details) console.log(indent(clip(detail, 10), '      '));
+    }
+  }
+}
+
+export async function verifyCommand(args: string[]): Promise<number> {
+  const named = args.find((arg) => !arg.startsWith('--'));
+  const steps = named ? [findStep(named)] : listSteps();
+  const checks = new Checks();
+  const started = Date.now();
+
+  heading('1. Every step has its parts');
+  for (const step of steps) checkParts(step, checks);
+
+  heading('2. Starters are generated from the solutions');
+  for (const step of steps) {
+    try {
+      const problems = starterSyncProblems(step);
+      checks.record(problems.length === 0, `steps/${step.name}/src is in sync`, [
+        ...problems.map((problem) => `${problem.file} ${problem.problem}`),
+        ...(problems.length ? ['Run npm run generate to rewrite the starters from the solutions.'] : []),
+      ]);
+    } catch (error) {
+      checks.record(false, `steps/${step.name}: markers`, [(error as Error).message]);
+    }
+  }
+
+  heading('3. Each solution carries the previous one forward');
+  for (const step of steps) {
+    const previous = previousStep(step);
+    if (!previous) continue;
+    try {
+      const drifts = driftBetween(previous, step);
+      checks.record(drifts.length === 0, `solutions/${step.name} changes ${previous.name} only inside step ${pad(step.number)} regions`, [
+        ...drifts.slice(0, 8).map((drift) => `${drift.file}:${drift.line}  ${drift.change}`),
+        ...(drifts.length ? [`Mark new code with //> step ${pad(step.number)} given … //< (or a task region), or copy a fix back into solutions/${previous.name}.`] : []),
+      ]);
+    } catch (error) {
+      checks.record(false, `solutions/${step.name}: markers`, [(error as Error).message]);
+    }
+  }
+
+  heading('4. Everything type-checks (lib, solutions, generated starters with their tests)');
+  for (const step of steps) safely(() => writeStarter(step, path.join(GENERATED_STARTERS_DIR, step.name, 'src')));
+  const typeErrors = typecheck(steps);
+  checks.record(typeErrors === '', 'tsc reports no errors', [typeErrors]);
+
+  heading('5. Every reference solution passes its tests');
+  const testPaths = steps.map((step) => rel(step.testDir));
+  const solutionRun = await runTests({ target: 'solution', paths: named ? testPaths : [...testPaths, 'lib'] });
+  for (const step of steps) {
+    const tests = forStep(solutionRun, step);
+    const failing = tests.filter((test) => test.state !== 'passed');
+    checks.record(tests.length > 0 && failing.length === 0, `solutions/${step.name}: ${tests.length - failing.length}/${tests.length} tests pass`, failing.map(describeFailure));
+  }
+  if (!named) {
+    const libTests = solutionRun.tests.filter((test) => test.step === null);
+    const failing = libTests.filter((test) => test.state !== 'passed');
+    checks.record(failing.length === 0, `lib: ${libTests.length - failing.length}/${libTests.length} tests pass`, failing.map(describeFailure));
+  }
+  recordBrokenAndUnhandled(solutionRun, checks, 'solutions');
+
+  heading('6. Every test fails on the untouched starter, with a TODO or an assertion');
+  const starterRun = await runTests({ target: 'starter', paths: testPaths });
+  for (const step of steps) {
+    const tests = forStep(starterRun, step);
+    const wrong = tests.flatMap((test) => starterProblem(test));
+    checks.record(tests.length > 0 && wrong.length === 0, `steps/${step.name}: all ${tests.length} tests fail on the starter`, wrong);
+  }
+  recordBrokenAndUnhandled(starterRun, checks, 'starters');
+
+  heading('7. Every mutant is caught');
+  for (const step of steps) {
+    for (const mutant of listMutants(step)) {
+      let srcDir: string;
+      try {
+        srcDir = materialize(mutant);
+      } catch (error) {
+        checks.record(false, `${step.name}/${mutant.name}`, [(error as Error).message]);
+        continue;
+      }
+      const run = await runTests({ target: `dir:${srcDir}`, paths: [rel(step.testDir)] });
+      const catchers = run.tests.filter((test) => test.state === 'failed').map((test) => shortName(test));
+      checks.record(catchers.length > 0, `${step.name}/${mutant.name} is caught by: ${catchers.slice(0, 3).join('; ') || 'nothing'}`, [
+        `No test fails on this mistake: ${mutant.description.split('\n')[0] ?? ''}`,
+      ]);
+    }
+  }
+
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(`\n${checks.failed === 0 ? colour.green('The workshop is sound.') : colour.red('Something above needs fixing.')} (${seconds} s)`);
+  // The plain closing line CI reads.
+  console.log(`verify: ${checks.passed} passed, ${checks.failed} failed`);
+  return checks.failed === 0 ? 0 : 1;
+}
+
+function checkParts(step: Step, checks: Checks): void {
+  const missing: string[] = [];
+  const readme = fs.existsSync(step.readme);
+  if (!readme) missing.push(`${rel(step.readme)} is missing`);
+  else {
+    for (const section of README_SECTIONS) if (readmeSection(step, section) === '') missing.push(`README has no "## ${section}" section`);
+    if (readmeTasks(step).length === 0) missing.push('README has no "### Task N — Title" headings under Tasks');
+    if (readmeHints(step).length === 0) missing.push('README has no numbered hints under Hints');
+  }
+  if (!fs.existsSync(step.testDir) || !fs.readdirSync(step.testDir).some((file) => file.endsWith('.test.ts'))) missing.push(`${rel(step.testDir)} has no *.test.ts`);
+  if (!fs.existsSync(path.join(step.solutionSrcDir, 'index.ts'))) missing.push(`${rel(step.solutionSrcDir)}/index.ts is missing`);
+  if (!fs.existsSync(path.join(step.solutionDir, 'demo.ts'))) missing.push(`${rel(step.solutionDir)}/demo.ts is missing`);
+  if (listMutants(step).length === 0) missing.push(`${rel(step.solutionDir)}/mutants/ has no *.patch`);
+  const decks = fs.existsSync(SLIDES_DIR) ? fs.readdirSync(SLIDES_DIR).filter((file) => file.startsWith(`${pad(step.number)}-`) && file.endsWith('.md')) : [];
+  if (decks.length === 0) missing.push(`slides/${step.name}.md is missing`);
+  checks.record(missing.length === 0, `${step.name} has README, tests, solution, demo, mutants and deck`, missing);
+}
+
+function typecheck(steps: Step[]): string {
+  // A mirror of the repository's layout in which steps/NN/src is the generated starter, so the
+  // check never depends on what a student has typed into the real steps/NN/src.
+  const mirror = path.join(WORK_DIR, 'typecheck');
+  fs.rmSync(mirror, { recursive: true, force: true });
+  for (const step of steps) {
+    fs.cpSync(path.join(GENERATED_STARTERS_DIR, step.name, 'src'), path.join(mirror, 'steps', step.name, 'src'), { recursive: true });
+    if (fs.existsSync(step.testDir)) fs.cpSync(step.testDir, path.join(mirror, 'steps', step.name, 'test'), { recursive: true });
+  }
+  const up = (...parts: string[]) => path.relative(mirror, path.join(ROOT, ...parts)).split(path.sep).join('/');
+  fs.writeFileSync(
+    path.join(mirror, 'tsconfig.json'),
+    JSON.stringify({
+      extends: up('tsconfig.json'),
+      include: [up('lib', '**', '*.ts'), up('solutions', '*', 'src', '**', '*.ts'), up('solutions', '*', '*.ts'), 'steps/*/src/**/*.ts', 'steps/*/test/**/*.ts'],
+      exclude: [up('node_modules')],
+    }),
+  );
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(mirror, 'tsconfig.json'), '--pretty', 'false'], { cwd: ROOT, encoding: 'utf8' });
+  return result.status === 0 ? '' : `${result.stdout}${result.stderr}`.trim() || `tsc exited with ${result.status}`;
+}
+
+function starterProblem(test: TestOutcome): string[] {
+  if (test.state === 'passed') return [`"${shortName(test)}" passes on the untouched starter, so it checks nothing the student writes`];
+  if (test.state !== 'failed') return [`"${shortName(test)}" did not run (${test.state})`];
+  const unclear = test.errors.filter((error) => !/TODO\(step \d\d/.test(error.message) && error.name !== 'AssertionError');
+  return unclear.map((error) => `"${shortName(test)}" fails with ${error.name}, not a TODO or an assertion: ${error.message.split('\n')[0]}`);
+}
+
+function recordBrokenAndUnhandled(run: RunResult, checks: Checks, what: string): void {
+  for (const broken of run.brokenFiles) checks.record(false, `${broken.file} loads against the ${what}`, broken.errors.map((error) => error.message));
+  if (run.unhandled.length > 0) checks.record(false, `no errors escape the tests (${what})`, run.unhandled.map((error) => `${error.message}${error.where ? ` at ${error.where}` : ''}`));
+}
+
+function forStep(run: RunResult, step: Step): TestOutcome[] {
+  return run.tests.filter((test) => test.step === step.name && test.state !== 'skipped');
+}
+
+function describeFailure(test: TestOutcome): string {
+  return `${test.file} › ${shortName(test)}: ${test.errors[0]?.message.split('\n')[0] ?? test.state}`;
+}
+
+function shortName(test: TestOutcome): string {
+  return test.name.split(' > ').at(-1) ?? test.name;
+}
+
+function safely(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Reported by the sync check (step 2), which runs the same generator.
+  }
+}
+
+function rel(file: string): string {
+  return path.relative(ROOT, file).split(path.sep).join('/');
+}
+
+function pad(step: number): string {
+  return String(step).padStart(2, '0');
+}

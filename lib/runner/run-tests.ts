@@ -1,0 +1,127 @@
+// Runs step tests through vitest's Node API and hands back plain results, so the CLI can print
+// them in the workshop's own words instead of vitest's default report.
+import path from 'node:path';
+import { startVitest } from 'vitest/node';
+import type { Reporter, TestModule } from 'vitest/node';
+import { ROOT } from '../paths.ts';
+import type { Target } from '../testing/target.ts';
+import { stepOfFile } from '../testing/target.ts';
+
+export interface TestFailure {
+  name: string;
+  message: string;
+  /** "file:line" of the failing line inside the test file, when known. */
+  where: string | null;
+}
+
+export interface TestOutcome {
+  step: string | null;
+  file: string;
+  name: string;
+  /** The README task a test belongs to: test names start with "task N:". */
+  task: number | null;
+  state: 'passed' | 'failed' | 'skipped' | 'pending';
+  errors: TestFailure[];
+}
+
+export interface RunResult {
+  tests: TestOutcome[];
+  /** Test files that could not even be loaded (a syntax error, a missing module). */
+  brokenFiles: { file: string; errors: TestFailure[] }[];
+  /** Errors thrown outside any test, e.g. an exception in an event handler. */
+  unhandled: TestFailure[];
+}
+
+export interface RunOptions {
+  target: Target;
+  /** Paths (files or folders) relative to the repository root; empty = every test. */
+  paths: string[];
+  watch?: boolean;
+  /** Called after every run (once without watch). */
+  onResult?: (result: RunResult) => void | Promise<void>;
+  /** Show console output from tests and the code under test. */
+  showConsole?: boolean;
+}
+
+export async function runTests(options: RunOptions): Promise<RunResult> {
+  process.env.KFS_TARGET = options.target;
+  let last: RunResult = { tests: [], brokenFiles: [], unhandled: [] };
+  const reporter: Reporter = {
+    onTestRunEnd: async (modules, unhandledErrors) => {
+      last = collect(modules, unhandledErrors as readonly ErrorLike[]);
+      await options.onResult?.(last);
+    },
+    onUserConsoleLog: (log) => {
+      if (!options.showConsole) return;
+      const stream = log.type === 'stderr' ? process.stderr : process.stdout;
+      stream.write(log.content);
+    },
+  };
+  const vitest = await startVitest(
+    'test',
+    options.paths,
+    {
+      config: path.join(ROOT, 'lib', 'vitest.config.ts'),
+      watch: options.watch ?? false,
+      run: !options.watch,
+      reporters: [reporter],
+      silent: !options.showConsole,
+    },
+    {},
+    { stdout: process.stdout, stderr: process.stderr },
+  );
+  if (!options.watch) await vitest.close();
+  return last;
+}
+
+interface ErrorLike {
+  name?: string;
+  message?: string;
+  stack?: string;
+  stacks?: { file: string; line: number; column: number }[];
+  diff?: string;
+}
+
+function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly ErrorLike[]): RunResult {
+  const result: RunResult = { tests: [], brokenFiles: [], unhandled: unhandledErrors.map((error) => toFailure(error)) };
+  for (const module of modules) {
+    const file = path.relative(ROOT, module.moduleId);
+    const moduleErrors = module.errors() as readonly ErrorLike[];
+    const tests = [...module.children.allTests()];
+    if (moduleErrors.length > 0 && tests.length === 0) {
+      result.brokenFiles.push({ file, errors: moduleErrors.map((error) => toFailure(error, module.moduleId)) });
+      continue;
+    }
+    for (const test of tests) {
+      const outcome = test.result();
+      const name = test.fullName;
+      const task = /(?:^|> )task (\d+):/i.exec(name);
+      result.tests.push({
+        step: stepOfFile(module.moduleId),
+        file,
+        name,
+        task: task ? Number(task[1]) : null,
+        state: outcome.state,
+        errors: ((outcome.errors ?? []) as readonly ErrorLike[]).map((error) => toFailure(error, module.moduleId)),
+      });
+    }
+    // Errors in hooks of a file whose tests did run still count against that file.
+    for (const error of moduleErrors) result.unhandled.push(toFailure(error, module.moduleId));
+  }
+  return result;
+}
+
+function toFailure(error: ErrorLike, testFile?: string): TestFailure {
+  const frame = error.stacks?.find((stack) => testFile && stack.file === testFile) ?? error.stacks?.[0];
+  const message = [error.name && error.name !== 'Error' && error.name !== 'AssertionError' ? `${error.name}: ` : '', error.message ?? String(error)].join('');
+  return {
+    name: error.name ?? 'Error',
+    message: error.diff ? `${message}\n${error.diff}` : message,
+    where: frame ? `${path.relative(ROOT, frame.file)}:${frame.line}` : null,
+  };
+}
+
+export function countPassing(result: RunResult): { passed: number; total: number } {
+  const counted = result.tests.filter((test) => test.state !== 'skipped');
+  return { passed: counted.filter((test) => test.state === 'passed').length, total: counted.length };
+}

@@ -1,0 +1,99 @@
+// The marked-source format shared by the starter generator, the drift check, `npm run diff`
+// and the slide builder.
+//
+// A solution file marks the code its step adds:
+//
+//   //> step 01 task 2: Broker.start — listen on host:port      (a task: the starter throws)
+//   //> step 01 task 3 omit: handle the socket's 'error' event   (a task: the starter drops it)
+//   //> step 02 given                                            (new in step 02, not a task)
+//   ...code...
+//   //<
+//
+// Regions do not nest. Everything outside a region is code the step inherited unchanged.
+
+export type RegionKind = 'task' | 'omit' | 'given';
+
+export interface Region {
+  step: number;
+  task: number | null;
+  kind: RegionKind;
+  message: string;
+  /** Whitespace before the opening marker, reused for the stub line. */
+  indent: string;
+  /** 0-based line numbers of the opening and closing markers. */
+  start: number;
+  end: number;
+}
+
+export class MarkerError extends Error {
+  constructor(file: string, line: number, problem: string) {
+    super(`${file}:${line + 1}: ${problem}`);
+    this.name = 'MarkerError';
+  }
+}
+
+const OPEN = /^(\s*)\/\/> step (\d{2})(?: task (\d+))?(?: (omit|given))?(?::\s*(.*?))?\s*$/;
+const CLOSE = /^\s*\/\/<\s*$/;
+/** Any line that looks like it wants to be a marker, so typos are reported rather than kept. */
+const LOOKS_LIKE_OPEN = /^\s*\/\/>/;
+
+export function parseRegions(text: string, file = '<source>'): Region[] {
+  const lines = text.split('\n');
+  const regions: Region[] = [];
+  let open: Omit<Region, 'end'> | null = null;
+
+  lines.forEach((line, index) => {
+    const opening = OPEN.exec(line);
+    if (opening) {
+      if (open) throw new MarkerError(file, index, `a region opens inside the region opened on line ${open.start + 1}; close that one with //< first`);
+      const [, indent, step, task, kind, message] = opening;
+      const region = {
+        step: Number(step),
+        task: task === undefined ? null : Number(task),
+        kind: (kind ?? 'task') as RegionKind,
+        message: message ?? '',
+        indent: indent ?? '',
+        start: index,
+      };
+      if (region.kind !== 'given' && (region.task === null || region.message === '')) {
+        throw new MarkerError(file, index, 'a task region needs a task number and a message: //> step 01 task 2: what to write');
+      }
+      open = region;
+      return;
+    }
+    if (LOOKS_LIKE_OPEN.test(line)) {
+      throw new MarkerError(file, index, `malformed marker "${line.trim()}"; expected //> step NN [task N] [omit|given][: message]`);
+    }
+    if (CLOSE.test(line)) {
+      if (!open) throw new MarkerError(file, index, '//< closes a region that was never opened');
+      regions.push({ ...open, end: index });
+      open = null;
+    }
+  });
+
+  if (open) throw new MarkerError(file, (open as Region).start, 'region is never closed with //<');
+  return regions;
+}
+
+/** The text a TODO stub carries; the step runner and the tests both look for "TODO(step NN". */
+export function todoText(region: Region): string {
+  const where = region.task === null ? `step ${pad(region.step)}` : `step ${pad(region.step)}, task ${region.task}`;
+  return `TODO(${where}): ${region.message}`;
+}
+
+/** The code with every marker line removed and every region's contents kept. */
+export function stripMarkers(text: string, file = '<source>'): string {
+  const markerLines = new Set<number>();
+  for (const region of parseRegions(text, file)) {
+    markerLines.add(region.start);
+    markerLines.add(region.end);
+  }
+  return text
+    .split('\n')
+    .filter((_, index) => !markerLines.has(index))
+    .join('\n');
+}
+
+export function pad(step: number): string {
+  return String(step).padStart(2, '0');
+}

@@ -1,0 +1,64 @@
+// Generates a step's starter from its reference solution: the one source of truth.
+//
+// In solutions/NN-name/src every region marked for step NN is the student's work. A task region
+// becomes a line that throws `TODO(step NN, task T): …`, so the starter compiles and the first
+// failing test says what to write; an omit region becomes a `// TODO` comment (for code that runs
+// inside event handlers, where a throw would crash the process instead of failing a test); a given
+// region stays as it is. Marker lines never reach the starter.
+import fs from 'node:fs';
+import path from 'node:path';
+import { listFiles, type Step } from '../steps.ts';
+import { MarkerError, pad, parseRegions, todoText } from './markers.ts';
+
+export function starterText(solutionText: string, stepNumber: number, file: string): string {
+  const regions = parseRegions(solutionText, file);
+  const lines = solutionText.split('\n');
+  const out: string[] = [];
+  let cursor = 0;
+  for (const region of regions) {
+    if (region.step !== stepNumber) {
+      throw new MarkerError(
+        file,
+        region.start,
+        `this is step ${pad(stepNumber)}'s solution but the marker is for step ${pad(region.step)};` +
+          ' code from earlier steps is carried forward without markers',
+      );
+    }
+    out.push(...lines.slice(cursor, region.start));
+    if (region.kind === 'task') out.push(`${region.indent}throw new Error(${quote(todoText(region))});`);
+    if (region.kind === 'omit') out.push(`${region.indent}// ${todoText(region)}`);
+    if (region.kind === 'given') out.push(...lines.slice(region.start + 1, region.end));
+    cursor = region.end + 1;
+  }
+  out.push(...lines.slice(cursor));
+  return out.join('\n');
+}
+
+function quote(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Every file of the step's starter: relative path (with '/') → contents. */
+export function generateStarter(step: Step): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const relative of listFiles(step.solutionSrcDir)) {
+    const full = path.join(step.solutionSrcDir, ...relative.split('/'));
+    const text = fs.readFileSync(full, 'utf8');
+    files.set(relative, isSource(relative) ? starterText(text, step.number, path.relative(process.cwd(), full)) : text);
+  }
+  return files;
+}
+
+export function isSource(relative: string): boolean {
+  return /\.(ts|tsx|js|mjs|cjs)$/.test(relative);
+}
+
+/** Writes the generated starter into `dir` (replacing whatever was there). */
+export function writeStarter(step: Step, dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [relative, text] of generateStarter(step)) {
+    const target = path.join(dir, ...relative.split('/'));
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, text);
+  }
+}

@@ -1,0 +1,48 @@
+// Is each committed starter exactly what the generator makes from its solution?
+//
+// A student edits steps/NN/src, so the working copy is allowed to differ as long as the version
+// in git's HEAD is in sync: `npm test` then still tells a student the truth about the workshop.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT } from '../paths.ts';
+import { listFiles, type Step } from '../steps.ts';
+import { generateStarter } from './starter.ts';
+
+export interface OutOfSync {
+  file: string;
+  problem: string;
+}
+
+export function starterSyncProblems(step: Step): OutOfSync[] {
+  const generated = generateStarter(step);
+  const problems: OutOfSync[] = [];
+  for (const [relative, text] of generated) {
+    const file = path.join(step.srcDir, ...relative.split('/'));
+    const display = path.relative(ROOT, file).split(path.sep).join('/');
+    const working = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+    if (working === text) continue;
+    const committed = committedText(display);
+    if (committed === text) continue;
+    problems.push({
+      file: display,
+      problem: working === null && committed === null ? 'missing: the generator makes it' : 'differs from what the generator makes',
+    });
+  }
+  for (const relative of listFiles(step.srcDir)) {
+    if (generated.has(relative)) continue;
+    const display = path.relative(ROOT, path.join(step.srcDir, ...relative.split('/'))).split(path.sep).join('/');
+    // A file only the student made is theirs; one that is committed has no solution behind it.
+    if (committedText(display) !== null) problems.push({ file: display, problem: 'is committed but has no counterpart in the solution' });
+  }
+  return problems;
+}
+
+/** The file's text in git's HEAD, or null when it is not there (or there is no git). */
+export function committedText(repoRelativePath: string): string | null {
+  try {
+    return execFileSync('git', ['show', `HEAD:${repoRelativePath}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,33 @@
+// Waiting in tests: for an event or a condition, never for a fixed time. Every wait has a
+// deadline, and running out of it fails the test with a message that says what did not happen.
+
+/** Thrown when something a test waited for did not happen; shown like a failed expect(). */
+export class ExpectationFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssertionError';
+  }
+}
+
+/** Resolves as `promise` does, or fails with `message` if that takes longer than `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ExpectationFailed(`${message} (waited ${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Polls `condition` until it returns true, failing with `message` after `ms`. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, ms: number, message: string): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() - started > ms) throw new ExpectationFailed(`${message} (waited ${ms} ms)`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
