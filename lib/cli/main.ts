@@ -26,6 +26,12 @@ const commands: Record<string, { run: (args: string[]) => number | Promise<numbe
   verify: { run: verifyCommand, help: 'npm test [-- 01]               (maintainers) prove the whole workshop' },
 };
 
+// `npm run diff 01 | head` closes the pipe early; that is not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 async function main(): Promise<number> {
   const [name, ...args] = process.argv.slice(2);
   const command = name ? commands[name] : undefined;

@@ -44,7 +44,7 @@ export async function startBrokerProcess(srcDir: string, options: Record<string,
       if (line) resolve(Number(line[1]));
     });
     void exited.then(({ code }) =>
-      reject(new ExpectationFailed(`the broker process exited (code ${code}) before it was listening:\n${stderr.trim()}`)),
+      reject(new ExpectationFailed(`the broker process exited (code ${code}) before it was listening: ${firstError(stderr)}`)),
     );
   });
   const port = await within(ready, 15_000, 'the broker process did not start listening');
@@ -58,4 +58,10 @@ export async function startBrokerProcess(srcDir: string, options: Record<string,
       if (running) child.kill(signal);
     },
   };
+}
+
+/** The line of a crash report that names the error, e.g. "Error: TODO(step 01, task 1): …". */
+export function firstError(stderr: string): string {
+  const line = /^\s*(?:\w*Error|AssertionError)(?: \[\w+\])?: .*$/m.exec(stderr);
+  return line ? line[0].trim().replace(/^Error: /, '') : stderr.trim().split('\n').slice(-8).join('\n');
 }

@@ -40,8 +40,16 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
   }
 
   const failing = result.tests.filter((test) => test.state === 'failed');
-  for (const test of failing.slice(0, SHOWN_FAILURES)) printFailure(test);
-  if (failing.length > SHOWN_FAILURES) console.log(colour.dim(`\n  … and ${failing.length - SHOWN_FAILURES} more failing`));
+  // Tests that fail for the same reason (often one TODO stub) are shown once, together.
+  const groups = new Map<string, TestOutcome[]>();
+  for (const test of failing) {
+    const key = test.errors[0]?.message ?? test.state;
+    groups.set(key, [...(groups.get(key) ?? []), test]);
+  }
+  const shown = [...groups.values()].slice(0, SHOWN_FAILURES);
+  for (const group of shown) printFailure(group);
+  const hidden = failing.length - shown.reduce((sum, group) => sum + group.length, 0);
+  if (hidden > 0) console.log(colour.dim(`\n  … and ${hidden} more failing`));
 
   for (const error of result.unhandled) {
     console.log(`\n${colour.red('✗')} an error escaped every test (thrown in an event handler or a timer?):`);
@@ -63,12 +71,21 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
   return 1;
 }
 
-function printFailure(test: TestOutcome): void {
-  console.log(`\n${colour.red('✗')} ${test.name.split(' > ').at(-1)}`);
+function printFailure([test, ...alike]: TestOutcome[]): void {
+  if (!test) return;
+  console.log(`\n${colour.red('✗')} ${shortName(test)}`);
   for (const error of test.errors) {
     console.log(indent(clip(error.message)));
     if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
   }
+  if (alike.length > 0) {
+    console.log(indent(colour.dim(`The same error fails ${alike.length} more:`)));
+    for (const other of alike) console.log(indent(colour.dim(`✗ ${shortName(other)}`), '      '));
+  }
+}
+
+function shortName(test: TestOutcome): string {
+  return test.name.split(' > ').at(-1) ?? test.name;
 }
 
 function printNextTask(step: Step, failing: TestOutcome[]): void {
