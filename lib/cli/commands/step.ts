@@ -18,6 +18,7 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
     watch,
     showConsole: true,
     onResult: (result) => {
+      if (watch) console.log(colour.dim(`\n──── run at ${new Date().toLocaleTimeString()} ────`));
       exitCode = report(step, result, target);
       if (watch) console.log(colour.dim('\nWatching for changes… (save a file to re-run, Ctrl-C to stop)'));
     },
