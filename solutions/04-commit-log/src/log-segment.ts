@@ -210,9 +210,9 @@ export class LogSegment {
 
   /** Closes the segment and removes both of its files. */
   delete(): void {
-    this.close();
+    fs.closeSync(this.fd);
     fs.rmSync(this.logFile, { force: true });
-    this.index.delete();
+    this.index.delete(); // closes the index too
   }
 
   /** Reads the batch at `position` from the file, never past `end`, and says what it found. */
