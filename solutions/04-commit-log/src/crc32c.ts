@@ -22,7 +22,7 @@ for (let byte = 0; byte < 256; byte++) {
 // #region crc32c
 /** The CRC-32C of `bytes`, as an unsigned 32-bit number. crc32c(Buffer.from('123456789')) is 0xe3069283. */
 export function crc32c(bytes: Uint8Array): number {
-  //> step 04 task 1: crc32c — start from 0xffffffff, fold in each byte with the table, and invert the result
+  //> step 04 task 2: crc32c — start from 0xffffffff, fold in each byte with the table, and invert the result
   let crc = 0xffffffff;
   for (const byte of bytes) crc = TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
   // `>>> 0` turns JavaScript's signed 32-bit result back into an unsigned number.

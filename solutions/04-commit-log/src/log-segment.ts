@@ -107,7 +107,7 @@ export class LogSegment {
     if (baseOffset !== this.next) {
       throw new Error(`segment ${path.basename(this.logFile)} expects a batch at offset ${this.next}, got one at offset ${baseOffset}`);
     }
-    //> step 04 task 2: LogSegment.append — index the batch if it is due, write it at the end of the .log file, and move size and nextOffset on
+    //> step 04 task 3: LogSegment.append — index the batch if it is due, write it at the end of the .log file, and move size and nextOffset on
     this.indexBatch(baseOffset, this.sizeInBytes, batch.length);
     writeFully(this.fd, batch, this.sizeInBytes);
     this.sizeInBytes += batch.length;
@@ -117,7 +117,7 @@ export class LogSegment {
 
   /** Adds an index entry for the batch at `position` once indexIntervalBytes were written since the last one. */
   private indexBatch(baseOffset: number, position: number, batchSize: number): void {
-    //> step 04 task 2: LogSegment.indexBatch — add an index entry when at least indexIntervalBytes were written since the last one, then count this batch's bytes
+    //> step 04 task 3: LogSegment.indexBatch — add an index entry when at least indexIntervalBytes were written since the last one, then count this batch's bytes
     if (this.bytesSinceLastIndexEntry >= this.indexIntervalBytes) {
       this.index.append(baseOffset, position);
       this.bytesSinceLastIndexEntry = 0;
@@ -135,7 +135,7 @@ export class LogSegment {
    */
   read(offset: number, maxBytes: number): RecordBatch[] {
     const batches: RecordBatch[] = [];
-    //> step 04 task 2: LogSegment.read — start at the index's position for offset, skip batches that end before it, collect batches until maxBytes
+    //> step 04 task 3: LogSegment.read — start at the index's position for offset, skip batches that end before it, collect batches until maxBytes
     let position = this.index.lookup(offset).position;
     let bytes = 0;
     while (position < this.sizeInBytes) {
@@ -162,7 +162,7 @@ export class LogSegment {
    * LogSegment.recover does for a segment that was being written when the broker stopped.
    */
   recover(): RecoveryResult {
-    //> step 04 task 4: LogSegment.recover — scan batches from position 0, stop at the first torn, corrupt or out-of-order one, truncate the file there and rebuild the index
+    //> step 04 task 5: LogSegment.recover — scan batches from position 0, stop at the first torn, corrupt or out-of-order one, truncate the file there and rebuild the index
     // The real size of the file, not what we believe: that is the whole point.
     const fileSize = fs.fstatSync(this.fd).size;
     this.index.reset();

@@ -116,7 +116,7 @@ export class Log {
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
 
-    //> step 04 task 4 omit: Log constructor — recover the active (last) segment and log what was cut off
+    //> step 04 task 5 omit: Log constructor — recover the active (last) segment and log what was cut off
     // Only the last segment can have a torn end: older segments were complete and fsynced when
     // the log rolled past them (see roll()), and nothing writes to them since. So a restart
     // checks one segment, not the whole log, however long the log is.
@@ -163,8 +163,9 @@ export class Log {
   /** Appends `records` as one batch with the next offsets and returns the first (the base offset). */
   append(records: LogRecord[]): number {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
-    //> step 04 task 3: Log.append — encode the records as a batch at logEndOffset, roll first if the active segment would pass segmentBytes, append, return the base offset
+    // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
+    //> step 04 task 4: Log.append — encode the records as a batch at baseOffset, roll first if the active segment would pass segmentBytes, then append it
     const batch = encodeBatch(baseOffset, records);
     // An empty segment takes any batch, so a batch bigger than segmentBytes still has a home.
     if (this.active.size > 0 && this.active.size + batch.length > this.segmentBytes) this.roll();
@@ -196,7 +197,7 @@ export class Log {
     if (!Number.isInteger(offset) || offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is not in the log, which holds offsets ${this.logStartOffset} to ${this.logEndOffset - 1}`);
     }
-    //> step 04 task 3: Log.read — find the last segment whose base offset is at or before offset and read from it
+    //> step 04 task 4: Log.read — find the last segment whose base offset is at or before offset and read from it
     // A few segments per partition: a linear search is fine (Kafka keeps them in a sorted map).
     const segment = this.segments.findLast((candidate) => candidate.baseOffset <= offset)!;
     return segment.read(offset, maxBytes);
@@ -212,7 +213,7 @@ export class Log {
    */
   deleteOldSegments(): number {
     let deleted = 0;
-    //> step 04 task 5: Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes
+    //> step 04 task 6: Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes
     const now = this.now();
     const expired = (segment: LogSegment) => this.retentionMs >= 0 && now - segment.lastModified > this.retentionMs;
     const oversized = (segment: LogSegment) => this.retentionBytes >= 0 && this.size - segment.size >= this.retentionBytes;

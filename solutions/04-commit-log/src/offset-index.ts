@@ -70,7 +70,7 @@ export class OffsetIndex {
    * or later. Before the first entry, that is the start of the segment.
    */
   lookup(offset: number): IndexEntry {
-    //> step 04 task 2: OffsetIndex.lookup — binary search for the last entry with entry.offset <= offset (the segment start if there is none)
+    //> step 04 task 3: OffsetIndex.lookup — binary search for the last entry with entry.offset <= offset (the segment start if there is none)
     let found: IndexEntry = { offset: this.baseOffset, position: 0 };
     let low = 0;
     let high = this.entries.length - 1;

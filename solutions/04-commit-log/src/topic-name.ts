@@ -23,7 +23,7 @@ const ALLOWED = 'letters a-z and A-Z, digits 0-9, and ".", "_" and "-"';
 // #region validate
 /** Throws InvalidTopicError, with a message that says what to change, unless `name` is a legal topic name. */
 export function validateTopicName(name: string): void {
-  //> step 04 task 6: validateTopicName — refuse non-strings, empty names, "." and "..", names over 249 characters and any character outside [a-zA-Z0-9._-]
+  //> step 04 task 1: validateTopicName — refuse non-strings, empty names, "." and "..", names over 249 characters and any character outside [a-zA-Z0-9._-]
   if (typeof name !== 'string') throw new InvalidTopicError(`a topic name must be a string, not ${name === null ? 'null' : typeof name}`);
   if (name.length === 0) throw new InvalidTopicError(`a topic name cannot be empty; use 1 to ${MAX_TOPIC_NAME_LENGTH} ${ALLOWED}`);
   if (name === '.' || name === '..') {

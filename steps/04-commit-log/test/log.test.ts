@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Log } from '../src/log.ts';
 import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/record-batch.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { describeOffsets, numberOf, records } from './records.ts';
+import { assertProperty, describeOffsets, numberOf, records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
 
@@ -22,8 +22,8 @@ function readAll(log: Log, maxBytes = 1024 * 1024) {
   return out;
 }
 
-describe('task 3: the partition log', () => {
-  test('task 3: offsets are contiguous from 0, and append returns each batch\'s base offset', () => {
+describe('task 4: the partition log', () => {
+  test('task 4: offsets are contiguous from 0, and append returns each batch\'s base offset', () => {
     const log = Log.open(tempDir(), 'numtest', 0);
     const sizes = [1, 3, 2, 5, 1, 4];
     const bases = sizes.map((count, i) => log.append(records(sizes.slice(0, i).reduce((a, b) => a + b, 0), count)));
@@ -35,7 +35,7 @@ describe('task 3: the partition log', () => {
     log.close();
   });
 
-  test('task 3: the log lives in dataDir/<topic>-<partition>/ as 00000000000000000000.log and .index', () => {
+  test('task 4: the log lives in dataDir/<topic>-<partition>/ as 00000000000000000000.log and .index', () => {
     const dataDir = tempDir();
     const log = Log.open(dataDir, 'numtest', 2);
     log.append(records(0, 1));
@@ -44,7 +44,7 @@ describe('task 3: the partition log', () => {
     expect(fs.readdirSync(path.join(dataDir, 'numtest-2')).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log']);
   });
 
-  test('task 3: data survives a close and reopen, and appends continue after it', () => {
+  test('task 4: data survives a close and reopen, and appends continue after it', () => {
     const dataDir = tempDir();
     const log = Log.open(dataDir, 'numtest', 0, { segmentBytes: 2000 });
     for (let i = 0; i < 20; i++) log.append(records(i * 2, 2, 30));
@@ -58,7 +58,7 @@ describe('task 3: the partition log', () => {
     reopened.close();
   });
 
-  test('task 3: the active segment rolls before it would pass segmentBytes', () => {
+  test('task 4: the active segment rolls before it would pass segmentBytes', () => {
     const dataDir = tempDir();
     const batchSize = encodeBatch(0, records(0, 2, 50)).length;
     const segmentBytes = batchSize * 3 + 10; // room for three batches, not four
@@ -76,7 +76,7 @@ describe('task 3: the partition log', () => {
     log.close();
   });
 
-  test('task 3: a batch bigger than segmentBytes still gets a segment of its own', () => {
+  test('task 4: a batch bigger than segmentBytes still gets a segment of its own', () => {
     const log = Log.open(tempDir(), 'big', 0, { segmentBytes: 200 });
     log.append(records(0, 1));
     log.append(records(1, 10, 100)); // about 1.5 KB
@@ -86,11 +86,11 @@ describe('task 3: the partition log', () => {
     log.close();
   });
 
-  test('task 3: read(offset) starts with the batch holding it, in any segment, for random offsets', () => {
+  test('task 4: read(offset) starts with the batch holding it, in any segment, for random offsets', () => {
     const log = Log.open(tempDir(), 'numtest', 0, { segmentBytes: 1500, indexIntervalBytes: 200 });
     for (let i = 0; i < 60; i++) log.append(records(log.logEndOffset, 1 + (i % 3), 10));
     expect(log.segmentBaseOffsets.length, 'this test needs several segments').toBeGreaterThan(3);
-    fc.assert(
+    assertProperty(
       fc.property(fc.integer({ min: 0, max: log.logEndOffset - 1 }), (offset) => {
         const [first] = log.read(offset, 1);
         expect(first, `read(${offset}) returned no batch`).toBeDefined();
@@ -101,7 +101,7 @@ describe('task 3: the partition log', () => {
     log.close();
   });
 
-  test('task 3: read returns at least one whole batch even when it is bigger than maxBytes', () => {
+  test('task 4: read returns at least one whole batch even when it is bigger than maxBytes', () => {
     const log = Log.open(tempDir(), 'numtest', 0);
     log.append(records(0, 5, 200));
     log.append(records(5, 1));
@@ -110,7 +110,7 @@ describe('task 3: the partition log', () => {
     expect(batches[0]!.records.length).toBe(5);
   });
 
-  test('task 3: reading at the log end gives nothing; before the start or after the end is OFFSET_OUT_OF_RANGE', () => {
+  test('task 4: reading at the log end gives nothing; before the start or after the end is OFFSET_OUT_OF_RANGE', () => {
     const log = Log.open(tempDir(), 'numtest', 0);
     log.append(records(0, 3));
     expect(log.read(3), 'reading at logEndOffset means "nothing new yet": an empty list').toEqual([]);
@@ -120,7 +120,7 @@ describe('task 3: the partition log', () => {
     log.close();
   });
 
-  test('task 3: flushMessages makes the log fsync after that many messages (Kafka\'s flush.messages)', () => {
+  test('task 4: flushMessages makes the log fsync after that many messages (Kafka\'s flush.messages)', () => {
     const log = Log.open(tempDir(), 'numtest', 0, { flushMessages: 3 });
     log.append(records(0, 2));
     expect(log.unflushedMessages, 'two messages appended, fewer than flushMessages: not flushed yet').toBe(2);

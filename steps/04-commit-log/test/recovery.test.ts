@@ -5,7 +5,7 @@ import { Log } from '../src/log.ts';
 import { LogSegment } from '../src/log-segment.ts';
 import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/record-batch.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { describeOffsets, numberOf, records } from './records.ts';
+import { describeOffsets, numberOf, records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
 
@@ -53,8 +53,8 @@ function damagedSegment(log: Buffer, index: Buffer): string {
   return dir;
 }
 
-describe('task 4: LogSegment.recover', () => {
-  test('task 4: recover() of an intact segment keeps everything', () => {
+describe('task 5: LogSegment.recover', () => {
+  test('task 5: recover() of an intact segment keeps everything', () => {
     const { log, index, end } = segmentFiles(10);
     const segment = new LogSegment(damagedSegment(log, index), 0, { indexIntervalBytes: 100 });
     const result = segment.recover();
@@ -63,7 +63,7 @@ describe('task 4: LogSegment.recover', () => {
     segment.close();
   });
 
-  test('task 4: a tail cut at every byte of the last batch is recovered to the last whole batch, and appends continue', () => {
+  test('task 5: a tail cut at every byte of the last batch is recovered to the last whole batch, and appends continue', () => {
     const { log, index, lastStart, lastBase } = segmentFiles(12);
     for (let cut = lastStart + 1; cut < log.length; cut++) {
       const dir = damagedSegment(log.subarray(0, cut), index);
@@ -82,7 +82,7 @@ describe('task 4: LogSegment.recover', () => {
     }
   });
 
-  test('task 4: a flipped byte anywhere in the last batch is recovered to the batch before it', () => {
+  test('task 5: a flipped byte anywhere in the last batch is recovered to the batch before it', () => {
     const { log, index, lastStart, lastBase } = segmentFiles(8);
     for (let at = lastStart; at < log.length; at++) {
       const damaged = Buffer.from(log);
@@ -97,7 +97,7 @@ describe('task 4: LogSegment.recover', () => {
     }
   });
 
-  test('task 4: a tail of zeros (a file extended but never written) is cut off', () => {
+  test('task 5: a tail of zeros (a file extended but never written) is cut off', () => {
     const { log, index, end } = segmentFiles(5);
     const segment = new LogSegment(damagedSegment(Buffer.concat([log, Buffer.alloc(4096)]), index), 0, { indexIntervalBytes: 100 });
     const result = segment.recover();
@@ -106,7 +106,7 @@ describe('task 4: LogSegment.recover', () => {
     segment.close();
   });
 
-  test('task 4: recovery rebuilds the index', () => {
+  test('task 5: recovery rebuilds the index', () => {
     const { log, index } = segmentFiles(30);
     // An index with garbage in it: recovery must not trust it.
     const segment = new LogSegment(damagedSegment(log, Buffer.alloc(index.length, 0x7f)), 0, { indexIntervalBytes: 100 });
@@ -120,7 +120,7 @@ describe('task 4: LogSegment.recover', () => {
   });
 });
 
-describe('task 4: a log recovers when it is opened', () => {
+describe('task 5: a log recovers when it is opened', () => {
   /** A log of a few segments; returns the active segment's file and where its last batch lies. */
   function writeLog(dataDir: string) {
     const log = Log.open(dataDir, 'numtest', 0, { segmentBytes: 1200 });
@@ -137,7 +137,7 @@ describe('task 4: a log recovers when it is opened', () => {
     return { name, lastStart, size, lastBase };
   }
 
-  test('task 4: after a tail cut at every byte of the last batch, the log reopens at the last whole batch and appends continue', () => {
+  test('task 5: after a tail cut at every byte of the last batch, the log reopens at the last whole batch and appends continue', () => {
     const template = tempDir();
     const { name, lastStart, size, lastBase } = writeLog(template);
     for (let cut = lastStart; cut < size; cut++) {
@@ -155,7 +155,7 @@ describe('task 4: a log recovers when it is opened', () => {
     }
   });
 
-  test('task 4: after a byte flipped in the last batch, the log reopens at the batch before it', () => {
+  test('task 5: after a byte flipped in the last batch, the log reopens at the batch before it', () => {
     const template = tempDir();
     const { name, lastStart, size, lastBase } = writeLog(template);
     for (const at of [lastStart, lastStart + 9, lastStart + 14, lastStart + 30, size - 1]) {

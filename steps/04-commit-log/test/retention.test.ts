@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { Log } from '../src/log.ts';
 import { recordsFrom } from '../src/record-batch.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { records } from './records.ts';
+import { records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
 const DAY = 24 * 60 * 60 * 1000;
@@ -20,8 +20,8 @@ function segmentFiles(dataDir: string): string[] {
   return fs.readdirSync(path.join(dataDir, 'numtest-0')).filter((name) => name.endsWith('.log')).sort();
 }
 
-describe('task 5: retention by size', () => {
-  test('task 5: deleteOldSegments removes the oldest segments while the rest still holds retentionBytes', () => {
+describe('task 6: retention by size', () => {
+  test('task 6: deleteOldSegments removes the oldest segments while the rest still holds retentionBytes', () => {
     const dataDir = tempDir();
     const log = logWithSegments(dataDir, { retentionBytes: 2500 });
     const before = log.segmentBaseOffsets;
@@ -39,7 +39,7 @@ describe('task 5: retention by size', () => {
     log.close();
   });
 
-  test('task 5: retention by size never deletes the active segment, even with retentionBytes 0', () => {
+  test('task 6: retention by size never deletes the active segment, even with retentionBytes 0', () => {
     const log = logWithSegments(tempDir(), { retentionBytes: 0 });
     const end = log.logEndOffset;
     const active = log.segmentBaseOffsets.at(-1);
@@ -50,7 +50,7 @@ describe('task 5: retention by size', () => {
     log.close();
   });
 
-  test('task 5: the log start offset after retention survives a reopen', () => {
+  test('task 6: the log start offset after retention survives a reopen', () => {
     const dataDir = tempDir();
     const log = logWithSegments(dataDir, { retentionBytes: 0 });
     log.deleteOldSegments();
@@ -63,8 +63,8 @@ describe('task 5: retention by size', () => {
   });
 });
 
-describe('task 5: retention by age', () => {
-  test('task 5: segments not written to for longer than retentionMs are deleted, never the active one', () => {
+describe('task 6: retention by age', () => {
+  test('task 6: segments not written to for longer than retentionMs are deleted, never the active one', () => {
     let now = Date.now();
     const log = logWithSegments(tempDir(), { retentionMs: 7 * DAY, now: () => now });
     expect(log.deleteOldSegments(), 'nothing is older than 7 days yet: nothing should be deleted').toBe(0);
@@ -75,7 +75,7 @@ describe('task 5: retention by age', () => {
     log.close();
   });
 
-  test('task 5: only the segments whose files are old enough are deleted (file modification times)', () => {
+  test('task 6: only the segments whose files are old enough are deleted (file modification times)', () => {
     const dataDir = tempDir();
     const log = logWithSegments(dataDir, { retentionMs: 7 * DAY });
     const [first, second, third] = segmentFiles(dataDir);
@@ -86,7 +86,7 @@ describe('task 5: retention by age', () => {
     log.close();
   });
 
-  test('task 5: retentionMs -1 keeps segments forever', () => {
+  test('task 6: retentionMs -1 keeps segments forever', () => {
     let now = Date.now();
     const log = logWithSegments(tempDir(), { retentionMs: -1, now: () => now });
     now += 10_000 * DAY;

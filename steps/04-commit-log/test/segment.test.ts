@@ -6,7 +6,7 @@ import { LogSegment, segmentFileName } from '../src/log-segment.ts';
 import { OffsetIndex } from '../src/offset-index.ts';
 import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/record-batch.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { describeOffsets, records } from './records.ts';
+import { assertProperty, describeOffsets, records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
 
@@ -22,8 +22,8 @@ function fillSegment(segment: LogSegment, batches: number): Array<{ baseOffset: 
   return written;
 }
 
-describe('task 2: the offset index', () => {
-  test('task 2: lookup returns the last entry at or before the offset, for random entries and offsets', () => {
+describe('task 3: the offset index', () => {
+  test('task 3: lookup returns the last entry at or before the offset, for random entries and offsets', () => {
     const dir = tempDir();
     let n = 0;
     const entries = fc.uniqueArray(fc.integer({ min: 1, max: 10_000 }), { maxLength: 60 }).map((gaps) => {
@@ -32,7 +32,7 @@ describe('task 2: the offset index', () => {
       let position = 0;
       return gaps.map((gap) => ({ offset: (offset += gap), position: (position += gap * 7) }));
     });
-    fc.assert(
+    assertProperty(
       fc.property(fc.integer({ min: 0, max: 1_000 }), entries, fc.array(fc.integer({ min: 0, max: 700_000 }), { minLength: 1, maxLength: 20 }), (base, list, targets) => {
         const index = new OffsetIndex(path.join(dir, `${n++}.index`), base);
         try {
@@ -52,7 +52,7 @@ describe('task 2: the offset index', () => {
     );
   });
 
-  test('task 2: the index survives a reopen and can be truncated', () => {
+  test('task 3: the index survives a reopen and can be truncated', () => {
     const file = path.join(tempDir(), segmentFileName(100, '.index'));
     const index = new OffsetIndex(file, 100);
     index.append(110, 4100);
@@ -69,8 +69,8 @@ describe('task 2: the offset index', () => {
   });
 });
 
-describe('task 2: append to a segment and read it back', () => {
-  test('task 2: a segment is a .log and an .index file named by its base offset in 20 digits', () => {
+describe('task 3: append to a segment and read it back', () => {
+  test('task 3: a segment is a .log and an .index file named by its base offset in 20 digits', () => {
     const dir = tempDir();
     const segment = new LogSegment(dir, 42);
     segment.append(encodeBatch(42, records(0, 2)));
@@ -78,7 +78,7 @@ describe('task 2: append to a segment and read it back', () => {
     expect(fs.readdirSync(dir).sort()).toEqual(['00000000000000000042.index', '00000000000000000042.log']);
   });
 
-  test('task 2: append moves size and nextOffset on, and adds an index entry about every indexIntervalBytes', () => {
+  test('task 3: append moves size and nextOffset on, and adds an index entry about every indexIntervalBytes', () => {
     const segment = new LogSegment(tempDir(), 0, { indexIntervalBytes: 500 });
     const written = fillSegment(segment, 60);
     const last = written.at(-1)!;
@@ -90,10 +90,10 @@ describe('task 2: append to a segment and read it back', () => {
     segment.close();
   });
 
-  test('task 2: read(offset) starts with the batch holding that offset, for random offsets', () => {
+  test('task 3: read(offset) starts with the batch holding that offset, for random offsets', () => {
     const segment = new LogSegment(tempDir(), 1000, { indexIntervalBytes: 300 });
     const written = fillSegment(segment, 80);
-    fc.assert(
+    assertProperty(
       fc.property(fc.integer({ min: 1000, max: segment.nextOffset - 1 }), (offset) => {
         const entry = segment.indexLookup(offset);
         expect(entry.offset, `the index entry used for offset ${offset} is for offset ${entry.offset}, which is after it`).toBeLessThanOrEqual(offset);
@@ -108,7 +108,7 @@ describe('task 2: append to a segment and read it back', () => {
     segment.close();
   });
 
-  test('task 2: read returns whole batches up to maxBytes, and everything from an offset in order', () => {
+  test('task 3: read returns whole batches up to maxBytes, and everything from an offset in order', () => {
     const segment = new LogSegment(tempDir(), 0, { indexIntervalBytes: 300 });
     const written = fillSegment(segment, 30);
     const all = recordsFrom(segment.read(0, Infinity)).map((r) => r.offset);
@@ -122,7 +122,7 @@ describe('task 2: append to a segment and read it back', () => {
     segment.close();
   });
 
-  test('task 2: a reopened segment knows its size and next offset and reads the same', () => {
+  test('task 3: a reopened segment knows its size and next offset and reads the same', () => {
     const dir = tempDir();
     const segment = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
     fillSegment(segment, 25);

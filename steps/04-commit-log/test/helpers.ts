@@ -1,4 +1,5 @@
 // Records for step 04's tests, and small helpers to describe what a test got.
+import fc from 'fast-check';
 
 export interface TestRecord {
   key: Buffer | null;
@@ -35,4 +36,22 @@ export function describeOffsets(offsets: number[]): string {
   const isRun = offsets.every((offset, i) => offset === offsets[0]! + i);
   if (isRun) return `${offsets[0]}..${offsets.at(-1)}`;
   return offsets.length > 30 ? `${offsets.slice(0, 30).join(',')},… (${offsets.length} in all)` : offsets.join(',');
+}
+
+/**
+ * fc.assert, reporting a failure with the test's own message (plus the smallest counterexample)
+ * instead of fast-check's summary, and a TODO stub's error as it is.
+ */
+export function assertProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IProperty<Ts>, params?: fc.Parameters<Ts>): void {
+  try {
+    fc.assert(property, params);
+  } catch (error) {
+    const cause = (error as Error).cause;
+    if (!(cause instanceof Error)) throw error;
+    if (!cause.message.startsWith('TODO(')) {
+      const counterexample = /Counterexample: (.*)/.exec((error as Error).message)?.[1];
+      if (counterexample) cause.message += `\n(smallest failing input: ${counterexample.length > 300 ? `${counterexample.slice(0, 300)}…` : counterexample})`;
+    }
+    throw cause;
+  }
 }

@@ -1,0 +1,28 @@
+// Which names a topic may have.
+//
+// A topic name becomes a directory name (`dataDir/<topic>-<partition>/`), so the rule is about
+// the filesystem as much as about taste. Kafka's rule, kept here exactly: 1 to 249 characters
+// from a-z, A-Z, 0-9, '.', '_' and '-', and neither "." nor "..". With no '/' allowed, a name
+// cannot point into another directory ("../etc", "a/b"); 249 leaves room, under the 255-character
+// limit most filesystems put on a file name, for the "-<partition>" Kafka appends and the
+// suffixes it adds while deleting a partition.
+import { KafkaError } from './errors.ts';
+
+export const MAX_TOPIC_NAME_LENGTH = 249;
+
+/** Kafka's INVALID_TOPIC_EXCEPTION: the client asked for a name no topic can have. */
+export class InvalidTopicError extends KafkaError {
+  constructor(message: string) {
+    super('INVALID_TOPIC_EXCEPTION', message);
+    this.name = 'InvalidTopicError';
+  }
+}
+
+const ALLOWED = 'letters a-z and A-Z, digits 0-9, and ".", "_" and "-"';
+
+// #region validate
+/** Throws InvalidTopicError, with a message that says what to change, unless `name` is a legal topic name. */
+export function validateTopicName(name: string): void {
+  throw new Error('TODO(step 04, task 6): validateTopicName — refuse non-strings, empty names, "." and "..", names over 249 characters and any character outside [a-zA-Z0-9._-]');
+}
+// #endregion validate
