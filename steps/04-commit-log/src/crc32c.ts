@@ -22,6 +22,6 @@ for (let byte = 0; byte < 256; byte++) {
 // #region crc32c
 /** The CRC-32C of `bytes`, as an unsigned 32-bit number. crc32c(Buffer.from('123456789')) is 0xe3069283. */
 export function crc32c(bytes: Uint8Array): number {
-  throw new Error('TODO(step 04, task 1): crc32c — start from 0xffffffff, fold in each byte with the table, and invert the result');
+  throw new Error('TODO(step 04, task 2): crc32c — start from 0xffffffff, fold in each byte with the table, and invert the result');
 }
 // #endregion crc32c

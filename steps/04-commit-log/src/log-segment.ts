@@ -107,12 +107,12 @@ export class LogSegment {
     if (baseOffset !== this.next) {
       throw new Error(`segment ${path.basename(this.logFile)} expects a batch at offset ${this.next}, got one at offset ${baseOffset}`);
     }
-    throw new Error('TODO(step 04, task 2): LogSegment.append — index the batch if it is due, write it at the end of the .log file, and move size and nextOffset on');
+    throw new Error('TODO(step 04, task 3): LogSegment.append — index the batch if it is due, write it at the end of the .log file, and move size and nextOffset on');
   }
 
   /** Adds an index entry for the batch at `position` once indexIntervalBytes were written since the last one. */
   private indexBatch(baseOffset: number, position: number, batchSize: number): void {
-    throw new Error('TODO(step 04, task 2): LogSegment.indexBatch — add an index entry when at least indexIntervalBytes were written since the last one, then count this batch\'s bytes');
+    throw new Error('TODO(step 04, task 3): LogSegment.indexBatch — add an index entry when at least indexIntervalBytes were written since the last one, then count this batch\'s bytes');
   }
   // #endregion append
 
@@ -124,7 +124,7 @@ export class LogSegment {
    */
   read(offset: number, maxBytes: number): RecordBatch[] {
     const batches: RecordBatch[] = [];
-    throw new Error('TODO(step 04, task 2): LogSegment.read — start at the index\'s position for offset, skip batches that end before it, collect batches until maxBytes');
+    throw new Error('TODO(step 04, task 3): LogSegment.read — start at the index\'s position for offset, skip batches that end before it, collect batches until maxBytes');
     return batches;
   }
   // #endregion read
@@ -136,7 +136,7 @@ export class LogSegment {
    * LogSegment.recover does for a segment that was being written when the broker stopped.
    */
   recover(): RecoveryResult {
-    throw new Error('TODO(step 04, task 4): LogSegment.recover — scan batches from position 0, stop at the first torn, corrupt or out-of-order one, truncate the file there and rebuild the index');
+    throw new Error('TODO(step 04, task 5): LogSegment.recover — scan batches from position 0, stop at the first torn, corrupt or out-of-order one, truncate the file there and rebuild the index');
   }
   // #endregion recover
 

@@ -116,7 +116,7 @@ export class Log {
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
 
-    // TODO(step 04, task 4): Log constructor — recover the active (last) segment and log what was cut off
+    // TODO(step 04, task 5): Log constructor — recover the active (last) segment and log what was cut off
   }
   // #endregion open
 
@@ -152,7 +152,9 @@ export class Log {
   /** Appends `records` as one batch with the next offsets and returns the first (the base offset). */
   append(records: LogRecord[]): number {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
-    throw new Error('TODO(step 04, task 3): Log.append — encode the records as a batch at logEndOffset, roll first if the active segment would pass segmentBytes, append, return the base offset');
+    // The log, not the producer, gives out offsets: the next one is always the log end offset.
+    const baseOffset = this.logEndOffset;
+    throw new Error('TODO(step 04, task 4): Log.append — encode the records as a batch at baseOffset, roll first if the active segment would pass segmentBytes, then append it');
     this.unflushed += records.length;
     this.flushIfDue();
     return baseOffset;
@@ -179,7 +181,7 @@ export class Log {
     if (!Number.isInteger(offset) || offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is not in the log, which holds offsets ${this.logStartOffset} to ${this.logEndOffset - 1}`);
     }
-    throw new Error('TODO(step 04, task 3): Log.read — find the last segment whose base offset is at or before offset and read from it');
+    throw new Error('TODO(step 04, task 4): Log.read — find the last segment whose base offset is at or before offset and read from it');
   }
   // #endregion read
 
@@ -191,7 +193,7 @@ export class Log {
    */
   deleteOldSegments(): number {
     let deleted = 0;
-    throw new Error('TODO(step 04, task 5): Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes');
+    throw new Error('TODO(step 04, task 6): Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes');
     return deleted;
   }
   // #endregion retention

@@ -70,7 +70,7 @@ export class OffsetIndex {
    * or later. Before the first entry, that is the start of the segment.
    */
   lookup(offset: number): IndexEntry {
-    throw new Error('TODO(step 04, task 2): OffsetIndex.lookup — binary search for the last entry with entry.offset <= offset (the segment start if there is none)');
+    throw new Error('TODO(step 04, task 3): OffsetIndex.lookup — binary search for the last entry with entry.offset <= offset (the segment start if there is none)');
   }
   // #endregion lookup
 

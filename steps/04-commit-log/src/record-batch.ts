@@ -181,7 +181,7 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
 /** The bytes of one batch holding `records`, the first of which gets offset `baseOffset`. */
 export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   if (records.length === 0) throw new Error('a record batch needs at least one record');
-  throw new Error('TODO(step 04, task 1): encodeBatch — write the header fields, the encoded records after them, then the CRC-32C of everything after the crc field');
+  throw new Error('TODO(step 04, task 2): encodeBatch — write the header fields, the encoded records after them, then the CRC-32C of everything after the crc field');
 }
 // #endregion encode
 
@@ -201,7 +201,7 @@ export type BatchAt =
 export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   const available = buffer.length - position;
   if (available === 0) return { kind: 'end' };
-  throw new Error('TODO(step 04, task 1): readBatchAt — tell a whole valid batch from a torn one (too few bytes) and a corrupt one (bad length or CRC), then decode it');
+  throw new Error('TODO(step 04, task 2): readBatchAt — tell a whole valid batch from a torn one (too few bytes) and a corrupt one (bad length or CRC), then decode it');
 }
 // #endregion read-batch-at
 
