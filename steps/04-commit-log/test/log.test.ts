@@ -108,6 +108,7 @@ describe('task 4: the partition log', () => {
     const batches = log.read(0, 10);
     expect(batches.length, 'with maxBytes 10 the first (1 KB) batch must still come back, alone, so a reader can make progress').toBe(1);
     expect(batches[0]!.records.length).toBe(5);
+    log.close();
   });
 
   test('task 4: reading at the log end gives nothing; before the start or after the end is OFFSET_OUT_OF_RANGE', () => {

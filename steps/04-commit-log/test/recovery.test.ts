@@ -168,7 +168,7 @@ describe('task 5: a log recovers when it is opened', () => {
       const log = Log.open(dataDir, 'numtest', 0, { segmentBytes: 1200 });
       expect(log.logEndOffset, `after flipping byte ${at} of the last batch (bytes ${lastStart}..${size - 1}), the log should end before it`).toBe(lastBase);
       log.append(records(lastBase, 1));
-      expect(describeOffsets(readAll(log).map((r) => r.offset))).toBe(`0..${lastBase}`);
+      expect(describeOffsets(readAll(log).map((r) => r.offset)), `after flipping byte ${at}, recovering and appending one record, expected offsets 0..${lastBase}`).toBe(`0..${lastBase}`);
       log.close();
     }
   });
