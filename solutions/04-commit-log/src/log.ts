@@ -74,7 +74,6 @@ export class Log {
   private lastFlush: number;
   private closed = false;
 
-  // #region open
   /** Opens the log of `topic` partition `partition` under `dataDir`, creating or recovering it. */
   static open(dataDir: string, topic: string, partition: number, options: LogOptions = {}): Log {
     // The name becomes a directory: check it before it touches the filesystem.
@@ -116,6 +115,7 @@ export class Log {
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
 
+    // #region recover-on-open
     //> step 04 task 5 omit: Log constructor — recover the active (last) segment and log what was cut off
     // Only the last segment can have a torn end: older segments were complete and fsynced when
     // the log rolled past them (see roll()), and nothing writes to them since. So a restart
@@ -128,8 +128,8 @@ export class Log {
       );
     }
     //<
+    // #endregion recover-on-open
   }
-  // #endregion open
 
   private openSegment(baseOffset: number): LogSegment {
     return new LogSegment(this.dir, baseOffset, { indexIntervalBytes: this.indexIntervalBytes });

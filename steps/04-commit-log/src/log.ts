@@ -74,7 +74,6 @@ export class Log {
   private lastFlush: number;
   private closed = false;
 
-  // #region open
   /** Opens the log of `topic` partition `partition` under `dataDir`, creating or recovering it. */
   static open(dataDir: string, topic: string, partition: number, options: LogOptions = {}): Log {
     // The name becomes a directory: check it before it touches the filesystem.
@@ -116,9 +115,10 @@ export class Log {
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
 
+    // #region recover-on-open
     // TODO(step 04, task 5): Log constructor — recover the active (last) segment and log what was cut off
+    // #endregion recover-on-open
   }
-  // #endregion open
 
   private openSegment(baseOffset: number): LogSegment {
     return new LogSegment(this.dir, baseOffset, { indexIntervalBytes: this.indexIntervalBytes });
