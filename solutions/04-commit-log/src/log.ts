@@ -194,6 +194,7 @@ export class Log {
    * there is one, like Kafka's fetch). The first batch may start before `offset`.
    */
   read(offset: number, maxBytes = 1024 * 1024): RecordBatch[] {
+    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
     if (!Number.isInteger(offset) || offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is not in the log, which holds offsets ${this.logStartOffset} to ${this.logEndOffset - 1}`);
     }
