@@ -45,6 +45,8 @@ export class KafkaProducer {
   /** One connection per broker, "host:port" → connection, reused by every request. */
   private readonly connections = new Map<string, Connection>();
   private closed = false;
+  /** Sends not yet in the accumulator (serializing, waiting for metadata). */
+  private readonly appending = new Set<Promise<unknown>>();
 
   constructor(options: ProducerOptions) {
     this.bootstrap = options.bootstrapServers.map(parseAddress);
@@ -60,8 +62,21 @@ export class KafkaProducer {
   }
 
   // #region send
+  /**
+   * Sends a record: resolves with where it was written once the broker has it, or rejects with
+   * why it could not be (that record's error, or its batch's).
+   */
+  send<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+    const appended = this.append(topic, record);
+    // Until the record is in the accumulator, flush() has to wait for it too.
+    this.appending.add(appended);
+    const forget = () => this.appending.delete(appended);
+    appended.then(forget, forget);
+    return appended.then(({ sent }) => sent);
+  }
+
   /** Serializes the record, picks its partition and leaves it in the accumulator. */
-  async send<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<RecordMetadata> {
+  private async append<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<{ sent: Promise<RecordMetadata> }> {
     if (this.closed) throw new Error('send() on a closed producer: create a new KafkaProducer');
     const key = serialize(this.keySerializer, record.key ?? null, topic, 'key');
     const value = serialize(this.valueSerializer, record.value ?? null, topic, 'value');
@@ -72,25 +87,27 @@ export class KafkaProducer {
     const timestamp = record.timestamp ?? Date.now();
     const { partitions } = await this.metadataFor(topic);
     const numPartitions = partitions.length;
-    let partition = record.partition;
-    if (partition === undefined) partition = this.partitioner({ topic, key, value, numPartitions });
+    const partition = record.partition ?? this.partitioner({ topic, key, value, numPartitions });
     if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} is not in the range [0...${numPartitions}) of topic "${topic}"`);
     }
-    return this.accumulator.append(topic, partition, { key, value, timestamp, headers });
+    // Wrapped in an object: returning the promise itself from an async function would wait for it.
+    return { sent: this.accumulator.append(topic, partition, { key, value, timestamp, headers }) };
   }
   // #endregion send
 
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {
+    // Records still on their way into the accumulator (waiting for metadata) count too.
+    await Promise.allSettled([...this.appending]);
     await this.accumulator.flush();
   }
 
   /** Flushes, then closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.closed = true;
-    await this.accumulator.flush();
+    this.closed = true; // refuse new sends from now on, but deliver the ones already made
+    await this.flush();
     for (const connection of this.connections.values()) await connection.close();
     this.connections.clear();
   }
