@@ -12,13 +12,13 @@ const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 const R = 24;
 
-// #region murmur2
 /** MurmurHash2 of `data`, as a signed 32-bit integer (what Java's `Utils.murmur2` returns). */
 export function murmur2(data: Uint8Array): number {
   //> step 03 task 1: murmur2 — hash the bytes exactly like Kafka's Java client (Utils.murmur2)
   const length = data.length;
   let h = (SEED ^ length) | 0;
 
+  // #region murmur2
   // The body: four bytes at a time, read little-endian.
   const whole = length - (length % 4);
   for (let i = 0; i < whole; i += 4) {
@@ -37,6 +37,7 @@ export function murmur2(data: Uint8Array): number {
     h ^= data[whole]!;
     h = Math.imul(h, M);
   }
+  // #endregion murmur2
 
   // Final mix, so that the last bytes affect every bit of the result.
   h ^= h >>> 13;
@@ -45,7 +46,6 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
   //<
 }
-// #endregion murmur2
 
 // #region to-positive
 /**

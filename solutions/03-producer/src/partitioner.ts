@@ -34,7 +34,6 @@ export function partitionForKey(keyBytes: Uint8Array, numPartitions: number): nu
 }
 // #endregion key-partition
 
-// #region sticky
 /**
  * For records without a key: one partition per topic until `stickyBytes` went to it, then
  * another one, picked at random among the others.
@@ -49,6 +48,7 @@ export class StickyPartitioner {
     private readonly random: () => number = Math.random,
   ) {}
 
+  // #region sticky
   partition(topic: string, numPartitions: number, recordBytes: number): number {
     //> step 03 task 2: StickyPartitioner.partition — keep the topic's partition until stickyBytes went to it, then switch to another
     let sticky = this.current.get(topic);
@@ -60,6 +60,7 @@ export class StickyPartitioner {
     return sticky.partition;
     //<
   }
+  // #endregion sticky
 
   /** A random partition, never `previous` when there is any other to choose. */
   private another(previous: number | undefined, numPartitions: number): number {
@@ -68,7 +69,6 @@ export class StickyPartitioner {
     return (previous + step) % numPartitions;
   }
 }
-// #endregion sticky
 
 // #region default
 /** Kafka's default: murmur2 for keyed records, sticky for the others. */

@@ -34,7 +34,6 @@ export function recordSize(record: SerializedRecord): number {
   return size;
 }
 
-// #region batch
 /** The records bound for one partition that travel together, with the promises of their sends. */
 export class ProducerBatch {
   readonly records: SerializedRecord[] = [];
@@ -56,6 +55,7 @@ export class ProducerBatch {
     return new Promise((resolve, reject) => this.callbacks.push({ resolve, reject }));
   }
 
+  // #region batch
   /** The broker stored the batch: record i got offset `baseOffset + i`. */
   complete(baseOffset: number): void {
     //> step 03 task 4: ProducerBatch.complete — resolve each record's promise with its topic, partition, offset and timestamp
@@ -73,8 +73,8 @@ export class ProducerBatch {
     this.settle();
     //<
   }
+  // #endregion batch
 }
-// #endregion batch
 
 /**
  * Hands ready batches to whoever sends them (the producer's sender). It must eventually call

@@ -12,12 +12,10 @@ const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 const R = 24;
 
-// #region murmur2
 /** MurmurHash2 of `data`, as a signed 32-bit integer (what Java's `Utils.murmur2` returns). */
 export function murmur2(data: Uint8Array): number {
   throw new Error('TODO(step 03, task 1): murmur2 — hash the bytes exactly like Kafka\'s Java client (Utils.murmur2)');
 }
-// #endregion murmur2
 
 // #region to-positive
 /**

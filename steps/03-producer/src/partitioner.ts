@@ -32,7 +32,6 @@ export function partitionForKey(keyBytes: Uint8Array, numPartitions: number): nu
 }
 // #endregion key-partition
 
-// #region sticky
 /**
  * For records without a key: one partition per topic until `stickyBytes` went to it, then
  * another one, picked at random among the others.
@@ -47,9 +46,11 @@ export class StickyPartitioner {
     private readonly random: () => number = Math.random,
   ) {}
 
+  // #region sticky
   partition(topic: string, numPartitions: number, recordBytes: number): number {
     throw new Error('TODO(step 03, task 2): StickyPartitioner.partition — keep the topic\'s partition until stickyBytes went to it, then switch to another');
   }
+  // #endregion sticky
 
   /** A random partition, never `previous` when there is any other to choose. */
   private another(previous: number | undefined, numPartitions: number): number {
@@ -58,7 +59,6 @@ export class StickyPartitioner {
     return (previous + step) % numPartitions;
   }
 }
-// #endregion sticky
 
 // #region default
 /** Kafka's default: murmur2 for keyed records, sticky for the others. */

@@ -2,7 +2,7 @@
 import { Connection } from './connection.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
-import { RecordAccumulator, type ProducerBatch, type SerializedRecord } from './record-accumulator.ts';
+import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { MetadataResponse, ProduceResponse } from './protocol.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
@@ -143,6 +143,7 @@ export class KafkaProducer {
         return await this.connectionTo(address).request(body);
       } catch (error) {
         lastError = error as Error;
+        this.dropConnection(address);
       }
     }
     throw new Error(`none of the bootstrap servers ${this.bootstrap.map((a) => `${a.host}:${a.port}`).join(', ')} answered: ${lastError?.message}`);
@@ -158,9 +159,14 @@ export class KafkaProducer {
     }
     return connection;
   }
+  /** Forgets a broken connection, so that the next request opens a fresh one. */
+  private dropConnection(address: { host: string; port: number }): void {
+    const id = `${address.host}:${address.port}`;
+    void this.connections.get(id)?.close();
+    this.connections.delete(id);
+  }
   // #endregion metadata
 
-  // #region sender
   /** The accumulator's sender: one produce request per leader broker, carrying all its batches. */
   private sendBatches(batches: ProducerBatch[]): void {
     const byLeader = new Map<number, ProducerBatch[]>();
@@ -171,10 +177,11 @@ export class KafkaProducer {
     for (const [leader, group] of byLeader) void this.produce(leader, group);
   }
 
+  // #region sender
   /** Sends one produce request and settles each batch with its own result. */
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
+    const broker = this.brokers.get(leader);
     try {
-      const broker = this.brokers.get(leader);
       if (!broker) throw new KafkaError('LEADER_NOT_AVAILABLE', `no known broker leads ${batches[0]!.topic}-${batches[0]!.partition}`);
       const connection = this.connectionTo(broker);
       const response = (await connection.request({ type: 'produce', acks: 1, batches: batches.map(toWire) })) as ProduceResponse;
@@ -184,10 +191,12 @@ export class KafkaProducer {
         else if (result.error) batch.fail(new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
-      this.log(`Sent ${batches.length} batch(es) to ${broker.host}:${broker.port}: ...`);
+      const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
+      this.log(`Sent ${records} records in ${batches.length} batches to ${broker.host}:${broker.port}`);
     } catch (error) {
       // The whole request failed (connection lost, broker stopped): every batch in it fails.
       for (const batch of batches) batch.fail(error as Error);
+      if (broker) this.dropConnection(broker);
     }
   }
   // #endregion sender
