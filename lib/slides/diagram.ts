@@ -29,7 +29,14 @@ export function renderDiagram(source: string): string {
   } catch (error) {
     throw new DiagramError((error as Error).message);
   }
-  return offline(uniqueIds(svg, `d${++counter}-`));
+  return enlarge(offline(uniqueIds(svg, `d${++counter}-`)));
+}
+
+/** Drawn at 1.7× its natural size (its text would be 13 px on a 1280 px slide); CSS shrinks it to fit. */
+const ENLARGE = 1.7;
+function enlarge(svg: string): string {
+  return svg.replace(/^<svg([^>]*?) width="([\d.]+)" height="([\d.]+)"/, (_, rest: string, width: string, height: string) =>
+    `<svg${rest} width="${Math.round(Number(width) * ENLARGE)}" height="${Math.round(Number(height) * ENLARGE)}"`);
 }
 
 /** Drops the web-font imports beautiful-mermaid adds, and uses the deck's own fonts. */
