@@ -105,7 +105,8 @@ export function checkMermaid(source: string): void {
         continue;
       }
       if (!/^[\w-]+/.test(text)) throw bad(line, 'a line must start with a node id, as in A[Label] --> B');
-      const unquoted = text.replace(/"[^"]*"/g, '""');
+      // Quoted labels may hold anything; an asymmetric node `id>label]` has no opening bracket.
+      const unquoted = text.replace(/"[^"]*"/g, '""').replace(/(^|[\s&|])(\w[\w-]*)>[^\]]*\]/g, '$1$2');
       for (const [open, close] of ['[]', '()', '{}']) {
         if (count(unquoted, open!) !== count(unquoted, close!)) throw bad(line, `unbalanced ${open}${close}; put labels with brackets in quotes: A["f(x)"]`);
       }
