@@ -221,12 +221,19 @@
     if (slide.scrollHeight > slide.clientHeight + 1 || slide.scrollWidth > slide.clientWidth + 1) {
       problems.push(`the slide's content is ${slide.scrollWidth}×${slide.scrollHeight} px, the frame ${WIDTH}×${HEIGHT}`);
     }
+    // Only the outermost element that sticks out is reported, not each of its lines.
+    const reported = [];
     for (const element of slide.querySelectorAll('*')) {
       if (element.closest('svg') && element.tagName.toLowerCase() !== 'svg') continue;
+      if (reported.some((outer) => outer.contains(element))) continue;
       const box = element.getBoundingClientRect();
       if (box.width === 0 && box.height === 0) continue;
       const out = Math.max(frame.left - box.left, box.right - frame.right, frame.top - box.top, box.bottom - frame.bottom) / scale;
-      if (out > 1) problems.push(`${describe(element)} sticks out of the frame by ${Math.round(out)} px`);
+      if (out > 1) {
+        problems.push(`${describe(element)} sticks out of the frame by ${Math.round(out)} px`);
+        reported.push(element);
+        continue;
+      }
       const style = getComputedStyle(element);
       if (style.overflowX !== 'visible' && element.scrollWidth > element.clientWidth + 1) problems.push(`${describe(element)} is cut off: ${element.scrollWidth - element.clientWidth} px too wide`);
       if (style.overflowY !== 'visible' && element.scrollHeight > element.clientHeight + 1) problems.push(`${describe(element)} is cut off: ${element.scrollHeight - element.clientHeight} px too tall`);
