@@ -1,16 +1,18 @@
 // `npm run step NN` (the student's code) and `npm run solution NN` (the reference): run the
 // step's tests and explain the result in the workshop's terms.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../paths.ts';
 import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
-import { clip, colour, indent } from '../output.ts';
+import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
 
 const SHOWN_FAILURES = 4;
 
 export async function stepCommand(args: string[], target: 'student' | 'solution'): Promise<number> {
   const watch = args.includes('--watch');
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
+  if (target === 'solution' && !fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
   let exitCode = 1;
   await runTests({
     target,
@@ -64,7 +66,7 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
     console.log(`Compare your code with the reference:  npm run diff ${stepNumber}`);
     const next = nextStep(step);
     if (next) console.log(`Next: ${colour.bold(`npm run step ${String(next.number).padStart(2, '0')}`)} and read ${path.relative(ROOT, next.readme)}`);
-    else console.log('That was the last step. Well done!');
+    else console.log('That is the last step the workshop has so far. Well done! New steps arrive with git pull.');
     return 0;
   }
 
