@@ -89,7 +89,8 @@ describe('task 4: keep and acknowledge', () => {
     const { socket, frames } = await client(port);
     const count = 10_000;
     socket.write(Buffer.concat(Array.from({ length: count }, (_, i) => frameOf(produce(i, `message ${i}`)))));
-    await waitFor(() => frames.all.length === count || frames.closed, 10_000, `expected ${count} acknowledgements, got ${frames.all.length}`);
+    await frames.next('the first of 10 000 acknowledgements', WAIT_MS);
+    await waitFor(() => frames.all.length === count || frames.closed, 10_000, `not all ${count} acknowledgements arrived`);
     const ids = frames.all.map((frame) => (frame as { correlationId: number }).correlationId);
     expect(ids.every((id, i) => id === i), 'answers should come back in request order, one per request').toBe(true);
     const kept = broker.received('test').map(String);
