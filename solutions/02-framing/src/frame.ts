@@ -57,7 +57,7 @@ export class FrameDecoder {
   }
 
   // #region push
-  /** Takes the next chunk of the stream; returns every frame now complete (often none, maybe several). */
+  /** Takes the next chunk; returns every frame it completed (none, one or several). */
   push(chunk: Buffer): Buffer[] {
     //> step 02 task 2: FrameDecoder.push — keep incomplete bytes for the next chunk, return every whole frame, and refuse a length over maxFrameBytes at once
     this.chunks.push(chunk);
@@ -65,10 +65,10 @@ export class FrameDecoder {
     const frames: Buffer[] = [];
     while (this.bufferedBytes >= LENGTH_BYTES) {
       const length = this.peekLength();
-      // Check before waiting for (and keeping) the payload: a garbage length such as 0x47455420
-      // ("GET ") must not make us buffer a gigabyte.
+      // Check before waiting for the payload: a garbage length such as
+      // 0x47455420 ("GET ") must not make us buffer a gigabyte.
       if (length > this.maxFrameBytes) throw new FrameTooLargeError(length, this.maxFrameBytes);
-      if (this.bufferedBytes < LENGTH_BYTES + length) break; // the rest of this frame is still on its way
+      if (this.bufferedBytes < LENGTH_BYTES + length) break; // wait for the rest
       frames.push(this.take(LENGTH_BYTES + length).subarray(LENGTH_BYTES));
     }
     return frames;

@@ -2,7 +2,7 @@
 export { Broker } from './broker.ts';
 export type { BrokerAddress, BrokerOptions } from './broker.ts';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
-export { InvalidRequestError, encodeMessage, parseRequest } from './protocol.ts';
+export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
 export type { ErrorBody, ProduceRequest, Request, Response } from './protocol.ts';
 export { Connection } from './connection.ts';
 export { KafkaError } from './errors.ts';

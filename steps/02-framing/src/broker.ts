@@ -7,7 +7,8 @@
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
-import { InvalidRequestError, encodeMessage, parseRequest, type ProduceRequest, type Request, type Response } from './protocol.ts';
+import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
+import type { ProduceRequest, Request, Response } from './protocol.ts';
 
 export interface BrokerOptions {
   /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
@@ -90,16 +91,17 @@ export class Broker {
       request = parseRequest(frame);
     } catch (error) {
       if (!(error instanceof InvalidRequestError)) throw error;
-      // A malformed request is the client's mistake: answer it, and keep the connection open.
-      return { correlationId: error.correlationId, error: { code: 'INVALID_REQUEST', message: error.message } };
+      // A malformed request is the client's mistake: answer it, keep the connection open.
+      return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
       return { correlationId: request.correlationId, ...this.handle(request) };
     } catch (error) {
       // A bug in one handler must not take the broker down for everyone: this client hears
       // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
-      this.log(`Failed to handle a ${request.type} request: ${(error as Error).stack ?? String(error)}`);
-      return { correlationId: request.correlationId, error: { code: 'UNKNOWN_SERVER_ERROR', message: (error as Error).message } };
+      const { message, stack } = error as Error;
+      this.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
+      return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
   }
   // #endregion answer

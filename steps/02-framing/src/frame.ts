@@ -52,7 +52,7 @@ export class FrameDecoder {
   }
 
   // #region push
-  /** Takes the next chunk of the stream; returns every frame now complete (often none, maybe several). */
+  /** Takes the next chunk; returns every frame it completed (none, one or several). */
   push(chunk: Buffer): Buffer[] {
     throw new Error('TODO(step 02, task 2): FrameDecoder.push — keep incomplete bytes for the next chunk, return every whole frame, and refuse a length over maxFrameBytes at once');
   }

@@ -41,6 +41,11 @@ export class InvalidRequestError extends Error {
   }
 }
 
+/** The answer to a request that failed; `code` is Apache Kafka's name for the error. */
+export function errorResponse(correlationId: number | null, code: string, message: string): Response {
+  return { correlationId, error: { code, message } };
+}
+
 /** A message as it goes on the wire: JSON inside a frame. */
 export function encodeMessage(body: object): Buffer {
   return encodeFrame(Buffer.from(JSON.stringify(body), 'utf8'));
