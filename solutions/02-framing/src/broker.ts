@@ -138,11 +138,11 @@ export class Broker {
         return this.handleProduce(request);
     }
   }
-  //<
 
   // #region produce
   /** Keeps the message at the end of its topic and acknowledges it. */
   private handleProduce(request: ProduceRequest): Record<string, unknown> {
+  //<
     //> step 02 task 4: Broker.handleProduce — keep the decoded value at the end of its topic's list, log it, and acknowledge
     const value = Buffer.from(request.value, 'base64');
     const messages = this.topics.get(request.topic) ?? [];
@@ -151,10 +151,10 @@ export class Broker {
     this.log(`Received message on ${this.boundAddress()}: ${value.toString('utf8')}`);
     return { ok: true };
     //<
+  //> step 02 given
   }
   // #endregion produce
 
-  //> step 02 given
   /** The messages received for a topic, in arrival order (for tests and demos). */
   received(topic: string): Buffer[] {
     return [...(this.topics.get(topic) ?? [])];
@@ -165,8 +165,8 @@ export class Broker {
     const bound = this.server?.address() as AddressInfo | null | undefined;
     return bound ? `${bound.address}:${bound.port}` : `${this.host}:${this.port}`;
   }
-  //<
 
+  //<
   // #region stop
   /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
   async stop(): Promise<void> {
