@@ -6,7 +6,7 @@ import { connect } from '#lib/testing/net.ts';
 import { waitFor } from '#lib/testing/wait.ts';
 
 const cleanup = useCleanup();
-const WAIT_MS = 2_000;
+const WAIT_MS = 1_000;
 
 async function startBroker(options: { maxFrameBytes?: number } = {}) {
   const broker = cleanup(new Broker({ host: '127.0.0.1', port: 0, ...options }));
