@@ -56,7 +56,7 @@ export function driftInFile(before: string, after: string, file: string): Drift[
   return drifts;
 }
 
-/** Lines before the first top-level statement that is not an import (comments and blanks count as imports). */
+/** Lines before the first top-level statement that is not an import or a re-export (comments and blanks count too). */
 function importBlockEnd(lines: string[]): number {
   let inImport = false;
   for (let index = 0; index < lines.length; index++) {
@@ -66,7 +66,8 @@ function importBlockEnd(lines: string[]): number {
       continue;
     }
     if (/^\s*$|^\s*\/\/|^\s*\/\*|^\s*\*/.test(line)) continue;
-    if (/^import\b/.test(line)) {
+    // Re-exports (`export { X } from './x.ts'`) count too: an index.ts is nothing else.
+    if (/^import\b|^export\s+(type\s+)?(\{|\*)/.test(line)) {
       inImport = !/\bfrom\s+['"]|^import\s+['"]/.test(line);
       continue;
     }
