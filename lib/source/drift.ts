@@ -42,13 +42,14 @@ export function driftInFile(before: string, after: string, file: string): Drift[
   for (const part of diffArrays(before.split('\n'), afterLines)) {
     if (part.added) {
       part.value.forEach((text, offset) => {
-        if (!allowed[index + offset]) drifts.push({ file, line: index + offset + 1, change: `+ ${text}` });
+        // Blank lines move around as regions come and go; they cannot change what the code does.
+        if (!allowed[index + offset] && text.trim() !== '') drifts.push({ file, line: index + offset + 1, change: `+ ${text}` });
       });
       index += part.count ?? part.value.length;
     } else if (part.removed) {
       // A removal is fine where it borders a marked region: the region replaced that code.
       const borders = allowed[index - 1] === true || allowed[index] === true;
-      if (!borders) part.value.forEach((text) => drifts.push({ file, line: index + 1, change: `- ${text}` }));
+      if (!borders) part.value.filter((text) => text.trim() !== '').forEach((text) => drifts.push({ file, line: index + 1, change: `- ${text}` }));
     } else {
       index += part.count ?? part.value.length;
     }

@@ -36,13 +36,13 @@ export default async function demo({ Broker, Connection, KafkaProducer, jsonSeri
   const oneByOne = await timed(async () => {
     for (let n = 0; n < count; n++) {
       const connection = new Connection(address.host, address.port);
-      const response = await connection.request({
+      const response = await connection.request<Step03.ProduceResponse>({
         type: 'produce',
         acks: 1,
         batches: [{ topic: TOPIC, partition: n % 3, records: [{ key: null, value: value(n).toString('base64'), timestamp: Date.now(), headers: [] }] }],
       });
       await connection.close();
-      if (n < 3) console.log(`Sent to ${bootstrap}: {"number": ${n}}  ⇒  partition ${n % 3}, offset ${response.results[0].baseOffset}`);
+      if (n < 3) console.log(`Sent to ${bootstrap}: {"number": ${n}}  ⇒  partition ${n % 3}, offset ${response.results[0]!.baseOffset}`);
     }
   });
   const requestsBefore = broker.requestCount('produce');

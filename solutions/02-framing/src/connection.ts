@@ -35,15 +35,16 @@ export class Connection {
   // #region request
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
-   * answers with an error, or with a plain Error when the connection fails first.
+   * answers with an error, or with a plain Error when the connection fails first. `T` names the
+   * fields the answer carries, for example `request<ProduceResponse>(…)`.
    */
-  async request(body: { type: string } & Record<string, unknown>): Promise<Response> {
+  async request<T extends object = Record<string, unknown>>(body: { type: string } & Record<string, unknown>): Promise<Response & T> {
     //> step 02 task 5: Connection.request — give the request the next correlationId, remember it as pending, send it as a frame, and settle when the answer with that id arrives
     const socket = await this.open();
     const correlationId = this.nextCorrelationId++;
     const response = new Promise<Response>((resolve, reject) => this.pending.set(correlationId, { resolve, reject }));
     socket.write(encodeMessage({ ...body, correlationId }));
-    return response;
+    return response as Promise<Response & T>;
     //<
   }
   // #endregion request

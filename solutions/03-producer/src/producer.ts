@@ -1,19 +1,33 @@
-// STAND-IN draft of step 03's producer.ts (to be fitted into step 02's producer once it lands).
+// Kafka's producer: send() serializes the record, picks its partition and leaves it in the
+// record accumulator; the accumulator hands full or lingering batches to the sender, which
+// sends each broker its batches in one produce request; every send() then settles with the
+// offset its record got, or with the error its batch got.
+//
+// Step 02's producer sent one message per request to a random broker. Now the partition decides
+// the broker (its leader, learnt from metadata), and one request carries many records.
 import { Connection } from './connection.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
+import type { MetadataResponse, ProduceResponse, TopicMetadata, WireBatch } from './protocol.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
-import type { MetadataResponse, ProduceResponse } from './protocol.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
 
+//> step 03 given
 export interface ProducerOptions {
+  /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */
   bootstrapServers: string[];
+  /** Turns a key into bytes; Kafka's `key.serializer`. Bytes or strings as they are by default. */
   keySerializer?: Serializer<any>;
+  /** Turns a value into bytes; Kafka's `value.serializer`. */
   valueSerializer?: Serializer<any>;
+  /** Picks the partition of a record that names none; Kafka's `partitioner.class`. */
   partitioner?: Partitioner;
+  /** Bytes after which a partition's batch is sent; Kafka's `batch.size` (16384). */
   batchSize?: number;
+  /** How long a batch waits for more records; Kafka's `linger.ms` (5). */
   lingerMs?: number;
+  /** Where to print each request sent; silent unless given (the demo passes console.log). */
   log?: (line: string) => void;
 }
 
@@ -22,34 +36,41 @@ export interface ProducerRecord<K = unknown, V = unknown> {
   value?: V | null;
   /** Send to this partition, whatever the key says. */
   partition?: number;
-  /** ms since the epoch; send() time when not given (Kafka's CreateTime). */
+  /** Milliseconds since the epoch; the time of send() when not given (Kafka's CreateTime). */
   timestamp?: number;
   headers?: Record<string, string | Buffer | null>;
 }
 
-interface TopicMetadata { name: string; partitions: Array<{ partition: number; leader: number }> }
-interface BrokerInfo { id: number; host: string; port: number }
+/** A send() that could not even start: its key or value did not serialize. */
+export class SerializationError extends Error {
+  override name = 'SerializationError';
+}
+//<
 
 export class KafkaProducer {
-  private readonly bootstrap: Array<{ host: string; port: number }>;
+  //> step 03 given
+  private readonly bootstrap: Connection[];
   private readonly keySerializer: Serializer<any>;
   private readonly valueSerializer: Serializer<any>;
   private readonly partitioner: Partitioner;
   private readonly accumulator: RecordAccumulator;
-  private readonly log: (line: string) => void;
   /** What the cluster told us: brokers by id, and each topic's partitions with their leader. */
-  private readonly brokers = new Map<number, BrokerInfo>();
+  private readonly brokers = new Map<number, { host: string; port: number }>();
   private readonly topics = new Map<string, Promise<TopicMetadata>>();
-  /** The leader broker of each partition ("topic-partition" → broker id), from the metadata. */
+  /** The broker id leading each partition ("topic-partition"), as the metadata said. */
   private readonly leaders = new Map<string, number>();
-  /** One connection per broker, "host:port" → connection, reused by every request. */
+  /** One connection per broker ("host:port"), reused by every request to it. */
   private readonly connections = new Map<string, Connection>();
-  private closed = false;
-  /** Sends not yet in the accumulator (serializing, waiting for metadata). */
+  /** Sends on their way into the accumulator (waiting for metadata): flush() waits for them too. */
   private readonly appending = new Set<Promise<unknown>>();
+  private closed = false;
+  //<
+  private readonly log: (line: string) => void;
 
   constructor(options: ProducerOptions) {
-    this.bootstrap = options.bootstrapServers.map(parseAddress);
+    if (options.bootstrapServers.length === 0) throw new Error('bootstrapServers is empty: give at least one "host:port"');
+    //> step 03 given
+    this.bootstrap = options.bootstrapServers.map((server) => this.connectionTo(parseHostPort(server)));
     this.keySerializer = options.keySerializer ?? bytesSerializer;
     this.valueSerializer = options.valueSerializer ?? bytesSerializer;
     this.accumulator = new RecordAccumulator({
@@ -58,17 +79,18 @@ export class KafkaProducer {
       send: (batches) => this.sendBatches(batches),
     });
     this.partitioner = options.partitioner ?? defaultPartitioner({ batchSize: this.accumulator.batchSize });
+    //<
     this.log = options.log ?? (() => {});
   }
 
   // #region send
+  //> step 03 given
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
-   * why it could not be (that record's error, or its batch's).
+   * why it could not be (its own serialization error, or its batch's error).
    */
   send<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<RecordMetadata> {
     const appended = this.append(topic, record);
-    // Until the record is in the accumulator, flush() has to wait for it too.
     this.appending.add(appended);
     const forget = () => this.appending.delete(appended);
     appended.then(forget, forget);
@@ -77,39 +99,31 @@ export class KafkaProducer {
 
   /** Serializes the record, picks its partition and leaves it in the accumulator. */
   private async append<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<{ sent: Promise<RecordMetadata> }> {
+  //<
+    //> step 03 task 6: KafkaProducer.append — serialize key and value, learn the topic's partitions, pick the partition (explicit, else the partitioner), check it, and append to the accumulator
     if (this.closed) throw new Error('send() on a closed producer: create a new KafkaProducer');
     const key = serialize(this.keySerializer, record.key ?? null, topic, 'key');
     const value = serialize(this.valueSerializer, record.value ?? null, topic, 'value');
-    const headers = Object.entries(record.headers ?? {}).map(([name, data]) => ({
-      key: name,
-      value: data === null ? null : Buffer.from(data),
-    }));
+    const headers = Object.entries(record.headers ?? {}).map(([name, data]) => ({ key: name, value: data === null ? null : Buffer.from(data) }));
     const timestamp = record.timestamp ?? Date.now();
-    const { partitions } = await this.metadataFor(topic);
-    const numPartitions = partitions.length;
+    const numPartitions = (await this.metadataFor(topic)).partitions.length;
     const partition = record.partition ?? this.partitioner({ topic, key, value, numPartitions });
     if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
-      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} is not in the range [0...${numPartitions}) of topic "${topic}"`);
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} is not one of the ${numPartitions} partitions (0 to ${numPartitions - 1}) of topic "${topic}"`);
     }
-    // Wrapped in an object: returning the promise itself from an async function would wait for it.
+    // Wrapped in an object: an async function returning a promise would wait for it.
     return { sent: this.accumulator.append(topic, partition, { key, value, timestamp, headers }) };
+    //<
+  //> step 03 given
   }
+  //<
   // #endregion send
 
+  //> step 03 given
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {
-    // Records still on their way into the accumulator (waiting for metadata) count too.
     await Promise.allSettled([...this.appending]);
     await this.accumulator.flush();
-  }
-
-  /** Flushes, then closes every connection. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true; // refuse new sends from now on, but deliver the ones already made
-    await this.flush();
-    for (const connection of this.connections.values()) await connection.close();
-    this.connections.clear();
   }
 
   // #region metadata
@@ -118,17 +132,16 @@ export class KafkaProducer {
     let known = this.topics.get(topic);
     if (!known) {
       known = this.fetchMetadata(topic);
-      // A failure is not remembered: the next send asks again.
-      known.catch(() => this.topics.delete(topic));
+      known.catch(() => this.topics.delete(topic)); // a failure is not remembered: ask again next time
       this.topics.set(topic, known);
     }
     return known;
   }
 
   private async fetchMetadata(topic: string): Promise<TopicMetadata> {
-    const response = (await this.requestBootstrap({ type: 'metadata', topics: [topic] })) as MetadataResponse;
-    for (const broker of response.brokers) this.brokers.set(broker.id, broker);
-    const found = response.topics.find((t) => t.name === topic);
+    const response = await this.askBootstrap<MetadataResponse>({ type: 'metadata', topics: [topic] });
+    for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
+    const found = response.topics.find((candidate) => candidate.name === topic);
     if (!found) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `the broker returned no metadata for topic "${topic}"`);
     if (found.error) throw new KafkaError(found.error.code, found.error.message);
     for (const { partition, leader } of found.partitions) this.leaders.set(`${topic}-${partition}`, leader);
@@ -136,38 +149,31 @@ export class KafkaProducer {
   }
 
   /** Asks the bootstrap servers in turn until one answers. */
-  private async requestBootstrap(body: Record<string, unknown>): Promise<unknown> {
-    let lastError: Error | undefined;
-    for (const address of this.bootstrap) {
+  private async askBootstrap<T extends object>(body: { type: string } & Record<string, unknown>): Promise<T> {
+    const failures: string[] = [];
+    for (const connection of this.bootstrap) {
       try {
-        return await this.connectionTo(address).request(body);
+        return await connection.request<T>(body);
       } catch (error) {
-        lastError = error as Error;
-        this.dropConnection(address);
+        failures.push(`${connection.address}: ${(error as Error).message}`);
       }
     }
-    throw new Error(`none of the bootstrap servers ${this.bootstrap.map((a) => `${a.host}:${a.port}`).join(', ')} answered: ${lastError?.message}`);
-  }
-
-  /** The connection to a broker, opened on first use and then reused. */
-  private connectionTo(address: { host: string; port: number }): Connection {
-    const id = `${address.host}:${address.port}`;
-    let connection = this.connections.get(id);
-    if (!connection) {
-      connection = new Connection(address.host, address.port);
-      this.connections.set(id, connection);
-    }
-    return connection;
-  }
-  /** Forgets a broken connection, so that the next request opens a fresh one. */
-  private dropConnection(address: { host: string; port: number }): void {
-    const id = `${address.host}:${address.port}`;
-    void this.connections.get(id)?.close();
-    this.connections.delete(id);
+    throw new Error(`no bootstrap server answered a ${body.type} request (${failures.join('; ')})`);
   }
   // #endregion metadata
 
-  /** The accumulator's sender: one produce request per leader broker, carrying all its batches. */
+  /** The connection to a broker, opened on first use and then reused. */
+  private connectionTo({ host, port }: { host: string; port: number }): Connection {
+    const address = `${host}:${port}`;
+    let connection = this.connections.get(address);
+    if (!connection) {
+      connection = new Connection(host, port);
+      this.connections.set(address, connection);
+    }
+    return connection;
+  }
+
+  /** The accumulator's sender: the ready batches, grouped by the broker that leads their partition. */
   private sendBatches(batches: ProducerBatch[]): void {
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const batch of batches) {
@@ -178,13 +184,15 @@ export class KafkaProducer {
   }
 
   // #region sender
-  /** Sends one produce request and settles each batch with its own result. */
+  /** Sends one produce request to a broker and settles each of its batches with its own result. */
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
-    const broker = this.brokers.get(leader);
+  //<
+    //> step 03 task 6: KafkaProducer.produce — send the batches in one produce request to their leader, then complete or fail each batch with its own result; if the request fails, fail them all
     try {
+      const broker = this.brokers.get(leader);
       if (!broker) throw new KafkaError('LEADER_NOT_AVAILABLE', `no known broker leads ${batches[0]!.topic}-${batches[0]!.partition}`);
       const connection = this.connectionTo(broker);
-      const response = (await connection.request({ type: 'produce', acks: 1, batches: batches.map(toWire) })) as ProduceResponse;
+      const response = await connection.request<ProduceResponse>({ type: 'produce', acks: 1, batches: batches.map(toWire) });
       batches.forEach((batch, i) => {
         const result = response.results[i];
         if (!result) batch.fail(new KafkaError('INVALID_REQUEST', `the broker sent no result for ${batch.topic}-${batch.partition}`));
@@ -192,16 +200,37 @@ export class KafkaProducer {
         else batch.complete(result.baseOffset);
       });
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
-      this.log(`Sent ${records} records in ${batches.length} batches to ${broker.host}:${broker.port}`);
+      this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
-      // The whole request failed (connection lost, broker stopped): every batch in it fails.
+      // The whole request failed (the connection dropped, the broker stopped): so does every batch in it.
       for (const batch of batches) batch.fail(error as Error);
-      if (broker) this.dropConnection(broker);
     }
+    //<
+  //> step 03 given
   }
   // #endregion sender
+  //<
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    //> step 03 given
+    if (this.closed) return;
+    this.closed = true; // refuse new sends, but deliver the ones already made
+    await this.flush();
+    await Promise.all([...this.connections.values()].map((connection) => connection.close()));
+    //<
+  }
 }
 
+/** "127.0.0.1:9092" → { host, port }, with a message a student can act on when it is malformed. */
+export function parseHostPort(server: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(server.trim());
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) throw new Error(`"${server}" is not a broker address: write it as host:port, for example 127.0.0.1:9092`);
+  return { host: match[1]!, port };
+}
+
+//> step 03 given
 function serialize(serializer: Serializer<any>, data: unknown, topic: string, what: 'key' | 'value'): Buffer | null {
   try {
     return serializer(data, topic);
@@ -210,25 +239,18 @@ function serialize(serializer: Serializer<any>, data: unknown, topic: string, wh
   }
 }
 
-function parseAddress(server: string): { host: string; port: number } {
-  const match = /^(.*):(\d+)$/.exec(server);
-  if (!match) throw new Error(`bootstrap server "${server}" is not host:port`);
-  return { host: match[1]!, port: Number(match[2]) };
-}
-
-export class SerializationError extends Error {
-  override name = 'SerializationError';
-}
-
-function toWire(batch: ProducerBatch) {
+/** A batch as the produce request carries it: bytes as base64. */
+function toWire(batch: ProducerBatch): WireBatch {
+  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
   return {
     topic: batch.topic,
     partition: batch.partition,
     records: batch.records.map((record) => ({
-      key: record.key?.toString('base64') ?? null,
-      value: record.value?.toString('base64') ?? null,
+      key: base64(record.key),
+      value: base64(record.value),
       timestamp: record.timestamp,
-      headers: record.headers.map((header) => ({ key: header.key, value: header.value?.toString('base64') ?? null })),
+      headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
     })),
   };
 }
+//<
