@@ -16,7 +16,9 @@ const TOPIC = 'numtest';
 export default async function demo({ Broker, Connection, KafkaProducer, jsonSerializer }: Api, args: string[]): Promise<void> {
   const count = Number(args[0] ?? 20_000);
   if (!Number.isInteger(count) || count < 1) throw new Error(`give a number of records, like "npm run demo 03 -- 5000" (got "${args[0]}")`);
-  const log = (line: string) => console.log(`  [broker] ${line}`);
+  // The broker logs every connection: after the first few, 20 000 of those lines would bury the figures.
+  let quiet = false;
+  const log = (line: string) => !quiet && console.log(`  [broker] ${line}`);
 
   let broker = new Broker({ id: 1, port: 9092, log, numPartitions: 3 });
   let address;
@@ -42,6 +44,10 @@ export default async function demo({ Broker, Connection, KafkaProducer, jsonSeri
         batches: [{ topic: TOPIC, partition: n % 3, records: [{ key: null, value: value(n).toString('base64'), timestamp: Date.now(), headers: [] }] }],
       });
       await connection.close();
+      if (n === 3) {
+        quiet = true;
+        console.log(`  … ${count - 3} more, each on its own connection (broker log muted)`);
+      }
       if (n < 3) console.log(`Sent to ${bootstrap}: {"number": ${n}}  ⇒  partition ${n % 3}, offset ${response.results[0]!.baseOffset}`);
     }
   });
@@ -57,6 +63,7 @@ export default async function demo({ Broker, Connection, KafkaProducer, jsonSeri
     for (const meta of metas.slice(0, 3)) console.log(`Sent to ${bootstrap}: {"number": ${metas.indexOf(meta)}}  ⇒  partition ${meta.partition}, offset ${meta.offset}`);
   });
   await producer.close();
+  quiet = false;
   const batchedRequests = broker.requestCount('produce') - requestsBefore;
 
   const rate = (ms: number) => Math.round((count / ms) * 1000).toLocaleString('en-US');

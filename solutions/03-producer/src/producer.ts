@@ -183,7 +183,6 @@ export class KafkaProducer {
     for (const [leader, group] of byLeader) void this.produce(leader, group);
   }
 
-  // #region sender
   /** Sends one produce request to a broker and settles each of its batches with its own result. */
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
   //<
@@ -192,13 +191,16 @@ export class KafkaProducer {
       const broker = this.brokers.get(leader);
       if (!broker) throw new KafkaError('LEADER_NOT_AVAILABLE', `no known broker leads ${batches[0]!.topic}-${batches[0]!.partition}`);
       const connection = this.connectionTo(broker);
+      // #region sender
       const response = await connection.request<ProduceResponse>({ type: 'produce', acks: 1, batches: batches.map(toWire) });
+      // One result per batch, in order: each batch settles with its own, and only its records see it.
       batches.forEach((batch, i) => {
         const result = response.results[i];
         if (!result) batch.fail(new KafkaError('INVALID_REQUEST', `the broker sent no result for ${batch.topic}-${batch.partition}`));
         else if (result.error) batch.fail(new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
+      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
@@ -208,7 +210,6 @@ export class KafkaProducer {
     //<
   //> step 03 given
   }
-  // #endregion sender
   //<
 
   /** Closes every connection. */

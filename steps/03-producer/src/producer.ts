@@ -159,12 +159,10 @@ export class KafkaProducer {
     for (const [leader, group] of byLeader) void this.produce(leader, group);
   }
 
-  // #region sender
   /** Sends one produce request to a broker and settles each of its batches with its own result. */
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
     throw new Error('TODO(step 03, task 6): KafkaProducer.produce — send the batches in one produce request to their leader, then complete or fail each batch with its own result; if the request fails, fail them all');
   }
-  // #endregion sender
 
   /** Closes every connection. */
   async close(): Promise<void> {
