@@ -1,5 +1,7 @@
 // How the CLI talks: short lines, colour only where it carries meaning.
+import path from 'node:path';
 import pc from 'picocolors';
+import { ROOT } from '../paths.ts';
 
 export const colour = pc;
 
@@ -39,4 +41,10 @@ export class UserError extends Error {
     super(message);
     this.name = 'UserError';
   }
+}
+
+/** What to say when a command needs solutions/ and this copy of the workshop has none. */
+export function referenceMissing(expected: string): string {
+  const where = path.relative(ROOT, expected);
+  return `The reference solution is not here (expected ${where}). It ships with the workshop: clone the whole repository with git (a copy without solutions/ cannot compare or run demos), or ask your instructor for it.`;
 }

@@ -112,7 +112,10 @@ function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly E
 }
 
 function toFailure(error: ErrorLike, testFile?: string): TestFailure {
-  const frame = error.stacks?.find((stack) => testFile && stack.file === testFile) ?? error.stacks?.[0];
+  // The test's own line says most; failing that, the first frame outside the workshop's helpers.
+  const frame =
+    error.stacks?.find((stack) => testFile && stack.file === testFile) ??
+    error.stacks?.find((stack) => !path.relative(ROOT, stack.file).startsWith(`lib${path.sep}`));
   const message = [error.name && error.name !== 'Error' && error.name !== 'AssertionError' ? `${error.name}: ` : '', error.message ?? String(error)].join('');
   return {
     name: error.name ?? 'Error',

@@ -42,13 +42,14 @@ export function driftInFile(before: string, after: string, file: string): Drift[
   for (const part of diffArrays(before.split('\n'), afterLines)) {
     if (part.added) {
       part.value.forEach((text, offset) => {
-        if (!allowed[index + offset]) drifts.push({ file, line: index + offset + 1, change: `+ ${text}` });
+        // Blank lines move around as regions come and go; they cannot change what the code does.
+        if (!allowed[index + offset] && text.trim() !== '') drifts.push({ file, line: index + offset + 1, change: `+ ${text}` });
       });
       index += part.count ?? part.value.length;
     } else if (part.removed) {
       // A removal is fine where it borders a marked region: the region replaced that code.
       const borders = allowed[index - 1] === true || allowed[index] === true;
-      if (!borders) part.value.forEach((text) => drifts.push({ file, line: index + 1, change: `- ${text}` }));
+      if (!borders) part.value.filter((text) => text.trim() !== '').forEach((text) => drifts.push({ file, line: index + 1, change: `- ${text}` }));
     } else {
       index += part.count ?? part.value.length;
     }
@@ -56,7 +57,7 @@ export function driftInFile(before: string, after: string, file: string): Drift[
   return drifts;
 }
 
-/** Lines before the first top-level statement that is not an import (comments and blanks count as imports). */
+/** Lines before the first top-level statement that is not an import or a re-export (comments and blanks count too). */
 function importBlockEnd(lines: string[]): number {
   let inImport = false;
   for (let index = 0; index < lines.length; index++) {
@@ -66,7 +67,8 @@ function importBlockEnd(lines: string[]): number {
       continue;
     }
     if (/^\s*$|^\s*\/\/|^\s*\/\*|^\s*\*/.test(line)) continue;
-    if (/^import\b/.test(line)) {
+    // Re-exports (`export { X } from './x.ts'`) count too: an index.ts is nothing else.
+    if (/^import\b|^export\s+(type\s+)?(\{|\*)/.test(line)) {
       inImport = !/\bfrom\s+['"]|^import\s+['"]/.test(line);
       continue;
     }

@@ -3,7 +3,7 @@
 import { afterEach } from 'vitest';
 import { within } from './wait.ts';
 
-type Stoppable = { stop(): Promise<unknown> | unknown } | { destroy(): unknown } | { kill(): unknown };
+type Stoppable = { stop(): Promise<unknown> | unknown } | { close(): Promise<unknown> | unknown } | { destroy(): unknown } | { kill(): unknown };
 
 export function useCleanup() {
   const items: Stoppable[] = [];
@@ -11,6 +11,7 @@ export function useCleanup() {
     for (const item of items.splice(0).reverse()) {
       try {
         if ('stop' in item) await within(Promise.resolve(item.stop()), 3_000, 'cleanup: stop() hung');
+        else if ('close' in item) await within(Promise.resolve(item.close()), 3_000, 'cleanup: close() hung');
         else if ('destroy' in item) item.destroy();
         else item.kill();
       } catch {

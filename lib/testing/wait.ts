@@ -11,9 +11,11 @@ export class ExpectationFailed extends Error {
 
 /** Resolves as `promise` does, or fails with `message` if that takes longer than `ms`. */
 export async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  // Made now, not when the deadline passes, so its stack points at the test line that waited.
+  const failure = new ExpectationFailed(`${message} (waited ${ms} ms)`);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ExpectationFailed(`${message} (waited ${ms} ms)`)), ms);
+    timer = setTimeout(() => reject(failure), ms);
   });
   try {
     return await Promise.race([promise, deadline]);
@@ -24,10 +26,11 @@ export async function within<T>(promise: Promise<T>, ms: number, message: string
 
 /** Polls `condition` until it returns true, failing with `message` after `ms`. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, ms: number, message: string): Promise<void> {
+  const failure = new ExpectationFailed(`${message} (waited ${ms} ms)`);
   const started = Date.now();
   for (;;) {
     if (await condition()) return;
-    if (Date.now() - started > ms) throw new ExpectationFailed(`${message} (waited ${ms} ms)`);
+    if (Date.now() - started > ms) throw failure;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

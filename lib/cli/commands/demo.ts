@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../paths.ts';
 import { findStep } from '../../steps.ts';
-import { UserError, colour } from '../output.ts';
+import { UserError, colour, referenceMissing } from '../output.ts';
 
 /** What a demo module (solutions/NN-name/demo.ts) default-exports. */
 export type Demo<Api = Record<string, unknown>> = (api: Api, args: string[]) => Promise<void>;
@@ -13,6 +13,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   const mine = args.includes('--mine');
   const positional = args.filter((arg) => !arg.startsWith('--'));
   const step = findStep(positional[0]);
+  if (!fs.existsSync(step.solutionDir)) throw new UserError(referenceMissing(step.solutionDir));
   const demoFile = path.join(step.solutionDir, 'demo.ts');
   if (!fs.existsSync(demoFile)) throw new UserError(`Step ${step.name} has no demo yet (expected ${path.relative(ROOT, demoFile)}).`);
   const srcDir = mine ? step.srcDir : step.solutionSrcDir;

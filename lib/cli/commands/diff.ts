@@ -6,10 +6,11 @@ import { ROOT } from '../../paths.ts';
 import { stripMarkers } from '../../source/markers.ts';
 import { isSource } from '../../source/starter.ts';
 import { findStep, listFiles } from '../../steps.ts';
-import { colour } from '../output.ts';
+import { UserError, colour, referenceMissing } from '../output.ts';
 
 export function diffCommand(args: string[]): number {
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
+  if (!fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
   const yours = new Set(listFiles(step.srcDir));
   const reference = new Set(listFiles(step.solutionSrcDir));
   let differing = 0;

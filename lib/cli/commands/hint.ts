@@ -48,7 +48,7 @@ export function hintCommand(args: string[]): number {
   const stepNumber = String(step.number).padStart(2, '0');
   console.log(colour.bold(`\nHint ${number} of ${hints.length} · step ${stepNumber}\n`));
   console.log(indent(hints[number - 1]!, '  '));
-  if (number < hints.length) console.log(colour.dim(`\nStill stuck? npm run hint ${stepNumber} shows the next one.`));
+  if (number < hints.length) console.log(colour.dim(`\nStill stuck? npm run hint ${stepNumber} shows the next one. Hints follow the tasks in order; npm run hint ${stepNumber} -- N jumps to hint N.`));
   else console.log(colour.dim(`\nThat was the last hint. npm run hint ${stepNumber} -- --reset starts over.`));
   return 0;
 }

@@ -7,7 +7,7 @@ import { colour } from '../output.ts';
 
 export async function progressCommand(): Promise<number> {
   const steps = listSteps();
-  console.log(colour.dim(`Running the tests of ${steps.length} steps against steps/*/src …`));
+  console.log(colour.dim(`Running the tests of ${steps.length} ${steps.length === 1 ? 'step' : 'steps'} against steps/*/src …`));
   const result = await runTests({ target: 'student', paths: steps.map((step) => path.relative(ROOT, step.testDir)) });
   console.log('');
   for (const step of steps) {

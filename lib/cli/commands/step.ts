@@ -1,16 +1,18 @@
 // `npm run step NN` (the student's code) and `npm run solution NN` (the reference): run the
 // step's tests and explain the result in the workshop's terms.
+import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../paths.ts';
 import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
-import { clip, colour, indent } from '../output.ts';
+import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
 
 const SHOWN_FAILURES = 4;
 
 export async function stepCommand(args: string[], target: 'student' | 'solution'): Promise<number> {
   const watch = args.includes('--watch');
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
+  if (target === 'solution' && !fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
   let exitCode = 1;
   await runTests({
     target,
@@ -47,7 +49,9 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
     const key = test.errors[0]?.message ?? test.state;
     groups.set(key, [...(groups.get(key) ?? []), test]);
   }
-  const shown = [...groups.values()].slice(0, SHOWN_FAILURES);
+  // Earliest task first: that is where the student should start, whatever file it is in.
+  const firstTask = (group: TestOutcome[]) => Math.min(...group.map((test) => test.task ?? Number.POSITIVE_INFINITY));
+  const shown = [...groups.values()].sort((a, b) => firstTask(a) - firstTask(b)).slice(0, SHOWN_FAILURES);
   for (const group of shown) printFailure(group);
   const hidden = failing.length - shown.reduce((sum, group) => sum + group.length, 0);
   if (hidden > 0) console.log(colour.dim(`\n  … and ${hidden} more failing`));
@@ -64,7 +68,7 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
     console.log(`Compare your code with the reference:  npm run diff ${stepNumber}`);
     const next = nextStep(step);
     if (next) console.log(`Next: ${colour.bold(`npm run step ${String(next.number).padStart(2, '0')}`)} and read ${path.relative(ROOT, next.readme)}`);
-    else console.log('That was the last step. Well done!');
+    else console.log('That is the last step the workshop has so far. Well done! New steps arrive with git pull.');
     return 0;
   }
 

@@ -1,0 +1,269 @@
+// A broker: a TCP server that many clients talk to at once.
+//
+// Step 01 made it a good server, step 02 made it speak in framed requests. Step 03 gives it
+// topics split into partitions: a topic is created the first time someone asks for it, each
+// partition numbers its records with offsets, `metadata` tells clients which broker leads each
+// partition (here always this one), and `produce` carries batches for many partitions at once.
+import net from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { FrameDecoder, FrameTooLargeError } from './frame.ts';
+import { Partition, type StoredRecord } from './partition.ts';
+import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
+import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, WireBatch } from './protocol.ts';
+
+export interface BrokerOptions {
+  /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
+  id?: number;
+  /** Interface to bind. Loopback by default, so nothing outside this machine can connect. */
+  host?: string;
+  /** TCP port; 0 asks the operating system for any free port. Kafka's default is 9092. */
+  port?: number;
+  /** Where the broker keeps its data (used from step 04 on). */
+  dataDir?: string;
+  /** Where to print what the broker does; silent unless given (the demo passes console.log). */
+  log?: (line: string) => void;
+  /** The largest frame accepted from a client, in bytes; Kafka's `socket.request.max.bytes` (100 MiB). */
+  maxFrameBytes?: number;
+  //> step 03 given
+  /** Partitions of a topic created on first use; Kafka's `num.partitions`, 1 by default. */
+  numPartitions?: number;
+  /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
+  messageMaxBytes?: number;
+  //<
+}
+
+export interface BrokerAddress {
+  host: string;
+  port: number;
+}
+
+export class Broker {
+  readonly id: number;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly log: (line: string) => void;
+  private server: Server | null = null;
+  /** Live client connections, so that stop() can close them. */
+  private readonly connections = new Set<Socket>();
+  //> step 03 given
+  /** Each topic's partitions, in memory at this step (step 04 moves them to disk). */
+  private readonly topics = new Map<string, Partition[]>();
+  private readonly numPartitions: number;
+  private readonly messageMaxBytes: number;
+  /** Requests received per type, so tests and demos can count round trips. */
+  private readonly requestCounts = new Map<string, number>();
+  //<
+  /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
+  private readonly maxFrameBytes: number | undefined;
+
+  constructor(options: BrokerOptions = {}) {
+    this.id = options.id ?? 1;
+    this.host = options.host ?? '127.0.0.1';
+    this.port = options.port ?? 9092;
+    this.log = options.log ?? (() => {});
+    this.maxFrameBytes = options.maxFrameBytes;
+    //> step 03 given
+    this.numPartitions = options.numPartitions ?? 1;
+    this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
+    //<
+  }
+
+  // #region start
+  /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
+  async start(): Promise<BrokerAddress> {
+    const server = net.createServer((socket) => this.handleConnection(socket));
+    // listen() reports failure (say, EADDRINUSE) as an 'error' event, not an exception.
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.port, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    const { address, port } = server.address() as AddressInfo;
+    this.log(`Broker ${this.id} listening on ${address}:${port}`);
+    return { host: address, port };
+  }
+  // #endregion start
+
+  // #region connection
+  /** Serves one client for as long as it stays connected, independently of every other. */
+  private handleConnection(socket: Socket): void {
+    this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
+    this.connections.add(socket);
+    socket.on('close', () => this.connections.delete(socket));
+    // A chunk is whatever the network delivered: part of a frame, or several. The decoder
+    // (one per connection: each stream is cut on its own) turns chunks back into frames.
+    const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
+    socket.on('data', (chunk) => {
+      let frames: Buffer[];
+      try {
+        frames = decoder.push(chunk);
+      } catch (error) {
+        // After a bad length there is no way to find the next frame: say why, then hang up on
+        // this client only. Every other connection has its own decoder and carries on.
+        const { message } = error as Error;
+        this.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
+        socket.end(encodeMessage(errorResponse(null, 'INVALID_REQUEST', message)));
+        return;
+      }
+      for (const frame of frames) socket.write(encodeMessage(this.answer(frame)));
+    });
+    // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
+    // and takes the whole process down with it.
+    socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
+  }
+  // #endregion connection
+
+  // #region answer
+  /** The response to one frame: the handler's answer, or an error the client can read. */
+  private answer(frame: Buffer): Response {
+    let request: Request;
+    try {
+      request = parseRequest(frame);
+    } catch (error) {
+      if (!(error instanceof InvalidRequestError)) throw error;
+      // A malformed request is the client's mistake: answer it, keep the connection open.
+      return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
+    }
+    try {
+      return { correlationId: request.correlationId, ...this.handle(request) };
+    } catch (error) {
+      // A bug in one handler must not take the broker down for everyone: this client hears
+      // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
+      const { message, stack } = error as Error;
+      this.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
+      return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
+    }
+  }
+  // #endregion answer
+
+  /** Routes a request to its handler by type. Later steps add request types here. */
+  private handle(request: Request): Record<string, unknown> {
+    //> step 03 given
+    this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
+    //<
+    switch (request.type) {
+      //> step 03 given
+      case 'metadata':
+        return this.handleMetadata(request);
+      //<
+      case 'produce':
+        return this.handleProduce(request);
+    }
+  }
+
+  //> step 03 given
+  /** How many requests of this type arrived since the broker started. */
+  requestCount(type: string): number {
+    return this.requestCounts.get(type) ?? 0;
+  }
+
+  /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
+  private partitionsOf(topic: string): Partition[] {
+    let partitions = this.topics.get(topic);
+    if (!partitions) {
+      partitions = Array.from({ length: this.numPartitions }, (_, index) => new Partition(topic, index));
+      this.topics.set(topic, partitions);
+      this.log(`Created topic "${topic}" with ${this.numPartitions} partition(s)`);
+    }
+    return partitions;
+  }
+
+  // #region metadata
+  /** The brokers, and each asked-for topic's partitions with their leader. */
+  private handleMetadata(request: MetadataRequest): MetadataResponse {
+  //<
+    //> step 03 task 5: Broker.handleMetadata — describe this broker and, for each topic asked for (or every topic), its partitions led by this broker
+    const names = request.topics ?? [...this.topics.keys()];
+    const topics = names.map((name) => ({
+      name,
+      partitions: this.partitionsOf(name).map((partition) => ({
+        partition: partition.index,
+        // One broker: it leads every partition and is its only replica (step 07 adds more).
+        leader: this.id,
+        replicas: [this.id],
+        isr: [this.id],
+      })),
+    }));
+    const { host, port } = this.boundAddress();
+    return { brokers: [{ id: this.id, host, port }], topics };
+    //<
+  //> step 03 given
+  }
+  // #endregion metadata
+
+  // #region produce
+  /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
+  private handleProduce(request: ProduceRequest): ProduceResponse {
+    return { results: request.batches.map((batch) => this.appendBatch(batch)) };
+  }
+
+  private appendBatch(batch: WireBatch): ProduceResult {
+    const { topic, partition } = batch;
+  //<
+    //> step 03 task 5: Broker.appendBatch — refuse an unknown partition or an oversized batch with its own error, else append the decoded records and return the base offset
+    const target = this.partitionsOf(topic)[partition];
+    if (!target) {
+      const count = this.partitionsOf(topic).length;
+      return { topic, partition, baseOffset: -1, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${topic}" has partitions 0 to ${count - 1}, not ${partition}` } };
+    }
+    const records = batch.records.map(fromWire);
+    const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
+    if (size > this.messageMaxBytes) {
+      return { topic, partition, baseOffset: -1, error: { code: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes is over messageMaxBytes (${this.messageMaxBytes}); send smaller batches or raise the limit` } };
+    }
+    return { topic, partition, baseOffset: target.append(records) };
+    //<
+  //> step 03 given
+  }
+  // #endregion produce
+
+  /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
+  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+    return this.topics.get(topic)?.[partition]?.read(offset) ?? [];
+  }
+
+  //<
+  //> step 03 given
+  /** The address clients reach this broker at, as bound (the real port when started on 0). */
+  private boundAddress(): BrokerAddress {
+    const bound = this.server?.address() as AddressInfo | null | undefined;
+    return bound ? { host: bound.address, port: bound.port } : { host: this.host, port: this.port };
+  }
+  //<
+
+  // #region stop
+  /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    // server.close() only stops new connections; it waits for live ones to end on their own.
+    for (const socket of this.connections) socket.destroy();
+    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    this.log(`Broker ${this.id} stopped`);
+  }
+  // #endregion stop
+}
+
+//> step 03 given
+/** A record as it arrived (base64 on the wire) back to bytes. */
+function fromWire(record: WireBatch['records'][number]): Omit<StoredRecord, 'offset'> {
+  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
+  return {
+    key: bytes(record.key),
+    value: bytes(record.value),
+    timestamp: record.timestamp,
+    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
+  };
+}
+
+/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
+function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
+  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
+  return size;
+}
+//<

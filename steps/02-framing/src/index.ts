@@ -1,0 +1,10 @@
+// Step 02's public API.
+export { Broker } from './broker.ts';
+export type { BrokerAddress, BrokerOptions } from './broker.ts';
+export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
+export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
+export type { ErrorBody, ProduceRequest, Request, Response } from './protocol.ts';
+export { Connection } from './connection.ts';
+export { KafkaError } from './errors.ts';
+export { KafkaProducer, parseHostPort } from './producer.ts';
+export type { ProducerOptions, ProducerRecord } from './producer.ts';

@@ -1,0 +1,20 @@
+// Step 03's public API.
+export { Broker } from './broker.ts';
+export type { BrokerAddress, BrokerOptions } from './broker.ts';
+export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
+export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
+export type { ErrorBody, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, TopicMetadata, WireBatch, WireRecord } from './protocol.ts';
+export { Connection } from './connection.ts';
+export { KafkaError } from './errors.ts';
+export { KafkaProducer, SerializationError, parseHostPort } from './producer.ts';
+export type { ProducerOptions, ProducerRecord } from './producer.ts';
+export { murmur2, toPositive } from './murmur2.ts';
+export { StickyPartitioner, defaultPartitioner, partitionForKey } from './partitioner.ts';
+export type { Partitioner, PartitionerInput } from './partitioner.ts';
+export { bytesSerializer, jsonSerializer, stringSerializer } from './serializers.ts';
+export type { Serializer } from './serializers.ts';
+export { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS, ProducerBatch, RecordAccumulator, recordSize } from './record-accumulator.ts';
+export type { RecordAccumulatorOptions, SendBatches, SerializedRecord } from './record-accumulator.ts';
+export type { RecordMetadata } from './record-metadata.ts';
+export { Partition } from './partition.ts';
+export type { StoredRecord } from './partition.ts';

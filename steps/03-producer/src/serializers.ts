@@ -1,0 +1,32 @@
+// Serializers turn what the application sends into the bytes that travel and get stored.
+//
+// A broker never looks inside keys and values: to Kafka they are bytes. Producer and consumer
+// agree on the format (a serializer here, a deserializer on the consumer side); Kafka's Java
+// client calls them `key.serializer` and `value.serializer`. `null` stays `null` with every
+// serializer: a record may have no key, and a null value is a "tombstone" (delete this key).
+
+/** Turns a key or value into bytes. Throwing rejects that one `send()`, nothing else. */
+export type Serializer<T = unknown> = (data: T, topic: string) => Buffer | null;
+
+// #region serializers
+/** Strings as UTF-8, like Kafka's StringSerializer. */
+export const stringSerializer: Serializer<string | null> = (data) => {
+  throw new Error('TODO(step 03, task 3): stringSerializer — a string becomes its UTF-8 bytes, null stays null');
+};
+
+/** Any JSON value as UTF-8 JSON text; the seeds' `json.dumps(v).encode('utf-8')`. */
+export const jsonSerializer: Serializer<unknown> = (data) => {
+  throw new Error('TODO(step 03, task 3): jsonSerializer — JSON.stringify, then UTF-8; null stays null; refuse what JSON cannot represent');
+};
+
+/** Bytes as they are (a string is taken as UTF-8). The default when no serializer is given. */
+export const bytesSerializer: Serializer<Uint8Array | string | null> = (data) => {
+  throw new Error('TODO(step 03, task 3): bytesSerializer — bytes pass through, a string becomes UTF-8, null stays null');
+};
+// #endregion serializers
+
+function describe(data: unknown): string {
+  if (data === undefined) return 'undefined';
+  if (typeof data === 'object') return data === null ? 'null' : `an object (${data.constructor?.name ?? 'Object'})`;
+  return `a ${typeof data}`;
+}
