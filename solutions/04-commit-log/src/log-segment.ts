@@ -100,8 +100,8 @@ export class LogSegment {
     return this.index.lookup(offset);
   }
 
-  // #region append
   /** Appends one encoded batch; its base offset must be this segment's next offset. */
+  // #region append
   append(batch: Buffer): void {
     const { baseOffset, lastOffsetDelta } = readBatchHeader(batch);
     if (baseOffset !== this.next) {
@@ -127,12 +127,12 @@ export class LogSegment {
   }
   // #endregion append
 
-  // #region read
   /**
    * The batches holding `offset` and the ones after it, up to about `maxBytes`. The first batch
    * is returned even when it alone is bigger than `maxBytes`, so a reader always makes progress.
    * It may start before `offset`: batches are never split, the reader skips what it did not ask for.
    */
+  // #region read
   read(offset: number, maxBytes: number): RecordBatch[] {
     const batches: RecordBatch[] = [];
     //> step 04 task 3: LogSegment.read — start at the index's position for offset, skip batches that end before it, collect batches until maxBytes
@@ -155,7 +155,6 @@ export class LogSegment {
   }
   // #endregion read
 
-  // #region recover
   /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
@@ -171,6 +170,7 @@ export class LogSegment {
     let next = this.baseOffset;
     let batches = 0;
     let reason: string | null = null;
+    // #region recover
     for (;;) {
       const found = this.batchAt(position, fileSize);
       if (found.kind === 'end') break;
@@ -190,12 +190,12 @@ export class LogSegment {
       batches++;
     }
     if (position < fileSize) fs.ftruncateSync(this.fd, position);
+    // #endregion recover
     this.sizeInBytes = position;
     this.next = next;
     return { batches, validBytes: position, truncatedBytes: fileSize - position, reason };
     //<
   }
-  // #endregion recover
 
   /** Forces the segment's files to disk (fsync): after this, a power cut cannot lose them. */
   flush(): void {

@@ -206,12 +206,12 @@ export class Log {
   }
   // #endregion read
 
-  // #region retention
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
    * oldest ones while the log without them is still at least retentionBytes. Whole segments
    * only, oldest first, and never the active one. Returns how many were deleted.
    */
+  // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
     //> step 04 task 6: Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes

@@ -179,8 +179,8 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   };
 }
 
-// #region encode
 /** The bytes of one batch holding `records`, the first of which gets offset `baseOffset`. */
+// #region encode
 export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   if (records.length === 0) throw new Error('a record batch needs at least one record');
   //> step 04 task 2: encodeBatch — write the header fields, the encoded records after them, then the CRC-32C of everything after the crc field
@@ -212,7 +212,6 @@ export type BatchAt =
   /** All the bytes are there but they are not a valid batch: a flipped bit, garbage, a bug. */
   | { kind: 'corrupt'; reason: string };
 
-// #region read-batch-at
 /** Looks at the batch starting at `position` and tells whether it is whole and valid. */
 export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   const available = buffer.length - position;
@@ -221,6 +220,7 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (available < LOG_OVERHEAD) {
     return { kind: 'torn', reason: `only ${available} bytes left, fewer than the ${LOG_OVERHEAD} that start every batch` };
   }
+  // #region read-batch-at
   // The first 12 bytes say where the batch claims to end; only then can the rest be checked.
   const baseOffset = Number(buffer.readBigInt64BE(position + BASE_OFFSET));
   const batchLength = buffer.readInt32BE(position + BATCH_LENGTH);
@@ -236,6 +236,7 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (computed !== crc) {
     return { kind: 'corrupt', reason: `checksum mismatch in the batch at offset ${baseOffset}: stored ${hex(crc)}, computed ${hex(computed)}` };
   }
+  // #endregion read-batch-at
   if (recordCount < 1 || lastOffsetDelta !== recordCount - 1) {
     return { kind: 'corrupt', reason: `the batch at offset ${baseOffset} says ${recordCount} records but lastOffsetDelta ${lastOffsetDelta}` };
   }
@@ -252,7 +253,6 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   }
   //<
 }
-// #endregion read-batch-at
 
 /** Decodes a buffer holding exactly one batch; throws CorruptRecordError if it is not one. */
 export function decodeBatch(buffer: Buffer): RecordBatch {

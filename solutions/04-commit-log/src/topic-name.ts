@@ -20,9 +20,9 @@ export class InvalidTopicError extends KafkaError {
 
 const ALLOWED = 'letters a-z and A-Z, digits 0-9, and ".", "_" and "-"';
 
-// #region validate
 /** Throws InvalidTopicError, with a message that says what to change, unless `name` is a legal topic name. */
 export function validateTopicName(name: string): void {
+  // #region validate
   //> step 04 task 1: validateTopicName — refuse non-strings, empty names, "." and "..", names over 249 characters and any character outside [a-zA-Z0-9._-]
   if (typeof name !== 'string') throw new InvalidTopicError(`a topic name must be a string, not ${name === null ? 'null' : typeof name}`);
   if (name.length === 0) throw new InvalidTopicError(`a topic name cannot be empty; use 1 to ${MAX_TOPIC_NAME_LENGTH} ${ALLOWED}`);
@@ -37,5 +37,5 @@ export function validateTopicName(name: string): void {
     throw new InvalidTopicError(`the topic name ${JSON.stringify(name)} contains ${JSON.stringify(illegal)}; a topic name may only use ${ALLOWED}`);
   }
   //<
+  // #endregion validate
 }
-// #endregion validate

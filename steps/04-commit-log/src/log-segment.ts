@@ -129,7 +129,6 @@ export class LogSegment {
   }
   // #endregion read
 
-  // #region recover
   /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
@@ -138,7 +137,6 @@ export class LogSegment {
   recover(): RecoveryResult {
     throw new Error('TODO(step 04, task 5): LogSegment.recover — scan batches from position 0, stop at the first torn, corrupt or out-of-order one, truncate the file there and rebuild the index');
   }
-  // #endregion recover
 
   /** Forces the segment's files to disk (fsync): after this, a power cut cannot lose them. */
   flush(): void {
