@@ -100,8 +100,8 @@ export class LogSegment {
     return this.index.lookup(offset);
   }
 
-  // #region append
   /** Appends one encoded batch; its base offset must be this segment's next offset. */
+  // #region append
   append(batch: Buffer): void {
     const { baseOffset, lastOffsetDelta } = readBatchHeader(batch);
     if (baseOffset !== this.next) {
@@ -116,12 +116,12 @@ export class LogSegment {
   }
   // #endregion append
 
-  // #region read
   /**
    * The batches holding `offset` and the ones after it, up to about `maxBytes`. The first batch
    * is returned even when it alone is bigger than `maxBytes`, so a reader always makes progress.
    * It may start before `offset`: batches are never split, the reader skips what it did not ask for.
    */
+  // #region read
   read(offset: number, maxBytes: number): RecordBatch[] {
     const batches: RecordBatch[] = [];
     throw new Error('TODO(step 04, task 3): LogSegment.read — start at the index\'s position for offset, skip batches that end before it, collect batches until maxBytes');

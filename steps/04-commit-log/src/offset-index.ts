@@ -64,11 +64,11 @@ export class OffsetIndex {
     this.entries.push({ offset, position });
   }
 
-  // #region lookup
   /**
    * The last entry whose offset is at or before `offset`: the batch holding `offset` starts there
    * or later. Before the first entry, that is the start of the segment.
    */
+  // #region lookup
   lookup(offset: number): IndexEntry {
     throw new Error('TODO(step 04, task 3): OffsetIndex.lookup — binary search for the last entry with entry.offset <= offset (the segment start if there is none)');
   }

@@ -177,8 +177,8 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   };
 }
 
-// #region encode
 /** The bytes of one batch holding `records`, the first of which gets offset `baseOffset`. */
+// #region encode
 export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   if (records.length === 0) throw new Error('a record batch needs at least one record');
   throw new Error('TODO(step 04, task 2): encodeBatch — write the header fields, the encoded records after them, then the CRC-32C of everything after the crc field');
@@ -196,14 +196,12 @@ export type BatchAt =
   /** All the bytes are there but they are not a valid batch: a flipped bit, garbage, a bug. */
   | { kind: 'corrupt'; reason: string };
 
-// #region read-batch-at
 /** Looks at the batch starting at `position` and tells whether it is whole and valid. */
 export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   const available = buffer.length - position;
   if (available === 0) return { kind: 'end' };
   throw new Error('TODO(step 04, task 2): readBatchAt — tell a whole valid batch from a torn one (too few bytes) and a corrupt one (bad length or CRC), then decode it');
 }
-// #endregion read-batch-at
 
 /** Decodes a buffer holding exactly one batch; throws CorruptRecordError if it is not one. */
 export function decodeBatch(buffer: Buffer): RecordBatch {
