@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { Log } from '../src/log.ts';
-import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/record-batch.ts';
+import { Log } from '../src/index.ts';
+import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { assertProperty, describeOffsets, numberOf, records } from './helpers.ts';
 

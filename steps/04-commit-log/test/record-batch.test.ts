@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { crc32c } from '../src/crc32c.ts';
-import { BATCH_HEADER_SIZE, encodeBatch, readBatchAt } from '../src/record-batch.ts';
+import { crc32c } from '../src/index.ts';
+import { BATCH_HEADER_SIZE, encodeBatch, readBatchAt } from '../src/index.ts';
 import { assertProperty, records } from './helpers.ts';
 
 const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;

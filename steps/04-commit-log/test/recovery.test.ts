@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Log } from '../src/log.ts';
-import { LogSegment } from '../src/log-segment.ts';
-import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/record-batch.ts';
+import { Log } from '../src/index.ts';
+import { LogSegment } from '../src/index.ts';
+import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { describeOffsets, numberOf, records } from './helpers.ts';
 

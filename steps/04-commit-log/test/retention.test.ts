@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Log } from '../src/log.ts';
-import { recordsFrom } from '../src/record-batch.ts';
+import { Log } from '../src/index.ts';
+import { recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { records } from './helpers.ts';
 

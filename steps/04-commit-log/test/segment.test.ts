@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { LogSegment, segmentFileName } from '../src/log-segment.ts';
-import { OffsetIndex } from '../src/offset-index.ts';
-import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/record-batch.ts';
+import { LogSegment, segmentFileName } from '../src/index.ts';
+import { OffsetIndex } from '../src/index.ts';
+import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { assertProperty, describeOffsets, records } from './helpers.ts';
 

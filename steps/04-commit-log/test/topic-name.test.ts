@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { Log } from '../src/log.ts';
-import { validateTopicName } from '../src/topic-name.ts';
+import { Log } from '../src/index.ts';
+import { validateTopicName } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
