@@ -51,7 +51,11 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
   }
   // Earliest task first: that is where the student should start, whatever file it is in.
   const firstTask = (group: TestOutcome[]) => Math.min(...group.map((test) => test.task ?? Number.POSITIVE_INFINITY));
-  const shown = [...groups.values()].sort((a, b) => firstTask(a) - firstTask(b)).slice(0, SHOWN_FAILURES);
+  const byTask = (a: TestOutcome, b: TestOutcome) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY);
+  const shown = [...groups.values()]
+    .map((group) => [...group].sort(byTask))
+    .sort((a, b) => firstTask(a) - firstTask(b))
+    .slice(0, SHOWN_FAILURES);
   for (const group of shown) printFailure(group);
   const hidden = failing.length - shown.reduce((sum, group) => sum + group.length, 0);
   if (hidden > 0) console.log(colour.dim(`\n  … and ${hidden} more failing`));
