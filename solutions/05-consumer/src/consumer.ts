@@ -169,7 +169,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** Deserializes one record and moves its partition's position past it. */
   private deliver({ topic, partition, record }: Fetched): ConsumerRecord<K, V> {
     const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-    //> step 05 task 5: KafkaConsumer.deliver — deserialize key and value (a failure is a DeserializationError naming topic, partition and offset), then advance the position
+    //> step 05 task 5: KafkaConsumer.deliver — deserialize key and value (a failure is a DeserializationError naming topic, partition and offset), advance the position, return the message
     const read = <T>(deserializer: Deserializer<T>, what: 'key' | 'value'): T => {
       try {
         return deserializer(bytes(record[what]), topic);
@@ -182,9 +182,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const key = read(this.keyDeserializer, 'key');
     const value = read(this.valueDeserializer, 'value');
     this.positions.set(keyOf(topic, partition), record.offset + 1);
-    //<
     const headers = record.headers.map((header) => ({ key: header.key, value: bytes(header.value) }));
     return { topic, partition, offset: record.offset, key, value, timestamp: record.timestamp, headers };
+    //<
   }
 
   // #region fetch-once

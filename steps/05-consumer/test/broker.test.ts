@@ -1,0 +1,211 @@
+import { describe, expect, test } from 'vitest';
+import { FetchPurgatory, KafkaAdmin } from '../src/index.ts';
+import type { FetchResponse, ListOffsetsResponse, MetadataResponse } from '../src/index.ts';
+import { useCleanup } from '#lib/testing/cleanup.ts';
+import { useTempDirs } from '#lib/testing/temp-dir.ts';
+import { waitFor, within } from '#lib/testing/wait.ts';
+import { WAIT_MS, connectionTo, producerFor, sendAll, startBroker, values } from './helpers.ts';
+
+// Registered first, so its afterEach runs last: brokers stop before their folders go.
+const tempDir = useTempDirs('kfs-step05-broker-');
+const cleanup = useCleanup();
+
+const decode = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64').toString());
+const fetchedValues = (response: FetchResponse, partition = 0) => response.partitions.find((p) => p.partition === partition)?.records.map((r) => decode(r.value)) ?? [];
+
+async function brokerWith(topic: string, partitions: number, perPartition: string[][]) {
+  const started = await startBroker(cleanup, tempDir());
+  const admin = cleanup(new KafkaAdmin({ bootstrapServers: [started.bootstrap] }));
+  await admin.createTopic(topic, { partitions });
+  const producer = producerFor(cleanup, started.bootstrap);
+  for (const [partition, list] of perPartition.entries()) await sendAll(producer, topic, list, { partition });
+  return { ...started, producer, connection: connectionTo(cleanup, started.port) };
+}
+
+describe('task 1: listOffsets says where each partition starts and ends', () => {
+  test('task 1: earliest (-2) is the log start offset and latest (-1) the log end offset, per partition', async () => {
+    const { connection } = await brokerWith('numtest', 2, [values('a', 3), values('b', 5)]);
+    const response = await within(
+      connection.request<ListOffsetsResponse>({
+        type: 'listOffsets',
+        partitions: [0, 1].flatMap((partition) => [-2, -1].map((timestamp) => ({ topic: 'numtest', partition, timestamp }))),
+      }),
+      WAIT_MS,
+      'no answer to a listOffsets request',
+    );
+    const offsets = response.partitions.map((p) => `${p.topic}-${p.partition}: ${p.error ? p.error.code : p.offset}`);
+    expect(offsets, 'partition 0 holds 3 records (offsets 0..2) and partition 1 holds 5: earliest is 0 for both, latest is the next offset to be written').toEqual([
+      'numtest-0: 0',
+      'numtest-0: 3',
+      'numtest-1: 0',
+      'numtest-1: 5',
+    ]);
+  });
+
+  test('task 1: an unknown partition gets UNKNOWN_TOPIC_OR_PARTITION while the others still answer', async () => {
+    const { connection } = await brokerWith('numtest', 1, [values('a', 2)]);
+    const response = await within(
+      connection.request<ListOffsetsResponse>({ type: 'listOffsets', partitions: [{ topic: 'numtest', partition: 7, timestamp: -1 }, { topic: 'numtest', partition: 0, timestamp: -1 }] }),
+      WAIT_MS,
+      'no answer to a listOffsets request',
+    );
+    expect(response.partitions[0]?.error?.code, 'numtest has no partition 7').toBe('UNKNOWN_TOPIC_OR_PARTITION');
+    expect(response.partitions[1]?.offset, 'partition 0 still gets its answer').toBe(2);
+  });
+});
+
+describe('task 2: fetch reads a partition from an offset', () => {
+  test('task 2: a fetch returns the records from the offset asked for, with their offsets, the high watermark and the log start', async () => {
+    const { connection } = await brokerWith('numtest', 2, [values('a', 6), values('b', 2)]);
+    const response = await within(
+      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 2 }, { topic: 'numtest', partition: 1, offset: 0 }] }),
+      WAIT_MS,
+      'no answer to a fetch request',
+    );
+    const [first, second] = response.partitions;
+    expect(first?.records.map((r) => r.offset), 'from offset 2, partition 0 has offsets 2..5').toEqual([2, 3, 4, 5]);
+    expect(fetchedValues(response, 0), 'each offset carries the value produced there').toEqual(['a2', 'a3', 'a4', 'a5']);
+    expect(fetchedValues(response, 1), 'partition 1 answers in the same response').toEqual(['b0', 'b1']);
+    expect([first?.highWatermark, first?.logStartOffset, second?.highWatermark], 'highWatermark is the log end offset, logStartOffset the first offset kept').toEqual([6, 0, 2]);
+  });
+
+  test('task 2: reading leaves the records in the log: the same fetch twice gets the same records', async () => {
+    const { connection } = await brokerWith('numtest', 1, [values('a', 3)]);
+    const fetch = () => connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    const once = fetchedValues(await within(fetch(), WAIT_MS, 'no answer to the first fetch'));
+    const twice = fetchedValues(await within(fetch(), WAIT_MS, 'no answer to the second fetch'));
+    expect(once).toEqual(['a0', 'a1', 'a2']);
+    expect(twice, 'a fetch must not remove what it read').toEqual(once);
+  });
+
+  test('task 2: a partition\'s maxBytes limits how much comes back, but never below one batch', async () => {
+    // Ten batches of about 1 KiB each (one record per batch).
+    const big = values('', 10).map((_, i) => `${i}`.padEnd(1000, '.'));
+    const { connection } = await brokerWith('numtest', 1, [big]);
+    const fetch = (maxBytes: number) =>
+      within(connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0, maxBytes }] }), WAIT_MS, 'no answer to a fetch');
+    const limited = (await fetch(2500)).partitions[0]!.records.length;
+    expect(limited, `with maxBytes 2500 and batches of about 1 KiB, expected 2 or 3 records, got ${limited}: count the batches' bytes and stop at maxBytes`).toBeGreaterThanOrEqual(2);
+    expect(limited).toBeLessThanOrEqual(3);
+    const tiny = (await fetch(10)).partitions[0]!.records.length;
+    expect(tiny, 'a maxBytes smaller than one batch still returns that one batch, or the consumer could never move on').toBe(1);
+  });
+
+  test('task 2: the request\'s maxBytes is shared by all its partitions', async () => {
+    const big = values('', 6).map((_, i) => `${i}`.padEnd(1000, '.'));
+    const { connection } = await brokerWith('numtest', 2, [big, big]);
+    const response = await within(
+      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 3000, partitions: [0, 1].map((partition) => ({ topic: 'numtest', partition, offset: 0 })) }),
+      WAIT_MS,
+      'no answer to a fetch',
+    );
+    const counts = response.partitions.map((p) => p.records.length);
+    const total = counts[0]! + counts[1]!;
+    expect(total, `with maxBytes 3000 for the whole request and 1 KiB batches, expected at most 4 records over both partitions, got ${counts.join(' + ')}`).toBeLessThanOrEqual(4);
+    expect(total).toBeGreaterThanOrEqual(2);
+  });
+
+  test('task 2: an offset outside the log gets OFFSET_OUT_OF_RANGE for that partition only', async () => {
+    const { connection } = await brokerWith('numtest', 2, [values('a', 3), values('b', 2)]);
+    const response = await within(
+      connection.request<FetchResponse>({
+        type: 'fetch',
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 1_000_000,
+        partitions: [{ topic: 'numtest', partition: 0, offset: 42 }, { topic: 'numtest', partition: 1, offset: 0 }, { topic: 'numtest', partition: 0, offset: -1 }],
+      }),
+      WAIT_MS,
+      'no answer to a fetch',
+    );
+    const [beyond, fine, negative] = response.partitions;
+    expect(beyond?.error?.code, 'offset 42 is past the end of numtest-0 (which ends at 3)').toBe('OFFSET_OUT_OF_RANGE');
+    expect(negative?.error?.code, 'offset -1 is before its start').toBe('OFFSET_OUT_OF_RANGE');
+    expect(fetchedValues(response, 1), 'numtest-1 still gets its records').toEqual(['b0', 'b1']);
+    expect(beyond?.highWatermark, 'the error still says where the log ends, so a consumer can reset').toBe(3);
+  });
+
+  test('task 2: fetching at the log end offset is not an error, just nothing yet', async () => {
+    const { connection } = await brokerWith('numtest', 1, [values('a', 3)]);
+    const response = await within(
+      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 3 }] }),
+      WAIT_MS,
+      'no answer to a fetch at the log end (with maxWaitMs 0 it should come at once)',
+    );
+    expect(response.partitions[0]?.error, 'offset 3 is where the next record will go: a valid place to wait').toBeUndefined();
+    expect(response.partitions[0]?.records).toEqual([]);
+  });
+});
+
+describe('task 3: long polling', () => {
+  test('task 3: FetchPurgatory wakes a waiter on an append to one of its partitions, and only then', async () => {
+    const purgatory = new FetchPurgatory();
+    let woken: string | null = null;
+    const waiting = purgatory.wait([{ topic: 'a', partition: 0 }, { topic: 'b', partition: 1 }], 60_000).then((reason) => (woken = reason));
+    expect(purgatory.size, 'one fetch is parked').toBe(1);
+    purgatory.appended('a', 1);
+    purgatory.appended('c', 0);
+    await Promise.resolve();
+    expect(woken, 'appends to partitions the fetch does not read must not wake it').toBeNull();
+    purgatory.appended('b', 1);
+    expect(await within(waiting, WAIT_MS, 'an append to b-1 should wake the fetch waiting on it'), 'the reason is "appended"').toBe('appended');
+    expect(purgatory.size, 'a woken fetch leaves the purgatory (and its timer is cleared)').toBe(0);
+  });
+
+  test('task 3: FetchPurgatory wakes a waiter after maxWaitMs, and releaseAll wakes everyone', async () => {
+    const purgatory = new FetchPurgatory();
+    const timeout = purgatory.wait([{ topic: 'a', partition: 0 }], 20);
+    expect(await within(timeout, WAIT_MS, 'a fetch waiting 20 ms should wake by itself'), 'the reason is "timeout"').toBe('timeout');
+    const released = [purgatory.wait([{ topic: 'a', partition: 0 }], 60_000), purgatory.wait([{ topic: 'b', partition: 0 }], 60_000)];
+    purgatory.releaseAll();
+    expect(await within(Promise.all(released), WAIT_MS, 'releaseAll() should wake every parked fetch'), 'the reason is "released"').toEqual(['released', 'released']);
+    expect(purgatory.size, 'nothing is left parked').toBe(0);
+  });
+
+  test('task 3: a fetch with nothing new waits, and wakes with the record as soon as one is produced', async () => {
+    const { broker, connection, producer } = await brokerWith('numtest', 1, [values('a', 2)]);
+    const answer = connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 2 }] });
+    let answered = false;
+    answer.then(() => (answered = true), () => (answered = true));
+    await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
+    expect(answered, 'with nothing at offset 2 yet and minBytes 1, the broker must hold the fetch (long polling), not answer it at once').toBe(false);
+    await sendAll(producer, 'numtest', ['new']);
+    const response = await within(answer, WAIT_MS, 'the parked fetch was not answered after a record was produced to its partition');
+    expect(fetchedValues(response), 'the parked fetch is answered with the record produced while it waited').toEqual(['new']);
+    expect(broker.requestCount('fetch'), 'one fetch request, answered once').toBe(1);
+  });
+
+  test('task 3: a fetch that finds nothing is answered empty once maxWaitMs has passed', async () => {
+    const { connection } = await brokerWith('numtest', 1, []);
+    const response = await within(
+      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 50, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] }),
+      WAIT_MS,
+      'a fetch with maxWaitMs 50 on an empty partition should be answered (with no records) after 50 ms',
+    );
+    expect(response.partitions[0]?.records).toEqual([]);
+  });
+
+  test('task 3: answers on one connection keep the order of the requests, even behind a waiting fetch', async () => {
+    const { broker, connection, producer } = await brokerWith('numtest', 1, []);
+    const order: string[] = [];
+    const fetch = connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    const metadata = connection.request<MetadataResponse>({ type: 'metadata', topics: ['numtest'] });
+    fetch.then(() => order.push('fetch'), () => order.push('fetch failed'));
+    metadata.then(() => order.push('metadata'), () => order.push('metadata failed'));
+    await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
+    await sendAll(producer, 'numtest', ['wake up']);
+    await within(Promise.allSettled([fetch, metadata]), WAIT_MS, 'both requests should be answered once a record arrives');
+    expect(order, 'a client gets its answers in the order it asked: the fetch first, then the metadata queued behind it').toEqual(['fetch', 'metadata']);
+    expect(fetchedValues(await fetch)).toEqual(['wake up']);
+  });
+
+  test('task 3: stop() answers the fetches still waiting instead of hanging', async () => {
+    const { broker, connection } = await brokerWith('numtest', 1, []);
+    const fetch = connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    const settled = fetch.then(() => 'answered', (error: Error) => error.message);
+    await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
+    await within(broker.stop(), WAIT_MS, 'stop() did not finish with a fetch parked');
+    const outcome = await within(settled, WAIT_MS, 'the parked fetch neither got an answer nor saw its connection close');
+    expect(outcome, 'the parked fetch is released by stop() (answered, or its connection closed)').not.toContain('TODO(');
+  });
+});
