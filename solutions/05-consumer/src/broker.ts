@@ -370,20 +370,19 @@ export class Broker {
    */
   private async handleFetch(request: FetchRequest): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
-  //<
-    //> step 05 task 3: Broker.handleFetch — read; answer if there are minBytes or an error, or time is up; else wait in the purgatory and read again
     for (;;) {
       const { response, bytes } = this.readFetch(request);
       const hasError = response.partitions.some((partition) => partition.error);
       const timeLeft = deadline - Date.now();
       if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
-      // Not enough yet: wait for an append to one of these partitions (or the deadline), then
-      // read again. This loop turns once per append, never on a timer.
+  //<
+      //> step 05 task 3: Broker.handleFetch — not enough yet: park the fetch in the purgatory until an append or the deadline, then read again; when released, answer with what there is
+      // This loop turns once per append to one of the fetch's partitions, never on a timer.
       const reason = await this.purgatory.wait(request.partitions, timeLeft);
       if (reason === 'released') return response;
-    }
-    //<
+      //<
   //> step 05 given
+    }
   }
   // #endregion fetch
 

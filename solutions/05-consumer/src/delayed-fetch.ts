@@ -65,7 +65,7 @@ export class FetchPurgatory {
   // #region appended
   /** A producer appended to this partition: every fetch waiting for it wakes up. */
   appended(topic: string, partition: number): void {
-    //> step 05 task 3: FetchPurgatory.appended — wake every waiter registered under this partition
+    //> step 05 task 3 omit: FetchPurgatory.appended — wake every waiter registered under this partition
     const waiters = this.waiting.get(keyOf(topic, partition));
     if (!waiters) return;
     // A copy: waking a waiter removes it from the set we are walking.
@@ -76,7 +76,7 @@ export class FetchPurgatory {
 
   /** Wakes every parked fetch now, so a stopping broker leaves no request (and no timer) behind. */
   releaseAll(): void {
-    //> step 05 task 3: FetchPurgatory.releaseAll — wake every waiter with 'released'
+    //> step 05 task 3 omit: FetchPurgatory.releaseAll — wake every waiter with 'released'
     for (const waiters of [...this.waiting.values()]) for (const waiter of [...waiters]) waiter.wake('released');
     //<
   }

@@ -347,7 +347,13 @@ export class Broker {
    */
   private async handleFetch(request: FetchRequest): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
-    throw new Error('TODO(step 05, task 3): Broker.handleFetch — read; answer if there are minBytes or an error, or time is up; else wait in the purgatory and read again');
+    for (;;) {
+      const { response, bytes } = this.readFetch(request);
+      const hasError = response.partitions.some((partition) => partition.error);
+      const timeLeft = deadline - Date.now();
+      if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
+      throw new Error('TODO(step 05, task 3): Broker.handleFetch — not enough yet: park the fetch in the purgatory until an append or the deadline, then read again; when released, answer with what there is');
+    }
   }
   // #endregion fetch
 

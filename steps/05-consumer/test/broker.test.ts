@@ -168,6 +168,7 @@ describe('task 3: long polling', () => {
     let answered = false;
     answer.then(() => (answered = true), () => (answered = true));
     await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
+    if (answered) await answer; // an error answer (a TODO, say) shows here as it is
     expect(answered, 'with nothing at offset 2 yet and minBytes 1, the broker must hold the fetch (long polling), not answer it at once').toBe(false);
     await sendAll(producer, 'numtest', ['new']);
     const response = await within(answer, WAIT_MS, 'the parked fetch was not answered after a record was produced to its partition');
@@ -195,8 +196,8 @@ describe('task 3: long polling', () => {
     await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
     await sendAll(producer, 'numtest', ['wake up']);
     await within(Promise.allSettled([fetch, metadata]), WAIT_MS, 'both requests should be answered once a record arrives');
+    expect(fetchedValues(await fetch), 'the fetch wakes with the record').toEqual(['wake up']);
     expect(order, 'a client gets its answers in the order it asked: the fetch first, then the metadata queued behind it').toEqual(['fetch', 'metadata']);
-    expect(fetchedValues(await fetch)).toEqual(['wake up']);
   });
 
   test('task 3: stop() answers the fetches still waiting instead of hanging', async () => {

@@ -83,6 +83,7 @@ describe('task 5: fetching and iteration', () => {
     const { broker, bootstrap, producer } = await setup(1);
     const consumer = consumerFor(cleanup, bootstrap, 'numtest', { fetchMaxWaitMs: 10_000 });
     const next = take(consumer, 1, WAIT_MS, 'the record produced while the consumer waited');
+    next.catch(() => {}); // awaited below; this only keeps an early failure from escaping the test
     await waitFor(() => broker.requestCount('fetch') >= 1, WAIT_MS, 'the consumer never sent a fetch');
     await sendAll(producer, 'numtest', ['hello']);
     const [record] = await next;
@@ -123,6 +124,7 @@ describe('task 5: fetching and iteration', () => {
     const loop = (async () => {
       for await (const _ of consumer) void _;
     })();
+    loop.catch(() => {}); // awaited below
     await waitFor(() => broker.requestCount('fetch') >= 1, WAIT_MS, 'the consumer never sent a fetch');
     await consumer.close();
     await within(loop, WAIT_MS, 'the for-await loop kept going after close()');

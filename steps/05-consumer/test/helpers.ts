@@ -65,6 +65,7 @@ export async function take<K, V>(consumer: KafkaConsumer<K, V>, count: number, m
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ExpectationFailed(`expected ${what} within ${ms} ms, got ${describe(got)}`)), ms);
   });
+  reading.catch(() => {}); // reported through the race below, or not at all once the deadline failed the test
   try {
     return await Promise.race([reading, deadline]);
   } finally {
