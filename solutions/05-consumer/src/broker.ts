@@ -405,22 +405,23 @@ export class Broker {
     });
     return { response: { partitions }, bytes };
   }
-  //<
 
+  // #region read-partition
   /**
    * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
    * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
    */
   private readPartition(log: Log, wanted: FetchPartition, bytesLeft: number): RecordBatch[] | 'out of range' {
+  //<
     //> step 05 task 2: Broker.readPartition — 'out of range' outside logStartOffset..logEndOffset, nothing at the end or when no bytes are left, else log.read within the smaller limit
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) return 'out of range';
     if (wanted.offset === log.logEndOffset || bytesLeft <= 0) return [];
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft));
     //<
-  }
   //> step 05 given
-  // #endregion read-fetch
+  }
+  // #endregion read-partition
   //<
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */

@@ -377,6 +377,7 @@ export class Broker {
     return { response: { partitions }, bytes };
   }
 
+  // #region read-partition
   /**
    * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
@@ -385,7 +386,7 @@ export class Broker {
   private readPartition(log: Log, wanted: FetchPartition, bytesLeft: number): RecordBatch[] | 'out of range' {
     throw new Error('TODO(step 05, task 2): Broker.readPartition — \'out of range\' outside logStartOffset..logEndOffset, nothing at the end or when no bytes are left, else log.read within the smaller limit');
   }
-  // #endregion read-fetch
+  // #endregion read-partition
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
