@@ -363,11 +363,11 @@ export class Broker {
   }
   // #endregion list-offsets
 
-  // #region fetch
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
    * an append to one of its partitions, or maxWaitMs, or the broker stops (long polling).
    */
+  // #region fetch
   private async handleFetch(request: FetchRequest): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
     for (;;) {
@@ -405,6 +405,7 @@ export class Broker {
     });
     return { response: { partitions }, bytes };
   }
+  // #endregion read-fetch
 
   // #region read-partition
   /**

@@ -187,12 +187,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
   }
 
-  // #region fetch-once
   /** One fetch from every leader; the records it brings join the buffer. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
     await this.resetPositions();
     //> step 05 task 5: KafkaConsumer.fetchOnce — one fetch per leader for its partitions at their positions, then take() each partition of each answer
+    // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     for (const [key, { topic, partition, leader }] of this.leaders) {
       const offset = this.positions.get(key)!;
@@ -211,13 +211,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         }
       }),
     );
+    // #endregion fetch-once
     for (const answer of answers) {
       if (!answer) continue;
       answer.response.partitions.forEach((fetched, i) => this.take(fetched, answer.partitions[i]!.offset));
     }
     //<
   }
-  // #endregion fetch-once
 
   // #region take
   /** Buffers one partition's fetched records, or deals with its error. */

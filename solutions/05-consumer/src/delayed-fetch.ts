@@ -31,32 +31,24 @@ export class FetchPurgatory {
     return all.size;
   }
 
-  // #region wait
   /**
    * Parks a fetch that reads `partitions` until one of them gets an append ('appended'),
    * `maxWaitMs` passes ('timeout') or the broker stops ('released').
    */
+  // #region wait
   wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number): Promise<WakeReason> {
-    //> step 05 task 3: FetchPurgatory.wait — register a waiter under each partition's key with one timer for maxWaitMs; waking it clears the timer and unregisters it
+    //> step 05 task 3: FetchPurgatory.wait — register a waiter under each partition's key with one timer for maxWaitMs; waking it clears the timer, unregisters it and resolves
     return new Promise((resolve) => {
       const waiter: Waiter = {
         keys: partitions.map(({ topic, partition }) => keyOf(topic, partition)),
         timer: setTimeout(() => waiter.wake('timeout'), maxWaitMs),
         wake: (reason) => {
           clearTimeout(waiter.timer);
-          for (const key of waiter.keys) {
-            const waiters = this.waiting.get(key);
-            waiters?.delete(waiter);
-            if (waiters?.size === 0) this.waiting.delete(key);
-          }
+          for (const key of waiter.keys) this.waitersOf(key).delete(waiter);
           resolve(reason);
         },
       };
-      for (const key of waiter.keys) {
-        let waiters = this.waiting.get(key);
-        if (!waiters) this.waiting.set(key, (waiters = new Set()));
-        waiters.add(waiter);
-      }
+      for (const key of waiter.keys) this.waitersOf(key).add(waiter);
     });
     //<
   }
@@ -66,10 +58,8 @@ export class FetchPurgatory {
   /** A producer appended to this partition: every fetch waiting for it wakes up. */
   appended(topic: string, partition: number): void {
     //> step 05 task 3 omit: FetchPurgatory.appended — wake every waiter registered under this partition
-    const waiters = this.waiting.get(keyOf(topic, partition));
-    if (!waiters) return;
     // A copy: waking a waiter removes it from the set we are walking.
-    for (const waiter of [...waiters]) waiter.wake('appended');
+    for (const waiter of [...this.waitersOf(keyOf(topic, partition))]) waiter.wake('appended');
     //<
   }
   // #endregion appended
@@ -79,6 +69,13 @@ export class FetchPurgatory {
     //> step 05 task 3 omit: FetchPurgatory.releaseAll — wake every waiter with 'released'
     for (const waiters of [...this.waiting.values()]) for (const waiter of [...waiters]) waiter.wake('released');
     //<
+  }
+
+  /** The set of fetches waiting on one partition (an empty set when there are none). */
+  private waitersOf(key: string): Set<Waiter> {
+    let waiters = this.waiting.get(key);
+    if (!waiters) this.waiting.set(key, (waiters = new Set()));
+    return waiters;
   }
 }
 

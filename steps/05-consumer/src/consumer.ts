@@ -159,14 +159,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     throw new Error('TODO(step 05, task 5): KafkaConsumer.deliver — deserialize key and value (a failure is a DeserializationError naming topic, partition and offset), advance the position, return the message');
   }
 
-  // #region fetch-once
   /** One fetch from every leader; the records it brings join the buffer. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
     await this.resetPositions();
     throw new Error('TODO(step 05, task 5): KafkaConsumer.fetchOnce — one fetch per leader for its partitions at their positions, then take() each partition of each answer');
   }
-  // #endregion fetch-once
 
   // #region take
   /** Buffers one partition's fetched records, or deals with its error. */

@@ -31,13 +31,13 @@ export class FetchPurgatory {
     return all.size;
   }
 
-  // #region wait
   /**
    * Parks a fetch that reads `partitions` until one of them gets an append ('appended'),
    * `maxWaitMs` passes ('timeout') or the broker stops ('released').
    */
+  // #region wait
   wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number): Promise<WakeReason> {
-    throw new Error('TODO(step 05, task 3): FetchPurgatory.wait — register a waiter under each partition\'s key with one timer for maxWaitMs; waking it clears the timer and unregisters it');
+    throw new Error('TODO(step 05, task 3): FetchPurgatory.wait — register a waiter under each partition\'s key with one timer for maxWaitMs; waking it clears the timer, unregisters it and resolves');
   }
   // #endregion wait
 
@@ -51,6 +51,13 @@ export class FetchPurgatory {
   /** Wakes every parked fetch now, so a stopping broker leaves no request (and no timer) behind. */
   releaseAll(): void {
     // TODO(step 05, task 3): FetchPurgatory.releaseAll — wake every waiter with 'released'
+  }
+
+  /** The set of fetches waiting on one partition (an empty set when there are none). */
+  private waitersOf(key: string): Set<Waiter> {
+    let waiters = this.waiting.get(key);
+    if (!waiters) this.waiting.set(key, (waiters = new Set()));
+    return waiters;
   }
 }
 
