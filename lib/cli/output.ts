@@ -29,10 +29,11 @@ export function indent(text: string, by = '    '): string {
     .join('\n');
 }
 
-/** Keeps the first `max` lines of a long message. */
+/** Keeps the first `max` lines of a long message (without colour codes when colour is off). */
 export function clip(text: string, max = 14): string {
-  const lines = text.split('\n');
-  return lines.length <= max ? text : [...lines.slice(0, max), pc.dim(`… ${lines.length - max} more lines`)].join('\n');
+  // vitest colours its expected/received diffs itself; a pipe or NO_COLOR should get plain text.
+  const lines = (pc.isColorSupported ? text : text.replace(/\x1b\[[0-9;]*m/g, '')).split('\n');
+  return lines.length <= max ? lines.join('\n') : [...lines.slice(0, max), pc.dim(`… ${lines.length - max} more lines`)].join('\n');
 }
 
 /** An error meant for the person at the keyboard: printed without a stack trace. */

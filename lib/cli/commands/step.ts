@@ -60,8 +60,15 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
   const hidden = failing.length - shown.reduce((sum, group) => sum + group.length, 0);
   if (hidden > 0) console.log(colour.dim(`\n  … and ${hidden} more failing`));
 
+  // One bug in a timer or a handler often escapes once per test: show it once, with a count.
+  const escaped = new Map<string, { error: (typeof result.unhandled)[number]; count: number }>();
   for (const error of result.unhandled) {
-    console.log(`\n${colour.red('✗')} an error escaped every test (thrown in an event handler or a timer?):`);
+    const seen = escaped.get(error.message);
+    if (seen) seen.count++;
+    else escaped.set(error.message, { error, count: 1 });
+  }
+  for (const { error, count } of escaped.values()) {
+    console.log(`\n${colour.red('✗')} an error escaped every test (thrown in an event handler or a timer?)${count > 1 ? `, ${count} times` : ''}:`);
     console.log(indent(clip(error.message)));
     if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
   }

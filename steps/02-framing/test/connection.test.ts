@@ -74,6 +74,22 @@ describe('task 5: one connection, many requests in flight', () => {
     expect((failure as KafkaError).code).toBe('INVALID_REQUEST');
   });
 
+  test('task 5: an error answer with correlationId null rejects every waiting request', async () => {
+    const { port } = await fakeBroker(async (socket, requests) => {
+      await requests.next('request 1');
+      await requests.next('request 2');
+      socket.write(frameOf({ correlationId: null, error: { code: 'INVALID_REQUEST', message: 'a frame of 2000000 bytes is over the limit' } }));
+    });
+    const connection = cleanup(new Connection('127.0.0.1', port));
+    const settled = await within(
+      Promise.allSettled([connection.request({ type: 'produce' }), connection.request({ type: 'produce' })]),
+      WAIT_MS,
+      'after an answer with correlationId null, the waiting requests neither resolved nor rejected',
+    );
+    const codes = settled.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as KafkaError).code : 'resolved'));
+    expect(codes, 'correlationId null means the broker gave up on the connection: reject every pending request with a KafkaError carrying the code').toEqual(['INVALID_REQUEST', 'INVALID_REQUEST']);
+  });
+
   test('task 5: when the broker goes away, waiting requests are rejected instead of hanging', async () => {
     const { port } = await fakeBroker(async (socket, requests) => {
       await requests.next('a request');

@@ -90,7 +90,7 @@ export class Broker {
     // A chunk is whatever the network delivered: part of a frame, or several. The decoder
     // (one per connection: each stream is cut on its own) turns chunks back into frames.
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
-    socket.on('data', (chunk) => {
+    const onData = (chunk: Buffer) => {
       let frames: Buffer[];
       try {
         frames = decoder.push(chunk);
@@ -100,10 +100,12 @@ export class Broker {
         const { message } = error as Error;
         this.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
         socket.end(encodeMessage(errorResponse(null, 'INVALID_REQUEST', message)));
+        socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
       for (const frame of frames) socket.write(encodeMessage(this.answer(frame)));
-    });
+    };
+    socket.on('data', onData);
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));

@@ -46,6 +46,17 @@ describe('task 6: KafkaProducer', () => {
     expect(Math.abs(later.timestamp - Date.now()), 'without a timestamp, send() stamps the record with the current time').toBeLessThan(60_000);
   });
 
+  test('task 6: key, value and headers reach the broker as bytes', async () => {
+    const { broker, bootstrap } = await startBroker();
+    const kafka = producer(bootstrap);
+    await within(kafka.send('numtest', { key: 'user-42', value: 'hello', headers: { source: 'web', trace: null } }), 5_000, 'send() did not resolve');
+    const [stored] = broker.records('numtest', 0);
+    expect(stored?.key?.toString(), 'the key, serialized by keySerializer').toBe('user-42');
+    expect(stored?.value?.toString(), 'the value, serialized by valueSerializer').toBe('hello');
+    const headers = stored?.headers.map((header) => [header.key, header.value === null ? null : header.value.toString()]);
+    expect(headers, 'headers { source: "web", trace: null } travel as [{ key, value }] with null kept as null').toEqual([['source', 'web'], ['trace', null]]);
+  });
+
   test('task 6: per-partition offsets follow send order', async () => {
     const { bootstrap } = await startBroker({ numPartitions: 3 });
     const kafka = producer(bootstrap);
