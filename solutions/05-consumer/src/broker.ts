@@ -125,7 +125,7 @@ export class Broker {
     // The last answer this connection is waiting to send; the next one goes after it.
     let replies = Promise.resolve();
     //<
-    socket.on('data', (chunk) => {
+    const onData = (chunk: Buffer) => {
       let frames: Buffer[];
       try {
         frames = decoder.push(chunk);
@@ -135,6 +135,7 @@ export class Broker {
         const { message } = error as Error;
         this.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
         socket.end(encodeMessage(errorResponse(null, 'INVALID_REQUEST', message)));
+        socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
       //> step 05 given
@@ -148,7 +149,8 @@ export class Broker {
         });
       }
       //<
-    });
+    };
+    socket.on('data', onData);
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));

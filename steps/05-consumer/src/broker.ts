@@ -121,7 +121,7 @@ export class Broker {
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
     // The last answer this connection is waiting to send; the next one goes after it.
     let replies = Promise.resolve();
-    socket.on('data', (chunk) => {
+    const onData = (chunk: Buffer) => {
       let frames: Buffer[];
       try {
         frames = decoder.push(chunk);
@@ -131,6 +131,7 @@ export class Broker {
         const { message } = error as Error;
         this.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
         socket.end(encodeMessage(errorResponse(null, 'INVALID_REQUEST', message)));
+        socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
       // A fetch may wait before it is answered (long polling), yet a client must get its answers
@@ -142,7 +143,8 @@ export class Broker {
           if (!socket.destroyed) socket.write(encodeMessage(response));
         });
       }
-    });
+    };
+    socket.on('data', onData);
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
