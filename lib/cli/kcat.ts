@@ -11,7 +11,7 @@ const argv = process.argv.slice(2);
 const mine = argv.includes('--mine');
 const stepAt = argv.indexOf('--step');
 const step = stepAt >= 0 ? findStep(argv[stepAt + 1]) : listSteps().findLast((candidate) => fs.existsSync(path.join(candidate.solutionSrcDir, 'kcat.ts')));
-const rest = argv.filter((arg, i) => arg !== '--mine' && i !== stepAt && i !== stepAt + 1);
+const rest = argv.filter((arg, i) => arg !== '--mine' && (stepAt < 0 || (i !== stepAt && i !== stepAt + 1)));
 const file = step && path.join(mine ? step.srcDir : step.solutionSrcDir, 'kcat.ts');
 if (!file || !fs.existsSync(file)) {
   console.error(`No kcat.ts found${step ? ` in ${path.relative(process.cwd(), path.dirname(file!))}` : ''}: kcat arrives in step 05.`);
