@@ -1,0 +1,178 @@
+// The consumer's side of a group (Kafka's ConsumerCoordinator): joining, the leader's
+// assignment, heartbeats, commits and leaving.
+//
+// It talks to the group's coordinator over a connection of its own, as Kafka's clients do:
+// a fetch may wait at the broker for up to fetchMaxWaitMs, and a heartbeat queued behind it on
+// the same connection would wait that long too.
+//
+// Rebalancing is EAGER, as in Kafka's classic protocol: before rejoining, a member gives up
+// every partition it owns (committing first, when auto-commit is on); after the sync it reads
+// its new partitions from the group's committed offsets. Nobody reads a partition twice at once,
+// at the price of everyone pausing for the rebalance.
+import { Connection } from './connection.ts';
+import type { TopicPartition } from './consumer.ts';
+import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
+import { KafkaError } from './errors.ts';
+import type { PartitionAssignor } from './partition-assignor.ts';
+import type { CommittedPartition, FindCoordinatorResponse, JoinGroupResponse, OffsetFetchResponse, SyncGroupResponse } from './protocol.ts';
+
+export interface GroupMembershipOptions {
+  groupId: string;
+  topics: string[];
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  rebalanceTimeoutMs: number;
+  /** The assignors this member can use, preferred first. */
+  assignors: PartitionAssignor[];
+  log: (line: string) => void;
+}
+
+/** What the consumer does when partitions are taken away or handed over (Kafka's ConsumerRebalanceListener). */
+export interface RebalanceListener {
+  /** Before rejoining: the last chance to commit what was read from them. */
+  onPartitionsRevoked(partitions: TopicPartition[]): Promise<void>;
+  /** After the sync: start reading them. */
+  onPartitionsAssigned(partitions: TopicPartition[]): Promise<void>;
+}
+
+/** Errors that mean "this member's generation is over: join again". */
+const REJOIN_ERRORS = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/** A commit the coordinator refused because the group moved on without this member. */
+export class CommitFailedError extends KafkaError {
+  override name = 'CommitFailedError';
+}
+
+export class ConsumerCoordinator {
+  memberId = '';
+  generationId = -1;
+  private assigned: TopicPartition[] = [];
+  private rejoinNeeded = true;
+  private coordinator: Connection | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly options: GroupMembershipOptions,
+    /** Asks a bootstrap broker; used to find the coordinator. */
+    private readonly askBootstrap: <T extends object>(body: { type: string } & Record<string, unknown>) => Promise<T>,
+    /** The partition count of each topic (the leader needs it to assign). */
+    private readonly partitionCounts: (topics: string[]) => Promise<Map<string, number>>,
+  ) {}
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  /** The partitions this member owns in the current generation. */
+  get assignment(): TopicPartition[] {
+    return [...this.assigned];
+  }
+
+  /** True once a heartbeat (or a refused commit) has said the group is rebalancing. */
+  get needsRejoin(): boolean {
+    return this.rejoinNeeded;
+  }
+
+  // #region ensure-active-group
+  /** Joins the group, or rejoins it after a rebalance began; does nothing while the membership is current. */
+  async ensureActiveGroup(listener: RebalanceListener): Promise<void> {
+    while (this.rejoinNeeded && !this.closed) {
+      this.stopHeartbeats();
+      if (this.assigned.length > 0) {
+        await listener.onPartitionsRevoked(this.assigned);
+        this.assigned = [];
+      }
+      try {
+        throw new Error('TODO(step 06, task 6): ConsumerCoordinator.ensureActiveGroup — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener');
+      } catch (error) {
+        if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
+        if (error.code === 'UNKNOWN_MEMBER_ID') this.memberId = ''; // we are out: join as a new member
+        this.options.log(`Joining group "${this.options.groupId}" again: ${error.message}`);
+      }
+    }
+  }
+  // #endregion ensure-active-group
+
+  // #region assign
+  /** The leader's job: run the chosen assignor over every member's subscription. */
+  private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: string }>> {
+    const assignor = this.options.assignors.find((candidate) => candidate.name === join.protocolName);
+    if (!assignor) throw new Error(`the coordinator chose the "${join.protocolName}" assignor, which this consumer does not have`);
+    const subscriptions = new Map(join.members.map(({ memberId, metadata }) => [memberId, decodeSubscription(metadata).topics]));
+    const topics = [...new Set([...subscriptions.values()].flat())];
+    const plan = assignor.assign(await this.partitionCounts(topics), subscriptions);
+    return [...subscriptions.keys()].map((memberId) => ({ memberId, assignment: encodeAssignment({ partitions: plan.get(memberId) ?? [] }) }));
+  }
+  // #endregion assign
+
+  // #region heartbeat
+  private startHeartbeats(): void {
+    this.stopHeartbeats();
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
+    // Heartbeats alone should not keep a program alive (Kafka's heartbeat thread is a daemon too).
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeats(): void {
+    clearInterval(this.heartbeatTimer ?? undefined);
+    this.heartbeatTimer = null;
+  }
+
+  private async heartbeat(): Promise<void> {
+    throw new Error('TODO(step 06, task 6): ConsumerCoordinator.heartbeat — send a heartbeat; a rejoin error (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) stops heartbeats and marks that a rejoin is needed (a new member id after UNKNOWN_MEMBER_ID)');
+  }
+  // #endregion heartbeat
+
+  // #region commit
+  /** Commits offsets for the current generation; a refusal means the partitions may belong to someone else now. */
+  async commit(offsets: CommittedPartition[]): Promise<void> {
+    if (offsets.length === 0) return;
+    try {
+      await this.request({ type: 'offsetCommit', groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, offsets });
+    } catch (error) {
+      if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
+      this.rejoinNeeded = true;
+      if (error.code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
+      throw new CommitFailedError(
+        error.code,
+        `the commit was refused because group "${this.options.groupId}" rebalanced without this member (${error.message}). ` +
+          'Its partitions may belong to another member now, which will read again from the last successful commit: that is at-least-once delivery.',
+      );
+    }
+  }
+  // #endregion commit
+
+  /** The group's committed offset for each partition; partitions without one are left out. */
+  async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
+    const response = await this.request<OffsetFetchResponse>({ type: 'offsetFetch', groupId: this.options.groupId, partitions });
+    const offsets = new Map<string, number>();
+    for (const { topic, partition, offset } of response.partitions) if (offset >= 0) offsets.set(`${topic}-${partition}`, offset);
+    return offsets;
+  }
+
+  /** Leaves the group at once, so the others rebalance now instead of after sessionTimeoutMs. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopHeartbeats();
+    try {
+      throw new Error('TODO(step 06, task 7): ConsumerCoordinator.close — send leaveGroup when this consumer is a member');
+    } catch (error) {
+      this.options.log(`Could not leave group "${this.options.groupId}": ${(error as Error).message}`);
+    } finally {
+      this.closed = true;
+      this.memberId = '';
+      this.assigned = [];
+      await this.coordinator?.close();
+    }
+  }
+
+  /** Sends a request to the group's coordinator, found the first time it is needed. */
+  private async request<T extends object = Record<string, unknown>>(body: { type: string } & Record<string, unknown>): Promise<T> {
+    if (!this.coordinator) {
+      const { host, port } = await this.askBootstrap<FindCoordinatorResponse>({ type: 'findCoordinator', key: this.options.groupId });
+      this.coordinator = new Connection(host, port);
+    }
+    return this.coordinator.request<T>(body);
+  }
+}

@@ -1,0 +1,173 @@
+import { describe, expect, test } from 'vitest';
+import { decodeSubscription } from '../src/index.ts';
+import { useCleanup } from '#lib/testing/cleanup.ts';
+import { useTempDirs } from '#lib/testing/temp-dir.ts';
+import { waitFor, within } from '#lib/testing/wait.ts';
+import type { Broker } from '../src/index.ts';
+import { RawMember, WAIT_MS, errorCodeOf, membersOf, startBroker } from './helpers.ts';
+
+// Registered first, so its afterEach runs last: brokers stop before their folders go.
+const tempDir = useTempDirs('kfs-step06-coordinator-');
+const cleanup = useCleanup();
+
+async function broker() {
+  return startBroker(cleanup, tempDir());
+}
+
+/** Two members that have both joined generation 2 (the second join makes the first rejoin). */
+/** The same promise, marked handled: if the test fails before awaiting it, its rejection is no extra error. */
+function quietly<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
+async function twoMembers(b: Broker, port: number, groupId = 'g') {
+  const first = new RawMember(cleanup, port, groupId);
+  const joinedAlone = await within(first.join(), WAIT_MS, 'the first joinGroup of an empty group should be answered at once');
+  const second = new RawMember(cleanup, port, groupId, { topics: ['numtest', 'other'] });
+  const secondJoin = quietly(second.join());
+  // A real member would hear of the rebalance from its next heartbeat; here we wait for the coordinator to start it.
+  await waitFor(() => b.describeGroup(groupId).state === 'PreparingRebalance', WAIT_MS, 'a second member\'s join should put the group in PreparingRebalance');
+  const [firstJoin, secondJoined] = await within(Promise.all([first.join(), secondJoin]), WAIT_MS, 'both joins should be answered once both members have joined');
+  return { first, second, joinedAlone, firstJoin, secondJoin: secondJoined };
+}
+
+describe('task 2: joining a group', () => {
+  test('task 2: the first member of a group gets a member id and leads generation 1, seeing its own subscription', async () => {
+    const { port } = await broker();
+    const member = new RawMember(cleanup, port, 'g', { topics: ['numtest'] });
+    const answer = await within(member.join(), WAIT_MS, 'joinGroup of a new group should be answered');
+    expect(answer.memberId, 'a member that joins with memberId "" gets a new, non-empty id').not.toBe('');
+    expect(answer.generationId, 'the first rebalance of a group starts generation 1').toBe(1);
+    expect(answer.leader, 'the only member is the leader').toBe(answer.memberId);
+    expect(answer.protocolName).toBe('range');
+    expect(answer.members.map((m) => m.memberId), 'the leader gets every member with its metadata').toEqual([answer.memberId]);
+    expect(decodeSubscription(answer.members[0]!.metadata).topics, 'the metadata is passed on exactly as the member sent it').toEqual(['numtest']);
+  });
+
+  test('task 2: a second member makes a new generation: both joins are answered together, and only the leader gets the member list', async () => {
+    const { port, broker: b } = await broker();
+    const { first, second, joinedAlone, firstJoin, secondJoin } = await twoMembers(b, port);
+    expect(joinedAlone.generationId).toBe(1);
+    expect([firstJoin.generationId, secondJoin.generationId], 'every completed rebalance is a new generation: 1, then 2 (did completeJoin bump generationId?)').toEqual([2, 2]);
+    expect(firstJoin.leader, 'the leader stays the first member while it is in the group').toBe(first.memberId);
+    expect(secondJoin.leader).toBe(first.memberId);
+    expect(firstJoin.members.map((m) => m.memberId).sort(), "the leader's answer lists both members").toEqual([first.memberId, second.memberId].sort());
+    expect(secondJoin.members, "a follower's answer lists no members: only the leader assigns").toEqual([]);
+  });
+
+  test('task 2: the assignor is one every member supports, the one most members put first', async () => {
+    const { port, broker: coordinator } = await broker();
+    const a = new RawMember(cleanup, port, 'votes', { protocols: ['roundrobin', 'range'] });
+    await a.join();
+    const b = new RawMember(cleanup, port, 'votes', { protocols: ['range', 'roundrobin'] });
+    const c = new RawMember(cleanup, port, 'votes', { protocols: ['roundrobin', 'sticky', 'range'] });
+    const joins = [quietly(b.join()), quietly(c.join())];
+    await waitFor(() => coordinator.describeGroup('votes').members.length === 3, WAIT_MS, 'both newcomers should have joined');
+    const answers = await within(Promise.all([a.join(), ...joins]), WAIT_MS, 'all three joins should be answered');
+    expect(answers.map((answer) => answer.protocolName), 'two of three members prefer roundrobin, and all support it').toEqual(['roundrobin', 'roundrobin', 'roundrobin']);
+    const d = new RawMember(cleanup, port, 'votes', { protocols: ['sticky'] });
+    expect(await errorCodeOf(d.join()), 'a member whose assignors the others do not support cannot join').toBe('INCONSISTENT_GROUP_PROTOCOL');
+  });
+
+  test('task 2: a member id the group does not know is refused with UNKNOWN_MEMBER_ID', async () => {
+    const { port } = await broker();
+    const member = new RawMember(cleanup, port, 'g');
+    await within(member.join(), WAIT_MS, 'joinGroup should be answered');
+    const stranger = new RawMember(cleanup, port, 'g');
+    stranger.memberId = 'consumer-made-up';
+    expect(await errorCodeOf(stranger.join()), 'rejoining needs an id the coordinator gave out').toBe('UNKNOWN_MEMBER_ID');
+  });
+
+  test('task 2: a member that does not rejoin a rebalance in time is removed, and the others go on without it', async () => {
+    const { port, broker: b } = await broker();
+    const slow = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 300 });
+    await slow.join();
+    const newcomer = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 300 });
+    const answer = await within(newcomer.join(), WAIT_MS, 'the newcomer\'s join should be answered once the rebalance timeout (300 ms) removes the member that never rejoined');
+    expect(answer.leader, 'with the old leader gone, the newcomer leads').toBe(answer.memberId);
+    expect(membersOf(b, 'g').map((m) => m.memberId)).toEqual([newcomer.memberId]);
+  });
+});
+
+describe('task 3: sync and heartbeat', () => {
+  test("task 3: the leader's syncGroup hands every member its own share; a follower's sync waits for it", async () => {
+    const { port, broker: b } = await broker();
+    const { first, second } = await twoMembers(b, port);
+    const followerSync = second.sync();
+    const leaderSync = first.sync({
+      [first.memberId]: [{ topic: 'numtest', partition: 0 }, { topic: 'numtest', partition: 1 }],
+      [second.memberId]: [{ topic: 'numtest', partition: 2 }, { topic: 'other', partition: 0 }],
+    });
+    const [leaderShare, followerShare] = await within(Promise.all([leaderSync, followerSync]), WAIT_MS, 'both syncs should be answered once the leader has sent the assignment');
+    expect(leaderShare).toEqual([{ topic: 'numtest', partition: 0 }, { topic: 'numtest', partition: 1 }]);
+    expect(followerShare, "the follower gets exactly the share the leader gave it").toEqual([{ topic: 'numtest', partition: 2 }, { topic: 'other', partition: 0 }]);
+    expect(b.describeGroup('g').state, 'after the leader has synced, the group is Stable').toBe('Stable');
+    expect(await second.sync(), 'a sync in a Stable group is answered with the share at once').toEqual(followerShare);
+  });
+
+  test('task 3: heartbeats: fine while stable, REBALANCE_IN_PROGRESS once a member joins, ILLEGAL_GENERATION for an old generation', async () => {
+    const { port, broker: coordinator } = await broker();
+    const member = new RawMember(cleanup, port, 'g');
+    await member.join();
+    await member.sync({ [member.memberId]: [] });
+    expect(await errorCodeOf(member.heartbeat()), 'a member of a stable group heartbeats without error').toBe('no error');
+    expect(await errorCodeOf(member.heartbeat(member.generationId - 1)), 'a heartbeat naming an older generation is fenced off').toBe('ILLEGAL_GENERATION');
+    const newcomer = new RawMember(cleanup, port, 'g');
+    const joining = quietly(newcomer.join());
+    await waitFor(() => coordinator.describeGroup('g').members.length === 2, WAIT_MS, 'the newcomer should have joined');
+    expect(await errorCodeOf(member.heartbeat()), 'a heartbeat is how a member hears that the group is rebalancing').toBe('REBALANCE_IN_PROGRESS');
+    await member.join();
+    await joining;
+    const outsider = new RawMember(cleanup, port, 'g');
+    outsider.memberId = 'consumer-nobody';
+    expect(await errorCodeOf(outsider.heartbeat(member.generationId)), 'a member id the group does not have').toBe('UNKNOWN_MEMBER_ID');
+  });
+
+  test('task 3: a member still waiting for its assignment when another rebalance starts is told REBALANCE_IN_PROGRESS', async () => {
+    const { port, broker: b } = await broker();
+    const { second } = await twoMembers(b, port);
+    const waiting = quietly(second.sync()); // the leader never syncs
+    const third = new RawMember(cleanup, port, 'g');
+    void third.join().catch(() => {});
+    expect(await within(errorCodeOf(waiting), WAIT_MS, "the follower's sync should be answered when a new rebalance starts"), 'its generation will never get an assignment: it must rejoin').toBe('REBALANCE_IN_PROGRESS');
+  });
+});
+
+describe('task 4: session timeouts and leaving', () => {
+  test('task 4: a member that stops heartbeating is removed after its session timeout, and the group rebalances without it', async () => {
+    const { port, broker: b } = await broker();
+    const silent = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 200 });
+    await silent.join();
+    await silent.sync({ [silent.memberId]: [{ topic: 'numtest', partition: 0 }] });
+    expect(membersOf(b, 'g').map((m) => m.memberId)).toEqual([silent.memberId]);
+    await waitFor(() => membersOf(b, 'g').length === 0, WAIT_MS, 'a member silent for longer than its 200 ms session timeout should be removed from the group');
+    expect(b.describeGroup('g').state, 'with its only member gone, the group is Empty').toBe('Empty');
+    expect(await errorCodeOf(silent.heartbeat()), 'a removed member that comes back is a stranger').toBe('UNKNOWN_MEMBER_ID');
+  });
+
+  test('task 4: heartbeats keep a member in the group well past its session timeout', async () => {
+    const { port, broker: b } = await broker();
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 300 });
+    await member.join();
+    await member.sync({ [member.memberId]: [] });
+    const until = Date.now() + 1_200;
+    while (Date.now() < until) {
+      expect(await errorCodeOf(member.heartbeat()), 'every heartbeat should be accepted while the member keeps sending them').toBe('no error');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(membersOf(b, 'g').map((m) => m.memberId), 'each heartbeat must restart the session timer (4 session timeouts have passed)').toEqual([member.memberId]);
+  });
+
+  test('task 4: a member that leaves starts a rebalance at once, without waiting for its session timeout', async () => {
+    const { port, broker: b } = await broker();
+    const { first, second } = await twoMembers(b, port);
+    await Promise.all([first.sync({ [first.memberId]: [], [second.memberId]: [] }), second.sync()]);
+    await second.leave();
+    expect(membersOf(b, 'g').map((m) => m.memberId), 'leaveGroup removes the member').toEqual([first.memberId]);
+    expect(await errorCodeOf(first.heartbeat()), 'the member left behind must rejoin to get the partitions freed (its session is 10 s, far from over)').toBe('REBALANCE_IN_PROGRESS');
+    const answer = await within(first.join(), WAIT_MS, 'the rejoin should be answered: it is the only member now');
+    expect(answer.generationId, 'generation 2 had two members; without the one that left it is generation 3').toBe(3);
+  });
+
+});
