@@ -6,6 +6,8 @@
 //
 // Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N (start offset,
 // -N counts back from the end), -e (exit once every partition is read to its end).
+// From step 06: -G <group> <topic>… consumes as a member of a consumer group (kafkacat's
+// "balanced consumer"): start two and watch them split the partitions.
 // `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
 import { Connection } from './connection.ts';
 import { KafkaConsumer, type TopicPartition } from './consumer.ts';
@@ -25,16 +27,21 @@ export interface KcatIo {
 }
 
 export interface KcatArgs {
-  mode: 'L' | 'P' | 'C';
+  mode: 'L' | 'P' | 'C' | 'G';
   brokers: string[];
   topic?: string;
   partition?: number;
   offset: string;
   exitAtEnd: boolean;
+  /** -G: the consumer group, and the topics that follow it. */
+  group?: string;
+  groupTopics: string[];
 }
 
 const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>] [-e]
+       npm run kcat -- -b <host:port> -G <group> <topic>... [-o beginning|end]
   -L  list brokers and topics       -P  produce stdin, one record per line       -C  consume
+  -G  consume as a member of a consumer group (Ctrl-C leaves the group)
   for example: npm run kcat -- -b 127.0.0.1:9092 -C -t numtest -o beginning -e`;
 
 /** Thrown for command lines kcat cannot run; the message says what to type instead. */
@@ -55,6 +62,7 @@ export async function kcat(argv: string[], io: KcatIo): Promise<number> {
   try {
     if (args.mode === 'L') await listMetadata(args, io);
     else if (args.mode === 'P') await produce(args, io);
+    else if (args.mode === 'G') await consumeInGroup(args, io);
     else await consume(args, io);
     return 0;
   } catch (error) {
@@ -65,7 +73,7 @@ export async function kcat(argv: string[], io: KcatIo): Promise<number> {
 
 export function parseArgs(argv: string[]): KcatArgs {
   let mode: KcatArgs['mode'] | undefined;
-  const args: Omit<KcatArgs, 'mode'> = { brokers: [], offset: 'beginning', exitAtEnd: false };
+  const args: Omit<KcatArgs, 'mode'> = { brokers: [], offset: 'beginning', exitAtEnd: false, groupTopics: [] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
     const value = () => {
@@ -86,7 +94,19 @@ export function parseArgs(argv: string[]): KcatArgs {
       args.offset = value();
       if (!/^(beginning|end|-?\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset or -<count> from the end, got "${args.offset}"`);
     } else if (flag === '-e') args.exitAtEnd = true;
+    else if (flag === '-G') {
+      if (mode && mode !== 'G') throw new UsageError(`pick one mode: -G or -${mode}, not both`);
+      mode = 'G';
+      args.group = value();
+    } else if (mode === 'G' && !flag.startsWith('-')) args.groupTopics.push(flag);
     else throw new UsageError(`unknown option "${flag}"`);
+  }
+  if (mode === 'G') {
+    if (args.topic) args.groupTopics.push(args.topic);
+    if (args.groupTopics.length === 0) throw new UsageError('-G needs the topics after the group: -G <group> <topic> [<topic>…]');
+    if (args.exitAtEnd || args.partition !== undefined || !['beginning', 'end'].includes(args.offset)) {
+      throw new UsageError('with -G the group decides partitions and positions: -e, -p and numeric -o do not apply (-o beginning|end says where a group without commits starts)');
+    }
   }
   if (args.brokers.length === 0) throw new UsageError('say which broker to ask with -b, for example -b 127.0.0.1:9092');
   if (!mode) {
@@ -94,7 +114,7 @@ export function parseArgs(argv: string[]): KcatArgs {
     if (!args.topic) throw new UsageError('pick a mode: -L, -P or -C');
     mode = 'C';
   }
-  if (mode !== 'L' && !args.topic) throw new UsageError(`-${mode} needs a topic: -t <topic>`);
+  if (mode !== 'L' && mode !== 'G' && !args.topic) throw new UsageError(`-${mode} needs a topic: -t <topic>`);
   return { mode, ...args };
 }
 
@@ -194,6 +214,27 @@ async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
   }
 }
 // #endregion consume
+
+// #region consume-in-group
+/** -G: one member of a consumer group; its log lines (joins, rebalances) go to stderr as "% …". */
+async function consumeInGroup(args: KcatArgs, io: KcatIo): Promise<void> {
+  const consumer = new KafkaConsumer(args.groupTopics, {
+    bootstrapServers: args.brokers,
+    groupId: args.group!,
+    autoOffsetReset: args.offset === 'end' ? 'latest' : 'earliest',
+    valueDeserializer: stringDeserializer,
+    log: (line) => io.stderr(`% ${line}\n`),
+  });
+  const stop = () => void consumer.close();
+  io.signal?.addEventListener('abort', stop);
+  try {
+    for await (const message of consumer) io.stdout(`${message.value ?? ''}\n`);
+  } finally {
+    io.signal?.removeEventListener('abort', stop);
+    await consumer.close(); // commits what was printed and leaves the group
+  }
+}
+// #endregion consume-in-group
 
 /** Each partition's log end offset now (ListOffsets with the "latest" sentinel). */
 async function endOffsets(server: string, partitions: TopicPartition[]): Promise<Map<number, number>> {
