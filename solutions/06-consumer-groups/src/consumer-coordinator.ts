@@ -74,7 +74,6 @@ export class ConsumerCoordinator {
     return this.rejoinNeeded;
   }
 
-  // #region ensure-active-group
   /** Joins the group, or rejoins it after a rebalance began; does nothing while the membership is current. */
   async ensureActiveGroup(listener: RebalanceListener): Promise<void> {
     while (this.rejoinNeeded && !this.closed) {
@@ -84,28 +83,7 @@ export class ConsumerCoordinator {
         this.assigned = [];
       }
       try {
-        //> step 06 task 6: ConsumerCoordinator.ensureActiveGroup — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener
-        const join = await this.request<JoinGroupResponse>({
-          type: 'joinGroup',
-          groupId: this.options.groupId,
-          memberId: this.memberId,
-          sessionTimeoutMs: this.options.sessionTimeoutMs,
-          rebalanceTimeoutMs: this.options.rebalanceTimeoutMs,
-          protocolType: CONSUMER_PROTOCOL_TYPE,
-          protocols: this.options.assignors.map((assignor) => ({ name: assignor.name, metadata: encodeSubscription({ topics: this.options.topics }) })),
-        });
-        this.memberId = join.memberId;
-        this.generationId = join.generationId;
-        const isLeader = join.leader === join.memberId;
-        const assignments = isLeader ? await this.assign(join) : [];
-        const sync = await this.request<SyncGroupResponse>({ type: 'syncGroup', groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, assignments });
-        this.assigned = decodeAssignment(sync.assignment).partitions;
-        this.rejoinNeeded = false;
-        this.startHeartbeats();
-        const owned = this.assigned.map(({ topic, partition }) => `${topic}-${partition}`).join(', ') || 'nothing';
-        this.options.log(`Joined group "${this.options.groupId}" as ${this.memberId} in generation ${this.generationId}${isLeader ? ` (leader, ${join.protocolName} assignor)` : ''}: assigned ${owned}`);
-        await listener.onPartitionsAssigned(this.assigned);
-        //<
+        await this.joinAndSync(listener);
       } catch (error) {
         if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
         if (error.code === 'UNKNOWN_MEMBER_ID') this.memberId = ''; // we are out: join as a new member
@@ -113,7 +91,28 @@ export class ConsumerCoordinator {
       }
     }
   }
-  // #endregion ensure-active-group
+
+  // #region join-and-sync
+  /** One rebalance as this member lives it: join, compute the assignment if it leads, sync. */
+  private async joinAndSync(listener: RebalanceListener): Promise<void> {
+    const { groupId, topics, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
+    //> step 06 task 6: ConsumerCoordinator.joinAndSync — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener
+    const protocols = assignors.map((assignor) => ({ name: assignor.name, metadata: encodeSubscription({ topics }) }));
+    const join = await this.request<JoinGroupResponse>({ type: 'joinGroup', groupId, memberId: this.memberId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols });
+    this.memberId = join.memberId;
+    this.generationId = join.generationId;
+    const isLeader = join.leader === join.memberId;
+    const assignments = isLeader ? await this.assign(join) : [];
+    const sync = await this.request<SyncGroupResponse>({ type: 'syncGroup', groupId, generationId: this.generationId, memberId: this.memberId, assignments });
+    this.assigned = decodeAssignment(sync.assignment).partitions;
+    this.rejoinNeeded = false;
+    this.startHeartbeats();
+    const owned = this.assigned.map(({ topic, partition }) => `${topic}-${partition}`).join(', ') || 'nothing';
+    this.options.log(`Joined group "${groupId}" as ${this.memberId} in generation ${this.generationId}${isLeader ? ` (leader, ${join.protocolName} assignor)` : ''}: assigned ${owned}`);
+    await listener.onPartitionsAssigned(this.assigned);
+    //<
+  }
+  // #endregion join-and-sync
 
   // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */

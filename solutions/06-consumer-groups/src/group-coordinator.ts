@@ -63,7 +63,6 @@ export class GroupCoordinator {
     this.log = options.log ?? (() => {});
   }
 
-  // #region join
   /** A member joins (memberId "") or rejoins; answered when the rebalance completes. */
   join(request: JoinGroupRequest): Promise<JoinGroupResponse> {
     const { groupId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType, protocols } = request;
@@ -75,6 +74,7 @@ export class GroupCoordinator {
       const offered = protocols.map((protocol) => protocol.name).join(', ');
       throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `group "${groupId}" uses ${group.protocolType} assignors its members all support, and none of this member's (${offered}) is one of them`);
     }
+    // #region join
     let member: MemberMetadata;
     if (request.memberId === '') {
       member = this.addMember(group, request);
@@ -91,8 +91,8 @@ export class GroupCoordinator {
     this.maybeCompleteJoin(group);
     return answer;
     //<
+    // #endregion join
   }
-  // #endregion join
 
   private addMember(group: GroupMetadata, request: JoinGroupRequest): MemberMetadata {
     let memberId: string;

@@ -81,13 +81,14 @@ describe('task 6: joining as a consumer', () => {
 describe('task 7: committing offsets', () => {
   test('task 7: a member that closes hands its partitions over: the other reads on from its commit, losing nothing and repeating nothing', async () => {
     const { bootstrap, producer } = await setup(cleanup, tempDir());
-    const a = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'handover'), 'member A');
-    const b = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'handover'), 'member B');
+    // Sessions of 30 s: B can only take over quickly because A says it leaves.
+    const a = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'handover', { sessionTimeoutMs: 30_000 }), 'member A');
+    const b = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'handover', { sessionTimeoutMs: 30_000 }), 'member B');
     await waitForSplit([a, b], ALL_FOUR);
     const first = await produce(producer, 'numtest', 'first', 20, 4);
     await waitFor(() => compare(first, [a, b]).missing.length === 0, WAIT_MS, 'both members should read the first 20 records');
     await a.consumer.close();
-    await b.until(() => b.owns().length === 4, 'expected member B to take over all 4 partitions right after A closed');
+    await b.until(() => b.owns().length === 4, 'expected member B to take over all 4 partitions right after A closed (close() must send leaveGroup; the 30 s session timeout is far away)');
     const second = await produce(producer, 'numtest', 'second', 20, 4);
     await b.until(() => compare(second, [b]).missing.length === 0, 'expected member B to read every record sent after A left');
     const { duplicates, missing } = compare([...first, ...second], [a, b]);
