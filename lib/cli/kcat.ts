@@ -35,9 +35,14 @@ function chooseKcat(): string {
   if (!mine) return kcatOf(candidates.at(-1)!);
   // Every later step's starter carries kcat.ts too, most of it already written: yours is in the
   // latest step you have edited, or, before you have edited any, in the first step that has one.
-  const latestEdited = candidates.findLast((step) => (starterEdits(step)?.length ?? 0) > 0);
+  const edits = new Map(candidates.map((step) => [step, starterEdits(step)]));
+  const latestEdited = candidates.findLast((step) => (edits.get(step)?.length ?? 0) > 0);
   const chosen = latestEdited ?? candidates[0]!;
-  const why = latestEdited ? 'the latest step you have edited' : 'you have not edited any step yet';
+  const why = latestEdited
+    ? 'the latest step you have edited'
+    : [...edits.values()].every((edit) => edit === null)
+      ? 'without solutions/ kcat cannot tell which steps you have edited'
+      : 'you have not edited any step yet';
   process.stderr.write(colour.dim(`Running ${shown(kcatOf(chosen))} (${why}; --step NN picks another).\n`));
   return kcatOf(chosen);
 }

@@ -48,8 +48,8 @@ export class UserError extends Error {
 
 /** What to say when a command needs solutions/ and this copy of the workshop has none. */
 export function referenceMissing(expected: string): string {
-  const where = path.relative(ROOT, expected);
-  return `The reference solution is not here (expected ${where}). ${howToGetSolutions()}`;
+  const where = path.relative(ROOT, expected).split(path.sep).join('/');
+  return `The reference solution is not here (expected ${where}/). ${howToGetSolutions()}`;
 }
 
 /**
