@@ -1,4 +1,6 @@
 // How the CLI talks: short lines, colour only where it carries meaning.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
 import { ROOT } from '../paths.ts';
@@ -46,6 +48,30 @@ export class UserError extends Error {
 
 /** What to say when a command needs solutions/ and this copy of the workshop has none. */
 export function referenceMissing(expected: string): string {
-  const where = path.relative(ROOT, expected);
-  return `The reference solution is not here (expected ${where}). It ships with the workshop: clone the whole repository with git (a copy without solutions/ cannot compare or run demos), or ask your instructor for it.`;
+  const where = path.relative(ROOT, expected).split(path.sep).join('/');
+  return `The reference solution is not here (expected ${where}/). ${howToGetSolutions()}`;
+}
+
+/**
+ * How to get solutions/ back, for every command that needs it: in a git checkout whose HEAD has
+ * it, git restores it; otherwise the folder must come from a full clone (or the instructor).
+ */
+export function howToGetSolutions(): string {
+  if (gitHeadHas('solutions')) {
+    return 'It is in git: bring it back with git restore solutions/ (with a git older than 2.23: git checkout -- solutions).';
+  }
+  if (fs.existsSync(path.join(ROOT, '.git'))) {
+    return 'This git checkout has no solutions/ folder: switch to a branch of the workshop that has one, or ask your instructor for it.';
+  }
+  return 'It ships with the workshop: clone the whole repository with git (a copy without solutions/ cannot compare or run demos), or ask your instructor for it.';
+}
+
+/** Whether git's HEAD has `repoRelativePath`; false when this is not a git checkout or git is missing. */
+function gitHeadHas(repoRelativePath: string): boolean {
+  try {
+    const listed = execFileSync('git', ['ls-tree', '--name-only', 'HEAD', '--', repoRelativePath], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return listed.trim() !== '';
+  } catch {
+    return false;
+  }
 }

@@ -2,26 +2,24 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../paths.ts';
-import { committedText } from '../../source/sync.ts';
+import { committedText, starterEdits } from '../../source/sync.ts';
 import { generateStarter } from '../../source/starter.ts';
 import { findStep, listFiles, listSteps } from '../../steps.ts';
-import { UserError, ok } from '../output.ts';
+import { UserError, ok, referenceMissing } from '../output.ts';
 
 export function generateCommand(args: string[]): number {
   const force = args.includes('--force');
   const named = args.find((arg) => !arg.startsWith('--'));
   const steps = named ? [findStep(named)] : listSteps();
   for (const step of steps) {
+    if (!fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
     const files = generateStarter(step);
     // Never overwrite a student's work: a file that differs from both the new starter and
     // the committed one was edited by hand.
-    for (const [relative, text] of files) {
-      const file = path.join(step.srcDir, ...relative.split('/'));
-      if (!fs.existsSync(file) || force) continue;
-      const current = fs.readFileSync(file, 'utf8');
-      const display = path.relative(ROOT, file).split(path.sep).join('/');
-      if (current !== text && current !== committedText(display)) {
-        throw new UserError(`${display} has changes that are not committed. Commit them, use npm run reset to keep a backup, or pass --force.`);
+    for (const edit of force ? [] : (starterEdits(step, files) ?? [])) {
+      if (edit.current === null || edit.starter === null) continue;
+      if (edit.current !== committedText(edit.display)) {
+        throw new UserError(`${edit.display} has changes that are not committed. Commit them, use npm run reset to keep a backup, or pass --force.`);
       }
     }
     // Remove starter files whose solution file is gone; files only a student made stay.

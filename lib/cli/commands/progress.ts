@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { ROOT } from '../../paths.ts';
 import { runTests } from '../../runner/run-tests.ts';
-import { listSteps } from '../../steps.ts';
+import { starterEdits } from '../../source/sync.ts';
+import { listSteps, type Step } from '../../steps.ts';
 import { colour } from '../output.ts';
 
 export async function progressCommand(): Promise<number> {
@@ -10,20 +11,31 @@ export async function progressCommand(): Promise<number> {
   console.log(colour.dim(`Running the tests of ${steps.length} ${steps.length === 1 ? 'step' : 'steps'} against steps/*/src …`));
   const result = await runTests({ target: 'student', paths: steps.map((step) => path.relative(ROOT, step.testDir)) });
   console.log('');
+  // Every step has its own starter, so a student who began at step 05 sees 0/N for steps 01 to
+  // 04: what matters is which steps' src/ they have edited.
+  const touched = new Set(steps.filter((step) => (starterEdits(step)?.length ?? 0) > 0).map((step) => step.number));
+  const unfinished = new Set<number>();
   for (const step of steps) {
     const tests = result.tests.filter((test) => test.step === step.name && test.state !== 'skipped');
     const broken = result.brokenFiles.some((file) => file.file.startsWith(path.relative(ROOT, step.dir)));
     const passed = tests.filter((test) => test.state === 'passed').length;
+    if (broken || tests.some((test) => test.state === 'failed')) unfinished.add(step.number);
     const label = `${String(step.number).padStart(2, '0')} ${step.slug}`.padEnd(22);
     const bar = tests.length === 0 ? '' : '█'.repeat(Math.round((passed / tests.length) * 20)).padEnd(20, '░');
     const status = broken
       ? colour.red('cannot load its tests (a syntax error in src/?)')
       : passed === tests.length && tests.length > 0
         ? colour.green(`${bar} ${passed}/${tests.length} done`)
-        : colour.yellow(`${bar} ${passed}/${tests.length}`);
+        : colour.yellow(`${bar} ${passed}/${tests.length}`) + (touched.has(step.number) ? '' : colour.dim('  (untouched starter)'));
     console.log(`  ${label} ${status}`);
   }
-  const next = steps.find((step) => result.tests.some((test) => test.step === step.name && test.state === 'failed'));
+  const next = nextStep(steps, touched, unfinished);
   if (next) console.log(`\nKeep going: npm run step ${String(next.number).padStart(2, '0')}`);
   return 0;
+}
+
+/** The first unfinished step from the latest one the student has edited on, else the first unfinished one. */
+function nextStep(steps: Step[], touched: Set<number>, unfinished: Set<number>): Step | undefined {
+  const latest = Math.max(0, ...touched);
+  return steps.find((step) => step.number >= latest && unfinished.has(step.number)) ?? steps.find((step) => unfinished.has(step.number));
 }

@@ -208,13 +208,14 @@ export class Log {
 
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
-   * oldest ones while the log without them is still at least retentionBytes. Whole segments
-   * only, oldest first, and never the active one. Returns how many were deleted.
+   * oldest ones while the log without them is still at least retentionBytes. A limit of -1 means
+   * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
+   * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
   // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
-    //> step 04 task 6: Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes
+    //> step 04 task 6: Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes (-1 means no limit)
     const now = this.now();
     const expired = (segment: LogSegment) => this.retentionMs >= 0 && now - segment.lastModified > this.retentionMs;
     const oversized = (segment: LogSegment) => this.retentionBytes >= 0 && this.size - segment.size >= this.retentionBytes;

@@ -18,7 +18,7 @@ function readAll(log: Log) {
     try {
       batches = log.read(offset, 1024 * 1024);
     } catch (error) {
-      throw new Error(`reading offset ${offset} after recovery failed: ${(error as Error).message}. A torn or corrupt tail was left in the log; recovery must cut it off.`);
+      throw new Error(`reading offset ${offset} after recovery failed: ${(error as Error).message}. A torn or corrupt tail was left in the log; recovery must cut it off (did the Log constructor call recover() on the last segment?)`);
     }
     if (batches.length === 0) throw new Error(`read(${offset}) returned nothing although the log ends at ${log.logEndOffset}`);
     out.push(...recordsFrom(batches, offset));
@@ -146,7 +146,7 @@ describe('task 5: a log recovers when it is opened', () => {
       fs.truncateSync(path.join(dataDir, 'numtest-0', name), cut);
       const log = Log.open(dataDir, 'numtest', 0, { segmentBytes: 1200 });
       const what = `after cutting the last segment at byte ${cut} (its last batch is bytes ${lastStart}..${size - 1})`;
-      expect(log.logEndOffset, `${what}, the log should end where the last whole batch ends`).toBe(lastBase);
+      expect(log.logEndOffset, `${what}, the log should end where the last whole batch ends (did the Log constructor call recover() on the last segment?)`).toBe(lastBase);
       expect(log.append(records(lastBase, 1)), `${what}, the next append should get offset ${lastBase}`).toBe(lastBase);
       const got = readAll(log);
       expect(describeOffsets(got.map((r) => r.offset)), `${what}, expected offsets 0..${lastBase}`).toBe(`0..${lastBase}`);
@@ -166,7 +166,7 @@ describe('task 5: a log recovers when it is opened', () => {
       bytes[at] = bytes[at]! ^ 0x01;
       fs.writeFileSync(active, bytes);
       const log = Log.open(dataDir, 'numtest', 0, { segmentBytes: 1200 });
-      expect(log.logEndOffset, `after flipping byte ${at} of the last batch (bytes ${lastStart}..${size - 1}), the log should end before it`).toBe(lastBase);
+      expect(log.logEndOffset, `after flipping byte ${at} of ${name} (its last batch is bytes ${lastStart}..${size - 1}), the log should end before that batch (did the Log constructor call recover() on the last segment?)`).toBe(lastBase);
       log.append(records(lastBase, 1));
       expect(describeOffsets(readAll(log).map((r) => r.offset)), `after flipping byte ${at}, recovering and appending one record, expected offsets 0..${lastBase}`).toBe(`0..${lastBase}`);
       log.close();

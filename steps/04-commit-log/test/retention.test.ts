@@ -50,6 +50,15 @@ describe('task 6: retention by size', () => {
     log.close();
   });
 
+  test('task 6: retentionBytes -1 (the default) means no size limit', () => {
+    const log = logWithSegments(tempDir());
+    const before = log.segmentBaseOffsets;
+    const deleted = log.deleteOldSegments();
+    expect(deleted, 'with the default retentionBytes -1 nothing may be deleted by size: check the limit only when retentionBytes >= 0 (this.size - oldest.size >= -1 is always true)').toBe(0);
+    expect(log.segmentBaseOffsets, 'every segment should still be there').toEqual(before);
+    log.close();
+  });
+
   test('task 6: the log start offset after retention survives a reopen', () => {
     const dataDir = tempDir();
     const log = logWithSegments(dataDir, { retentionBytes: 0 });
