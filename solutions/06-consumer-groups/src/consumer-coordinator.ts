@@ -92,11 +92,11 @@ export class ConsumerCoordinator {
     }
   }
 
-  // #region join-and-sync
   /** One rebalance as this member lives it: join, compute the assignment if it leads, sync. */
   private async joinAndSync(listener: RebalanceListener): Promise<void> {
     const { groupId, topics, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
     //> step 06 task 6: ConsumerCoordinator.joinAndSync — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener
+    // #region join-and-sync
     const protocols = assignors.map((assignor) => ({ name: assignor.name, metadata: encodeSubscription({ topics }) }));
     const join = await this.request<JoinGroupResponse>({ type: 'joinGroup', groupId, memberId: this.memberId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols });
     this.memberId = join.memberId;
@@ -105,6 +105,7 @@ export class ConsumerCoordinator {
     const assignments = isLeader ? await this.assign(join) : [];
     const sync = await this.request<SyncGroupResponse>({ type: 'syncGroup', groupId, generationId: this.generationId, memberId: this.memberId, assignments });
     this.assigned = decodeAssignment(sync.assignment).partitions;
+    // #endregion join-and-sync
     this.rejoinNeeded = false;
     this.startHeartbeats();
     const owned = this.assigned.map(({ topic, partition }) => `${topic}-${partition}`).join(', ') || 'nothing';
@@ -112,7 +113,6 @@ export class ConsumerCoordinator {
     await listener.onPartitionsAssigned(this.assigned);
     //<
   }
-  // #endregion join-and-sync
 
   // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */

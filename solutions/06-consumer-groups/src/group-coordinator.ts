@@ -152,20 +152,14 @@ export class GroupCoordinator {
     if (group.state === 'PreparingRebalance' && !group.waitingForMoreMembers && group.allMembersJoined()) this.completeJoin(group);
   }
 
-  // #region complete-join
   /** Every member is in: a new generation begins, and every waiting joinGroup is answered. */
   private completeJoin(group: GroupMetadata): void {
     clearTimeout(group.rebalanceTimer ?? undefined);
     group.rebalanceTimer = null;
-    //> step 06 task 2: GroupCoordinator.completeJoin — bump the generation; with members, pick the protocol and a leader still in the group, go to CompletingRebalance and answer each waiting join (only the leader's answer lists the members and their metadata)
+    //> step 06 task 2: GroupCoordinator.completeJoin — bump the generation; with no members the group is Empty; otherwise pick the protocol and a leader still in the group, go to CompletingRebalance and answer each waiting join (only the leader's answer lists the members and their metadata)
+    // #region complete-join
     group.generationId += 1;
-    if (group.members.size === 0) {
-      group.state = 'Empty';
-      group.leaderId = null;
-      group.protocolName = null;
-      this.log(`Group "${group.groupId}" is empty in generation ${group.generationId}`);
-      return;
-    }
+    if (group.members.size === 0) return this.becomeEmpty(group);
     group.protocolName = group.selectProtocol();
     if (group.leaderId === null || !group.members.has(group.leaderId)) group.leaderId = group.members.keys().next().value!;
     group.state = 'CompletingRebalance';
@@ -183,9 +177,17 @@ export class GroupCoordinator {
       member.awaitingJoin = null;
       this.scheduleSessionTimeout(group, member);
     }
+    // #endregion complete-join
     //<
   }
-  // #endregion complete-join
+
+  /** The last member has gone: a group with no members, no leader and no assignor. */
+  private becomeEmpty(group: GroupMetadata): void {
+    group.state = 'Empty';
+    group.leaderId = null;
+    group.protocolName = null;
+    this.log(`Group "${group.groupId}" is empty in generation ${group.generationId}`);
+  }
 
   // #region sync
   /** The leader delivers the assignment; every member's syncGroup is answered with its share. */
@@ -248,6 +250,9 @@ export class GroupCoordinator {
     member.sessionTimer.unref();
     //<
   }
+  // #endregion session-timeout
+
+  // #region remove-member
 
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
@@ -260,7 +265,7 @@ export class GroupCoordinator {
     this.maybeCompleteJoin(group);
     //<
   }
-  // #endregion session-timeout
+  // #endregion remove-member
 
   private clearSessionTimer(member: MemberMetadata): void {
     clearTimeout(member.sessionTimer ?? undefined);

@@ -74,7 +74,6 @@ export class ConsumerCoordinator {
     return this.rejoinNeeded;
   }
 
-  // #region ensure-active-group
   /** Joins the group, or rejoins it after a rebalance began; does nothing while the membership is current. */
   async ensureActiveGroup(listener: RebalanceListener): Promise<void> {
     while (this.rejoinNeeded && !this.closed) {
@@ -84,7 +83,7 @@ export class ConsumerCoordinator {
         this.assigned = [];
       }
       try {
-        throw new Error('TODO(step 06, task 6): ConsumerCoordinator.ensureActiveGroup — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener');
+        await this.joinAndSync(listener);
       } catch (error) {
         if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
         if (error.code === 'UNKNOWN_MEMBER_ID') this.memberId = ''; // we are out: join as a new member
@@ -92,7 +91,12 @@ export class ConsumerCoordinator {
       }
     }
   }
-  // #endregion ensure-active-group
+
+  /** One rebalance as this member lives it: join, compute the assignment if it leads, sync. */
+  private async joinAndSync(listener: RebalanceListener): Promise<void> {
+    const { groupId, topics, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
+    throw new Error('TODO(step 06, task 6): ConsumerCoordinator.joinAndSync — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener');
+  }
 
   // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */

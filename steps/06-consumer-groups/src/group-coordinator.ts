@@ -63,7 +63,6 @@ export class GroupCoordinator {
     this.log = options.log ?? (() => {});
   }
 
-  // #region join
   /** A member joins (memberId "") or rejoins; answered when the rebalance completes. */
   join(request: JoinGroupRequest): Promise<JoinGroupResponse> {
     const { groupId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType, protocols } = request;
@@ -75,6 +74,7 @@ export class GroupCoordinator {
       const offered = protocols.map((protocol) => protocol.name).join(', ');
       throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `group "${groupId}" uses ${group.protocolType} assignors its members all support, and none of this member's (${offered}) is one of them`);
     }
+    // #region join
     let member: MemberMetadata;
     if (request.memberId === '') {
       member = this.addMember(group, request);
@@ -84,8 +84,8 @@ export class GroupCoordinator {
       member = Object.assign(known, { sessionTimeoutMs, rebalanceTimeoutMs, protocols });
     }
     throw new Error('TODO(step 06, task 2): GroupCoordinator.join — park the member\'s answer (awaitingJoin), stop its session timer, start a rebalance unless one is under way, and complete it if nobody else is awaited');
+    // #endregion join
   }
-  // #endregion join
 
   private addMember(group: GroupMetadata, request: JoinGroupRequest): MemberMetadata {
     let memberId: string;
@@ -145,14 +145,20 @@ export class GroupCoordinator {
     if (group.state === 'PreparingRebalance' && !group.waitingForMoreMembers && group.allMembersJoined()) this.completeJoin(group);
   }
 
-  // #region complete-join
   /** Every member is in: a new generation begins, and every waiting joinGroup is answered. */
   private completeJoin(group: GroupMetadata): void {
     clearTimeout(group.rebalanceTimer ?? undefined);
     group.rebalanceTimer = null;
-    throw new Error('TODO(step 06, task 2): GroupCoordinator.completeJoin — bump the generation; with members, pick the protocol and a leader still in the group, go to CompletingRebalance and answer each waiting join (only the leader\'s answer lists the members and their metadata)');
+    throw new Error('TODO(step 06, task 2): GroupCoordinator.completeJoin — bump the generation; with no members the group is Empty; otherwise pick the protocol and a leader still in the group, go to CompletingRebalance and answer each waiting join (only the leader\'s answer lists the members and their metadata)');
   }
-  // #endregion complete-join
+
+  /** The last member has gone: a group with no members, no leader and no assignor. */
+  private becomeEmpty(group: GroupMetadata): void {
+    group.state = 'Empty';
+    group.leaderId = null;
+    group.protocolName = null;
+    this.log(`Group "${group.groupId}" is empty in generation ${group.generationId}`);
+  }
 
   // #region sync
   /** The leader delivers the assignment; every member's syncGroup is answered with its share. */
@@ -186,12 +192,15 @@ export class GroupCoordinator {
     this.clearSessionTimer(member);
     throw new Error('TODO(step 06, task 4): GroupCoordinator.scheduleSessionTimeout — unless the member waits on a join or sync, start a sessionTimeoutMs timer that logs and removes it');
   }
+  // #endregion session-timeout
+
+  // #region remove-member
 
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
     throw new Error('TODO(step 06, task 4): GroupCoordinator.removeMember — clear its timer, delete it, fail any request it has parked, then rebalance (or, mid-rebalance, see whether the others are all in now)');
   }
-  // #endregion session-timeout
+  // #endregion remove-member
 
   private clearSessionTimer(member: MemberMetadata): void {
     clearTimeout(member.sessionTimer ?? undefined);

@@ -215,8 +215,9 @@ export class Log {
 
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
-   * oldest ones while the log without them is still at least retentionBytes. Whole segments
-   * only, oldest first, and never the active one. Returns how many were deleted.
+   * oldest ones while the log without them is still at least retentionBytes. A limit of -1 means
+   * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
+   * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
   // #region retention
   deleteOldSegments(): number {
