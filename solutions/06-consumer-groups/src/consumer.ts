@@ -251,10 +251,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
   //<
 
+  //> step 06 given
   // #region resume
   /** Newly assigned partitions start at the group's committed offset; the others wait for autoOffsetReset. */
   private async resumeFromCommitted(partitions: TopicPartition[]): Promise<void> {
     await this.loadMetadata();
+  //<
     //> step 06 task 7: KafkaConsumer.resumeFromCommitted — ask the coordinator for the committed offsets; each assigned partition's position is its committed offset, or null (reset later) without one
     const committed = await this.group!.committed(partitions);
     for (const { topic, partition } of partitions) {
@@ -267,8 +269,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       }
     }
     //<
+  //> step 06 given
   }
   // #endregion resume
+  //<
 
   //> step 06 given
   /** A commit whose failure is logged, not thrown: auto-commits, and the commit on close(). */

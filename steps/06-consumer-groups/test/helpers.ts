@@ -78,6 +78,8 @@ export function readInBackground(consumer: KafkaConsumer<string | null, string |
     records,
     done,
     values: () => records.map((record) => record.value),
+    /** The error that ended the loop, if one did. */
+    failure: () => failure,
     /** The partitions this consumer owns now, as "numtest-0". */
     owns: () => consumer.assignment().map(({ topic, partition }) => `${topic}-${partition}`).sort(),
     /** Fails the test with `what` unless `condition` becomes true while the loop still runs. */
@@ -95,6 +97,10 @@ export async function waitForSplit(readers: Array<ReturnType<typeof readInBackgr
   const describe = () => readers.map((reader) => `${reader.name} owns [${reader.owns().join(', ')}]`).join('; ');
   await waitFor(
     () => {
+      for (const reader of readers) {
+        const failure = reader.failure();
+        if (failure) throw new ExpectationFailed(`${reader.name}'s for-await loop failed: ${failure.message}`);
+      }
       const owned = readers.flatMap((reader) => reader.owns()).sort();
       return readers.every((reader) => reader.owns().length > 0) && JSON.stringify(owned) === JSON.stringify([...expected].sort());
     },

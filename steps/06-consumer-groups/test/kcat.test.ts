@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { kcat } from '../src/index.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { waitFor, within } from '#lib/testing/wait.ts';
+import { ExpectationFailed, waitFor, within } from '#lib/testing/wait.ts';
 import { WAIT_MS, produce, setup } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step06-kcat-');
@@ -13,13 +13,18 @@ function startGroupKcat(argv: string[]) {
   const controller = new AbortController();
   const output = { stdout: '', stderr: '' };
   const stdin = (async function* () {})();
+  let exited: number | null = null;
   const exit = kcat(argv, { stdin, stdout: (text) => (output.stdout += text), stderr: (text) => (output.stderr += text), signal: controller.signal });
+  void exit.then((code) => (exited = code));
   const lines = () => output.stdout.split('\n').filter((line) => line !== '');
   return {
     output,
     lines,
     async until(count: number, what: string) {
-      await waitFor(() => lines().length >= count, WAIT_MS, `kcat ${argv.join(' ')}: ${what}; it printed ${lines().length} line(s); stderr: ${output.stderr.trim() || '(nothing)'}`);
+      await waitFor(() => {
+        if (exited !== null && lines().length < count) throw new ExpectationFailed(`kcat ${argv.join(' ')} exited with ${exited} before ${what}; stderr: ${output.stderr.trim() || '(nothing)'}`);
+        return lines().length >= count;
+      }, WAIT_MS, `kcat ${argv.join(' ')}: ${what}; it printed ${lines().length} line(s); stderr: ${output.stderr.trim() || '(nothing)'}`);
     },
     async stop() {
       controller.abort();
