@@ -1,5 +1,6 @@
 // Runs step tests through vitest's Node API and hands back plain results, so the CLI can print
 // them in the workshop's own words instead of vitest's default report.
+import fs from 'node:fs';
 import path from 'node:path';
 import { startVitest } from 'vitest/node';
 import type { Reporter, TestModule } from 'vitest/node';
@@ -10,7 +11,7 @@ import { stepOfFile } from '../testing/target.ts';
 export interface TestFailure {
   name: string;
   message: string;
-  /** "file:line" of the failing line inside the test file, when known. */
+  /** "file:line" of the TODO stub that threw, else of the failing line inside the test file, when known. */
   where: string | null;
 }
 
@@ -120,8 +121,32 @@ function toFailure(error: ErrorLike, testFile?: string): TestFailure {
   return {
     name: error.name ?? 'Error',
     message: error.diff ? `${message}\n${error.diff}` : message,
-    where: frame ? `${path.relative(ROOT, frame.file)}:${frame.line}` : null,
+    where: todoStubOf(message, testFile) ?? (frame ? `${path.relative(ROOT, frame.file)}:${frame.line}` : null),
   };
+}
+
+/**
+ * Where the TODO stub named in a message is, as "file:line". A stub's error often reaches the
+ * test through other code (a broker answers UNKNOWN_SERVER_ERROR, a client rethrows it), so its
+ * stack points elsewhere; the line to write is the stub itself, found by its text.
+ */
+function todoStubOf(message: string, testFile: string | undefined): string | null {
+  const todo = /TODO\(step (\d{2})(?:, task \d+)?\): [^—'"\\\n]*/.exec(message);
+  if (!todo || !testFile) return null;
+  const srcDir = path.join(path.dirname(path.dirname(testFile)), 'src');
+  let files: string[];
+  try {
+    files = fs.readdirSync(srcDir).filter((file) => file.endsWith('.ts'));
+  } catch {
+    return null;
+  }
+  const wanted = todo[0].trimEnd();
+  for (const file of files) {
+    const lines = fs.readFileSync(path.join(srcDir, file), 'utf8').split('\n');
+    const index = lines.findIndex((line) => line.includes(wanted));
+    if (index >= 0) return `${path.relative(ROOT, path.join(srcDir, file))}:${index + 1}`;
+  }
+  return null;
 }
 
 export function countPassing(result: RunResult): { passed: number; total: number } {
