@@ -85,6 +85,7 @@ export class ConsumerCoordinator {
       try {
         await this.joinAndSync(listener);
       } catch (error) {
+        if (this.closed) return; // close() abandoned this rebalance on purpose
         if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
         if (error.code === 'UNKNOWN_MEMBER_ID') this.memberId = ''; // we are out: join as a new member
         this.options.log(`Joining group "${this.options.groupId}" again: ${error.message}`);
@@ -158,13 +159,19 @@ export class ConsumerCoordinator {
   /** Leaves the group at once, so the others rebalance now instead of after sessionTimeoutMs. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closed = true;
     this.stopHeartbeats();
+    // A join or sync of ours may be parked at the coordinator, and a broker answers a connection's
+    // requests in order: a leaveGroup queued behind it would wait for the whole rebalance. So the
+    // old connection goes (abandoning whatever is parked) and the goodbye travels on a new one.
+    const old = this.coordinator;
+    this.coordinator = null;
+    await old?.close();
     try {
       throw new Error('TODO(step 06, task 7): ConsumerCoordinator.close — send leaveGroup when this consumer is a member');
     } catch (error) {
       this.options.log(`Could not leave group "${this.options.groupId}": ${(error as Error).message}`);
     } finally {
-      this.closed = true;
       this.memberId = '';
       this.assigned = [];
       await this.coordinator?.close();
