@@ -72,7 +72,8 @@ export class GroupCoordinator {
     const group = this.groupFor(groupId);
     if (!group.accepts(protocolType, protocols)) {
       const offered = protocols.map((protocol) => protocol.name).join(', ');
-      throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `group "${groupId}" uses ${group.protocolType} assignors its members all support, and none of this member's (${offered}) is one of them`);
+      const why = protocolType === group.protocolType ? `none of this member's assignors (${offered}) is supported by every member already in it` : `it is a "${group.protocolType}" group and this member announced "${protocolType}"`;
+      throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `cannot join group "${groupId}": ${why}`);
     }
     // #region join
     let member: MemberMetadata;
