@@ -6,6 +6,7 @@ import { ROOT } from '../../paths.ts';
 import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
+import { rememberNextTask } from './hint.ts';
 
 const SHOWN_FAILURES = 4;
 
@@ -109,6 +110,7 @@ function printNextTask(step: Step, failing: TestOutcome[]): void {
   const task = readmeTasks(step).find((candidate) => candidate.number === firstTask);
   const stepNumber = String(step.number).padStart(2, '0');
   const readme = path.relative(ROOT, step.readme);
+  rememberNextTask(step, task?.number ?? null);
   if (task) {
     const firstParagraph = task.body.split(/\n\s*\n/)[0] ?? '';
     console.log(`\n${colour.cyan(colour.bold(`Next: task ${task.number} — ${task.title}`))}  ${colour.dim(`(${readme})`)}`);
