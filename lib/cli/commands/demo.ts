@@ -20,6 +20,16 @@ export async function demoCommand(args: string[]): Promise<number> {
   console.log(colour.dim(`Demo of step ${step.name}, running ${path.relative(ROOT, srcDir)}${mine ? '' : ' (add -- --mine to run your own code)'}. Ctrl-C stops it.\n`));
   const api = (await import(pathToFileURL(path.join(srcDir, 'index.ts')).href)) as Record<string, unknown>;
   const demo = (await import(pathToFileURL(demoFile).href)) as { default: Demo };
-  await demo.default(api, positional.slice(1));
+  try {
+    await demo.default(api, positional.slice(1));
+  } catch (error) {
+    // A stub the student has not written yet is not a crash: say which one, and where to go.
+    const todo = /TODO\(step \d{2}[^)]*\)[^\n]*/.exec((error as Error).message ?? '');
+    if (!mine || !todo) throw error;
+    const stepNumber = String(step.number).padStart(2, '0');
+    console.error(colour.red(`\nThe demo reached code you have not written yet:\n  ${todo[0]}`));
+    console.error(`Make npm run step ${stepNumber} pass first (or run the reference: npm run demo ${stepNumber}).`);
+    process.exit(1); // the demo's broker and clients are still open; do not wait for them
+  }
   return 0;
 }
