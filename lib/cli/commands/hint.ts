@@ -1,23 +1,48 @@
-// `npm run hint NN`: the README's hints one at a time; `-- 3` shows hint 3, `-- --reset` starts over.
+// `npm run hint NN`: the README's hints one at a time, first those for the task `npm run step NN`
+// named last, then the rest in order; `-- 3` shows hint 3, `-- --reset` starts over.
 import fs from 'node:fs';
 import path from 'node:path';
-import { WORK_DIR } from '../../paths.ts';
-import { findStep, readmeHints } from '../../steps.ts';
+import { findStep, listFiles, readmeHints, type Step } from '../../steps.ts';
 import { UserError, colour, indent } from '../output.ts';
+import { lastStepRun, readState, writeState } from '../state.ts';
 
-const PROGRESS_FILE = path.join(WORK_DIR, 'hints.json');
+const SHOWN_FILE = 'hints.json';
 
-function readProgress(): Record<string, number> {
-  try {
-    return JSON.parse(fs.readFileSync(PROGRESS_FILE, 'utf8')) as Record<string, number>;
-  } catch {
-    return {};
-  }
+/** The hint numbers already shown for a step. Older versions stored only the highest one. */
+function readShown(step: Step): Set<number> {
+  const shown = readState<number[] | number>(SHOWN_FILE)[step.name];
+  if (typeof shown === 'number') return new Set(Array.from({ length: shown }, (_, i) => i + 1));
+  return new Set(Array.isArray(shown) ? shown.filter(Number.isInteger) : []);
 }
 
-function writeProgress(progress: Record<string, number>): void {
-  fs.mkdirSync(WORK_DIR, { recursive: true });
-  fs.writeFileSync(PROGRESS_FILE, JSON.stringify(progress, null, 2));
+function writeShown(step: Step, shown: Set<number> | undefined): void {
+  const all = readState<number[] | number>(SHOWN_FILE);
+  if (shown) all[step.name] = [...shown].sort((a, b) => a - b);
+  else delete all[step.name];
+  writeState(SHOWN_FILE, all);
+}
+
+/**
+ * The tasks a hint is for, when it opens by naming them: "Task 3: …", "Task 1, range: …",
+ * "Task 2 and 3 …", "Tasks 2–5 …", "For task 3, …". A hint that opens otherwise is for no task.
+ */
+export function hintTasks(hint: string): number[] {
+  const opening = /^\W*(?:for\s+)?tasks?\s+(\d+(?:\s*(?:,|&|and|or|to|[–—-])\s*\d+)*)/i.exec(hint);
+  if (!opening) return [];
+  const tasks: number[] = [];
+  for (const [, from, to] of opening[1]!.matchAll(/(\d+)(?:\s*(?:to|[–—-])\s*(\d+))?/gi)) {
+    for (let task = Number(from); task <= Number(to ?? from); task++) tasks.push(task);
+  }
+  return tasks;
+}
+
+/** The task `npm run step NN` named last, unless the README or tests changed since that run. */
+function namedTask(step: Step): number | undefined {
+  const run = lastStepRun(step);
+  if (!run) return undefined;
+  const files = [step.readme, ...listFiles(step.testDir).map((file) => path.join(step.testDir, file))];
+  const changed = files.some((file) => fs.existsSync(file) && fs.statSync(file).mtimeMs > Date.parse(run.at));
+  return changed ? undefined : run.task;
 }
 
 export function hintCommand(args: string[]): number {
@@ -25,30 +50,48 @@ export function hintCommand(args: string[]): number {
   const step = findStep(stepArg);
   const hints = readmeHints(step);
   if (hints.length === 0) throw new UserError(`steps/${step.name}/README.md has no hints.`);
-  const progress = readProgress();
   if (args.includes('--reset')) {
-    delete progress[step.name];
-    writeProgress(progress);
+    writeShown(step, undefined);
     console.log(`Hints for step ${step.name} start again from hint 1.`);
     return 0;
   }
 
+  const stepNumber = String(step.number).padStart(2, '0');
+  const shown = readShown(step);
+  const task = namedTask(step);
+  const numbers = hints.map((_, i) => i + 1);
+  const unseen = (number: number) => !shown.has(number);
+  const isForTask = (number: number) => task !== undefined && hintTasks(hints[number - 1]!).includes(task);
+
   let number: number;
+  let why = '';
   if (which !== undefined) {
     number = Number(which);
     if (!Number.isInteger(number) || number < 1 || number > hints.length) {
       throw new UserError(`Step ${step.name} has hints 1 to ${hints.length}; "${which}" is not one of them.`);
     }
   } else {
-    number = Math.min((progress[step.name] ?? 0) + 1, hints.length);
+    const forTask = numbers.find((n) => unseen(n) && isForTask(n));
+    if (forTask !== undefined) {
+      number = forTask;
+      why = ` (for task ${task}, which npm run step ${stepNumber} named last)`;
+    } else {
+      // Nothing (left) for the named task: the next unseen hint in order, or the last one again.
+      number = numbers.find(unseen) ?? hints.length;
+      if (numbers.some(isForTask)) why = ` (you have seen every hint for task ${task}; this is the next in order)`;
+    }
   }
-  progress[step.name] = Math.max(progress[step.name] ?? 0, number);
-  writeProgress(progress);
+  shown.add(number);
+  writeShown(step, shown);
 
-  const stepNumber = String(step.number).padStart(2, '0');
-  console.log(colour.bold(`\nHint ${number} of ${hints.length} · step ${stepNumber}\n`));
+  console.log(`\n${colour.bold(`Hint ${number} of ${hints.length} · step ${stepNumber}`)}${why}\n`);
   console.log(indent(hints[number - 1]!, '  '));
-  if (number < hints.length) console.log(colour.dim(`\nStill stuck? npm run hint ${stepNumber} shows the next one. Hints follow the tasks in order; npm run hint ${stepNumber} -- N jumps to hint N.`));
-  else console.log(colour.dim(`\nThat was the last hint. npm run hint ${stepNumber} -- --reset starts over.`));
+  const specific = `npm run hint ${stepNumber} -- N shows hint N`;
+  if (!numbers.some(unseen)) {
+    console.log(colour.dim(`\nYou have seen every hint. ${specific} again; npm run hint ${stepNumber} -- --reset starts over.`));
+  } else {
+    const next = numbers.some((n) => unseen(n) && isForTask(n)) ? `the next one for task ${task}` : 'the next one';
+    console.log(colour.dim(`\nStill stuck? npm run hint ${stepNumber} shows ${next}; ${specific}.`));
+  }
   return 0;
 }
