@@ -22,7 +22,7 @@ import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import { parseHostPort } from './producer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
-import type { FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, MetadataResponse, WireRecordWithOffset } from './protocol.ts';
+import type { CommittedPartition, FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, MetadataResponse, WireRecordWithOffset } from './protocol.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
 
@@ -178,11 +178,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
   }
 
-  /** The partitions this consumer reads: every partition of its topics, once metadata is known. */
+  //> step 06 given
+  /** The partitions this consumer reads: every partition of its topics without a group, its share with one. */
   assignment(): TopicPartition[] {
-    //> step 06 given
     if (this.group) return this.group.assignment;
-    //<
+  //<
     return [...this.leaders.values()].map(({ topic, partition }) => ({ topic, partition }));
   }
 
@@ -222,10 +222,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (!this.group) throw new Error('commit() needs a consumer group: give the consumer a groupId');
   //<
     //> step 06 task 7: KafkaConsumer.commit — commit every known position that changed since the last commit, then remember it
-    const changed = [...this.positions]
-      .filter(([key, offset]) => offset !== null && this.lastCommitted.get(key) !== offset)
-      .map(([key, offset]) => ({ ...this.leaders.get(key)!, offset: offset! }))
-      .map(({ topic, partition, offset }) => ({ topic, partition, offset }));
+    const changed: CommittedPartition[] = [];
+    for (const [key, offset] of this.positions) {
+      if (offset === null || this.lastCommitted.get(key) === offset) continue;
+      const { topic, partition } = this.leaders.get(key)!;
+      changed.push({ topic, partition, offset });
+    }
     await this.group.commit(changed);
     for (const { topic, partition, offset } of changed) this.lastCommitted.set(keyOf(topic, partition), offset);
     //<

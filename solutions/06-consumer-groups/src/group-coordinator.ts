@@ -44,7 +44,8 @@ export interface GroupDescription {
   generationId: number;
   protocolName: string | null;
   leaderId: string | null;
-  members: Array<{ memberId: string; assignment: string }>;
+  /** Each member's assignment (when Stable) and the request it has parked, if any. */
+  members: Array<{ memberId: string; assignment: string; waitingFor: 'join' | 'sync' | null }>;
 }
 
 export class GroupCoordinator {
@@ -72,7 +73,8 @@ export class GroupCoordinator {
     const group = this.groupFor(groupId);
     if (!group.accepts(protocolType, protocols)) {
       const offered = protocols.map((protocol) => protocol.name).join(', ');
-      throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `group "${groupId}" uses ${group.protocolType} assignors its members all support, and none of this member's (${offered}) is one of them`);
+      const why = protocolType === group.protocolType ? `none of this member's assignors (${offered}) is supported by every member already in it` : `it is a "${group.protocolType}" group and this member announced "${protocolType}"`;
+      throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `cannot join group "${groupId}": ${why}`);
     }
     // #region join
     let member: MemberMetadata;
@@ -81,7 +83,9 @@ export class GroupCoordinator {
     } else {
       const known = group.members.get(request.memberId);
       if (!known) throw unknownMember(groupId, request.memberId);
-      member = Object.assign(known, { sessionTimeoutMs, rebalanceTimeoutMs, protocols });
+      // A retried join replaces one still parked: answer the old one, so that no request hangs.
+      known.awaitingJoin?.reject(new KafkaError('REBALANCE_IN_PROGRESS', `a newer joinGroup from ${known.memberId} replaced this one`));
+      member = Object.assign(known, { sessionTimeoutMs, rebalanceTimeoutMs, protocols, awaitingJoin: null });
     }
     //> step 06 task 2: GroupCoordinator.join — park the member's answer (awaitingJoin), stop its session timer, start a rebalance unless one is under way, and complete it if nobody else is awaited
     const answer = new Promise<JoinGroupResponse>((resolve, reject) => (member.awaitingJoin = { resolve, reject }));
@@ -304,7 +308,12 @@ export class GroupCoordinator {
   describe(groupId: string): GroupDescription {
     const group = this.groups.get(groupId);
     if (!group) return { groupId, state: 'Dead', generationId: -1, protocolName: null, leaderId: null, members: [] };
-    const members = [...group.members.values()].map(({ memberId, assignment }) => ({ memberId, assignment }));
+    // As in Kafka, assignments are shown only when the group is Stable: otherwise they are the last generation's.
+    const members = [...group.members.values()].map((member) => ({
+      memberId: member.memberId,
+      assignment: group.state === 'Stable' ? member.assignment : '',
+      waitingFor: member.awaitingJoin ? ('join' as const) : member.awaitingSync ? ('sync' as const) : null,
+    }));
     return { groupId, state: group.state, generationId: group.generationId, protocolName: group.protocolName, leaderId: group.leaderId, members };
   }
 

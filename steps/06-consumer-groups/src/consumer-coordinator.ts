@@ -164,9 +164,7 @@ export class ConsumerCoordinator {
     // A join or sync of ours may be parked at the coordinator, and a broker answers a connection's
     // requests in order: a leaveGroup queued behind it would wait for the whole rebalance. So the
     // old connection goes (abandoning whatever is parked) and the goodbye travels on a new one.
-    const old = this.coordinator;
-    this.coordinator = null;
-    await old?.close();
+    await this.dropCoordinatorConnection();
     try {
       throw new Error('TODO(step 06, task 7): ConsumerCoordinator.close — send leaveGroup when this consumer is a member');
     } catch (error) {
@@ -174,8 +172,14 @@ export class ConsumerCoordinator {
     } finally {
       this.memberId = '';
       this.assigned = [];
-      await this.coordinator?.close();
+      await this.dropCoordinatorConnection();
     }
+  }
+
+  private async dropCoordinatorConnection(): Promise<void> {
+    const connection = this.coordinator;
+    this.coordinator = null;
+    await connection?.close();
   }
 
   /** Sends a request to the group's coordinator, found the first time it is needed. */

@@ -22,7 +22,7 @@ import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import { parseHostPort } from './producer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
-import type { FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, MetadataResponse, WireRecordWithOffset } from './protocol.ts';
+import type { CommittedPartition, FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, MetadataResponse, WireRecordWithOffset } from './protocol.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
 
@@ -170,7 +170,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     }
   }
 
-  /** The partitions this consumer reads: every partition of its topics, once metadata is known. */
+  /** The partitions this consumer reads: every partition of its topics without a group, its share with one. */
   assignment(): TopicPartition[] {
     if (this.group) return this.group.assignment;
     return [...this.leaders.values()].map(({ topic, partition }) => ({ topic, partition }));

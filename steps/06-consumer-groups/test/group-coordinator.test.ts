@@ -70,6 +70,25 @@ describe('task 2: joining a group', () => {
     expect(await errorCodeOf(d.join()), 'a member whose assignors the others do not support cannot join').toBe('INCONSISTENT_GROUP_PROTOCOL');
   });
 
+  test('task 2: a join sent again while the first is still parked answers the first (with an error) instead of leaving it hanging', async () => {
+    const { port, broker: coordinator } = await broker();
+    const { first, second } = await twoMembers(coordinator, port);
+    await Promise.all([first.sync({ [first.memberId]: [], [second.memberId]: [] }), second.sync()]);
+    const newcomer = new RawMember(cleanup, port, 'g');
+    const newcomerJoin = quietly(newcomer.join());
+    await waitFor(() => coordinator.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
+    // The first member rejoins, and (say, after a client-side timeout) sends the same join again on a new connection.
+    const retry = new RawMember(cleanup, port, 'g');
+    retry.memberId = first.memberId;
+    const firstAttempt = quietly(first.join());
+    const parked = () => coordinator.describeGroup('g').members.find((m) => m.memberId === first.memberId)?.waitingFor === 'join';
+    await waitFor(parked, WAIT_MS, "the first member's join should be parked at the coordinator");
+    const secondAttempt = quietly(retry.join());
+    expect(await within(errorCodeOf(firstAttempt), WAIT_MS, 'the replaced join should be answered at once'), 'the older of two parked joins from one member gets an error').toBe('REBALANCE_IN_PROGRESS');
+    const [answer] = await within(Promise.all([secondAttempt, second.join(), newcomerJoin]), WAIT_MS, 'the rebalance should complete with the newer join');
+    expect(answer.generationId, 'generation 3: the newer join counts').toBe(3);
+  });
+
   test('task 2: a member id the group does not know is refused with UNKNOWN_MEMBER_ID', async () => {
     const { port } = await broker();
     const member = new RawMember(cleanup, port, 'g');
@@ -104,6 +123,15 @@ describe('task 3: sync and heartbeat', () => {
     expect(followerShare, "the follower gets exactly the share the leader gave it").toEqual([{ topic: 'numtest', partition: 2 }, { topic: 'other', partition: 0 }]);
     expect(b.describeGroup('g').state, 'after the leader has synced, the group is Stable').toBe('Stable');
     expect(await second.sync(), 'a sync in a Stable group is answered with the share at once').toEqual(followerShare);
+  });
+
+  test("task 3: the leader may sync first: the group is Stable at once, and a follower's later sync gets its share straight away", async () => {
+    const { port, broker: b } = await broker();
+    const { first, second } = await twoMembers(b, port);
+    const leaderShare = await within(first.sync({ [first.memberId]: [{ topic: 'numtest', partition: 0 }], [second.memberId]: [{ topic: 'numtest', partition: 1 }] }), WAIT_MS, "the leader's sync should be answered without waiting for the follower");
+    expect(leaderShare).toEqual([{ topic: 'numtest', partition: 0 }]);
+    expect(b.describeGroup('g').state).toBe('Stable');
+    expect(await within(second.sync(), WAIT_MS, "the follower's sync should be answered at once"), 'the follower gets the share the leader sent earlier').toEqual([{ topic: 'numtest', partition: 1 }]);
   });
 
   test('task 3: heartbeats: fine while stable, REBALANCE_IN_PROGRESS once a member joins, ILLEGAL_GENERATION for an old generation', async () => {
@@ -157,6 +185,21 @@ describe('task 4: session timeouts and leaving', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     expect(membersOf(b, 'g').map((m) => m.memberId), 'each heartbeat must restart the session timer (4 session timeouts have passed)').toEqual([member.memberId]);
+  });
+
+  test('task 4: a member that leaves while the others wait for it to rejoin lets the rebalance complete without it', async () => {
+    const { port, broker: b } = await broker();
+    const { first, second } = await twoMembers(b, port);
+    await Promise.all([first.sync({ [first.memberId]: [], [second.memberId]: [] }), second.sync()]);
+    const newcomer = new RawMember(cleanup, port, 'g');
+    const joins = [quietly(newcomer.join())];
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
+    joins.push(quietly(first.join())); // the second member never rejoins: it leaves instead
+    await waitFor(() => b.describeGroup('g').members.length === 3, WAIT_MS, 'three members');
+    await second.leave();
+    const answers = await within(Promise.all(joins), WAIT_MS, 'the parked joins should be answered as soon as the member they waited for has left');
+    expect(answers.map((answer) => answer.generationId), 'one new generation, without the member that left').toEqual([3, 3]);
+    expect(membersOf(b, 'g').map((m) => m.memberId).sort()).toEqual([first.memberId, newcomer.memberId].sort());
   });
 
   test('task 4: a member that leaves starts a rebalance at once, without waiting for its session timeout', async () => {
