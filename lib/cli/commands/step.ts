@@ -6,7 +6,7 @@ import { ROOT } from '../../paths.ts';
 import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
-import { rememberNextTask } from './hint.ts';
+import { recordStepRun } from '../state.ts';
 
 const SHOWN_FAILURES = 4;
 
@@ -76,6 +76,7 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
 
   if (allGreen) {
     if (target === 'solution') return 0;
+    recordStepRun(step, undefined);
     console.log(colour.green(`\nStep ${stepNumber} is done.`));
     console.log(`Compare your code with the reference:  npm run diff ${stepNumber}`);
     const next = nextStep(step);
@@ -84,7 +85,8 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
     return 0;
   }
 
-  if (target === 'student') printNextTask(step, failing);
+  // `npm run hint NN` offers hints for the task named here first.
+  if (target === 'student') recordStepRun(step, printNextTask(step, failing));
   return 1;
 }
 
@@ -105,12 +107,12 @@ function shortName(test: TestOutcome): string {
   return test.name.split(' > ').at(-1) ?? test.name;
 }
 
-function printNextTask(step: Step, failing: TestOutcome[]): void {
+/** Prints the task to work on next and returns its number (undefined when none is named). */
+function printNextTask(step: Step, failing: TestOutcome[]): number | undefined {
   const firstTask = Math.min(...failing.map((test) => test.task ?? Number.POSITIVE_INFINITY));
   const task = readmeTasks(step).find((candidate) => candidate.number === firstTask);
   const stepNumber = String(step.number).padStart(2, '0');
   const readme = path.relative(ROOT, step.readme);
-  rememberNextTask(step, task?.number ?? null);
   if (task) {
     const firstParagraph = task.body.split(/\n\s*\n/)[0] ?? '';
     console.log(`\n${colour.cyan(colour.bold(`Next: task ${task.number} — ${task.title}`))}  ${colour.dim(`(${readme})`)}`);
@@ -118,7 +120,9 @@ function printNextTask(step: Step, failing: TestOutcome[]): void {
   } else {
     console.log(`\n${colour.cyan(`Read ${readme} for what to do next.`)}`);
   }
-  console.log(colour.dim(`\nStuck? npm run hint ${stepNumber} shows one hint at a time. Re-run on every save: npm run step ${stepNumber} -- --watch`));
+  const hintFor = task ? `a hint for task ${task.number}` : 'one hint at a time';
+  console.log(colour.dim(`\nStuck? npm run hint ${stepNumber} shows ${hintFor}. Re-run on every save: npm run step ${stepNumber} -- --watch`));
+  return task?.number;
 }
 
 function relativeSrc(step: Step, target: 'student' | 'solution'): string {
