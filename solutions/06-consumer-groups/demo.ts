@@ -41,7 +41,7 @@ export default async function demo(api: Api, args: string[]): Promise<void> {
   console.log(`1. producer.ts wrote {"number": 0} to {"number": 9} to "numtest" (2 partitions) at ${bootstrap}\n`);
 
   // The recitation's consumer.ts: earliest, group numtest-group, auto-commit every second.
-  const consumerTs = (name: string) =>
+  const consumerTs = (name: string, consumerTimeoutMs: number) =>
     new KafkaConsumer('numtest', {
       bootstrapServers: [bootstrap],
       autoOffsetReset: 'earliest',
@@ -49,12 +49,12 @@ export default async function demo(api: Api, args: string[]): Promise<void> {
       enableAutoCommit: true,
       autoCommitIntervalMs: 1000,
       valueDeserializer: jsonDeserializer,
-      consumerTimeoutMs: 1500,
+      consumerTimeoutMs,
       log: (line) => console.log(`      [${name}] ${line}`),
     });
 
   console.log('2. First run of consumer.ts (group "numtest-group"): prints everything, then commits\n');
-  const firstRun = consumerTs('consumer');
+  const firstRun = consumerTs('consumer', 1500);
   let printed = 0;
   for await (const message of firstRun) {
     console.log(`  ${JSON.stringify(message.value)}`);
@@ -69,7 +69,8 @@ export default async function demo(api: Api, args: string[]): Promise<void> {
   await broker.stop();
   ({ broker, bootstrap } = await start());
   producer = new KafkaProducer({ bootstrapServers: [bootstrap], valueSerializer: jsonSerializer, lingerMs: 0 });
-  const secondRun = consumerTs('consumer');
+  // It waits up to 3 s for a record: the producer sends two after 1.2 s.
+  const secondRun = consumerTs('consumer', 3000);
   const sending = (async () => {
     // While the second run waits, the producer adds two records.
     await new Promise((resolve) => setTimeout(resolve, 1200));
@@ -119,7 +120,10 @@ export default async function demo(api: Api, args: string[]): Promise<void> {
   const before = b.got.length;
   for (let number = 8; number < 12; number++) await producer.send('live', { value: { number }, partition: number % 4 });
   await until(() => b.got.length === before + 4);
-  console.log(`  member B read ${b.got.slice(before).join(', ')}: nothing lost, nothing read twice`);
+  const late = b.got.slice(before);
+  const expected = [8, 9, 10, 11].map((number) => `${number}@${number % 4}`);
+  const verdict = JSON.stringify([...late].sort()) === JSON.stringify([...expected].sort()) ? `all ${expected.length} new records, none of them twice` : `expected ${expected.join(', ')}: something is off`;
+  console.log(`  member B read ${late.join(', ')}: ${verdict}`);
   await b.consumer.close();
   await Promise.all([a.loop, b.loop]);
   await producer.close();

@@ -109,7 +109,10 @@ export class Broker {
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     //> step 06 given
     this.offsetsTopicNumPartitions = options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
-    this.consumerOffsets = new ConsumerOffsets(() => this.partitionsOf(OFFSETS_TOPIC));
+    this.consumerOffsets = new ConsumerOffsets(
+      () => this.partitionsOf(OFFSETS_TOPIC),
+      (partition) => this.purgatory.appended(OFFSETS_TOPIC, partition),
+    );
     this.coordinator = new GroupCoordinator({
       offsets: this.consumerOffsets,
       minSessionTimeoutMs: options.groupMinSessionTimeoutMs,
@@ -298,7 +301,14 @@ export class Broker {
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
   deleteOldSegments(): number {
     let deleted = 0;
-    for (const logs of this.topics.values()) for (const log of logs) deleted += log.deleteOldSegments();
+    //> step 06 given
+    for (const [topic, logs] of this.topics) {
+      // Deleting old commits would make a quiet group forget where it was: Kafka compacts this
+      // topic instead (keeping the latest commit per key), which this workshop does not do.
+      if (topic === OFFSETS_TOPIC) continue;
+      for (const log of logs) deleted += log.deleteOldSegments();
+    }
+    //<
     return deleted;
   }
 

@@ -36,13 +36,22 @@ export class ConsumerOffsets {
   /** group → "topic-partition" → its latest commit: the log, folded into memory. */
   private readonly latest = new Map<string, Map<string, CommittedOffset>>();
 
-  /** `logs` gives the partitions of __consumer_offsets, creating the topic the first time. */
-  constructor(private readonly logs: () => Log[]) {}
+  /**
+   * `logs` gives the partitions of __consumer_offsets, creating the topic the first time;
+   * `appended` tells the broker a partition grew (fetches parked on it wake up).
+   */
+  constructor(
+    private readonly logs: () => Log[],
+    private readonly appended: (partition: number) => void = () => {},
+  ) {}
 
   // #region commit
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
-    //> step 06 task 5: ConsumerOffsets.commit — append one record per partition (key: group, topic, partition; value: offset, metadata, commitTimestamp) to the group's partition, THEN update memory
+    if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
+    const logs = this.logs();
+    const partition = partitionFor(groupId, logs.length);
+    //> step 06 task 5: ConsumerOffsets.commit — append one record per partition (key: group, topic, partition; value: offset, metadata, commitTimestamp) to logs[partition], THEN update memory
     const records = offsets.map(({ topic, partition, offset, metadata = '' }) => ({
       key: Buffer.from(JSON.stringify({ group: groupId, topic, partition } satisfies OffsetKey)),
       value: Buffer.from(JSON.stringify({ offset, metadata, commitTimestamp: now } satisfies CommittedOffset)),
@@ -50,10 +59,10 @@ export class ConsumerOffsets {
       headers: [],
     }));
     // To the log first: a commit acknowledged but not written would be lost by a restart.
-    const logs = this.logs();
-    logs[partitionFor(groupId, logs.length)]!.append(records);
+    logs[partition]!.append(records);
     for (const { topic, partition, offset, metadata = '' } of offsets) this.remember(groupId, topic, partition, { offset, metadata, commitTimestamp: now });
     //<
+    this.appended(partition);
   }
   // #endregion commit
 

@@ -1,4 +1,6 @@
-// Kafka's consumer, without a group yet (groups arrive in step 06).
+//> step 06 given
+// Kafka's consumer: on its own, or as a member of a consumer group (from step 06).
+//<
 //
 // It reads every partition of the topics it subscribes to. For each partition it keeps a
 // POSITION: the offset of the next record to hand out. The broker remembers nothing about it:
@@ -103,6 +105,11 @@ export const CONSUMER_DEFAULTS = {
   //<
 } as const;
 
+//> step 06 given
+/** The longest timeout a timer (and Kafka's int32 fields) can hold: 2^31 - 1 ms, about 24.8 days. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
+//<
+
 /** A fetched record waiting to be handed out, still as bytes. */
 interface Fetched {
   topic: string;
@@ -164,6 +171,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs;
     if (options.groupId !== undefined) {
       if (options.groupId === '') throw new Error('groupId is empty: give the group a name, or leave groupId out to read every partition without a group');
+      for (const name of ['sessionTimeoutMs', 'heartbeatIntervalMs', 'maxPollIntervalMs', 'autoCommitIntervalMs'] as const) {
+        const value = options[name];
+        if (value !== undefined && !(Number.isInteger(value) && value > 0 && value <= MAX_TIMEOUT_MS)) throw new RangeError(`${name} must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}, got ${value}`);
+      }
+      if ((options.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs) >= (options.sessionTimeoutMs ?? CONSUMER_DEFAULTS.sessionTimeoutMs)) {
+        throw new RangeError('heartbeatIntervalMs must be lower than sessionTimeoutMs (Kafka advises a third of it at most), or the member is removed between two heartbeats');
+      }
       const membership = {
         groupId: options.groupId,
         topics: this.topics,
@@ -488,8 +502,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const response = await this.askBootstrap<MetadataResponse>({ type: 'metadata', topics });
     const counts = new Map<string, number>();
     for (const topic of response.topics) {
-      if (topic.error) throw new KafkaError(topic.error.code, `topic "${topic.name}": ${topic.error.message}`);
-      counts.set(topic.name, topic.partitions.length);
+      // As Kafka's leader does, a topic that cannot be described is left out of the plan, not fatal to the whole group.
+      if (topic.error) this.log(`Assigning without topic "${topic.name}": ${topic.error.code}: ${topic.error.message}`);
+      else counts.set(topic.name, topic.partitions.length);
     }
     return counts;
   }

@@ -3,9 +3,9 @@
 // A group moves through four states:
 //
 //   Empty ──a member joins──▶ PreparingRebalance ──every member has (re)joined──▶ CompletingRebalance
-//     ▲                          ▲                                                   │ the leader's
-//     │ nobody left              │ a member joins, leaves or falls silent            ▼ syncGroup
-//     └──────────────────────────┴──────────────────────────────────────────────── Stable
+//     ▲                           │  ▲                                                 │   │ the leader's
+//     └──── nobody left ──────────┘  │ a member joins, leaves or falls silent          │   ▼ syncGroup
+//                                    └─────────────────────────────────────────────────┴── Stable
 //
 // PreparingRebalance gathers the members: each one's joinGroup waits here until all have come.
 // Completing it starts a new GENERATION, the number that fences everything a member did before:

@@ -1,9 +1,10 @@
 // The round-robin assignor (Kafka's RoundRobinAssignor).
 //
 // It lays every partition of every subscribed topic out in one list (by topic, then partition)
-// and deals them to the members in turn, like cards. Each member ends up with the same number
-// of partitions, give or take one, however the partitions are spread over topics. A member is
-// skipped for a partition of a topic it does not subscribe to.
+// and deals them to the members in turn, like cards. When every member subscribes to the same
+// topics, each ends up with the same number of partitions, give or take one, however they are
+// spread over topics. A member is skipped for a partition of a topic it does not subscribe to,
+// which can leave members with different subscriptions unevenly loaded.
 import { emptyAssignment, sortedMembers, type Assignment, type PartitionAssignor, type Subscriptions } from './partition-assignor.ts';
 
 // #region round-robin

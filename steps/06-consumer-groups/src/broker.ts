@@ -104,7 +104,10 @@ export class Broker {
     this.logOptions = options.logOptions ?? {};
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     this.offsetsTopicNumPartitions = options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
-    this.consumerOffsets = new ConsumerOffsets(() => this.partitionsOf(OFFSETS_TOPIC));
+    this.consumerOffsets = new ConsumerOffsets(
+      () => this.partitionsOf(OFFSETS_TOPIC),
+      (partition) => this.purgatory.appended(OFFSETS_TOPIC, partition),
+    );
     this.coordinator = new GroupCoordinator({
       offsets: this.consumerOffsets,
       minSessionTimeoutMs: options.groupMinSessionTimeoutMs,
@@ -284,7 +287,12 @@ export class Broker {
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
   deleteOldSegments(): number {
     let deleted = 0;
-    for (const logs of this.topics.values()) for (const log of logs) deleted += log.deleteOldSegments();
+    for (const [topic, logs] of this.topics) {
+      // Deleting old commits would make a quiet group forget where it was: Kafka compacts this
+      // topic instead (keeping the latest commit per key), which this workshop does not do.
+      if (topic === OFFSETS_TOPIC) continue;
+      for (const log of logs) deleted += log.deleteOldSegments();
+    }
     return deleted;
   }
 

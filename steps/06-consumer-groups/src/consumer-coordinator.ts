@@ -125,9 +125,23 @@ export class ConsumerCoordinator {
   }
 
   private async heartbeat(): Promise<void> {
-    throw new Error('TODO(step 06, task 6): ConsumerCoordinator.heartbeat — send a heartbeat; a rejoin error (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) stops heartbeats and marks that a rejoin is needed (a new member id after UNKNOWN_MEMBER_ID)');
+    throw new Error('TODO(step 06, task 6): ConsumerCoordinator.heartbeat — send a heartbeat; on a rejoin error (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) log once and call generationOver(code); log any other failure');
   }
   // #endregion heartbeat
+
+  /**
+   * The coordinator said this member must rejoin. REBALANCE_IN_PROGRESS leaves it a member of its
+   * generation until it rejoins, so it keeps heartbeating: a slow loop body then costs a late
+   * rejoin (within the rebalance timeout), not an eviction after sessionTimeoutMs. The other two
+   * codes mean the generation is over for it: heartbeats stop, and UNKNOWN_MEMBER_ID means the
+   * coordinator has forgotten its id too.
+   */
+  private generationOver(code: string): void {
+    this.rejoinNeeded = true;
+    if (code === 'REBALANCE_IN_PROGRESS') return;
+    this.stopHeartbeats();
+    if (code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
+  }
 
   // #region commit
   /** Commits offsets for the current generation; a refusal means the partitions may belong to someone else now. */
@@ -137,12 +151,16 @@ export class ConsumerCoordinator {
       await this.request({ type: 'offsetCommit', groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, offsets });
     } catch (error) {
       if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
-      this.rejoinNeeded = true;
-      if (error.code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
+      this.generationOver(error.code);
+      const why: Record<string, string> = {
+        ILLEGAL_GENERATION: 'the group has moved on to a newer generation since this member joined',
+        UNKNOWN_MEMBER_ID: 'the coordinator removed this member (its session timed out, or it rejoined too late)',
+        REBALANCE_IN_PROGRESS: 'the group is in the middle of a rebalance',
+      };
       throw new CommitFailedError(
         error.code,
-        `the commit was refused because group "${this.options.groupId}" rebalanced without this member (${error.message}). ` +
-          'Its partitions may belong to another member now, which will read again from the last successful commit: that is at-least-once delivery.',
+        `group "${this.options.groupId}" refused the commit: ${why[error.code]}. ` +
+          'Its partitions may go to another member, which reads again from the last successful commit: that is at-least-once delivery.',
       );
     }
   }

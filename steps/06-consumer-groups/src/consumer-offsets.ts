@@ -36,13 +36,23 @@ export class ConsumerOffsets {
   /** group → "topic-partition" → its latest commit: the log, folded into memory. */
   private readonly latest = new Map<string, Map<string, CommittedOffset>>();
 
-  /** `logs` gives the partitions of __consumer_offsets, creating the topic the first time. */
-  constructor(private readonly logs: () => Log[]) {}
+  /**
+   * `logs` gives the partitions of __consumer_offsets, creating the topic the first time;
+   * `appended` tells the broker a partition grew (fetches parked on it wake up).
+   */
+  constructor(
+    private readonly logs: () => Log[],
+    private readonly appended: (partition: number) => void = () => {},
+  ) {}
 
   // #region commit
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
-    throw new Error('TODO(step 06, task 5): ConsumerOffsets.commit — append one record per partition (key: group, topic, partition; value: offset, metadata, commitTimestamp) to the group\'s partition, THEN update memory');
+    if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
+    const logs = this.logs();
+    const partition = partitionFor(groupId, logs.length);
+    throw new Error('TODO(step 06, task 5): ConsumerOffsets.commit — append one record per partition (key: group, topic, partition; value: offset, metadata, commitTimestamp) to logs[partition], THEN update memory');
+    this.appended(partition);
   }
   // #endregion commit
 

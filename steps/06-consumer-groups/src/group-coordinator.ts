@@ -70,6 +70,8 @@ export class GroupCoordinator {
     if (sessionTimeoutMs < this.minSessionTimeoutMs || sessionTimeoutMs > this.maxSessionTimeoutMs) {
       throw new KafkaError('INVALID_SESSION_TIMEOUT', `sessionTimeoutMs ${sessionTimeoutMs} is outside what this broker allows: ${this.minSessionTimeoutMs} to ${this.maxSessionTimeoutMs} ms (its groupMinSessionTimeoutMs and groupMaxSessionTimeoutMs)`);
     }
+    // Only a new member may bring a group into being; a made-up member id finds nothing.
+    if (request.memberId !== '' && !this.groups.has(groupId)) throw unknownMember(groupId, request.memberId);
     const group = this.groupFor(groupId);
     if (!group.accepts(protocolType, protocols)) {
       const offered = protocols.map((protocol) => protocol.name).join(', ');
@@ -154,6 +156,27 @@ export class GroupCoordinator {
     clearTimeout(group.rebalanceTimer ?? undefined);
     group.rebalanceTimer = null;
     throw new Error('TODO(step 06, task 2): GroupCoordinator.completeJoin — bump the generation; with no members the group is Empty; otherwise pick the protocol and a leader still in the group, go to CompletingRebalance and answer each waiting join (only the leader\'s answer lists the members and their metadata)');
+    if (group.state === 'CompletingRebalance') this.awaitSyncs(group);
+  }
+
+  /**
+   * A leader that heartbeats but never syncs would leave every follower parked for ever (Kafka's
+   * KAFKA-12890). So the syncs get the rebalance timeout too: members that have not synced by
+   * then are removed, and the others rebalance without them.
+   */
+  private awaitSyncs(group: GroupMetadata): void {
+    const generationId = group.generationId;
+    const timeoutMs = Math.max(0, ...[...group.members.values()].map((member) => member.rebalanceTimeoutMs));
+    group.rebalanceTimer = setTimeout(() => {
+      if (group.state !== 'CompletingRebalance' || group.generationId !== generationId) return;
+      // Chosen first: removing the first of them starts a rebalance, which answers the parked syncs.
+      const silent = [...group.members.values()].filter((member) => !member.awaitingSync);
+      for (const member of silent) {
+        this.log(`Member ${member.memberId} of group "${group.groupId}" did not sync within its rebalance timeout: removing it`);
+        this.removeMember(group, member, `${member.memberId} did not sync`);
+      }
+    }, timeoutMs);
+    group.rebalanceTimer.unref();
   }
 
   /** The last member has gone: a group with no members, no leader and no assignor. */
@@ -169,6 +192,9 @@ export class GroupCoordinator {
   sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
     this.checkGeneration(group, request.generationId);
+    // A retried sync replaces one still parked: answer the old one, so that no request hangs.
+    member.awaitingSync?.reject(new KafkaError('REBALANCE_IN_PROGRESS', `a newer syncGroup from ${member.memberId} replaced this one`));
+    member.awaitingSync = null;
     throw new Error('TODO(step 06, task 3): GroupCoordinator.sync — REBALANCE_IN_PROGRESS while preparing; in Stable answer the member\'s assignment; otherwise park it, and when the leader\'s sync arrives store every share, go Stable and answer everyone parked');
   }
   // #endregion sync

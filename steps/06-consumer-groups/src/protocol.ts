@@ -453,9 +453,12 @@ function groupId(body: Record<string, unknown>, invalid: (message: string) => In
   return text(body, 'groupId', invalid);
 }
 
+/** A timeout in ms: Kafka's fields are int32, and so is the longest delay a Node timer takes. */
 function whole(body: Record<string, unknown>, name: string, invalid: (message: string) => InvalidRequestError): number {
   const value = body[name];
-  if (!Number.isSafeInteger(value) || (value as number) < 0) throw invalid(`"${body.type}" needs "${name}" as a whole number from 0 up, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > 2_147_483_647) {
+    throw invalid(`"${body.type}" needs "${name}" as a whole number of ms from 0 to 2147483647, got ${JSON.stringify(value)}`);
+  }
   return value as number;
 }
 

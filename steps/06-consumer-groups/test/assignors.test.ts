@@ -57,9 +57,10 @@ describe('task 1: assignors', () => {
 
   test('task 1: round-robin skips a member for the partitions of a topic it does not subscribe to', () => {
     const subscriptions = new Map([['C0', ['t0']], ['C1', ['t0', 't1']], ['C2', ['t0', 't1']]]);
-    const assignment = roundRobinAssignor.assign(new Map([['t0', 1], ['t1', 2]]), subscriptions);
-    expect(problems(assignment, new Map([['t0', 1], ['t1', 2]]), subscriptions), show(assignment)).toEqual([]);
-    expect(show(assignment), 'C0 reads only t0; the t1 partitions go to C1 and C2 in turn').toBe('C0: t0-0 | C1: t1-0 | C2: t1-1');
+    const topics = new Map([['t0', 1], ['t1', 3]]);
+    const assignment = roundRobinAssignor.assign(topics, subscriptions);
+    expect(problems(assignment, topics, subscriptions), show(assignment)).toEqual([]);
+    expect(show(assignment), "t0-0 C0, t1-0 C1, t1-1 C2, then it is C0's turn for t1-2, but C0 does not read t1: C1 gets it").toBe('C0: t0-0 | C1: t1-0 t1-2 | C2: t1-1');
   });
 
   test('task 1: more members than partitions: the extra members get an empty list, never a shared partition', () => {
@@ -88,6 +89,26 @@ describe('task 1: assignors', () => {
           : [[...assignment.values()].map((partitions) => partitions.length)];
         for (const spread of counts) if (Math.max(...spread) - Math.min(...spread) > 1) found.push(`uneven: members got ${spread.join(', ')} partitions; no member should have more than one partition more than another`);
         expect(found, `${assignor.name} with ${members} members and topics of ${topics.join(', ')} partitions: ${show(assignment)}`).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('task 1: assignors with different subscriptions', () => {
+  test.each([rangeAssignor, roundRobinAssignor])('task 1: $name gives every partition to exactly one member subscribed to its topic, whoever subscribes to what', (assignor: PartitionAssignor) => {
+    const input = fc.record({
+      topics: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 1, maxLength: 4 }),
+      members: fc.array(fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }), { minLength: 1, maxLength: 6 }),
+    });
+    assertProperty(
+      fc.property(input, ({ topics, members }) => {
+        const partitionsPerTopic = new Map(topics.map((count, i) => [`topic-${i}`, count]));
+        const names = [...partitionsPerTopic.keys()];
+        // Member i reads the topics its booleans pick (at least one).
+        const subscriptions = new Map(members.map((picks, i) => [`member-${i}`, names.filter((_, t) => picks[t]).concat(names.some((_, t) => picks[t]) ? [] : [names[0]!])]));
+        const assignment = assignor.assign(partitionsPerTopic, subscriptions);
+        expect(problems(assignment, partitionsPerTopic, subscriptions), `${assignor.name}, subscriptions ${JSON.stringify([...subscriptions])}: ${show(assignment)}`).toEqual([]);
       }),
       { numRuns: 300 },
     );

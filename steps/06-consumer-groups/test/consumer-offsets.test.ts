@@ -72,6 +72,27 @@ describe('task 5: committed offsets', () => {
     expect(await committedOffsets(cleanup, port, 'g', [p(1)])).toEqual([6]);
   });
 
+  test('task 5: a commit between the join answer and the assignment is refused with REBALANCE_IN_PROGRESS', async () => {
+    const { port } = await startBroker(cleanup, tempDir());
+    const member = new RawMember(cleanup, port, 'g');
+    await member.join(); // generation 1, CompletingRebalance: no assignment yet
+    expect(await errorCodeOf(member.commit([{ ...p(0), offset: 3 }])), 'nobody owns any partition before the leader has synced').toBe('REBALANCE_IN_PROGRESS');
+    expect(await committedOffsets(cleanup, port, 'g', [p(0)])).toEqual([-1]);
+  });
+
+  test('task 5: a commit counts as a sign of life, like a heartbeat', async () => {
+    const { port, broker } = await startBroker(cleanup, tempDir());
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
+    await member.join();
+    await member.sync({ [member.memberId]: [p(0)] });
+    const until = Date.now() + 1_500;
+    for (let offset = 1; Date.now() < until; offset++) {
+      await member.commit([{ ...p(0), offset }]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(broker.describeGroup('g').members.map((m) => m.memberId), 'a member that commits every 50 ms is alive, even without heartbeats').toEqual([member.memberId]);
+  });
+
   test('task 5: a commit from a member the group does not know is refused with UNKNOWN_MEMBER_ID', async () => {
     const { port } = await startBroker(cleanup, tempDir());
     await memberOf(port, 'g');

@@ -152,6 +152,37 @@ describe('task 3: sync and heartbeat', () => {
     expect(await errorCodeOf(outsider.heartbeat(member.generationId)), 'a member id the group does not have').toBe('UNKNOWN_MEMBER_ID');
   });
 
+  test('task 3: a member that heartbeats while the group waits for others to rejoin stays in the group', async () => {
+    const { port, broker: b } = await broker();
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
+    await member.join();
+    await member.sync({ [member.memberId]: [] });
+    const newcomer = new RawMember(cleanup, port, 'g');
+    const joining = quietly(newcomer.join());
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
+    // The member is slow to rejoin (its loop body is busy) but keeps heartbeating, as a consumer does.
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      expect(await errorCodeOf(member.heartbeat()), 'during the rebalance, each heartbeat says "rejoin"').toBe('REBALANCE_IN_PROGRESS');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(membersOf(b, 'g').map((m) => m.memberId), 'a heartbeat answered REBALANCE_IN_PROGRESS still restarts the session timer: the member is alive, only late').toContain(member.memberId);
+    await within(Promise.all([member.join(), joining]), WAIT_MS, 'once it rejoins, the rebalance completes');
+  });
+
+  test('task 3: a leader that never syncs is removed after the rebalance timeout, and the waiting follower is told to rejoin', async () => {
+    const { port, broker: b } = await broker();
+    const first = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
+    await first.join();
+    const second = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
+    const secondJoin = quietly(second.join());
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the second member should start a rebalance');
+    await within(Promise.all([first.join(), secondJoin]), WAIT_MS, 'both joins should be answered');
+    const followerSync = quietly(second.sync()); // the leader (first) never syncs
+    expect(await within(errorCodeOf(followerSync), WAIT_MS, "the follower's sync should be answered once the leader's 400 ms are up"), 'its generation will never get an assignment').toBe('REBALANCE_IN_PROGRESS');
+    expect(membersOf(b, 'g').map((m) => m.memberId), 'the leader that never synced is out').toEqual([second.memberId]);
+  });
+
   test('task 3: a member still waiting for its assignment when another rebalance starts is told REBALANCE_IN_PROGRESS', async () => {
     const { port, broker: b } = await broker();
     const { second } = await twoMembers(b, port);
@@ -165,26 +196,62 @@ describe('task 3: sync and heartbeat', () => {
 describe('task 4: session timeouts and leaving', () => {
   test('task 4: a member that stops heartbeating is removed after its session timeout, and the group rebalances without it', async () => {
     const { port, broker: b } = await broker();
-    const silent = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 200 });
+    const silent = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
     await silent.join();
     await silent.sync({ [silent.memberId]: [{ topic: 'numtest', partition: 0 }] });
     expect(membersOf(b, 'g').map((m) => m.memberId)).toEqual([silent.memberId]);
-    await waitFor(() => membersOf(b, 'g').length === 0, WAIT_MS, 'a member silent for longer than its 200 ms session timeout should be removed from the group');
+    await waitFor(() => membersOf(b, 'g').length === 0, WAIT_MS, 'a member silent for longer than its 500 ms session timeout should be removed from the group');
     expect(b.describeGroup('g').state, 'with its only member gone, the group is Empty').toBe('Empty');
     expect(await errorCodeOf(silent.heartbeat()), 'a removed member that comes back is a stranger').toBe('UNKNOWN_MEMBER_ID');
   });
 
+  test('task 4: a member that joins and then goes silent before syncing is removed after its session timeout', async () => {
+    const { port, broker: b } = await broker();
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
+    await member.join(); // then it crashes: no sync, no heartbeat
+    await waitFor(() => membersOf(b, 'g').length === 0, WAIT_MS, 'completeJoin must start each member\'s session timer: a leader that dies before syncing would otherwise hold the group for ever');
+  });
+
+  test('task 4: a member parked in a join is not removed by its session timeout while it waits for the others', async () => {
+    const { port, broker: b } = await broker();
+    const quick = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500, rebalanceTimeoutMs: 1_500 });
+    const slow = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_500 });
+    await quick.join();
+    const slowJoin = quietly(slow.join());
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the second member should start a rebalance');
+    await within(Promise.all([quick.join(), slowJoin]), WAIT_MS, 'both joins should be answered');
+    await Promise.all([quick.sync({ [quick.memberId]: [], [slow.memberId]: [] }), slow.sync()]);
+    const newcomer = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_500 });
+    const newcomerJoin = quietly(newcomer.join());
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
+    // quick rejoins at once and waits; slow never rejoins, so the rebalance runs for its 1.5 s timeout, three times quick's session.
+    const outcome = await within(errorCodeOf(quick.join()), WAIT_MS, "quick's join should be answered when the rebalance completes");
+    expect(outcome, 'a member waiting for its join answer cannot heartbeat: its session timer must be stopped meanwhile').toBe('no error');
+    await newcomerJoin;
+    expect(membersOf(b, 'g').map((m) => m.memberId).sort(), 'slow, which never rejoined, is the one removed').toEqual([quick.memberId, newcomer.memberId].sort());
+  });
+
+  test('task 4: a member that leaves while its sync is parked gets an answer to that sync', async () => {
+    const { port, broker: b } = await broker();
+    const { second } = await twoMembers(b, port);
+    const parked = quietly(second.sync()); // the leader has not synced yet
+    const goodbye = new RawMember(cleanup, port, 'g');
+    goodbye.memberId = second.memberId;
+    await goodbye.leave(); // on another connection: the first one is busy with the parked sync
+    expect(await within(errorCodeOf(parked), WAIT_MS, 'the parked sync of a removed member should be answered'), 'removeMember answers what the member had parked').toBe('UNKNOWN_MEMBER_ID');
+  });
+
   test('task 4: heartbeats keep a member in the group well past its session timeout', async () => {
     const { port, broker: b } = await broker();
-    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 300 });
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
     await member.join();
     await member.sync({ [member.memberId]: [] });
-    const until = Date.now() + 1_200;
+    const until = Date.now() + 1_500;
     while (Date.now() < until) {
       expect(await errorCodeOf(member.heartbeat()), 'every heartbeat should be accepted while the member keeps sending them').toBe('no error');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(membersOf(b, 'g').map((m) => m.memberId), 'each heartbeat must restart the session timer (4 session timeouts have passed)').toEqual([member.memberId]);
+    expect(membersOf(b, 'g').map((m) => m.memberId), 'each heartbeat must restart the session timer (3 session timeouts have passed)').toEqual([member.memberId]);
   });
 
   test('task 4: a member that leaves while the others wait for it to rejoin lets the rebalance complete without it', async () => {
