@@ -42,6 +42,8 @@ export interface RunOptions {
   onResult?: (result: RunResult) => void | Promise<void>;
   /** Show console output from tests and the code under test. */
   showConsole?: boolean;
+  /** Stop after this many failed tests (a mutant needs only one to count as caught). */
+  bail?: number;
 }
 
 export async function runTests(options: RunOptions): Promise<RunResult> {
@@ -67,6 +69,7 @@ export async function runTests(options: RunOptions): Promise<RunResult> {
       run: !options.watch,
       reporters: [reporter],
       silent: !options.showConsole,
+      ...(options.bail ? { bail: options.bail } : {}),
     },
     {},
     { stdout: process.stdout, stderr: process.stderr },

@@ -116,7 +116,8 @@ export async function verifyCommand(args: string[]): Promise<number> {
         checks.record(false, `${step.name}/${mutant.name}`, [(error as Error).message]);
         continue;
       }
-      const run = await runTests({ target: `dir:${srcDir}`, paths: [rel(step.testDir)] });
+      // One failing test is enough to call a mutant caught: stop there, the rest is time.
+      const run = await runTests({ target: `dir:${srcDir}`, paths: [rel(step.testDir)], bail: 1 });
       const catchers = run.tests.filter((test) => test.state === 'failed').map((test) => shortName(test));
       checks.record(catchers.length > 0, `${step.name}/${mutant.name} is caught by: ${catchers.slice(0, 3).join('; ') || 'nothing'}`, [
         `No test fails on this mistake: ${mutant.description.split('\n')[0] ?? ''}`,
