@@ -273,7 +273,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private async resumeFromCommitted(partitions: TopicPartition[]): Promise<void> {
     await this.loadMetadata();
   //<
-    //> step 06 task 7: KafkaConsumer.resumeFromCommitted — ask the coordinator for the committed offsets; each assigned partition's position is its committed offset, or null (reset later) without one
+    //> step 06 task 6: KafkaConsumer.resumeFromCommitted — ask the coordinator for the committed offsets; each assigned partition's position is its committed offset, or null (reset later) without one
     const committed = await this.group!.committed(partitions);
     for (const { topic, partition } of partitions) {
       const key = keyOf(topic, partition);

@@ -183,8 +183,10 @@ export class ConsumerCoordinator {
     // requests in order: a leaveGroup queued behind it would wait for the whole rebalance. So the
     // old connection goes (abandoning whatever is parked) and the goodbye travels on a new one.
     await this.dropCoordinatorConnection();
+    let leaving: Promise<unknown> = Promise.resolve();
+    throw new Error('TODO(step 06, task 7): ConsumerCoordinator.close — when this consumer is a member, make leaving the leaveGroup request (it is awaited just below)');
     try {
-      throw new Error('TODO(step 06, task 7): ConsumerCoordinator.close — send leaveGroup when this consumer is a member');
+      await leaving;
     } catch (error) {
       this.options.log(`Could not leave group "${this.options.groupId}": ${(error as Error).message}`);
     } finally {

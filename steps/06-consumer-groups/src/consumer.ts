@@ -240,7 +240,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** Newly assigned partitions start at the group's committed offset; the others wait for autoOffsetReset. */
   private async resumeFromCommitted(partitions: TopicPartition[]): Promise<void> {
     await this.loadMetadata();
-    throw new Error('TODO(step 06, task 7): KafkaConsumer.resumeFromCommitted — ask the coordinator for the committed offsets; each assigned partition\'s position is its committed offset, or null (reset later) without one');
+    throw new Error('TODO(step 06, task 6): KafkaConsumer.resumeFromCommitted — ask the coordinator for the committed offsets; each assigned partition\'s position is its committed offset, or null (reset later) without one');
   }
   // #endregion resume
 

@@ -220,7 +220,13 @@ export class GroupCoordinator {
   /** (Re)starts the countdown that removes a silent member. */
   private scheduleSessionTimeout(group: GroupMetadata, member: MemberMetadata): void {
     this.clearSessionTimer(member);
-    throw new Error('TODO(step 06, task 4): GroupCoordinator.scheduleSessionTimeout — unless the member waits on a join or sync, start a sessionTimeoutMs timer that logs and removes it');
+    // A member waiting on a join or a sync cannot heartbeat meanwhile: no countdown for it.
+    if (member.awaitingJoin || member.awaitingSync) return;
+    member.sessionTimer = setTimeout(() => {
+      this.log(`Member ${member.memberId} of group "${group.groupId}" sent no heartbeat for ${member.sessionTimeoutMs} ms: removing it`);
+      this.removeMember(group, member, `${member.memberId}'s session timed out`);
+    }, member.sessionTimeoutMs);
+    member.sessionTimer.unref();
   }
   // #endregion session-timeout
 

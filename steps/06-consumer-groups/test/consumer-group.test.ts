@@ -67,32 +67,6 @@ describe('task 6: joining as a consumer', () => {
     await survivor.until(() => compare(sent, [survivor]).missing.length === 0, 'expected the survivor to read the records of every partition');
   });
 
-  test('task 6: a member whose loop body is slower than its session timeout keeps heartbeating, rejoins late, and nothing is read twice', async () => {
-    const { bootstrap, producer, broker } = await setup(cleanup, tempDir());
-    const sent = await produce(producer, 'numtest', 'v', 8, 4);
-    // A's loop body takes 2.5 s for its first record: longer than its 1 s session, within its 5 s maxPollIntervalMs.
-    const a = groupConsumer(cleanup, bootstrap, 'numtest', 'slow-loop', { sessionTimeoutMs: 1_000, maxPollIntervalMs: 5_000 });
-    const seenByA: string[] = [];
-    let busy = false;
-    const loopA = (async () => {
-      for await (const record of a) {
-        seenByA.push(record.value!);
-        if (seenByA.length === 1) {
-          busy = true;
-          await new Promise((resolve) => setTimeout(resolve, 2_500)); // the slow work itself, not a wait for an event
-          busy = false;
-        }
-      }
-    })();
-    loopA.catch(() => {});
-    await waitFor(() => busy, WAIT_MS, 'member A should get a first record and start working on it');
-    const b = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'slow-loop', { sessionTimeoutMs: 1_000, maxPollIntervalMs: 5_000 }), 'member B');
-    await waitFor(() => a.assignment().length === 2 && b.owns().length === 2, WAIT_MS, `expected A and B to split the partitions once A has rejoined; A owns ${a.assignment().length}, B owns ${b.owns().length}`);
-    await waitFor(() => compare(sent, [{ values: () => seenByA }, b]).missing.length === 0, WAIT_MS, 'every record should be read by A or B');
-    const { duplicates } = compare(sent, [{ values: () => seenByA }, b]);
-    expect(duplicates, 'A heartbeats on during the rebalance, so it is not evicted: it commits its position before rejoining and B starts there').toEqual([]);
-    expect(broker.describeGroup('slow-loop').generationId, 'one rebalance for B joining (generation 1 was A alone); an eviction of A would have made more').toBe(2);
-  });
 
   test('task 6: the leader runs the assignor the members chose: round-robin when they all prefer it', async () => {
     const { bootstrap, admin } = await setup(cleanup, tempDir(), 1, 'left');
@@ -184,5 +158,32 @@ describe('task 7: committing offsets', () => {
     await third.until(() => third.owns().length === 4, 'expected the third consumer to join');
     expect(await third.consumer.position({ topic: 'numtest', partition: 0 }), 'after a commit() the group resumes from it').toBe(2);
     expect(third.records, `the third consumer has nothing left to read (all ${sent.length} were committed)`).toEqual([]);
+  });
+
+  test('task 7: a member whose loop body is slower than its session timeout keeps heartbeating, rejoins late, and nothing is read twice', async () => {
+    const { bootstrap, producer, broker } = await setup(cleanup, tempDir());
+    const sent = await produce(producer, 'numtest', 'v', 8, 4);
+    // A's loop body takes 2.5 s for its first record: longer than its 1 s session, within its 5 s maxPollIntervalMs.
+    const a = groupConsumer(cleanup, bootstrap, 'numtest', 'slow-loop', { sessionTimeoutMs: 1_000, maxPollIntervalMs: 5_000 });
+    const seenByA: string[] = [];
+    let busy = false;
+    const loopA = (async () => {
+      for await (const record of a) {
+        seenByA.push(record.value!);
+        if (seenByA.length === 1) {
+          busy = true;
+          await new Promise((resolve) => setTimeout(resolve, 2_500)); // the slow work itself, not a wait for an event
+          busy = false;
+        }
+      }
+    })();
+    loopA.catch(() => {});
+    await waitFor(() => busy, WAIT_MS, 'member A should get a first record and start working on it');
+    const b = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'slow-loop', { sessionTimeoutMs: 1_000, maxPollIntervalMs: 5_000 }), 'member B');
+    await waitFor(() => a.assignment().length === 2 && b.owns().length === 2, WAIT_MS, `expected A and B to split the partitions once A has rejoined; A owns ${a.assignment().length}, B owns ${b.owns().length}`);
+    await waitFor(() => compare(sent, [{ values: () => seenByA }, b]).missing.length === 0, WAIT_MS, 'every record should be read by A or B');
+    const { duplicates } = compare(sent, [{ values: () => seenByA }, b]);
+    expect(duplicates, 'A heartbeats on during the rebalance, so it is not evicted: it commits its position before rejoining and B starts there').toEqual([]);
+    expect(broker.describeGroup('slow-loop').generationId, 'one rebalance for B joining (generation 1 was A alone); an eviction of A would have made more').toBe(2);
   });
 });

@@ -70,24 +70,6 @@ describe('task 2: joining a group', () => {
     expect(await errorCodeOf(d.join()), 'a member whose assignors the others do not support cannot join').toBe('INCONSISTENT_GROUP_PROTOCOL');
   });
 
-  test('task 2: a join sent again while the first is still parked answers the first (with an error) instead of leaving it hanging', async () => {
-    const { port, broker: coordinator } = await broker();
-    const { first, second } = await twoMembers(coordinator, port);
-    await Promise.all([first.sync({ [first.memberId]: [], [second.memberId]: [] }), second.sync()]);
-    const newcomer = new RawMember(cleanup, port, 'g');
-    const newcomerJoin = quietly(newcomer.join());
-    await waitFor(() => coordinator.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
-    // The first member rejoins, and (say, after a client-side timeout) sends the same join again on a new connection.
-    const retry = new RawMember(cleanup, port, 'g');
-    retry.memberId = first.memberId;
-    const firstAttempt = quietly(first.join());
-    const parked = () => coordinator.describeGroup('g').members.find((m) => m.memberId === first.memberId)?.waitingFor === 'join';
-    await waitFor(parked, WAIT_MS, "the first member's join should be parked at the coordinator");
-    const secondAttempt = quietly(retry.join());
-    expect(await within(errorCodeOf(firstAttempt), WAIT_MS, 'the replaced join should be answered at once'), 'the older of two parked joins from one member gets an error').toBe('REBALANCE_IN_PROGRESS');
-    const [answer] = await within(Promise.all([secondAttempt, second.join(), newcomerJoin]), WAIT_MS, 'the rebalance should complete with the newer join');
-    expect(answer.generationId, 'generation 3: the newer join counts').toBe(3);
-  });
 
   test('task 2: a member id the group does not know is refused with UNKNOWN_MEMBER_ID', async () => {
     const { port } = await broker();
@@ -170,18 +152,6 @@ describe('task 3: sync and heartbeat', () => {
     await within(Promise.all([member.join(), joining]), WAIT_MS, 'once it rejoins, the rebalance completes');
   });
 
-  test('task 3: a leader that never syncs is removed after the rebalance timeout, and the waiting follower is told to rejoin', async () => {
-    const { port, broker: b } = await broker();
-    const first = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
-    await first.join();
-    const second = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
-    const secondJoin = quietly(second.join());
-    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the second member should start a rebalance');
-    await within(Promise.all([first.join(), secondJoin]), WAIT_MS, 'both joins should be answered');
-    const followerSync = quietly(second.sync()); // the leader (first) never syncs
-    expect(await within(errorCodeOf(followerSync), WAIT_MS, "the follower's sync should be answered once the leader's 400 ms are up"), 'its generation will never get an assignment').toBe('REBALANCE_IN_PROGRESS');
-    expect(membersOf(b, 'g').map((m) => m.memberId), 'the leader that never synced is out').toEqual([second.memberId]);
-  });
 
   test('task 3: a member still waiting for its assignment when another rebalance starts is told REBALANCE_IN_PROGRESS', async () => {
     const { port, broker: b } = await broker();
@@ -190,6 +160,57 @@ describe('task 3: sync and heartbeat', () => {
     const third = new RawMember(cleanup, port, 'g');
     void third.join().catch(() => {});
     expect(await within(errorCodeOf(waiting), WAIT_MS, "the follower's sync should be answered when a new rebalance starts"), 'its generation will never get an assignment: it must rejoin').toBe('REBALANCE_IN_PROGRESS');
+  });
+
+  test('task 3: a join sent again while the first is still parked answers the first (with an error) instead of leaving it hanging', async () => {
+    const { port, broker: coordinator } = await broker();
+    const { first, second } = await twoMembers(coordinator, port);
+    await Promise.all([first.sync({ [first.memberId]: [], [second.memberId]: [] }), second.sync()]);
+    const newcomer = new RawMember(cleanup, port, 'g');
+    const newcomerJoin = quietly(newcomer.join());
+    await waitFor(() => coordinator.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
+    // The first member rejoins, and (say, after a client-side timeout) sends the same join again on a new connection.
+    const retry = new RawMember(cleanup, port, 'g');
+    retry.memberId = first.memberId;
+    const firstAttempt = quietly(first.join());
+    const parked = () => coordinator.describeGroup('g').members.find((m) => m.memberId === first.memberId)?.waitingFor === 'join';
+    await waitFor(parked, WAIT_MS, "the first member's join should be parked at the coordinator");
+    const secondAttempt = quietly(retry.join());
+    expect(await within(errorCodeOf(firstAttempt), WAIT_MS, 'the replaced join should be answered at once'), 'the older of two parked joins from one member gets an error').toBe('REBALANCE_IN_PROGRESS');
+    const [answer] = await within(Promise.all([secondAttempt, second.join(), newcomerJoin]), WAIT_MS, 'the rebalance should complete with the newer join');
+    expect(answer.generationId, 'generation 3: the newer join counts').toBe(3);
+  });
+
+  test('task 3: heartbeats keep a member in the group well past its session timeout', async () => {
+    const { port, broker: b } = await broker();
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
+    await member.join();
+    await member.sync({ [member.memberId]: [] });
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      expect(await errorCodeOf(member.heartbeat()), 'every heartbeat should be accepted while the member keeps sending them').toBe('no error');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(membersOf(b, 'g').map((m) => m.memberId), 'each heartbeat must restart the session timer (3 session timeouts have passed)').toEqual([member.memberId]);
+  });
+
+  test('task 3: a member parked in a join is not removed by its session timeout while it waits for the others', async () => {
+    const { port, broker: b } = await broker();
+    const quick = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500, rebalanceTimeoutMs: 1_500 });
+    const slow = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_500 });
+    await quick.join();
+    const slowJoin = quietly(slow.join());
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the second member should start a rebalance');
+    await within(Promise.all([quick.join(), slowJoin]), WAIT_MS, 'both joins should be answered');
+    await Promise.all([quick.sync({ [quick.memberId]: [], [slow.memberId]: [] }), slow.sync()]);
+    const newcomer = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_500 });
+    const newcomerJoin = quietly(newcomer.join());
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
+    // quick rejoins at once and waits; slow never rejoins, so the rebalance runs for its 1.5 s timeout, three times quick's session.
+    const outcome = await within(errorCodeOf(quick.join()), WAIT_MS, "quick's join should be answered when the rebalance completes");
+    expect(outcome, 'a member waiting for its join answer cannot heartbeat: its session timer must be stopped meanwhile').toBe('no error');
+    await newcomerJoin;
+    expect(membersOf(b, 'g').map((m) => m.memberId).sort(), 'slow, which never rejoined, is the one removed').toEqual([quick.memberId, newcomer.memberId].sort());
   });
 });
 
@@ -212,24 +233,6 @@ describe('task 4: session timeouts and leaving', () => {
     await waitFor(() => membersOf(b, 'g').length === 0, WAIT_MS, 'completeJoin must start each member\'s session timer: a leader that dies before syncing would otherwise hold the group for ever');
   });
 
-  test('task 4: a member parked in a join is not removed by its session timeout while it waits for the others', async () => {
-    const { port, broker: b } = await broker();
-    const quick = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500, rebalanceTimeoutMs: 1_500 });
-    const slow = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_500 });
-    await quick.join();
-    const slowJoin = quietly(slow.join());
-    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the second member should start a rebalance');
-    await within(Promise.all([quick.join(), slowJoin]), WAIT_MS, 'both joins should be answered');
-    await Promise.all([quick.sync({ [quick.memberId]: [], [slow.memberId]: [] }), slow.sync()]);
-    const newcomer = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_500 });
-    const newcomerJoin = quietly(newcomer.join());
-    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
-    // quick rejoins at once and waits; slow never rejoins, so the rebalance runs for its 1.5 s timeout, three times quick's session.
-    const outcome = await within(errorCodeOf(quick.join()), WAIT_MS, "quick's join should be answered when the rebalance completes");
-    expect(outcome, 'a member waiting for its join answer cannot heartbeat: its session timer must be stopped meanwhile').toBe('no error');
-    await newcomerJoin;
-    expect(membersOf(b, 'g').map((m) => m.memberId).sort(), 'slow, which never rejoined, is the one removed').toEqual([quick.memberId, newcomer.memberId].sort());
-  });
 
   test('task 4: a member that leaves while its sync is parked gets an answer to that sync', async () => {
     const { port, broker: b } = await broker();
@@ -241,18 +244,6 @@ describe('task 4: session timeouts and leaving', () => {
     expect(await within(errorCodeOf(parked), WAIT_MS, 'the parked sync of a removed member should be answered'), 'removeMember answers what the member had parked').toBe('UNKNOWN_MEMBER_ID');
   });
 
-  test('task 4: heartbeats keep a member in the group well past its session timeout', async () => {
-    const { port, broker: b } = await broker();
-    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
-    await member.join();
-    await member.sync({ [member.memberId]: [] });
-    const until = Date.now() + 1_500;
-    while (Date.now() < until) {
-      expect(await errorCodeOf(member.heartbeat()), 'every heartbeat should be accepted while the member keeps sending them').toBe('no error');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(membersOf(b, 'g').map((m) => m.memberId), 'each heartbeat must restart the session timer (3 session timeouts have passed)').toEqual([member.memberId]);
-  });
 
   test('task 4: a member that leaves while the others wait for it to rejoin lets the rebalance complete without it', async () => {
     const { port, broker: b } = await broker();
@@ -280,4 +271,17 @@ describe('task 4: session timeouts and leaving', () => {
     expect(answer.generationId, 'generation 2 had two members; without the one that left it is generation 3').toBe(3);
   });
 
+
+  test('task 4: a leader that never syncs is removed after the rebalance timeout, and the waiting follower is told to rejoin', async () => {
+    const { port, broker: b } = await broker();
+    const first = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
+    await first.join();
+    const second = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
+    const secondJoin = quietly(second.join());
+    await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the second member should start a rebalance');
+    await within(Promise.all([first.join(), secondJoin]), WAIT_MS, 'both joins should be answered');
+    const followerSync = quietly(second.sync()); // the leader (first) never syncs
+    expect(await within(errorCodeOf(followerSync), WAIT_MS, "the follower's sync should be answered once the leader's 400 ms are up"), 'its generation will never get an assignment').toBe('REBALANCE_IN_PROGRESS');
+    expect(membersOf(b, 'g').map((m) => m.memberId), 'the leader that never synced is out').toEqual([second.memberId]);
+  });
 });
