@@ -10,7 +10,8 @@ import path from 'node:path';
 import { listFiles, type Step } from '../steps.ts';
 import { MarkerError, pad, parseRegions, todoText } from './markers.ts';
 
-export function starterText(solutionText: string, stepNumber: number, file: string): string {
+/** `solvedUpTo`: task regions up to this task keep the solution's code (a student part-way through). */
+export function starterText(solutionText: string, stepNumber: number, file: string, solvedUpTo = 0): string {
   const regions = parseRegions(solutionText, file);
   const lines = solutionText.split('\n');
   const out: string[] = [];
@@ -25,9 +26,11 @@ export function starterText(solutionText: string, stepNumber: number, file: stri
       );
     }
     out.push(...lines.slice(cursor, region.start));
-    if (region.kind === 'task') out.push(`${region.indent}throw new Error(${quote(todoText(region))});`);
-    if (region.kind === 'omit') out.push(`${region.indent}// ${todoText(region)}`);
-    if (region.kind === 'given') out.push(...lines.slice(region.start + 1, region.end));
+    const solved = region.task !== null && region.task <= solvedUpTo;
+    if (solved) out.push(...lines.slice(region.start + 1, region.end));
+    else if (region.kind === 'task') out.push(`${region.indent}throw new Error(${quote(todoText(region))});`);
+    else if (region.kind === 'omit') out.push(`${region.indent}// ${todoText(region)}`);
+    else if (region.kind === 'given') out.push(...lines.slice(region.start + 1, region.end));
     cursor = region.end + 1;
   }
   out.push(...lines.slice(cursor));
@@ -39,12 +42,12 @@ function quote(text: string): string {
 }
 
 /** Every file of the step's starter: relative path (with '/') → contents. */
-export function generateStarter(step: Step): Map<string, string> {
+export function generateStarter(step: Step, solvedUpTo = 0): Map<string, string> {
   const files = new Map<string, string>();
   for (const relative of listFiles(step.solutionSrcDir)) {
     const full = path.join(step.solutionSrcDir, ...relative.split('/'));
     const text = fs.readFileSync(full, 'utf8');
-    files.set(relative, isSource(relative) ? starterText(text, step.number, path.relative(process.cwd(), full)) : text);
+    files.set(relative, isSource(relative) ? starterText(text, step.number, path.relative(process.cwd(), full), solvedUpTo) : text);
   }
   return files;
 }
@@ -54,9 +57,9 @@ export function isSource(relative: string): boolean {
 }
 
 /** Writes the generated starter into `dir` (replacing whatever was there). */
-export function writeStarter(step: Step, dir: string): void {
+export function writeStarter(step: Step, dir: string, solvedUpTo = 0): void {
   fs.rmSync(dir, { recursive: true, force: true });
-  for (const [relative, text] of generateStarter(step)) {
+  for (const [relative, text] of generateStarter(step, solvedUpTo)) {
     const target = path.join(dir, ...relative.split('/'));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, text);

@@ -7,6 +7,8 @@
 //   5. every reference solution passes its step's tests (and lib's own tests pass)
 //   6. every test fails on the untouched starter, on a TODO or an assertion
 //   7. every mutant is caught by at least one test
+//   8. with a step named (`npm test -- 06`): the tasks can be done in order, i.e. with tasks 1..N
+//      solved, every test of tasks up to N passes (no test is blocked by a later task's stub)
 //
 // It looks at the starters as the generator makes them, never at a student's working copy, so
 // a student halfway through the workshop still gets a true answer.
@@ -122,6 +124,24 @@ export async function verifyCommand(args: string[]): Promise<number> {
       checks.record(catchers.length > 0, `${step.name}/${mutant.name} is caught by: ${catchers.slice(0, 3).join('; ') || 'nothing'}`, [
         `No test fails on this mistake: ${mutant.description.split('\n')[0] ?? ''}`,
       ]);
+    }
+  }
+
+  if (named) {
+    // Slow (one test run per task), so only for a step named on the command line.
+    heading('8. Tasks can be done in order: with tasks 1..N solved, every test of tasks up to N passes');
+    for (const step of steps) {
+      const tasks = readmeTasks(step).map((task) => task.number);
+      for (const upTo of tasks.slice(0, -1)) {
+        const dir = path.join(GENERATED_STARTERS_DIR, `${step.name}-tasks-1-${upTo}`, 'src');
+        writeStarter(step, dir, upTo);
+        const run = await runTests({ target: `dir:${dir}`, paths: [rel(step.testDir)] });
+        const blocked = run.tests.filter((test) => test.task !== null && test.task <= upTo && test.state !== 'passed');
+        checks.record(blocked.length === 0, `${step.name}: tasks 1..${upTo} solved, their tests pass`, [
+          ...blocked.map((test) => `${shortName(test)}: ${(test.errors[0]?.message ?? '').split('\n')[0]}`),
+          ...(blocked.length ? ['A test that needs a later task belongs to that task: label it so, or give the code it needs.'] : []),
+        ]);
+      }
     }
   }
 
