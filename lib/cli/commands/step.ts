@@ -1,8 +1,9 @@
 // `npm run step NN` (the student's code) and `npm run solution NN` (the reference): run the
 // step's tests and explain the result in the workshop's terms.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ROOT } from '../../paths.ts';
+import { ROOT, WORK_DIR } from '../../paths.ts';
 import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
@@ -77,6 +78,15 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
   if (allGreen) {
     if (target === 'solution') return 0;
     recordStepRun(step, undefined);
+    // Tests run through a transpiler that ignores types; the workshop's code is strict TypeScript.
+    const typeErrors = typeErrorsIn(step);
+    if (typeErrors.length > 0) {
+      console.log(colour.yellow(`\nEvery test passes, but TypeScript finds ${typeErrors.length} type error(s) in your code:`));
+      for (const line of typeErrors.slice(0, 8)) console.log(indent(line));
+      if (typeErrors.length > 8) console.log(indent(colour.dim(`… and ${typeErrors.length - 8} more (npx tsc -p . shows them all)`)));
+      console.log(`Fix them, then run npm run step ${stepNumber} again.`);
+      return 1;
+    }
     console.log(colour.green(`\nStep ${stepNumber} is done.`));
     console.log(`Compare your code with the reference:  npm run diff ${stepNumber}`);
     const next = nextStep(step);
@@ -127,4 +137,17 @@ function printNextTask(step: Step, failing: TestOutcome[]): number | undefined {
 
 function relativeSrc(step: Step, target: 'student' | 'solution'): string {
   return path.relative(ROOT, target === 'solution' ? step.solutionSrcDir : step.srcDir);
+}
+
+/** tsc's errors for the student's steps/NN/src and its tests (a few seconds, so only once the tests pass). */
+function typeErrorsIn(step: Step): string[] {
+  const dir = path.join(WORK_DIR, 'typecheck-step');
+  fs.mkdirSync(dir, { recursive: true });
+  const up = (...parts: string[]) => path.relative(dir, path.join(...parts)).split(path.sep).join('/');
+  const config = { extends: up(ROOT, 'tsconfig.json'), include: [up(step.srcDir, '**', '*.ts'), up(step.testDir, '**', '*.ts')] };
+  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(config));
+  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json'), '--noEmit', '--pretty', 'false'], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status === 0) return [];
+  return `${result.stdout}${result.stderr}`.split('\n').filter((line) => /error TS\d+/.test(line));
 }
