@@ -5,6 +5,7 @@ import path from 'node:path';
 import { startVitest } from 'vitest/node';
 import type { Reporter, TestModule } from 'vitest/node';
 import { ROOT } from '../paths.ts';
+import { todoIn } from '../source/markers.ts';
 import type { Target } from '../testing/target.ts';
 import { stepOfFile } from '../testing/target.ts';
 
@@ -134,7 +135,7 @@ function toFailure(error: ErrorLike, testFile?: string): TestFailure {
  * stack points elsewhere; the line to write is the stub itself, found by its text.
  */
 function todoStubOf(message: string, testFile: string | undefined): string | null {
-  const todo = /TODO\(step (\d{2})(?:, task \d+)?\): [^—'"\\\n]*/.exec(message);
+  const todo = todoIn(message);
   if (!todo || !testFile) return null;
   const srcDir = path.join(path.dirname(path.dirname(testFile)), 'src');
   let files: string[];
@@ -143,7 +144,8 @@ function todoStubOf(message: string, testFile: string | undefined): string | nul
   } catch {
     return null;
   }
-  const wanted = todo[0].trimEnd();
+  // In the source the text sits in a quoted string: match it up to the first character quoting may change.
+  const wanted = todo.split(/[—'"\\]/)[0]!.trimEnd();
   for (const file of files) {
     const lines = fs.readFileSync(path.join(srcDir, file), 'utf8').split('\n');
     const index = lines.findIndex((line) => line.includes(wanted));

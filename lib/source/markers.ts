@@ -81,6 +81,11 @@ export function todoText(region: Region): string {
   return `TODO(${where}): ${region.message}`;
 }
 
+/** The TODO a stub threw, found inside any message that carries it (a rethrown or relayed error), up to the line's end. */
+export function todoIn(message: string): string | null {
+  return /TODO\(step \d{2}(?:, task \d+)?\): [^\n]*/.exec(message)?.[0] ?? null;
+}
+
 /** The code with every marker line removed and every region's contents kept. */
 export function stripMarkers(text: string, file = '<source>'): string {
   const markerLines = new Set<number>();

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../paths.ts';
+import { todoIn } from '../../source/markers.ts';
 import { findStep } from '../../steps.ts';
 import { UserError, colour, referenceMissing } from '../output.ts';
 
@@ -24,10 +25,10 @@ export async function demoCommand(args: string[]): Promise<number> {
     await demo.default(api, positional.slice(1));
   } catch (error) {
     // A stub the student has not written yet is not a crash: say which one, and where to go.
-    const todo = /TODO\(step \d{2}[^)]*\)[^\n]*/.exec((error as Error).message ?? '');
+    const todo = todoIn((error as Error).message ?? '');
     if (!mine || !todo) throw error;
     const stepNumber = String(step.number).padStart(2, '0');
-    console.error(colour.red(`\nThe demo reached code you have not written yet:\n  ${todo[0]}`));
+    console.error(colour.red(`\nThe demo reached code you have not written yet:\n  ${todo}`));
     console.error(`Make npm run step ${stepNumber} pass first (or run the reference: npm run demo ${stepNumber}).`);
     process.exit(1); // the demo's broker and clients are still open; do not wait for them
   }

@@ -1,12 +1,12 @@
 // `npm run step NN` (the student's code) and `npm run solution NN` (the reference): run the
 // step's tests and explain the result in the workshop's terms.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, WORK_DIR } from '../../paths.ts';
 import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
+import { typecheck } from '../../source/typecheck.ts';
 import { recordStepRun } from '../state.ts';
 
 const SHOWN_FAILURES = 4;
@@ -141,13 +141,6 @@ function relativeSrc(step: Step, target: 'student' | 'solution'): string {
 
 /** tsc's errors for the student's steps/NN/src and its tests (a few seconds, so only once the tests pass). */
 function typeErrorsIn(step: Step): string[] {
-  const dir = path.join(WORK_DIR, 'typecheck-step');
-  fs.mkdirSync(dir, { recursive: true });
-  const up = (...parts: string[]) => path.relative(dir, path.join(...parts)).split(path.sep).join('/');
-  const config = { extends: up(ROOT, 'tsconfig.json'), include: [up(step.srcDir, '**', '*.ts'), up(step.testDir, '**', '*.ts')] };
-  fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(config));
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(dir, 'tsconfig.json'), '--noEmit', '--pretty', 'false'], { cwd: ROOT, encoding: 'utf8' });
-  if (result.status === 0) return [];
-  return `${result.stdout}${result.stderr}`.split('\n').filter((line) => /error TS\d+/.test(line));
+  const report = typecheck(path.join(WORK_DIR, 'typecheck-step'), [path.join(step.srcDir, '**', '*.ts'), path.join(step.testDir, '**', '*.ts')]);
+  return report.split('\n').filter((line) => /error TS\d+/.test(line));
 }

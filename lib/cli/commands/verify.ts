@@ -12,14 +12,15 @@
 //
 // It looks at the starters as the generator makes them, never at a student's working copy, so
 // a student halfway through the workshop still gets a true answer.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GENERATED_STARTERS_DIR, ROOT, SLIDES_DIR, WORK_DIR } from '../../paths.ts';
 import { runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
+import { todoIn } from '../../source/markers.ts';
 import { listMutants, materialize } from '../../source/mutants.ts';
 import { writeStarter } from '../../source/starter.ts';
+import { typecheck } from '../../source/typecheck.ts';
 import { starterSyncProblems } from '../../source/sync.ts';
 import { findStep, listSteps, previousStep, readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
 import { clip, colour, heading, indent } from '../output.ts';
@@ -81,7 +82,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
 
   heading('4. Everything type-checks (lib, solutions, generated starters with their tests)');
   for (const step of steps) safely(() => writeStarter(step, path.join(GENERATED_STARTERS_DIR, step.name, 'src')));
-  const typeErrors = typecheck(steps);
+  const typeErrors = typecheckAll(steps);
   checks.record(typeErrors === '', 'tsc reports no errors', [typeErrors]);
 
   heading('5. Every reference solution passes its tests');
@@ -170,7 +171,7 @@ function checkParts(step: Step, checks: Checks): void {
   checks.record(missing.length === 0, `${step.name} has README, tests, solution, demo, mutants and deck`, missing);
 }
 
-function typecheck(steps: Step[]): string {
+function typecheckAll(steps: Step[]): string {
   // A mirror of the repository's layout in which steps/NN/src is the generated starter, so the
   // check never depends on what a student has typed into the real steps/NN/src.
   const mirror = path.join(WORK_DIR, 'typecheck');
@@ -179,24 +180,20 @@ function typecheck(steps: Step[]): string {
     fs.cpSync(path.join(GENERATED_STARTERS_DIR, step.name, 'src'), path.join(mirror, 'steps', step.name, 'src'), { recursive: true });
     if (fs.existsSync(step.testDir)) fs.cpSync(step.testDir, path.join(mirror, 'steps', step.name, 'test'), { recursive: true });
   }
-  const up = (...parts: string[]) => path.relative(mirror, path.join(ROOT, ...parts)).split(path.sep).join('/');
-  fs.writeFileSync(
-    path.join(mirror, 'tsconfig.json'),
-    JSON.stringify({
-      extends: up('tsconfig.json'),
-      include: [up('lib', '**', '*.ts'), up('solutions', '*', 'src', '**', '*.ts'), up('solutions', '*', '*.ts'), 'steps/*/src/**/*.ts', 'steps/*/test/**/*.ts'],
-      exclude: [up('node_modules')],
-    }),
-  );
-  const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', path.join(mirror, 'tsconfig.json'), '--pretty', 'false'], { cwd: ROOT, encoding: 'utf8' });
-  return result.status === 0 ? '' : `${result.stdout}${result.stderr}`.trim() || `tsc exited with ${result.status}`;
+  const from = (...parts: string[]) => path.join(...parts, '**', '*.ts');
+  return typecheck(mirror, [
+    from(ROOT, 'lib'),
+    from(ROOT, 'solutions', '*', 'src'),
+    path.join(ROOT, 'solutions', '*', '*.ts'),
+    from(mirror, 'steps', '*', 'src'),
+    from(mirror, 'steps', '*', 'test'),
+  ]);
 }
 
 function starterProblem(test: TestOutcome): string[] {
   if (test.state === 'passed') return [`"${shortName(test)}" passes on the untouched starter, so it checks nothing the student writes`];
   if (test.state !== 'failed') return [`"${shortName(test)}" did not run (${test.state})`];
-  const unclear = test.errors.filter((error) => !/TODO\(step \d\d/.test(error.message) && error.name !== 'AssertionError');
+  const unclear = test.errors.filter((error) => todoIn(error.message) === null && error.name !== 'AssertionError');
   return unclear.map((error) => `"${shortName(test)}" fails with ${error.name}, not a TODO or an assertion: ${error.message.split('\n')[0]}`);
 }
 
