@@ -421,33 +421,21 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return this.metadata;
   }
 
+  //> step 06 given
   private async fetchMetadata(): Promise<void> {
-    const failures: string[] = [];
-    for (const connection of this.bootstrap) {
-      let response: MetadataResponse;
-      try {
-        response = await connection.request<MetadataResponse>({ type: 'metadata', topics: this.topics });
-      } catch (error) {
-        if (error instanceof KafkaError) throw error;
-        failures.push(`${connection.address}: ${(error as Error).message}`);
-        continue;
+    const response = await this.askBootstrap<MetadataResponse>({ type: 'metadata', topics: this.topics });
+    for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
+    for (const topic of response.topics) {
+      if (topic.error) throw new KafkaError(topic.error.code, `topic "${topic.name}": ${topic.error.message}`);
+      for (const { partition, leader } of topic.partitions) {
+        const key = keyOf(topic.name, partition);
+        this.leaders.set(key, { topic: topic.name, partition, leader });
+        // Without a group, every partition is ours (a seek() before this keeps its offset); with one, the group decides.
+        if (!this.group && !this.positions.has(key)) this.positions.set(key, null);
       }
-      for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
-      for (const topic of response.topics) {
-        if (topic.error) throw new KafkaError(topic.error.code, `topic "${topic.name}": ${topic.error.message}`);
-        for (const { partition, leader } of topic.partitions) {
-          const key = keyOf(topic.name, partition);
-          this.leaders.set(key, { topic: topic.name, partition, leader });
-          //> step 06 given
-          // Without a group, every partition is ours (a seek() before this keeps its offset); with one, the group decides.
-          if (!this.group && !this.positions.has(key)) this.positions.set(key, null);
-          //<
-        }
-      }
-      return;
     }
-    throw new Error(`no bootstrap server answered a metadata request (${failures.join('; ')})`);
   }
+  //<
 
   private connectionToLeader(leader: number): Connection {
     const broker = this.brokers.get(leader);

@@ -61,6 +61,11 @@ export class GroupMetadata {
     return protocolType === this.protocolType && this.commonProtocols(protocols).length > 0;
   }
 
+  /** How long a rebalance step may wait for the members: the longest rebalance timeout any asked for. */
+  longestRebalanceTimeoutMs(): number {
+    return Math.max(0, ...[...this.members.values()].map((member) => member.rebalanceTimeoutMs));
+  }
+
   /** Has every member sent its joinGroup for this rebalance? */
   allMembersJoined(): boolean {
     return [...this.members.values()].every((member) => member.awaitingJoin !== null);

@@ -87,7 +87,7 @@ export class ConsumerCoordinator {
       } catch (error) {
         if (this.closed) return; // close() abandoned this rebalance on purpose
         if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
-        if (error.code === 'UNKNOWN_MEMBER_ID') this.memberId = ''; // we are out: join as a new member
+        this.generationOver(error.code); // after UNKNOWN_MEMBER_ID we join as a new member
         this.options.log(`Joining group "${this.options.groupId}" again: ${error.message}`);
       }
     }

@@ -129,7 +129,7 @@ export class GroupCoordinator {
     // rebalance instead of one each. Otherwise it waits for every member, at most the longest
     // rebalance timeout; members that have not rejoined by then are removed.
     group.waitingForMoreMembers = wasEmpty && this.initialRebalanceDelayMs > 0;
-    const timeoutMs = group.waitingForMoreMembers ? this.initialRebalanceDelayMs : Math.max(0, ...[...group.members.values()].map((member) => member.rebalanceTimeoutMs));
+    const timeoutMs = group.waitingForMoreMembers ? this.initialRebalanceDelayMs : group.longestRebalanceTimeoutMs();
     clearTimeout(group.rebalanceTimer ?? undefined);
     group.rebalanceTimer = setTimeout(() => this.onRebalanceTimeout(group), timeoutMs);
     group.rebalanceTimer.unref();
@@ -166,7 +166,6 @@ export class GroupCoordinator {
    */
   private awaitSyncs(group: GroupMetadata): void {
     const generationId = group.generationId;
-    const timeoutMs = Math.max(0, ...[...group.members.values()].map((member) => member.rebalanceTimeoutMs));
     group.rebalanceTimer = setTimeout(() => {
       if (group.state !== 'CompletingRebalance' || group.generationId !== generationId) return;
       // Chosen first: removing the first of them starts a rebalance, which answers the parked syncs.
@@ -175,7 +174,7 @@ export class GroupCoordinator {
         this.log(`Member ${member.memberId} of group "${group.groupId}" did not sync within its rebalance timeout: removing it`);
         this.removeMember(group, member, `${member.memberId} did not sync`);
       }
-    }, timeoutMs);
+    }, group.longestRebalanceTimeoutMs());
     group.rebalanceTimer.unref();
   }
 

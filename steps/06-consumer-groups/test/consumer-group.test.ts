@@ -3,7 +3,7 @@ import { KafkaProducer, roundRobinAssignor, stringSerializer } from '../src/inde
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor } from '#lib/testing/wait.ts';
-import { RawMember, WAIT_MS, committedOffsets, groupConsumer, membersOf, produce, readInBackground, setup, startBroker, waitForSplit } from './helpers.ts';
+import { RawMember, WAIT_MS, committedOffsets, groupConsumer, membersOf, produce, quietly, readInBackground, setup, startBroker, waitForSplit } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step06-group-');
 const cleanup = useCleanup();
@@ -177,7 +177,7 @@ describe('task 7: committing offsets', () => {
         }
       }
     })();
-    loopA.catch(() => {});
+    void quietly(loopA);
     await waitFor(() => busy, WAIT_MS, 'member A should get a first record and start working on it');
     const b = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'slow-loop', { sessionTimeoutMs: 1_000, maxPollIntervalMs: 5_000 }), 'member B');
     await waitFor(() => a.assignment().length === 2 && b.owns().length === 2, WAIT_MS, `expected A and B to split the partitions once A has rejoined; A owns ${a.assignment().length}, B owns ${b.owns().length}`);

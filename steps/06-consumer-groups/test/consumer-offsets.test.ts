@@ -5,7 +5,7 @@ import { OFFSETS_TOPIC, javaStringHashCode, partitionFor } from '../src/index.ts
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor } from '#lib/testing/wait.ts';
-import { RawMember, WAIT_MS, committedOffsets, errorCodeOf, startBroker } from './helpers.ts';
+import { RawMember, WAIT_MS, committedOffsets, errorCodeOf, quietly, startBroker } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step06-offsets-');
 const cleanup = useCleanup();
@@ -60,8 +60,7 @@ describe('task 5: committed offsets', () => {
     const old = await memberOf(port, 'g');
     const staleGeneration = old.generationId;
     const newcomer = new RawMember(cleanup, port, 'g');
-    const joining = newcomer.join();
-    joining.catch(() => {}); // awaited below; handled here in case the test fails first
+    const joining = quietly(newcomer.join());
     await waitFor(() => broker.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
     await Promise.all([old.join(), joining]);
     await Promise.all([old.sync({ [old.memberId]: [p(0)], [newcomer.memberId]: [p(1)] }), newcomer.sync()]);

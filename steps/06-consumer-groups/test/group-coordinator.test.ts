@@ -4,7 +4,7 @@ import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor, within } from '#lib/testing/wait.ts';
 import type { Broker } from '../src/index.ts';
-import { RawMember, WAIT_MS, errorCodeOf, membersOf, startBroker } from './helpers.ts';
+import { RawMember, WAIT_MS, errorCodeOf, membersOf, quietly, startBroker } from './helpers.ts';
 
 // Registered first, so its afterEach runs last: brokers stop before their folders go.
 const tempDir = useTempDirs('kfs-step06-coordinator-');
@@ -15,12 +15,6 @@ async function broker() {
 }
 
 /** Two members that have both joined generation 2 (the second join makes the first rejoin). */
-/** The same promise, marked handled: if the test fails before awaiting it, its rejection is no extra error. */
-function quietly<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => {});
-  return promise;
-}
-
 async function twoMembers(b: Broker, port: number, groupId = 'g') {
   const first = new RawMember(cleanup, port, groupId);
   const joinedAlone = await within(first.join(), WAIT_MS, 'the first joinGroup of an empty group should be answered at once');
@@ -158,7 +152,7 @@ describe('task 3: sync and heartbeat', () => {
     const { second } = await twoMembers(b, port);
     const waiting = quietly(second.sync()); // the leader never syncs
     const third = new RawMember(cleanup, port, 'g');
-    void third.join().catch(() => {});
+    void quietly(third.join());
     expect(await within(errorCodeOf(waiting), WAIT_MS, "the follower's sync should be answered when a new rebalance starts"), 'its generation will never get an assignment: it must rejoin').toBe('REBALANCE_IN_PROGRESS');
   });
 
