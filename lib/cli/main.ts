@@ -1,5 +1,6 @@
 // The workshop's command line: `npm run <command> [step] [-- options]`.
 import { UnknownStepError } from '../steps.ts';
+import { carryCommand } from './commands/carry.ts';
 import { demoCommand } from './commands/demo.ts';
 import { diffCommand } from './commands/diff.ts';
 import { doctorCommand } from './commands/doctor.ts';
@@ -23,6 +24,7 @@ const commands: Record<string, { run: (args: string[]) => number | Promise<numbe
   repl: { run: replCommand, help: 'npm run repl 01                a TypeScript REPL with the step loaded' },
   doctor: { run: doctorCommand, help: 'npm run doctor                 is this machine ready?' },
   generate: { run: generateCommand, help: 'npm run generate [01]          (maintainers) starters from solutions' },
+  carry: { run: carryCommand, help: 'npm run carry 04               (maintainers) merge a fix in 04 into 05, 06, …' },
   verify: { run: verifyCommand, help: 'npm test [-- 01]               (maintainers) prove the whole workshop' },
 };
 
