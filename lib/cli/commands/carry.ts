@@ -31,14 +31,15 @@ export function carryCommand(args: string[]): number {
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kfs-carry-'));
   let conflicts = 0;
   try {
-    for (let index = 0; index + 1 < steps.length; index++) {
+    for (let index = 0; index + 1 < steps.length && conflicts === 0; index++) {
+      // A conflicted file would carry its conflict markers on: stop at the first step that has one.
       conflicts += carryInto(steps[index]!, steps[index + 1]!, scratch);
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
   if (conflicts > 0) {
-    bad(`${conflicts} file(s) have conflicts (<<<<<<< … >>>>>>>): resolve them, then run npm run generate`);
+    bad(`${conflicts} file(s) have conflicts (<<<<<<< … >>>>>>>): resolve them, then run npm run carry again from that step`);
     return 1;
   }
   for (const step of steps) generateCommand([step.name]);

@@ -3,13 +3,12 @@
 // With auto-creation, a topic springs into existence with the broker's `numPartitions` the first
 // time anyone names it, typos included. Creating topics on purpose lets you choose the partition
 // count, which caps how many consumers of one group can share the topic (step 06).
-import { Connection } from './connection.ts';
+import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
-import { parseHostPort } from './producer.ts';
-import type { CreateTopicsResponse, MetadataResponse } from './protocol.ts';
+import type { CreateTopicsResponse } from './protocol.ts';
 
 export interface AdminOptions {
-  /** Brokers to ask, as "host:port"; the first that answers is used. */
+  /** Brokers to ask, as "host:port"; Kafka's `bootstrap.servers`. The first that answers is used. */
   bootstrapServers: string[];
 }
 
@@ -21,14 +20,10 @@ export interface NewTopicOptions {
 }
 
 export class KafkaAdmin {
-  private readonly connections: Connection[];
+  private readonly cluster: Cluster;
 
   constructor(options: AdminOptions) {
-    if (options.bootstrapServers.length === 0) throw new Error('bootstrapServers is empty: give at least one "host:port"');
-    this.connections = options.bootstrapServers.map((server) => {
-      const { host, port } = parseHostPort(server);
-      return new Connection(host, port);
-    });
+    this.cluster = new Cluster(options.bootstrapServers);
   }
 
   // #region create-topic
@@ -38,7 +33,7 @@ export class KafkaAdmin {
     if (replicationFactor !== 1) {
       throw new KafkaError('INVALID_REPLICATION_FACTOR', `replicationFactor ${replicationFactor} needs replication, which arrives in step 07; use 1`);
     }
-    const response = await this.ask<CreateTopicsResponse>({ type: 'createTopics', topics: [{ name, partitions: options.partitions ?? 1 }] });
+    const response = await this.cluster.askAnyBroker<CreateTopicsResponse>({ type: 'createTopics', topics: [{ name, partitions: options.partitions ?? 1 }] });
     const result = response.topics.find((topic) => topic.name === name);
     if (result?.error) throw new KafkaError(result.error.code, result.error.message);
   }
@@ -46,25 +41,11 @@ export class KafkaAdmin {
 
   /** The names of every topic the cluster has, sorted. */
   async listTopics(): Promise<string[]> {
-    const response = await this.ask<MetadataResponse>({ type: 'metadata' });
+    const response = await this.cluster.refreshMetadata();
     return response.topics.map((topic) => topic.name).sort();
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.connections.map((connection) => connection.close()));
-  }
-
-  /** Sends the request to the bootstrap servers in turn until one answers. */
-  private async ask<T extends object>(body: { type: string } & Record<string, unknown>): Promise<T> {
-    const failures: string[] = [];
-    for (const connection of this.connections) {
-      try {
-        return await connection.request<T>(body);
-      } catch (error) {
-        if (error instanceof KafkaError) throw error; // the broker answered: no point asking another
-        failures.push(`${connection.address}: ${(error as Error).message}`);
-      }
-    }
-    throw new Error(`no bootstrap server answered a ${body.type} request (${failures.join('; ')})`);
+    await this.cluster.close();
   }
 }

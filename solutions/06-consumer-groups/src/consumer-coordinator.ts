@@ -9,6 +9,7 @@
 // every partition it owns (committing first, when auto-commit is on); after the sync it reads
 // its new partitions from the group's committed offsets. Nobody reads a partition twice at once,
 // at the price of everyone pausing for the rebalance.
+import type { Cluster } from './cluster.ts';
 import { Connection } from './connection.ts';
 import type { TopicPartition } from './consumer.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
@@ -54,8 +55,8 @@ export class ConsumerCoordinator {
 
   constructor(
     private readonly options: GroupMembershipOptions,
-    /** Asks a bootstrap broker; used to find the coordinator. */
-    private readonly askBootstrap: <T extends object>(body: { type: string } & Record<string, unknown>) => Promise<T>,
+    /** The client's view of the cluster; any broker there can say which one coordinates the group. */
+    private readonly cluster: Cluster,
     /** The partition count of each topic (the leader needs it to assign). */
     private readonly partitionCounts: (topics: string[]) => Promise<Map<string, number>>,
   ) {}
@@ -235,7 +236,7 @@ export class ConsumerCoordinator {
   /** Sends a request to the group's coordinator, found the first time it is needed. */
   private async request<T extends object = Record<string, unknown>>(body: { type: string } & Record<string, unknown>): Promise<T> {
     if (!this.coordinator) {
-      const { host, port } = await this.askBootstrap<FindCoordinatorResponse>({ type: 'findCoordinator', key: this.options.groupId });
+      const { host, port } = await this.cluster.askAnyBroker<FindCoordinatorResponse>({ type: 'findCoordinator', key: this.options.groupId });
       this.coordinator = new Connection(host, port);
     }
     return this.coordinator.request<T>(body);

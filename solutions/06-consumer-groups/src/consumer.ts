@@ -17,14 +17,13 @@
 // partitions the group assigned to it (consumer-coordinator.ts), a new position comes from the
 // group's committed offset before autoOffsetReset is consulted, and it commits its positions,
 // every autoCommitIntervalMs (enableAutoCommit) or when you call commit().
-import { Connection } from './connection.ts';
+import { Cluster } from './cluster.ts';
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
-import { parseHostPort } from './producer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
-import type { CommittedPartition, FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, MetadataResponse, WireRecordWithOffset } from './protocol.ts';
+import type { CommittedPartition, FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, WireRecordWithOffset } from './protocol.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
 
@@ -128,12 +127,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private readonly fetchMinBytes: number;
   private readonly maxPartitionFetchBytes: number;
   private readonly log: (line: string) => void;
-  private readonly bootstrap: Connection[];
-  /** One connection per broker ("host:port"), reused by every request to it. */
-  private readonly connections = new Map<string, Connection>();
-  private readonly brokers = new Map<number, { host: string; port: number }>();
-  /** Every partition of the subscribed topics and the broker leading it: without a group, all of them are ours. */
-  private readonly leaders = new Map<string, TopicPartition & { leader: number }>();
+  /** The brokers, the partitions' leaders and a connection to each broker (see cluster.ts). */
+  private readonly cluster: Cluster;
+  /** Every partition of the subscribed topics, by "topic-partition": without a group, all of them are ours. */
+  private readonly partitions = new Map<string, TopicPartition>();
   private metadata: Promise<void> | null = null;
   /** Each partition's position: the offset of the next record to hand out; null until reset. */
   private readonly positions = new Map<string, number | null>();
@@ -153,7 +150,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   constructor(topics: string | string[], options: ConsumerOptions<K, V>) {
     this.topics = typeof topics === 'string' ? [topics] : [...topics];
     if (this.topics.length === 0) throw new Error('subscribe to at least one topic: new KafkaConsumer("numtest", { … })');
-    if (options.bootstrapServers.length === 0) throw new Error('bootstrapServers is empty: give at least one "host:port"');
+    this.cluster = new Cluster(options.bootstrapServers);
     this.autoOffsetReset = options.autoOffsetReset ?? CONSUMER_DEFAULTS.autoOffsetReset;
     if (this.autoOffsetReset !== 'earliest' && this.autoOffsetReset !== 'latest') {
       throw new Error(`autoOffsetReset is 'earliest' or 'latest', not ${JSON.stringify(this.autoOffsetReset)}`);
@@ -165,7 +162,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.fetchMinBytes = options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes;
     this.maxPartitionFetchBytes = options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes;
     this.log = options.log ?? (() => {});
-    this.bootstrap = options.bootstrapServers.map((server) => this.connectionTo(parseHostPort(server)));
     //> step 06 given
     this.enableAutoCommit = options.enableAutoCommit ?? CONSUMER_DEFAULTS.enableAutoCommit;
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs;
@@ -187,7 +183,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         assignors: options.partitionAssignmentStrategy ?? [rangeAssignor, roundRobinAssignor],
         log: this.log,
       };
-      this.group = new ConsumerCoordinator(membership, (body) => this.askBootstrap(body), (topics) => this.partitionCounts(topics));
+      this.group = new ConsumerCoordinator(membership, this.cluster, (topics) => this.partitionCounts(topics));
     }
     //<
   }
@@ -197,7 +193,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   assignment(): TopicPartition[] {
     if (this.group) return this.group.assignment;
   //<
-    return [...this.leaders.values()].map(({ topic, partition }) => ({ topic, partition }));
+    return [...this.partitions.values()];
   }
 
   // #region seek
@@ -239,7 +235,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const changed: CommittedPartition[] = [];
     for (const [key, offset] of this.positions) {
       if (offset === null || this.lastCommitted.get(key) === offset) continue;
-      const { topic, partition } = this.leaders.get(key)!;
+      const { topic, partition } = this.partitions.get(key)!;
       changed.push({ topic, partition, offset });
     }
     await this.group.commit(changed);
@@ -352,7 +348,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //> step 06 given
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
-      const { topic, partition, leader } = this.leaders.get(key)!;
+      const { topic, partition } = this.partitions.get(key)!;
+      const leader = this.cluster.leaderOf(topic, partition) ?? -1;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), { topic, partition, offset: offset!, maxBytes: this.maxPartitionFetchBytes }]);
     //<
     }
@@ -362,7 +359,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       [...byLeader].map(async ([leader, partitions]) => {
         const request = { type: 'fetch', maxWaitMs, minBytes: this.fetchMinBytes, maxBytes: CONSUMER_DEFAULTS.fetchMaxBytes, partitions };
         try {
-          return { partitions, response: await this.connectionToLeader(leader).request<FetchResponse>(request) };
+          return { partitions, response: await this.cluster.connectionToBroker(leader).request<FetchResponse>(request) };
         } catch (error) {
           if (this.closed) return null; // close() during a long poll: nothing more to fetch
           throw error;
@@ -396,13 +393,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
     //> step 06 given
-    const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.leaders.get(key)!);
+    const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
     //<
     if (missing.length === 0) return;
     const timestamp = this.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
     for (const leader of new Set(missing.map((tp) => tp.leader))) {
       const partitions = missing.filter((tp) => tp.leader === leader).map(({ topic, partition }) => ({ topic, partition, timestamp }));
-      const response = await this.connectionToLeader(leader).request<ListOffsetsResponse>({ type: 'listOffsets', partitions });
+      const response = await this.cluster.connectionToBroker(leader).request<ListOffsetsResponse>({ type: 'listOffsets', partitions });
       for (const { topic, partition, offset, error } of response.partitions) {
         if (error) throw new KafkaError(error.code, `finding the ${this.autoOffsetReset} offset of ${topic}-${partition}: ${error.message}`);
         this.positions.set(keyOf(topic, partition), offset);
@@ -412,7 +409,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
   // #endregion reset
 
-  /** The subscribed topics' partitions and leaders, asked once of a bootstrap server. */
+  /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {
     this.metadata ??= this.fetchMetadata().catch((error: unknown) => {
       this.metadata = null; // a failure is not remembered: ask again next time
@@ -423,36 +420,18 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   //> step 06 given
   private async fetchMetadata(): Promise<void> {
-    const response = await this.askBootstrap<MetadataResponse>({ type: 'metadata', topics: this.topics });
-    for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
+    const response = await this.cluster.refreshMetadata(this.topics);
     for (const topic of response.topics) {
       if (topic.error) throw new KafkaError(topic.error.code, `topic "${topic.name}": ${topic.error.message}`);
-      for (const { partition, leader } of topic.partitions) {
+      for (const { partition } of topic.partitions) {
         const key = keyOf(topic.name, partition);
-        this.leaders.set(key, { topic: topic.name, partition, leader });
+        this.partitions.set(key, { topic: topic.name, partition });
         // Without a group, every partition is ours (a seek() before this keeps its offset); with one, the group decides.
         if (!this.group && !this.positions.has(key)) this.positions.set(key, null);
       }
     }
   }
   //<
-
-  private connectionToLeader(leader: number): Connection {
-    const broker = this.brokers.get(leader);
-    if (!broker) throw new KafkaError('LEADER_NOT_AVAILABLE', `the metadata names broker ${leader} as a leader but not its address`);
-    return this.connectionTo(broker);
-  }
-
-  /** The connection to a broker, opened on first use and then reused. */
-  private connectionTo({ host, port }: { host: string; port: number }): Connection {
-    const address = `${host}:${port}`;
-    let connection = this.connections.get(address);
-    if (!connection) {
-      connection = new Connection(host, port);
-      this.connections.set(address, connection);
-    }
-    return connection;
-  }
 
   //> step 06 given
   /** Ends iteration (a waiting fetch is abandoned), commits and leaves the group if in one, and closes every connection. */
@@ -463,7 +442,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (this.enableAutoCommit) await this.commitQuietly('closing');
       await this.group.close();
     }
-    await Promise.all([...this.connections.values()].map((connection) => connection.close()));
+    await this.cluster.close();
   }
 
   /** "numtest-0, numtest-2", or "nothing". */
@@ -471,23 +450,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return [...this.positions.keys()].join(', ') || 'nothing';
   }
 
-  /** Sends a request to the bootstrap servers in turn until one answers. */
-  private async askBootstrap<T extends object>(body: { type: string } & Record<string, unknown>): Promise<T> {
-    const failures: string[] = [];
-    for (const connection of this.bootstrap) {
-      try {
-        return await connection.request<T>(body);
-      } catch (error) {
-        if (error instanceof KafkaError) throw error;
-        failures.push(`${connection.address}: ${(error as Error).message}`);
-      }
-    }
-    throw new Error(`no bootstrap server answered a ${body.type} request (${failures.join('; ')})`);
-  }
-
   /** Each topic's partition count, asked fresh (the group leader assigns from it). */
   private async partitionCounts(topics: string[]): Promise<Map<string, number>> {
-    const response = await this.askBootstrap<MetadataResponse>({ type: 'metadata', topics });
+    const response = await this.cluster.refreshMetadata(topics);
     const counts = new Map<string, number>();
     for (const topic of response.topics) {
       // As Kafka's leader does, a topic that cannot be described is left out of the plan, not fatal to the whole group.

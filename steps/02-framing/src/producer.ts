@@ -3,7 +3,7 @@
 //
 // It keeps one Connection per broker for its whole life, so a thousand messages cost one TCP
 // handshake per broker, not a thousand. Step 03 turns it into Kafka's real producer.
-import { Connection } from './connection.ts';
+import { Connection, parseHostPort } from './connection.ts';
 
 export interface ProducerOptions {
   /** Brokers to talk to, as "host:port"; Kafka's `bootstrap.servers`. */
@@ -41,12 +41,4 @@ export class KafkaProducer {
   async close(): Promise<void> {
     await Promise.all(this.connections.map((connection) => connection.close()));
   }
-}
-
-/** "127.0.0.1:9092" → { host, port }, with a message a student can act on when it is malformed. */
-export function parseHostPort(server: string): { host: string; port: number } {
-  const match = /^(.+):(\d{1,5})$/.exec(server.trim());
-  const port = Number(match?.[2]);
-  if (!match || port < 1 || port > 65_535) throw new Error(`"${server}" is not a broker address: write it as host:port, for example 127.0.0.1:9092`);
-  return { host: match[1]!, port };
 }

@@ -5,10 +5,10 @@
 //
 // Step 02's producer sent one message per request to a random broker. Now the partition decides
 // the broker (its leader, learnt from metadata), and one request carries many records.
-import { Connection } from './connection.ts';
+import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
-import type { MetadataResponse, ProduceResponse, TopicMetadata, WireBatch } from './protocol.ts';
+import type { ProduceResponse, WireBatch } from './protocol.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
@@ -46,26 +46,19 @@ export class SerializationError extends Error {
 }
 
 export class KafkaProducer {
-  private readonly bootstrap: Connection[];
+  /** The brokers, the partitions' leaders and a connection to each broker (shared code, see cluster.ts). */
+  private readonly cluster: Cluster;
   private readonly keySerializer: Serializer<any>;
   private readonly valueSerializer: Serializer<any>;
   private readonly partitioner: Partitioner;
   private readonly accumulator: RecordAccumulator;
-  /** What the cluster told us: brokers by id, and each topic's partitions with their leader. */
-  private readonly brokers = new Map<number, { host: string; port: number }>();
-  private readonly topics = new Map<string, Promise<TopicMetadata>>();
-  /** The broker id leading each partition ("topic-partition"), as the metadata said. */
-  private readonly leaders = new Map<string, number>();
-  /** One connection per broker ("host:port"), reused by every request to it. */
-  private readonly connections = new Map<string, Connection>();
   /** Sends on their way into the accumulator (waiting for metadata): flush() waits for them too. */
   private readonly appending = new Set<Promise<unknown>>();
   private closed = false;
   private readonly log: (line: string) => void;
 
   constructor(options: ProducerOptions) {
-    if (options.bootstrapServers.length === 0) throw new Error('bootstrapServers is empty: give at least one "host:port"');
-    this.bootstrap = options.bootstrapServers.map((server) => this.connectionTo(parseHostPort(server)));
+    this.cluster = new Cluster(options.bootstrapServers);
     this.keySerializer = options.keySerializer ?? bytesSerializer;
     this.valueSerializer = options.valueSerializer ?? bytesSerializer;
     this.accumulator = new RecordAccumulator({
@@ -102,58 +95,11 @@ export class KafkaProducer {
     await this.accumulator.flush();
   }
 
-  // #region metadata
-  /** The topic's partitions and leaders, asked once of a bootstrap server and then remembered. */
-  private metadataFor(topic: string): Promise<TopicMetadata> {
-    let known = this.topics.get(topic);
-    if (!known) {
-      known = this.fetchMetadata(topic);
-      known.catch(() => this.topics.delete(topic)); // a failure is not remembered: ask again next time
-      this.topics.set(topic, known);
-    }
-    return known;
-  }
-
-  private async fetchMetadata(topic: string): Promise<TopicMetadata> {
-    const response = await this.askBootstrap<MetadataResponse>({ type: 'metadata', topics: [topic] });
-    for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
-    const found = response.topics.find((candidate) => candidate.name === topic);
-    if (!found) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `the broker returned no metadata for topic "${topic}"`);
-    if (found.error) throw new KafkaError(found.error.code, found.error.message);
-    for (const { partition, leader } of found.partitions) this.leaders.set(`${topic}-${partition}`, leader);
-    return found;
-  }
-
-  /** Asks the bootstrap servers in turn until one answers. */
-  private async askBootstrap<T extends object>(body: { type: string } & Record<string, unknown>): Promise<T> {
-    const failures: string[] = [];
-    for (const connection of this.bootstrap) {
-      try {
-        return await connection.request<T>(body);
-      } catch (error) {
-        failures.push(`${connection.address}: ${(error as Error).message}`);
-      }
-    }
-    throw new Error(`no bootstrap server answered a ${body.type} request (${failures.join('; ')})`);
-  }
-  // #endregion metadata
-
-  /** The connection to a broker, opened on first use and then reused. */
-  private connectionTo({ host, port }: { host: string; port: number }): Connection {
-    const address = `${host}:${port}`;
-    let connection = this.connections.get(address);
-    if (!connection) {
-      connection = new Connection(host, port);
-      this.connections.set(address, connection);
-    }
-    return connection;
-  }
-
   /** The accumulator's sender: the ready batches, grouped by the broker that leads their partition. */
   private sendBatches(batches: ProducerBatch[]): void {
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const batch of batches) {
-      const leader = this.leaders.get(`${batch.topic}-${batch.partition}`) ?? -1;
+      const leader = this.cluster.leaderOf(batch.topic, batch.partition) ?? -1;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), batch]);
     }
     for (const [leader, group] of byLeader) {
@@ -173,16 +119,8 @@ export class KafkaProducer {
     if (this.closed) return;
     this.closed = true; // refuse new sends, but deliver the ones already made
     await this.flush();
-    await Promise.all([...this.connections.values()].map((connection) => connection.close()));
+    await this.cluster.close();
   }
-}
-
-/** "127.0.0.1:9092" → { host, port }, with a message a student can act on when it is malformed. */
-export function parseHostPort(server: string): { host: string; port: number } {
-  const match = /^(.+):(\d{1,5})$/.exec(server.trim());
-  const port = Number(match?.[2]);
-  if (!match || port < 1 || port > 65_535) throw new Error(`"${server}" is not a broker address: write it as host:port, for example 127.0.0.1:9092`);
-  return { host: match[1]!, port };
 }
 
 function serialize(serializer: Serializer<any>, data: unknown, topic: string, what: 'key' | 'value'): Buffer | null {

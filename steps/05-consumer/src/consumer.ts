@@ -10,12 +10,11 @@
 // Iteration fetches from each partition's leader and hands out the records one by one. When
 // there is nothing new, the fetch waits at the broker (long polling, see delayed-fetch.ts)
 // instead of asking again and again.
-import { Connection } from './connection.ts';
+import { Cluster } from './cluster.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
-import { parseHostPort } from './producer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
-import type { FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, MetadataResponse, WireRecordWithOffset } from './protocol.ts';
+import type { FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, WireRecordWithOffset } from './protocol.ts';
 
 export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */
@@ -89,12 +88,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private readonly fetchMinBytes: number;
   private readonly maxPartitionFetchBytes: number;
   private readonly log: (line: string) => void;
-  private readonly bootstrap: Connection[];
-  /** One connection per broker ("host:port"), reused by every request to it. */
-  private readonly connections = new Map<string, Connection>();
-  private readonly brokers = new Map<number, { host: string; port: number }>();
-  /** Every partition of the subscribed topics and the broker leading it: without a group, all of them are ours. */
-  private readonly leaders = new Map<string, TopicPartition & { leader: number }>();
+  /** The brokers, the partitions' leaders and a connection to each broker (see cluster.ts). */
+  private readonly cluster: Cluster;
+  /** Every partition of the subscribed topics, by "topic-partition": without a group, all of them are ours. */
+  private readonly partitions = new Map<string, TopicPartition>();
   private metadata: Promise<void> | null = null;
   /** Each partition's position: the offset of the next record to hand out; null until reset. */
   private readonly positions = new Map<string, number | null>();
@@ -105,7 +102,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   constructor(topics: string | string[], options: ConsumerOptions<K, V>) {
     this.topics = typeof topics === 'string' ? [topics] : [...topics];
     if (this.topics.length === 0) throw new Error('subscribe to at least one topic: new KafkaConsumer("numtest", { … })');
-    if (options.bootstrapServers.length === 0) throw new Error('bootstrapServers is empty: give at least one "host:port"');
+    this.cluster = new Cluster(options.bootstrapServers);
     this.autoOffsetReset = options.autoOffsetReset ?? CONSUMER_DEFAULTS.autoOffsetReset;
     if (this.autoOffsetReset !== 'earliest' && this.autoOffsetReset !== 'latest') {
       throw new Error(`autoOffsetReset is 'earliest' or 'latest', not ${JSON.stringify(this.autoOffsetReset)}`);
@@ -117,12 +114,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.fetchMinBytes = options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes;
     this.maxPartitionFetchBytes = options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes;
     this.log = options.log ?? (() => {});
-    this.bootstrap = options.bootstrapServers.map((server) => this.connectionTo(parseHostPort(server)));
   }
 
   /** The partitions this consumer reads: every partition of its topics, once metadata is known. */
   assignment(): TopicPartition[] {
-    return [...this.leaders.values()].map(({ topic, partition }) => ({ topic, partition }));
+    return [...this.partitions.values()];
   }
 
   // #region seek
@@ -141,7 +137,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   async position({ topic, partition }: TopicPartition): Promise<number> {
     await this.loadMetadata();
     const key = keyOf(topic, partition);
-    if (!this.leaders.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.assignment().map((tp) => keyOf(tp.topic, tp.partition)).join(', ')})`);
+    if (!this.partitions.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.assignment().map((tp) => keyOf(tp.topic, tp.partition)).join(', ')})`);
     await this.resetPositions();
     return this.positions.get(key)!;
   }
@@ -184,13 +180,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   // #region reset
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
-    const missing = [...this.leaders].filter(([key]) => this.positions.get(key) == null).map(([, tp]) => tp);
+    const missing = [...this.partitions].filter(([key]) => this.positions.get(key) == null).map(([, tp]) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
     if (missing.length === 0) return;
     throw new Error('TODO(step 05, task 4): KafkaConsumer.resetPositions — ask each leader (listOffsets) for the earliest (-2) or latest (-1) offset of its partitions and make it their position');
   }
   // #endregion reset
 
-  /** The subscribed topics' partitions and leaders, asked once of a bootstrap server. */
+  /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {
     this.metadata ??= this.fetchMetadata().catch((error: unknown) => {
       this.metadata = null; // a failure is not remembered: ask again next time
@@ -200,52 +196,22 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
 
   private async fetchMetadata(): Promise<void> {
-    const failures: string[] = [];
-    for (const connection of this.bootstrap) {
-      let response: MetadataResponse;
-      try {
-        response = await connection.request<MetadataResponse>({ type: 'metadata', topics: this.topics });
-      } catch (error) {
-        if (error instanceof KafkaError) throw error;
-        failures.push(`${connection.address}: ${(error as Error).message}`);
-        continue;
+    const response = await this.cluster.refreshMetadata(this.topics);
+    for (const topic of response.topics) {
+      if (topic.error) throw new KafkaError(topic.error.code, `topic "${topic.name}": ${topic.error.message}`);
+      for (const { partition } of topic.partitions) {
+        const key = keyOf(topic.name, partition);
+        this.partitions.set(key, { topic: topic.name, partition });
+        if (!this.positions.has(key)) this.positions.set(key, null); // a seek() before this keeps its offset
       }
-      for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
-      for (const topic of response.topics) {
-        if (topic.error) throw new KafkaError(topic.error.code, `topic "${topic.name}": ${topic.error.message}`);
-        for (const { partition, leader } of topic.partitions) {
-          const key = keyOf(topic.name, partition);
-          this.leaders.set(key, { topic: topic.name, partition, leader });
-          if (!this.positions.has(key)) this.positions.set(key, null); // a seek() before this keeps its offset
-        }
-      }
-      return;
     }
-    throw new Error(`no bootstrap server answered a metadata request (${failures.join('; ')})`);
-  }
-
-  private connectionToLeader(leader: number): Connection {
-    const broker = this.brokers.get(leader);
-    if (!broker) throw new KafkaError('LEADER_NOT_AVAILABLE', `the metadata names broker ${leader} as a leader but not its address`);
-    return this.connectionTo(broker);
-  }
-
-  /** The connection to a broker, opened on first use and then reused. */
-  private connectionTo({ host, port }: { host: string; port: number }): Connection {
-    const address = `${host}:${port}`;
-    let connection = this.connections.get(address);
-    if (!connection) {
-      connection = new Connection(host, port);
-      this.connections.set(address, connection);
-    }
-    return connection;
   }
 
   /** Ends iteration (a waiting fetch is abandoned) and closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.connections.values()].map((connection) => connection.close()));
+    await this.cluster.close();
   }
 }
 

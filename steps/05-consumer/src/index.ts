@@ -6,9 +6,10 @@ export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from 
 export type { ErrorBody, FetchedPartition, FetchPartition, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, WireRecordWithOffset } from './protocol.ts';
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
 export type { MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, TopicMetadata, WireBatch, WireRecord } from './protocol.ts';
-export { Connection } from './connection.ts';
+export { Cluster } from './cluster.ts';
+export { Connection, parseHostPort } from './connection.ts';
 export { KafkaError } from './errors.ts';
-export { KafkaProducer, SerializationError, parseHostPort } from './producer.ts';
+export { KafkaProducer, SerializationError } from './producer.ts';
 export type { ProducerOptions, ProducerRecord } from './producer.ts';
 export { murmur2, toPositive } from './murmur2.ts';
 export { StickyPartitioner, defaultPartitioner, partitionForKey } from './partitioner.ts';

@@ -7,11 +7,12 @@
 // Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N (start offset,
 // -N counts back from the end), -e (exit once every partition is read to its end).
 // `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
-import { Connection } from './connection.ts';
+import { Cluster } from './cluster.ts';
+import { parseHostPort } from './connection.ts';
 import { KafkaConsumer, type TopicPartition } from './consumer.ts';
 import { stringDeserializer } from './deserializers.ts';
-import { KafkaProducer, parseHostPort } from './producer.ts';
-import { LATEST_TIMESTAMP, type ListOffsetsResponse, type MetadataResponse } from './protocol.ts';
+import { KafkaProducer } from './producer.ts';
+import { LATEST_TIMESTAMP, type ListOffsetsResponse } from './protocol.ts';
 
 export interface KcatIo {
   /** Lines to produce with -P (process.stdin in a terminal). */
@@ -102,13 +103,13 @@ export function parseArgs(argv: string[]): KcatArgs {
 /** -L: the brokers and every topic's partitions, laid out exactly as kafkacat prints them. */
 async function listMetadata(args: KcatArgs, io: KcatIo): Promise<void> {
   const server = args.brokers[0]!;
-  const { host, port } = parseHostPort(server);
-  const connection = new Connection(host, port);
+  const { port } = parseHostPort(server);
+  const cluster = new Cluster(args.brokers);
   try {
-    const meta = await connection.request<MetadataResponse>({ type: 'metadata', ...(args.topic ? { topics: [args.topic] } : {}) });
+    const meta = await cluster.refreshMetadata(args.topic ? [args.topic] : undefined);
     throw new Error('TODO(step 05, task 6): kcat -L — print the header, the brokers (marking the controller) and each topic\'s partitions in kafkacat\'s layout');
   } finally {
-    await connection.close();
+    await cluster.close();
   }
 }
 // #endregion list
@@ -145,14 +146,19 @@ async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
 }
 // #endregion consume
 
-/** Each partition's log end offset now (ListOffsets with the "latest" sentinel). */
-async function endOffsets(server: string, partitions: TopicPartition[]): Promise<Map<number, number>> {
-  const { host, port } = parseHostPort(server);
-  const connection = new Connection(host, port);
+/** Each partition's log end offset now (ListOffsets with the "latest" sentinel), asked of its leader. */
+async function endOffsets(brokers: string[], topic: string, partitions: TopicPartition[]): Promise<Map<number, number>> {
+  const cluster = new Cluster(brokers);
   try {
-    const response = await connection.request<ListOffsetsResponse>({ type: 'listOffsets', partitions: partitions.map((tp) => ({ ...tp, timestamp: LATEST_TIMESTAMP })) });
-    return new Map(response.partitions.map(({ partition, offset }) => [partition, offset]));
+    await cluster.topic(topic); // learns each partition's leader
+    const ends = new Map<number, number>();
+    for (const leader of new Set(partitions.map((tp) => cluster.leaderOf(tp.topic, tp.partition) ?? -1))) {
+      const led = partitions.filter((tp) => (cluster.leaderOf(tp.topic, tp.partition) ?? -1) === leader);
+      const response = await cluster.connectionToBroker(leader).request<ListOffsetsResponse>({ type: 'listOffsets', partitions: led.map((tp) => ({ ...tp, timestamp: LATEST_TIMESTAMP })) });
+      for (const { partition, offset } of response.partitions) ends.set(partition, offset);
+    }
+    return ends;
   } finally {
-    await connection.close();
+    await cluster.close();
   }
 }

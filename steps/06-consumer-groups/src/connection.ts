@@ -111,3 +111,11 @@ export class Connection {
     });
   }
 }
+
+/** "127.0.0.1:9092" → { host, port }, with a message a student can act on when it is malformed. */
+export function parseHostPort(server: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(server.trim());
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) throw new Error(`"${server}" is not a broker address: write it as host:port, for example 127.0.0.1:9092`);
+  return { host: match[1]!, port };
+}
