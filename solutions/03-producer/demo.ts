@@ -38,7 +38,7 @@ export default async function demo({ Broker, Connection, KafkaProducer, jsonSeri
   const oneByOne = await timed(async () => {
     for (let n = 0; n < count; n++) {
       const connection = new Connection(address.host, address.port);
-      const response = await connection.request<Step03.ProduceResponse>({
+      const response = await connection.request({
         type: 'produce',
         acks: 1,
         batches: [{ topic: TOPIC, partition: n % 3, records: [{ key: null, value: value(n).toString('base64'), timestamp: Date.now(), headers: [] }] }],

@@ -76,9 +76,14 @@ function carryInto(earlier: Step, later: Step, scratch: string): number {
       ok(`${where}: new, copied from ${earlier.name}`);
       continue;
     }
+    if (base === null) {
+      // New in the earlier step, yet already here: this step wrote its own, there is no common ancestor to merge from.
+      bad(`${where}: new in ${earlier.name} but already here; compare the two by hand`);
+      continue;
+    }
     const files = { ours: path.join(scratch, 'ours'), base: path.join(scratch, 'base'), theirs: path.join(scratch, 'theirs') };
     fs.writeFileSync(files.ours, ours);
-    fs.writeFileSync(files.base, base ?? '');
+    fs.writeFileSync(files.base, base);
     fs.writeFileSync(files.theirs, theirs);
     let merged: string;
     let conflicted = 0;

@@ -8,8 +8,8 @@ import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import { Partition, type StoredRecord } from './partition.ts';
-import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
-import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, WireBatch } from './protocol.ts';
+import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
+import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, WireBatch } from './protocol/index.ts';
 
 export interface BrokerOptions {
   /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
@@ -120,7 +120,7 @@ export class Broker {
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  private answer(frame: Buffer): Response {
+  private answer(frame: Buffer): Reply {
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -141,19 +141,22 @@ export class Broker {
   }
   // #endregion answer
 
-  /** Routes a request to its handler by type. Later steps add request types here. */
-  private handle(request: Request): Record<string, unknown> {
+  /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
+  private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> } = {
+    produce: (request) => this.handleProduce(request),
+    //> step 03 given
+    metadata: (request) => this.handleMetadata(request),
+    //<
+  };
+
+  /** Routes a request to its handler by type. */
+  private handle(request: Request): ResponseOf<RequestType> {
     //> step 03 given
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
     //<
-    switch (request.type) {
-      //> step 03 given
-      case 'metadata':
-        return this.handleMetadata(request);
-      //<
-      case 'produce':
-        return this.handleProduce(request);
-    }
+    // TypeScript cannot see that request.type picks the handler for this very request; it does.
+    const handler = this.handlers[request.type] as (request: Request) => ResponseOf<RequestType>;
+    return handler(request);
   }
 
   //> step 03 given

@@ -13,8 +13,8 @@
 import { Cluster } from './cluster.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
-import type { FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, WireRecordWithOffset } from './protocol.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
+import type { FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
 
 export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */
@@ -199,9 +199,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // partition on one broker (until step 07), waiting for all of them is the same thing.
     const answers = await Promise.all(
       [...byLeader].map(async ([leader, partitions]) => {
-        const request = { type: 'fetch', maxWaitMs, minBytes: this.fetchMinBytes, maxBytes: CONSUMER_DEFAULTS.fetchMaxBytes, partitions };
+        const request = { type: 'fetch' as const, maxWaitMs, minBytes: this.fetchMinBytes, maxBytes: CONSUMER_DEFAULTS.fetchMaxBytes, partitions };
         try {
-          return { partitions, response: await this.cluster.connectionToBroker(leader).request<FetchResponse>(request) };
+          return { partitions, response: await this.cluster.connectionToBroker(leader).request(request) };
         } catch (error) {
           if (this.closed) return null; // close() during a long poll: nothing more to fetch
           throw error;
@@ -243,7 +243,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const timestamp = this.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
     for (const leader of new Set(missing.map((tp) => tp.leader))) {
       const partitions = missing.filter((tp) => tp.leader === leader).map(({ topic, partition }) => ({ topic, partition, timestamp }));
-      const response = await this.cluster.connectionToBroker(leader).request<ListOffsetsResponse>({ type: 'listOffsets', partitions });
+      const response = await this.cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions });
       for (const { topic, partition, offset, error } of response.partitions) {
         if (error) throw new KafkaError(error.code, `finding the ${this.autoOffsetReset} offset of ${topic}-${partition}: ${error.message}`);
         this.positions.set(keyOf(topic, partition), offset);

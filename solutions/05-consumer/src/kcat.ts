@@ -12,7 +12,7 @@ import { parseHostPort } from './connection.ts';
 import { KafkaConsumer, type TopicPartition } from './consumer.ts';
 import { stringDeserializer } from './deserializers.ts';
 import { KafkaProducer } from './producer.ts';
-import { LATEST_TIMESTAMP, type ListOffsetsResponse } from './protocol.ts';
+import { LATEST_TIMESTAMP } from './protocol/index.ts';
 
 export interface KcatIo {
   /** Lines to produce with -P (process.stdin in a terminal). */
@@ -210,7 +210,7 @@ async function endOffsets(brokers: string[], topic: string, partitions: TopicPar
     const ends = new Map<number, number>();
     for (const leader of new Set(partitions.map((tp) => cluster.leaderOf(tp.topic, tp.partition) ?? -1))) {
       const led = partitions.filter((tp) => (cluster.leaderOf(tp.topic, tp.partition) ?? -1) === leader);
-      const response = await cluster.connectionToBroker(leader).request<ListOffsetsResponse>({ type: 'listOffsets', partitions: led.map((tp) => ({ ...tp, timestamp: LATEST_TIMESTAMP })) });
+      const response = await cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions: led.map((tp) => ({ ...tp, timestamp: LATEST_TIMESTAMP })) });
       for (const { partition, offset } of response.partitions) ends.set(partition, offset);
     }
     return ends;

@@ -5,7 +5,6 @@
 // count, which caps how many consumers of one group can share the topic (step 06).
 import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
-import type { CreateTopicsResponse } from './protocol.ts';
 
 export interface AdminOptions {
   /** Brokers to ask, as "host:port"; Kafka's `bootstrap.servers`. The first that answers is used. */
@@ -33,7 +32,7 @@ export class KafkaAdmin {
     if (replicationFactor !== 1) {
       throw new KafkaError('INVALID_REPLICATION_FACTOR', `replicationFactor ${replicationFactor} needs replication, which arrives in step 07; use 1`);
     }
-    const response = await this.cluster.askAnyBroker<CreateTopicsResponse>({ type: 'createTopics', topics: [{ name, partitions: options.partitions ?? 1 }] });
+    const response = await this.cluster.askAnyBroker({ type: 'createTopics', topics: [{ name, partitions: options.partitions ?? 1 }] });
     const result = response.topics.find((topic) => topic.name === name);
     if (result?.error) throw new KafkaError(result.error.code, result.error.message);
   }

@@ -15,7 +15,7 @@ import type { TopicPartition } from './consumer.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
-import type { CommittedPartition, FindCoordinatorResponse, JoinGroupResponse, OffsetFetchResponse, SyncGroupResponse } from './protocol.ts';
+import type { CommittedPartition, JoinGroupResponse, RequestBody, RequestType, ResponseOf } from './protocol/index.ts';
 
 export interface GroupMembershipOptions {
   groupId: string;
@@ -100,12 +100,12 @@ export class ConsumerCoordinator {
     //> step 06 task 6: ConsumerCoordinator.joinAndSync — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener
     // #region join-and-sync
     const protocols = assignors.map((assignor) => ({ name: assignor.name, metadata: encodeSubscription({ topics }) }));
-    const join = await this.request<JoinGroupResponse>({ type: 'joinGroup', groupId, memberId: this.memberId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols });
+    const join = await this.request({ type: 'joinGroup', groupId, memberId: this.memberId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols });
     this.memberId = join.memberId;
     this.generationId = join.generationId;
     const isLeader = join.leader === join.memberId;
     const assignments = isLeader ? await this.assign(join) : [];
-    const sync = await this.request<SyncGroupResponse>({ type: 'syncGroup', groupId, generationId: this.generationId, memberId: this.memberId, assignments });
+    const sync = await this.request({ type: 'syncGroup', groupId, generationId: this.generationId, memberId: this.memberId, assignments });
     this.assigned = decodeAssignment(sync.assignment).partitions;
     // #endregion join-and-sync
     this.rejoinNeeded = false;
@@ -197,7 +197,7 @@ export class ConsumerCoordinator {
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
-    const response = await this.request<OffsetFetchResponse>({ type: 'offsetFetch', groupId: this.options.groupId, partitions });
+    const response = await this.request({ type: 'offsetFetch', groupId: this.options.groupId, partitions });
     const offsets = new Map<string, number>();
     for (const { topic, partition, offset } of response.partitions) if (offset >= 0) offsets.set(`${topic}-${partition}`, offset);
     return offsets;
@@ -234,11 +234,11 @@ export class ConsumerCoordinator {
   }
 
   /** Sends a request to the group's coordinator, found the first time it is needed. */
-  private async request<T extends object = Record<string, unknown>>(body: { type: string } & Record<string, unknown>): Promise<T> {
+  private async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     if (!this.coordinator) {
-      const { host, port } = await this.cluster.askAnyBroker<FindCoordinatorResponse>({ type: 'findCoordinator', key: this.options.groupId });
+      const { host, port } = await this.cluster.askAnyBroker({ type: 'findCoordinator', key: this.options.groupId });
       this.coordinator = new Connection(host, port);
     }
-    return this.coordinator.request<T>(body);
+    return this.coordinator.request(body);
   }
 }

@@ -10,7 +10,7 @@
 // Each group lives in one partition of the topic, chosen by hashing its id. In a cluster (step
 // 08), the broker that leads that partition is the group's coordinator.
 import type { Log } from './log.ts';
-import type { CommittedPartition } from './protocol.ts';
+import type { CommittedPartition } from './protocol/index.ts';
 
 /** The internal topic's name, as in Kafka. Producers may not write to it. */
 export const OFFSETS_TOPIC = '__consumer_offsets';

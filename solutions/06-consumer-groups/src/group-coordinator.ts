@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumerOffsets } from './consumer-offsets.ts';
 import { KafkaError } from './errors.ts';
 import { GroupMetadata, type MemberMetadata } from './group-metadata.ts';
-import type { HeartbeatRequest, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, OffsetCommitRequest, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol.ts';
+import type { HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol/index.ts';
 
 export interface GroupCoordinatorOptions {
   /** Where committed offsets are kept (the __consumer_offsets log). */
@@ -248,7 +248,7 @@ export class GroupCoordinator {
 
   // #region heartbeat
   /** A member is alive. The answer tells it whether to rejoin. */
-  heartbeat(request: HeartbeatRequest): Record<string, never> {
+  heartbeat(request: HeartbeatRequest): HeartbeatResponse {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
     this.checkGeneration(group, request.generationId);
     //> step 06 task 3: GroupCoordinator.heartbeat — restart the member's session timer; while the group prepares a rebalance answer REBALANCE_IN_PROGRESS
@@ -260,7 +260,7 @@ export class GroupCoordinator {
   // #endregion heartbeat
 
   /** A member leaves on purpose: the others rebalance now rather than after its session timeout. */
-  leave(request: LeaveGroupRequest): Record<string, never> {
+  leave(request: LeaveGroupRequest): LeaveGroupResponse {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
     this.log(`Member ${member.memberId} is leaving group "${group.groupId}"`);
     this.removeMember(group, member, `${member.memberId} left`);
@@ -303,7 +303,7 @@ export class GroupCoordinator {
 
   // #region commit
   /** Stores a group's offsets, unless the member is not in the current generation. */
-  commitOffsets(request: OffsetCommitRequest, now = Date.now()): Record<string, never> {
+  commitOffsets(request: OffsetCommitRequest, now = Date.now()): OffsetCommitResponse {
     const group = this.groups.get(request.groupId);
     // A consumer without a group membership may still keep its offsets here, as long as the group has no members.
     const standalone = request.generationId === -1 && request.memberId === '' && (!group || group.members.size === 0);

@@ -7,8 +7,8 @@
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
-import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
-import type { ProduceRequest, Request, Response } from './protocol.ts';
+import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
+import type { ProduceRequest, ProduceResponse, Reply, Request, RequestOf, RequestType, ResponseOf } from './protocol/index.ts';
 
 export interface BrokerOptions {
   /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
@@ -85,7 +85,7 @@ export class Broker {
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  private answer(frame: Buffer): Response {
+  private answer(frame: Buffer): Reply {
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -106,17 +106,21 @@ export class Broker {
   }
   // #endregion answer
 
-  /** Routes a request to its handler by type. Later steps add request types here. */
-  private handle(request: Request): Record<string, unknown> {
-    switch (request.type) {
-      case 'produce':
-        return this.handleProduce(request);
-    }
+  /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
+  private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> } = {
+    produce: (request) => this.handleProduce(request),
+  };
+
+  /** Routes a request to its handler by type. */
+  private handle(request: Request): ResponseOf<RequestType> {
+    // TypeScript cannot see that request.type picks the handler for this very request; it does.
+    const handler = this.handlers[request.type] as (request: Request) => ResponseOf<RequestType>;
+    return handler(request);
   }
 
   // #region produce
   /** Keeps the message at the end of its topic and acknowledges it. */
-  private handleProduce(request: ProduceRequest): Record<string, unknown> {
+  private handleProduce(request: ProduceRequest): ProduceResponse {
     throw new Error('TODO(step 02, task 4): Broker.handleProduce — keep the decoded value at the end of its topic\'s list, log it, and acknowledge');
   }
   // #endregion produce

@@ -10,6 +10,9 @@ const WAIT_MS = 2_000;
 
 type Body = { type: string; correlationId: number } & Record<string, unknown>;
 
+/** A well-formed request for the fake broker to receive (the connection only sends typed requests). */
+const produce = (topic = 't') => ({ type: 'produce' as const, topic, value: '' });
+
 /** A stand-in broker the test controls: it hands each connection and its requests to `serve`. */
 async function fakeBroker(serve: (socket: net.Socket, requests: ReturnType<typeof readFrames>) => void | Promise<void>) {
   const sockets = new Set<net.Socket>();
@@ -30,7 +33,7 @@ describe('task 5: one connection, many requests in flight', () => {
       socket.write(frameOf({ correlationId: seen.correlationId, ok: true }));
     });
     const connection = cleanup(new Connection('127.0.0.1', port));
-    const response = await within(connection.request({ type: 'produce', topic: 't', value: '' }), WAIT_MS, 'request() did not resolve after the broker answered');
+    const response = await within(connection.request(produce()), WAIT_MS, 'request() did not resolve after the broker answered');
     expect(seen?.type, 'the broker should receive the request body as sent').toBe('produce');
     expect(Number.isInteger(seen?.correlationId), `request() must add an integer correlationId; the broker got ${JSON.stringify(seen)}`).toBe(true);
     expect(response, 'request() resolves with the answer').toMatchObject({ correlationId: seen?.correlationId, ok: true });
@@ -39,15 +42,15 @@ describe('task 5: one connection, many requests in flight', () => {
   test('task 5: answers that come back out of order still reach the right request', async () => {
     const { port } = await fakeBroker(async (socket, requests) => {
       const received = [await requests.next<Body>('request 1'), await requests.next<Body>('request 2'), await requests.next<Body>('request 3')];
-      for (const request of received.reverse()) socket.write(frameOf({ correlationId: request.correlationId, echo: request.text }));
+      for (const request of received.reverse()) socket.write(frameOf({ correlationId: request.correlationId, echo: request.topic }));
     });
     const connection = cleanup(new Connection('127.0.0.1', port));
     const answers = await within(
-      Promise.all(['a', 'b', 'c'].map((text) => connection.request({ type: 'echo', text }))),
+      Promise.all(['a', 'b', 'c'].map((text) => connection.request(produce(text)))),
       WAIT_MS,
       'three requests sent at once were not all answered',
     );
-    expect(answers.map((answer) => answer.echo), 'each request must get the answer with its own correlationId, whatever the order answers arrive in').toEqual(['a', 'b', 'c']);
+    expect(answers.map((answer) => (answer as unknown as { echo: string }).echo), 'each request must get the answer with its own correlationId, whatever the order answers arrive in').toEqual(['a', 'b', 'c']);
   });
 
   test('task 5: many requests share one TCP connection', async () => {
@@ -59,7 +62,7 @@ describe('task 5: one connection, many requests in flight', () => {
       }
     });
     const connection = cleanup(new Connection('127.0.0.1', broker.port));
-    for (let i = 0; i < 20; i++) await within(connection.request({ type: 'ping' }), WAIT_MS, `request ${i + 1} of 20 was not answered`);
+    for (let i = 0; i < 20; i++) await within(connection.request(produce()), WAIT_MS, `request ${i + 1} of 20 was not answered`);
     expect(broker.connections(), 'twenty requests should travel over one connection, opened once and reused').toBe(1);
   });
 
@@ -69,7 +72,7 @@ describe('task 5: one connection, many requests in flight', () => {
       socket.write(frameOf({ correlationId: request.correlationId, error: { code: 'INVALID_REQUEST', message: 'no such thing' } }));
     });
     const connection = cleanup(new Connection('127.0.0.1', port));
-    const failure = await within(connection.request({ type: 'produce' }).then(() => null, (error: unknown) => error), WAIT_MS, 'request() neither resolved nor rejected after an error answer');
+    const failure = await within(connection.request(produce()).then(() => null, (error: unknown) => error), WAIT_MS, 'request() neither resolved nor rejected after an error answer');
     expect(failure, 'an answer with "error" must reject the request, not resolve it').toBeInstanceOf(KafkaError);
     expect((failure as KafkaError).code).toBe('INVALID_REQUEST');
   });
@@ -82,7 +85,7 @@ describe('task 5: one connection, many requests in flight', () => {
     });
     const connection = cleanup(new Connection('127.0.0.1', port));
     const settled = await within(
-      Promise.allSettled([connection.request({ type: 'produce' }), connection.request({ type: 'produce' })]),
+      Promise.allSettled([connection.request(produce()), connection.request(produce())]),
       WAIT_MS,
       'after an answer with correlationId null, the waiting requests neither resolved nor rejected',
     );
@@ -96,6 +99,6 @@ describe('task 5: one connection, many requests in flight', () => {
       socket.destroy();
     });
     const connection = cleanup(new Connection('127.0.0.1', port));
-    await expect(within(connection.request({ type: 'produce' }), WAIT_MS, 'request() still waits although the broker closed the connection')).rejects.toThrow(/clos|reset/i);
+    await expect(within(connection.request(produce()), WAIT_MS, 'request() still waits although the broker closed the connection')).rejects.toThrow(/clos|reset/i);
   });
 });

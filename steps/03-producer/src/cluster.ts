@@ -8,7 +8,7 @@
 // `NetworkClient`; KafkaJS calls it `Cluster`, as this file does.
 import { Connection, parseHostPort } from './connection.ts';
 import { KafkaError } from './errors.ts';
-import type { MetadataResponse, TopicMetadata } from './protocol.ts';
+import type { MetadataResponse, RequestBody, RequestType, ResponseOf, TopicMetadata } from './protocol/index.ts';
 
 /** Where a broker listens. */
 export interface BrokerAddress {
@@ -39,12 +39,12 @@ export class Cluster {
    * an answer: another broker would say the same. Only when none can be reached does it give up,
    * with what went wrong at each.
    */
-  async askAnyBroker<T extends object>(body: { type: string } & Record<string, unknown>): Promise<T> {
+  async askAnyBroker<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     const failures: string[] = [];
     for (const address of this.candidates()) {
       const connection = this.connectionTo(address);
       try {
-        return await connection.request<T>(body);
+        return await connection.request(body);
       } catch (error) {
         if (error instanceof KafkaError) throw error;
         failures.push(`${connection.address}: ${(error as Error).message}`);
@@ -64,7 +64,7 @@ export class Cluster {
   // #region refresh
   /** Asks for fresh metadata about these topics (every topic when absent) and remembers what it says. */
   async refreshMetadata(topics?: string[]): Promise<MetadataResponse> {
-    const response = await this.askAnyBroker<MetadataResponse>({ type: 'metadata', ...(topics ? { topics } : {}) });
+    const response = await this.askAnyBroker({ type: 'metadata', ...(topics ? { topics } : {}) });
     for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
     for (const topic of response.topics) {
       if (topic.error) continue;

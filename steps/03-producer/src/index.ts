@@ -2,8 +2,8 @@
 export { Broker } from './broker.ts';
 export type { BrokerAddress, BrokerOptions } from './broker.ts';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
-export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
-export type { ErrorBody, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, TopicMetadata, WireBatch, WireRecord } from './protocol.ts';
+export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
+export type { Api, ErrorBody, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, ReplyHeader, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch, WireRecord } from './protocol/index.ts';
 export { Cluster } from './cluster.ts';
 export { Connection, parseHostPort } from './connection.ts';
 export { KafkaError } from './errors.ts';

@@ -8,7 +8,7 @@
 import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
-import type { ProduceResponse, WireBatch } from './protocol.ts';
+import type { WireBatch } from './protocol/index.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';

@@ -2,8 +2,8 @@
 export { Broker } from './broker.ts';
 export type { BrokerAddress, BrokerOptions } from './broker.ts';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
-export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
-export type { ErrorBody, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, TopicMetadata, WireBatch, WireRecord } from './protocol.ts';
+export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
+export type { Api, ErrorBody, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, ReplyHeader, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch, WireRecord } from './protocol/index.ts';
 export { Cluster } from './cluster.ts';
 export { Connection, parseHostPort } from './connection.ts';
 export { KafkaError } from './errors.ts';
@@ -19,7 +19,7 @@ export type { RecordAccumulatorOptions, SendBatches, SerializedRecord } from './
 export type { RecordMetadata } from './record-metadata.ts';
 export { KafkaAdmin } from './admin.ts';
 export type { AdminOptions, NewTopicOptions } from './admin.ts';
-export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol.ts';
+export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol/index.ts';
 export { crc32c } from './crc32c.ts';
 export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, decodeBatch, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom } from './record-batch.ts';
 export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset, RecordWithOffset as StoredRecord } from './record-batch.ts';

@@ -15,9 +15,9 @@ import { FetchPurgatory } from './delayed-fetch.ts';
 import { KafkaError } from './errors.ts';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import { Log, type LogOptions } from './log.ts';
-import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
-import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, TopicMetadata, WireBatch } from './protocol.ts';
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ListOffsetsRequest, type WireRecordWithOffset, type ListOffsetsResponse } from './protocol.ts';
+import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
+import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
+import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ListOffsetsRequest, type WireRecordWithOffset, type ListOffsetsResponse } from './protocol/index.ts';
 import { batchSize, type RecordBatch } from './record-batch.ts';
 // A record as the log stores it (step 03 called it a StoredRecord and kept it in memory).
 import { recordsFrom, type RecordWithOffset as StoredRecord } from './record-batch.ts';
@@ -153,7 +153,7 @@ export class Broker {
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  private async answer(frame: Buffer): Promise<Response> {
+  private async answer(frame: Buffer): Promise<Reply> {
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -174,21 +174,21 @@ export class Broker {
   }
   // #endregion answer
 
-  /** Routes a request to its handler by type. Later steps add request types here. */
-  private handle(request: Request): Record<string, unknown> | Promise<Record<string, unknown>> {
+  /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
+  private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
+    produce: (request) => this.handleProduce(request),
+    metadata: (request) => this.handleMetadata(request),
+    createTopics: (request) => this.handleCreateTopics(request),
+    listOffsets: (request) => this.handleListOffsets(request),
+    fetch: (request) => this.handleFetch(request),
+  };
+
+  /** Routes a request to its handler by type. */
+  private handle(request: Request): ResponseOf<RequestType> | Promise<ResponseOf<RequestType>> {
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
-    switch (request.type) {
-      case 'metadata':
-        return this.handleMetadata(request);
-      case 'produce':
-        return this.handleProduce(request);
-      case 'createTopics':
-        return this.handleCreateTopics(request);
-      case 'listOffsets':
-        return this.handleListOffsets(request);
-      case 'fetch':
-        return this.handleFetch(request);
-    }
+    // TypeScript cannot see that request.type picks the handler for this very request; it does.
+    const handler = this.handlers[request.type] as (request: Request) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
+    return handler(request);
   }
 
   /** How many requests of this type arrived since the broker started. */

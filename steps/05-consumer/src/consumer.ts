@@ -13,8 +13,8 @@
 import { Cluster } from './cluster.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
-import type { FetchedPartition, FetchPartition, FetchResponse, ListOffsetsResponse, WireRecordWithOffset } from './protocol.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
+import type { FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
 
 export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */

@@ -2,10 +2,10 @@
 export { Broker } from './broker.ts';
 export type { BrokerAddress, BrokerOptions } from './broker.ts';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
-export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol.ts';
-export type { ErrorBody, FetchedPartition, FetchPartition, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, WireRecordWithOffset } from './protocol.ts';
-export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol.ts';
-export type { MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Request, Response, TopicMetadata, WireBatch, WireRecord } from './protocol.ts';
+export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
+export type { ErrorBody, FetchedPartition, FetchPartition, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, WireRecordWithOffset } from './protocol/index.ts';
+export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
+export type { Api, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, ReplyHeader, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch, WireRecord } from './protocol/index.ts';
 export { Cluster } from './cluster.ts';
 export { Connection, parseHostPort } from './connection.ts';
 export { KafkaError } from './errors.ts';
@@ -21,7 +21,7 @@ export type { RecordAccumulatorOptions, SendBatches, SerializedRecord } from './
 export type { RecordMetadata } from './record-metadata.ts';
 export { KafkaAdmin } from './admin.ts';
 export type { AdminOptions, NewTopicOptions } from './admin.ts';
-export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol.ts';
+export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol/index.ts';
 export { crc32c } from './crc32c.ts';
 export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, batchSize, decodeBatch, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom } from './record-batch.ts';
 export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset, RecordWithOffset as StoredRecord } from './record-batch.ts';

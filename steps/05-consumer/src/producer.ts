@@ -8,7 +8,7 @@
 import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
-import type { ProduceResponse, WireBatch } from './protocol.ts';
+import type { WireBatch } from './protocol/index.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
@@ -125,7 +125,7 @@ export class KafkaProducer {
     try {
       const connection = this.cluster.connectionToBroker(leader);
       // #region sender
-      const response = await connection.request<ProduceResponse>({ type: 'produce', acks: 1, batches: batches.map(toWire) });
+      const response = await connection.request({ type: 'produce', acks: 1, batches: batches.map(toWire) });
       // One result per batch, in order: each batch settles with its own, and only its records see it.
       batches.forEach((batch, i) => {
         const result = response.results[i];

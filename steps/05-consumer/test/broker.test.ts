@@ -26,7 +26,7 @@ describe('task 1: listOffsets says where each partition starts and ends', () => 
   test('task 1: earliest (-2) is the log start offset and latest (-1) the log end offset, per partition', async () => {
     const { connection } = await brokerWith('numtest', 2, [values('a', 3), values('b', 5)]);
     const response = await within(
-      connection.request<ListOffsetsResponse>({
+      connection.request({
         type: 'listOffsets',
         partitions: [0, 1].flatMap((partition) => [-2, -1].map((timestamp) => ({ topic: 'numtest', partition, timestamp }))),
       }),
@@ -45,7 +45,7 @@ describe('task 1: listOffsets says where each partition starts and ends', () => 
   test('task 1: an unknown partition gets UNKNOWN_TOPIC_OR_PARTITION while the others still answer', async () => {
     const { connection } = await brokerWith('numtest', 1, [values('a', 2)]);
     const response = await within(
-      connection.request<ListOffsetsResponse>({ type: 'listOffsets', partitions: [{ topic: 'numtest', partition: 7, timestamp: -1 }, { topic: 'numtest', partition: 0, timestamp: -1 }] }),
+      connection.request({ type: 'listOffsets', partitions: [{ topic: 'numtest', partition: 7, timestamp: -1 }, { topic: 'numtest', partition: 0, timestamp: -1 }] }),
       WAIT_MS,
       'no answer to a listOffsets request',
     );
@@ -58,7 +58,7 @@ describe('task 2: fetch reads a partition from an offset', () => {
   test('task 2: a fetch returns the records from the offset asked for, with their offsets, the high watermark and the log start', async () => {
     const { connection } = await brokerWith('numtest', 2, [values('a', 6), values('b', 2)]);
     const response = await within(
-      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 2 }, { topic: 'numtest', partition: 1, offset: 0 }] }),
+      connection.request({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 2 }, { topic: 'numtest', partition: 1, offset: 0 }] }),
       WAIT_MS,
       'no answer to a fetch request',
     );
@@ -71,7 +71,7 @@ describe('task 2: fetch reads a partition from an offset', () => {
 
   test('task 2: reading leaves the records in the log: the same fetch twice gets the same records', async () => {
     const { connection } = await brokerWith('numtest', 1, [values('a', 3)]);
-    const fetch = () => connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    const fetch = () => connection.request({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
     const once = fetchedValues(await within(fetch(), WAIT_MS, 'no answer to the first fetch'));
     const twice = fetchedValues(await within(fetch(), WAIT_MS, 'no answer to the second fetch'));
     expect(once).toEqual(['a0', 'a1', 'a2']);
@@ -83,7 +83,7 @@ describe('task 2: fetch reads a partition from an offset', () => {
     const big = values('', 10).map((_, i) => `${i}`.padEnd(1000, '.'));
     const { connection } = await brokerWith('numtest', 1, [big]);
     const fetch = (maxBytes: number) =>
-      within(connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0, maxBytes }] }), WAIT_MS, 'no answer to a fetch');
+      within(connection.request({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0, maxBytes }] }), WAIT_MS, 'no answer to a fetch');
     const limited = (await fetch(2500)).partitions[0]!.records.length;
     expect(limited, `with maxBytes 2500 and batches of about 1 KiB, expected 2 or 3 records, got ${limited}: count the batches' bytes and stop at maxBytes`).toBeGreaterThanOrEqual(2);
     expect(limited).toBeLessThanOrEqual(3);
@@ -95,7 +95,7 @@ describe('task 2: fetch reads a partition from an offset', () => {
     const big = values('', 6).map((_, i) => `${i}`.padEnd(1000, '.'));
     const { connection } = await brokerWith('numtest', 2, [big, big]);
     const response = await within(
-      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 3000, partitions: [0, 1].map((partition) => ({ topic: 'numtest', partition, offset: 0 })) }),
+      connection.request({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 3000, partitions: [0, 1].map((partition) => ({ topic: 'numtest', partition, offset: 0 })) }),
       WAIT_MS,
       'no answer to a fetch',
     );
@@ -108,7 +108,7 @@ describe('task 2: fetch reads a partition from an offset', () => {
   test('task 2: an offset outside the log gets OFFSET_OUT_OF_RANGE for that partition only', async () => {
     const { connection } = await brokerWith('numtest', 2, [values('a', 3), values('b', 2)]);
     const response = await within(
-      connection.request<FetchResponse>({
+      connection.request({
         type: 'fetch',
         maxWaitMs: 0,
         minBytes: 1,
@@ -128,7 +128,7 @@ describe('task 2: fetch reads a partition from an offset', () => {
   test('task 2: fetching at the log end offset is not an error, just nothing yet', async () => {
     const { connection } = await brokerWith('numtest', 1, [values('a', 3)]);
     const response = await within(
-      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 3 }] }),
+      connection.request({ type: 'fetch', maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 3 }] }),
       WAIT_MS,
       'no answer to a fetch at the log end (with maxWaitMs 0 it should come at once)',
     );
@@ -164,7 +164,7 @@ describe('task 3: long polling', () => {
 
   test('task 3: a fetch with nothing new waits, and wakes with the record as soon as one is produced', async () => {
     const { broker, connection, producer } = await brokerWith('numtest', 1, [values('a', 2)]);
-    const answer = connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 2 }] });
+    const answer = connection.request({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 2 }] });
     let answered = false;
     answer.then(() => (answered = true), () => (answered = true));
     await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
@@ -179,7 +179,7 @@ describe('task 3: long polling', () => {
   test('task 3: a fetch that finds nothing is answered empty once maxWaitMs has passed', async () => {
     const { connection } = await brokerWith('numtest', 1, []);
     const response = await within(
-      connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 50, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] }),
+      connection.request({ type: 'fetch', maxWaitMs: 50, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] }),
       WAIT_MS,
       'a fetch with maxWaitMs 50 on an empty partition should be answered (with no records) after 50 ms',
     );
@@ -189,8 +189,8 @@ describe('task 3: long polling', () => {
   test('task 3: answers on one connection keep the order of the requests, even behind a waiting fetch', async () => {
     const { broker, connection, producer } = await brokerWith('numtest', 1, []);
     const order: string[] = [];
-    const fetch = connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
-    const metadata = connection.request<MetadataResponse>({ type: 'metadata', topics: ['numtest'] });
+    const fetch = connection.request({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    const metadata = connection.request({ type: 'metadata', topics: ['numtest'] });
     fetch.then(() => order.push('fetch'), () => order.push('fetch failed'));
     metadata.then(() => order.push('metadata'), () => order.push('metadata failed'));
     await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
@@ -202,7 +202,7 @@ describe('task 3: long polling', () => {
 
   test('task 3: stop() answers the fetches still waiting instead of hanging', async () => {
     const { broker, connection } = await brokerWith('numtest', 1, []);
-    const fetch = connection.request<FetchResponse>({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    const fetch = connection.request({ type: 'fetch', maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
     const settled = fetch.then(() => 'answered', (error: Error) => error.message);
     await waitFor(() => broker.requestCount('fetch') === 1, WAIT_MS, 'the broker never received the fetch');
     await within(broker.stop(), WAIT_MS, 'stop() did not finish with a fetch parked');

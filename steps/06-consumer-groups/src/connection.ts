@@ -7,10 +7,11 @@
 import net from 'node:net';
 import { KafkaError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
-import { encodeMessage, type Response } from './protocol.ts';
+import { encodeMessage, type ReplyHeader, type RequestBody, type RequestType, type ResponseOf } from './protocol/index.ts';
 
 interface Pending {
-  resolve: (response: Response) => void;
+  // Each request waits for its own response type; the broker is trusted to answer it with that one.
+  resolve: (response: any) => void;
   reject: (error: Error) => void;
 }
 
@@ -35,21 +36,22 @@ export class Connection {
   // #region request
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
-   * answers with an error, or with a plain Error when the connection fails first. `T` names the
-   * fields the answer carries, for example `request<ProduceResponse>(…)`.
+   * answers with an error, or with a plain Error when the connection fails first. The request's
+   * type says which fields it needs and which response it gets: `request({ type: 'produce', … })`
+   * resolves with a ProduceResponse.
    */
-  async request<T extends object = Record<string, unknown>>(body: { type: string } & Record<string, unknown>): Promise<Response & T> {
+  async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     const socket = await this.open();
     const correlationId = this.nextCorrelationId++;
-    const response = new Promise<Response>((resolve, reject) => this.pending.set(correlationId, { resolve, reject }));
+    const response = new Promise<ResponseOf<K>>((resolve, reject) => this.pending.set(correlationId, { resolve, reject }));
     socket.write(encodeMessage({ ...body, correlationId }));
-    return response as Promise<Response & T>;
+    return response;
   }
   // #endregion request
 
   // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
-  private onResponse(response: Response): void {
+  private onResponse(response: ReplyHeader): void {
     if (response.correlationId === null) {
       // The broker could not tell which request failed (a broken frame): it will hang up next.
       this.failAll(new KafkaError(response.error?.code ?? 'UNKNOWN', response.error?.message ?? 'the broker rejected the stream'));
@@ -75,7 +77,7 @@ export class Connection {
       });
       socket.on('data', (chunk) => {
         try {
-          for (const frame of decoder.push(chunk)) this.onResponse(JSON.parse(frame.toString('utf8')) as Response);
+          for (const frame of decoder.push(chunk)) this.onResponse(JSON.parse(frame.toString('utf8')) as ReplyHeader);
         } catch (error) {
           socket.destroy(error as Error);
         }

@@ -15,7 +15,7 @@ import type { TopicPartition } from './consumer.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
-import type { CommittedPartition, FindCoordinatorResponse, JoinGroupResponse, OffsetFetchResponse, SyncGroupResponse } from './protocol.ts';
+import type { CommittedPartition, JoinGroupResponse, RequestBody, RequestType, ResponseOf } from './protocol/index.ts';
 
 export interface GroupMembershipOptions {
   groupId: string;
@@ -169,7 +169,7 @@ export class ConsumerCoordinator {
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
-    const response = await this.request<OffsetFetchResponse>({ type: 'offsetFetch', groupId: this.options.groupId, partitions });
+    const response = await this.request({ type: 'offsetFetch', groupId: this.options.groupId, partitions });
     const offsets = new Map<string, number>();
     for (const { topic, partition, offset } of response.partitions) if (offset >= 0) offsets.set(`${topic}-${partition}`, offset);
     return offsets;
@@ -204,11 +204,11 @@ export class ConsumerCoordinator {
   }
 
   /** Sends a request to the group's coordinator, found the first time it is needed. */
-  private async request<T extends object = Record<string, unknown>>(body: { type: string } & Record<string, unknown>): Promise<T> {
+  private async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     if (!this.coordinator) {
-      const { host, port } = await this.cluster.askAnyBroker<FindCoordinatorResponse>({ type: 'findCoordinator', key: this.options.groupId });
+      const { host, port } = await this.cluster.askAnyBroker({ type: 'findCoordinator', key: this.options.groupId });
       this.coordinator = new Connection(host, port);
     }
-    return this.coordinator.request<T>(body);
+    return this.coordinator.request(body);
   }
 }

@@ -10,7 +10,7 @@
 // PreparingRebalance gathers the members: each one's joinGroup waits here until all have come.
 // Completing it starts a new GENERATION, the number that fences everything a member did before:
 // a heartbeat, sync or commit naming an older generation is refused.
-import type { GroupProtocol, JoinGroupResponse, SyncGroupResponse } from './protocol.ts';
+import type { GroupProtocol, JoinGroupResponse, SyncGroupResponse } from './protocol/index.ts';
 
 export type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 

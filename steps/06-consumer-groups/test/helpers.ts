@@ -132,7 +132,7 @@ export class RawMember {
 
   async join(): Promise<JoinGroupResponse> {
     const metadata = encodeSubscription({ topics: this.options.topics ?? ['numtest'] });
-    const response = await this.connection.request<JoinGroupResponse>({
+    const response = await this.connection.request({
       type: 'joinGroup',
       groupId: this.groupId,
       memberId: this.memberId,
@@ -149,7 +149,7 @@ export class RawMember {
   /** syncGroup; the leader passes each member's partitions. Resolves with this member's own. */
   async sync(assignments: Record<string, Array<{ topic: string; partition: number }>> = {}) {
     const entries = Object.entries(assignments).map(([memberId, partitions]) => ({ memberId, assignment: Buffer.from(JSON.stringify({ partitions })).toString('base64') }));
-    const response = await this.connection.request<SyncGroupResponse>({ type: 'syncGroup', groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, assignments: entries });
+    const response = await this.connection.request({ type: 'syncGroup', groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, assignments: entries });
     return decodeAssignment(response.assignment).partitions;
   }
 
@@ -169,7 +169,7 @@ export class RawMember {
 /** The committed offset of each partition (-1 for none), asked over a connection of its own. */
 export async function committedOffsets(cleanup: Register, port: number, groupId: string, partitions: Array<{ topic: string; partition: number }>): Promise<number[]> {
   const connection = cleanup(new Connection('127.0.0.1', port));
-  const response = await connection.request<OffsetFetchResponse>({ type: 'offsetFetch', groupId, partitions });
+  const response = await connection.request({ type: 'offsetFetch', groupId, partitions });
   return response.partitions.map((partition) => partition.offset);
 }
 

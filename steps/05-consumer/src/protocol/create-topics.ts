@@ -1,0 +1,21 @@
+// CreateTopics: topics made on purpose, each with the number of partitions asked for.
+import type { ErrorBody } from './envelope.ts';
+import type { Fields } from './fields.ts';
+
+export interface CreateTopicsRequest {
+  type: 'createTopics';
+  correlationId: number;
+  topics: Array<{ name: string; partitions: number }>;
+}
+
+/** One entry per topic asked for: no error means it was created. */
+export interface CreateTopicsResponse {
+  topics: Array<{ name: string; error?: ErrorBody }>;
+}
+
+export function parseCreateTopics(request: Fields): Omit<CreateTopicsRequest, 'type' | 'correlationId'> {
+  return {
+    // An int32 here, as in Kafka; whether the count makes sense is the broker's answer per topic (INVALID_PARTITIONS).
+    topics: request.list('topics', (topic) => ({ name: topic.string('name', { empty: true }), partitions: topic.int('partitions', { min: -2_147_483_648 }) })),
+  };
+}
