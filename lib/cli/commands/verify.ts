@@ -72,8 +72,13 @@ export async function verifyCommand(args: string[]): Promise<number> {
     try {
       const drifts = driftBetween(previous, step);
       checks.record(drifts.length === 0, `solutions/${step.name} changes ${previous.name} only inside step ${pad(step.number)} regions`, [
-        ...drifts.slice(0, 8).map((drift) => `${drift.file}:${drift.line}  ${drift.change}`),
-        ...(drifts.length ? [`Mark new code with //> step ${pad(step.number)} given … //< (or a task region), or copy a fix back into solutions/${previous.name}.`] : []),
+        ...drifts.slice(0, 8).flatMap((drift) => [`${drift.file}:${drift.line}  ${drift.change}`, ...(drift.advice ? [`  ${drift.advice}`] : [])]),
+        ...(drifts.length
+          ? [
+              `Mark new code with //> step ${pad(step.number)} given … //<, code that replaces inherited lines with //> step ${pad(step.number)} rewrites: why … //<` +
+                ` (or a task region), or copy a fix back into solutions/${previous.name} and npm run carry it.`,
+            ]
+          : []),
       ]);
     } catch (error) {
       checks.record(false, `solutions/${step.name}: markers`, [(error as Error).message]);

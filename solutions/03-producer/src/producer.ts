@@ -13,7 +13,7 @@ import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
 
-//> step 03 given
+//> step 03 rewrites: bootstrap servers are now asked for metadata, and a record gains a key, a partition, a timestamp and headers
 export interface ProducerOptions {
   /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */
   bootstrapServers: string[];
@@ -48,7 +48,7 @@ export class SerializationError extends Error {
 //<
 
 export class KafkaProducer {
-  //> step 03 given
+  //> step 03 rewrites: the producer connects to the brokers the metadata names, not only to the bootstrap servers
   private readonly bootstrap: Connection[];
   private readonly keySerializer: Serializer<any>;
   private readonly valueSerializer: Serializer<any>;
@@ -69,7 +69,7 @@ export class KafkaProducer {
 
   constructor(options: ProducerOptions) {
     if (options.bootstrapServers.length === 0) throw new Error('bootstrapServers is empty: give at least one "host:port"');
-    //> step 03 given
+    //> step 03 rewrites: the bootstrap connections are kept apart from those to partition leaders
     this.bootstrap = options.bootstrapServers.map((server) => this.connectionTo(parseHostPort(server)));
     this.keySerializer = options.keySerializer ?? bytesSerializer;
     this.valueSerializer = options.valueSerializer ?? bytesSerializer;
@@ -84,7 +84,7 @@ export class KafkaProducer {
   }
 
   // #region send
-  //> step 03 given
+  //> step 03 rewrites: send() no longer writes to a random broker: it batches the record and resolves with where it was written
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
    * why it could not be (its own serialization error, or its batch's error).
@@ -218,7 +218,7 @@ export class KafkaProducer {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    //> step 03 given
+    //> step 03 rewrites: close() delivers the batched records first, and the connections are now a map by broker
     if (this.closed) return;
     this.closed = true; // refuse new sends, but deliver the ones already made
     await this.flush();

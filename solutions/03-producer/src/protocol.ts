@@ -17,7 +17,7 @@ export interface ErrorBody {
   message: string;
 }
 
-//> step 03 given
+//> step 03 rewrites: produce carries batches of records per partition instead of one value per topic
 /** Which brokers there are, and for each topic its partitions and their leaders. */
 export interface MetadataRequest {
   type: 'metadata';
@@ -133,7 +133,7 @@ export function parseRequest(payload: Buffer): Request {
   const invalid = (message: string) => new InvalidRequestError(message, correlationId);
 
   switch (body.type) {
-    //> step 03 given
+    //> step 03 rewrites: produce is parsed as batches, and metadata is a new request
     case 'metadata': {
       const { topics } = body;
       if (topics !== undefined && !(Array.isArray(topics) && topics.every((topic) => typeof topic === 'string'))) {

@@ -81,7 +81,7 @@ export type ProduceResponse = {
   results: ProduceResult[];
 };
 
-//> step 04 given
+//> step 04 rewrites: the Request union gains createTopics
 /** Creates topics with a chosen number of partitions (Kafka's CreateTopics). */
 export interface CreateTopicsRequest {
   type: 'createTopics';
@@ -159,7 +159,7 @@ export function parseRequest(payload: Buffer): Request {
       const batches = body.batches.map((batch, i) => parseBatch(batch, `batches[${i}]`, invalid));
       return { type: 'produce', correlationId, acks, batches };
     }
-    //> step 04 given
+    //> step 04 rewrites: the unknown-request message lists createTopics too
     case 'createTopics': {
       const { topics } = body;
       if (!Array.isArray(topics) || !topics.every((topic) => isObject(topic) && typeof topic.name === 'string' && typeof topic.partitions === 'number')) {

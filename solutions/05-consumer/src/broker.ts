@@ -138,7 +138,7 @@ export class Broker {
         socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
-      //> step 05 given
+      //> step 05 rewrites: a fetch may wait (long polling), so answers are chained to keep each connection's order
       // A fetch may wait before it is answered (long polling), yet a client must get its answers
       // in the order it asked, as Kafka promises per connection. So each request is handled once
       // the one before it on this connection has been answered: a chain of promises.
@@ -159,7 +159,7 @@ export class Broker {
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  //> step 05 given
+  //> step 05 rewrites: answer() is async: a fetch may wait for data
   private async answer(frame: Buffer): Promise<Response> {
   //<
     let request: Request;
@@ -171,7 +171,7 @@ export class Broker {
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
-      //> step 05 given
+      //> step 05 rewrites: handle() may answer later (a parked fetch), so its answer is awaited
       return { correlationId: request.correlationId, ...(await this.handle(request)) };
       //<
     } catch (error) {
@@ -185,7 +185,7 @@ export class Broker {
   // #endregion answer
 
   /** Routes a request to its handler by type. Later steps add request types here. */
-  //> step 05 given
+  //> step 05 rewrites: a handler may answer with a promise: a fetch waits in purgatory
   private handle(request: Request): Record<string, unknown> | Promise<Record<string, unknown>> {
   //<
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
@@ -299,7 +299,7 @@ export class Broker {
     const names = request.topics ?? [...this.topics.keys()];
     const topics = names.map((name) => this.describeTopic(name));
     const { host, port } = this.boundAddress();
-    //> step 05 given
+    //> step 05 rewrites: metadata names the controller, as kcat -L prints it
     // Alone in its cluster, the broker is also its controller (step 08 elects one among many).
     return { brokers: [{ id: this.id, host, port }], controllerId: this.id, topics };
     //<
@@ -330,7 +330,7 @@ export class Broker {
     if (size > this.messageMaxBytes) {
       return { topic, partition, baseOffset: -1, error: { code: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes is over messageMaxBytes (${this.messageMaxBytes}); send smaller batches or raise the limit` } };
     }
-    //> step 05 given
+    //> step 05 rewrites: an append wakes the fetches parked on its partition
     const baseOffset = target.append(records);
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);

@@ -97,7 +97,7 @@ export type CreateTopicsResponse = {
   topics: Array<{ name: string; error?: ErrorBody }>;
 };
 
-//> step 05 given
+//> step 05 rewrites: the Request union gains listOffsets and fetch
 /** Kafka's ListOffsets sentinels: the first offset still kept, or the next offset to be written. */
 export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
@@ -225,7 +225,7 @@ export function parseRequest(payload: Buffer): Request {
       }
       return { type: 'createTopics', correlationId, topics: topics.map(({ name, partitions }) => ({ name: name as string, partitions: partitions as number })) };
     }
-    //> step 05 given
+    //> step 05 rewrites: the unknown-request message lists listOffsets and fetch too
     case 'listOffsets': {
       const partitions = parseList(body.partitions, '"listOffsets" needs "partitions": a list of { topic, partition, timestamp }', invalid, (entry, where) => {
         if (entry.timestamp !== EARLIEST_TIMESTAMP && entry.timestamp !== LATEST_TIMESTAMP) {

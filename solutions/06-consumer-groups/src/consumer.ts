@@ -192,7 +192,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
   }
 
-  //> step 06 given
+  //> step 06 rewrites: in a group, a consumer reads its share of the partitions, not all of them
   /** The partitions this consumer reads: every partition of its topics without a group, its share with one. */
   assignment(): TopicPartition[] {
     if (this.group) return this.group.assignment;
@@ -219,7 +219,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   async position({ topic, partition }: TopicPartition): Promise<number> {
     await this.loadMetadata();
     const key = keyOf(topic, partition);
-    //> step 06 given
+    //> step 06 rewrites: the partitions with a position are this consumer's, since a group may assign only some
     if (!this.positions.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.describeAssignment()})`);
     //<
     await this.resetPositions();
@@ -349,7 +349,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     await this.resetPositions();
     // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
-    //> step 06 given
+    //> step 06 rewrites: only the partitions this consumer owns (those with a position) are fetched
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
       const { topic, partition, leader } = this.leaders.get(key)!;
@@ -395,7 +395,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   // #region reset
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
-    //> step 06 given
+    //> step 06 rewrites: only the partitions this consumer owns (those with a position) are looked up
     const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.leaders.get(key)!);
     //<
     if (missing.length === 0) return;
@@ -421,7 +421,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return this.metadata;
   }
 
-  //> step 06 given
+  //> step 06 rewrites: metadata no longer gives a consumer in a group every partition; asking the bootstrap servers moves to askBootstrap
   private async fetchMetadata(): Promise<void> {
     const response = await this.askBootstrap<MetadataResponse>({ type: 'metadata', topics: this.topics });
     for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
@@ -454,7 +454,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return connection;
   }
 
-  //> step 06 given
+  //> step 06 rewrites: close() commits and leaves the group before closing the connections
   /** Ends iteration (a waiting fetch is abandoned), commits and leaves the group if in one, and closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;

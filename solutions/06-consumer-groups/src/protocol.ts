@@ -150,7 +150,7 @@ export type FetchResponse = {
   partitions: FetchedPartition[];
 };
 
-//> step 06 given
+//> step 06 rewrites: the Request union gains the group requests
 // The group requests (Kafka's FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
 // OffsetCommit and OffsetFetch). Member metadata and assignments are base64 bytes the broker
 // never reads: what is inside belongs to the clients (see consumer-protocol.ts).
@@ -358,7 +358,7 @@ export function parseRequest(payload: Buffer): Request {
       });
       return { type: 'fetch', correlationId, maxWaitMs: maxWaitMs as number, minBytes: minBytes as number, maxBytes: maxBytes as number, partitions };
     }
-    //> step 06 given
+    //> step 06 rewrites: the switch gains the group requests, and the unknown-request message lists them
     case 'findCoordinator':
       return { type: 'findCoordinator', correlationId, key: text(body, 'key', invalid) };
     case 'joinGroup': {
@@ -431,7 +431,7 @@ function parseBatch(batch: unknown, where: string, invalid: (message: string) =>
 }
 
 /** A list whose every entry is an object, each checked by `parse`. */
-//> step 06 given
+//> step 06 rewrites: parseList names the field it reads, for the group requests' lists
 function parseList<T>(list: unknown, message: string, invalid: (message: string) => InvalidRequestError, parse: (entry: Record<string, unknown>, where: string) => T, field = 'partitions'): T[] {
   if (!Array.isArray(list)) throw invalid(message);
   return list.map((entry: unknown, i) => {
