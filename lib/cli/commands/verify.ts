@@ -1,6 +1,7 @@
 // `npm test`: proves the whole workshop is sound.
 //
-//   1. every step has its parts (README sections, tests, solution, demo, mutants, deck)
+//   1. every step has its parts (README sections, tests, solution, demo, mutants, deck), and every
+//      file belongs to a part of the workshop (lib/layout.ts)
 //   2. markers parse and each committed starter is what the generator makes
 //   3. each solution carries the previous one forward (changes only inside its own regions)
 //   4. everything type-checks: lib, solutions, and the starters as generated, with their tests
@@ -14,6 +15,7 @@
 // a student halfway through the workshop still gets a true answer.
 import fs from 'node:fs';
 import path from 'node:path';
+import { repositoryFiles, strayFiles, unpairedFolders } from '../../layout.ts';
 import { GENERATED_STARTERS_DIR, ROOT, SLIDES_DIR, WORK_DIR } from '../../paths.ts';
 import { runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
@@ -49,8 +51,9 @@ export async function verifyCommand(args: string[]): Promise<number> {
   const checks = new Checks();
   const started = Date.now();
 
-  heading('1. Every step has its parts');
+  heading('1. Every step has its parts, and every file belongs to a part');
   for (const step of steps) checkParts(step, checks);
+  checkLayout(checks);
 
   heading('2. Starters are generated from the solutions');
   for (const step of steps) {
@@ -174,6 +177,20 @@ function checkParts(step: Step, checks: Checks): void {
   const decks = fs.existsSync(SLIDES_DIR) ? fs.readdirSync(SLIDES_DIR).filter((file) => file.startsWith(`${pad(step.number)}-`) && file.endsWith('.md')) : [];
   if (decks.length === 0) missing.push(`slides/${step.name}.md is missing`);
   checks.record(missing.length === 0, `${step.name} has README, tests, solution, demo, mutants and deck`, missing);
+}
+
+function checkLayout(checks: Checks): void {
+  const files = repositoryFiles();
+  if (files === null) console.log(colour.dim('  (not a git checkout: stray files are not looked for)'));
+  else {
+    const strays = strayFiles(files);
+    checks.record(strays.length === 0, 'every file belongs to a known part of the workshop', [
+      ...strays.map((stray) => `${stray.file}: ${stray.advice}`),
+      ...(strays.length ? ['The parts are listed in lib/layout.ts.'] : []),
+    ]);
+  }
+  const unpaired = unpairedFolders();
+  checks.record(unpaired.length === 0, 'every step folder has its solution and every deck its step', unpaired);
 }
 
 function typecheckAll(steps: Step[]): string {
