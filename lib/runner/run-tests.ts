@@ -110,8 +110,10 @@ function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly E
         errors: ((outcome.errors ?? []) as readonly ErrorLike[]).map((error) => toFailure(error, module.moduleId)),
       });
     }
-    // Errors in hooks of a file whose tests did run still count against that file.
-    for (const error of moduleErrors) result.unhandled.push(toFailure(error, module.moduleId));
+    // Errors in hooks of a file whose tests did run still count against that file, and so do
+    // those of a describe block's hooks: its tests are then reported as skipped, not failed.
+    const suiteErrors = [...module.children.allSuites()].flatMap((suite) => suite.errors() as readonly ErrorLike[]);
+    for (const error of [...moduleErrors, ...suiteErrors]) result.unhandled.push(toFailure(error, module.moduleId));
   }
   return result;
 }
