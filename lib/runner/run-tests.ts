@@ -70,6 +70,8 @@ export async function runTests(options: RunOptions): Promise<RunResult> {
       run: !options.watch,
       reporters: [reporter],
       silent: !options.showConsole,
+      // npm test runs several at once, and vitest's results cache is one file they would share.
+      cache: false,
       ...(options.bail ? { bail: options.bail } : {}),
     },
     {},
