@@ -164,14 +164,17 @@ export async function verifyCommand(args: string[]): Promise<number> {
     const catchers = outcome.tests.filter((test) => test.state === 'failed').map((test) => shortName(test));
     checks.record(catchers.length > 0, `${mutant.step.name}/${mutant.name} is caught by: ${catchers.slice(0, 3).join('; ') || 'nothing'}`, [
       `No test fails on this mistake: ${mutant.description.split('\n')[0] ?? ''}`,
+      ...noTestsRan(outcome),
     ]);
   }
 
   if (orderPhase) {
     heading('8. Tasks can be done in order: with tasks 1..N solved, every test of tasks up to N passes');
     for (const { step, upTo, run } of orderRuns) {
-      const blocked = (await run).tests.filter((test) => test.task !== null && test.task <= upTo && test.state !== 'passed');
-      checks.record(blocked.length === 0, `${step.name}: tasks 1..${upTo} solved, their tests pass`, [
+      const outcome = await run;
+      const blocked = outcome.tests.filter((test) => test.task !== null && test.task <= upTo && test.state !== 'passed');
+      checks.record(blocked.length === 0 && outcome.tests.length > 0, `${step.name}: tasks 1..${upTo} solved, their tests pass`, [
+        ...noTestsRan(outcome),
         ...blocked.map((test) => `${shortName(test)}: ${(test.errors[0]?.message ?? '').split('\n')[0]}`),
         ...(blocked.length ? ['A test that needs a later task belongs to that task: label it so, or give the code it needs.'] : []),
       ]);
@@ -203,6 +206,12 @@ function runSolvedUpTo(step: Step, upTo: number): Promise<RunResult> {
   const dir = path.join(GENERATED_STARTERS_DIR, `${step.name}-tasks-1-${upTo}`, 'src');
   writeStarter(step, dir, upTo);
   return runTestsApart({ target: `dir:${dir}`, paths: [rel(step.testDir)] });
+}
+
+/** Why a run has no tests at all (its files could not load, or its process died), to show with a check that needed them. */
+function noTestsRan(run: RunResult): string[] {
+  if (run.tests.length > 0) return [];
+  return [...run.brokenFiles.flatMap((broken) => broken.errors.map((error) => `${broken.file}: ${error.message}`)), ...run.unhandled.map((error) => error.message)];
 }
 
 function merged(runs: RunResult[]): RunResult {
