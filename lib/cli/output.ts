@@ -19,10 +19,6 @@ export function bad(text: string): void {
   console.log(`${pc.red('✗')} ${text}`);
 }
 
-export function note(text: string): void {
-  console.log(pc.dim(text));
-}
-
 /** Indents every line of a block of text. */
 export function indent(text: string, by = '    '): string {
   return text

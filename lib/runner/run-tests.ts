@@ -70,6 +70,8 @@ export async function runTests(options: RunOptions): Promise<RunResult> {
       run: !options.watch,
       reporters: [reporter],
       silent: !options.showConsole,
+      // npm test runs several at once, and vitest's results cache is one file they would share.
+      cache: false,
       ...(options.bail ? { bail: options.bail } : {}),
     },
     {},
@@ -110,8 +112,10 @@ function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly E
         errors: ((outcome.errors ?? []) as readonly ErrorLike[]).map((error) => toFailure(error, module.moduleId)),
       });
     }
-    // Errors in hooks of a file whose tests did run still count against that file.
-    for (const error of moduleErrors) result.unhandled.push(toFailure(error, module.moduleId));
+    // Errors in hooks of a file whose tests did run still count against that file, and so do
+    // those of a describe block's hooks: its tests are then reported as skipped, not failed.
+    const suiteErrors = [...module.children.allSuites()].flatMap((suite) => suite.errors() as readonly ErrorLike[]);
+    for (const error of [...moduleErrors, ...suiteErrors]) result.unhandled.push(toFailure(error, module.moduleId));
   }
   return result;
 }

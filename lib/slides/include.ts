@@ -5,8 +5,8 @@
 // includes the lines between `// #region start` and `// #endregion start` of that file (the path
 // is relative to the deck), highlighted as TypeScript, with lines 4 to 10 of the snippet in focus
 // and the others dimmed. Without `#name` the whole file is included. Region comments of any
-// region and the generator's step markers (`//> step NN …`, `//<`) never reach the slide, and
-// the snippet is dedented.
+// region and the generator's step markers of every kind (`//> step NN …`, `//<`; see
+// lib/source/markers.ts) never reach the slide, and the snippet is dedented.
 import fs from 'node:fs';
 import path from 'node:path';
 import { stripMarkers } from '../source/markers.ts';

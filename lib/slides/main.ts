@@ -1,10 +1,10 @@
 // The slide commands:
 //   npm run slides [-- --port 8000]   serve on 127.0.0.1 with live reload
 //   npm run slides:build              write slides/dist/*.html
-//   npm run slides:pdf                build, then print slides/dist/*.pdf with Debian's chromium
+//   npm run slides:pdf                build, then print slides/dist/*.pdf with the Chromium browser.ts finds
 import path from 'node:path';
 import { colour } from '../cli/output.ts';
-import { ChromiumMissing } from './browser.ts';
+import { ChromiumMissing, chromiumMissingMessage, findChromium } from './browser.ts';
 import { BuildFailed, buildDecks, DIST_DIR } from './build.ts';
 import { relative } from './errors.ts';
 import { printDecks } from './pdf.ts';
@@ -13,6 +13,8 @@ import { serveSlides } from './serve.ts';
 async function main(): Promise<number> {
   const [command, ...args] = process.argv.slice(2);
   if (command === 'build' || command === 'pdf') {
+    // Say what to install before the build, not after it.
+    if (command === 'pdf' && findChromium() === null) throw new ChromiumMissing(chromiumMissingMessage());
     const started = Date.now();
     const { decks } = await buildDecks();
     for (const deck of decks) console.log(`${colour.green('✓')} ${relative(path.join(DIST_DIR, `${deck.name}.html`))}  ${deck.slides.length} slides  ${colour.dim(deck.title)}`);

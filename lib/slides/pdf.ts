@@ -1,5 +1,5 @@
 // `npm run slides:pdf`: builds the decks, then prints each to slides/dist/<name>.pdf through
-// Debian's chromium, one slide per page (the deck's print CSS).
+// a Chromium (see browser.ts), one slide per page (the deck's print CSS).
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';

@@ -1,17 +1,23 @@
 // Step N+1 must carry step N's reference forward. Comparing the two solutions, every line that
-// changed must sit inside a region marked for step N+1 (or in the import block at the top of the
-// file), so a fix made in step 04 but not in 05 is caught instead of silently diverging.
+// changed must be the work of a region marked for step N+1 (or sit in the import block at the
+// top of the file), so a fix made in step 04 but not in 05 is caught instead of silently diverging.
+//
+// Added lines must lie inside a region. Removed inherited lines must be replaced: the lines added
+// in their place must belong to a region whose kind may replace inherited code (markers.ts says
+// which: not `given`, which only adds). A removal merely next to a given region is drift.
 import fs from 'node:fs';
 import path from 'node:path';
 import { diffArrays } from 'diff';
 import { listFiles, type Step } from '../steps.ts';
-import { parseRegions, stripMarkers } from './markers.ts';
+import { pad, parseRegions, replacesInherited, stripMarkers, type Region } from './markers.ts';
 
 export interface Drift {
   file: string;
   /** 1-based line in the later step's solution. */
   line: number;
   change: string;
+  /** What to do about it, when the check can tell. */
+  advice?: string;
 }
 
 export function driftBetween(earlier: Step, later: Step): Drift[] {
@@ -28,33 +34,77 @@ export function driftBetween(earlier: Step, later: Step): Drift[] {
   return drifts;
 }
 
+/** `before`: the earlier step's code without markers; `after`: the later step's marked solution. */
 export function driftInFile(before: string, after: string, file: string): Drift[] {
+  const beforeLines = before.split('\n');
   const afterLines = after.split('\n');
-  const allowed = new Array<boolean>(afterLines.length).fill(false);
-  for (const region of parseRegions(after, file)) {
-    for (let line = region.start; line <= region.end; line++) allowed[line] = true;
-  }
-  const prologueEnd = importBlockEnd(afterLines);
-  for (let line = 0; line < prologueEnd; line++) allowed[line] = true;
-
+  const regions = parseRegions(after, file);
+  const inRegion = (line: number) => regions.some((region) => region.start <= line && line <= region.end);
+  const afterPrologue = importBlockEnd(afterLines);
+  const beforePrologue = importBlockEnd(beforeLines);
+  const replacing = new Set<Region>();
   const drifts: Drift[] = [];
-  let index = 0;
-  for (const part of diffArrays(before.split('\n'), afterLines)) {
-    if (part.added) {
-      part.value.forEach((text, offset) => {
-        // Blank lines move around as regions come and go; they cannot change what the code does.
-        if (!allowed[index + offset] && text.trim() !== '') drifts.push({ file, line: index + offset + 1, change: `+ ${text}` });
-      });
-      index += part.count ?? part.value.length;
-    } else if (part.removed) {
-      // A removal is fine where it borders a marked region: the region replaced that code.
-      const borders = allowed[index - 1] === true || allowed[index] === true;
-      if (!borders) part.value.filter((text) => text.trim() !== '').forEach((text) => drifts.push({ file, line: index + 1, change: `- ${text}` }));
-    } else {
-      index += part.count ?? part.value.length;
+
+  // Walk the diff hunk by hunk: a hunk is a run of removed and added parts between unchanged
+  // lines, so its removed lines were replaced by its added lines, whichever the diff lists first.
+  const parts = diffArrays(beforeLines, afterLines);
+  let beforeIndex = 0;
+  let afterIndex = 0;
+  for (let first = 0; first < parts.length; ) {
+    if (!parts[first]!.added && !parts[first]!.removed) {
+      beforeIndex += parts[first]!.count ?? parts[first]!.value.length;
+      afterIndex += parts[first]!.count ?? parts[first]!.value.length;
+      first++;
+      continue;
+    }
+    let last = first;
+    while (last < parts.length && (parts[last]!.added || parts[last]!.removed)) last++;
+    const removed: { line: number; text: string }[] = [];
+    const from = afterIndex;
+    for (const part of parts.slice(first, last)) {
+      if (part.added) {
+        part.value.forEach((text, offset) => {
+          const line = afterIndex + offset;
+          // Blank lines move around as regions come and go; they cannot change what the code does.
+          if (!inRegion(line) && line >= afterPrologue && text.trim() !== '') drifts.push({ file, line: line + 1, change: `+ ${text}` });
+        });
+        afterIndex += part.value.length;
+      } else {
+        part.value.forEach((text, offset) => removed.push({ line: beforeIndex + offset, text }));
+        beforeIndex += part.value.length;
+      }
+    }
+    const unreplaced = removed.filter(({ line, text }) => text.trim() !== '' && line >= beforePrologue);
+    if (unreplaced.length > 0) {
+      const standing = regions.filter((region) => standsWhere(region, from, afterIndex));
+      const by = standing.filter((region) => replacesInherited(region.kind));
+      by.forEach((region) => replacing.add(region));
+      if (by.length === 0) {
+        const given = standing[0];
+        const advice = given
+          ? `the given region on line ${given.start + 1} stands where these lines were, but given code only adds; if it replaces them, mark it //> step ${pad(given.step)} rewrites: why`
+          : undefined;
+        unreplaced.forEach(({ text }, index) => drifts.push({ file, line: from + 1, change: `- ${text}`, ...(index === 0 && advice ? { advice } : {}) }));
+      }
+    }
+    first = last;
+  }
+
+  // A rewrites region claims to change inherited code; one that replaces nothing should say given.
+  for (const region of regions) {
+    if (region.kind === 'rewrites' && !replacing.has(region)) {
+      drifts.push({ file, line: region.start + 1, change: `//> step ${pad(region.step)} rewrites replaces no inherited line: mark it given` });
     }
   }
-  return drifts;
+  return drifts.sort((a, b) => a.line - b.line);
+}
+
+/**
+ * Whether the region stands where a hunk's removed lines were: the hunk added lines of the region
+ * (its markers count), or, for a hunk that only removes, the removal lies between its markers.
+ */
+function standsWhere(region: Region, from: number, to: number): boolean {
+  return to > from ? region.start < to && from <= region.end : region.start < from && from <= region.end;
 }
 
 /** Lines before the first top-level statement that is not an import or a re-export (comments and blanks count too). */

@@ -1,17 +1,34 @@
-// The marked-source format shared by the starter generator, the drift check, `npm run diff`
-// and the slide builder.
+// The marked-source format shared by the starter generator, the drift check, `npm run diff`,
+// `npm run carry` and the slide builder.
 //
-// A solution file marks the code its step adds:
+// A solution file marks the code its step adds or changes:
 //
 //   //> step 01 task 2: Broker.start — listen on host:port      (a task: the starter throws)
 //   //> step 01 task 3 omit: handle the socket's 'error' event   (a task: the starter drops it)
 //   //> step 02 given                                            (new in step 02, not a task)
+//   //> step 05 rewrites: fetch now waits for data               (changes inherited code, not a task)
 //   ...code...
 //   //<
 //
 // Regions do not nest. Everything outside a region is code the step inherited unchanged.
+//
+// What a region may do to the code the step inherited (the drift check, lib/source/drift.ts):
+//   - every kind may add lines;
+//   - `given` only adds: inherited lines removed where a given region stands are drift;
+//   - `rewrites` is given code that stands where inherited lines were; its reason is required,
+//     so the solution says why the earlier step's code changes;
+//   - `task` and `omit` may stand where inherited lines were too: a task that rewrites an
+//     earlier function is the student's work, and its README task is the reason. In the starter
+//     the stub then stands where the inherited code was.
+// Removed inherited lines are allowed only where a region that may replace them stands (and in
+// the import block at the top of a file).
 
-export type RegionKind = 'task' | 'omit' | 'given';
+export type RegionKind = 'task' | 'omit' | 'given' | 'rewrites';
+
+/** The rule above, in one place: may a region of this kind stand where inherited lines were? */
+export function replacesInherited(kind: RegionKind): boolean {
+  return kind !== 'given';
+}
 
 export interface Region {
   step: number;
@@ -32,7 +49,7 @@ export class MarkerError extends Error {
   }
 }
 
-const OPEN = /^(\s*)\/\/> step (\d{2})(?: task (\d+))?(?: (omit|given))?(?::\s*(.*?))?\s*$/;
+const OPEN = /^(\s*)\/\/> step (\d{2})(?: task (\d+))?(?: (omit|given|rewrites))?(?::\s*(.*?))?\s*$/;
 const CLOSE = /^\s*\/\/<\s*$/;
 /** Any line that looks like it wants to be a marker, so typos are reported rather than kept. */
 const LOOKS_LIKE_OPEN = /^\s*\/\/>/;
@@ -55,14 +72,20 @@ export function parseRegions(text: string, file = '<source>'): Region[] {
         indent: indent ?? '',
         start: index,
       };
-      if (region.kind !== 'given' && (region.task === null || region.message === '')) {
+      if ((region.kind === 'task' || region.kind === 'omit') && (region.task === null || region.message === '')) {
         throw new MarkerError(file, index, 'a task region needs a task number and a message: //> step 01 task 2: what to write');
+      }
+      if ((region.kind === 'given' || region.kind === 'rewrites') && region.task !== null) {
+        throw new MarkerError(file, index, `a ${region.kind} region is not a task; drop "task ${region.task}" or drop "${region.kind}"`);
+      }
+      if (region.kind === 'rewrites' && region.message === '') {
+        throw new MarkerError(file, index, 'a rewrites region needs its reason: //> step 05 rewrites: why the inherited code changes');
       }
       open = region;
       return;
     }
     if (LOOKS_LIKE_OPEN.test(line)) {
-      throw new MarkerError(file, index, `malformed marker "${line.trim()}"; expected //> step NN [task N] [omit|given][: message]`);
+      throw new MarkerError(file, index, `malformed marker "${line.trim()}"; expected //> step NN task N[ omit]: message, //> step NN given, or //> step NN rewrites: reason`);
     }
     if (CLOSE.test(line)) {
       if (!open) throw new MarkerError(file, index, '//< closes a region that was never opened');

@@ -4,11 +4,13 @@
 // becomes a line that throws `TODO(step NN, task T): …`, so the starter compiles and the first
 // failing test says what to write; an omit region becomes a `// TODO` comment (for code that runs
 // inside event handlers, where a throw would crash the process instead of failing a test); a given
-// region stays as it is. Marker lines never reach the starter.
+// or rewrites region stays as it is (both are code the student does not write; which of them may
+// stand where inherited code was is the drift check's business, see markers.ts). Marker lines
+// never reach the starter.
 import fs from 'node:fs';
 import path from 'node:path';
 import { listFiles, type Step } from '../steps.ts';
-import { MarkerError, pad, parseRegions, todoText } from './markers.ts';
+import { MarkerError, pad, parseRegions, todoText, type Region } from './markers.ts';
 
 /** `solvedUpTo`: task regions up to this task keep the solution's code (a student part-way through). */
 export function starterText(solutionText: string, stepNumber: number, file: string, solvedUpTo = 0): string {
@@ -26,15 +28,28 @@ export function starterText(solutionText: string, stepNumber: number, file: stri
       );
     }
     out.push(...lines.slice(cursor, region.start));
+    const code = lines.slice(region.start + 1, region.end);
     const solved = region.task !== null && region.task <= solvedUpTo;
-    if (solved) out.push(...lines.slice(region.start + 1, region.end));
-    else if (region.kind === 'task') out.push(`${region.indent}throw new Error(${quote(todoText(region))});`);
-    else if (region.kind === 'omit') out.push(`${region.indent}// ${todoText(region)}`);
-    else if (region.kind === 'given') out.push(...lines.slice(region.start + 1, region.end));
+    out.push(...(solved ? code : inStarter(region, code)));
     cursor = region.end + 1;
   }
   out.push(...lines.slice(cursor));
   return out.join('\n');
+}
+
+/** What a region of this step becomes in the starter. */
+function inStarter(region: Region, code: string[]): string[] {
+  switch (region.kind) {
+    case 'task':
+      return [`${region.indent}throw new Error(${quote(todoText(region))});`];
+    case 'omit':
+      return [`${region.indent}// ${todoText(region)}`];
+    case 'given':
+    case 'rewrites':
+      return code;
+    default:
+      throw new Error(`no starter rule for region kind ${region.kind satisfies never}`);
+  }
 }
 
 function quote(text: string): string {

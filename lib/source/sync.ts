@@ -3,6 +3,7 @@
 // A student edits steps/NN/src, so the working copy is allowed to differ as long as the version
 // in git's HEAD is in sync: `npm test` then still tells a student the truth about the workshop.
 // The same comparison, the other way round, tells which files a student has edited (starterEdits).
+// What each region kind becomes in a starter is decided in one place, starter.ts.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

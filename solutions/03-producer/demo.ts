@@ -1,6 +1,6 @@
 // Demo for step 03: why the producer batches.
 //
-// The same records are sent twice to one broker: first the way the seed's producer does it (a
+// The same records are sent twice to one broker: first the way the Recurse Center blog post's producer does it (a
 // new connection for every message, wait for the ack, hang up), then with KafkaProducer, whose
 // record accumulator packs them into batches. Both rates are printed, and the ratio.
 //
@@ -30,7 +30,7 @@ export default async function demo({ Broker, Connection, KafkaProducer, jsonSeri
     address = await broker.start();
   }
   const bootstrap = `${address.host}:${address.port}`;
-  // The seed sends {"number": n} encoded as JSON: so do we, both ways.
+  // The recitation's producer.py sends {"number": n} as JSON: so do we, both ways.
   const value = (n: number) => jsonSerializer({ number: n }, TOPIC)!;
 
   // 1. One connection per message, like the blog's producer.

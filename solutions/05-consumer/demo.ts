@@ -39,7 +39,7 @@ export default async function demo({ Broker, KafkaAdmin, KafkaConsumer, KafkaPro
   })();
   const producer = new KafkaProducer({ bootstrapServers: [bootstrap], valueSerializer: jsonSerializer, lingerMs: 0 });
   for (let number = 0; number < 10; number++) {
-    // One record every 100 ms, spread over both partitions by key, like the seeds' producer with a sleep.
+    // One record every 100 ms, spread over both partitions by key, like the recitation's producer.py with its sleep.
     await new Promise((resolve) => setTimeout(resolve, 100));
     sentAt.set(number, Date.now());
     await producer.send('numtest', { value: { number }, key: Buffer.from(`n${number}`) });

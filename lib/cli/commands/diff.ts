@@ -17,7 +17,7 @@ export function diffCommand(args: string[]): number {
   for (const relative of [...new Set([...yours, ...reference])].sort()) {
     const mine = read(step.srcDir, relative);
     const theirs = read(step.solutionSrcDir, relative);
-    // The reference's step markers are bookkeeping for the generator, not code to compare.
+    // The reference's step markers, of every kind, are bookkeeping for the generator and the drift check, not code to compare.
     const theirsClean = theirs !== null && isSource(relative) ? stripMarkers(theirs, relative) : theirs;
     if (mine === theirsClean) continue;
     differing++;

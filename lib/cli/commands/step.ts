@@ -21,16 +21,16 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
     paths: [path.relative(ROOT, step.testDir)],
     watch,
     showConsole: true,
-    onResult: (result) => {
+    onResult: async (result) => {
       if (watch) console.log(colour.dim(`\n──── run at ${new Date().toLocaleTimeString()} ────`));
-      exitCode = report(step, result, target);
+      exitCode = await report(step, result, target);
       if (watch) console.log(colour.dim('\nWatching for changes… (save a file to re-run, Ctrl-C to stop)'));
     },
   });
   return exitCode;
 }
 
-function report(step: Step, result: RunResult, target: 'student' | 'solution'): number {
+async function report(step: Step, result: RunResult, target: 'student' | 'solution'): Promise<number> {
   const { passed, total } = countPassing(result);
   const allGreen = total > 0 && passed === total && result.brokenFiles.length === 0 && result.unhandled.length === 0;
   const label = target === 'solution' ? 'Reference solution · ' : '';
@@ -79,7 +79,7 @@ function report(step: Step, result: RunResult, target: 'student' | 'solution'): 
     if (target === 'solution') return 0;
     recordStepRun(step, undefined);
     // Tests run through a transpiler that ignores types; the workshop's code is strict TypeScript.
-    const typeErrors = typeErrorsIn(step);
+    const typeErrors = await typeErrorsIn(step);
     if (typeErrors.length > 0) {
       console.log(colour.yellow(`\nEvery test passes, but TypeScript finds ${typeErrors.length} type error(s) in your code:`));
       for (const line of typeErrors.slice(0, 8)) console.log(indent(line));
@@ -140,7 +140,7 @@ function relativeSrc(step: Step, target: 'student' | 'solution'): string {
 }
 
 /** tsc's errors for the student's steps/NN/src and its tests (a few seconds, so only once the tests pass). */
-function typeErrorsIn(step: Step): string[] {
-  const report = typecheck(path.join(WORK_DIR, 'typecheck-step'), [path.join(step.srcDir, '**', '*.ts'), path.join(step.testDir, '**', '*.ts')]);
+async function typeErrorsIn(step: Step): Promise<string[]> {
+  const report = await typecheck(path.join(WORK_DIR, 'typecheck-step'), [path.join(step.srcDir, '**', '*.ts'), path.join(step.testDir, '**', '*.ts')]);
   return report.split('\n').filter((line) => /error TS\d+/.test(line));
 }

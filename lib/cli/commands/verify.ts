@@ -1,6 +1,7 @@
 // `npm test`: proves the whole workshop is sound.
 //
-//   1. every step has its parts (README sections, tests, solution, demo, mutants, deck)
+//   1. every step has its parts (README sections, tests, solution, demo, mutants, deck), and every
+//      file belongs to a part of the workshop (lib/layout.ts)
 //   2. markers parse and each committed starter is what the generator makes
 //   3. each solution carries the previous one forward (changes only inside its own regions)
 //   4. everything type-checks: lib, solutions, and the starters as generated, with their tests
@@ -11,25 +12,38 @@
 //      solved, every test of tasks up to N passes (no test is blocked by a later task's stub)
 //
 // It looks at the starters as the generator makes them, never at a student's working copy, so
-// a student halfway through the workshop still gets a true answer.
+// a student halfway through the workshop still gets a true answer. Phases 4 to 8 run side by side,
+// one run per core, each vitest run in its own process; their checks still print in order, and
+// the wall time of each phase closes the report.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { repositoryFiles, strayFiles, unpairedFolders } from '../../layout.ts';
+import { chromiumMissingMessage, REQUIRE_BROWSER } from '../../slides/browser.ts';
 import { GENERATED_STARTERS_DIR, ROOT, SLIDES_DIR, WORK_DIR } from '../../paths.ts';
-import { runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
+import { pool, runTestsApart, stopTestChildren } from '../../runner/apart.ts';
+import type { RunResult, TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
 import { todoIn } from '../../source/markers.ts';
-import { listMutants, materialize } from '../../source/mutants.ts';
+import { listMutants, materialize, type Mutant } from '../../source/mutants.ts';
 import { writeStarter } from '../../source/starter.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { starterSyncProblems } from '../../source/sync.ts';
 import { findStep, listSteps, previousStep, readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
 import { clip, colour, heading, indent } from '../output.ts';
 
+const BROWSER_TESTS = 'lib/slides/test/browser.test.ts';
 const README_SECTIONS = ['Goal', 'Why', 'Tasks', 'Try it', 'Hints', 'Done when', 'Going further'];
 
 class Checks {
   passed = 0;
   failed = 0;
+  skipped = 0;
+
+  skip(what: string, why: string): void {
+    this.skipped++;
+    console.log(`  ${colour.yellow('-')} ${what} ${colour.dim(`(${why})`)}`);
+  }
 
   record(passed: boolean, what: string, details: string[] = []): void {
     if (passed) {
@@ -48,9 +62,13 @@ export async function verifyCommand(args: string[]): Promise<number> {
   const steps = named ? [findStep(named)] : listSteps();
   const checks = new Checks();
   const started = Date.now();
+  const timing = new Timing(started);
+  const checksDone = timing.phase('1-3. parts, sync, drift');
+  checksDone.from = started;
 
-  heading('1. Every step has its parts');
+  heading('1. Every step has its parts, and every file belongs to a part');
   for (const step of steps) checkParts(step, checks);
+  checkLayout(checks);
 
   heading('2. Starters are generated from the solutions');
   for (const step of steps) {
@@ -72,85 +90,175 @@ export async function verifyCommand(args: string[]): Promise<number> {
     try {
       const drifts = driftBetween(previous, step);
       checks.record(drifts.length === 0, `solutions/${step.name} changes ${previous.name} only inside step ${pad(step.number)} regions`, [
-        ...drifts.slice(0, 8).map((drift) => `${drift.file}:${drift.line}  ${drift.change}`),
-        ...(drifts.length ? [`Mark new code with //> step ${pad(step.number)} given … //< (or a task region), or copy a fix back into solutions/${previous.name}.`] : []),
+        ...drifts.slice(0, 8).flatMap((drift) => [`${drift.file}:${drift.line}  ${drift.change}`, ...(drift.advice ? [`  ${drift.advice}`] : [])]),
+        ...(drifts.length
+          ? [
+              `Mark new code with //> step ${pad(step.number)} given … //<, code that replaces inherited lines with //> step ${pad(step.number)} rewrites: why … //<` +
+                ` (or a task region), or copy a fix back into solutions/${previous.name} and npm run carry it.`,
+            ]
+          : []),
       ]);
     } catch (error) {
       checks.record(false, `solutions/${step.name}: markers`, [(error as Error).message]);
     }
   }
 
-  heading('4. Everything type-checks (lib, solutions, generated starters with their tests)');
+  checksDone.to = Date.now();
+
+  // Phases 4 to 8 are a tsc run and many vitest runs that do not depend on each other. They are
+  // all handed to one pool now (a few at a time, each in its own process), and their checks are
+  // printed below in the phases' order as the runs complete.
+  const inPool = pool();
+  const typecheckPhase = timing.phase('4. type-check');
   for (const step of steps) safely(() => writeStarter(step, path.join(GENERATED_STARTERS_DIR, step.name, 'src')));
-  const typeErrors = typecheckAll(steps);
-  checks.record(typeErrors === '', 'tsc reports no errors', [typeErrors]);
+  const typeErrors = inPool(typecheckPhase.timed(() => typecheckAll(steps)));
+
+  const solutionPhase = timing.phase('5. reference solutions');
+  const solutionRuns = steps.map((step) => inPool(solutionPhase.timed(() => runTestsApart({ target: 'solution', paths: [rel(step.testDir)] }))));
+  const libRun = named ? null : inPool(solutionPhase.timed(() => runTestsApart({ target: 'solution', paths: ['lib'] })));
+
+  const starterPhase = timing.phase('6. untouched starters');
+  const starterRuns = steps.map((step) => inPool(starterPhase.timed(() => runTestsApart({ target: 'starter', paths: [rel(step.testDir)] }))));
+
+  const mutantPhase = timing.phase('7. mutants');
+  const mutantRuns = steps.flatMap((step) => listMutants(step).map((mutant) => ({ mutant, run: inPool(mutantPhase.timed(() => runMutant(mutant))) })));
+
+  // Slow (one test run per task), so only for a step named on the command line.
+  const orderPhase = named ? timing.phase('8. tasks in order') : null;
+  const orderRuns = !orderPhase
+    ? []
+    : steps.flatMap((step) =>
+        readmeTasks(step)
+          .slice(0, -1)
+          .map(({ number: upTo }) => ({ step, upTo, run: inPool(orderPhase.timed(() => runSolvedUpTo(step, upTo))) })),
+      );
+
+  heading('4. Everything type-checks (lib, solutions, generated starters with their tests)');
+  const typeReport = await typeErrors;
+  checks.record(typeReport === '', 'tsc reports no errors', [typeReport]);
 
   heading('5. Every reference solution passes its tests');
-  const testPaths = steps.map((step) => rel(step.testDir));
-  const solutionRun = await runTests({ target: 'solution', paths: named ? testPaths : [...testPaths, 'lib'] });
-  for (const step of steps) {
-    const tests = forStep(solutionRun, step);
+  for (const [index, step] of steps.entries()) {
+    const tests = forStep(await solutionRuns[index]!, step);
     const failing = tests.filter((test) => test.state !== 'passed');
     checks.record(tests.length > 0 && failing.length === 0, `solutions/${step.name}: ${tests.length - failing.length}/${tests.length} tests pass`, failing.map(describeFailure));
   }
-  if (!named) {
-    const libTests = solutionRun.tests.filter((test) => test.step === null);
-    const failing = libTests.filter((test) => test.state !== 'passed');
-    checks.record(failing.length === 0, `lib: ${libTests.length - failing.length}/${libTests.length} tests pass`, failing.map(describeFailure));
-  }
-  recordBrokenAndUnhandled(solutionRun, checks, 'solutions');
+  if (libRun) recordLibTests(await libRun, checks);
+  recordBrokenAndUnhandled(merged([...(await Promise.all(solutionRuns)), ...(libRun ? [await libRun] : [])]), checks, 'solutions');
 
   heading('6. Every test fails on the untouched starter, with a TODO or an assertion');
-  const starterRun = await runTests({ target: 'starter', paths: testPaths });
-  for (const step of steps) {
-    const tests = forStep(starterRun, step);
+  for (const [index, step] of steps.entries()) {
+    const tests = forStep(await starterRuns[index]!, step);
     const wrong = tests.flatMap((test) => starterProblem(test));
     checks.record(tests.length > 0 && wrong.length === 0, `steps/${step.name}: all ${tests.length} tests fail on the starter`, wrong);
   }
-  recordBrokenAndUnhandled(starterRun, checks, 'starters');
+  recordBrokenAndUnhandled(merged(await Promise.all(starterRuns)), checks, 'starters');
 
   heading('7. Every mutant is caught');
-  for (const step of steps) {
-    for (const mutant of listMutants(step)) {
-      let srcDir: string;
-      try {
-        srcDir = materialize(mutant);
-      } catch (error) {
-        checks.record(false, `${step.name}/${mutant.name}`, [(error as Error).message]);
-        continue;
-      }
-      // One failing test is enough to call a mutant caught: stop there, the rest is time.
-      const run = await runTests({ target: `dir:${srcDir}`, paths: [rel(step.testDir)], bail: 1 });
-      const catchers = run.tests.filter((test) => test.state === 'failed').map((test) => shortName(test));
-      checks.record(catchers.length > 0, `${step.name}/${mutant.name} is caught by: ${catchers.slice(0, 3).join('; ') || 'nothing'}`, [
-        `No test fails on this mistake: ${mutant.description.split('\n')[0] ?? ''}`,
+  for (const { mutant, run } of mutantRuns) {
+    const outcome = await run;
+    if (typeof outcome === 'string') {
+      checks.record(false, `${mutant.step.name}/${mutant.name}`, [outcome]);
+      continue;
+    }
+    const catchers = outcome.tests.filter((test) => test.state === 'failed').map((test) => shortName(test));
+    checks.record(catchers.length > 0, `${mutant.step.name}/${mutant.name} is caught by: ${catchers.slice(0, 3).join('; ') || 'nothing'}`, [
+      `No test fails on this mistake: ${mutant.description.split('\n')[0] ?? ''}`,
+      ...noTestsRan(outcome),
+    ]);
+  }
+
+  if (orderPhase) {
+    heading('8. Tasks can be done in order: with tasks 1..N solved, every test of tasks up to N passes');
+    for (const { step, upTo, run } of orderRuns) {
+      const outcome = await run;
+      const blocked = outcome.tests.filter((test) => test.task !== null && test.task <= upTo && test.state !== 'passed');
+      checks.record(blocked.length === 0 && outcome.tests.length > 0, `${step.name}: tasks 1..${upTo} solved, their tests pass`, [
+        ...noTestsRan(outcome),
+        ...blocked.map((test) => `${shortName(test)}: ${(test.errors[0]?.message ?? '').split('\n')[0]}`),
+        ...(blocked.length ? ['A test that needs a later task belongs to that task: label it so, or give the code it needs.'] : []),
       ]);
     }
   }
 
-  if (named) {
-    // Slow (one test run per task), so only for a step named on the command line.
-    heading('8. Tasks can be done in order: with tasks 1..N solved, every test of tasks up to N passes');
-    for (const step of steps) {
-      const tasks = readmeTasks(step).map((task) => task.number);
-      for (const upTo of tasks.slice(0, -1)) {
-        const dir = path.join(GENERATED_STARTERS_DIR, `${step.name}-tasks-1-${upTo}`, 'src');
-        writeStarter(step, dir, upTo);
-        const run = await runTests({ target: `dir:${dir}`, paths: [rel(step.testDir)] });
-        const blocked = run.tests.filter((test) => test.task !== null && test.task <= upTo && test.state !== 'passed');
-        checks.record(blocked.length === 0, `${step.name}: tasks 1..${upTo} solved, their tests pass`, [
-          ...blocked.map((test) => `${shortName(test)}: ${(test.errors[0]?.message ?? '').split('\n')[0]}`),
-          ...(blocked.length ? ['A test that needs a later task belongs to that task: label it so, or give the code it needs.'] : []),
-        ]);
-      }
-    }
-  }
-
+  stopTestChildren();
+  timing.print();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   console.log(`\n${checks.failed === 0 ? colour.green('The workshop is sound.') : colour.red('Something above needs fixing.')} (${seconds} s)`);
   // The plain closing line CI reads.
-  console.log(`verify: ${checks.passed} passed, ${checks.failed} failed`);
+  console.log(`verify: ${checks.passed} passed, ${checks.failed} failed${checks.skipped ? `, ${checks.skipped} skipped` : ''}`);
   return checks.failed === 0 ? 0 : 1;
+}
+
+/** A mutant's test run, or why the mutant could not be made. One failing test is enough to call it caught. */
+async function runMutant(mutant: Mutant): Promise<RunResult | string> {
+  let srcDir: string;
+  try {
+    srcDir = materialize(mutant);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return runTestsApart({ target: `dir:${srcDir}`, paths: [rel(mutant.step.testDir)], bail: 1 });
+}
+
+/** The step's tests against its starter with tasks 1..upTo solved. */
+function runSolvedUpTo(step: Step, upTo: number): Promise<RunResult> {
+  const dir = path.join(GENERATED_STARTERS_DIR, `${step.name}-tasks-1-${upTo}`, 'src');
+  writeStarter(step, dir, upTo);
+  return runTestsApart({ target: `dir:${dir}`, paths: [rel(step.testDir)] });
+}
+
+/** Why a run has no tests at all (its files could not load, or its process died), to show with a check that needed them. */
+function noTestsRan(run: RunResult): string[] {
+  if (run.tests.length > 0) return [];
+  return [...run.brokenFiles.flatMap((broken) => broken.errors.map((error) => `${broken.file}: ${error.message}`)), ...run.unhandled.map((error) => error.message)];
+}
+
+function merged(runs: RunResult[]): RunResult {
+  return { tests: runs.flatMap((run) => run.tests), brokenFiles: runs.flatMap((run) => run.brokenFiles), unhandled: runs.flatMap((run) => run.unhandled) };
+}
+
+/** Wall time per phase. Phases 4 to 8 share the pool, so each spans from its first run's start to its last run's end, and they overlap. */
+class Timing {
+  private readonly phases: Phase[] = [];
+
+  constructor(private readonly started: number) {}
+
+  phase(title: string): Phase {
+    const phase = new Phase(title);
+    this.phases.push(phase);
+    return phase;
+  }
+
+  print(): void {
+    const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    heading(`Wall time per phase (${os.availableParallelism()} runs at a time; phases 4 to 8 overlap)`);
+    for (const phase of this.phases) {
+      if (phase.to < phase.from) continue;
+      const span = colour.dim(`${secs(phase.from - this.started)} → ${secs(phase.to - this.started)}`);
+      console.log(`  ${phase.title.padEnd(26)} ${secs(phase.to - phase.from).padStart(8)}   ${span}`);
+    }
+    console.log(`  ${'total'.padEnd(26)} ${secs(Date.now() - this.started).padStart(8)}`);
+  }
+}
+
+class Phase {
+  from = Infinity;
+  to = -Infinity;
+
+  constructor(readonly title: string) {}
+
+  /** The job, noting when it starts and ends. */
+  timed<T>(job: () => Promise<T>): () => Promise<T> {
+    return async () => {
+      this.from = Math.min(this.from, Date.now());
+      try {
+        return await job();
+      } finally {
+        this.to = Math.max(this.to, Date.now());
+      }
+    };
+  }
 }
 
 function checkParts(step: Step, checks: Checks): void {
@@ -171,7 +279,21 @@ function checkParts(step: Step, checks: Checks): void {
   checks.record(missing.length === 0, `${step.name} has README, tests, solution, demo, mutants and deck`, missing);
 }
 
-function typecheckAll(steps: Step[]): string {
+function checkLayout(checks: Checks): void {
+  const files = repositoryFiles();
+  if (files === null) console.log(colour.dim('  (not a git checkout: stray files are not looked for)'));
+  else {
+    const strays = strayFiles(files);
+    checks.record(strays.length === 0, 'every file belongs to a known part of the workshop', [
+      ...strays.map((stray) => `${stray.file}: ${stray.advice}`),
+      ...(strays.length ? ['The parts are listed in lib/layout.ts.'] : []),
+    ]);
+  }
+  const unpaired = unpairedFolders();
+  checks.record(unpaired.length === 0, 'every step folder has its solution and every deck its step', unpaired);
+}
+
+async function typecheckAll(steps: Step[]): Promise<string> {
   // A mirror of the repository's layout in which steps/NN/src is the generated starter, so the
   // check never depends on what a student has typed into the real steps/NN/src.
   const mirror = path.join(WORK_DIR, 'typecheck');
@@ -181,7 +303,7 @@ function typecheckAll(steps: Step[]): string {
     if (fs.existsSync(step.testDir)) fs.cpSync(step.testDir, path.join(mirror, 'steps', step.name, 'test'), { recursive: true });
   }
   const from = (...parts: string[]) => path.join(...parts, '**', '*.ts');
-  return typecheck(mirror, [
+  return await typecheck(mirror, [
     from(ROOT, 'lib'),
     from(ROOT, 'solutions', '*', 'src'),
     path.join(ROOT, 'solutions', '*', '*.ts'),
@@ -195,6 +317,24 @@ function starterProblem(test: TestOutcome): string[] {
   if (test.state !== 'failed') return [`"${shortName(test)}" did not run (${test.state})`];
   const unclear = test.errors.filter((error) => todoIn(error.message) === null && error.name !== 'AssertionError');
   return unclear.map((error) => `"${shortName(test)}" fails with ${error.name}, not a TODO or an assertion: ${error.message.split('\n')[0]}`);
+}
+
+/**
+ * lib's own tests. The browser tests skip themselves on a machine without Chromium: that is one
+ * line saying how to get them, not a failure, unless KFS_REQUIRE_BROWSER=1 (CI) says they must run.
+ */
+function recordLibTests(run: RunResult, checks: Checks): void {
+  const libTests = run.tests.filter((test) => test.step === null);
+  const skipped = libTests.filter((test) => test.state === 'skipped');
+  const ran = libTests.filter((test) => test.state !== 'skipped');
+  const failing = ran.filter((test) => test.state !== 'passed');
+  checks.record(failing.length === 0, `lib: ${ran.length - failing.length}/${ran.length} tests pass`, failing.map(describeFailure));
+  if (skipped.length === 0) return;
+  const browserOnly = skipped.every((test) => test.file.split(path.sep).join('/') === BROWSER_TESTS);
+  const what = `lib: ${skipped.length} ${browserOnly ? 'browser ' : ''}tests skipped`;
+  const why = browserOnly ? chromiumMissingMessage() : skipped.map(describeFailure).join('; ');
+  if (REQUIRE_BROWSER) checks.record(false, `${what}, but KFS_REQUIRE_BROWSER=1 requires every test to run`, [why]);
+  else checks.skip(what, why);
 }
 
 function recordBrokenAndUnhandled(run: RunResult, checks: Checks, what: string): void {

@@ -45,7 +45,7 @@ export class Broker {
   private server: Server | null = null;
   /** Live client connections, so that stop() can close them. */
   private readonly connections = new Set<Socket>();
-  //> step 03 given
+  //> step 03 rewrites: a topic now holds partitions, not one list of messages
   /** Each topic's partitions, in memory at this step (step 04 moves them to disk). */
   private readonly topics = new Map<string, Partition[]>();
   private readonly numPartitions: number;
@@ -195,7 +195,7 @@ export class Broker {
     const { host, port } = this.boundAddress();
     return { brokers: [{ id: this.id, host, port }], topics };
     //<
-  //> step 03 given
+  //> step 03 rewrites: produce carries batches for many partitions and answers with each batch's offset
   }
   // #endregion metadata
 
@@ -221,7 +221,7 @@ export class Broker {
     }
     return { topic, partition, baseOffset: target.append(records) };
     //<
-  //> step 03 given
+  //> step 03 rewrites: received(topic) gives way to records(topic, partition, offset): messages now have partitions and offsets
   }
   // #endregion produce
 
@@ -231,7 +231,7 @@ export class Broker {
   }
 
   //<
-  //> step 03 given
+  //> step 03 rewrites: boundAddress returns host and port apart, as the metadata answer needs them
   /** The address clients reach this broker at, as bound (the real port when started on 0). */
   private boundAddress(): BrokerAddress {
     const bound = this.server?.address() as AddressInfo | null | undefined;

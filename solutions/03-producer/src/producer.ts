@@ -13,7 +13,7 @@ import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
 
-//> step 03 given
+//> step 03 rewrites: Kafka's producer options and records replace step 02's
 export interface ProducerOptions {
   /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */
   bootstrapServers: string[];
@@ -48,7 +48,7 @@ export class SerializationError extends Error {
 //<
 
 export class KafkaProducer {
-  //> step 03 given
+  //> step 03 rewrites: the producer keeps a view of the cluster instead of a list of connections
   /** The brokers, the partitions' leaders and a connection to each broker (shared code, see cluster.ts). */
   private readonly cluster: Cluster;
   private readonly keySerializer: Serializer<any>;
@@ -62,7 +62,7 @@ export class KafkaProducer {
   private readonly log: (line: string) => void;
 
   constructor(options: ProducerOptions) {
-    //> step 03 given
+    //> step 03 rewrites: the cluster view replaces the list of connections
     this.cluster = new Cluster(options.bootstrapServers);
     this.keySerializer = options.keySerializer ?? bytesSerializer;
     this.valueSerializer = options.valueSerializer ?? bytesSerializer;
@@ -77,7 +77,7 @@ export class KafkaProducer {
   }
 
   // #region send
-  //> step 03 given
+  //> step 03 rewrites: send() leaves the record in the accumulator instead of sending it at once
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
    * why it could not be (its own serialization error, or its batch's error).
@@ -162,7 +162,7 @@ export class KafkaProducer {
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    //> step 03 given
+    //> step 03 rewrites: close() delivers what is waiting before it closes the cluster's connections
     if (this.closed) return;
     this.closed = true; // refuse new sends, but deliver the ones already made
     await this.flush();

@@ -56,7 +56,7 @@ export class Broker {
   private server: Server | null = null;
   /** Live client connections, so that stop() can close them. */
   private readonly connections = new Set<Socket>();
-  //> step 04 given
+  //> step 04 rewrites: partitions move from memory to a log on disk
   /** Each topic's partitions: one log on disk per partition, the index in the array is its number. */
   private readonly topics = new Map<string, Log[]>();
   private readonly dataDir: string;
@@ -284,7 +284,7 @@ export class Broker {
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
     const names = request.topics ?? [...this.topics.keys()];
-    //> step 04 given
+    //> step 04 rewrites: a topic is described by describeTopic, which also reports a bad topic name
     const topics = names.map((name) => this.describeTopic(name));
     //<
     const { host, port } = this.boundAddress();
@@ -300,7 +300,7 @@ export class Broker {
 
   private appendBatch(batch: WireBatch): ProduceResult {
     const { topic, partition } = batch;
-    //> step 04 given
+    //> step 04 rewrites: partitionsOf now refuses a bad topic name, which becomes this batch's error
     let target: Log | undefined;
     try {
       target = this.partitionsOf(topic)[partition];
@@ -324,7 +324,7 @@ export class Broker {
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
-    //> step 04 given
+    //> step 04 rewrites: a log on disk hands back batches, so records() reads them one after another
     const log = this.topics.get(topic)?.[partition];
     if (!log) return [];
     const records: StoredRecord[] = [];

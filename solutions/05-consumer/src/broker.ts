@@ -138,7 +138,7 @@ export class Broker {
         socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
-      //> step 05 given
+      //> step 05 rewrites: answers may wait (long polling), so each connection chains them in order
       // A fetch may wait before it is answered (long polling), yet a client must get its answers
       // in the order it asked, as Kafka promises per connection. So each request is handled once
       // the one before it on this connection has been answered: a chain of promises.
@@ -159,7 +159,7 @@ export class Broker {
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  //> step 05 given
+  //> step 05 rewrites: answer() waits for handlers that may wait
   private async answer(frame: Buffer): Promise<Reply> {
   //<
     let request: Request;
@@ -171,7 +171,7 @@ export class Broker {
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
-      //> step 05 given
+      //> step 05 rewrites: a handler's answer may be a promise
       return { correlationId: request.correlationId, ...(await this.handle(request)) };
       //<
     } catch (error) {
@@ -185,7 +185,7 @@ export class Broker {
   // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
-  //> step 05 given
+  //> step 05 rewrites: handlers may answer later (a fetch waits)
   private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
   //<
     produce: (request) => this.handleProduce(request),
@@ -198,12 +198,12 @@ export class Broker {
   };
 
   /** Routes a request to its handler by type. */
-  //> step 05 given
+  //> step 05 rewrites: a handler's answer may be a promise
   private handle(request: Request): ResponseOf<RequestType> | Promise<ResponseOf<RequestType>> {
   //<
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
     // TypeScript cannot see that request.type picks the handler for this very request; it does.
-    //> step 05 given
+    //> step 05 rewrites: a handler's answer may be a promise
     const handler = this.handlers[request.type] as (request: Request) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
     //<
     return handler(request);
@@ -303,7 +303,7 @@ export class Broker {
     const names = request.topics ?? [...this.topics.keys()];
     const topics = names.map((name) => this.describeTopic(name));
     const { host, port } = this.boundAddress();
-    //> step 05 given
+    //> step 05 rewrites: the metadata names the controller for kcat -L
     // Alone in its cluster, the broker is also its controller (step 08 elects one among many).
     return { brokers: [{ id: this.id, host, port }], controllerId: this.id, topics };
     //<
@@ -334,7 +334,7 @@ export class Broker {
     if (size > this.messageMaxBytes) {
       return { topic, partition, baseOffset: -1, error: { code: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes is over messageMaxBytes (${this.messageMaxBytes}); send smaller batches or raise the limit` } };
     }
-    //> step 05 given
+    //> step 05 rewrites: an append wakes the fetches parked on its partition
     const baseOffset = target.append(records);
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);

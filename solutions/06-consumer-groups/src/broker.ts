@@ -253,7 +253,7 @@ export class Broker {
 
   /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
   private partitionsOf(topic: string): Log[] {
-    //> step 06 given
+    //> step 06 rewrites: the offsets topic is created with its own partition count
     // The internal topic is created the first time a group needs it, with its own partition count.
     const partitions = topic === OFFSETS_TOPIC ? this.offsetsTopicNumPartitions : this.numPartitions;
     return this.topics.get(topic) ?? this.createTopic(topic, partitions);
@@ -297,7 +297,7 @@ export class Broker {
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
   deleteOldSegments(): number {
     let deleted = 0;
-    //> step 06 given
+    //> step 06 rewrites: retention skips the offsets topic, so a quiet group keeps its commits
     for (const [topic, logs] of this.topics) {
       // Deleting old commits would make a quiet group forget where it was: Kafka compacts this
       // topic instead (keeping the latest commit per key), which this workshop does not do.
@@ -490,7 +490,7 @@ export class Broker {
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
     const log = this.topics.get(topic)?.[partition];
     if (!log) return [];
-    //> step 06 given
+    //> step 06 rewrites: reading a log's records moves into Log.readRecords, which the offsets store uses too
     return log.readRecords(offset);
     //<
   }

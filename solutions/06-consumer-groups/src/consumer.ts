@@ -188,7 +188,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
   }
 
-  //> step 06 given
+  //> step 06 rewrites: with a group, the partitions are the group's assignment
   /** The partitions this consumer reads: every partition of its topics without a group, its share with one. */
   assignment(): TopicPartition[] {
     if (this.group) return this.group.assignment;
@@ -215,7 +215,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   async position({ topic, partition }: TopicPartition): Promise<number> {
     await this.loadMetadata();
     const key = keyOf(topic, partition);
-    //> step 06 given
+    //> step 06 rewrites: with a group, only assigned partitions have a position
     if (!this.positions.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.describeAssignment()})`);
     //<
     await this.resetPositions();
@@ -345,7 +345,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     await this.resetPositions();
     // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
-    //> step 06 given
+    //> step 06 rewrites: only partitions with a position (the assigned ones) are fetched
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
       const { topic, partition } = this.partitions.get(key)!;
@@ -392,7 +392,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   // #region reset
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
-    //> step 06 given
+    //> step 06 rewrites: only assigned partitions are reset
     const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
     //<
     if (missing.length === 0) return;
@@ -418,7 +418,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return this.metadata;
   }
 
-  //> step 06 given
+  //> step 06 rewrites: with a group, partitions get a position only once assigned
   private async fetchMetadata(): Promise<void> {
     const response = await this.cluster.refreshMetadata(this.topics);
     for (const topic of response.topics) {
@@ -433,7 +433,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
   //<
 
-  //> step 06 given
+  //> step 06 rewrites: close() commits and leaves the group first
   /** Ends iteration (a waiting fetch is abandoned), commits and leaves the group if in one, and closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;

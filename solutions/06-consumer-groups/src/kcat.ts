@@ -27,7 +27,7 @@ export interface KcatIo {
   signal?: AbortSignal;
 }
 
-//> step 06 given
+//> step 06 rewrites: -G adds a mode and the topics that follow the group
 export interface KcatArgs {
   mode: 'L' | 'P' | 'C' | 'G';
   brokers: string[];
@@ -78,7 +78,7 @@ export async function kcat(argv: string[], io: KcatIo): Promise<number> {
 
 export function parseArgs(argv: string[]): KcatArgs {
   let mode: KcatArgs['mode'] | undefined;
-  //> step 06 given
+  //> step 06 rewrites: the arguments start with no group topics
   const args: Omit<KcatArgs, 'mode'> = { brokers: [], offset: 'beginning', exitAtEnd: false, groupTopics: [] };
   //<
   for (let i = 0; i < argv.length; i++) {
@@ -125,7 +125,7 @@ export function parseArgs(argv: string[]): KcatArgs {
     if (!args.topic) throw new UsageError('pick a mode: -L, -P or -C');
     mode = 'C';
   }
-  //> step 06 given
+  //> step 06 rewrites: -G takes its topics after the group, not from -t
   if (mode !== 'L' && mode !== 'G' && !args.topic) throw new UsageError(`-${mode} needs a topic: -t <topic>`);
   //<
   return { mode, ...args };

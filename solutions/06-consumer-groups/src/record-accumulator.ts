@@ -1,6 +1,6 @@
 // The record accumulator: where send() leaves records, so that they travel in batches.
 //
-// Sending every record in its own request (the seed's producer opens a connection per message)
+// Sending every record in its own request (the Recurse Center blog post's producer connects anew for each message)
 // spends most of the time on round trips. Kafka's producer instead appends each record to the
 // open batch of its partition and sends a batch when either
 //   - it is full: adding the next record would take it past `batchSize` bytes (`batch.size`), or

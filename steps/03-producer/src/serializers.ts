@@ -14,7 +14,7 @@ export const stringSerializer: Serializer<string | null> = (data) => {
   throw new Error('TODO(step 03, task 3): stringSerializer — a string becomes its UTF-8 bytes, null stays null');
 };
 
-/** Any JSON value as UTF-8 JSON text; the seeds' `json.dumps(v).encode('utf-8')`. */
+/** Any JSON value as UTF-8 JSON text, what the recitation's producer.py gets from `dumps(x).encode('utf-8')`. */
 export const jsonSerializer: Serializer<unknown> = (data) => {
   throw new Error('TODO(step 03, task 3): jsonSerializer — JSON.stringify, then UTF-8; null stays null; refuse what JSON cannot represent');
 };

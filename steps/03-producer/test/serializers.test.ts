@@ -10,7 +10,7 @@ describe('task 3: serializers', () => {
     expect(() => stringSerializer(42 as unknown as string, 't'), 'a number is not a string: throw').toThrow();
   });
 
-  test('task 3: jsonSerializer writes JSON text in UTF-8, like the seeds\' json.dumps(v).encode()', () => {
+  test('task 3: jsonSerializer writes JSON text in UTF-8, like kafka-python\'s dumps(x).encode(\'utf-8\')', () => {
     expect(jsonSerializer({ number: 7 }, 't')?.toString('utf8'), 'an object becomes its JSON').toBe('{"number":7}');
     expect(jsonSerializer(0, 't')?.toString('utf8'), '0 is a value, not "nothing"').toBe('0');
     expect(jsonSerializer(null, 't'), 'null stays null').toBeNull();

@@ -16,7 +16,7 @@ export const stringSerializer: Serializer<string | null> = (data) => {
   return Buffer.from(data, 'utf8');
 };
 
-/** Any JSON value as UTF-8 JSON text; the seeds' `json.dumps(v).encode('utf-8')`. */
+/** Any JSON value as UTF-8 JSON text, what the recitation's producer.py gets from `dumps(x).encode('utf-8')`. */
 export const jsonSerializer: Serializer<unknown> = (data) => {
   if (data === null) return null;
   const text = JSON.stringify(data);

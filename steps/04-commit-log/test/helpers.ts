@@ -10,7 +10,7 @@ export interface TestRecord {
 
 const T0 = 1_700_000_000_000;
 
-/** Record number n: its value is {"number": n}, as in the seeds' producer. */
+/** Record number n: its value is {"number": n}, as in the recitation's producer.py. */
 export function record(n: number, padding = 0): TestRecord {
   return {
     key: Buffer.from(`key-${n}`),

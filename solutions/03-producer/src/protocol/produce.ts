@@ -1,5 +1,5 @@
 // Produce: records for a topic's partition, acknowledged once the broker has them.
-//> step 03 given
+//> step 03 rewrites: a produce carries batches of records for any number of partitions instead of one message
 // One request carries batches for any number of partitions led by the receiving broker (Kafka's
 // Produce request), and each batch gets its own result: one bad batch spoils no other.
 import type { ErrorBody } from './envelope.ts';
