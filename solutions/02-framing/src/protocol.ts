@@ -58,6 +58,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * A value from a request, quoted for an error message: a short excerpt, however long or deeply
+ * nested the value is. JSON.stringify would recurse into a list nested 100 000 levels deep until
+ * the stack overflows, and the message about a bad field must never be what crashes the broker.
+ */
+export function quote(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}
+
+/**
  * Reads a request out of a frame's payload, checking every field the broker will use. Anything
  * else (not JSON, an unknown type, a missing field) throws InvalidRequestError with a message
  * that says what was wrong, which the broker sends back as INVALID_REQUEST.
@@ -81,6 +93,6 @@ export function parseRequest(payload: Buffer): Request {
       return { type: 'produce', correlationId, topic: body.topic, value: body.value };
     }
     default:
-      throw invalid(`unknown request type ${JSON.stringify(body.type)}; this broker understands "produce"`);
+      throw invalid(`unknown request type ${quote(body.type)}; this broker understands "produce"`);
   }
 }

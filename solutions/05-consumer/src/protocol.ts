@@ -187,6 +187,18 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * A value from a request, quoted for an error message: a short excerpt, however long or deeply
+ * nested the value is. JSON.stringify would recurse into a list nested 100 000 levels deep until
+ * the stack overflows, and the message about a bad field must never be what crashes the broker.
+ */
+export function quote(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object' && value !== null) return 'an object';
+  return String(value);
+}
+
+/**
  * Reads a request out of a frame's payload, checking every field the broker will use. Anything
  * else (not JSON, an unknown type, a missing field) throws InvalidRequestError with a message
  * that says what was wrong, which the broker sends back as INVALID_REQUEST.
@@ -251,21 +263,41 @@ export function parseRequest(payload: Buffer): Request {
       return { type: 'fetch', correlationId, maxWaitMs: maxWaitMs as number, minBytes: minBytes as number, maxBytes: maxBytes as number, partitions };
     }
     default:
-      throw invalid(`unknown request type ${JSON.stringify(body.type)}; this broker understands "metadata", "produce", "createTopics", "listOffsets" and "fetch"`);
+      throw invalid(`unknown request type ${quote(body.type)}; this broker understands "metadata", "produce", "createTopics", "listOffsets" and "fetch"`);
     //<
   }
 }
 
 const isBase64OrNull = (value: unknown) => value === null || (typeof value === 'string' && BASE64.test(value));
 
+/** The largest int32: Kafka's partition numbers, sizes and timeouts are int32 fields, and Node's timers take no more either. */
+export const INT32_MAX = 2_147_483_647;
+
+/** A whole number from `min` to INT32_MAX: what fits a Kafka int32 field. */
+export function isInt32(value: unknown, min = 0): value is number {
+  return Number.isInteger(value) && (value as number) >= min && (value as number) <= INT32_MAX;
+}
+
+/**
+ * A record's timestamp: milliseconds since the epoch, or -1 for none (Kafka's NO_TIMESTAMP).
+ * Kafka's field is an int64; here the number must also be exact in JSON (a safe integer), so that
+ * the log can store it as one.
+ */
+function isTimestamp(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= -1;
+}
+
 function parseBatch(batch: unknown, where: string, invalid: (message: string) => InvalidRequestError): WireBatch {
-  if (!isObject(batch) || typeof batch.topic !== 'string' || batch.topic === '' || !Number.isInteger(batch.partition) || !Array.isArray(batch.records)) {
-    throw invalid(`${where} needs a non-empty "topic", an integer "partition" and a list of "records"`);
+  if (!isObject(batch) || typeof batch.topic !== 'string' || batch.topic === '' || !isInt32(batch.partition) || !Array.isArray(batch.records)) {
+    throw invalid(`${where} needs a non-empty "topic", a "partition" from 0 to ${INT32_MAX} and a list of "records"`);
   }
   const records = batch.records.map((record: unknown, i: number): WireRecord => {
     const at = `${where}.records[${i}]`;
-    if (!isObject(record) || !isBase64OrNull(record.key) || !isBase64OrNull(record.value) || typeof record.timestamp !== 'number') {
-      throw invalid(`${at} needs "key" and "value" (base64 or null) and a numeric "timestamp"`);
+    if (!isObject(record) || !isBase64OrNull(record.key) || !isBase64OrNull(record.value)) {
+      throw invalid(`${at} needs "key" and "value" (base64 or null)`);
+    }
+    if (!isTimestamp(record.timestamp)) {
+      throw invalid(`${at}.timestamp must be a whole number of ms since the epoch (or -1 for none), got ${quote(record.timestamp)}`);
     }
     const headers = record.headers ?? [];
     if (!Array.isArray(headers) || !headers.every((header) => isObject(header) && typeof header.key === 'string' && isBase64OrNull(header.value))) {

@@ -40,6 +40,10 @@ export interface BrokerOptions {
   log?: (line: string) => void;
   /** The largest frame accepted from a client, in bytes; Kafka's `socket.request.max.bytes` (100 MiB). */
   maxFrameBytes?: number;
+  /** Requests one connection may have waiting for their turn before the broker stops reading from it; after Kafka's `queued.max.requests` (500). */
+  queuedMaxRequests?: number;
+  /** A connection with nothing to do for this long is closed; Kafka's `connections.max.idle.ms` (10 minutes). */
+  connectionsMaxIdleMs?: number;
   /** Partitions of a topic created on first use; Kafka's `num.partitions`, 1 by default. */
   numPartitions?: number;
   /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
@@ -48,6 +52,8 @@ export interface BrokerOptions {
   logOptions?: Omit<LogOptions, 'log'>;
   /** How often retention runs; Kafka's `log.retention.check.interval.ms` (5 minutes). */
   retentionCheckIntervalMs?: number;
+  /** The most partitions a topic may be created with (1000 by default; see handleCreateTopics). */
+  maxPartitionsPerTopic?: number;
   /** Partitions of __consumer_offsets; Kafka's `offsets.topic.num.partitions` (50). */
   offsetsTopicNumPartitions?: number;
   /** Shortest session timeout a consumer may ask for; Kafka's `group.min.session.timeout.ms` (6 s). */
@@ -77,6 +83,7 @@ export class Broker {
   private readonly logOptions: Omit<LogOptions, 'log'>;
   private readonly retentionCheckIntervalMs: number;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly maxPartitionsPerTopic: number;
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
   /** Committed offsets, in the internal topic __consumer_offsets. */
@@ -90,6 +97,10 @@ export class Broker {
   private readonly requestCounts = new Map<string, number>();
   /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
   private readonly maxFrameBytes: number | undefined;
+  /** Frames one connection may have waiting for their turn; Kafka's `queued.max.requests`. */
+  private readonly queuedMaxRequests: number;
+  /** How long a connection may sit idle before the broker closes it; Kafka's `connections.max.idle.ms`. */
+  private readonly connectionsMaxIdleMs: number;
 
   constructor(options: BrokerOptions = {}) {
     this.id = options.id ?? 1;
@@ -97,12 +108,15 @@ export class Broker {
     this.port = options.port ?? 9092;
     this.log = options.log ?? (() => {});
     this.maxFrameBytes = options.maxFrameBytes;
+    this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
+    this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
     this.numPartitions = options.numPartitions ?? 1;
     this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
     // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
     this.dataDir = options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
     this.logOptions = options.logOptions ?? {};
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
+    this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
     this.offsetsTopicNumPartitions = options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
     this.consumerOffsets = new ConsumerOffsets(
       () => this.partitionsOf(OFFSETS_TOPIC),
@@ -147,11 +161,11 @@ export class Broker {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
     this.connections.add(socket);
     socket.on('close', () => this.connections.delete(socket));
+    // Answers this connection's requests one at a time, in the order they came (see requestQueue).
+    const requests = this.requestQueue(socket);
     // A chunk is whatever the network delivered: part of a frame, or several. The decoder
     // (one per connection: each stream is cut on its own) turns chunks back into frames.
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
-    // The last answer this connection is waiting to send; the next one goes after it.
-    let replies = Promise.resolve();
     const onData = (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -165,15 +179,7 @@ export class Broker {
         socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
-      // A fetch may wait before it is answered (long polling), yet a client must get its answers
-      // in the order it asked, as Kafka promises per connection. So each request is handled once
-      // the one before it on this connection has been answered: a chain of promises.
-      for (const frame of frames) {
-        replies = replies.then(async () => {
-          const response = await this.answer(frame);
-          if (!socket.destroyed) socket.write(encodeMessage(response));
-        });
-      }
+      for (const frame of frames) requests.push(frame);
     };
     socket.on('data', onData);
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
@@ -181,6 +187,74 @@ export class Broker {
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
   // #endregion connection
+
+  // #region request-queue
+  /**
+   * One connection's requests, answered one at a time and in order, the way Kafka's socket
+   * server does it: while a request is being handled, and until its answer has been written to
+   * the socket, the connection is muted (paused: nothing more is read from it). That one rule
+   * - keeps the answers in the order of the requests, even when one takes a while;
+   * - stops reading from a client that does not read its answers: they wait in its socket, not
+   *   in the broker's memory, and the broker reads nothing more from it until they have gone;
+   * - with a turn of the event loop between two requests (setImmediate), serves every other
+   *   connection in between, however many requests this one sent at once.
+   * Frames already cut from a chunk wait here; while queuedMaxRequests of them wait, the
+   * connection is not read from even between requests (Kafka's `queued.max.requests`). Nothing
+   * is dropped: a client that sends faster than it is answered is simply read more slowly.
+   */
+  private requestQueue(socket: Socket): { push(frame: Buffer): void } {
+    const client = `${socket.remoteAddress}:${socket.remotePort}`;
+    const waiting: Buffer[] = [];
+    let busy = false; // a request is being handled, or its answer is still being written
+    let handling = false; // a request is being handled (a long poll may take a while)
+
+    const answerNext = async (): Promise<void> => {
+      if (busy) return;
+      const frame = waiting.shift();
+      if (frame === undefined) return;
+      busy = true;
+      handling = true;
+      socket.pause();
+      let answer: Buffer;
+      try {
+        answer = encodeMessage(await this.answer(frame));
+      } catch (error) {
+        // answer() turns a bad request or a failing handler into an error answer. Whatever still
+        // gets here cannot even be tied to a request: hang up on this client, and on it only.
+        this.log(`Closing the connection of ${client}: could not answer a request: ${(error as Error).message}`);
+        socket.destroy();
+        return;
+      } finally {
+        handling = false;
+      }
+      if (!socket.writable) return; // the client has gone (or was told why it is cut off): drop the rest
+      // The callback runs once the answer has left for the network, or when the socket fails.
+      socket.write(answer, () => {
+        busy = false;
+        if (waiting.length > 0) setImmediate(() => void answerNext());
+        if (waiting.length < this.queuedMaxRequests) socket.resume();
+      });
+    };
+
+    // A connection nobody uses costs a socket and memory for nothing: close it, but not while a
+    // request is being handled (a fetch may wait on purpose). Writing its answer restarts the clock.
+    socket.setTimeout(this.connectionsMaxIdleMs);
+    socket.on('timeout', () => {
+      if (handling) return;
+      this.log(`Closing the connection of ${client}: idle for ${this.connectionsMaxIdleMs} ms (connectionsMaxIdleMs)`);
+      socket.destroy();
+    });
+    socket.on('close', () => (waiting.length = 0)); // a client that has gone gets no more answers
+
+    return {
+      push: (frame) => {
+        waiting.push(frame);
+        if (waiting.length >= this.queuedMaxRequests) socket.pause();
+        void answerNext();
+      },
+    };
+  }
+  // #endregion request-queue
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
@@ -301,8 +375,12 @@ export class Broker {
     const topics = request.topics.map(({ name, partitions }) => {
       if (name === OFFSETS_TOPIC) return { name, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal: the broker creates it when a group first needs it` } };
       if (this.topics.has(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
-      if (!Number.isInteger(partitions) || partitions < 1) {
-        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 up, not ${partitions}` } };
+      // Kafka sets no limit per topic, but it refuses what it cannot do. Here every partition is a
+      // folder with two files held open for as long as the broker runs: a million of them would
+      // take every file handle the process may have, freeze the broker while it tried, and leave a
+      // half-made topic to reload at every restart. So the count is checked before anything is created.
+      if (!Number.isInteger(partitions) || partitions < 1 || partitions > this.maxPartitionsPerTopic) {
+        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 to ${this.maxPartitionsPerTopic} (maxPartitionsPerTopic), not ${partitions}` } };
       }
       try {
         this.createTopic(name, partitions);
@@ -353,6 +431,11 @@ export class Broker {
 
   private appendBatch(batch: WireBatch): ProduceResult {
     const { topic, partition } = batch;
+    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
+    // count is 0 as INVALID_RECORD, and so does this broker.
+    if (batch.records.length === 0) {
+      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_RECORD', message: `the batch for ${topic}-${partition} has no records; a batch needs at least one` } };
+    }
     if (topic === OFFSETS_TOPIC) {
       // Only the coordinator writes commits there; a stray record could corrupt every group's offsets.
       return { topic, partition, baseOffset: -1, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal and only the group coordinator writes to it; commit offsets with consumer.commit()` } };
