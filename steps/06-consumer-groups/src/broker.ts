@@ -209,7 +209,7 @@ export class Broker {
     let handling = false; // a request is being handled (a long poll may take a while)
 
     const answerNext = async (): Promise<void> => {
-      if (busy) return;
+      if (busy || socket.destroyed) return;
       const frame = waiting.shift();
       if (frame === undefined) return;
       busy = true;
