@@ -50,6 +50,8 @@ export interface BrokerOptions {
   retentionCheckIntervalMs?: number;
   /** The most partitions a topic may be created with (1000 by default; see handleCreateTopics). */
   maxPartitionsPerTopic?: number;
+  /** The most bytes of records one fetch answer carries, whatever it asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
+  fetchMaxBytes?: number;
 }
 
 export interface BrokerAddress {
@@ -74,6 +76,7 @@ export class Broker {
   private readonly maxPartitionsPerTopic: number;
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
+  private readonly fetchMaxBytes: number;
   private readonly numPartitions: number;
   private readonly messageMaxBytes: number;
   /** Requests received per type, so tests and demos can count round trips. */
@@ -100,6 +103,7 @@ export class Broker {
     this.logOptions = options.logOptions ?? {};
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
+    this.fetchMaxBytes = options.fetchMaxBytes ?? 57_671_680;
   }
 
   // #region start
@@ -176,6 +180,8 @@ export class Broker {
     const waiting: Buffer[] = [];
     let busy = false; // a request is being handled, or its answer is still being written
     let handling = false; // a request is being handled (a long poll may take a while)
+    // Aborts when the client goes: a fetch it left parked is released at once (see FetchPurgatory.wait).
+    const gone = new AbortController();
 
     const answerNext = async (): Promise<void> => {
       if (busy || socket.destroyed) return;
@@ -186,7 +192,7 @@ export class Broker {
       socket.pause();
       let answer: Buffer;
       try {
-        answer = encodeMessage(await this.answer(frame));
+        answer = encodeMessage(await this.answer(frame, gone.signal));
       } catch (error) {
         // answer() turns a bad request or a failing handler into an error answer. Whatever still
         // gets here cannot even be tied to a request: hang up on this client, and on it only.
@@ -213,7 +219,10 @@ export class Broker {
       this.log(`Closing the connection of ${client}: idle for ${this.connectionsMaxIdleMs} ms (connectionsMaxIdleMs)`);
       socket.destroy();
     });
-    socket.on('close', () => (waiting.length = 0)); // a client that has gone gets no more answers
+    socket.on('close', () => {
+      waiting.length = 0; // a client that has gone gets no more answers
+      gone.abort();
+    });
 
     return {
       push: (frame) => {
@@ -227,7 +236,7 @@ export class Broker {
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  private async answer(frame: Buffer): Promise<Response> {
+  private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Response> {
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -237,7 +246,7 @@ export class Broker {
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
-      return { correlationId: request.correlationId, ...(await this.handle(request)) };
+      return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
     } catch (error) {
       // A bug in one handler must not take the broker down for everyone: this client hears
       // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
@@ -249,7 +258,7 @@ export class Broker {
   // #endregion answer
 
   /** Routes a request to its handler by type. Later steps add request types here. */
-  private handle(request: Request): Record<string, unknown> | Promise<Record<string, unknown>> {
+  private handle(request: Request, clientGone?: AbortSignal): Record<string, unknown> | Promise<Record<string, unknown>> {
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
     switch (request.type) {
       case 'metadata':
@@ -261,7 +270,7 @@ export class Broker {
       case 'listOffsets':
         return this.handleListOffsets(request);
       case 'fetch':
-        return this.handleFetch(request);
+        return this.handleFetch(request, clientGone);
     }
   }
 
@@ -427,17 +436,18 @@ export class Broker {
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
-   * an append to one of its partitions, or maxWaitMs, or the broker stops (long polling).
+   * an append to one of its partitions, or maxWaitMs, or the broker stops or its client goes
+   * (long polling).
    */
   // #region fetch
-  private async handleFetch(request: FetchRequest): Promise<FetchResponse> {
+  private async handleFetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
     for (;;) {
       const { response, bytes } = this.readFetch(request);
       const hasError = response.partitions.some((partition) => partition.error);
       const timeLeft = deadline - Date.now();
       if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
-      throw new Error('TODO(step 05, task 3): Broker.handleFetch — not enough yet: park the fetch in the purgatory until an append or the deadline, then read again; when released, answer with what there is');
+      throw new Error('TODO(step 05, task 3): Broker.handleFetch — not enough yet: park the fetch in the purgatory until an append, the deadline or its client leaving (clientGone), then read again; when released, answer with what there is');
     }
   }
   // #endregion fetch
@@ -445,12 +455,14 @@ export class Broker {
   // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
+    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
+    const maxBytes = Math.min(request.maxBytes, this.fetchMaxBytes);
     let bytes = 0;
     const partitions = request.partitions.map((wanted): FetchedPartition => {
       const log = this.logToRead(wanted.topic, wanted.partition);
       if (!(log instanceof Log)) return { topic: wanted.topic, partition: wanted.partition, highWatermark: -1, logStartOffset: -1, records: [], error: log };
       const fetched = { topic: wanted.topic, partition: wanted.partition, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset };
-      const batches = this.readPartition(log, wanted, request.maxBytes - bytes);
+      const batches = this.readPartition(log, wanted, maxBytes - bytes);
       if (batches === 'out of range') {
         const message = `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`;
         return { ...fetched, records: [], error: { code: 'OFFSET_OUT_OF_RANGE', message } };
@@ -473,6 +485,11 @@ export class Broker {
     throw new Error('TODO(step 05, task 2): Broker.readPartition — \'out of range\' outside logStartOffset..logEndOffset, nothing at the end or when no bytes are left, else log.read within the smaller limit');
   }
   // #endregion read-partition
+
+  /** How many fetches are parked now, waiting for records (for tests and demos). */
+  parkedFetches(): number {
+    return this.purgatory.size;
+  }
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
