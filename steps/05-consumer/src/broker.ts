@@ -174,6 +174,10 @@ export class Broker {
    * Frames already cut from a chunk wait here; while queuedMaxRequests of them wait, the
    * connection is not read from even between requests (Kafka's `queued.max.requests`). Nothing
    * is dropped: a client that sends faster than it is answered is simply read more slowly.
+   * One departure from Kafka: while a request with nothing queued behind it is being handled
+   * (a fetch waiting for records, say), the broker reads on until one more chunk arrives. A
+   * paused socket would not even notice its client hanging up, and the request would wait on for
+   * nobody; the one chunk read ahead waits here like any other.
    */
   private requestQueue(socket: Socket): { push(frame: Buffer): void } {
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -189,7 +193,7 @@ export class Broker {
       if (frame === undefined) return;
       busy = true;
       handling = true;
-      socket.pause();
+      if (waiting.length > 0) socket.pause(); // more to do already: read nothing more for now
       let answer: Buffer;
       try {
         answer = encodeMessage(await this.answer(frame, gone.signal));
@@ -203,6 +207,7 @@ export class Broker {
         handling = false;
       }
       if (!socket.writable) return; // the client has gone (or was told why it is cut off): drop the rest
+      socket.pause();
       // The callback runs once the answer has left for the network, or when the socket fails.
       socket.write(answer, () => {
         busy = false;
@@ -222,6 +227,9 @@ export class Broker {
     socket.on('close', () => {
       waiting.length = 0; // a client that has gone gets no more answers
       gone.abort();
+    });
+    socket.on('data', () => {
+      if (busy) socket.pause(); // the one chunk read while a request is handled (see above)
     });
 
     return {

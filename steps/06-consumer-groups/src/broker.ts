@@ -54,6 +54,8 @@ export interface BrokerOptions {
   retentionCheckIntervalMs?: number;
   /** The most partitions a topic may be created with (1000 by default; see handleCreateTopics). */
   maxPartitionsPerTopic?: number;
+  /** The most bytes of records one fetch answer carries, whatever it asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
+  fetchMaxBytes?: number;
   /** Partitions of __consumer_offsets; Kafka's `offsets.topic.num.partitions` (50). */
   offsetsTopicNumPartitions?: number;
   /** Shortest session timeout a consumer may ask for; Kafka's `group.min.session.timeout.ms` (6 s). */
@@ -86,6 +88,7 @@ export class Broker {
   private readonly maxPartitionsPerTopic: number;
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
+  private readonly fetchMaxBytes: number;
   /** Committed offsets, in the internal topic __consumer_offsets. */
   private readonly consumerOffsets: ConsumerOffsets;
   /** Runs the consumer groups: joins, rebalances, heartbeats, commits. */
@@ -117,6 +120,7 @@ export class Broker {
     this.logOptions = options.logOptions ?? {};
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
+    this.fetchMaxBytes = options.fetchMaxBytes ?? 57_671_680;
     this.offsetsTopicNumPartitions = options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
     this.consumerOffsets = new ConsumerOffsets(
       () => this.partitionsOf(OFFSETS_TOPIC),
@@ -201,12 +205,18 @@ export class Broker {
    * Frames already cut from a chunk wait here; while queuedMaxRequests of them wait, the
    * connection is not read from even between requests (Kafka's `queued.max.requests`). Nothing
    * is dropped: a client that sends faster than it is answered is simply read more slowly.
+   * One departure from Kafka: while a request with nothing queued behind it is being handled
+   * (a fetch waiting for records, say), the broker reads on until one more chunk arrives. A
+   * paused socket would not even notice its client hanging up, and the request would wait on for
+   * nobody; the one chunk read ahead waits here like any other.
    */
   private requestQueue(socket: Socket): { push(frame: Buffer): void } {
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
     const waiting: Buffer[] = [];
     let busy = false; // a request is being handled, or its answer is still being written
     let handling = false; // a request is being handled (a long poll may take a while)
+    // Aborts when the client goes: a fetch it left parked is released at once (see FetchPurgatory.wait).
+    const gone = new AbortController();
 
     const answerNext = async (): Promise<void> => {
       if (busy || socket.destroyed) return;
@@ -214,10 +224,10 @@ export class Broker {
       if (frame === undefined) return;
       busy = true;
       handling = true;
-      socket.pause();
+      if (waiting.length > 0) socket.pause(); // more to do already: read nothing more for now
       let answer: Buffer;
       try {
-        answer = encodeMessage(await this.answer(frame));
+        answer = encodeMessage(await this.answer(frame, gone.signal));
       } catch (error) {
         // answer() turns a bad request or a failing handler into an error answer. Whatever still
         // gets here cannot even be tied to a request: hang up on this client, and on it only.
@@ -228,6 +238,7 @@ export class Broker {
         handling = false;
       }
       if (!socket.writable) return; // the client has gone (or was told why it is cut off): drop the rest
+      socket.pause();
       // The callback runs once the answer has left for the network, or when the socket fails.
       socket.write(answer, () => {
         busy = false;
@@ -244,7 +255,13 @@ export class Broker {
       this.log(`Closing the connection of ${client}: idle for ${this.connectionsMaxIdleMs} ms (connectionsMaxIdleMs)`);
       socket.destroy();
     });
-    socket.on('close', () => (waiting.length = 0)); // a client that has gone gets no more answers
+    socket.on('close', () => {
+      waiting.length = 0; // a client that has gone gets no more answers
+      gone.abort();
+    });
+    socket.on('data', () => {
+      if (busy) socket.pause(); // the one chunk read while a request is handled (see above)
+    });
 
     return {
       push: (frame) => {
@@ -258,7 +275,7 @@ export class Broker {
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  private async answer(frame: Buffer): Promise<Response> {
+  private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Response> {
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -268,7 +285,7 @@ export class Broker {
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
-      return { correlationId: request.correlationId, ...(await this.handle(request)) };
+      return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
     } catch (error) {
       // A handler that refuses a request (a stale generation, an unknown member) throws a KafkaError: that is the answer.
       if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.message);
@@ -282,7 +299,7 @@ export class Broker {
   // #endregion answer
 
   /** Routes a request to its handler by type. Later steps add request types here. */
-  private handle(request: Request): Record<string, unknown> | Promise<Record<string, unknown>> {
+  private handle(request: Request, clientGone?: AbortSignal): Record<string, unknown> | Promise<Record<string, unknown>> {
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
     switch (request.type) {
       case 'metadata':
@@ -294,7 +311,7 @@ export class Broker {
       case 'listOffsets':
         return this.handleListOffsets(request);
       case 'fetch':
-        return this.handleFetch(request);
+        return this.handleFetch(request, clientGone);
       case 'findCoordinator':
         return this.handleFindCoordinator();
       case 'joinGroup':
@@ -486,10 +503,11 @@ export class Broker {
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
-   * an append to one of its partitions, or maxWaitMs, or the broker stops (long polling).
+   * an append to one of its partitions, or maxWaitMs, or the broker stops or its client goes
+   * (long polling).
    */
   // #region fetch
-  private async handleFetch(request: FetchRequest): Promise<FetchResponse> {
+  private async handleFetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
     for (;;) {
       const { response, bytes } = this.readFetch(request);
@@ -497,7 +515,7 @@ export class Broker {
       const timeLeft = deadline - Date.now();
       if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
       // This loop turns once per append to one of the fetch's partitions, never on a timer.
-      const reason = await this.purgatory.wait(request.partitions, timeLeft);
+      const reason = await this.purgatory.wait(request.partitions, timeLeft, clientGone);
       if (reason === 'released') return response;
     }
   }
@@ -506,12 +524,14 @@ export class Broker {
   // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
+    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
+    const maxBytes = Math.min(request.maxBytes, this.fetchMaxBytes);
     let bytes = 0;
     const partitions = request.partitions.map((wanted): FetchedPartition => {
       const log = this.logToRead(wanted.topic, wanted.partition);
       if (!(log instanceof Log)) return { topic: wanted.topic, partition: wanted.partition, highWatermark: -1, logStartOffset: -1, records: [], error: log };
       const fetched = { topic: wanted.topic, partition: wanted.partition, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset };
-      const batches = this.readPartition(log, wanted, request.maxBytes - bytes);
+      const batches = this.readPartition(log, wanted, maxBytes - bytes);
       if (batches === 'out of range') {
         const message = `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`;
         return { ...fetched, records: [], error: { code: 'OFFSET_OUT_OF_RANGE', message } };
@@ -536,6 +556,11 @@ export class Broker {
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft));
   }
   // #endregion read-partition
+
+  /** How many fetches are parked now, waiting for records (for tests and demos). */
+  parkedFetches(): number {
+    return this.purgatory.size;
+  }
 
   /**
    * Every group request goes to the group's coordinator. Alone in its cluster, this broker

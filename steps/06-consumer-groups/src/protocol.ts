@@ -347,7 +347,7 @@ export function parseRequest(payload: Buffer): Request {
     case 'listOffsets': {
       const partitions = parseList(body.partitions, '"listOffsets" needs "partitions": a list of { topic, partition, timestamp }', invalid, (entry, where) => {
         if (entry.timestamp !== EARLIEST_TIMESTAMP && entry.timestamp !== LATEST_TIMESTAMP) {
-          throw invalid(`${where}.timestamp is ${JSON.stringify(entry.timestamp)}; this broker knows -2 (earliest) and -1 (latest) only, it keeps no time index`);
+          throw invalid(`${where}.timestamp is ${quote(entry.timestamp)}; this broker knows -2 (earliest) and -1 (latest) only, it keeps no time index`);
         }
         return { ...topicPartition(entry, where, invalid), timestamp: entry.timestamp };
       });
@@ -355,13 +355,16 @@ export function parseRequest(payload: Buffer): Request {
     }
     case 'fetch': {
       const { maxWaitMs = 500, minBytes = 1, maxBytes = 52_428_800 } = body;
+      // Int32 fields in Kafka's Fetch. A wait over 2^31 - 1 ms is also more than a Node timer
+      // takes: it would fire after 1 ms, over and over, a busy loop for as long as the fetch is
+      // parked. Refused, not clamped, so the client learns its value was never going to be honoured.
       for (const [name, value] of Object.entries({ maxWaitMs, minBytes, maxBytes })) {
-        if (!Number.isSafeInteger(value) || (value as number) < 0) throw invalid(`"${name}" must be a whole number from 0 up, got ${JSON.stringify(value)}`);
+        if (!isInt32(value)) throw invalid(`"${name}" must be a whole number from 0 to ${INT32_MAX}, got ${quote(value)}`);
       }
       const partitions = parseList(body.partitions, '"fetch" needs "partitions": a list of { topic, partition, offset }', invalid, (entry, where) => {
-        if (!Number.isSafeInteger(entry.offset)) throw invalid(`${where}.offset must be a whole number, got ${JSON.stringify(entry.offset)}`);
-        if (entry.maxBytes !== undefined && !(Number.isSafeInteger(entry.maxBytes) && (entry.maxBytes as number) >= 0)) {
-          throw invalid(`${where}.maxBytes must be a whole number from 0 up`);
+        if (!Number.isSafeInteger(entry.offset)) throw invalid(`${where}.offset must be a whole number, got ${quote(entry.offset)}`);
+        if (entry.maxBytes !== undefined && !isInt32(entry.maxBytes)) {
+          throw invalid(`${where}.maxBytes must be a whole number from 0 to ${INT32_MAX}`);
         }
         const partitionMaxBytes = entry.maxBytes === undefined ? {} : { maxBytes: entry.maxBytes as number };
         return { ...topicPartition(entry, where, invalid), offset: entry.offset as number, ...partitionMaxBytes };
@@ -468,8 +471,8 @@ function parseList<T>(list: unknown, message: string, invalid: (message: string)
 }
 
 function topicPartition(entry: Record<string, unknown>, where: string, invalid: (message: string) => InvalidRequestError): { topic: string; partition: number } {
-  if (typeof entry.topic !== 'string' || entry.topic === '' || !Number.isInteger(entry.partition)) {
-    throw invalid(`${where} needs a non-empty "topic" and an integer "partition"`);
+  if (typeof entry.topic !== 'string' || entry.topic === '' || !isInt32(entry.partition)) {
+    throw invalid(`${where} needs a non-empty "topic" and a "partition" from 0 to ${INT32_MAX}`);
   }
   return { topic: entry.topic, partition: entry.partition as number };
 }
