@@ -406,7 +406,7 @@ export function parseRequest(payload: Buffer): Request {
       return { type: 'leaveGroup', correlationId, groupId: groupId(body, invalid), memberId: text(body, 'memberId', invalid) };
     case 'offsetCommit': {
       const offsets = parseList(body.offsets, '"offsetCommit" needs "offsets": a list of { topic, partition, offset }', invalid, (entry, where) => {
-        if (!Number.isSafeInteger(entry.offset) || (entry.offset as number) < 0) throw invalid(`${where}.offset must be a whole number from 0 up, got ${JSON.stringify(entry.offset)}`);
+        if (!Number.isSafeInteger(entry.offset) || (entry.offset as number) < 0) throw invalid(`${where}.offset must be a whole number from 0 up, got ${quote(entry.offset)}`);
         const metadata = typeof entry.metadata === 'string' ? { metadata: entry.metadata } : {};
         return { ...topicPartition(entry, where, invalid), offset: entry.offset as number, ...metadata };
       }, 'offsets');
@@ -487,7 +487,7 @@ function topicPartition(entry: Record<string, unknown>, where: string, invalid: 
 /** A string field; empty only where `empty` allows it (a new member's memberId). */
 function text(body: Record<string, unknown>, name: string, invalid: (message: string) => InvalidRequestError, { empty = false } = {}): string {
   const value = body[name];
-  if (typeof value !== 'string' || (!empty && value === '')) throw invalid(`"${body.type}" needs a${empty ? '' : ' non-empty'} string "${name}", got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || (!empty && value === '')) throw invalid(`"${body.type}" needs a${empty ? '' : ' non-empty'} string "${name}", got ${quote(value)}`);
   return value;
 }
 
@@ -498,16 +498,14 @@ function groupId(body: Record<string, unknown>, invalid: (message: string) => In
 /** A timeout in ms: Kafka's fields are int32, and so is the longest delay a Node timer takes. */
 function whole(body: Record<string, unknown>, name: string, invalid: (message: string) => InvalidRequestError): number {
   const value = body[name];
-  if (!Number.isSafeInteger(value) || (value as number) < 0 || (value as number) > 2_147_483_647) {
-    throw invalid(`"${body.type}" needs "${name}" as a whole number of ms from 0 to 2147483647, got ${JSON.stringify(value)}`);
-  }
-  return value as number;
+  if (!isInt32(value)) throw invalid(`"${body.type}" needs "${name}" as a whole number of ms from 0 to ${INT32_MAX}, got ${quote(value)}`);
+  return value;
 }
 
 /** A generation id: from 0 up, or -1 for "not a member". */
 function generation(body: Record<string, unknown>, invalid: (message: string) => InvalidRequestError): number {
   const value = body.generationId;
-  if (!Number.isSafeInteger(value) || (value as number) < -1) throw invalid(`"${body.type}" needs an integer "generationId" (-1 when not a member), got ${JSON.stringify(value)}`);
+  if (!isInt32(value, -1)) throw invalid(`"${body.type}" needs an integer "generationId" (-1 when not a member), got ${quote(value)}`);
   return value as number;
 }
 //<
