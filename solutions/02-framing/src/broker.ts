@@ -96,7 +96,7 @@ export class Broker {
     // Answers this connection's requests one at a time, in the order they came (see requestQueue).
     const requests = this.requestQueue(socket);
     //<
-    //> step 02 task 3 omit: Broker.handleConnection — cut the stream into frames, queue each one to be answered, and close only this connection when a frame is too large
+    //> step 02 task 3 omit: Broker.handleConnection — cut the stream into frames, hand each one to requests.push, and close only this connection when a frame is too large
     // A chunk is whatever the network delivered: part of a frame, or several. The decoder
     // (one per connection: each stream is cut on its own) turns chunks back into frames.
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });

@@ -88,7 +88,7 @@ export class Broker {
     socket.on('close', () => this.connections.delete(socket));
     // Answers this connection's requests one at a time, in the order they came (see requestQueue).
     const requests = this.requestQueue(socket);
-    // TODO(step 02, task 3): Broker.handleConnection — cut the stream into frames, queue each one to be answered, and close only this connection when a frame is too large
+    // TODO(step 02, task 3): Broker.handleConnection — cut the stream into frames, hand each one to requests.push, and close only this connection when a frame is too large
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
