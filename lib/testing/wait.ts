@@ -34,3 +34,24 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, ms: n
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Polls `read` until its value has not changed for `steadyMs`, and resolves with that value;
+ * fails with `message` after `ms`. For what no event announces: that something has stopped
+ * moving (a broker that stops reading from a client that does not read its answers).
+ */
+export async function waitUntilSteady<T>(read: () => T, steadyMs: number, ms: number, message: string): Promise<T> {
+  const failure = new ExpectationFailed(`${message} (waited ${ms} ms)`);
+  const started = Date.now();
+  let value = read();
+  let since = Date.now();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const now = read();
+    if (now !== value) {
+      value = now;
+      since = Date.now();
+    } else if (Date.now() - since >= steadyMs) return value;
+    if (Date.now() - started > ms) throw failure;
+  }
+}

@@ -69,7 +69,13 @@ export class Broker {
     this.connections.add(socket);
     socket.on('close', () => this.connections.delete(socket));
     // A chunk is whatever the network delivered: part of a message, or several. Echo each as is.
-    socket.on('data', (chunk) => socket.write(chunk));
+    // write() returns false once the socket holds more than it can send at once: the client is
+    // not reading its echo. Read nothing more from it until that has drained ('drain'), so a
+    // client that only sends can never make the broker hold more than a socket buffer of it.
+    socket.on('data', (chunk) => {
+      if (!socket.write(chunk)) socket.pause();
+    });
+    socket.on('drain', () => socket.resume());
     //<
     //> step 01 task 3 omit: Broker.handleConnection — handle the socket's 'error' event so one client's failure cannot crash the broker
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown

@@ -31,6 +31,10 @@ export interface BrokerOptions {
   log?: (line: string) => void;
   /** The largest frame accepted from a client, in bytes; Kafka's `socket.request.max.bytes` (100 MiB). */
   maxFrameBytes?: number;
+  /** Requests one connection may have waiting for their turn before the broker stops reading from it; after Kafka's `queued.max.requests` (500). */
+  queuedMaxRequests?: number;
+  /** A connection with nothing to do for this long is closed; Kafka's `connections.max.idle.ms` (10 minutes). */
+  connectionsMaxIdleMs?: number;
   /** Partitions of a topic created on first use; Kafka's `num.partitions`, 1 by default. */
   numPartitions?: number;
   /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
@@ -40,6 +44,8 @@ export interface BrokerOptions {
   logOptions?: Omit<LogOptions, 'log'>;
   /** How often retention runs; Kafka's `log.retention.check.interval.ms` (5 minutes). */
   retentionCheckIntervalMs?: number;
+  /** The most partitions a topic may be created with (1000 by default; see handleCreateTopics). */
+  maxPartitionsPerTopic?: number;
   //<
 }
 
@@ -63,6 +69,7 @@ export class Broker {
   private readonly logOptions: Omit<LogOptions, 'log'>;
   private readonly retentionCheckIntervalMs: number;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly maxPartitionsPerTopic: number;
   //<
   private readonly numPartitions: number;
   private readonly messageMaxBytes: number;
@@ -70,6 +77,10 @@ export class Broker {
   private readonly requestCounts = new Map<string, number>();
   /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
   private readonly maxFrameBytes: number | undefined;
+  /** Frames one connection may have waiting for their turn; Kafka's `queued.max.requests`. */
+  private readonly queuedMaxRequests: number;
+  /** How long a connection may sit idle before the broker closes it; Kafka's `connections.max.idle.ms`. */
+  private readonly connectionsMaxIdleMs: number;
 
   constructor(options: BrokerOptions = {}) {
     this.id = options.id ?? 1;
@@ -77,6 +88,8 @@ export class Broker {
     this.port = options.port ?? 9092;
     this.log = options.log ?? (() => {});
     this.maxFrameBytes = options.maxFrameBytes;
+    this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
+    this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
     this.numPartitions = options.numPartitions ?? 1;
     this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
     //> step 04 given
@@ -84,6 +97,7 @@ export class Broker {
     this.dataDir = options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
     this.logOptions = options.logOptions ?? {};
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
+    this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
     //<
   }
 
@@ -117,6 +131,8 @@ export class Broker {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
     this.connections.add(socket);
     socket.on('close', () => this.connections.delete(socket));
+    // Answers this connection's requests one at a time, in the order they came (see requestQueue).
+    const requests = this.requestQueue(socket);
     // A chunk is whatever the network delivered: part of a frame, or several. The decoder
     // (one per connection: each stream is cut on its own) turns chunks back into frames.
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
@@ -133,7 +149,7 @@ export class Broker {
         socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
-      for (const frame of frames) socket.write(encodeMessage(this.answer(frame)));
+      for (const frame of frames) requests.push(frame);
     };
     socket.on('data', onData);
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
@@ -141,6 +157,82 @@ export class Broker {
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
   // #endregion connection
+
+  // #region request-queue
+  /**
+   * One connection's requests, answered one at a time and in order, the way Kafka's socket
+   * server does it: while a request is being handled, and until its answer has been written to
+   * the socket, the connection is muted (paused: nothing more is read from it). That one rule
+   * - keeps the answers in the order of the requests, even when one takes a while;
+   * - stops reading from a client that does not read its answers: they wait in its socket, not
+   *   in the broker's memory, and the broker reads nothing more from it until they have gone;
+   * - with a turn of the event loop between two requests (setImmediate), serves every other
+   *   connection in between, however many requests this one sent at once.
+   * Frames already cut from a chunk wait here; while queuedMaxRequests of them wait, the
+   * connection is not read from even between requests (Kafka's `queued.max.requests`). Nothing
+   * is dropped: a client that sends faster than it is answered is simply read more slowly.
+   * One departure from Kafka: while a request with nothing queued behind it is being handled
+   * (a fetch waiting for records, say), the broker reads on until one more chunk arrives. A
+   * paused socket would not even notice its client hanging up, and the request would wait on for
+   * nobody; the one chunk read ahead waits here like any other.
+   */
+  private requestQueue(socket: Socket): { push(frame: Buffer): void } {
+    const client = `${socket.remoteAddress}:${socket.remotePort}`;
+    const waiting: Buffer[] = [];
+    let busy = false; // a request is being handled, or its answer is still being written
+    let handling = false; // a request is being handled (a long poll may take a while)
+
+    const answerNext = async (): Promise<void> => {
+      if (busy || socket.destroyed) return;
+      const frame = waiting.shift();
+      if (frame === undefined) return;
+      busy = true;
+      handling = true;
+      if (waiting.length > 0) socket.pause(); // more to do already: read nothing more for now
+      let answer: Buffer;
+      try {
+        answer = encodeMessage(await this.answer(frame));
+      } catch (error) {
+        // answer() turns a bad request or a failing handler into an error answer. Whatever still
+        // gets here cannot even be tied to a request: hang up on this client, and on it only.
+        this.log(`Closing the connection of ${client}: could not answer a request: ${(error as Error).message}`);
+        socket.destroy();
+        return;
+      } finally {
+        handling = false;
+      }
+      if (!socket.writable) return; // the client has gone (or was told why it is cut off): drop the rest
+      socket.pause();
+      // The callback runs once the answer has left for the network, or when the socket fails.
+      socket.write(answer, () => {
+        busy = false;
+        if (waiting.length > 0) setImmediate(() => void answerNext());
+        if (waiting.length < this.queuedMaxRequests) socket.resume();
+      });
+    };
+
+    // A connection nobody uses costs a socket and memory for nothing: close it, but not while a
+    // request is being handled (a fetch may wait on purpose). Writing its answer restarts the clock.
+    socket.setTimeout(this.connectionsMaxIdleMs);
+    socket.on('timeout', () => {
+      if (handling) return;
+      this.log(`Closing the connection of ${client}: idle for ${this.connectionsMaxIdleMs} ms (connectionsMaxIdleMs)`);
+      socket.destroy();
+    });
+    socket.on('close', () => (waiting.length = 0)); // a client that has gone gets no more answers
+    socket.on('data', () => {
+      if (busy) socket.pause(); // the one chunk read while a request is handled (see above)
+    });
+
+    return {
+      push: (frame) => {
+        waiting.push(frame);
+        if (waiting.length >= this.queuedMaxRequests) socket.pause();
+        void answerNext();
+      },
+    };
+  }
+  // #endregion request-queue
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
@@ -246,8 +338,12 @@ export class Broker {
   private handleCreateTopics(request: CreateTopicsRequest): CreateTopicsResponse {
     const topics = request.topics.map(({ name, partitions }) => {
       if (this.topics.has(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
-      if (!Number.isInteger(partitions) || partitions < 1) {
-        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 up, not ${partitions}` } };
+      // Kafka sets no limit per topic, but it refuses what it cannot do. Here every partition is a
+      // folder with two files held open for as long as the broker runs: a million of them would
+      // take every file handle the process may have, freeze the broker while it tried, and leave a
+      // half-made topic to reload at every restart. So the count is checked before anything is created.
+      if (!Number.isInteger(partitions) || partitions < 1 || partitions > this.maxPartitionsPerTopic) {
+        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 to ${this.maxPartitionsPerTopic} (maxPartitionsPerTopic), not ${partitions}` } };
       }
       try {
         this.createTopic(name, partitions);
@@ -300,6 +396,11 @@ export class Broker {
 
   private appendBatch(batch: WireBatch): ProduceResult {
     const { topic, partition } = batch;
+    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
+    // count is 0 as INVALID_RECORD, and so does this broker.
+    if (batch.records.length === 0) {
+      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_RECORD', message: `the batch for ${topic}-${partition} has no records; a batch needs at least one` } };
+    }
     //> step 04 rewrites: partitionsOf now refuses a bad topic name, which becomes this batch's error
     let target: Log | undefined;
     try {

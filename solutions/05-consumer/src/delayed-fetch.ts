@@ -33,21 +33,29 @@ export class FetchPurgatory {
 
   /**
    * Parks a fetch that reads `partitions` until one of them gets an append ('appended'),
-   * `maxWaitMs` passes ('timeout') or the broker stops ('released').
+   * `maxWaitMs` passes ('timeout'), or the broker stops or the fetch's client goes away
+   * ('released': `signal` aborts when its connection closes).
    */
   // #region wait
-  wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number): Promise<WakeReason> {
-    //> step 05 task 3: FetchPurgatory.wait — register a waiter under each partition's key with one timer for maxWaitMs; waking it clears the timer, unregisters it and resolves
+  wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number, signal?: AbortSignal): Promise<WakeReason> {
+    //> step 05 given
+    // A fetch whose client has already gone is not parked at all: no waiter, no timer.
+    if (signal?.aborted) return Promise.resolve('released');
+    //<
+    //> step 05 task 3: FetchPurgatory.wait — register a waiter under each partition's key with one timer for maxWaitMs, released when the signal aborts; waking it clears the timer and the abort listener, unregisters it and resolves
     return new Promise((resolve) => {
+      const release = () => waiter.wake('released');
       const waiter: Waiter = {
         keys: partitions.map(({ topic, partition }) => keyOf(topic, partition)),
         timer: setTimeout(() => waiter.wake('timeout'), maxWaitMs),
         wake: (reason) => {
           clearTimeout(waiter.timer);
+          signal?.removeEventListener('abort', release);
           for (const key of waiter.keys) this.waitersOf(key).delete(waiter);
           resolve(reason);
         },
       };
+      signal?.addEventListener('abort', release);
       for (const key of waiter.keys) this.waitersOf(key).add(waiter);
     });
     //<

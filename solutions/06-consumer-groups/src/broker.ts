@@ -43,6 +43,10 @@ export interface BrokerOptions {
   log?: (line: string) => void;
   /** The largest frame accepted from a client, in bytes; Kafka's `socket.request.max.bytes` (100 MiB). */
   maxFrameBytes?: number;
+  /** Requests one connection may have waiting for their turn before the broker stops reading from it; after Kafka's `queued.max.requests` (500). */
+  queuedMaxRequests?: number;
+  /** A connection with nothing to do for this long is closed; Kafka's `connections.max.idle.ms` (10 minutes). */
+  connectionsMaxIdleMs?: number;
   /** Partitions of a topic created on first use; Kafka's `num.partitions`, 1 by default. */
   numPartitions?: number;
   /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
@@ -51,6 +55,10 @@ export interface BrokerOptions {
   logOptions?: Omit<LogOptions, 'log'>;
   /** How often retention runs; Kafka's `log.retention.check.interval.ms` (5 minutes). */
   retentionCheckIntervalMs?: number;
+  /** The most partitions a topic may be created with (1000 by default; see handleCreateTopics). */
+  maxPartitionsPerTopic?: number;
+  /** The most bytes of records one fetch answer carries, whatever it asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
+  fetchMaxBytes?: number;
   //> step 06 given
   /** Partitions of __consumer_offsets; Kafka's `offsets.topic.num.partitions` (50). */
   offsetsTopicNumPartitions?: number;
@@ -82,8 +90,10 @@ export class Broker {
   private readonly logOptions: Omit<LogOptions, 'log'>;
   private readonly retentionCheckIntervalMs: number;
   private retentionTimer: NodeJS.Timeout | null = null;
+  private readonly maxPartitionsPerTopic: number;
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
+  private readonly fetchMaxBytes: number;
   //> step 06 given
   /** Committed offsets, in the internal topic __consumer_offsets. */
   private readonly consumerOffsets: ConsumerOffsets;
@@ -97,6 +107,10 @@ export class Broker {
   private readonly requestCounts = new Map<string, number>();
   /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
   private readonly maxFrameBytes: number | undefined;
+  /** Frames one connection may have waiting for their turn; Kafka's `queued.max.requests`. */
+  private readonly queuedMaxRequests: number;
+  /** How long a connection may sit idle before the broker closes it; Kafka's `connections.max.idle.ms`. */
+  private readonly connectionsMaxIdleMs: number;
 
   constructor(options: BrokerOptions = {}) {
     this.id = options.id ?? 1;
@@ -104,12 +118,16 @@ export class Broker {
     this.port = options.port ?? 9092;
     this.log = options.log ?? (() => {});
     this.maxFrameBytes = options.maxFrameBytes;
+    this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
+    this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
     this.numPartitions = options.numPartitions ?? 1;
     this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
     // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
     this.dataDir = options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
     this.logOptions = options.logOptions ?? {};
     this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
+    this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
+    this.fetchMaxBytes = options.fetchMaxBytes ?? 57_671_680;
     //> step 06 given
     this.offsetsTopicNumPartitions = options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
     this.consumerOffsets = new ConsumerOffsets(
@@ -158,11 +176,11 @@ export class Broker {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
     this.connections.add(socket);
     socket.on('close', () => this.connections.delete(socket));
+    // Answers this connection's requests one at a time, in the order they came (see requestQueue).
+    const requests = this.requestQueue(socket);
     // A chunk is whatever the network delivered: part of a frame, or several. The decoder
     // (one per connection: each stream is cut on its own) turns chunks back into frames.
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
-    // The last answer this connection is waiting to send; the next one goes after it.
-    let replies = Promise.resolve();
     const onData = (chunk: Buffer) => {
       let frames: Buffer[];
       try {
@@ -176,15 +194,7 @@ export class Broker {
         socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
         return;
       }
-      // A fetch may wait before it is answered (long polling), yet a client must get its answers
-      // in the order it asked, as Kafka promises per connection. So each request is handled once
-      // the one before it on this connection has been answered: a chain of promises.
-      for (const frame of frames) {
-        replies = replies.then(async () => {
-          const response = await this.answer(frame);
-          if (!socket.destroyed) socket.write(encodeMessage(response));
-        });
-      }
+      for (const frame of frames) requests.push(frame);
     };
     socket.on('data', onData);
     // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
@@ -193,9 +203,90 @@ export class Broker {
   }
   // #endregion connection
 
+  // #region request-queue
+  /**
+   * One connection's requests, answered one at a time and in order, the way Kafka's socket
+   * server does it: while a request is being handled, and until its answer has been written to
+   * the socket, the connection is muted (paused: nothing more is read from it). That one rule
+   * - keeps the answers in the order of the requests, even when one takes a while;
+   * - stops reading from a client that does not read its answers: they wait in its socket, not
+   *   in the broker's memory, and the broker reads nothing more from it until they have gone;
+   * - with a turn of the event loop between two requests (setImmediate), serves every other
+   *   connection in between, however many requests this one sent at once.
+   * Frames already cut from a chunk wait here; while queuedMaxRequests of them wait, the
+   * connection is not read from even between requests (Kafka's `queued.max.requests`). Nothing
+   * is dropped: a client that sends faster than it is answered is simply read more slowly.
+   * One departure from Kafka: while a request with nothing queued behind it is being handled
+   * (a fetch waiting for records, say), the broker reads on until one more chunk arrives. A
+   * paused socket would not even notice its client hanging up, and the request would wait on for
+   * nobody; the one chunk read ahead waits here like any other.
+   */
+  private requestQueue(socket: Socket): { push(frame: Buffer): void } {
+    const client = `${socket.remoteAddress}:${socket.remotePort}`;
+    const waiting: Buffer[] = [];
+    let busy = false; // a request is being handled, or its answer is still being written
+    let handling = false; // a request is being handled (a long poll may take a while)
+    // Aborts when the client goes: a fetch it left parked is released at once (see FetchPurgatory.wait).
+    const gone = new AbortController();
+
+    const answerNext = async (): Promise<void> => {
+      if (busy || socket.destroyed) return;
+      const frame = waiting.shift();
+      if (frame === undefined) return;
+      busy = true;
+      handling = true;
+      if (waiting.length > 0) socket.pause(); // more to do already: read nothing more for now
+      let answer: Buffer;
+      try {
+        answer = encodeMessage(await this.answer(frame, gone.signal));
+      } catch (error) {
+        // answer() turns a bad request or a failing handler into an error answer. Whatever still
+        // gets here cannot even be tied to a request: hang up on this client, and on it only.
+        this.log(`Closing the connection of ${client}: could not answer a request: ${(error as Error).message}`);
+        socket.destroy();
+        return;
+      } finally {
+        handling = false;
+      }
+      if (!socket.writable) return; // the client has gone (or was told why it is cut off): drop the rest
+      socket.pause();
+      // The callback runs once the answer has left for the network, or when the socket fails.
+      socket.write(answer, () => {
+        busy = false;
+        if (waiting.length > 0) setImmediate(() => void answerNext());
+        if (waiting.length < this.queuedMaxRequests) socket.resume();
+      });
+    };
+
+    // A connection nobody uses costs a socket and memory for nothing: close it, but not while a
+    // request is being handled (a fetch may wait on purpose). Writing its answer restarts the clock.
+    socket.setTimeout(this.connectionsMaxIdleMs);
+    socket.on('timeout', () => {
+      if (handling) return;
+      this.log(`Closing the connection of ${client}: idle for ${this.connectionsMaxIdleMs} ms (connectionsMaxIdleMs)`);
+      socket.destroy();
+    });
+    socket.on('close', () => {
+      waiting.length = 0; // a client that has gone gets no more answers
+      gone.abort();
+    });
+    socket.on('data', () => {
+      if (busy) socket.pause(); // the one chunk read while a request is handled (see above)
+    });
+
+    return {
+      push: (frame) => {
+        waiting.push(frame);
+        if (waiting.length >= this.queuedMaxRequests) socket.pause();
+        void answerNext();
+      },
+    };
+  }
+  // #endregion request-queue
+
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  private async answer(frame: Buffer): Promise<Reply> {
+  private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Reply> {
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -205,7 +296,7 @@ export class Broker {
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
-      return { correlationId: request.correlationId, ...(await this.handle(request)) };
+      return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
     } catch (error) {
       //> step 06 given
       // A handler that refuses a request (a stale generation, an unknown member) throws a KafkaError: that is the answer.
@@ -221,12 +312,12 @@ export class Broker {
   // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
-  private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
+  private readonly handlers: { [K in RequestType]: (request: RequestOf<K>, clientGone?: AbortSignal) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
     produce: (request) => this.handleProduce(request),
     metadata: (request) => this.handleMetadata(request),
     createTopics: (request) => this.handleCreateTopics(request),
     listOffsets: (request) => this.handleListOffsets(request),
-    fetch: (request) => this.handleFetch(request),
+    fetch: (request, clientGone) => this.handleFetch(request, clientGone),
     //> step 06 given
     findCoordinator: () => this.handleFindCoordinator(),
     joinGroup: (request) => this.coordinator.join(request),
@@ -239,11 +330,11 @@ export class Broker {
   };
 
   /** Routes a request to its handler by type. */
-  private handle(request: Request): ResponseOf<RequestType> | Promise<ResponseOf<RequestType>> {
+  private handle(request: Request, clientGone?: AbortSignal): ResponseOf<RequestType> | Promise<ResponseOf<RequestType>> {
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
     // TypeScript cannot see that request.type picks the handler for this very request; it does.
-    const handler = this.handlers[request.type] as (request: Request) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
-    return handler(request);
+    const handler = this.handlers[request.type] as (request: Request, clientGone?: AbortSignal) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
+    return handler(request, clientGone);
   }
 
   /** How many requests of this type arrived since the broker started. */
@@ -315,8 +406,12 @@ export class Broker {
       if (name === OFFSETS_TOPIC) return { name, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal: the broker creates it when a group first needs it` } };
       //<
       if (this.topics.has(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
-      if (!Number.isInteger(partitions) || partitions < 1) {
-        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 up, not ${partitions}` } };
+      // Kafka sets no limit per topic, but it refuses what it cannot do. Here every partition is a
+      // folder with two files held open for as long as the broker runs: a million of them would
+      // take every file handle the process may have, freeze the broker while it tried, and leave a
+      // half-made topic to reload at every restart. So the count is checked before anything is created.
+      if (!Number.isInteger(partitions) || partitions < 1 || partitions > this.maxPartitionsPerTopic) {
+        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 to ${this.maxPartitionsPerTopic} (maxPartitionsPerTopic), not ${partitions}` } };
       }
       try {
         this.createTopic(name, partitions);
@@ -367,6 +462,11 @@ export class Broker {
 
   private appendBatch(batch: WireBatch): ProduceResult {
     const { topic, partition } = batch;
+    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
+    // count is 0 as INVALID_RECORD, and so does this broker.
+    if (batch.records.length === 0) {
+      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_RECORD', message: `the batch for ${topic}-${partition} has no records; a batch needs at least one` } };
+    }
     //> step 06 given
     if (topic === OFFSETS_TOPIC) {
       // Only the coordinator writes commits there; a stray record could corrupt every group's offsets.
@@ -419,10 +519,11 @@ export class Broker {
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
-   * an append to one of its partitions, or maxWaitMs, or the broker stops (long polling).
+   * an append to one of its partitions, or maxWaitMs, or the broker stops or its client goes
+   * (long polling).
    */
   // #region fetch
-  private async handleFetch(request: FetchRequest): Promise<FetchResponse> {
+  private async handleFetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
     for (;;) {
       const { response, bytes } = this.readFetch(request);
@@ -430,7 +531,7 @@ export class Broker {
       const timeLeft = deadline - Date.now();
       if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
       // This loop turns once per append to one of the fetch's partitions, never on a timer.
-      const reason = await this.purgatory.wait(request.partitions, timeLeft);
+      const reason = await this.purgatory.wait(request.partitions, timeLeft, clientGone);
       if (reason === 'released') return response;
     }
   }
@@ -439,12 +540,14 @@ export class Broker {
   // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
+    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
+    const maxBytes = Math.min(request.maxBytes, this.fetchMaxBytes);
     let bytes = 0;
     const partitions = request.partitions.map((wanted): FetchedPartition => {
       const log = this.logToRead(wanted.topic, wanted.partition);
       if (!(log instanceof Log)) return { topic: wanted.topic, partition: wanted.partition, highWatermark: -1, logStartOffset: -1, records: [], error: log };
       const fetched = { topic: wanted.topic, partition: wanted.partition, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset };
-      const batches = this.readPartition(log, wanted, request.maxBytes - bytes);
+      const batches = this.readPartition(log, wanted, maxBytes - bytes);
       if (batches === 'out of range') {
         const message = `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`;
         return { ...fetched, records: [], error: { code: 'OFFSET_OUT_OF_RANGE', message } };
@@ -469,6 +572,11 @@ export class Broker {
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft));
   }
   // #endregion read-partition
+
+  /** How many fetches are parked now, waiting for records (for tests and demos). */
+  parkedFetches(): number {
+    return this.purgatory.size;
+  }
 
   //> step 06 given
   /**

@@ -33,20 +33,26 @@ export class FetchPurgatory {
 
   /**
    * Parks a fetch that reads `partitions` until one of them gets an append ('appended'),
-   * `maxWaitMs` passes ('timeout') or the broker stops ('released').
+   * `maxWaitMs` passes ('timeout'), or the broker stops or the fetch's client goes away
+   * ('released': `signal` aborts when its connection closes).
    */
   // #region wait
-  wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number): Promise<WakeReason> {
+  wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number, signal?: AbortSignal): Promise<WakeReason> {
+    // A fetch whose client has already gone is not parked at all: no waiter, no timer.
+    if (signal?.aborted) return Promise.resolve('released');
     return new Promise((resolve) => {
+      const release = () => waiter.wake('released');
       const waiter: Waiter = {
         keys: partitions.map(({ topic, partition }) => keyOf(topic, partition)),
         timer: setTimeout(() => waiter.wake('timeout'), maxWaitMs),
         wake: (reason) => {
           clearTimeout(waiter.timer);
+          signal?.removeEventListener('abort', release);
           for (const key of waiter.keys) this.waitersOf(key).delete(waiter);
           resolve(reason);
         },
       };
+      signal?.addEventListener('abort', release);
       for (const key of waiter.keys) this.waitersOf(key).add(waiter);
     });
   }

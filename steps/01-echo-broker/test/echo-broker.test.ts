@@ -5,7 +5,7 @@ import { firstError, startBrokerProcess } from '#lib/testing/broker-process.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { closed, collect, connect, firstDifference, portIsFree } from '#lib/testing/net.ts';
 import { srcDirOfTest } from '#lib/testing/target.ts';
-import { ExpectationFailed, within } from '#lib/testing/wait.ts';
+import { ExpectationFailed, waitUntilSteady, within } from '#lib/testing/wait.ts';
 
 const cleanup = useCleanup();
 
@@ -82,6 +82,28 @@ describe('task 2: echo what arrives', () => {
     // TCP delivers this in many chunks: the broker has to echo every one of them.
     const echoed = await reader.bytes(payload.length, 10_000, 'all 1048576 bytes of the payload');
     expect(echoed.equals(payload), `the echo differs from what was sent: ${firstDifference(payload, echoed)}`).toBe(true);
+  });
+
+  test('task 2: a client that sends but does not read is read only as fast as it reads its echo, and loses nothing', async () => {
+    const { port } = await startBroker();
+    const client = cleanup(await connect(port));
+    client.pause(); // this client reads nothing, for now
+    const block = randomBytes(1024 * 1024);
+    const blocks = 32;
+    for (let i = 0; i < blocks; i++) client.write(block);
+    // Once the socket buffers between the two fill up, a broker that waits for 'drain' stops
+    // reading, so most of the 32 MiB stays on the client's side. One that reads on regardless
+    // takes it all and holds the echo in its own memory, for as long as the client likes.
+    const unsent = await waitUntilSteady(() => client.writableLength, 300, 10_000, 'the client\'s outgoing bytes never stopped moving');
+    expect(
+      unsent,
+      'the broker read all 32 MiB from a client that reads none of its echo: when socket.write() returns false, pause() the socket until its \'drain\' event',
+    ).toBeGreaterThan(0);
+    const reader = collect(client);
+    client.resume();
+    const echoed = await reader.bytes(block.length * blocks, 20_000, 'all 32 MiB back once the client reads');
+    const expected = Buffer.concat(Array.from({ length: blocks }, () => block));
+    expect(echoed.equals(expected), `the echo differs from what was sent: ${firstDifference(expected, echoed)}`).toBe(true);
   });
 });
 

@@ -1,14 +1,16 @@
 import { describe, expect, test } from 'vitest';
 import { Broker } from '../src/index.ts';
+import { firstError, startBrokerProcess } from '#lib/testing/broker-process.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { frameOf, lengthPrefix, readFrames } from '#lib/testing/frames.ts';
 import { connect } from '#lib/testing/net.ts';
-import { waitFor } from '#lib/testing/wait.ts';
+import { srcDirOfTest } from '#lib/testing/target.ts';
+import { ExpectationFailed, waitFor, within } from '#lib/testing/wait.ts';
 
 const cleanup = useCleanup();
 const WAIT_MS = 1_000;
 
-async function startBroker(options: { maxFrameBytes?: number } = {}) {
+async function startBroker(options: { maxFrameBytes?: number; connectionsMaxIdleMs?: number } = {}) {
   const broker = cleanup(new Broker({ host: '127.0.0.1', port: 0, ...options }));
   const { port } = await broker.start();
   return { broker, port };
@@ -70,6 +72,53 @@ describe('task 3: frames in, answers out', () => {
     good.socket.write(frameOf(produce(1, 'unaffected')));
     const fine = await good.frames.next('an answer for the other client, which did nothing wrong', WAIT_MS);
     expect(fine.correlationId).toBe(1);
+  });
+
+  test('task 3: a request nested 100 000 levels deep gets INVALID_REQUEST, and the broker stays up for everyone', async () => {
+    // A real process, so that a crash (a stack overflow while quoting the bad value, say) is seen as one.
+    const broker = cleanup(await startBrokerProcess(srcDirOfTest(import.meta.url)));
+    try {
+      const bad = await client(broker.port);
+      const depth = 100_000;
+      const deep = Buffer.from(`{"correlationId":1,"type":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+      bad.socket.write(Buffer.concat([lengthPrefix(deep.length), deep]));
+      const answer = await bad.frames.next<{ correlationId: unknown; error?: { code: string; message: string } }>('an answer to a request whose "type" is a list nested 100 000 deep', WAIT_MS);
+      expect(answer.error?.code, `a request of an unknown type is INVALID_REQUEST; got ${JSON.stringify(answer).slice(0, 200)}`).toBe('INVALID_REQUEST');
+      expect(answer.correlationId, 'the error answers request 1').toBe(1);
+      expect(answer.error!.message.length, 'the message quotes a short excerpt of the bad value, never all of it').toBeLessThan(300);
+      const other = await client(broker.port);
+      other.socket.write(frameOf(produce(2, 'still here')));
+      expect((await other.frames.next('an answer for another client after the deep request', WAIT_MS)).correlationId).toBe(2);
+    } catch (error) {
+      const exit = await within(broker.exited, 1_000, 'still running').catch(() => null);
+      if (exit) throw new ExpectationFailed(`the broker process died (exit code ${exit.code}) on a deeply nested request: ${firstError(broker.stderr())}`);
+      throw error;
+    }
+  });
+
+  test('task 3: a client that sends many requests at once does not hold up another client', async () => {
+    const { broker, port } = await startBroker();
+    const busy = await client(port);
+    const other = await client(port);
+    const count = 1_000;
+    busy.socket.write(Buffer.concat(Array.from({ length: count }, (_, i) => frameOf(produce(i, `busy ${i}`.padEnd(60, '.'), 'busy')))));
+    other.socket.write(frameOf(produce(1, 'me too', 'other')));
+    await other.frames.next('an answer for the client that sent one request', WAIT_MS);
+    const served = broker.received('busy').length;
+    expect(
+      served,
+      `another client waited until ${served} of the busy client's ${count} requests were handled: answer one request at a time, and let other connections have their turn in between`,
+    ).toBeLessThan(count / 10);
+    await waitFor(() => busy.frames.all.length === count || busy.frames.closed, 10_000, `not all ${count} answers reached the busy client`);
+    expect(busy.frames.all.map((frame) => (frame as { correlationId: number }).correlationId), 'and the busy client gets every answer, in order').toEqual(Array.from({ length: count }, (_, i) => i));
+  });
+
+  test('task 3: a connection idle for connectionsMaxIdleMs is closed', async () => {
+    const { port } = await startBroker({ connectionsMaxIdleMs: 200 });
+    const { socket, frames } = await client(port);
+    socket.write(frameOf(produce(1, 'then nothing')));
+    expect((await frames.next('an answer to the only request', WAIT_MS)).correlationId).toBe(1);
+    await frames.close('the broker to close a connection that sent nothing for 200 ms (connectionsMaxIdleMs: 200)', WAIT_MS);
   });
 });
 

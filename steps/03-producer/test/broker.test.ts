@@ -74,6 +74,31 @@ describe('task 5: the broker keeps partitions', () => {
     expect(next.results[0]?.baseOffset, 'the refused batch took no offsets: the next one starts at 0').toBe(0);
   });
 
+  test('task 5: a batch with no records gets INVALID_RECORD; a bad timestamp or partition number gets INVALID_REQUEST', async () => {
+    const { request } = await startBroker();
+    const response = await request({
+      type: 'produce', acks: 1,
+      batches: [
+        { topic: 'events', partition: 0, records: [] },
+        { topic: 'events', partition: 0, records: records('kept') },
+      ],
+    });
+    expect(response.results[0]?.error?.code, 'a batch of no records is refused on its own, with Kafka\'s INVALID_RECORD').toBe('INVALID_RECORD');
+    expect(response.results[1], 'the other batch of the request is stored').toEqual({ topic: 'events', partition: 0, baseOffset: 0 });
+    const record = (timestamp: number) => ({ key: null, value: b64('v'), timestamp, headers: [] });
+    for (const [what, batch] of [
+      ['a timestamp of 1.5 ms', { topic: 'events', partition: 0, records: [record(1.5)] }],
+      ['a timestamp of 1e300 ms', { topic: 'events', partition: 0, records: [record(1e300)] }],
+      ['partition 2^32', { topic: 'events', partition: 2 ** 32, records: [record(1_000)] }],
+      ['partition -1', { topic: 'events', partition: -1, records: [record(1_000)] }],
+    ] as const) {
+      const refused = await request({ type: 'produce', acks: 1, batches: [batch] }).then(() => null, (error: unknown) => error);
+      expect(refused, `a produce request with ${what} must be refused: Kafka's timestamps are whole ms, its partitions int32`).toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    const next = await request({ type: 'produce', acks: 1, batches: [{ topic: 'events', partition: 0, records: records('after') }] });
+    expect(next.results[0]?.baseOffset, 'nothing refused took an offset, and the broker carries on').toBe(1);
+  });
+
   test('task 5: the broker counts the requests it answers, by type', async () => {
     const { broker, request } = await startBroker();
     await request({ type: 'metadata', topics: ['t'] });

@@ -99,4 +99,17 @@ describe('task 7: KafkaAdmin', () => {
     await expect(admin.createTopic('a/b', { partitions: 1 })).rejects.toMatchObject({ code: 'INVALID_TOPIC_EXCEPTION' });
     expect(await admin.listTopics()).toEqual(['numtest']);
   });
+
+  test('task 7: a topic of a million partitions is refused with INVALID_PARTITIONS before anything is created, and the broker carries on', async () => {
+    const dataDir = tempDir();
+    const { bootstrap } = await startBroker(dataDir);
+    const admin = cleanup(new KafkaAdmin({ bootstrapServers: [bootstrap] }));
+    for (const partitions of [1_000_000, 2 ** 32 + 1, 1.5, 0]) {
+      const refused = await within(admin.createTopic('huge', { partitions }).then(() => null, (error: unknown) => error), WAIT_MS, `createTopic with ${partitions} partitions neither resolved nor rejected`);
+      expect(refused, `createTopic("huge", { partitions: ${partitions} }) must be refused (over maxPartitionsPerTopic, 1000 by default, or not a count)`).toMatchObject({ code: 'INVALID_PARTITIONS' });
+    }
+    expect(fs.readdirSync(dataDir), 'a refused topic leaves nothing in dataDir').toEqual([]);
+    await within(admin.createTopic('fine', { partitions: 2 }), WAIT_MS, 'createTopic after the refusals did not resolve');
+    expect(await admin.listTopics(), 'only the topic that was allowed exists').toEqual(['fine']);
+  });
 });

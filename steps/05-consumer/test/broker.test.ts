@@ -2,8 +2,10 @@ import { describe, expect, test } from 'vitest';
 import { FetchPurgatory, KafkaAdmin } from '../src/index.ts';
 import type { FetchResponse, ListOffsetsResponse, MetadataResponse } from '../src/index.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
+import { frameOf, readFrames } from '#lib/testing/frames.ts';
+import { connect } from '#lib/testing/net.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { waitFor, within } from '#lib/testing/wait.ts';
+import { waitFor, waitUntilSteady, within } from '#lib/testing/wait.ts';
 import { WAIT_MS, connectionTo, producerFor, sendAll, startBroker, values } from './helpers.ts';
 
 // Registered first, so its afterEach runs last: brokers stop before their folders go.
@@ -13,8 +15,8 @@ const cleanup = useCleanup();
 const decode = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64').toString());
 const fetchedValues = (response: FetchResponse, partition = 0) => response.partitions.find((p) => p.partition === partition)?.records.map((r) => decode(r.value)) ?? [];
 
-async function brokerWith(topic: string, partitions: number, perPartition: string[][]) {
-  const started = await startBroker(cleanup, tempDir());
+async function brokerWith(topic: string, partitions: number, perPartition: string[][], options: { connectionsMaxIdleMs?: number } = {}) {
+  const started = await startBroker(cleanup, tempDir(), options);
   const admin = cleanup(new KafkaAdmin({ bootstrapServers: [started.bootstrap] }));
   await admin.createTopic(topic, { partitions });
   const producer = producerFor(cleanup, started.bootstrap);
@@ -125,6 +127,44 @@ describe('task 2: fetch reads a partition from an offset', () => {
     expect(beyond?.highWatermark, 'the error still says where the log ends, so a consumer can reset').toBe(3);
   });
 
+  test('task 2: a client that sends fetches but reads none of the answers stops being read from, and loses nothing', async () => {
+    // About 1 MiB of records: each fetch below is answered with all of it.
+    const { broker, port } = await brokerWith('numtest', 1, [values('', 100).map((_, i) => `${i}`.padEnd(10_000, '.'))]);
+    const socket = cleanup(await connect(port));
+    socket.pause(); // this client reads nothing, for now
+    const count = 20;
+    const fetch = (i: number) => frameOf({ type: 'fetch', correlationId: i, maxWaitMs: 0, minBytes: 1, maxBytes: 2_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    socket.write(Buffer.concat(Array.from({ length: count }, (_, i) => fetch(i))));
+    // Answers nobody reads fill the socket buffers, a few MiB. A broker that waits until each
+    // answer has been written before it handles the next then stops; one that does not handles
+    // all 20 and keeps about 27 MiB of answers in its own memory, for a client that may never read.
+    const handled = await waitUntilSteady(() => broker.requestCount('fetch'), 300, 10_000, 'the broker kept handling fetches');
+    expect(
+      handled,
+      `the broker handled ${handled} of ${count} fetches for a client that read none of the answers: it should handle the next request only once the answer before it has been written`,
+    ).toBeLessThan(count);
+    const frames = readFrames(socket);
+    socket.resume();
+    await waitFor(() => frames.all.length === count || frames.closed, 20_000, `not all ${count} answers arrived once the client read them`);
+    const ids = frames.all.map((frame) => (frame as { correlationId: number }).correlationId);
+    expect(ids, 'every fetch is answered, in order: the broker reads a client that does not read more slowly, it drops nothing').toEqual(Array.from({ length: count }, (_, i) => i));
+    expect((frames.all[count - 1] as FetchResponse).partitions[0]?.records.length, 'and each answer carries the records').toBe(100);
+  });
+
+  test('task 2: a client that sends 200 fetches at once does not hold up another client', async () => {
+    const { broker, port, connection } = await brokerWith('numtest', 1, [values('', 10).map((_, i) => `${i}`.padEnd(1_000, '.'))]);
+    const busy = cleanup(await connect(port));
+    const answers = readFrames(busy);
+    const count = 200;
+    const fetch = (i: number) => frameOf({ type: 'fetch', correlationId: i, maxWaitMs: 0, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    busy.write(Buffer.concat(Array.from({ length: count }, (_, i) => fetch(i))));
+    await within(connection.request({ type: 'metadata', topics: ['numtest'] }), WAIT_MS, 'no answer to the other client\'s metadata request');
+    const handled = broker.requestCount('fetch');
+    expect(handled, `another client waited until ${handled} of the ${count} fetches sent at once were handled: one request at a time, and other connections get their turn in between`).toBeLessThan(count / 10);
+    await waitFor(() => answers.all.length === count || answers.closed, 10_000, `not all ${count} fetches were answered`);
+    expect((answers.all[0] as FetchResponse).partitions?.[0]?.records.length, 'the busy client still gets its records').toBe(10);
+  });
+
   test('task 2: fetching at the log end offset is not an error, just nothing yet', async () => {
     const { connection } = await brokerWith('numtest', 1, [values('a', 3)]);
     const response = await within(
@@ -160,6 +200,18 @@ describe('task 3: long polling', () => {
     purgatory.releaseAll();
     expect(await within(Promise.all(released), WAIT_MS, 'releaseAll() should wake every parked fetch'), 'the reason is "released"').toEqual(['released', 'released']);
     expect(purgatory.size, 'nothing is left parked').toBe(0);
+  });
+
+  test('task 3: FetchPurgatory.wait releases a waiter when its signal aborts, and does not park one whose signal already has', async () => {
+    const purgatory = new FetchPurgatory();
+    const gone = new AbortController();
+    const waiting = purgatory.wait([{ topic: 'a', partition: 0 }], 60_000, gone.signal);
+    expect(purgatory.size, 'one fetch is parked').toBe(1);
+    gone.abort();
+    expect(await within(waiting, WAIT_MS, 'aborting the signal (its client has gone) should wake the fetch'), 'the reason is "released"').toBe('released');
+    expect(purgatory.size, 'nothing is left parked').toBe(0);
+    expect(await within(purgatory.wait([{ topic: 'a', partition: 0 }], 60_000, gone.signal), WAIT_MS, 'a fetch whose signal has already aborted should not wait'), 'it is released at once').toBe('released');
+    expect(purgatory.size).toBe(0);
   });
 
   test('task 3: a fetch with nothing new waits, and wakes with the record as soon as one is produced', async () => {
@@ -198,6 +250,39 @@ describe('task 3: long polling', () => {
     await within(Promise.allSettled([fetch, metadata]), WAIT_MS, 'both requests should be answered once a record arrives');
     expect(fetchedValues(await fetch), 'the fetch wakes with the record').toEqual(['wake up']);
     expect(order, 'a client gets its answers in the order it asked: the fetch first, then the metadata queued behind it').toEqual(['fetch', 'metadata']);
+  });
+
+  test('task 3: a parked fetch is released as soon as its client disconnects', async () => {
+    const { broker, port } = await brokerWith('numtest', 1, []);
+    const socket = cleanup(await connect(port));
+    socket.write(frameOf({ type: 'fetch', correlationId: 1, maxWaitMs: 60_000, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] }));
+    await waitFor(() => broker.parkedFetches() === 1, WAIT_MS, 'the fetch was never parked');
+    socket.end(); // the client hangs up; its fetch had 60 s left to wait
+    await waitFor(() => broker.parkedFetches() === 0, WAIT_MS, 'the fetch of a client that has gone is still parked (with its timer): wait() should take the signal that aborts when the connection closes');
+  });
+
+  test('task 3: a maxWaitMs no timer can wait (over 2^31 - 1 ms) is refused, and the longest one allowed is honoured', async () => {
+    const { broker, connection, producer } = await brokerWith('numtest', 1, []);
+    const fetch = (maxWaitMs: number) => connection.request({ type: 'fetch', maxWaitMs, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] });
+    for (const maxWaitMs of [2 ** 31, 2 ** 40, 1.5, -1]) {
+      const refused = await within(fetch(maxWaitMs).then(() => null, (error: unknown) => error), WAIT_MS, `a fetch with maxWaitMs ${maxWaitMs} was neither answered nor refused`);
+      expect(refused, `maxWaitMs ${maxWaitMs} is not an int32 from 0 up (Kafka's field): INVALID_REQUEST, not a timer that fires every millisecond`).toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    const longest = fetch(2 ** 31 - 1);
+    longest.catch(() => {}); // an error answer shows below, where it is awaited
+    await waitFor(() => broker.parkedFetches() === 1, WAIT_MS, 'a fetch with maxWaitMs 2147483647 should be parked');
+    await sendAll(producer, 'numtest', ['wake up']);
+    expect(fetchedValues(await within(longest, WAIT_MS, 'the parked fetch did not wake on an append')), 'it wakes with the record').toEqual(['wake up']);
+  });
+
+  test('task 3: a fetch that waits longer than connectionsMaxIdleMs is answered, not cut off as idle', async () => {
+    const { connection } = await brokerWith('numtest', 1, [], { connectionsMaxIdleMs: 100 });
+    const response = await within(
+      connection.request({ type: 'fetch', maxWaitMs: 500, minBytes: 1, maxBytes: 1_000_000, partitions: [{ topic: 'numtest', partition: 0, offset: 0 }] }),
+      WAIT_MS,
+      'a fetch waiting 500 ms on a broker that closes connections idle for 100 ms got no answer',
+    );
+    expect(response.partitions[0]?.records, 'a connection whose request is being handled is not idle').toEqual([]);
   });
 
   test('task 3: stop() answers the fetches still waiting instead of hanging', async () => {

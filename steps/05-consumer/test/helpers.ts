@@ -8,7 +8,7 @@ export const WAIT_MS = 3_000;
 type Register = <T extends { stop(): unknown } | { close(): unknown }>(item: T) => T;
 
 /** A broker on a free port in `dataDir`, stopped after the test. */
-export async function startBroker(cleanup: Register, dataDir: string, options: { numPartitions?: number; id?: number } = {}) {
+export async function startBroker(cleanup: Register, dataDir: string, options: { numPartitions?: number; id?: number; connectionsMaxIdleMs?: number } = {}) {
   const broker = cleanup(new Broker({ host: '127.0.0.1', port: 0, dataDir, ...options }));
   const { host, port } = await broker.start();
   return { broker, host, port, bootstrap: `${host}:${port}` };

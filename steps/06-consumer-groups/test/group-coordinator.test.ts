@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { decodeSubscription } from '../src/index.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
+import { lengthPrefix, readFrames } from '#lib/testing/frames.ts';
+import { connect } from '#lib/testing/net.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor, within } from '#lib/testing/wait.ts';
 import type { Broker } from '../src/index.ts';
@@ -72,6 +74,29 @@ describe('task 2: joining a group', () => {
     const stranger = new RawMember(cleanup, port, 'g');
     stranger.memberId = 'consumer-made-up';
     expect(await errorCodeOf(stranger.join()), 'rejoining needs an id the coordinator gave out').toBe('UNKNOWN_MEMBER_ID');
+  });
+
+  test('task 2: group requests with a field nested 100 000 levels deep get INVALID_REQUEST, and the group carries on', async () => {
+    const { port } = await broker();
+    const socket = cleanup(await connect(port));
+    const frames = readFrames(socket);
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const join = (fields: string) => `"type":"joinGroup","protocolType":"consumer","protocols":[{"name":"range","metadata":""}],"memberId":"","rebalanceTimeoutMs":10000,${fields}`;
+    const requests = [
+      join(`"groupId":${deep},"sessionTimeoutMs":10000`),
+      join(`"groupId":"g","sessionTimeoutMs":${deep}`),
+      `"type":"heartbeat","groupId":"g","memberId":"m","generationId":${deep}`,
+      `"type":"offsetCommit","groupId":"g","memberId":"","generationId":-1,"offsets":[{"topic":"t","partition":0,"offset":${deep}}]`,
+    ];
+    for (const [i, fields] of requests.entries()) {
+      const payload = Buffer.from(`{"correlationId":${i + 1},${fields}}`);
+      socket.write(Buffer.concat([lengthPrefix(payload.length), payload]));
+      const answer = await frames.next<{ correlationId: number; error?: { code: string; message: string } }>(`an answer to request ${i + 1}, which has a field nested 100 000 deep`, WAIT_MS);
+      expect([answer.correlationId, answer.error?.code], `request ${i + 1} (${fields.slice(0, 30)}…) gets INVALID_REQUEST`).toEqual([i + 1, 'INVALID_REQUEST']);
+      expect(answer.error!.message.length, 'the message quotes a short excerpt of the bad value, never all of it').toBeLessThan(300);
+    }
+    const member = new RawMember(cleanup, port, 'g');
+    expect((await within(member.join(), WAIT_MS, 'a join after the bad requests should be answered')).generationId, 'the group works as before').toBe(1);
   });
 
   test('task 2: a member that does not rejoin a rebalance in time is removed, and the others go on without it', async () => {

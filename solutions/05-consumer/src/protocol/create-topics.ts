@@ -15,7 +15,7 @@ export interface CreateTopicsResponse {
 
 export function parseCreateTopics(request: Fields): Omit<CreateTopicsRequest, 'type' | 'correlationId'> {
   return {
-    // An int32 here, as in Kafka; whether the count makes sense is the broker's answer per topic (INVALID_PARTITIONS).
-    topics: request.list('topics', (topic) => ({ name: topic.string('name', { empty: true }), partitions: topic.int('partitions', { min: -2_147_483_648 }) })),
+    // Whether the count makes sense is the broker's answer, topic by topic (INVALID_PARTITIONS).
+    topics: request.list('topics', (topic) => ({ name: topic.string('name', { empty: true }), partitions: topic.number('partitions') })),
   };
 }

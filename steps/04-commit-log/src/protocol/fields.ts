@@ -72,6 +72,12 @@ export class Fields {
     return this.check(name, Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max, value, expected ?? `a whole number from ${min} to ${max}`);
   }
 
+  /** Any number (the broker decides what a sensible one is, and says so in its own answer). */
+  number(name: string): number {
+    const value = this.object[name];
+    return this.check(name, typeof value === 'number' && Number.isFinite(value), value, 'a number');
+  }
+
   /** Bytes, which JSON carries as base64 text. */
   base64(name: string): string {
     const value = this.object[name];
