@@ -27,6 +27,7 @@ import { batchSize, type RecordBatch } from './record-batch.ts';
 // A record as the log stores it (step 03 called it a StoredRecord and kept it in memory).
 import { recordsFrom, type RecordWithOffset as StoredRecord } from './record-batch.ts';
 import { validateTopicName } from './topic-name.ts';
+import { RequestQueue } from './request-queue.ts';
 
 export interface BrokerOptions {
   /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
@@ -166,8 +167,12 @@ export class Broker {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
     this.connections.add(socket);
     socket.on('close', () => this.connections.delete(socket));
-    // Answers this connection's requests one at a time, in the order they came (see requestQueue).
-    const requests = this.requestQueue(socket);
+    // Answers this connection's requests one at a time, in the order they came (request-queue.ts).
+    const requests = new RequestQueue(socket, async (frame, clientGone) => encodeMessage(await this.answer(frame, clientGone)), {
+      queuedMaxRequests: this.queuedMaxRequests,
+      connectionsMaxIdleMs: this.connectionsMaxIdleMs,
+      log: this.log,
+    });
     // A chunk is whatever the network delivered: part of a frame, or several. The decoder
     // (one per connection: each stream is cut on its own) turns chunks back into frames.
     const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
@@ -192,87 +197,6 @@ export class Broker {
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
   // #endregion connection
-
-  // #region request-queue
-  /**
-   * One connection's requests, answered one at a time and in order, the way Kafka's socket
-   * server does it: while a request is being handled, and until its answer has been written to
-   * the socket, the connection is muted (paused: nothing more is read from it). That one rule
-   * - keeps the answers in the order of the requests, even when one takes a while;
-   * - stops reading from a client that does not read its answers: they wait in its socket, not
-   *   in the broker's memory, and the broker reads nothing more from it until they have gone;
-   * - with a turn of the event loop between two requests (setImmediate), serves every other
-   *   connection in between, however many requests this one sent at once.
-   * Frames already cut from a chunk wait here; while queuedMaxRequests of them wait, the
-   * connection is not read from even between requests (Kafka's `queued.max.requests`). Nothing
-   * is dropped: a client that sends faster than it is answered is simply read more slowly.
-   * One departure from Kafka: while a request with nothing queued behind it is being handled
-   * (a fetch waiting for records, say), the broker reads on until one more chunk arrives. A
-   * paused socket would not even notice its client hanging up, and the request would wait on for
-   * nobody; the one chunk read ahead waits here like any other.
-   */
-  private requestQueue(socket: Socket): { push(frame: Buffer): void } {
-    const client = `${socket.remoteAddress}:${socket.remotePort}`;
-    const waiting: Buffer[] = [];
-    let busy = false; // a request is being handled, or its answer is still being written
-    let handling = false; // a request is being handled (a long poll may take a while)
-    // Aborts when the client goes: a fetch it left parked is released at once (see FetchPurgatory.wait).
-    const gone = new AbortController();
-
-    const answerNext = async (): Promise<void> => {
-      if (busy || socket.destroyed) return;
-      const frame = waiting.shift();
-      if (frame === undefined) return;
-      busy = true;
-      handling = true;
-      if (waiting.length > 0) socket.pause(); // more to do already: read nothing more for now
-      let answer: Buffer;
-      try {
-        answer = encodeMessage(await this.answer(frame, gone.signal));
-      } catch (error) {
-        // answer() turns a bad request or a failing handler into an error answer. Whatever still
-        // gets here cannot even be tied to a request: hang up on this client, and on it only.
-        this.log(`Closing the connection of ${client}: could not answer a request: ${(error as Error).message}`);
-        socket.destroy();
-        return;
-      } finally {
-        handling = false;
-      }
-      if (!socket.writable) return; // the client has gone (or was told why it is cut off): drop the rest
-      socket.pause();
-      // The callback runs once the answer has left for the network, or when the socket fails.
-      socket.write(answer, () => {
-        busy = false;
-        if (waiting.length > 0) setImmediate(() => void answerNext());
-        if (waiting.length < this.queuedMaxRequests) socket.resume();
-      });
-    };
-
-    // A connection nobody uses costs a socket and memory for nothing: close it, but not while a
-    // request is being handled (a fetch may wait on purpose). Writing its answer restarts the clock.
-    socket.setTimeout(this.connectionsMaxIdleMs);
-    socket.on('timeout', () => {
-      if (handling) return;
-      this.log(`Closing the connection of ${client}: idle for ${this.connectionsMaxIdleMs} ms (connectionsMaxIdleMs)`);
-      socket.destroy();
-    });
-    socket.on('close', () => {
-      waiting.length = 0; // a client that has gone gets no more answers
-      gone.abort();
-    });
-    socket.on('data', () => {
-      if (busy) socket.pause(); // the one chunk read while a request is handled (see above)
-    });
-
-    return {
-      push: (frame) => {
-        waiting.push(frame);
-        if (waiting.length >= this.queuedMaxRequests) socket.pause();
-        void answerNext();
-      },
-    };
-  }
-  // #endregion request-queue
 
   // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
