@@ -7,9 +7,11 @@
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
-import { Partition, type StoredRecord } from './partition.ts';
+import { errorBody } from './errors.ts';
+import type { StoredRecord } from './partition.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
-import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, WireBatch } from './protocol/index.ts';
+import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf } from './protocol/index.ts';
+import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
 export interface BrokerOptions {
@@ -51,10 +53,8 @@ export class Broker {
   /** Live client connections, so that stop() can close them. */
   private readonly connections = new Set<Socket>();
   //> step 03 rewrites: a topic now holds partitions, not one list of messages
-  /** Each topic's partitions, in memory at this step (step 04 moves them to disk). */
-  private readonly topics = new Map<string, Partition[]>();
-  private readonly numPartitions: number;
-  private readonly messageMaxBytes: number;
+  /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
+  private readonly replicaManager: ReplicaManager;
   /** Requests received per type, so tests and demos can count round trips. */
   private readonly requestCounts = new Map<string, number>();
   //<
@@ -74,8 +74,11 @@ export class Broker {
     this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
     this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
     //> step 03 given
-    this.numPartitions = options.numPartitions ?? 1;
-    this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
+    this.replicaManager = new ReplicaManager({
+      numPartitions: options.numPartitions ?? 1,
+      messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
+      log: this.log,
+    });
     //<
   }
 
@@ -182,26 +185,15 @@ export class Broker {
     return this.requestCounts.get(type) ?? 0;
   }
 
-  /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
-  private partitionsOf(topic: string): Partition[] {
-    let partitions = this.topics.get(topic);
-    if (!partitions) {
-      partitions = Array.from({ length: this.numPartitions }, (_, index) => new Partition(topic, index));
-      this.topics.set(topic, partitions);
-      this.log(`Created topic "${topic}" with ${this.numPartitions} partition(s)`);
-    }
-    return partitions;
-  }
-
   // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
   //<
     //> step 03 task 5: Broker.handleMetadata — describe this broker and, for each topic asked for (or every topic), its partitions led by this broker
-    const names = request.topics ?? [...this.topics.keys()];
+    const names = request.topics ?? this.replicaManager.topicNames();
     const topics = names.map((name) => ({
       name,
-      partitions: this.partitionsOf(name).map((partition) => ({
+      partitions: this.replicaManager.partitionsOf(name).map((partition) => ({
         partition: partition.index,
         // One broker: it leads every partition and is its only replica (step 07 adds more).
         leader: this.id,
@@ -219,37 +211,20 @@ export class Broker {
   // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
   private handleProduce(request: ProduceRequest): ProduceResponse {
-    return { results: request.batches.map((batch) => this.appendBatch(batch)) };
-  }
-
-  private appendBatch(batch: WireBatch): ProduceResult {
-    const { topic, partition } = batch;
-    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
-    // count is 0 as INVALID_RECORD, and so does this broker.
-    if (batch.records.length === 0) {
-      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_RECORD', message: `the batch for ${topic}-${partition} has no records; a batch needs at least one` } };
-    }
-  //<
-    //> step 03 task 5: Broker.appendBatch — refuse an unknown partition or an oversized batch with its own error, else append the decoded records and return the base offset
-    const target = this.partitionsOf(topic)[partition];
-    if (!target) {
-      const count = this.partitionsOf(topic).length;
-      return { topic, partition, baseOffset: -1, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${topic}" has partitions 0 to ${count - 1}, not ${partition}` } };
-    }
-    const records = batch.records.map(fromWire);
-    const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
-    if (size > this.messageMaxBytes) {
-      return { topic, partition, baseOffset: -1, error: { code: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes is over messageMaxBytes (${this.messageMaxBytes}); send smaller batches or raise the limit` } };
-    }
-    return { topic, partition, baseOffset: target.append(records) };
-    //<
-  //> step 03 rewrites: received(topic) gives way to records(topic, partition, offset): messages now have partitions and offsets
+    const results = request.batches.map(({ topic, partition, records }): ProduceResult => {
+      try {
+        return { topic, partition, baseOffset: this.replicaManager.append(topic, partition, records) };
+      } catch (error) {
+        return { topic, partition, baseOffset: -1, error: errorBody(error) };
+      }
+    });
+    return { results };
   }
   // #endregion produce
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
-    return this.topics.get(topic)?.[partition]?.read(offset) ?? [];
+    return this.replicaManager.records(topic, partition, offset);
   }
 
   //<
@@ -274,23 +249,3 @@ export class Broker {
   }
   // #endregion stop
 }
-
-//> step 03 given
-/** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireBatch['records'][number]): Omit<StoredRecord, 'offset'> {
-  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    key: bytes(record.key),
-    value: bytes(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
-  };
-}
-
-/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
-}
-//<

@@ -4,19 +4,17 @@
 // topics split into partitions. Step 04 puts every partition on disk: a Log per partition under
 // `dataDir/<topic>-<partition>/`, reopened (and recovered) when the broker starts again, trimmed
 // by retention, and topics an admin can create with a chosen number of partitions.
-import fs from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { KafkaError } from './errors.ts';
+import { errorBody } from './errors.ts';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
-import { Log, type LogOptions } from './log.ts';
+import type { LogOptions } from './log.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
 import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
-// A record as the log stores it (step 03 called it a StoredRecord and kept it in memory).
-import { recordsFrom, type RecordWithOffset as StoredRecord } from './record-batch.ts';
-import { validateTopicName } from './topic-name.ts';
+import type { RecordWithOffset as StoredRecord } from './record-batch.ts';
+import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
 export interface BrokerOptions {
@@ -63,17 +61,11 @@ export class Broker {
   private server: Server | null = null;
   /** Live client connections, so that stop() can close them. */
   private readonly connections = new Set<Socket>();
-  //> step 04 rewrites: partitions move from memory to a log on disk
-  /** Each topic's partitions: one log on disk per partition, the index in the array is its number. */
-  private readonly topics = new Map<string, Log[]>();
-  private readonly dataDir: string;
-  private readonly logOptions: Omit<LogOptions, 'log'>;
-  private readonly retentionCheckIntervalMs: number;
-  private retentionTimer: NodeJS.Timeout | null = null;
+  /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
+  private readonly replicaManager: ReplicaManager;
+  //> step 04 given
   private readonly maxPartitionsPerTopic: number;
   //<
-  private readonly numPartitions: number;
-  private readonly messageMaxBytes: number;
   /** Requests received per type, so tests and demos can count round trips. */
   private readonly requestCounts = new Map<string, number>();
   /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
@@ -91,13 +83,18 @@ export class Broker {
     this.maxFrameBytes = options.maxFrameBytes;
     this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
     this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
-    this.numPartitions = options.numPartitions ?? 1;
-    this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
+    this.replicaManager = new ReplicaManager({
+      numPartitions: options.numPartitions ?? 1,
+      messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
+      log: this.log,
+      //> step 04 given
+      // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
+      dataDir: options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`),
+      logOptions: options.logOptions ?? {},
+      retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
+      //<
+    });
     //> step 04 given
-    // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
-    this.dataDir = options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
-    this.logOptions = options.logOptions ?? {};
-    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
     //<
   }
@@ -106,9 +103,7 @@ export class Broker {
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
     //> step 04 given
-    this.loadLogs();
-    this.retentionTimer = setInterval(() => this.deleteOldSegments(), this.retentionCheckIntervalMs);
-    this.retentionTimer.unref(); // retention alone should never keep the process alive
+    this.replicaManager.startup(); // reopens the logs on disk, starts retention
     //<
     const server = net.createServer((socket) => this.handleConnection(socket));
     // listen() reports failure (say, EADDRINUSE) as an 'error' event, not an exception.
@@ -209,64 +204,15 @@ export class Broker {
   }
 
   //> step 04 given
-  /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
-  private partitionsOf(topic: string): Log[] {
-    return this.topics.get(topic) ?? this.createTopic(topic, this.numPartitions);
-  }
-
-  // #region create-topic
-  /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
-  private createTopic(topic: string, partitions: number): Log[] {
-  //<
-    //> step 04 task 7: Broker.createTopic — check the name, open one Log per partition under dataDir, remember them, and log it
-    validateTopicName(topic);
-    const logs = Array.from({ length: partitions }, (_, partition) => this.openLog(topic, partition));
-    this.topics.set(topic, logs);
-    this.log(`Created topic "${topic}" with ${partitions} partition(s) in ${this.dataDir}`);
-    return logs;
-    //<
-  //> step 04 given
-  }
-  // #endregion create-topic
-
-  // #region load-logs
-  /** Reopens every partition found in dataDir: what a restarted broker already holds. */
-  private loadLogs(): void {
-  //<
-    //> step 04 task 7: Broker.loadLogs — find the <topic>-<partition> folders in dataDir and open their logs (recovery happens in Log.open)
-    fs.mkdirSync(this.dataDir, { recursive: true });
-    const found = new Map<string, number>();
-    for (const entry of fs.readdirSync(this.dataDir, { withFileTypes: true })) {
-      // The partition number is after the LAST dash: topic names may contain dashes themselves.
-      const match = entry.isDirectory() ? /^(.+)-(\d+)$/.exec(entry.name) : null;
-      if (!match) continue;
-      const [, topic, partition] = match;
-      found.set(topic!, Math.max(found.get(topic!) ?? 0, Number(partition) + 1));
-    }
-    for (const [topic, partitions] of found) {
-      this.topics.set(topic, Array.from({ length: partitions }, (_, partition) => this.openLog(topic, partition)));
-      this.log(`Loaded topic "${topic}" (${partitions} partition(s)) from ${this.dataDir}`);
-    }
-    //<
-  //> step 04 given
-  }
-  // #endregion load-logs
-
-  private openLog(topic: string, partition: number): Log {
-    return Log.open(this.dataDir, topic, partition, { ...this.logOptions, log: (line) => this.log(`[${topic}-${partition}] ${line}`) });
-  }
-
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
   deleteOldSegments(): number {
-    let deleted = 0;
-    for (const logs of this.topics.values()) for (const log of logs) deleted += log.deleteOldSegments();
-    return deleted;
+    return this.replicaManager.deleteOldSegments();
   }
 
   /** Creates the topics asked for; each gets its own result, as in Kafka's CreateTopics. */
   private handleCreateTopics(request: CreateTopicsRequest): CreateTopicsResponse {
     const topics = request.topics.map(({ name, partitions }) => {
-      if (this.topics.has(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
+      if (this.replicaManager.hasTopic(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
       // Kafka sets no limit per topic, but it refuses what it cannot do. Here every partition is a
       // folder with two files held open for as long as the broker runs: a million of them would
       // take every file handle the process may have, freeze the broker while it tried, and leave a
@@ -275,11 +221,10 @@ export class Broker {
         return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 to ${this.maxPartitionsPerTopic} (maxPartitionsPerTopic), not ${partitions}` } };
       }
       try {
-        this.createTopic(name, partitions);
+        this.replicaManager.createTopic(name, partitions);
         return { name };
       } catch (error) {
-        if (!(error instanceof KafkaError)) throw error;
-        return { name, error: { code: error.code, message: error.message } };
+        return { name, error: errorBody(error) };
       }
     });
     return { topics };
@@ -290,7 +235,7 @@ export class Broker {
     try {
       return {
         name,
-        partitions: this.partitionsOf(name).map((_, partition) => ({
+        partitions: this.replicaManager.partitionsOf(name).map((_, partition) => ({
           partition,
           // One broker: it leads every partition and is its only replica (step 07 adds more).
           leader: this.id,
@@ -299,8 +244,7 @@ export class Broker {
         })),
       };
     } catch (error) {
-      if (!(error instanceof KafkaError)) throw error;
-      return { name, error: { code: error.code, message: error.message }, partitions: [] };
+      return { name, error: errorBody(error), partitions: [] };
     }
   }
   //<
@@ -308,7 +252,7 @@ export class Broker {
   // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
-    const names = request.topics ?? [...this.topics.keys()];
+    const names = request.topics ?? this.replicaManager.topicNames();
     //> step 04 rewrites: a topic is described by describeTopic, which also reports a bad topic name
     const topics = names.map((name) => this.describeTopic(name));
     //<
@@ -320,53 +264,20 @@ export class Broker {
   // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
   private handleProduce(request: ProduceRequest): ProduceResponse {
-    return { results: request.batches.map((batch) => this.appendBatch(batch)) };
-  }
-
-  private appendBatch(batch: WireBatch): ProduceResult {
-    const { topic, partition } = batch;
-    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
-    // count is 0 as INVALID_RECORD, and so does this broker.
-    if (batch.records.length === 0) {
-      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_RECORD', message: `the batch for ${topic}-${partition} has no records; a batch needs at least one` } };
-    }
-    //> step 04 rewrites: partitionsOf now refuses a bad topic name, which becomes this batch's error
-    let target: Log | undefined;
-    try {
-      target = this.partitionsOf(topic)[partition];
-    } catch (error) {
-      if (!(error instanceof KafkaError)) throw error;
-      return { topic, partition, baseOffset: -1, error: { code: error.code, message: error.message } };
-    }
-    //<
-    if (!target) {
-      const count = this.partitionsOf(topic).length;
-      return { topic, partition, baseOffset: -1, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${topic}" has partitions 0 to ${count - 1}, not ${partition}` } };
-    }
-    const records = batch.records.map(fromWire);
-    const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
-    if (size > this.messageMaxBytes) {
-      return { topic, partition, baseOffset: -1, error: { code: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes is over messageMaxBytes (${this.messageMaxBytes}); send smaller batches or raise the limit` } };
-    }
-    return { topic, partition, baseOffset: target.append(records) };
+    const results = request.batches.map(({ topic, partition, records }): ProduceResult => {
+      try {
+        return { topic, partition, baseOffset: this.replicaManager.append(topic, partition, records) };
+      } catch (error) {
+        return { topic, partition, baseOffset: -1, error: errorBody(error) };
+      }
+    });
+    return { results };
   }
   // #endregion produce
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
-    //> step 04 rewrites: a log on disk hands back batches, so records() reads them one after another
-    const log = this.topics.get(topic)?.[partition];
-    if (!log) return [];
-    const records: StoredRecord[] = [];
-    let next = offset;
-    while (next < log.logEndOffset) {
-      const read = recordsFrom(log.read(next), next);
-      if (read.length === 0) break;
-      records.push(...read);
-      next = read.at(-1)!.offset + 1;
-    }
-    return records;
-    //<
+    return this.replicaManager.records(topic, partition, offset);
   }
 
   /** The address clients reach this broker at, as bound (the real port when started on 0). */
@@ -385,29 +296,9 @@ export class Broker {
     for (const socket of this.connections) socket.destroy();
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     //> step 04 given
-    clearInterval(this.retentionTimer ?? undefined);
-    for (const logs of this.topics.values()) for (const log of logs) log.close();
-    this.topics.clear();
+    this.replicaManager.shutdown(); // retention stops, every log is closed
     //<
     this.log(`Broker ${this.id} stopped`);
   }
   // #endregion stop
-}
-
-/** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireBatch['records'][number]): Omit<StoredRecord, 'offset'> {
-  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    key: bytes(record.key),
-    value: bytes(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
-  };
-}
-
-/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
 }

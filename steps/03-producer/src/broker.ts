@@ -7,9 +7,11 @@
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
-import { Partition, type StoredRecord } from './partition.ts';
+import { errorBody } from './errors.ts';
+import type { StoredRecord } from './partition.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
-import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, WireBatch } from './protocol/index.ts';
+import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf } from './protocol/index.ts';
+import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
 export interface BrokerOptions {
@@ -48,10 +50,8 @@ export class Broker {
   private server: Server | null = null;
   /** Live client connections, so that stop() can close them. */
   private readonly connections = new Set<Socket>();
-  /** Each topic's partitions, in memory at this step (step 04 moves them to disk). */
-  private readonly topics = new Map<string, Partition[]>();
-  private readonly numPartitions: number;
-  private readonly messageMaxBytes: number;
+  /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
+  private readonly replicaManager: ReplicaManager;
   /** Requests received per type, so tests and demos can count round trips. */
   private readonly requestCounts = new Map<string, number>();
   /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
@@ -69,8 +69,11 @@ export class Broker {
     this.maxFrameBytes = options.maxFrameBytes;
     this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
     this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
-    this.numPartitions = options.numPartitions ?? 1;
-    this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
+    this.replicaManager = new ReplicaManager({
+      numPartitions: options.numPartitions ?? 1,
+      messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
+      log: this.log,
+    });
   }
 
   // #region start
@@ -171,17 +174,6 @@ export class Broker {
     return this.requestCounts.get(type) ?? 0;
   }
 
-  /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
-  private partitionsOf(topic: string): Partition[] {
-    let partitions = this.topics.get(topic);
-    if (!partitions) {
-      partitions = Array.from({ length: this.numPartitions }, (_, index) => new Partition(topic, index));
-      this.topics.set(topic, partitions);
-      this.log(`Created topic "${topic}" with ${this.numPartitions} partition(s)`);
-    }
-    return partitions;
-  }
-
   // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
@@ -192,23 +184,20 @@ export class Broker {
   // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
   private handleProduce(request: ProduceRequest): ProduceResponse {
-    return { results: request.batches.map((batch) => this.appendBatch(batch)) };
-  }
-
-  private appendBatch(batch: WireBatch): ProduceResult {
-    const { topic, partition } = batch;
-    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
-    // count is 0 as INVALID_RECORD, and so does this broker.
-    if (batch.records.length === 0) {
-      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_RECORD', message: `the batch for ${topic}-${partition} has no records; a batch needs at least one` } };
-    }
-    throw new Error('TODO(step 03, task 5): Broker.appendBatch — refuse an unknown partition or an oversized batch with its own error, else append the decoded records and return the base offset');
+    const results = request.batches.map(({ topic, partition, records }): ProduceResult => {
+      try {
+        return { topic, partition, baseOffset: this.replicaManager.append(topic, partition, records) };
+      } catch (error) {
+        return { topic, partition, baseOffset: -1, error: errorBody(error) };
+      }
+    });
+    return { results };
   }
   // #endregion produce
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
-    return this.topics.get(topic)?.[partition]?.read(offset) ?? [];
+    return this.replicaManager.records(topic, partition, offset);
   }
 
   /** The address clients reach this broker at, as bound (the real port when started on 0). */
@@ -229,22 +218,4 @@ export class Broker {
     this.log(`Broker ${this.id} stopped`);
   }
   // #endregion stop
-}
-
-/** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireBatch['records'][number]): Omit<StoredRecord, 'offset'> {
-  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    key: bytes(record.key),
-    value: bytes(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
-  };
-}
-
-/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
 }
