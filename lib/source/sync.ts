@@ -74,9 +74,9 @@ export function starterEdits(step: Step, generated?: Map<string, string>): Start
 }
 
 /** The file's text in git's HEAD, or null when it is not there (or there is no git). */
-export function committedText(repoRelativePath: string): string | null {
+export function committedText(repoRelativePath: string, revision = 'HEAD'): string | null {
   try {
-    return execFileSync('git', ['show', `HEAD:${repoRelativePath}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return execFileSync('git', ['show', `${revision}:${repoRelativePath}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return null;
   }

@@ -1,11 +1,12 @@
-// `npm run carry NN` (maintainers): carries a change made to step NN's solution into every later
-// step's solution by a three-way merge, then regenerates their starters.
+// `npm run carry NN [-- --since REV]` (maintainers): carries a change made to step NN's solution
+// (since the last commit, or since REV) into every later step's solution by a three-way merge,
+// then regenerates their starters.
 //
 // A fix belongs in the step that introduced the code; every later solution holds a copy of that
 // code (without the earlier step's markers). For each pair of steps K and K+1 from NN on, git
 // merge-file takes
 //
-//   base   = solutions/K/src/file as committed (HEAD), markers stripped
+//   base   = solutions/K/src/file as committed (HEAD, or --since REV), markers stripped
 //   theirs = solutions/K/src/file as it is now, markers stripped
 //   ours   = solutions/K+1/src/file as it is now
 //
@@ -24,7 +25,11 @@ import { UserError, bad, ok } from '../output.ts';
 import { generateCommand } from './generate.ts';
 
 export function carryCommand(args: string[]): number {
-  const named = args.find((arg) => !arg.startsWith('--'));
+  const sinceAt = args.indexOf('--since');
+  // What the changes are measured against: the last commit, unless --since names another.
+  const since = sinceAt >= 0 ? args[sinceAt + 1] : 'HEAD';
+  if (since === undefined) throw new UserError('--since needs a git revision, for example --since HEAD~1');
+  const named = args.find((arg, index) => !arg.startsWith('--') && index !== sinceAt + 1);
   if (named === undefined) throw new UserError('Which step did you change? npm run carry 04 carries solutions/04-…/src into 05, 06, …');
   const from = findStep(named);
   const steps = listSteps().filter((step) => step.number >= from.number);
@@ -33,7 +38,7 @@ export function carryCommand(args: string[]): number {
   try {
     for (let index = 0; index + 1 < steps.length && conflicts === 0; index++) {
       // A conflicted file would carry its conflict markers on: stop at the first step that has one.
-      conflicts += carryInto(steps[index]!, steps[index + 1]!, scratch);
+      conflicts += carryInto(steps[index]!, steps[index + 1]!, scratch, since);
     }
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -47,12 +52,12 @@ export function carryCommand(args: string[]): number {
 }
 
 /** Merges what changed in `earlier`'s solution since HEAD into `later`'s; returns the number of files left in conflict. */
-function carryInto(earlier: Step, later: Step, scratch: string): number {
+function carryInto(earlier: Step, later: Step, scratch: string, since: string): number {
   let conflicts = 0;
   const now = new Set(listFiles(earlier.solutionSrcDir));
-  const committed = committedFiles(earlier);
+  const committed = committedFiles(earlier, since);
   for (const relative of new Set([...now, ...committed])) {
-    const before = committedText(display(earlier, relative));
+    const before = committedText(display(earlier, relative), since);
     const afterPath = path.join(earlier.solutionSrcDir, ...relative.split('/'));
     const after = now.has(relative) ? fs.readFileSync(afterPath, 'utf8') : null;
     if (before === after) continue;
@@ -106,10 +111,10 @@ function carryInto(earlier: Step, later: Step, scratch: string): number {
   return conflicts;
 }
 
-function committedFiles(step: Step): string[] {
+function committedFiles(step: Step, since: string): string[] {
   const prefix = `solutions/${step.name}/src/`;
   try {
-    const out = execFileSync('git', ['ls-tree', '-r', '--name-only', 'HEAD', '--', prefix], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync('git', ['ls-tree', '-r', '--name-only', since, '--', prefix], { cwd: ROOT, encoding: 'utf8' });
     return out.split('\n').filter(Boolean).map((file) => file.slice(prefix.length));
   } catch {
     return [];

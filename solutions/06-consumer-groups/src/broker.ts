@@ -8,27 +8,23 @@
 // from an offset, waiting (long polling) when there is nothing new yet. Step 06 makes the broker
 // a group coordinator: consumers join groups through it (group-coordinator.ts), and their
 // committed offsets go into the internal topic __consumer_offsets (consumer-offsets.ts).
-import fs from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC } from './consumer-offsets.ts';
-import { FetchPurgatory } from './delayed-fetch.ts';
+import { errorBody } from './errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
-import { KafkaError } from './errors.ts';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
-import { Log, type LogOptions } from './log.ts';
+import type { LogOptions } from './log.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
-import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ListOffsetsRequest, type WireRecordWithOffset, type ListOffsetsResponse } from './protocol/index.ts';
+import type { ListOffsetsRequest, ListOffsetsResponse } from './protocol/index.ts';
 //> step 06 given
 import type { FindCoordinatorResponse } from './protocol/index.ts';
 //<
-import { batchSize, type RecordBatch } from './record-batch.ts';
-// A record as the log stores it (step 03 called it a StoredRecord and kept it in memory).
-import { recordsFrom, type RecordWithOffset as StoredRecord } from './record-batch.ts';
-import { validateTopicName } from './topic-name.ts';
+import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
+import type { RecordWithOffset as StoredRecord } from './record-batch.ts';
+import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
 export interface BrokerOptions {
@@ -85,25 +81,15 @@ export class Broker {
   private server: Server | null = null;
   /** Live client connections, so that stop() can close them. */
   private readonly connections = new Set<Socket>();
-  /** Each topic's partitions: one log on disk per partition, the index in the array is its number. */
-  private readonly topics = new Map<string, Log[]>();
-  private readonly dataDir: string;
-  private readonly logOptions: Omit<LogOptions, 'log'>;
-  private readonly retentionCheckIntervalMs: number;
-  private retentionTimer: NodeJS.Timeout | null = null;
+  /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
+  private readonly replicaManager: ReplicaManager;
   private readonly maxPartitionsPerTopic: number;
-  /** Fetches waiting for records (long polling), woken by appends to their partitions. */
-  private readonly purgatory = new FetchPurgatory();
-  private readonly fetchMaxBytes: number;
   //> step 06 given
   /** Committed offsets, in the internal topic __consumer_offsets. */
   private readonly consumerOffsets: ConsumerOffsets;
   /** Runs the consumer groups: joins, rebalances, heartbeats, commits. */
   private readonly coordinator: GroupCoordinator;
-  private readonly offsetsTopicNumPartitions: number;
   //<
-  private readonly numPartitions: number;
-  private readonly messageMaxBytes: number;
   /** Requests received per type, so tests and demos can count round trips. */
   private readonly requestCounts = new Map<string, number>();
   /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
@@ -121,19 +107,24 @@ export class Broker {
     this.maxFrameBytes = options.maxFrameBytes;
     this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
     this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
-    this.numPartitions = options.numPartitions ?? 1;
-    this.messageMaxBytes = options.messageMaxBytes ?? 1_048_588;
-    // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
-    this.dataDir = options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
-    this.logOptions = options.logOptions ?? {};
-    this.retentionCheckIntervalMs = options.retentionCheckIntervalMs ?? 300_000;
+    this.replicaManager = new ReplicaManager({
+      numPartitions: options.numPartitions ?? 1,
+      messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
+      log: this.log,
+      // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
+      dataDir: options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`),
+      logOptions: options.logOptions ?? {},
+      retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
+      fetchMaxBytes: options.fetchMaxBytes ?? 57_671_680,
+      //> step 06 given
+      offsetsTopicNumPartitions: options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS,
+      //<
+    });
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
-    this.fetchMaxBytes = options.fetchMaxBytes ?? 57_671_680;
     //> step 06 given
-    this.offsetsTopicNumPartitions = options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
     this.consumerOffsets = new ConsumerOffsets(
-      () => this.partitionsOf(OFFSETS_TOPIC),
-      (partition) => this.purgatory.appended(OFFSETS_TOPIC, partition),
+      () => this.replicaManager.partitionsOf(OFFSETS_TOPIC),
+      (partition) => this.replicaManager.appended(OFFSETS_TOPIC, partition),
     );
     this.coordinator = new GroupCoordinator({
       offsets: this.consumerOffsets,
@@ -148,13 +139,11 @@ export class Broker {
   // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
-    this.loadLogs();
+    this.replicaManager.startup(); // reopens the logs on disk, starts retention
     //> step 06 given
     // Committed offsets live in a log like any other: replaying it is how they survive a restart.
-    if (this.topics.has(OFFSETS_TOPIC)) this.log(`Loaded ${this.consumerOffsets.load()} offset commit(s) from ${OFFSETS_TOPIC}`);
+    if (this.replicaManager.hasTopic(OFFSETS_TOPIC)) this.log(`Loaded ${this.consumerOffsets.load()} offset commit(s) from ${OFFSETS_TOPIC}`);
     //<
-    this.retentionTimer = setInterval(() => this.deleteOldSegments(), this.retentionCheckIntervalMs);
-    this.retentionTimer.unref(); // retention alone should never keep the process alive
     const server = net.createServer((socket) => this.handleConnection(socket));
     // listen() reports failure (say, EADDRINUSE) as an 'error' event, not an exception.
     await new Promise<void>((resolve, reject) => {
@@ -222,10 +211,6 @@ export class Broker {
     try {
       return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
     } catch (error) {
-      //> step 06 given
-      // A handler that refuses a request (a stale generation, an unknown member) throws a KafkaError: that is the answer.
-      if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.message);
-      //<
       // A bug in one handler must not take the broker down for everyone: this client hears
       // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
       const { message, stack } = error as Error;
@@ -241,7 +226,7 @@ export class Broker {
     metadata: (request) => this.handleMetadata(request),
     createTopics: (request) => this.handleCreateTopics(request),
     listOffsets: (request) => this.handleListOffsets(request),
-    fetch: (request, clientGone) => this.handleFetch(request, clientGone),
+    fetch: (request, clientGone) => this.replicaManager.fetch(request, clientGone),
     //> step 06 given
     findCoordinator: () => this.handleFindCoordinator(),
     joinGroup: (request) => this.coordinator.join(request),
@@ -266,61 +251,9 @@ export class Broker {
     return this.requestCounts.get(type) ?? 0;
   }
 
-  /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
-  private partitionsOf(topic: string): Log[] {
-    //> step 06 rewrites: the offsets topic is created with its own partition count
-    // The internal topic is created the first time a group needs it, with its own partition count.
-    const partitions = topic === OFFSETS_TOPIC ? this.offsetsTopicNumPartitions : this.numPartitions;
-    return this.topics.get(topic) ?? this.createTopic(topic, partitions);
-    //<
-  }
-
-  // #region create-topic
-  /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
-  private createTopic(topic: string, partitions: number): Log[] {
-    validateTopicName(topic);
-    const logs = Array.from({ length: partitions }, (_, partition) => this.openLog(topic, partition));
-    this.topics.set(topic, logs);
-    this.log(`Created topic "${topic}" with ${partitions} partition(s) in ${this.dataDir}`);
-    return logs;
-  }
-  // #endregion create-topic
-
-  // #region load-logs
-  /** Reopens every partition found in dataDir: what a restarted broker already holds. */
-  private loadLogs(): void {
-    fs.mkdirSync(this.dataDir, { recursive: true });
-    const found = new Map<string, number>();
-    for (const entry of fs.readdirSync(this.dataDir, { withFileTypes: true })) {
-      // The partition number is after the LAST dash: topic names may contain dashes themselves.
-      const match = entry.isDirectory() ? /^(.+)-(\d+)$/.exec(entry.name) : null;
-      if (!match) continue;
-      const [, topic, partition] = match;
-      found.set(topic!, Math.max(found.get(topic!) ?? 0, Number(partition) + 1));
-    }
-    for (const [topic, partitions] of found) {
-      this.topics.set(topic, Array.from({ length: partitions }, (_, partition) => this.openLog(topic, partition)));
-      this.log(`Loaded topic "${topic}" (${partitions} partition(s)) from ${this.dataDir}`);
-    }
-  }
-  // #endregion load-logs
-
-  private openLog(topic: string, partition: number): Log {
-    return Log.open(this.dataDir, topic, partition, { ...this.logOptions, log: (line) => this.log(`[${topic}-${partition}] ${line}`) });
-  }
-
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
   deleteOldSegments(): number {
-    let deleted = 0;
-    //> step 06 rewrites: retention skips the offsets topic, so a quiet group keeps its commits
-    for (const [topic, logs] of this.topics) {
-      // Deleting old commits would make a quiet group forget where it was: Kafka compacts this
-      // topic instead (keeping the latest commit per key), which this workshop does not do.
-      if (topic === OFFSETS_TOPIC) continue;
-      for (const log of logs) deleted += log.deleteOldSegments();
-    }
-    //<
-    return deleted;
+    return this.replicaManager.deleteOldSegments();
   }
 
   /** Creates the topics asked for; each gets its own result, as in Kafka's CreateTopics. */
@@ -329,7 +262,7 @@ export class Broker {
       //> step 06 given
       if (name === OFFSETS_TOPIC) return { name, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal: the broker creates it when a group first needs it` } };
       //<
-      if (this.topics.has(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
+      if (this.replicaManager.hasTopic(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
       // Kafka sets no limit per topic, but it refuses what it cannot do. Here every partition is a
       // folder with two files held open for as long as the broker runs: a million of them would
       // take every file handle the process may have, freeze the broker while it tried, and leave a
@@ -338,11 +271,10 @@ export class Broker {
         return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 to ${this.maxPartitionsPerTopic} (maxPartitionsPerTopic), not ${partitions}` } };
       }
       try {
-        this.createTopic(name, partitions);
+        this.replicaManager.createTopic(name, partitions);
         return { name };
       } catch (error) {
-        if (!(error instanceof KafkaError)) throw error;
-        return { name, error: { code: error.code, message: error.message } };
+        return { name, error: errorBody(error) };
       }
     });
     return { topics };
@@ -353,7 +285,7 @@ export class Broker {
     try {
       return {
         name,
-        partitions: this.partitionsOf(name).map((_, partition) => ({
+        partitions: this.replicaManager.partitionsOf(name).map((_, partition) => ({
           partition,
           // One broker: it leads every partition and is its only replica (step 07 adds more).
           leader: this.id,
@@ -362,15 +294,14 @@ export class Broker {
         })),
       };
     } catch (error) {
-      if (!(error instanceof KafkaError)) throw error;
-      return { name, error: { code: error.code, message: error.message }, partitions: [] };
+      return { name, error: errorBody(error), partitions: [] };
     }
   }
 
   // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
-    const names = request.topics ?? [...this.topics.keys()];
+    const names = request.topics ?? this.replicaManager.topicNames();
     const topics = names.map((name) => this.describeTopic(name));
     const { host, port } = this.boundAddress();
     // Alone in its cluster, the broker is also its controller (step 08 elects one among many).
@@ -381,125 +312,38 @@ export class Broker {
   // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
   private handleProduce(request: ProduceRequest): ProduceResponse {
-    return { results: request.batches.map((batch) => this.appendBatch(batch)) };
-  }
-
-  private appendBatch(batch: WireBatch): ProduceResult {
-    const { topic, partition } = batch;
-    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
-    // count is 0 as INVALID_RECORD, and so does this broker.
-    if (batch.records.length === 0) {
-      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_RECORD', message: `the batch for ${topic}-${partition} has no records; a batch needs at least one` } };
-    }
-    //> step 06 given
-    if (topic === OFFSETS_TOPIC) {
-      // Only the coordinator writes commits there; a stray record could corrupt every group's offsets.
-      return { topic, partition, baseOffset: -1, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal and only the group coordinator writes to it; commit offsets with consumer.commit()` } };
-    }
-    //<
-    let target: Log | undefined;
-    try {
-      target = this.partitionsOf(topic)[partition];
-    } catch (error) {
-      if (!(error instanceof KafkaError)) throw error;
-      return { topic, partition, baseOffset: -1, error: { code: error.code, message: error.message } };
-    }
-    if (!target) {
-      const count = this.partitionsOf(topic).length;
-      return { topic, partition, baseOffset: -1, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${topic}" has partitions 0 to ${count - 1}, not ${partition}` } };
-    }
-    const records = batch.records.map(fromWire);
-    const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
-    if (size > this.messageMaxBytes) {
-      return { topic, partition, baseOffset: -1, error: { code: 'MESSAGE_TOO_LARGE', message: `a batch of ${size} bytes is over messageMaxBytes (${this.messageMaxBytes}); send smaller batches or raise the limit` } };
-    }
-    const baseOffset = target.append(records);
-    // Fetches parked on this partition (long polling) can now be answered.
-    this.purgatory.appended(topic, partition);
-    return { topic, partition, baseOffset };
+    const results = request.batches.map(({ topic, partition, records }): ProduceResult => {
+      //> step 06 given
+      if (topic === OFFSETS_TOPIC) {
+        // Only the coordinator writes commits there; a stray record could corrupt every group's offsets.
+        return { topic, partition, baseOffset: -1, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal and only the group coordinator writes to it; commit offsets with consumer.commit()` } };
+      }
+      //<
+      try {
+        return { topic, partition, baseOffset: this.replicaManager.append(topic, partition, records) };
+      } catch (error) {
+        return { topic, partition, baseOffset: -1, error: errorBody(error) };
+      }
+    });
+    return { results };
   }
   // #endregion produce
 
-  /** The log of a partition a client reads, or the error to answer with (reading creates no topic). */
-  private logToRead(topic: string, partition: number): Log | { code: string; message: string } {
-    const logs = this.topics.get(topic);
-    if (!logs) return { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `there is no topic "${topic}"; produce to it or create it first` };
-    const log = logs[partition];
-    if (!log) return { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `topic "${topic}" has partitions 0 to ${logs.length - 1}, not ${partition}` };
-    return log;
-  }
-
-  // #region list-offsets
   /** Where each partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
     const partitions = request.partitions.map(({ topic, partition, timestamp }) => {
-      const log = this.logToRead(topic, partition);
-      if (!(log instanceof Log)) return { topic, partition, offset: -1, error: log };
-      return { topic, partition, offset: timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : log.logEndOffset };
+      try {
+        return { topic, partition, offset: this.replicaManager.listOffset(topic, partition, timestamp) };
+      } catch (error) {
+        return { topic, partition, offset: -1, error: errorBody(error) };
+      }
     });
     return { partitions };
   }
-  // #endregion list-offsets
-
-  /**
-   * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
-   * an append to one of its partitions, or maxWaitMs, or the broker stops or its client goes
-   * (long polling).
-   */
-  // #region fetch
-  private async handleFetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
-    const deadline = Date.now() + request.maxWaitMs;
-    for (;;) {
-      const { response, bytes } = this.readFetch(request);
-      const hasError = response.partitions.some((partition) => partition.error);
-      const timeLeft = deadline - Date.now();
-      if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
-      // This loop turns once per append to one of the fetch's partitions, never on a timer.
-      const reason = await this.purgatory.wait(request.partitions, timeLeft, clientGone);
-      if (reason === 'released') return response;
-    }
-  }
-  // #endregion fetch
-
-  // #region read-fetch
-  /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
-  private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
-    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
-    const maxBytes = Math.min(request.maxBytes, this.fetchMaxBytes);
-    let bytes = 0;
-    const partitions = request.partitions.map((wanted): FetchedPartition => {
-      const log = this.logToRead(wanted.topic, wanted.partition);
-      if (!(log instanceof Log)) return { topic: wanted.topic, partition: wanted.partition, highWatermark: -1, logStartOffset: -1, records: [], error: log };
-      const fetched = { topic: wanted.topic, partition: wanted.partition, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset };
-      const batches = this.readPartition(log, wanted, maxBytes - bytes);
-      if (batches === 'out of range') {
-        const message = `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`;
-        return { ...fetched, records: [], error: { code: 'OFFSET_OUT_OF_RANGE', message } };
-      }
-      bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
-      // A batch may start before the offset asked for: only the records from it on are sent.
-      return { ...fetched, records: recordsFrom(batches, wanted.offset).map(toWireRecord) };
-    });
-    return { response: { partitions }, bytes };
-  }
-  // #endregion read-fetch
-
-  // #region read-partition
-  /**
-   * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
-   * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
-   * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
-   */
-  private readPartition(log: Log, wanted: FetchPartition, bytesLeft: number): RecordBatch[] | 'out of range' {
-    if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) return 'out of range';
-    if (wanted.offset === log.logEndOffset || bytesLeft <= 0) return [];
-    return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft));
-  }
-  // #endregion read-partition
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
-    return this.purgatory.size;
+    return this.replicaManager.parkedFetches();
   }
 
   //> step 06 given
@@ -520,11 +364,7 @@ export class Broker {
 
   /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
-    const log = this.topics.get(topic)?.[partition];
-    if (!log) return [];
-    //> step 06 rewrites: reading a log's records moves into Log.readRecords, which the offsets store uses too
-    return log.readRecords(offset);
-    //<
+    return this.replicaManager.records(topic, partition, offset);
   }
 
   /** The address clients reach this broker at, as bound (the real port when started on 0). */
@@ -540,46 +380,13 @@ export class Broker {
     if (!server) return;
     this.server = null;
     // server.close() only stops new connections; it waits for live ones to end on their own.
-    this.purgatory.releaseAll(); // parked fetches answer now, their timers go
     //> step 06 given
     this.coordinator.shutdown(); // group timers stop; groups are rebuilt when members rejoin
     //<
     for (const socket of this.connections) socket.destroy();
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-    clearInterval(this.retentionTimer ?? undefined);
-    for (const logs of this.topics.values()) for (const log of logs) log.close();
-    this.topics.clear();
+    this.replicaManager.shutdown(); // retention stops, every log is closed
     this.log(`Broker ${this.id} stopped`);
   }
   // #endregion stop
-}
-
-/** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireBatch['records'][number]): Omit<StoredRecord, 'offset'> {
-  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    key: bytes(record.key),
-    value: bytes(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
-  };
-}
-
-/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
-}
-
-/** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: StoredRecord): WireRecordWithOffset {
-  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
-  return {
-    offset: record.offset,
-    key: base64(record.key),
-    value: base64(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
-  };
 }
