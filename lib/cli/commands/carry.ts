@@ -29,7 +29,7 @@ export function carryCommand(args: string[]): number {
   // What the changes are measured against: the last commit, unless --since names another.
   const since = sinceAt >= 0 ? args[sinceAt + 1] : 'HEAD';
   if (since === undefined) throw new UserError('--since needs a git revision, for example --since HEAD~1');
-  const named = args.find((arg, index) => !arg.startsWith('--') && index !== sinceAt + 1);
+  const named = args.find((arg, index) => !arg.startsWith('--') && (sinceAt < 0 || index !== sinceAt + 1));
   if (named === undefined) throw new UserError('Which step did you change? npm run carry 04 carries solutions/04-…/src into 05, 06, …');
   const from = findStep(named);
   const steps = listSteps().filter((step) => step.number >= from.number);

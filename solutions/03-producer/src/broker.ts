@@ -6,6 +6,7 @@
 // partition (here always this one), and `produce` carries batches for many partitions at once.
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { KafkaError } from './errors.ts';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import { errorBody } from './errors.ts';
 import type { StoredRecord } from './partition.ts';
@@ -152,6 +153,8 @@ export class Broker {
     try {
       return { correlationId: request.correlationId, ...this.handle(request) };
     } catch (error) {
+      // A handler refuses a request by throwing a KafkaError (an unknown member, a stale generation): that is the answer.
+      if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
       // A bug in one handler must not take the broker down for everyone: this client hears
       // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
       const { message, stack } = error as Error;

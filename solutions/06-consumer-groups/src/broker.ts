@@ -13,7 +13,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC } from './consumer-offsets.ts';
-import { errorBody } from './errors.ts';
+import { KafkaError, errorBody } from './errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import type { LogOptions } from './log.ts';
@@ -211,6 +211,8 @@ export class Broker {
     try {
       return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
     } catch (error) {
+      // A handler refuses a request by throwing a KafkaError (an unknown member, a stale generation): that is the answer.
+      if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
       // A bug in one handler must not take the broker down for everyone: this client hears
       // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
       const { message, stack } = error as Error;

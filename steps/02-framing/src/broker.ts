@@ -6,6 +6,7 @@
 // carries the request's correlationId.
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
+import { KafkaError } from './errors.ts';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
 import type { ProduceRequest, ProduceResponse, Reply, Request, RequestOf, RequestType, ResponseOf } from './protocol/index.ts';
@@ -114,6 +115,8 @@ export class Broker {
     try {
       return { correlationId: request.correlationId, ...this.handle(request) };
     } catch (error) {
+      // A handler refuses a request by throwing a KafkaError (an unknown member, a stale generation): that is the answer.
+      if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
       // A bug in one handler must not take the broker down for everyone: this client hears
       // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
       const { message, stack } = error as Error;
