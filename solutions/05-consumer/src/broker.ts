@@ -160,8 +160,8 @@ export class Broker {
   }
   // #endregion connection
 
-  // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
+  // #region answer
   //> step 05 rewrites: answer() waits for handlers that may wait, and passes on the signal that the client has gone
   private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Reply> {
   //<
@@ -178,10 +178,9 @@ export class Broker {
       return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
       //<
     } catch (error) {
-      // A handler refuses a request by throwing a KafkaError (an unknown member, a stale generation): that is the answer.
+      // A handler refuses a request by throwing a KafkaError: that is the answer.
       if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
-      // A bug in one handler must not take the broker down for everyone: this client hears
-      // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
+      // Anything else is a bug, which must not take the broker down: UNKNOWN_SERVER_ERROR, details in the log.
       const { message, stack } = error as Error;
       this.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
