@@ -7,7 +7,7 @@ import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 
 export interface BrokerOptions {
-  /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
+  /** The broker's id in a cluster; Kafka's `broker.id`. It names the broker in its log lines (and, from step 03, in metadata). */
   id?: number;
   /** Interface to bind. Loopback by default, so nothing outside this machine can connect. */
   host?: string;

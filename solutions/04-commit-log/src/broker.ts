@@ -18,7 +18,7 @@ import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
 export interface BrokerOptions {
-  /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
+  /** The broker's id in a cluster; Kafka's `broker.id`. It names the broker in its log lines (and, from step 03, in metadata). */
   id?: number;
   /** Interface to bind. Loopback by default, so nothing outside this machine can connect. */
   host?: string;

@@ -16,7 +16,7 @@ import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
 export interface BrokerOptions {
-  /** The broker's id in a cluster; Kafka's `broker.id`. Only printed in this step. */
+  /** The broker's id in a cluster; Kafka's `broker.id`. It names the broker in its log lines (and, from step 03, in metadata). */
   id?: number;
   /** Interface to bind. Loopback by default, so nothing outside this machine can connect. */
   host?: string;
@@ -133,8 +133,8 @@ export class Broker {
   }
   // #endregion connection
 
-  // #region answer
   /** The response to one frame: the handler's answer, or an error the client can read. */
+  // #region answer
   private answer(frame: Buffer): Reply {
     let request: Request;
     try {
@@ -147,10 +147,9 @@ export class Broker {
     try {
       return { correlationId: request.correlationId, ...this.handle(request) };
     } catch (error) {
-      // A handler refuses a request by throwing a KafkaError (an unknown member, a stale generation): that is the answer.
+      // A handler refuses a request by throwing a KafkaError: that is the answer.
       if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
-      // A bug in one handler must not take the broker down for everyone: this client hears
-      // about it (Kafka's UNKNOWN_SERVER_ERROR), the log keeps the details.
+      // Anything else is a bug, which must not take the broker down: UNKNOWN_SERVER_ERROR, details in the log.
       const { message, stack } = error as Error;
       this.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
