@@ -144,7 +144,7 @@ export class ReplicaManager {
   }
   // #endregion append
 
-  /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
+  /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
     //> step 04 rewrites: a log on disk hands back batches, so records() reads them one after another
     const log = this.topics.get(topic)?.[partition];

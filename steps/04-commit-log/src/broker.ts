@@ -260,7 +260,7 @@ export class Broker {
   }
   // #endregion produce
 
-  /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
+  /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
     return this.replicaManager.records(topic, partition, offset);
   }

@@ -227,7 +227,7 @@ export class ReplicaManager {
     return this.purgatory.size;
   }
 
-  /** The records of a partition from `offset` on (for tests and demos; consumers come in step 05). */
+  /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): StoredRecord[] {
     const log = this.topics.get(topic)?.[partition];
     if (!log) return [];
