@@ -23,7 +23,7 @@ import type { ListOffsetsRequest, ListOffsetsResponse } from './protocol/index.t
 import type { FindCoordinatorResponse } from './protocol/index.ts';
 //<
 import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
-import type { RecordWithOffset as StoredRecord } from './record-batch.ts';
+import type { RecordWithOffset } from './record-batch.ts';
 import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
@@ -364,7 +364,7 @@ export class Broker {
   //<
 
   /** The records of a partition from `offset` on (for tests and demos). */
-  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.replicaManager.records(topic, partition, offset);
   }
 

@@ -13,7 +13,7 @@ import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import type { LogOptions } from './log.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
 import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
-import type { RecordWithOffset as StoredRecord } from './record-batch.ts';
+import type { RecordWithOffset } from './record-batch.ts';
 import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from './request-queue.ts';
 
@@ -261,7 +261,7 @@ export class Broker {
   // #endregion produce
 
   /** The records of a partition from `offset` on (for tests and demos). */
-  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.replicaManager.records(topic, partition, offset);
   }
 

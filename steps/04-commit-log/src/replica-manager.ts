@@ -11,8 +11,7 @@ import fs from 'node:fs';
 import { KafkaError } from './errors.ts';
 import { Log, type LogOptions } from './log.ts';
 import type { WireRecord } from './protocol/index.ts';
-// A record as the log stores it (step 03 called it a StoredRecord and kept it in memory).
-import { recordsFrom, type RecordWithOffset as StoredRecord } from './record-batch.ts';
+import { recordsFrom, type RecordWithOffset } from './record-batch.ts';
 import { validateTopicName } from './topic-name.ts';
 
 export interface ReplicaManagerOptions {
@@ -110,10 +109,10 @@ export class ReplicaManager {
   // #endregion append
 
   /** The records of a partition from `offset` on (for tests and demos). */
-  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     const log = this.topics.get(topic)?.[partition];
     if (!log) return [];
-    const records: StoredRecord[] = [];
+    const records: RecordWithOffset[] = [];
     let next = offset;
     while (next < log.logEndOffset) {
       const read = recordsFrom(log.read(next), next);
@@ -126,7 +125,7 @@ export class ReplicaManager {
 }
 
 /** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
+function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
   const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
   return {
     key: bytes(record.key),
@@ -137,7 +136,7 @@ function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
 }
 
 /** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
+function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
   return size;

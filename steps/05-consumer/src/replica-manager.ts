@@ -12,8 +12,7 @@ import { FetchPurgatory } from './delayed-fetch.ts';
 import { KafkaError, errorBody } from './errors.ts';
 import { Log, type LogOptions } from './log.ts';
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
-// A record as the log stores it (step 03 called it a StoredRecord and kept it in memory).
-import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset as StoredRecord } from './record-batch.ts';
+import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
 import { validateTopicName } from './topic-name.ts';
 
 export interface ReplicaManagerOptions {
@@ -212,10 +211,10 @@ export class ReplicaManager {
   }
 
   /** The records of a partition from `offset` on (for tests and demos). */
-  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     const log = this.topics.get(topic)?.[partition];
     if (!log) return [];
-    const records: StoredRecord[] = [];
+    const records: RecordWithOffset[] = [];
     let next = offset;
     while (next < log.logEndOffset) {
       const read = recordsFrom(log.read(next), next);
@@ -228,7 +227,7 @@ export class ReplicaManager {
 }
 
 /** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
+function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
   const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
   return {
     key: bytes(record.key),
@@ -239,14 +238,14 @@ function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
 }
 
 /** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
+function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
   return size;
 }
 
 /** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: StoredRecord): WireRecordWithOffset {
+function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
   const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
   return {
     offset: record.offset,

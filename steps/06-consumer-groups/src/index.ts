@@ -24,7 +24,7 @@ export type { AdminOptions, NewTopicOptions } from './admin.ts';
 export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol/index.ts';
 export { crc32c } from './crc32c.ts';
 export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, batchSize, decodeBatch, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom } from './record-batch.ts';
-export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset, RecordWithOffset as StoredRecord } from './record-batch.ts';
+export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record-batch.ts';
 export { OffsetIndex } from './offset-index.ts';
 export { LogSegment, segmentFileName } from './log-segment.ts';
 export { LOG_DEFAULTS, Log, OffsetOutOfRangeError } from './log.ts';

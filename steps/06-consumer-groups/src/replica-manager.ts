@@ -13,8 +13,7 @@ import { OFFSETS_TOPIC } from './consumer-offsets.ts';
 import { KafkaError, errorBody } from './errors.ts';
 import { Log, type LogOptions } from './log.ts';
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
-// A record as the log stores it (step 03 called it a StoredRecord and kept it in memory).
-import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset as StoredRecord } from './record-batch.ts';
+import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
 import { validateTopicName } from './topic-name.ts';
 
 export interface ReplicaManagerOptions {
@@ -228,7 +227,7 @@ export class ReplicaManager {
   }
 
   /** The records of a partition from `offset` on (for tests and demos). */
-  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     const log = this.topics.get(topic)?.[partition];
     if (!log) return [];
     return log.readRecords(offset);
@@ -241,7 +240,7 @@ export class ReplicaManager {
 }
 
 /** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
+function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
   const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
   return {
     key: bytes(record.key),
@@ -252,14 +251,14 @@ function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
 }
 
 /** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
+function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
   return size;
 }
 
 /** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: StoredRecord): WireRecordWithOffset {
+function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
   const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
   return {
     offset: record.offset,
