@@ -75,6 +75,7 @@ function carryInto(earlier: Step, later: Step, scratch: string, since: string): 
       } else if (ours !== null) bad(`${where}: deleted in ${earlier.name} but changed here; decide by hand`);
       continue;
     }
+    if (ours === null && base !== null) continue; // this step removed the file on purpose: nothing to carry into
     if (ours === null) {
       fs.mkdirSync(path.dirname(target), { recursive: true });
       fs.writeFileSync(target, theirs);

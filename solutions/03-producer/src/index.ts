@@ -18,4 +18,4 @@ export { DEFAULT_BATCH_SIZE, DEFAULT_LINGER_MS, ProducerBatch, RecordAccumulator
 export type { RecordAccumulatorOptions, SendBatches, SerializedRecord } from './record-accumulator.ts';
 export type { RecordMetadata } from './record-metadata.ts';
 export { Partition } from './partition.ts';
-export type { StoredRecord } from './partition.ts';
+export type { RecordWithOffset } from './partition.ts';

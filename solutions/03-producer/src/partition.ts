@@ -5,7 +5,7 @@
 // Step 04 moves this list to segment files on disk; the idea stays the same.
 
 /** A record as the broker stores it. */
-export interface StoredRecord {
+export interface RecordWithOffset {
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
@@ -15,7 +15,7 @@ export interface StoredRecord {
 
 // #region partition
 export class Partition {
-  private readonly records: StoredRecord[] = [];
+  private readonly records: RecordWithOffset[] = [];
 
   constructor(
     readonly topic: string,
@@ -28,7 +28,7 @@ export class Partition {
   }
 
   /** Appends a batch; its records get consecutive offsets. Returns the first one (the base offset). */
-  append(records: Array<Omit<StoredRecord, 'offset'>>): number {
+  append(records: Array<Omit<RecordWithOffset, 'offset'>>): number {
     //> step 03 task 5: Partition.append — give the records consecutive offsets after the last one and keep them
     const baseOffset = this.nextOffset;
     records.forEach((record, i) => this.records.push({ ...record, offset: baseOffset + i }));
@@ -37,7 +37,7 @@ export class Partition {
   }
 
   /** The records from `offset` on (what a consumer will fetch in step 05). */
-  read(offset = 0): StoredRecord[] {
+  read(offset = 0): RecordWithOffset[] {
     return this.records.slice(offset);
   }
 }

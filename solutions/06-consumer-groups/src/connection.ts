@@ -9,10 +9,10 @@ import { KafkaError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
 import { encodeMessage, type ReplyHeader, type RequestBody, type RequestType, type ResponseOf } from './protocol/index.ts';
 
+/** A request waiting for its answer. The broker is trusted to answer each request with that request's response type. */
 interface Pending {
-  // Each request waits for its own response type; the broker is trusted to answer it with that one.
-  resolve: (response: any) => void;
-  reject: (error: Error) => void;
+  resolve(response: unknown): void;
+  reject(error: Error): void;
 }
 
 export class Connection {

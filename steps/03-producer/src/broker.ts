@@ -9,7 +9,7 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { KafkaError } from './errors.ts';
 import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import { errorBody } from './errors.ts';
-import type { StoredRecord } from './partition.ts';
+import type { RecordWithOffset } from './partition.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
 import type { MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf } from './protocol/index.ts';
 import { ReplicaManager } from './replica-manager.ts';
@@ -198,7 +198,7 @@ export class Broker {
   // #endregion produce
 
   /** The records of a partition from `offset` on (for tests and demos). */
-  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.replicaManager.records(topic, partition, offset);
   }
 

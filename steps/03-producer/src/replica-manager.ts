@@ -8,7 +8,7 @@
 // that partition's error in its answer (errorBody in errors.ts), so one bad partition spoils no
 // other.
 import { KafkaError } from './errors.ts';
-import { Partition, type StoredRecord } from './partition.ts';
+import { Partition, type RecordWithOffset } from './partition.ts';
 import type { WireRecord } from './protocol/index.ts';
 
 export interface ReplicaManagerOptions {
@@ -53,13 +53,13 @@ export class ReplicaManager {
   // #endregion append
 
   /** The records of a partition from `offset` on (for tests and demos). */
-  records(topic: string, partition: number, offset = 0): StoredRecord[] {
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.topics.get(topic)?.[partition]?.read(offset) ?? [];
   }
 }
 
 /** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
+function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
   const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
   return {
     key: bytes(record.key),
@@ -70,7 +70,7 @@ function fromWire(record: WireRecord): Omit<StoredRecord, 'offset'> {
 }
 
 /** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<StoredRecord, 'offset'>): number {
+function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
   return size;
