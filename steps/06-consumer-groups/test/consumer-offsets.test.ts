@@ -81,10 +81,11 @@ describe('task 5: committed offsets', () => {
 
   test('task 5: a commit counts as a sign of life, like a heartbeat', async () => {
     const { port, broker } = await startBroker(cleanup, tempDir());
-    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
+    // Commits go on for more than two session timeouts; the timeout is long enough that a busy machine cannot miss one.
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 1_000 });
     await member.join();
     await member.sync({ [member.memberId]: [p(0)] });
-    const until = Date.now() + 1_500;
+    const until = Date.now() + 2_500;
     for (let offset = 1; Date.now() < until; offset++) {
       await member.commit([{ ...p(0), offset }]);
       await new Promise((resolve) => setTimeout(resolve, 50));
