@@ -94,7 +94,8 @@ describe('task 2: echo what arrives', () => {
     // Once the socket buffers between the two fill up, a broker that waits for 'drain' stops
     // reading, so most of the 32 MiB stays on the client's side. One that reads on regardless
     // takes it all and holds the echo in its own memory, for as long as the client likes.
-    const unsent = await waitUntilSteady(() => client.writableLength, 300, 10_000, 'the client\'s outgoing bytes never stopped moving');
+    // A second without movement, so that a busy machine pausing this process cannot pass for a broker that stopped reading.
+    const unsent = await waitUntilSteady(() => client.writableLength, 1_000, 15_000, 'the client\'s outgoing bytes never stopped moving');
     expect(
       unsent,
       'the broker read all 32 MiB from a client that reads none of its echo: when socket.write() returns false, pause() the socket until its \'drain\' event',
