@@ -118,9 +118,28 @@ export function readmeTasks(step: Step): ReadmeTask[] {
   });
 }
 
-/** Hints are the numbered list items of the Hints section (`1. …`), each possibly multi-line. */
+/**
+ * Hints are the Hints section's collapsed blocks, one per hint, numbered in order:
+ *
+ *     <details><summary>Hint 3 — task 2: where a read starts</summary>
+ *
+ *     …the hint, any Markdown…
+ *
+ *     </details>
+ *
+ * A hint's text is its summary without "Hint N —", then its body, so it opens with the task it
+ * is for ("task 2: where a read starts …"). A Hints section without such blocks is read the
+ * older way: its numbered list items (`1. …`), each possibly multi-line.
+ */
 export function readmeHints(step: Step): string[] {
   const section = readmeSection(step, 'Hints');
+  const blocks = [...section.matchAll(/<details>\s*<summary>([\s\S]*?)<\/summary>([\s\S]*?)<\/details>/g)];
+  if (blocks.length > 0) {
+    return blocks.map(([, summary = '', body = '']) => {
+      const title = summary.trim().replace(/^hint\s+\d+\s*[—:–-]\s*/i, '');
+      return `${title}\n\n${body.trim()}`.trim();
+    });
+  }
   const hints: string[] = [];
   for (const line of section.split('\n')) {
     const item = /^\d+\.\s+(.*)$/.exec(line);

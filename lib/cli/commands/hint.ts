@@ -24,7 +24,9 @@ function writeShown(step: Step, shown: Set<number> | undefined): void {
 
 /**
  * The tasks a hint is for, when it opens by naming them: "Task 3: …", "Task 1, range: …",
- * "Task 2 and 3 …", "Tasks 2–5 …", "For task 3, …". A hint that opens otherwise is for no task.
+ * "Task 2 and 3 …", "Tasks 2–5 …", "For task 3, …". A README hint opens with its summary
+ * without "Hint N —" (`<summary>Hint 3 — task 2: …</summary>` gives "task 2: …"), so the task
+ * it names there is the one it is for. A hint that opens otherwise ("every task: …") is for no task.
  */
 export function hintTasks(hint: string): number[] {
   const opening = /^\W*(?:for\s+)?tasks?\s+(\d+(?:\s*(?:,|&|and|or|to|[–—-])\s*\d+)*)/i.exec(hint);

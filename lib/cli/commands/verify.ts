@@ -268,7 +268,9 @@ function checkParts(step: Step, checks: Checks): void {
   else {
     for (const section of README_SECTIONS) if (readmeSection(step, section) === '') missing.push(`README has no "## ${section}" section`);
     if (readmeTasks(step).length === 0) missing.push('README has no "### Task N — Title" headings under Tasks');
-    if (readmeHints(step).length === 0) missing.push('README has no numbered hints under Hints');
+    if (readmeHints(step).length === 0) missing.push('README has no hints under Hints');
+    const summaries = [...readmeSection(step, 'Hints').matchAll(/<summary>\s*Hint\s+(\d+)/gi)].map((match) => Number(match[1]));
+    if (summaries.some((number, i) => number !== i + 1)) missing.push(`README's hints are not numbered 1, 2, 3, … in order (${summaries.join(', ')})`);
   }
   if (!fs.existsSync(step.testDir) || !fs.readdirSync(step.testDir).some((file) => file.endsWith('.test.ts'))) missing.push(`${rel(step.testDir)} has no *.test.ts`);
   if (!fs.existsSync(path.join(step.solutionSrcDir, 'index.ts'))) missing.push(`${rel(step.solutionSrcDir)}/index.ts is missing`);
