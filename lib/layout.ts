@@ -1,7 +1,7 @@
 // The parts of the repository, in one table. `npm test` (phase 1) reports every file that
 // belongs to none of them, as rustlings' `dev check` rejects unexpected files, so notes and
-// experiments left lying around never reach students. Moving a part (each step's demo into
-// steps/NN-name/, say) or adding one is a change to this table and nowhere else.
+// experiments left lying around never reach students. Moving a part or adding one is a change to
+// this table and nowhere else.
 //
 // In a pattern, NN-name is a step's folder name (two digits, a dash, a name), * is any name inside
 // one folder and ** any path below it.
@@ -22,10 +22,10 @@ export const PARTS: readonly string[] = [
   'slides/NN-name.md',                 // one deck per step, and 00-intro.md
   'slides/assets/**',                  // pictures the decks show
   'steps/NN-name/README.md',           // the step's exercise
+  'steps/NN-name/demo.ts',             // the step's demo, run on your code (--mine) or the reference
   'steps/NN-name/src/**',              // the starter, generated from the solution
   'steps/NN-name/test/**',             // the step's tests and their helpers
   'solutions/NN-name/src/**',          // the marked reference solution
-  'solutions/NN-name/demo.ts',         // the step's demo
   'solutions/NN-name/mutants/*.patch', // mistakes the step's tests must catch
 ];
 
@@ -86,7 +86,7 @@ function matches(pattern: string[], file: string[]): boolean {
   return file.length > 0 && segmentMatches(pattern[0]!, file[0]!) && matches(pattern.slice(1), file.slice(1));
 }
 
-/** "solutions/03-producer/ holds only src/, demo.ts and mutants/": from the deepest folder of the file that holds parts. */
+/** "solutions/03-producer/ holds only src/ and mutants/": from the deepest folder of the file that holds parts. */
 function adviceFor(file: string): string {
   const folders = segments(file).slice(0, -1);
   for (let depth = folders.length; depth >= 0; depth--) {

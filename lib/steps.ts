@@ -14,6 +14,8 @@ export interface Step {
   srcDir: string;
   testDir: string;
   readme: string;
+  /** steps/NN-name/demo.ts: the step's demo, run on either copy of its code. */
+  demo: string;
   solutionDir: string;
   solutionSrcDir: string;
 }
@@ -38,6 +40,7 @@ function stepFromName(name: string): Step {
     srcDir: path.join(dir, 'src'),
     testDir: path.join(dir, 'test'),
     readme: path.join(dir, 'README.md'),
+    demo: path.join(dir, 'demo.ts'),
     solutionDir,
     solutionSrcDir: path.join(solutionDir, 'src'),
   };

@@ -59,7 +59,7 @@ export function howToGetSolutions(): string {
   if (fs.existsSync(path.join(ROOT, '.git'))) {
     return 'This git checkout has no solutions/ folder: switch to a branch of the workshop that has one, or ask your instructor for it.';
   }
-  return 'It ships with the workshop: clone the whole repository with git (a copy without solutions/ cannot compare or run demos), or ask your instructor for it.';
+  return 'It ships with the workshop: clone the whole repository with git (a copy without solutions/ cannot compare with or run the reference), or ask your instructor for it.';
 }
 
 /** Whether git's HEAD has `repoRelativePath`; false when this is not a git checkout or git is missing. */

@@ -6,8 +6,8 @@ describe('the layout check', () => {
   it('accepts the files each part holds', () => {
     const files = [
       'package.json', 'README.md', '.ci/run', 'lib/cli/main.ts', 'slides/00-intro.md', 'slides/07-replication.md', 'slides/assets/a.svg',
-      'steps/07-replication/README.md', 'steps/07-replication/src/broker.ts', 'steps/07-replication/test/a.test.ts',
-      'solutions/07-replication/src/deep/x.ts', 'solutions/07-replication/demo.ts', 'solutions/07-replication/mutants/m.patch',
+      'steps/07-replication/README.md', 'steps/07-replication/demo.ts', 'steps/07-replication/src/broker.ts', 'steps/07-replication/test/a.test.ts',
+      'solutions/07-replication/src/deep/x.ts', 'solutions/07-replication/mutants/m.patch',
     ];
     expect(strayFiles(files)).toEqual([]);
   });
@@ -18,7 +18,7 @@ describe('the layout check', () => {
     );
     expect(advice['.draft/producer.ts']).toMatch(/^The top level holds only package\.json, .*lib\/, .*steps\/ and solutions\//);
     expect(advice['notes.md']).toMatch(/^The top level holds only/);
-    expect(advice['steps/03-producer/notes.md']).toBe('steps/03-producer/ holds only README.md, src/ and test/: move it into one of them, or delete it');
+    expect(advice['steps/03-producer/notes.md']).toBe('steps/03-producer/ holds only README.md, demo.ts, src/ and test/: move it into one of them, or delete it');
     expect(advice['solutions/03-producer/mutants/m.diff']).toBe('solutions/03-producer/mutants/ holds only *.patch: move it into one of them, or delete it');
     expect(advice['slides/draft.md']).toBe('slides/ holds only README.md, NN-name.md and assets/: move it into one of them, or delete it');
     expect(advice['steps/misc/x.ts']).toMatch(/^steps\/ holds only NN-name\//);

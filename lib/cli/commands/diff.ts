@@ -6,11 +6,16 @@ import { ROOT } from '../../paths.ts';
 import { stripMarkers } from '../../source/markers.ts';
 import { isSource } from '../../source/starter.ts';
 import { findStep, listFiles } from '../../steps.ts';
-import { UserError, colour, referenceMissing } from '../output.ts';
+import { colour, howToGetSolutions } from '../output.ts';
 
 export function diffCommand(args: string[]): number {
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
-  if (!fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
+  if (!fs.existsSync(step.solutionSrcDir)) {
+    // A copy without solutions/ is a way to take the workshop, not a broken install: say so in one line.
+    const where = path.relative(ROOT, step.solutionSrcDir).split(path.sep).join('/');
+    console.log(colour.dim(`Nothing to compare your code with: this copy has no ${where}/ (npm run step ${String(step.number).padStart(2, '0')} is the judge anyway). ${howToGetSolutions()}`));
+    return 0;
+  }
   const yours = new Set(listFiles(step.srcDir));
   const reference = new Set(listFiles(step.solutionSrcDir));
   let differing = 0;

@@ -26,7 +26,7 @@ export async function doctorCommand(): Promise<number> {
     check(free, `port ${port} is free for the demos`, `port ${port} is in use (a real Kafka, or a demo still running?). Stop it, or demos will pick another port.`);
   }
 
-  check(fs.existsSync(path.join(ROOT, 'solutions')), 'the reference solutions are here (diff, demo and solution use them)', `no solutions/ folder: npm run diff, demo and solution need it. ${howToGetSolutions()}`);
+  check(fs.existsSync(path.join(ROOT, 'solutions')), 'the reference solutions are here (diff, solution and the reference demo use them)', `no solutions/ folder: npm run diff and solution need it, and npm run demo without --mine. ${howToGetSolutions()}`);
 
   check(fs.existsSync(path.join(ROOT, '.git')), 'this is a git checkout (reset and the sync check use it)', 'no .git folder: clone the repository with git instead of downloading a zip, so reset can tell your changes apart.');
 

@@ -13,7 +13,10 @@ export async function progressCommand(): Promise<number> {
   console.log('');
   // Every step has its own starter, so a student who began at step 05 sees 0/N for steps 01 to
   // 04: what matters is which steps' src/ they have edited.
-  const touched = new Set(steps.filter((step) => (starterEdits(step)?.length ?? 0) > 0).map((step) => step.number));
+  // Without solutions/ there is no starter to compare with (null): then nothing is called untouched.
+  const edits = new Map(steps.map((step) => [step.number, starterEdits(step)]));
+  const touched = new Set(steps.filter((step) => (edits.get(step.number)?.length ?? 0) > 0).map((step) => step.number));
+  const untouched = new Set(steps.filter((step) => edits.get(step.number)?.length === 0).map((step) => step.number));
   const unfinished = new Set<number>();
   for (const step of steps) {
     const tests = result.tests.filter((test) => test.step === step.name && test.state !== 'skipped');
@@ -26,7 +29,7 @@ export async function progressCommand(): Promise<number> {
       ? colour.red('cannot load its tests (a syntax error in src/?)')
       : passed === tests.length && tests.length > 0
         ? colour.green(`${bar} ${passed}/${tests.length} done`)
-        : colour.yellow(`${bar} ${passed}/${tests.length}`) + (touched.has(step.number) ? '' : colour.dim('  (untouched starter)'));
+        : colour.yellow(`${bar} ${passed}/${tests.length}`) + (untouched.has(step.number) ? colour.dim('  (untouched starter)') : '');
     console.log(`  ${label} ${status}`);
   }
   const next = nextStep(steps, touched, unfinished);

@@ -6,6 +6,7 @@ import { ROOT, WORK_DIR } from '../../paths.ts';
 import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
+import { todoIn } from '../../source/markers.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { recordStepRun } from '../state.ts';
 
@@ -45,14 +46,16 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
   }
 
   const failing = result.tests.filter((test) => test.state === 'failed');
-  // Tests that fail for the same reason (often one TODO stub) are shown once, together.
+  // Tests that fail for the same reason (often one TODO stub) are shown once, together. A failure
+  // whose message carries an earlier task's TODO, whatever assertion carried it, is that task's:
+  // it is filed with the stub's other failures, under the stub's task.
   const groups = new Map<string, TestOutcome[]>();
   for (const test of failing) {
-    const key = test.errors[0]?.message ?? test.state;
+    const key = stubOf(test)?.key ?? test.errors[0]?.message ?? test.state;
     groups.set(key, [...(groups.get(key) ?? []), test]);
   }
   // Earliest task first: that is where the student should start, whatever file it is in.
-  const firstTask = (group: TestOutcome[]) => Math.min(...group.map((test) => test.task ?? Number.POSITIVE_INFINITY));
+  const firstTask = (group: TestOutcome[]) => Math.min(...group.map(taskToDo));
   const byTask = (a: TestOutcome, b: TestOutcome) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY);
   const shown = [...groups.values()]
     .map((group) => [...group].sort(byTask))
@@ -102,15 +105,56 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
 
 function printFailure([test, ...alike]: TestOutcome[]): void {
   if (!test) return;
+  const stub = stubOf(test);
   console.log(`\n${colour.red('✗')} ${shortName(test)}`);
+  if (blockedBy(test) !== null) console.log(indent(colour.yellow(`blocked by task ${stub!.task}: ${stub!.todo}`)));
   for (const error of test.errors) {
     console.log(indent(clip(error.message)));
     if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
   }
   if (alike.length > 0) {
-    console.log(indent(colour.dim(`The same error fails ${alike.length} more:`)));
-    for (const other of alike) console.log(indent(colour.dim(`✗ ${shortName(other)}`), '      '));
+    console.log(indent(colour.dim(stub ? `The same TODO fails ${alike.length} more:` : `The same error fails ${alike.length} more:`)));
+    for (const other of alike) {
+      const blocker = blockedBy(other);
+      console.log(indent(colour.dim(`✗ ${shortName(other)}${blocker !== null && blocker !== blockedBy(test) ? ` (blocked by task ${blocker})` : ''}`), '      '));
+    }
   }
+}
+
+interface Stub {
+  /** The stub's task number, when its TODO names one. */
+  task: number | null;
+  /** The TODO as the stub throws it, e.g. "TODO(step 05, task 2): ReplicaManager.readPartition — refuse …". */
+  todo: string;
+  /** What every failure of this stub has in common, however the message was quoted or clipped: the TODO up to its " — ". */
+  key: string;
+}
+
+/** The stub a failing test ran into: the earliest task's TODO anywhere in its messages, null when none. */
+function stubOf(test: TestOutcome): Stub | null {
+  const stubs: Stub[] = [];
+  for (const error of test.errors) {
+    let rest = error.message;
+    for (let todo = todoIn(rest); todo !== null; todo = todoIn(rest)) {
+      rest = rest.slice(rest.indexOf(todo) + todo.length);
+      // A TODO quoted inside an assertion's message ends at the quote: keep only the stub's own words.
+      const clean = todo.replace(/\u001b\[[0-9;]*m/g, '').replace(/["'`…]+.*$/, '').trim();
+      const task = /^TODO\(step \d{2}, task (\d+)\)/.exec(clean)?.[1];
+      stubs.push({ task: task === undefined ? null : Number(task), todo: clean, key: clean.split(' — ')[0]! });
+    }
+  }
+  return stubs.sort((a, b) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY))[0] ?? null;
+}
+
+/** The earlier task whose stub fails this test, or null. */
+function blockedBy(test: TestOutcome): number | null {
+  const task = stubOf(test)?.task ?? null;
+  return task !== null && test.task !== null && task < test.task ? task : null;
+}
+
+/** The task to write to make this test pass: its own, or the earlier one whose stub blocks it. */
+function taskToDo(test: TestOutcome): number {
+  return blockedBy(test) ?? test.task ?? Number.POSITIVE_INFINITY;
 }
 
 function shortName(test: TestOutcome): string {
@@ -119,7 +163,7 @@ function shortName(test: TestOutcome): string {
 
 /** Prints the task to work on next and returns its number (undefined when none is named). */
 function printNextTask(step: Step, failing: TestOutcome[]): number | undefined {
-  const firstTask = Math.min(...failing.map((test) => test.task ?? Number.POSITIVE_INFINITY));
+  const firstTask = Math.min(...failing.map(taskToDo));
   const task = readmeTasks(step).find((candidate) => candidate.number === firstTask);
   const stepNumber = String(step.number).padStart(2, '0');
   const readme = path.relative(ROOT, step.readme);

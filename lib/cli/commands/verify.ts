@@ -274,7 +274,7 @@ function checkParts(step: Step, checks: Checks): void {
   }
   if (!fs.existsSync(step.testDir) || !fs.readdirSync(step.testDir).some((file) => file.endsWith('.test.ts'))) missing.push(`${rel(step.testDir)} has no *.test.ts`);
   if (!fs.existsSync(path.join(step.solutionSrcDir, 'index.ts'))) missing.push(`${rel(step.solutionSrcDir)}/index.ts is missing`);
-  if (!fs.existsSync(path.join(step.solutionDir, 'demo.ts'))) missing.push(`${rel(step.solutionDir)}/demo.ts is missing`);
+  if (!fs.existsSync(step.demo)) missing.push(`${rel(step.demo)} is missing`);
   if (listMutants(step).length === 0) missing.push(`${rel(step.solutionDir)}/mutants/ has no *.patch`);
   const decks = fs.existsSync(SLIDES_DIR) ? fs.readdirSync(SLIDES_DIR).filter((file) => file.startsWith(`${pad(step.number)}-`) && file.endsWith('.md')) : [];
   if (decks.length === 0) missing.push(`slides/${step.name}.md is missing`);
@@ -303,13 +303,15 @@ async function typecheckAll(steps: Step[]): Promise<string> {
   for (const step of steps) {
     fs.cpSync(path.join(GENERATED_STARTERS_DIR, step.name, 'src'), path.join(mirror, 'steps', step.name, 'src'), { recursive: true });
     if (fs.existsSync(step.testDir)) fs.cpSync(step.testDir, path.join(mirror, 'steps', step.name, 'test'), { recursive: true });
+    // The demo type-imports ./src/index.ts: beside the starter it is checked against the API the student gets.
+    if (fs.existsSync(step.demo)) fs.cpSync(step.demo, path.join(mirror, 'steps', step.name, 'demo.ts'));
   }
   const from = (...parts: string[]) => path.join(...parts, '**', '*.ts');
   return await typecheck(mirror, [
     from(ROOT, 'lib'),
     from(ROOT, 'solutions', '*', 'src'),
-    path.join(ROOT, 'solutions', '*', '*.ts'),
     from(mirror, 'steps', '*', 'src'),
+    path.join(mirror, 'steps', '*', '*.ts'),
     from(mirror, 'steps', '*', 'test'),
   ]);
 }
