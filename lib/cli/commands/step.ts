@@ -73,7 +73,7 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
     else escaped.set(error.message, { error, count: 1 });
   }
   for (const { error, count } of escaped.values()) {
-    console.log(`\n${colour.red('✗')} an error escaped every test (thrown in an event handler or a timer?)${count > 1 ? `, ${count} times` : ''}:`);
+    console.log(`\n${colour.red('✗')} an error was thrown outside any test (in an event handler or a timer), so a test may have waited for nothing${count > 1 ? `, ${count} times` : ''}:`);
     console.log(indent(clip(error.message)));
     if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
   }
