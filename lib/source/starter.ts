@@ -12,8 +12,19 @@ import path from 'node:path';
 import { listFiles, type Step } from '../steps.ts';
 import { MarkerError, pad, parseRegions, todoText, type Region } from './markers.ts';
 
-/** `solvedUpTo`: task regions up to this task keep the solution's code (a student part-way through). */
-export function starterText(solutionText: string, stepNumber: number, file: string, solvedUpTo = 0): string {
+/**
+ * Which task and omit regions keep the solution's code: those of tasks 1..N (a student part-way
+ * through), or every one but a single region (so that its task's tests can be tried without it).
+ */
+export type Solved = number | { except: RegionAt };
+
+/** A region and the file it is in, named as starterText is told it (see solutionFiles). */
+export interface RegionAt {
+  file: string;
+  region: Region;
+}
+
+export function starterText(solutionText: string, stepNumber: number, file: string, solved: Solved = 0): string {
   const regions = parseRegions(solutionText, file);
   const lines = solutionText.split('\n');
   const out: string[] = [];
@@ -29,12 +40,17 @@ export function starterText(solutionText: string, stepNumber: number, file: stri
     }
     out.push(...lines.slice(cursor, region.start));
     const code = lines.slice(region.start + 1, region.end);
-    const solved = region.task !== null && region.task <= solvedUpTo;
-    out.push(...(solved ? code : inStarter(region, code)));
+    out.push(...(isSolved(region, file, solved) ? code : inStarter(region, code)));
     cursor = region.end + 1;
   }
   out.push(...lines.slice(cursor));
   return out.join('\n');
+}
+
+function isSolved(region: Region, file: string, solved: Solved): boolean {
+  if (region.task === null) return false;
+  if (typeof solved === 'number') return region.task <= solved;
+  return !(solved.except.file === file && solved.except.region.start === region.start);
 }
 
 /** What a region of this step becomes in the starter. */
@@ -56,15 +72,26 @@ function quote(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-/** Every file of the step's starter: relative path (with '/') → contents. */
-export function generateStarter(step: Step, solvedUpTo = 0): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const relative of listFiles(step.solutionSrcDir)) {
+/** Every file of the step's solution: path within src (with '/'), path to show (from the working directory), contents. */
+function solutionFiles(step: Step): { relative: string; file: string; text: string }[] {
+  return listFiles(step.solutionSrcDir).map((relative) => {
     const full = path.join(step.solutionSrcDir, ...relative.split('/'));
-    const text = fs.readFileSync(full, 'utf8');
-    files.set(relative, isSource(relative) ? starterText(text, step.number, path.relative(process.cwd(), full), solvedUpTo) : text);
-  }
+    return { relative, file: path.relative(process.cwd(), full), text: fs.readFileSync(full, 'utf8') };
+  });
+}
+
+/** Every file of the step's starter: relative path (with '/') → contents. */
+export function generateStarter(step: Step, solved: Solved = 0): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const { relative, file, text } of solutionFiles(step)) files.set(relative, isSource(relative) ? starterText(text, step.number, file, solved) : text);
   return files;
+}
+
+/** The step's task and omit regions (the student's work), file by file, for `{ except: … }`. */
+export function studentRegions(step: Step): RegionAt[] {
+  return solutionFiles(step)
+    .filter(({ relative }) => isSource(relative))
+    .flatMap(({ file, text }) => parseRegions(text, file).filter((region) => region.task !== null).map((region) => ({ file, region })));
 }
 
 export function isSource(relative: string): boolean {
@@ -72,9 +99,9 @@ export function isSource(relative: string): boolean {
 }
 
 /** Writes the generated starter into `dir` (replacing whatever was there). */
-export function writeStarter(step: Step, dir: string, solvedUpTo = 0): void {
+export function writeStarter(step: Step, dir: string, solved: Solved = 0): void {
   fs.rmSync(dir, { recursive: true, force: true });
-  for (const [relative, text] of generateStarter(step, solvedUpTo)) {
+  for (const [relative, text] of generateStarter(step, solved)) {
     const target = path.join(dir, ...relative.split('/'));
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.writeFileSync(target, text);

@@ -10,9 +10,11 @@
 //   7. every mutant is caught by at least one test
 //   8. with a step named (`npm test -- 06`): the tasks can be done in order, i.e. with tasks 1..N
 //      solved, every test of tasks up to N passes (no test is blocked by a later task's stub)
+//   9. with a step named: each task is tested by its own tests, i.e. with every region solved but
+//      one, some test of that region's task fails (no half of a task is left to a later task's tests)
 //
 // It looks at the starters as the generator makes them, never at a student's working copy, so
-// a student halfway through the workshop still gets a true answer. Phases 4 to 8 run side by side,
+// a student halfway through the workshop still gets a true answer. Phases 4 to 9 run side by side,
 // one run per core, each vitest run in its own process; their checks still print in order, and
 // the wall time of each phase closes the report.
 import fs from 'node:fs';
@@ -26,7 +28,7 @@ import type { RunResult, TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
 import { todoIn } from '../../source/markers.ts';
 import { listMutants, materialize, type Mutant } from '../../source/mutants.ts';
-import { writeStarter } from '../../source/starter.ts';
+import { studentRegions, writeStarter, type RegionAt } from '../../source/starter.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { starterSyncProblems } from '../../source/sync.ts';
 import { findStep, listSteps, previousStep, readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
@@ -105,7 +107,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
 
   checksDone.to = Date.now();
 
-  // Phases 4 to 8 are a tsc run and many vitest runs that do not depend on each other. They all
+  // Phases 4 to 9 are a tsc run and many vitest runs that do not depend on each other. They all
   // start now, and their checks are printed below in the phases' order as they complete. The
   // vitest runs share a pool (one per core, each in its own process); tsc runs beside them at the
   // lowest priority, so it takes only the CPU they leave and holds no place in the pool.
@@ -133,6 +135,12 @@ export async function verifyCommand(args: string[]): Promise<number> {
           .slice(0, -1)
           .map(({ number: upTo }) => ({ step, upTo, run: inPool(orderPhase.timed(() => runSolvedUpTo(step, upTo))) })),
       );
+
+  // Slow too (one test run per task or omit region), so also only for a named step.
+  const ownTestsPhase = named ? timing.phase('9. tasks own their tests') : null;
+  const ownTestsRuns = !ownTestsPhase
+    ? []
+    : steps.flatMap((step) => regionsOf(step).map((at) => ({ step, at, run: inPool(ownTestsPhase.timed(() => runWithout(step, at))) })));
 
   heading('4. Everything type-checks (lib, solutions, generated starters with their tests)');
   const typeReport = await typeErrors;
@@ -182,6 +190,22 @@ export async function verifyCommand(args: string[]): Promise<number> {
     }
   }
 
+  if (ownTestsPhase) {
+    heading('9. Each task is tested by its own tests: with one region left a stub, a test of its task fails');
+    for (const { step, at, run } of ownTestsRuns) {
+      const outcome = await run;
+      const task = at.region.task!;
+      const catchers = outcome.tests.filter((test) => test.task === task && test.state === 'failed');
+      const others = outcome.tests.filter((test) => test.task !== task && test.state === 'failed').map((test) => shortName(test));
+      const where = `${at.file}:${at.region.start + 1}`;
+      checks.record(catchers.length > 0, `${step.name}: without ${where} (task ${task}: ${at.region.message}) a task ${task} test fails${catchers.length ? `: ${shortName(catchers[0]!)}` : ''}`, [
+        ...noTestsRan(outcome),
+        ...(others.length ? [`Only tests of other tasks fail: ${others.slice(0, 3).join('; ')}`] : ['No test fails at all.']),
+        `Add a task ${task} test that fails without the region at ${where} ("${at.region.message}").`,
+      ]);
+    }
+  }
+
   stopTestChildren();
   timing.print();
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -209,6 +233,22 @@ function runSolvedUpTo(step: Step, upTo: number): Promise<RunResult> {
   return runTestsApart({ target: `dir:${dir}`, paths: [rel(step.testDir)] });
 }
 
+/** The step's task and omit regions, or none if its markers do not parse (the sync check, phase 2, says why). */
+function regionsOf(step: Step): RegionAt[] {
+  try {
+    return studentRegions(step);
+  } catch {
+    return [];
+  }
+}
+
+/** The step's tests against its solution with one region left as the starter has it. */
+function runWithout(step: Step, at: RegionAt): Promise<RunResult> {
+  const dir = path.join(GENERATED_STARTERS_DIR, `${step.name}-without-${at.file.replace(/[^\w.-]+/g, '_')}-${at.region.start + 1}`, 'src');
+  writeStarter(step, dir, { except: at });
+  return runTestsApart({ target: `dir:${dir}`, paths: [rel(step.testDir)] });
+}
+
 /** Why a run has no tests at all (its files could not load, or its process died), to show with a check that needed them. */
 function noTestsRan(run: RunResult): string[] {
   if (run.tests.length > 0) return [];
@@ -219,7 +259,7 @@ function merged(runs: RunResult[]): RunResult {
   return { tests: runs.flatMap((run) => run.tests), brokenFiles: runs.flatMap((run) => run.brokenFiles), unhandled: runs.flatMap((run) => run.unhandled) };
 }
 
-/** Wall time per phase. Phases 4 to 8 share the pool, so each spans from its first run's start to its last run's end, and they overlap. */
+/** Wall time per phase. Phases 4 to 9 share the pool, so each spans from its first run's start to its last run's end, and they overlap. */
 class Timing {
   private readonly phases: Phase[] = [];
 
@@ -233,7 +273,7 @@ class Timing {
 
   print(): void {
     const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    heading(`Wall time per phase (${os.availableParallelism()} runs at a time; phases 4 to 8 overlap)`);
+    heading(`Wall time per phase (${os.availableParallelism()} runs at a time; phases 4 to 9 overlap)`);
     for (const phase of this.phases) {
       if (phase.to < phase.from) continue;
       const span = colour.dim(`${secs(phase.from - this.started)} → ${secs(phase.to - this.started)}`);

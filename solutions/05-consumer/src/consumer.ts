@@ -223,7 +223,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // A seek() while the fetch was on its way: these records come from the old position.
     if (this.positions.get(key) !== fetchedFrom) return;
     if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
-      //> step 05 task 4: KafkaConsumer.take — an out-of-range position is forgotten (set to null) so the next fetch resets it; log why
+      //> step 05 task 5: KafkaConsumer.take — an out-of-range position is forgotten (set to null) so the next fetch resets it; log why
       this.log(`Offset ${fetchedFrom} is out of range for ${key} (it holds ${fetched.logStartOffset} to ${fetched.highWatermark - 1}): resetting to ${this.autoOffsetReset}`);
       this.positions.set(key, null);
       //<

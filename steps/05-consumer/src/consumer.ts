@@ -169,7 +169,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // A seek() while the fetch was on its way: these records come from the old position.
     if (this.positions.get(key) !== fetchedFrom) return;
     if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
-      throw new Error('TODO(step 05, task 4): KafkaConsumer.take — an out-of-range position is forgotten (set to null) so the next fetch resets it; log why');
+      throw new Error('TODO(step 05, task 5): KafkaConsumer.take — an out-of-range position is forgotten (set to null) so the next fetch resets it; log why');
       return;
     }
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
