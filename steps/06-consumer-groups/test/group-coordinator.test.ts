@@ -155,14 +155,15 @@ describe('task 3: sync and heartbeat', () => {
 
   test('task 3: a member that heartbeats while the group waits for others to rejoin stays in the group', async () => {
     const { port, broker: b } = await broker();
-    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
+    // A session long enough that a busy machine cannot miss one, heartbeats for 2.5 of them.
+    const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 1_000 });
     await member.join();
     await member.sync({ [member.memberId]: [] });
     const newcomer = new RawMember(cleanup, port, 'g');
     const joining = quietly(newcomer.join());
     await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the newcomer should start a rebalance');
     // The member is slow to rejoin (its loop body is busy) but keeps heartbeating, as a consumer does.
-    const until = Date.now() + 1_500;
+    const until = Date.now() + 2_500;
     while (Date.now() < until) {
       expect(await errorCodeOf(member.heartbeat()), 'during the rebalance, each heartbeat says "rejoin"').toBe('REBALANCE_IN_PROGRESS');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -294,14 +295,15 @@ describe('task 4: session timeouts and leaving', () => {
 
   test('task 4: a leader that never syncs is removed after the rebalance timeout, and the waiting follower is told to rejoin', async () => {
     const { port, broker: b } = await broker();
-    const first = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
+    // A rebalance timeout long enough for the first member's rejoin on a busy machine; its sync never comes.
+    const first = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_000 });
     await first.join();
-    const second = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 400 });
+    const second = new RawMember(cleanup, port, 'g', { rebalanceTimeoutMs: 1_000 });
     const secondJoin = quietly(second.join());
     await waitFor(() => b.describeGroup('g').state === 'PreparingRebalance', WAIT_MS, 'the second member should start a rebalance');
     await within(Promise.all([first.join(), secondJoin]), WAIT_MS, 'both joins should be answered');
     const followerSync = quietly(second.sync()); // the leader (first) never syncs
-    expect(await within(errorCodeOf(followerSync), WAIT_MS, "the follower's sync should be answered once the leader's 400 ms are up"), 'its generation will never get an assignment').toBe('REBALANCE_IN_PROGRESS');
+    expect(await within(errorCodeOf(followerSync), WAIT_MS, "the follower's sync should be answered once the leader's 1000 ms are up"), 'its generation will never get an assignment').toBe('REBALANCE_IN_PROGRESS');
     expect(membersOf(b, 'g').map((m) => m.memberId), 'the leader that never synced is out').toEqual([second.memberId]);
   });
 });
