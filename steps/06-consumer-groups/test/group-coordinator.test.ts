@@ -251,7 +251,7 @@ describe('task 4: session timeouts and leaving', () => {
     const { port, broker: b } = await broker();
     const member = new RawMember(cleanup, port, 'g', { sessionTimeoutMs: 500 });
     await member.join(); // then it crashes: no sync, no heartbeat
-    await waitFor(() => membersOf(b, 'g').length === 0, WAIT_MS, 'completeJoin must start each member\'s session timer: a leader that dies before syncing would otherwise hold the group for ever');
+    await waitFor(() => membersOf(b, 'g').length === 0, WAIT_MS, 'the member was never removed: removeMember (this task) must take it out when its session timer fires, and completeJoin must have started that timer; a leader that dies before syncing would otherwise hold the group for ever');
   });
 
 
