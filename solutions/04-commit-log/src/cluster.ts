@@ -8,13 +8,8 @@
 // `NetworkClient`; KafkaJS calls it `Cluster`, as this file does.
 import { Connection, parseHostPort } from './connection.ts';
 import { KafkaError } from './errors.ts';
+import type { BrokerAddress } from './broker.ts';
 import type { MetadataResponse, RequestBody, RequestType, ResponseOf, TopicMetadata } from './protocol/index.ts';
-
-/** Where a broker listens. */
-export interface BrokerAddress {
-  host: string;
-  port: number;
-}
 
 export class Cluster {
   private readonly bootstrapServers: BrokerAddress[];

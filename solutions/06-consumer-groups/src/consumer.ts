@@ -22,7 +22,7 @@ import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
+import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from './protocol/index.ts';
 import type { CommittedPartition, FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
@@ -106,7 +106,7 @@ export const CONSUMER_DEFAULTS = {
 
 //> step 06 given
 /** The longest timeout a timer (and Kafka's int32 fields) can hold: 2^31 - 1 ms, about 24.8 days. */
-export const MAX_TIMEOUT_MS = 2_147_483_647;
+export const MAX_TIMEOUT_MS = INT32_MAX;
 //<
 
 /** A fetched record waiting to be handed out, still as bytes. */
