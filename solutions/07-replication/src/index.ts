@@ -53,3 +53,16 @@ export type { Assignment, PartitionAssignor, Subscriptions } from './partition-a
 export { rangeAssignor } from './range-assignor.ts';
 export { roundRobinAssignor } from './round-robin-assignor.ts';
 export type { CommittedPartition, FindCoordinatorRequest, FindCoordinatorResponse, GroupProtocol, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol/index.ts';
+//> step 07 given
+export { assignReplicas } from './replica-assignment.ts';
+export { Partition } from './partition.ts';
+export type { FollowerState, PartitionOptions } from './partition.ts';
+export { ReplicaFetcher } from './replica-fetcher.ts';
+export type { ReplicaFetcherOptions } from './replica-fetcher.ts';
+export { HighWatermarkCheckpoint } from './high-watermark-checkpoint.ts';
+export { MetadataCache } from './metadata-cache.ts';
+export { PeerChannel } from './peer-channel.ts';
+export { ReplicaManager } from './replica-manager.ts';
+export type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
+export type { LeaderAndIsrRequest, LeaderAndIsrResponse, NewTopic, PartitionLayout, TopicLayout } from './protocol/index.ts';
+//<

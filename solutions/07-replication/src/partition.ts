@@ -137,7 +137,7 @@ export class Partition {
    */
   appendAsLeader(records: LogRecord[], acks: number): number {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
-    //> step 07 task 6: appendAsLeader — with acks=-1, refuse NOT_ENOUGH_REPLICAS before appending when the ISR is smaller than minInsyncReplicas
+    //> step 07 task 6 omit: appendAsLeader — with acks=-1, refuse NOT_ENOUGH_REPLICAS before appending when the ISR is smaller than minInsyncReplicas
     if (acks === -1 && this.isr.length < this.minInsyncReplicas) {
       throw new KafkaError(
         'NOT_ENOUGH_REPLICAS',
@@ -159,7 +159,7 @@ export class Partition {
   updateFollowerFetch(replicaId: number, fetchOffset: number): boolean {
     const follower = this.followers.get(replicaId);
     if (!follower) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${replicaId} is not a replica of ${this.name} (its replicas are ${this.replicas.join(', ')})`);
-    //> step 07 task 3: updateFollowerFetch — record the follower's LEO and when it was last caught up, let it back into the ISR, move the HW
+    //> step 07 task 3 omit: updateFollowerFetch — record when the follower was last caught up (now, or as of its previous fetch)
     const now = this.now();
     const leaderEnd = this.log.logEndOffset;
     // Caught up means "had everything the leader had". Asking for the leader's end now proves it
@@ -168,22 +168,25 @@ export class Partition {
     // behind, never exactly at the end.
     if (fetchOffset >= leaderEnd) follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, now);
     else if (fetchOffset >= follower.lastFetchLeaderLogEndOffset) follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, follower.lastFetchTimeMs);
-    follower.logEndOffset = fetchOffset;
     follower.lastFetchLeaderLogEndOffset = leaderEnd;
     follower.lastFetchTimeMs = now;
+    //<
+    //> step 07 task 2: updateFollowerFetch — the fetch offset is the follower's log end offset; then move the high watermark
+    follower.logEndOffset = fetchOffset;
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
     //<
   }
 
-  //> step 07 task 3: maybeExpandIsr — a follower outside the ISR that has reached the high watermark comes back in
+  /** A follower outside the ISR that has reached the high watermark comes back in. */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
+    //> step 07 task 3 omit: maybeExpandIsr — add the follower to the ISR once its LEO reaches the high watermark, and report the change
     if (this.isr.includes(replicaId) || follower.logEndOffset < this.hw) return;
     this.isr = [...this.isr, replicaId].sort((a, b) => a - b);
     this.say(`ISR of ${this.name} expanded to ${this.isr.join(',')}: broker ${replicaId} caught up to the high watermark ${this.hw}`);
     this.onIsrChange(this);
+    //<
   }
-  //<
 
   /**
    * Drops from the ISR every follower that has not been caught up for longer than `lagTimeMs`
@@ -192,15 +195,17 @@ export class Partition {
    */
   maybeShrinkIsr(lagTimeMs: number): boolean {
     if (!this.isLeader) return false;
-    //> step 07 task 4: maybeShrinkIsr — drop the followers not caught up for lagTimeMs, then move the HW
+    //> step 07 task 4 omit: maybeShrinkIsr — drop the followers not caught up for over lagTimeMs, report the change, then move the HW
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
-    if (lagging.length === 0) return false;
-    this.isr = this.isr.filter((id) => !lagging.includes(id));
-    this.say(`ISR of ${this.name} shrank to ${this.isr.join(',')}: broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
-    this.onIsrChange(this);
-    return this.maybeAdvanceHighWatermark();
+    if (lagging.length > 0) {
+      this.isr = this.isr.filter((id) => !lagging.includes(id));
+      this.say(`ISR of ${this.name} shrank to ${this.isr.join(',')}: broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
+      this.onIsrChange(this);
+      return this.maybeAdvanceHighWatermark();
+    }
     //<
+    return false;
   }
 
   /**

@@ -20,6 +20,7 @@ import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithO
 import { assignReplicas } from './replica-assignment.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 import { validateTopicName } from './topic-name.ts';
+//> step 07 given
 
 /** A broker of the cluster, as every other broker knows it. */
 export interface BrokerInfo {
@@ -34,6 +35,7 @@ export interface AppendedBatch {
   /** The offset after its last record: the batch is on every in-sync replica once the high watermark reaches it. */
   endOffset: number;
 }
+//<
 
 export interface ReplicaManagerOptions {
   /** Partitions of a topic created on first use; Kafka's `num.partitions`. */

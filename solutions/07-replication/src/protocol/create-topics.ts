@@ -7,7 +7,9 @@ export interface CreateTopicsRequest {
   correlationId: number;
   //> step 07 rewrites: a topic is created with copies on several brokers and its own settings
   topics: NewTopic[];
+  //<
 }
+//> step 07 given
 
 export interface NewTopic {
   name: string;
@@ -16,8 +18,8 @@ export interface NewTopic {
   replicationFactor?: number;
   /** Topic settings by Kafka's names; this broker knows `min.insync.replicas`. */
   configs?: Record<string, string>;
-  //<
 }
+//<
 
 /** One entry per topic asked for: no error means it was created. */
 export interface CreateTopicsResponse {

@@ -23,7 +23,9 @@ export interface WireBatch {
 export interface ProduceRequest {
   type: 'produce';
   correlationId: number;
+  //> step 07 rewrites: acks now means what it says
   /** Who must have the records before the answer: 0 nobody (no answer at all), 1 the leader, -1 every in-sync replica. */
+  //<
   acks: number;
   //> step 07 given
   /** How long an acks=-1 request may wait for the in-sync replicas before REQUEST_TIMED_OUT; Kafka's produce timeout_ms. */
@@ -46,7 +48,9 @@ export interface ProduceResponse {
 
 export function parseProduce(request: Fields): Omit<ProduceRequest, 'type' | 'correlationId'> {
   return {
+    //> step 07 rewrites: acks now means what it says
     // 0: no answer wanted, 1: the leader has it, -1: all in-sync replicas have it.
+    //<
     acks: request.int('acks', { min: -1, max: 1, fallback: 1 }),
     //> step 07 given
     timeoutMs: request.int('timeoutMs', { fallback: 30_000 }),
