@@ -28,10 +28,10 @@ export function assignReplicas(
   if (!Number.isInteger(replicationFactor) || replicationFactor < 1) {
     throw new KafkaError('INVALID_REPLICATION_FACTOR', `a replication factor is a whole number from 1, not ${replicationFactor}`);
   }
+  //> step 07 task 1: assignReplicas — refuse more copies than there are brokers; the leader at (start + p) mod n, followers at 1 + (shift + j) mod (n - 1) after it
   if (replicationFactor > brokers.length) {
     throw new KafkaError('INVALID_REPLICATION_FACTOR', `replication factor ${replicationFactor} is larger than the ${brokers.length} broker(s) in the cluster (${brokers.join(', ')}): each copy needs a broker of its own`);
   }
-  //> step 07 task 1: assignReplicas — the leader at (start + p) mod n, followers at 1 + (shift + j) mod (n - 1) after it
   const n = brokers.length;
   const assignment: number[][] = [];
   let nextShift = shift;

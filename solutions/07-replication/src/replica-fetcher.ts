@@ -22,8 +22,6 @@ export interface ReplicaFetcherOptions {
   maxWaitMs: number;
   /** How long to wait before trying again after the leader could not be reached; Kafka's `replica.fetch.backoff.ms` (1000). */
   backoffMs: number;
-  /** Called when a fetch moved a follower's high watermark or log (for the broker's own bookkeeping). */
-  onFetched?: (partition: Partition) => void;
   log: (line: string) => void;
 }
 
@@ -101,7 +99,6 @@ export class ReplicaFetcher {
     //<
   }
 
-  //> step 07 task 5: copy — append each batch with Log.appendAsFollower, then updateHighWatermarkAsFollower
   /** Appends what the leader sent for one partition; false when the leader refused it. */
   private copy(partition: Partition, fetched: FetchedPartition): boolean {
     if (fetched.error) {
@@ -110,12 +107,12 @@ export class ReplicaFetcher {
       this.lastFailure = message;
       return false;
     }
+    //> step 07 task 5: copy — append each batch with Log.appendAsFollower, then take the leader's high watermark (updateHighWatermarkAsFollower)
     for (const batch of fetched.batches ?? []) partition.log.appendAsFollower(Buffer.from(batch, 'base64'));
     partition.updateHighWatermarkAsFollower(fetched.highWatermark);
-    this.options.onFetched?.(partition);
+    //<
     return true;
   }
-  //<
 
   private backoff(): Promise<void> {
     return new Promise((resolve) => {

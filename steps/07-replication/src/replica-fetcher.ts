@@ -22,8 +22,6 @@ export interface ReplicaFetcherOptions {
   maxWaitMs: number;
   /** How long to wait before trying again after the leader could not be reached; Kafka's `replica.fetch.backoff.ms` (1000). */
   backoffMs: number;
-  /** Called when a fetch moved a follower's high watermark or log (for the broker's own bookkeeping). */
-  onFetched?: (partition: Partition) => void;
   log: (line: string) => void;
 }
 
@@ -86,7 +84,17 @@ export class ReplicaFetcher {
     throw new Error('TODO(step 07, task 5): fetchOnce — fetch every partition from its log end offset as a follower, append the batches as they are, take the leader\'s high watermark');
   }
 
-  throw new Error('TODO(step 07, task 5): copy — append each batch with Log.appendAsFollower, then updateHighWatermarkAsFollower');
+  /** Appends what the leader sent for one partition; false when the leader refused it. */
+  private copy(partition: Partition, fetched: FetchedPartition): boolean {
+    if (fetched.error) {
+      const message = `Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`;
+      if (message !== this.lastFailure) this.options.log(message);
+      this.lastFailure = message;
+      return false;
+    }
+    throw new Error('TODO(step 07, task 5): copy — append each batch with Log.appendAsFollower, then take the leader\'s high watermark (updateHighWatermarkAsFollower)');
+    return true;
+  }
 
   private backoff(): Promise<void> {
     return new Promise((resolve) => {

@@ -80,6 +80,7 @@ describe('task 3: the followers, as the leader sees them', () => {
     clock.now += 500;
     partition.updateFollowerFetch(2, 3);
     expect(partition.follower(2)?.lastCaughtUpTimeMs, 'fetching from the leader\'s LEO (3) means caught up at this fetch').toBe(clock.now);
+    expect(() => partition.updateFollowerFetch(7, 0), 'broker 7 is no replica of this partition').toThrow(/NOT_LEADER_OR_FOLLOWER/);
   });
 
   test('task 3: a follower one fetch behind a busy leader was caught up as of its previous fetch', () => {
@@ -117,10 +118,6 @@ describe('task 3: the followers, as the leader sees them', () => {
     expect(isrChanges.map((isr) => [...isr].sort().join(',')), 'onIsrChange is called once, with the new ISR').toEqual(['1,2,3']);
   });
 
-  test('task 3: a broker that is no replica of the partition is refused', () => {
-    const { partition } = leader();
-    expect(() => partition.updateFollowerFetch(7, 0)).toThrow(/NOT_LEADER_OR_FOLLOWER/);
-  });
 });
 
 describe('task 4: the ISR shrinks', () => {
@@ -151,10 +148,13 @@ describe('task 4: the ISR shrinks', () => {
     expect(partition.isr).toEqual([1]);
   });
 
-  test('task 4: the leader never removes itself, and a follower never shrinks an ISR', () => {
-    const { partition, clock } = leader({ isr: [1] });
+  test('task 4: the ISR can shrink to the leader alone, never further; and only a leader shrinks it', () => {
+    const { partition, clock } = leader({ isr: [1, 2] });
+    clock.now += 1_001;
+    partition.maybeShrinkIsr(1_000);
+    expect(partition.isr, 'follower 2 never fetched in over the lag time: it leaves').toEqual([1]);
     clock.now += 60_000;
-    expect(partition.maybeShrinkIsr(1_000)).toBe(false);
+    expect(partition.maybeShrinkIsr(1_000), 'the leader has every record it has: it never leaves its own ISR').toBe(false);
     expect(partition.isr).toEqual([1]);
     const follower = new Partition({ topic: 'numtest', partition: 1, log: Log.open(tempDir(), 'numtest', 1), localId: 2, layout: { partition: 1, leader: 1, replicas: [1, 2], isr: [1, 2] }, highWatermark: 0, minInsyncReplicas: 1, onIsrChange: () => {} });
     expect(follower.maybeShrinkIsr(0), 'only a leader changes the ISR').toBe(false);
