@@ -11,7 +11,12 @@ import { findStep } from '../../steps.ts';
 import { UserError, colour, referenceMissing } from '../output.ts';
 
 /** What a demo module (steps/NN-name/demo.ts) default-exports. */
-export type Demo<Api = Record<string, unknown>> = (api: Api, args: string[]) => Promise<void>;
+export type Demo<Api = Record<string, unknown>> = (api: Api, args: string[], context: DemoContext) => Promise<void>;
+
+/** What a demo may need beyond the module: where that code is (a demo that starts broker processes hands it to them). */
+export interface DemoContext {
+  srcDir: string;
+}
 
 export async function demoCommand(args: string[]): Promise<number> {
   const mine = args.includes('--mine');
@@ -45,7 +50,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     process.on('uncaughtException', uncaught);
   }
   try {
-    await demo.default(api, positional.slice(1));
+    await demo.default(api, positional.slice(1), { srcDir });
   } catch (error) {
     reachedTodo(error);
   }
