@@ -160,11 +160,15 @@ export async function clusterCommand(args: string[]): Promise<number> {
     stopped ??= Promise.all(members.map((member) => stopMember(member))).then(() => {});
     return stopped;
   };
+  let interrupted = false;
   let signalled: (signal: NodeJS.Signals) => void = () => {};
   const signalledOnce = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (stopping) {
+      const again = interrupted;
+      interrupted = true;
+      signalled(signal);
+      if (again) {
         if (signal === 'SIGINT') {
           console.error(colour.red('Killing every broker now.'));
           for (const member of members) if (!member.exit) member.child.kill('SIGKILL');
@@ -173,7 +177,6 @@ export async function clusterCommand(args: string[]): Promise<number> {
       }
       console.log(colour.dim(`\nStopping ${members.filter((member) => !member.exit).length} broker(s)…`));
       void stopAll();
-      signalled(signal);
     });
   }
 
@@ -192,7 +195,9 @@ export async function clusterCommand(args: string[]): Promise<number> {
     ]);
     if (outcome === 'ready') break;
     await stopAll();
-    if (outcome === 'signalled') return 0;
+    // Told to stop while starting: whatever else happened meanwhile (a broker that took the same
+    // Ctrl-C and exited first) is no failure.
+    if (outcome === 'signalled' || interrupted) return 0;
     if (outcome === 'late') {
       const late = members.filter((member) => !member.listens).map((member) => member.id);
       console.error(colour.red(`Broker(s) ${late.join(', ')} did not say they were listening within ${START_DEADLINE_MS / 1000} s; every broker is stopped.`));
