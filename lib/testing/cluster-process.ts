@@ -110,7 +110,9 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
       layout = brokers.map(({ id, port }) => ({ id, host, port }));
       const started = await Promise.allSettled(
         brokers.map(async (broker) => {
-          const child = await startBrokerProcess(srcDir, optionsOf(broker), processOptions);
+          const child = await startBrokerProcess(srcDir, optionsOf(broker), processOptions).catch((error: unknown) => {
+            throw error instanceof PortTakenError ? error : new ExpectationFailed(`broker ${broker.id} of ${count}: ${(error as Error).message}`);
+          });
           processes.set(broker.id, child);
           broker.pid = child.pid;
         }),
@@ -159,9 +161,8 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
           broker.pid = child.pid;
           return broker;
         } catch (error) {
-          if (!(error instanceof PortTakenError) || Date.now() - started > RESTART_MS) {
-            throw error instanceof PortTakenError ? new ExpectationFailed(`broker ${id} could not listen on its port ${broker.port} again within ${RESTART_MS} ms: it is taken`) : error;
-          }
+          if (!(error instanceof PortTakenError)) throw new ExpectationFailed(`restarting broker ${id}: ${(error as Error).message}`);
+          if (Date.now() - started > RESTART_MS) throw new ExpectationFailed(`broker ${id} could not listen on its port ${broker.port} again within ${RESTART_MS} ms: it is taken`);
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       }
