@@ -1,15 +1,36 @@
 // The child side of broker-process.ts: start one broker and report its port on stdout.
+//
+// A port someone else holds ends the process with PORT_TAKEN_EXIT_CODE, so the parent can pick
+// other ports and try again. With KFS_BROKER_LOG=1 the broker's log lines go to stdout too; with
+// KFS_EXIT_WITH_PARENT=1 stdin is a pipe from the parent, and the broker stops when it closes,
+// so a test runner that dies leaves no broker behind.
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PORT_TAKEN_EXIT_CODE, isPortTaken } from '../ports.ts';
 
 const [srcDir, optionsJson = '{}'] = process.argv.slice(2);
 if (!srcDir) throw new Error('usage: broker-process-entry.ts <srcDir> [optionsJson]');
 
 const { Broker } = await import(pathToFileURL(path.join(srcDir, 'index.ts')).href);
-const broker = new Broker({ host: '127.0.0.1', port: 0, ...JSON.parse(optionsJson) });
-const address = await broker.start();
+const log = process.env.KFS_BROKER_LOG === '1' ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {};
+const options = { host: '127.0.0.1', port: 0, ...JSON.parse(optionsJson), ...log };
+const broker = new Broker(options);
+let address: { port: number };
+try {
+  address = await broker.start();
+} catch (error) {
+  if (!isPortTaken(error)) throw error;
+  process.stderr.write(`EADDRINUSE: port ${options.port} on ${options.host} is taken\n`);
+  process.exit(PORT_TAKEN_EXIT_CODE);
+}
 process.stdout.write(`READY ${address.port}\n`);
 
-process.on('SIGTERM', () => {
+const stop = () => {
   void Promise.resolve(broker.stop()).finally(() => process.exit(0));
-});
+};
+process.on('SIGTERM', stop);
+if (process.env.KFS_EXIT_WITH_PARENT === '1') {
+  process.stdin.once('end', stop);
+  process.stdin.once('error', stop);
+  process.stdin.resume();
+}

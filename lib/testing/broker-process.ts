@@ -5,27 +5,52 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../paths.ts';
+import { PORT_TAKEN_EXIT_CODE } from '../ports.ts';
 import { ExpectationFailed, within } from './wait.ts';
 
 const ENTRY = path.join(ROOT, 'lib', 'testing', 'broker-process-entry.ts');
 
 export interface BrokerProcess {
   port: number;
+  pid: number;
   child: ChildProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything it wrote to stdout so far: the READY line, and the broker's log with `log: true`. */
+  stdout(): string;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   isRunning(): boolean;
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Starts `new Broker(options)` from `srcDir/index.ts` in a child process; resolves once it listens. */
-export async function startBrokerProcess(srcDir: string, options: Record<string, unknown> = {}): Promise<BrokerProcess> {
+/** Thrown when the broker could not listen because its port is taken (EADDRINUSE). */
+export class PortTakenError extends ExpectationFailed {
+  constructor(readonly port: unknown) {
+    super(`port ${String(port)} is taken: the broker process could not listen on it`);
+  }
+}
+
+export interface ProcessOptions {
+  /** The broker's log lines go to stdout (see stdout()). */
+  log?: boolean;
+  /** The broker stops when this process goes away, even by SIGKILL (its stdin is a pipe from here). */
+  exitWithParent?: boolean;
+  /** How long it may take to listen (15 s). */
+  readyMs?: number;
+}
+
+/**
+ * Starts `new Broker(options)` from `srcDir/index.ts` in a child process; resolves once it listens.
+ * Rejects with PortTakenError when `options.port` is taken.
+ */
+export async function startBrokerProcess(srcDir: string, options: Record<string, unknown> = {}, processOptions: ProcessOptions = {}): Promise<BrokerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, srcDir, JSON.stringify(options)], {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [processOptions.exitWithParent ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    env: { ...process.env, KFS_BROKER_LOG: processOptions.log ? '1' : '0', KFS_EXIT_WITH_PARENT: processOptions.exitWithParent ? '1' : '0' },
   });
+  child.stdin?.on('error', () => {}); // the broker has gone; its exit says why
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -43,21 +68,43 @@ export async function startBrokerProcess(srcDir: string, options: Record<string,
       const line = /^READY (\d+)$/m.exec(stdout);
       if (line) resolve(Number(line[1]));
     });
-    void exited.then(({ code }) =>
-      reject(new ExpectationFailed(`the broker process exited (code ${code}) before it was listening: ${firstError(stderr)}`)),
+    void exited.then(({ code, signal }) =>
+      reject(
+        code === PORT_TAKEN_EXIT_CODE
+          ? new PortTakenError(options.port)
+          : new ExpectationFailed(`the broker process exited (${signal ?? `code ${code}`}) before it was listening: ${firstError(stderr)}`),
+      ),
     );
   });
-  const port = await within(ready, 15_000, 'the broker process did not start listening');
+  let port: number;
+  try {
+    port = await within(ready, processOptions.readyMs ?? 15_000, 'the broker process did not start listening');
+  } catch (error) {
+    child.kill('SIGKILL'); // a broker that never got ready is of no use, and must not outlive the test
+    throw error;
+  }
   return {
     port,
+    pid: child.pid!,
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     exited,
     isRunning: () => running,
     kill: (signal = 'SIGKILL') => {
       if (running) child.kill(signal);
     },
   };
+}
+
+/** Whether a process with this pid exists (signal 0 only asks); for checking that none is left behind. */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The line of a crash report that names the error, e.g. "Error: TODO(step 01, task 1): …". */

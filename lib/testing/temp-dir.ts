@@ -5,14 +5,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
 
+/** A new empty directory under the OS temp directory; whoever makes it removes it (removeTempDir). */
+export function makeTempDir(prefix = 'kfs-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function removeTempDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 export function useTempDirs(prefix = 'kfs-') {
   const dirs: string[] = [];
   afterEach(() => {
-    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+    for (const dir of dirs.splice(0)) removeTempDir(dir);
   });
   /** A new empty directory, removed after the current test. */
   return (): string => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const dir = makeTempDir(prefix);
     dirs.push(dir);
     return dir;
   };

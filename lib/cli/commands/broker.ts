@@ -1,0 +1,262 @@
+// `npm run broker -- --id 2 --port 9093 --data-dir DIR [--cluster 1@127.0.0.1:9092,2@…] …`: one
+// broker as a process of its own, the newest step's reference by default (`--step NN` another,
+// `--mine` yours, chosen as kcat chooses: choose-source.ts). Broker-wide settings are flags with
+// Kafka's names, mapped to the Broker's options by the table below. It prints "Broker 2 listening
+// on 127.0.0.1:9093" once it serves, logs what the broker does on stdout, and stops cleanly on
+// Ctrl-C or SIGTERM (a second Ctrl-C gives up waiting). `npm run cluster` starts several.
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PORT_TAKEN_EXIT_CODE, isPortTaken } from '../../ports.ts';
+import { todoIn } from '../../source/markers.ts';
+import { UnknownStepError } from '../../steps.ts';
+import { NoSource, chooseSource, sourceFlags } from '../choose-source.ts';
+import { UserError, colour } from '../output.ts';
+
+/** One broker of a cluster, as `--cluster` lists it (the Broker's `cluster` option from step 07). */
+export interface ClusterMember {
+  id: number;
+  host: string;
+  port: number;
+}
+
+/** The step whose broker keeps its data on disk. */
+const DATA_DIR_STEP = 4;
+
+export interface BrokerFlag {
+  flag: string;
+  /** The Broker option it sets. */
+  option: string;
+  kind: 'int' | 'string' | 'cluster';
+  min?: number;
+  max?: number;
+  /** The step whose Broker first has this option; an earlier one ignores it (with a note). */
+  since: number;
+  help: string;
+}
+
+/** The broker's flags: Kafka's setting names, as flags, mapped to the Broker's camelCase options. */
+export const BROKER_FLAGS: readonly BrokerFlag[] = [
+  { flag: '--id', option: 'id', kind: 'int', min: 0, since: 1, help: "the broker's id, Kafka's broker.id (1)" },
+  { flag: '--host', option: 'host', kind: 'string', since: 1, help: 'the interface to bind (127.0.0.1)' },
+  { flag: '--port', option: 'port', kind: 'int', min: 0, max: 65_535, since: 1, help: 'the port to listen on (9092; 0 for any free port)' },
+  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: DATA_DIR_STEP, help: "where the logs go, Kafka's log.dirs (<tmpdir>/kafka-logs-<id>)" },
+  { flag: '--cluster', option: 'cluster', kind: 'cluster', since: 7, help: 'every broker of the cluster, this one too: 1@127.0.0.1:9092,2@127.0.0.1:9093' },
+  { flag: '--min-insync-replicas', option: 'minInsyncReplicas', kind: 'int', min: 1, since: 7, help: 'min.insync.replicas: replicas an acks=all write needs (1)' },
+  { flag: '--replica-lag-time-max-ms', option: 'replicaLagTimeMaxMs', kind: 'int', min: 1, since: 7, help: 'replica.lag.time.max.ms: how long a follower may lag and stay in the ISR' },
+  { flag: '--default-replication-factor', option: 'defaultReplicationFactor', kind: 'int', min: 1, since: 7, help: 'default.replication.factor of topics created on first use (1)' },
+  { flag: '--num-partitions', option: 'numPartitions', kind: 'int', min: 1, since: 3, help: 'num.partitions of topics created on first use (1)' },
+  { flag: '--message-max-bytes', option: 'messageMaxBytes', kind: 'int', min: 1, since: 3, help: 'message.max.bytes: the largest batch accepted' },
+  { flag: '--offsets-topic-num-partitions', option: 'offsetsTopicNumPartitions', kind: 'int', min: 1, since: 6, help: 'offsets.topic.num.partitions of __consumer_offsets (50)' },
+  { flag: '--group-initial-rebalance-delay-ms', option: 'groupInitialRebalanceDelayMs', kind: 'int', min: 0, since: 6, help: "group.initial.rebalance.delay.ms: a new group's wait for more members (3000)" },
+];
+
+/** The flags that choose the code to run, handled by choose-source.ts. */
+const SOURCE_FLAGS = ['--step NN', '--mine'];
+
+export interface ParsedBrokerFlags {
+  /** The Broker options the flags set, by option name (`cluster` already parsed). */
+  options: Record<string, unknown>;
+  /** The flags given, each with its value as written, in order (for passing them on). */
+  given: Array<{ flag: string; value: string }>;
+}
+
+/** Parses broker flags (`--port 9093` or `--port=9093`); a UserError says what is wrong. */
+export function parseBrokerFlags(args: string[], flags: readonly BrokerFlag[] = BROKER_FLAGS, command = 'npm run broker'): ParsedBrokerFlags {
+  const options: Record<string, unknown> = {};
+  const given: ParsedBrokerFlags['given'] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const flag = flags.find((known) => known.flag === name);
+    if (!flag) {
+      const what = arg.startsWith('-') ? `Unknown flag ${name}` : `Unexpected argument "${arg}"`;
+      throw new UserError(`${what}. ${command} knows: ${[...flags.map((known) => known.flag), ...SOURCE_FLAGS].join(', ')}; ${command} -- --help says what each does.`);
+    }
+    const value = inline ?? args[i + 1];
+    if (inline === undefined) i++;
+    if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UserError(`${flag.flag} needs a value (${flag.help}).`);
+    if (given.some((earlier) => earlier.flag === flag.flag)) throw new UserError(`${flag.flag} is given twice.`);
+    given.push({ flag: flag.flag, value });
+    options[flag.option] = flag.kind === 'int' ? parseInteger(flag, value) : flag.kind === 'cluster' ? parseCluster(value) : value;
+  }
+  return { options, given };
+}
+
+function parseInteger(flag: BrokerFlag, value: string): number {
+  const number = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  const range = flag.max === undefined ? `at least ${flag.min ?? 0}` : `from ${flag.min ?? 0} to ${flag.max}`;
+  if (!Number.isSafeInteger(number) || number < (flag.min ?? 0) || (flag.max !== undefined && number > flag.max)) {
+    throw new UserError(`${flag.flag} wants a whole number ${range}, not "${value}".`);
+  }
+  return number;
+}
+
+/** "1@127.0.0.1:9092,2@127.0.0.1:9093" as cluster members; a UserError names a bad entry. */
+export function parseCluster(text: string): ClusterMember[] {
+  const members: ClusterMember[] = [];
+  for (const entry of text.split(',').map((part) => part.trim())) {
+    // A host may be a name, an IPv4 address or an IPv6 one in brackets ([::1]).
+    const match = /^(\d+)@(\[[^\]]+\]|[^:@\s]+):(\d+)$/.exec(entry);
+    if (!match) throw new UserError(`--cluster: "${entry}" is not id@host:port (the list looks like 1@127.0.0.1:9092,2@127.0.0.1:9093).`);
+    const [, id, host, port] = match;
+    const member = { id: Number(id), host: host!.replace(/^\[(.*)\]$/, '$1'), port: Number(port) };
+    if (member.port < 1 || member.port > 65_535) throw new UserError(`--cluster: broker ${member.id} has port ${port}; a cluster member needs its real port (1 to 65535), which the others connect to.`);
+    const twin = members.find((other) => other.id === member.id);
+    if (twin) throw new UserError(`--cluster names broker ${member.id} twice (${twin.host}:${twin.port} and ${member.host}:${member.port}): every broker needs its own id.`);
+    const sameAddress = members.find((other) => other.host === member.host && other.port === member.port);
+    if (sameAddress) throw new UserError(`--cluster gives brokers ${sameAddress.id} and ${member.id} the same address ${member.host}:${member.port}.`);
+    members.push(member);
+  }
+  return members;
+}
+
+/**
+ * The options for `new Broker(…)` from the parsed flags: with `--cluster`, this broker must be in
+ * the list, and its port (and host, unless `--host` says where to bind) come from there unless
+ * given; the data dir defaults to a folder per broker id under the OS temp dir, as the Broker's own.
+ */
+export function brokerOptions(parsed: Record<string, unknown>): Record<string, unknown> {
+  const options = { ...parsed };
+  const id = (options.id as number | undefined) ?? 1;
+  const cluster = options.cluster as ClusterMember[] | undefined;
+  if (cluster) {
+    const self = cluster.find((member) => member.id === id);
+    if (!self) {
+      throw new UserError(
+        `--cluster has no broker ${id}${options.id === undefined ? ' (the id of a broker without --id)' : ''}: list every broker of the cluster, this one included ` +
+          `(brokers ${cluster.map((member) => member.id).join(', ')} are listed), or give --id one of them.`,
+      );
+    }
+    if (options.port !== undefined && options.port !== self.port) {
+      throw new UserError(`--port ${String(options.port)} disagrees with --cluster, which lists broker ${id} at ${self.host}:${self.port}; the others will look for it there. Leave out --port, or fix the list.`);
+    }
+    options.port = self.port;
+    options.host ??= self.host;
+  }
+  options.id = id;
+  options.host ??= '127.0.0.1';
+  options.port ??= 9092;
+  options.dataDir = path.resolve((options.dataDir as string | undefined) ?? path.join(os.tmpdir(), `kafka-logs-${id}`));
+  return options;
+}
+
+export function brokerUsage(): string {
+  const width = Math.max(...BROKER_FLAGS.map((flag) => flag.flag.length)) + 4;
+  return [
+    'npm run broker -- [flags]: one broker process; it runs until Ctrl-C.',
+    '',
+    ...BROKER_FLAGS.map((flag) => `  ${`${flag.flag} ${flag.kind === 'string' ? 'S' : flag.kind === 'cluster' ? 'L' : 'N'}`.padEnd(width)}${flag.help}`),
+    `  ${'--step NN'.padEnd(width)}run step NN's reference (default: the newest step's)`,
+    `  ${'--mine'.padEnd(width)}run your own code (the latest step you have edited, or --step NN)`,
+    '',
+    'Example: npm run broker -- --id 2 --cluster 1@127.0.0.1:9092,2@127.0.0.1:9093 --data-dir /tmp/b2',
+  ].join('\n');
+}
+
+/**
+ * Set by `npm run cluster` for the brokers it starts: it prints the notes and the advice itself,
+ * once for all of them, and each broker stops when the cluster process goes away.
+ */
+const IN_CLUSTER = process.env.KFS_BROKER_CHILD === '1';
+
+export async function brokerCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(brokerUsage());
+    return 0;
+  }
+  const source = sourceFlags(args);
+  const parsed = parseBrokerFlags(source.rest);
+  const options = brokerOptions(parsed.options);
+  let choice;
+  try {
+    choice = chooseSource({ file: 'index.ts', what: 'broker', arrives: 'step 01' }, source);
+  } catch (error) {
+    if (error instanceof NoSource || error instanceof UnknownStepError) throw new UserError(error.message);
+    throw error;
+  }
+  const stepNumber = String(choice.step.number).padStart(2, '0');
+  const shown = path.relative(process.cwd(), path.dirname(choice.file)) || '.';
+  if (!IN_CLUSTER) {
+    const ignored = BROKER_FLAGS.filter((flag) => flag.since > choice.step.number && parsed.options[flag.option] !== undefined);
+    for (const flag of ignored) {
+      process.stderr.write(colour.yellow(`Note: step ${stepNumber}'s broker has no ${flag.option} option (it arrives in step ${String(flag.since).padStart(2, '0')}), so ${flag.flag} changes nothing.\n`));
+    }
+    const data = choice.step.number >= DATA_DIR_STEP ? `, data in ${String(options.dataDir)}` : '';
+    process.stderr.write(colour.dim(`Running ${shown}${choice.mine ? '' : ' (the reference; --mine runs yours)'}${data}. Ctrl-C stops it.\n`));
+  }
+
+  // A stub the student has not written yet is no crash: say which one, and what to do. Either
+  // way the process ends here, whatever the broker left running (a timer, a half-open listener).
+  const failed = (error: unknown): never => {
+    const todo = todoIn(String((error as Error)?.message ?? error));
+    if (todo) {
+      console.error(colour.red(`The broker reached code you have not written yet:\n  ${todo}`));
+      console.error(`Make npm run step ${stepNumber} pass first${choice.mine ? ' (or run the reference: leave out --mine)' : ''}.`);
+    } else {
+      console.error(error);
+    }
+    process.exit(1);
+  };
+
+  const api = (await import(pathToFileURL(choice.file).href)) as { Broker?: new (options: Record<string, unknown>) => { start(): Promise<{ host: string; port: number } | undefined>; stop(): Promise<void> } };
+  if (typeof api.Broker !== 'function') throw new UserError(`${path.relative(process.cwd(), choice.file)} exports no Broker.`);
+
+  // Every step's Broker logs "Broker 2 listening on 127.0.0.1:9093" itself once it listens; only
+  // a broker that does not (a student's, half written) gets that line from here.
+  let announced = false;
+  const log = (line: string) => {
+    if (/ listening on /.test(line)) announced = true;
+    console.log(line);
+  };
+  let broker;
+  let address;
+  try {
+    broker = new api.Broker({ ...options, log });
+    address = await broker.start();
+  } catch (error) {
+    if (isPortTaken(error)) {
+      console.error(colour.red(`Port ${String(options.port)} on ${String(options.host)} is taken: another broker, a real Kafka or a demo still listens there (EADDRINUSE).`));
+      if (!IN_CLUSTER) console.error(`Stop it, or start this broker on another port: --port ${Number(options.port) + 1}, or --port 0 for any free one${options.cluster ? ' (and change --cluster to match)' : ''}. npm run doctor shows which demo ports are in use.`);
+      process.exit(PORT_TAKEN_EXIT_CODE);
+    }
+    return failed(error);
+  }
+  if (!announced) console.log(`Broker ${String(options.id)} listening on ${address?.host ?? String(options.host)}:${address?.port ?? String(options.port)}`);
+
+  const stopping = await stopRequest();
+  // A second Ctrl-C (or a second SIGTERM) gives up on a stop that hangs; the other kind of signal
+  // is ignored, since it only says again what was already asked (`npm run cluster` sends SIGTERM
+  // to brokers that the terminal has already sent SIGINT to).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (signal !== stopping) return;
+      console.error(colour.red(`Broker ${String(options.id)}: stopped without waiting for a clean stop.`));
+      process.exit(1);
+    });
+  }
+  try {
+    await broker.stop();
+  } catch (error) {
+    failed(error);
+  }
+  // Whatever a half-written broker left running (a timer, a connection), the process ends here.
+  process.exit(0);
+}
+
+/**
+ * Resolves on SIGINT or SIGTERM with that signal's name. Started by `npm run cluster`, it also
+ * resolves when the cluster process goes away, which closes the broker's stdin (a pipe from it):
+ * a cluster killed with SIGKILL leaves no broker behind.
+ */
+function stopRequest(): Promise<NodeJS.Signals | 'parent gone'> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    if (IN_CLUSTER) {
+      process.stdin.once('end', () => resolve('parent gone'));
+      process.stdin.once('error', () => resolve('parent gone'));
+      process.stdin.resume();
+    }
+  });
+}

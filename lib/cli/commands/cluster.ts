@@ -1,0 +1,366 @@
+// `npm run cluster -- --brokers 3 --topics test-topic:5:2 [--base-port 9092|0] [--data-dir DIR]
+// [--step NN|--mine] [broker flags]`: a cluster like the introductions' docker compose file, as
+// real processes. Broker N has id N, port base+N-1 and its data in DIR/broker-N, and is told
+// every broker's address (--cluster); it is `npm run broker` started directly (node, not npm), so
+// the pid printed is the broker's own and `kill -9 <pid>` kills that broker. Each log line is
+// prefixed with the broker it comes from; Ctrl-C stops them all.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { ROOT } from '../../paths.ts';
+import { PORT_TAKEN_EXIT_CODE, pickFreePorts } from '../../ports.ts';
+import { UnknownStepError, listSteps } from '../../steps.ts';
+import { NoSource, chooseSource, sourceFlags, type SourceChoice } from '../choose-source.ts';
+import { UserError, colour } from '../output.ts';
+import { BROKER_FLAGS, parseBrokerFlags, type BrokerFlag, type ClusterMember } from './broker.ts';
+
+const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');
+/** The step whose brokers replicate, and whose KafkaAdmin takes a replication factor above 1. */
+const REPLICATION_STEP = 7;
+/** The step that brings KafkaAdmin (and topics on disk). */
+const ADMIN_STEP = 4;
+/** The step that brings kcat. */
+const KCAT_STEP = 5;
+/** How long all brokers together may take to listen: loading TypeScript is slow on a small machine. */
+const START_DEADLINE_MS = 60_000;
+/** How long a broker has to stop after SIGTERM before it gets SIGKILL. */
+const STOP_GRACE_MS = 5_000;
+/** Starts tried with fresh free ports when one was taken in between (--base-port 0). */
+const START_ATTEMPTS = 5;
+const LAST_STDERR_LINES = 12;
+
+const CLUSTER_FLAGS: readonly BrokerFlag[] = [
+  { flag: '--brokers', option: 'brokers', kind: 'int', min: 1, max: 99, since: 1, help: 'how many brokers (3); their ids are 1 to N' },
+  { flag: '--topics', option: 'topics', kind: 'string', since: ADMIN_STEP, help: 'topics to create once all listen: name:partitions:replication,… (test-topic:5:2)' },
+  { flag: '--base-port', option: 'basePort', kind: 'int', min: 0, max: 65_535, since: 1, help: "broker 1's port, one more for each next broker (9092); 0 picks free ports" },
+  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: 1, help: 'broker N keeps its data in DIR/broker-N (a fresh temp dir)' },
+  { flag: '--host', option: 'host', kind: 'string', since: 1, help: 'the address every broker binds and is known by (127.0.0.1)' },
+];
+/** Broker flags the cluster sets itself, differently for each broker. */
+const SET_PER_BROKER = ['--id', '--port', '--cluster'];
+/** Broker flags given to every broker as they are. */
+const PASSED_THROUGH = BROKER_FLAGS.filter((flag) => !SET_PER_BROKER.includes(flag.flag) && !CLUSTER_FLAGS.some((own) => own.flag === flag.flag));
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+}
+
+/** "test-topic:5:2,other:1:3" (partitions and replication default to 1); a UserError names a bad entry. */
+export function parseTopics(text: string): TopicSpec[] {
+  return text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      const match = /^([^:\s]+)(?::(\d+))?(?::(\d+))?$/.exec(entry);
+      const spec = match && { name: match[1]!, partitions: Number(match[2] ?? 1), replicationFactor: Number(match[3] ?? 1) };
+      if (!spec || spec.partitions < 1 || spec.replicationFactor < 1) {
+        throw new UserError(`--topics: "${entry}" is not name:partitions:replication with whole numbers of at least 1 (for example test-topic:5:2).`);
+      }
+      return spec;
+    });
+}
+
+export function clusterUsage(): string {
+  const flags = [...CLUSTER_FLAGS, ...PASSED_THROUGH];
+  const width = Math.max(...flags.map((flag) => flag.flag.length)) + 4;
+  const line = (flag: BrokerFlag) => `  ${`${flag.flag} ${flag.kind === 'int' ? 'N' : 'S'}`.padEnd(width)}${flag.help}`;
+  return [
+    'npm run cluster -- [flags]: N broker processes that know each other; Ctrl-C stops them all.',
+    '',
+    ...CLUSTER_FLAGS.map(line),
+    `  ${'--step NN'.padEnd(width)}run step NN's reference (default: the newest step's)`,
+    `  ${'--mine'.padEnd(width)}run your own code (the latest step you have edited, or --step NN)`,
+    '',
+    'Given to every broker (see npm run broker -- --help):',
+    ...PASSED_THROUGH.map(line),
+    '',
+    'Example: npm run cluster -- --brokers 3 --topics test-topic:5:2 --min-insync-replicas 2',
+  ].join('\n');
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** One broker process of the cluster. */
+interface Member extends ClusterMember {
+  dataDir: string;
+  child: ChildProcess;
+  pid: number;
+  lastStderr: string[];
+  /** Whether the broker has said it listens, and a promise of that. */
+  listens: boolean;
+  listening: Promise<void>;
+  exited: Promise<Exit>;
+  exit: Exit | null;
+}
+
+export async function clusterCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(clusterUsage());
+    return 0;
+  }
+  const source = sourceFlags(args);
+  for (const arg of source.rest) {
+    const flag = SET_PER_BROKER.find((name) => arg === name || arg.startsWith(`${name}=`));
+    if (flag) throw new UserError(`npm run cluster sets ${flag} for each broker itself (ids 1 to N, ports from --base-port, --cluster listing them all); leave it out.`);
+  }
+  const { options, given } = parseBrokerFlags(source.rest, [...CLUSTER_FLAGS, ...PASSED_THROUGH], 'npm run cluster');
+  const count = (options.brokers as number | undefined) ?? 3;
+  const basePort = (options.basePort as number | undefined) ?? 9092;
+  const host = (options.host as string | undefined) ?? '127.0.0.1';
+  const topics = options.topics === undefined ? [] : parseTopics(options.topics as string);
+  if (basePort !== 0 && basePort + count - 1 > 65_535) throw new UserError(`--base-port ${basePort} leaves no room for ${count} brokers below port 65536.`);
+  const passed = given.filter(({ flag }) => PASSED_THROUGH.some((known) => known.flag === flag)).flatMap(({ flag, value }) => [flag, value]);
+
+  let choice: SourceChoice;
+  try {
+    choice = chooseSource({ file: 'index.ts', what: 'broker', arrives: 'step 01' }, source);
+  } catch (error) {
+    if (error instanceof NoSource || error instanceof UnknownStepError) throw new UserError(error.message);
+    throw error;
+  }
+  const step = choice.step;
+  const stepNumber = String(step.number).padStart(2, '0');
+  for (const topic of topics) {
+    if (step.number >= REPLICATION_STEP && topic.replicationFactor > count) {
+      throw new UserError(`--topics: ${topic.name} wants ${topic.replicationFactor} replicas, but the cluster has ${count} broker(s); each replica needs a broker of its own.`);
+    }
+  }
+
+  const madeDataDir = options.dataDir === undefined;
+  const dataRoot = madeDataDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'kfs-cluster-')) : path.resolve(options.dataDir as string);
+  fs.mkdirSync(dataRoot, { recursive: true });
+  const shownSrc = path.relative(process.cwd(), path.dirname(choice.file)) || '.';
+  console.log(colour.dim(`Starting ${count} broker(s) of ${shownSrc}${choice.mine ? '' : ' (the reference; --mine runs yours)'}, data in ${dataRoot}`));
+  if (step.number < REPLICATION_STEP && count > 1) {
+    console.log(colour.yellow(`Note: step ${stepNumber}'s brokers do not replicate yet (step 07 brings that): each runs on its own, and a topic lives on the broker that created it.`));
+  }
+  for (const flag of PASSED_THROUGH.filter((known) => known.since > step.number && options[known.option] !== undefined)) {
+    console.log(colour.yellow(`Note: step ${stepNumber}'s broker has no ${flag.option} option (it arrives in step ${String(flag.since).padStart(2, '0')}), so ${flag.flag} changes nothing.`));
+  }
+
+  // Stopping: on Ctrl-C or SIGTERM, every broker gets SIGTERM, then SIGKILL after a grace period;
+  // a second Ctrl-C kills at once. The terminal sends Ctrl-C's SIGINT to the brokers as well (they
+  // share its process group); they take the SIGTERM that follows as the same request.
+  let members: Member[] = [];
+  let stopping = false;
+  let stopped: Promise<void> | null = null;
+  const stopAll = (): Promise<void> => {
+    stopping = true;
+    stopped ??= Promise.all(members.map((member) => stopMember(member))).then(() => {});
+    return stopped;
+  };
+  let interrupted = false;
+  let signalled: (signal: NodeJS.Signals) => void = () => {};
+  const signalledOnce = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      const again = interrupted;
+      interrupted = true;
+      signalled(signal);
+      if (again) {
+        if (signal === 'SIGINT') {
+          console.error(colour.red('Killing every broker now.'));
+          for (const member of members) if (!member.exit) member.child.kill('SIGKILL');
+        }
+        return;
+      }
+      console.log(colour.dim(`\nStopping ${members.filter((member) => !member.exit).length} broker(s)…`));
+      void stopAll();
+    });
+  }
+
+  // Start them all; with --base-port 0 a port picked free may have been taken in between, and
+  // the whole start is tried again with fresh ports.
+  const attempts = basePort === 0 ? START_ATTEMPTS : 1;
+  for (let attempt = 1; ; attempt++) {
+    const ports = basePort === 0 ? await pickFreePorts(count, host) : Array.from({ length: count }, (_, i) => basePort + i);
+    const layout = ports.map((port, i) => ({ id: i + 1, host, port }));
+    members = layout.map((member) => spawnMember(member, layout, path.join(dataRoot, `broker-${member.id}`), choice, passed));
+    const outcome = await Promise.race([
+      Promise.all(members.map((member) => member.listening)).then(() => 'ready' as const),
+      ...members.map((member) => member.exited.then(() => member)),
+      signalledOnce.then(() => 'signalled' as const),
+      new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), START_DEADLINE_MS).unref()),
+    ]);
+    if (outcome === 'ready') break;
+    await stopAll();
+    // Told to stop while starting: whatever else happened meanwhile (a broker that took the same
+    // Ctrl-C and exited first) is no failure.
+    if (outcome === 'signalled' || interrupted) return 0;
+    if (outcome === 'late') {
+      const late = members.filter((member) => !member.listens).map((member) => member.id);
+      console.error(colour.red(`Broker(s) ${late.join(', ')} did not say they were listening within ${START_DEADLINE_MS / 1000} s; every broker is stopped.`));
+      return 1;
+    }
+    if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && attempt < attempts) {
+      console.log(colour.yellow(`Port ${outcome.port} was taken between picking it and binding it; starting again with other free ports.`));
+      stopping = false;
+      stopped = null;
+      continue;
+    }
+    reportDeath(outcome, 'before it was listening');
+    if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && basePort !== 0) {
+      console.error(`The cluster needs ports ${basePort} to ${basePort + count - 1}. Pick others with --base-port, or --base-port 0 for free ones.`);
+    }
+    console.error(colour.red('Every other broker is stopped.'));
+    return 1;
+  }
+
+  console.log(colour.bold(`\nCluster of ${count} broker(s) is up:`));
+  for (const member of members) {
+    console.log(`  broker ${member.id}  ${address(member)}  pid ${member.pid}  ${member.dataDir}`);
+  }
+  const bootstrap = members.map(address);
+  await createTopics(choice, topics, bootstrap, stepNumber);
+  // kcat arrives in step 05; it runs the newest step's unless told which.
+  const kcatFlags = choice.mine ? ` --mine --step ${stepNumber}` : step.number === listSteps().at(-1)?.number ? '' : ` --step ${stepNumber}`;
+  if (step.number >= KCAT_STEP) console.log(`\nkcat: npm run kcat --${kcatFlags} -b ${bootstrap[0]} -L`);
+  console.log(colour.dim(`Bootstrap servers: ${bootstrap.join(',')}. Ctrl-C stops the cluster.\n`));
+
+  // Running: say when a broker dies (its exit, its last words on stderr); stop when told to, or
+  // when no broker is left.
+  for (const member of members) {
+    void member.exited.then(() => {
+      if (!stopping) reportDeath(member, '');
+    });
+  }
+  const end = await Promise.race([signalledOnce, Promise.all(members.map((member) => member.exited)).then(() => 'all gone' as const)]);
+  if (end === 'all gone' && !stopping) {
+    console.error(colour.red('Every broker has exited; the cluster is gone.'));
+    return 1;
+  }
+  await stopAll();
+  console.log(colour.dim(`Stopped. The data stays in ${dataRoot}${madeDataDir ? '' : ' (start again with the same --data-dir to carry on)'}.`));
+  return 0;
+}
+
+function address(member: ClusterMember): string {
+  return `${member.host.includes(':') ? `[${member.host}]` : member.host}:${member.port}`;
+}
+
+const COLOURS = [colour.cyan, colour.magenta, colour.yellow, colour.green, colour.blue, colour.red];
+
+/** Starts broker `member.id` as a process of its own (`npm run broker`, without npm in between). */
+function spawnMember(member: ClusterMember, layout: ClusterMember[], dataDir: string, choice: SourceChoice, passed: string[]): Member {
+  const args = [
+    '--import', 'tsx', MAIN, 'broker',
+    '--step', choice.step.name, ...(choice.mine ? ['--mine'] : []),
+    '--id', String(member.id), '--host', member.host, '--port', String(member.port), '--data-dir', dataDir,
+    '--cluster', layout.map((other) => `${other.id}@${address(other)}`).join(','),
+    ...passed,
+  ];
+  // stdin is a pipe that the broker watches (KFS_BROKER_CHILD): if this process dies without
+  // stopping it, even by SIGKILL, the pipe closes and the broker stops on its own. The broker
+  // leaves its notes and advice to this process, which says them once for all.
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, KFS_BROKER_CHILD: '1' },
+  });
+  const paint = COLOURS[(member.id - 1) % COLOURS.length]!;
+  const prefix = paint(`[broker ${member.id}]`);
+  const lastStderr: string[] = [];
+  let heard: () => void = () => {};
+  const listening = new Promise<void>((resolve) => (heard = resolve));
+  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const self: Member = { ...member, dataDir, child, pid: child.pid ?? -1, lastStderr, listens: false, listening, exited, exit: null };
+  void exited.then((exit) => (self.exit = exit));
+  child.stdin!.on('error', () => {}); // the broker has gone; its exit says why
+  lines(child.stdout!, process.stdout, prefix, (line) => {
+    if (!self.listens && line.startsWith(`Broker ${member.id} listening on `)) {
+      self.listens = true;
+      heard();
+    }
+  });
+  lines(child.stderr!, process.stderr, prefix, (line) => {
+    lastStderr.push(line);
+    if (lastStderr.length > LAST_STDERR_LINES) lastStderr.shift();
+  });
+  return self;
+}
+
+/** Copies `input` line by line to `output`, each line prefixed, and hands each line to `seen`. */
+function lines(input: Readable, output: Writable, prefix: string, seen: (line: string) => void): void {
+  readline.createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
+    seen(line);
+    output.write(`${prefix} ${line}\n`);
+  });
+}
+
+/** SIGTERM, then SIGKILL if it has not exited after the grace period; resolves once it has exited. */
+async function stopMember(member: Member): Promise<void> {
+  if (member.exit) return;
+  member.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
+  const outcome = await Promise.race([member.exited, late]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    console.error(colour.yellow(`Broker ${member.id} (pid ${member.pid}) did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; killing it.`));
+    member.child.kill('SIGKILL');
+    await member.exited;
+  }
+}
+
+function reportDeath(member: Member, when: string): void {
+  const exit = member.exit;
+  const how = exit?.signal ? `was killed by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
+  console.error(colour.red(`Broker ${member.id} (pid ${member.pid}, ${address(member)}) ${how}${when ? ` ${when}` : ''}.`));
+  // A taken port is explained by the caller; anything else by the broker's own last words.
+  if (member.lastStderr.length > 0 && exit?.code !== PORT_TAKEN_EXIT_CODE) {
+    console.error(colour.dim(`Its last lines on stderr:\n${member.lastStderr.map((line) => `  ${line}`).join('\n')}`));
+  }
+}
+
+/** Creates the --topics with the step's KafkaAdmin, if it has one. */
+async function createTopics(choice: SourceChoice, topics: TopicSpec[], bootstrapServers: string[], stepNumber: string): Promise<void> {
+  if (topics.length === 0) return;
+  const api = (await import(pathToFileURL(choice.file).href)) as { KafkaAdmin?: new (options: { bootstrapServers: string[] }) => Admin };
+  if (typeof api.KafkaAdmin !== 'function') {
+    console.log(colour.yellow(`Note: step ${stepNumber} has no KafkaAdmin (it arrives in step 0${ADMIN_STEP}), so --topics creates nothing; topics are created when first used.`));
+    return;
+  }
+  const replicates = choice.step.number >= REPLICATION_STEP;
+  const ignored = topics.filter((topic) => topic.replicationFactor > 1);
+  if (!replicates && ignored.length > 0) {
+    const asked = ignored.map((topic) => `${topic.name}:${topic.partitions}:${topic.replicationFactor}`).join(', ');
+    console.log(colour.yellow(`Note: step ${stepNumber}'s KafkaAdmin has no replication (step 07 brings it), so every topic gets one replica (asked: ${asked}).`));
+  }
+  const admin = new api.KafkaAdmin({ bootstrapServers });
+  try {
+    for (const topic of topics) {
+      const replicationFactor = replicates ? topic.replicationFactor : 1;
+      try {
+        await deadline(admin.createTopic(topic.name, { partitions: topic.partitions, replicationFactor }), 15_000, 'no answer');
+        console.log(`Created topic ${topic.name}: ${topic.partitions} partition(s), replication factor ${replicationFactor}`);
+      } catch (error) {
+        const message = (error as Error).message;
+        if ((error as { code?: string }).code === 'TOPIC_ALREADY_EXISTS') console.log(colour.dim(`Topic ${topic.name} already exists (its data is in the data dir from an earlier run).`));
+        else console.error(colour.red(`Could not create topic ${topic.name}: ${message}`));
+      }
+    }
+  } finally {
+    await deadline(Promise.resolve(admin.close()), 5_000, 'close').catch(() => {});
+  }
+}
+
+interface Admin {
+  createTopic(name: string, options: { partitions: number; replicationFactor: number }): Promise<void>;
+  close(): Promise<void> | void;
+}
+
+function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms)))]).finally(() => clearTimeout(timer));
+}
