@@ -182,7 +182,7 @@ export class Partition {
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     //> step 07 task 3 omit: maybeExpandIsr — add the follower to the ISR once its LEO reaches the high watermark, and report the change
     if (this.isr.includes(replicaId) || follower.logEndOffset < this.hw) return;
-    this.isr = [...this.isr, replicaId].sort((a, b) => a - b);
+    this.isr = this.replicas.filter((id) => id === replicaId || this.isr.includes(id)); // in replica order, as Kafka lists it
     this.say(`ISR of ${this.name} expanded to ${this.isr.join(',')}: broker ${replicaId} caught up to the high watermark ${this.hw}`);
     this.onIsrChange(this);
     //<
