@@ -135,6 +135,7 @@ export class Partition {
    * in-sync replicas, checked BEFORE the append: once the records are in the log, a refusal would
    * leave them there to be read anyway.
    */
+  // #region min-isr
   appendAsLeader(records: LogRecord[], acks: number): number {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     //> step 07 task 6 omit: appendAsLeader — with acks=-1, refuse NOT_ENOUGH_REPLICAS before appending when the ISR is smaller than minInsyncReplicas
@@ -150,6 +151,7 @@ export class Partition {
     this.maybeAdvanceHighWatermark();
     return baseOffset;
   }
+  // #endregion min-isr
 
   /**
    * A follower fetched from `fetchOffset`: it has every record below it. The leader records its
@@ -159,6 +161,7 @@ export class Partition {
   updateFollowerFetch(replicaId: number, fetchOffset: number): boolean {
     const follower = this.followers.get(replicaId);
     if (!follower) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${replicaId} is not a replica of ${this.name} (its replicas are ${this.replicas.join(', ')})`);
+    // #region caught-up
     //> step 07 task 3 omit: updateFollowerFetch — record when the follower was last caught up (now, or as of its previous fetch)
     const now = this.now();
     const leaderEnd = this.log.logEndOffset;
@@ -176,8 +179,10 @@ export class Partition {
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
     //<
+    // #endregion caught-up
   }
 
+  // #region expand-isr
   /** A follower outside the ISR that has reached the high watermark comes back in. */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     //> step 07 task 3 omit: maybeExpandIsr — add the follower to the ISR once its LEO reaches the high watermark, and report the change
@@ -187,6 +192,7 @@ export class Partition {
     this.onIsrChange(this);
     //<
   }
+  // #endregion expand-isr
 
   /**
    * Drops from the ISR every follower that has not been caught up for longer than `lagTimeMs`
@@ -196,6 +202,7 @@ export class Partition {
   maybeShrinkIsr(lagTimeMs: number): boolean {
     if (!this.isLeader) return false;
     //> step 07 task 4 omit: maybeShrinkIsr — drop the followers not caught up for over lagTimeMs, report the change, then move the HW
+    // #region shrink-isr
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
     if (lagging.length > 0) {
@@ -204,10 +211,12 @@ export class Partition {
       this.onIsrChange(this);
       return this.maybeAdvanceHighWatermark();
     }
+    // #endregion shrink-isr
     //<
     return false;
   }
 
+  // #region advance-hw
   /**
    * The high watermark becomes the smallest LEO in the ISR, the leader's own included. It only
    * ever moves forward: what a consumer has been allowed to read stays readable.
@@ -221,6 +230,7 @@ export class Partition {
     return true;
     //<
   }
+  // #endregion advance-hw
 
   /** On a follower: the leader's high watermark, as far as this replica's own log goes. */
   updateHighWatermarkAsFollower(leaderHighWatermark: number): void {

@@ -147,6 +147,7 @@ export class KafkaProducer {
       const connection = this.cluster.connectionToBroker(leader);
       // #region sender
       //> step 07 task 7: produce — send the producer's acks and timeout; with acks=0 write the request and complete every batch with offset -1 at once
+      // #region acks
       const request = { type: 'produce' as const, acks: this.acks, timeoutMs: this.requestTimeoutMs, batches: batches.map(toWire) };
       if (this.acks === 0) {
         // Nobody will answer: once the request is on its way, that is all the producer will ever know.
@@ -155,6 +156,7 @@ export class KafkaProducer {
         return;
       }
       const response = await connection.request(request);
+      // #endregion acks
       //<
       // One result per batch, in order: each batch settles with its own, and only its records see it.
       batches.forEach((batch, i) => {

@@ -82,6 +82,7 @@ export class ReplicaFetcher {
   async fetchOnce(): Promise<number> {
     const partitions = [...this.partitions.values()];
     //> step 07 task 5: fetchOnce — fetch every partition from its log end offset as a follower, append the batches as they are, take the leader's high watermark
+    // #region fetch-once
     const response: FetchResponse = await this.connection.request({
       type: 'fetch',
       replicaId: this.options.localId,
@@ -96,6 +97,7 @@ export class ReplicaFetcher {
       if (partition && !this.copy(partition, fetched)) failed++;
     }
     return failed;
+    // #endregion fetch-once
     //<
   }
 

@@ -378,6 +378,7 @@ export class ReplicaManager {
    */
   async awaitInSyncReplicas(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<ProduceResult[]> {
     const deadline = Date.now() + timeoutMs;
+    // #region await-isr
     const partitionOf = ({ result }: AppendedBatch) => this.partition(result.topic, result.partition);
     //<
     //> step 07 task 6: awaitInSyncReplicas — park until the high watermark passes each batch's endOffset, or time out with REQUEST_TIMED_OUT
@@ -396,6 +397,7 @@ export class ReplicaManager {
     }
     //<
     //> step 07 given
+    // #endregion await-isr
     for (const batch of batches) {
       const partition = partitionOf(batch);
       if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
@@ -424,6 +426,7 @@ export class ReplicaManager {
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
     //> step 07 given
+    // #region follower-progress
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
@@ -431,6 +434,7 @@ export class ReplicaManager {
       const led = this.partitions.get(`${topic}-${partition}`);
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
+    // #endregion follower-progress
     //<
     for (;;) {
       const { response, bytes } = this.readFetch(request);
@@ -487,10 +491,12 @@ export class ReplicaManager {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
     //> step 07 task 2: readPartition — a consumer reads only below the high watermark; a follower reads to the log end
+    // #region read-up-to
     const readUpTo = follower ? log.logEndOffset : highWatermark;
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
+    // #endregion read-up-to
     //<
   }
   // #endregion read-partition

@@ -351,8 +351,10 @@ export class ReplicaManager {
    */
   async awaitInSyncReplicas(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<ProduceResult[]> {
     const deadline = Date.now() + timeoutMs;
+    // #region await-isr
     const partitionOf = ({ result }: AppendedBatch) => this.partition(result.topic, result.partition);
     throw new Error('TODO(step 07, task 6): awaitInSyncReplicas — park until the high watermark passes each batch\'s endOffset, or time out with REQUEST_TIMED_OUT');
+    // #endregion await-isr
     for (const batch of batches) {
       const partition = partitionOf(batch);
       if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
@@ -377,6 +379,7 @@ export class ReplicaManager {
   // #region fetch
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
+    // #region follower-progress
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
@@ -384,6 +387,7 @@ export class ReplicaManager {
       const led = this.partitions.get(`${topic}-${partition}`);
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
+    // #endregion follower-progress
     for (;;) {
       const { response, bytes } = this.readFetch(request);
       const hasError = response.partitions.some((partition) => partition.error);
