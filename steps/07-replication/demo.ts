@@ -22,7 +22,7 @@ export default async function demo(api: Api, _args: string[], { srcDir }: { srcD
     const admin = new KafkaAdmin({ bootstrapServers });
     await admin.createTopic('test-topic', { partitions: 3, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
     const lines: string[] = [];
-    const io = { stdin: [] as string[], stdout: (text: string) => lines.push(text), stderr: () => {} };
+    const io = { stdin: (async function* () {})(), stdout: (text: string) => void lines.push(text), stderr: () => {} };
     /** kcat -L for test-topic, asked of the given broker (the leader's view of its ISR is the freshest). */
     const kcatL = async (port: number) => {
       lines.length = 0;

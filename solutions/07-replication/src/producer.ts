@@ -8,7 +8,10 @@
 import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
-import type { WireBatch } from './protocol/index.ts';
+import type { ProduceResponse, WireBatch } from './protocol/index.ts';
+//> step 07 given
+import type { Connection } from './connection.ts';
+//<
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
@@ -146,17 +149,13 @@ export class KafkaProducer {
     try {
       const connection = this.cluster.connectionToBroker(leader);
       // #region sender
-      //> step 07 task 7: produce — send the producer's acks and timeout; with acks=0 write the request and complete every batch with offset -1 at once
-      // #region acks
-      const request = { type: 'produce' as const, acks: this.acks, timeoutMs: this.requestTimeoutMs, batches: batches.map(toWire) };
-      if (this.acks === 0) {
+      //> step 07 rewrites: the request carries the producer's acks and timeout, and with acks=0 no answer comes
+      const response = await this.sendProduce(connection, batches);
+      if (response === null) {
         // Nobody will answer: once the request is on its way, that is all the producer will ever know.
-        await connection.send(request);
         for (const batch of batches) batch.complete(-1);
         return;
       }
-      const response = await connection.request(request);
-      // #endregion acks
       //<
       // One result per batch, in order: each batch settles with its own, and only its records see it.
       batches.forEach((batch, i) => {
@@ -173,6 +172,24 @@ export class KafkaProducer {
       for (const batch of batches) batch.fail(error as Error);
     }
   }
+
+  //> step 07 given
+  /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */
+  private async sendProduce(connection: Connection, batches: ProducerBatch[]): Promise<ProduceResponse | null> {
+  //<
+    //> step 07 task 7: sendProduce — send the producer's acks and timeout (as timeoutMs); with acks=0 use connection.send and resolve with null
+    // #region acks
+    const request = { type: 'produce' as const, acks: this.acks, timeoutMs: this.requestTimeoutMs, batches: batches.map(toWire) };
+    if (this.acks === 0) {
+      await connection.send(request);
+      return null;
+    }
+    return connection.request(request);
+    // #endregion acks
+    //<
+  //> step 07 given
+  }
+  //<
 
   /** Closes every connection. */
   async close(): Promise<void> {

@@ -368,42 +368,50 @@ export class ReplicaManager {
   }
   // #endregion append
 
-  //> step 07 given
+  //> step 07 rewrites: logToRead gives way to leaderPartition (above), and acks=all waits here
   /**
    * acks=all: resolves once every appended batch is below its partition's high watermark (on
    * every in-sync replica), or `timeoutMs` has passed (REQUEST_TIMED_OUT for what is still
-   * missing). The wait is in the produce purgatory, woken when a high watermark moves: never a
-   * timer that polls. A batch that made it while the ISR had shrunk below min.insync.replicas
-   * gets NOT_ENOUGH_REPLICAS_AFTER_APPEND: it is written, but on fewer copies than asked.
+   * missing). A batch that made it while the ISR had shrunk below min.insync.replicas gets
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND: it is written, but on fewer copies than asked.
    */
   async awaitInSyncReplicas(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<ProduceResult[]> {
-    const deadline = Date.now() + timeoutMs;
-    // #region await-isr
-    const partitionOf = ({ result }: AppendedBatch) => this.partition(result.topic, result.partition);
-    //<
-    //> step 07 task 6: awaitInSyncReplicas — park until the high watermark passes each batch's endOffset, or time out with REQUEST_TIMED_OUT
-    const replicated = (batch: AppendedBatch) => (partitionOf(batch)?.highWatermark ?? -1) >= batch.endOffset;
-    for (;;) {
-      const waiting = batches.filter((batch) => !batch.result.error && !replicated(batch));
-      if (waiting.length === 0) break;
-      const timeLeft = deadline - Date.now();
-      const reason = timeLeft > 0 ? await this.producePurgatory.wait(waiting.map(({ result }) => result), timeLeft, clientGone) : 'timeout';
-      if (reason === 'timeout' || reason === 'released') {
-        for (const { result } of waiting.filter((batch) => !replicated(batch))) {
-          result.error = { code: 'REQUEST_TIMED_OUT', message: `${result.topic}-${result.partition} is written on the leader, but not every in-sync replica (${partitionOf({ result, endOffset: 0 })?.isr.join(', ')}) had it within ${timeoutMs} ms` };
-        }
-        break;
-      }
-    }
-    //<
-    //> step 07 given
-    // #endregion await-isr
+    await this.waitForHighWatermarks(batches, timeoutMs, clientGone);
     for (const batch of batches) {
-      const partition = partitionOf(batch);
+      const partition = this.partition(batch.result.topic, batch.result.partition);
       if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
       batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minInsyncReplicas})` };
     }
     return batches.map(({ result }) => result);
+  }
+
+  /**
+   * Parks in the produce purgatory until every batch is below its partition's high watermark;
+   * the purgatory wakes it when one of their high watermarks moves, never a timer that polls.
+   * At the deadline, or when the client goes, what is still short gets REQUEST_TIMED_OUT.
+   */
+  private async waitForHighWatermarks(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const isr = ({ topic, partition }: ProduceResult) => this.partition(topic, partition)?.isr.join(', ');
+  //<
+    //> step 07 task 6: waitForHighWatermarks — park until each batch's partition has its high watermark at endOffset, or give REQUEST_TIMED_OUT
+    // #region await-isr
+    const replicated = ({ result, endOffset }: AppendedBatch) => (this.partition(result.topic, result.partition)?.highWatermark ?? -1) >= endOffset;
+    for (;;) {
+      const waiting = batches.filter((batch) => !batch.result.error && !replicated(batch));
+      if (waiting.length === 0) return;
+      const timeLeft = deadline - Date.now();
+      const reason = timeLeft > 0 ? await this.producePurgatory.wait(waiting.map(({ result }) => result), timeLeft, clientGone) : 'timeout';
+      if (reason === 'timeout' || reason === 'released') {
+        for (const { result } of waiting.filter((batch) => !replicated(batch))) {
+          result.error = { code: 'REQUEST_TIMED_OUT', message: `${result.topic}-${result.partition} is written on the leader, but not every in-sync replica (${isr(result)}) had it within ${timeoutMs} ms` };
+        }
+        return;
+      }
+    }
+    // #endregion await-isr
+    //<
+  //> step 07 given
   }
   //<
 

@@ -8,7 +8,8 @@
 import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
-import type { WireBatch } from './protocol/index.ts';
+import type { ProduceResponse, WireBatch } from './protocol/index.ts';
+import type { Connection } from './connection.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
@@ -140,7 +141,12 @@ export class KafkaProducer {
     try {
       const connection = this.cluster.connectionToBroker(leader);
       // #region sender
-      throw new Error('TODO(step 07, task 7): produce — send the producer\'s acks and timeout; with acks=0 write the request and complete every batch with offset -1 at once');
+      const response = await this.sendProduce(connection, batches);
+      if (response === null) {
+        // Nobody will answer: once the request is on its way, that is all the producer will ever know.
+        for (const batch of batches) batch.complete(-1);
+        return;
+      }
       // One result per batch, in order: each batch settles with its own, and only its records see it.
       batches.forEach((batch, i) => {
         const result = response.results[i];
@@ -155,6 +161,11 @@ export class KafkaProducer {
       // The whole request failed (the connection dropped, the broker stopped): so does every batch in it.
       for (const batch of batches) batch.fail(error as Error);
     }
+  }
+
+  /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */
+  private async sendProduce(connection: Connection, batches: ProducerBatch[]): Promise<ProduceResponse | null> {
+    throw new Error('TODO(step 07, task 7): sendProduce — send the producer\'s acks and timeout (as timeoutMs); with acks=0 use connection.send and resolve with null');
   }
 
   /** Closes every connection. */

@@ -69,7 +69,7 @@ describe('task 1: a replicated topic across the cluster', () => {
   test('task 1: a topic created with RF 3 on 3 brokers has the same layout on every broker, leaders spread over all three', async () => {
     const cluster = await startCluster(cleanup, tempDir(), 3);
     await createTopic(cleanup, cluster, 'numtest', { partitions: 6, replicationFactor: 3 });
-    const layouts = [];
+    const layouts: Array<Array<{ partition: number; leader: number; replicas: number[] }>> = [];
     for (const id of [1, 2, 3]) {
       const { topics } = await connectTo(cleanup, cluster, id).request({ type: 'metadata', topics: ['numtest'] });
       layouts.push(topics[0]!.partitions.map(({ partition, leader, replicas }) => ({ partition, leader, replicas })));
