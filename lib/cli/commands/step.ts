@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, WORK_DIR } from '../../paths.ts';
-import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
+import { countPassing, runTests, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
 import { todoIn } from '../../source/markers.ts';
@@ -45,7 +45,9 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
     console.log(indent(colour.dim(`Usually a syntax error or a bad import in ${relativeSrc(step, target)}. Run npx tsc -p . to see every type error.`)));
   }
 
-  const failing = result.tests.filter((test) => test.state === 'failed');
+  // A stub that throws in a timer or an event handler fails no test by itself: the test that waited
+  // for its work times out. Such a test is filed with that stub, as if the stub had thrown in it.
+  const { tests: failing, used } = linkEscapedTodos(result.tests.filter((test) => test.state === 'failed'), result.unhandled);
   // Tests that fail for the same reason (often one TODO stub) are shown once, together. A failure
   // whose message carries an earlier task's TODO, whatever assertion carried it, is that task's:
   // it is filed with the stub's other failures, under the stub's task.
@@ -56,7 +58,9 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
   }
   // Earliest task first: that is where the student should start, whatever file it is in.
   const firstTask = (group: TestOutcome[]) => Math.min(...group.map(taskToDo));
-  const byTask = (a: TestOutcome, b: TestOutcome) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY);
+  // Within a group, a test that ran into the stub itself comes before one that only timed out beside it.
+  const linked = (test: TestOutcome) => (test.errors.some((error) => LINKED.has(error)) ? 1 : 0);
+  const byTask = (a: TestOutcome, b: TestOutcome) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY) || linked(a) - linked(b);
   const shown = [...groups.values()]
     .map((group) => [...group].sort(byTask))
     .sort((a, b) => firstTask(a) - firstTask(b))
@@ -66,8 +70,11 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
   if (hidden > 0) console.log(colour.dim(`\n  … and ${hidden} more failing`));
 
   // One bug in a timer or a handler often escapes once per test: show it once, with a count.
-  const escaped = new Map<string, { error: (typeof result.unhandled)[number]; count: number }>();
+  // Those already shown with the tests they held up are not repeated.
+  const shownWithTests = new Set([...used].map((error) => error.message));
+  const escaped = new Map<string, { error: TestFailure; count: number }>();
   for (const error of result.unhandled) {
+    if (shownWithTests.has(error.message)) continue;
     const seen = escaped.get(error.message);
     if (seen) seen.count++;
     else escaped.set(error.message, { error, count: 1 });
@@ -109,6 +116,7 @@ function printFailure([test, ...alike]: TestOutcome[]): void {
   console.log(`\n${colour.red('✗')} ${shortName(test)}`);
   if (blockedBy(test) !== null) console.log(indent(colour.yellow(`blocked by task ${stub!.task}: ${stub!.todo}`)));
   for (const error of test.errors) {
+    if (LINKED.has(error)) console.log(indent(colour.dim('while the test waited, this was thrown outside it (in a timer or an event handler):')));
     console.log(indent(clip(error.message)));
     if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
   }
@@ -119,6 +127,43 @@ function printFailure([test, ...alike]: TestOutcome[]): void {
       console.log(indent(colour.dim(`✗ ${shortName(other)}${blocker !== null && blocker !== blockedBy(test) ? ` (blocked by task ${blocker})` : ''}`), '      '));
     }
   }
+}
+
+/** The errors linkEscapedTodos added to tests: printed as thrown outside the test. */
+const LINKED = new WeakSet<TestFailure>();
+
+/** A failure that is a wait running out: a deadline of lib/testing/wait.ts, or vitest's own test timeout. */
+function timedOut(test: TestOutcome): boolean {
+  return test.errors.some((error) => /\(waited \d+ ms\)|timed out in \d+ ?ms/i.test(error.message));
+}
+
+/**
+ * A TODO stub that throws in a timer, an event handler or a promise nobody awaits reaches no test:
+ * vitest reports it as an error outside any test, naming the test file and the test that were
+ * running, and the test that waited for the stub's work fails on its own deadline, with no TODO
+ * in its message. Such a test gets that TODO added to its errors, so it is filed with the stub like
+ * any other: the TODO that escaped while this very test ran, or else, for a test that timed out,
+ * the earliest task's TODO that escaped in its file. Never one of a later task than the test's
+ * own: that stub is not what the test waits for. Returns the tests, and the escaped errors used.
+ */
+function linkEscapedTodos(failing: TestOutcome[], unhandled: TestFailure[]): { tests: TestOutcome[]; used: Set<TestFailure> } {
+  const used = new Set<TestFailure>();
+  const todos = unhandled.filter((error) => error.file !== undefined && todoIn(error.message) !== null);
+  if (todos.length === 0) return { tests: failing, used };
+  const taskOf = (error: TestFailure) => stubOf({ errors: [error] } as TestOutcome)?.task ?? null;
+  const tests = failing.map((test) => {
+    if (stubOf(test) !== null) return test;
+    const inFile = todos.filter((error) => error.file === test.file && (test.task === null || (taskOf(error) ?? Number.POSITIVE_INFINITY) <= test.task));
+    const duringTest = inFile.filter((error) => error.test !== undefined && (test.name === error.test || test.name.endsWith(` > ${error.test}`)));
+    const candidates = duringTest.length > 0 ? duringTest : timedOut(test) ? inFile : [];
+    const earliest = candidates.sort((a, b) => (taskOf(a) ?? Number.POSITIVE_INFINITY) - (taskOf(b) ?? Number.POSITIVE_INFINITY))[0];
+    if (!earliest) return test;
+    used.add(earliest);
+    const linked: TestFailure = { name: earliest.name, message: todoIn(earliest.message)!, where: earliest.where };
+    LINKED.add(linked);
+    return { ...test, errors: [...test.errors, linked] };
+  });
+  return { tests, used };
 }
 
 interface Stub {
