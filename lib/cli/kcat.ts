@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SOLUTIONS_DIR } from '../paths.ts';
-import { starterEdits } from '../source/sync.ts';
 import { UnknownStepError, findStep, listSteps, type Step } from '../steps.ts';
+import { stepEdited } from './edits.ts';
 import { colour, referenceMissing } from './output.ts';
 
 type Kcat = (argv: string[], io: { stdin: AsyncIterable<string | Buffer>; stdout: (text: string) => void; stderr: (text: string) => void; signal?: AbortSignal }) => Promise<number>;
@@ -35,14 +35,17 @@ function chooseKcat(): string {
   if (!mine) return kcatOf(candidates.at(-1)!);
   // Every later step's starter carries kcat.ts too, most of it already written: yours is in the
   // latest step you have edited, or, before you have edited any, in the first step that has one.
-  const edits = new Map(candidates.map((step) => [step, starterEdits(step)]));
-  const latestEdited = candidates.findLast((step) => (edits.get(step)?.length ?? 0) > 0);
+  const edits = new Map(candidates.map((step) => [step, stepEdited(step)]));
+  const latestEdited = candidates.findLast((step) => edits.get(step)?.edited === true);
   const chosen = latestEdited ?? candidates[0]!;
+  const known = [...edits.values()].filter((edit) => edit !== null).length;
   const why = latestEdited
     ? 'the latest step you have edited'
-    : [...edits.values()].every((edit) => edit === null)
-      ? 'without solutions/ kcat cannot tell which steps you have edited'
-      : 'you have not edited any step yet';
+    : known === 0
+      ? 'kcat cannot tell which steps you have edited: this copy has neither solutions/ nor git, and npm run step has not run on them yet'
+      : known < edits.size
+        ? 'none of the steps kcat can check has edits'
+        : 'you have not edited any step yet';
   process.stderr.write(colour.dim(`Running ${shown(kcatOf(chosen))} (${why}; --step NN picks another).\n`));
   return kcatOf(chosen);
 }

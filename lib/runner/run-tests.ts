@@ -18,6 +18,8 @@ export interface TestFailure {
   file?: string;
   /** For an error thrown outside any test: the name of the test that was running, when one was. */
   test?: string;
+  /** Thrown outside the test, and added to it by linkEscapedTodos (attribution.ts) as what it waited for. */
+  escaped?: boolean;
 }
 
 export interface TestOutcome {

@@ -24,7 +24,9 @@ function deadlineFailure(message: WaitMessage, ms: number): () => ExpectationFai
   const failure = new ExpectationFailed('');
   const frames = (failure.stack ?? '').split('\n').filter((line) => /^\s+at /.test(line));
   return () => {
-    failure.message = `${typeof message === 'function' ? message() : message} (waited ${ms} ms)`;
+    // The wait is the first line's sentence; lines after it (what a process printed, say) follow it.
+    const [first, ...rest] = (typeof message === 'function' ? message() : message).split('\n');
+    failure.message = [`${first} (waited ${ms} ms)`, ...rest].join('\n');
     failure.stack = [`${failure.name}: ${failure.message}`, ...frames].join('\n');
     return failure;
   };

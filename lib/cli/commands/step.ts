@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, WORK_DIR } from '../../paths.ts';
+import { blockedBy, linkEscapedTodos, stubOf, taskToDo } from '../../runner/attribution.ts';
 import { countPassing, runTests, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
+import { noteStarter } from '../edits.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
-import { todoIn } from '../../source/markers.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { recordStepRun } from '../state.ts';
 
@@ -16,6 +17,8 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
   const watch = args.includes('--watch');
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
   if (target === 'solution' && !fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
+  // Lets progress and kcat --mine tell later whether this step has been edited, even without solutions/ or git.
+  if (target === 'student') noteStarter(step);
   let exitCode = 1;
   await runTests({
     target,
@@ -59,7 +62,7 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
   // Earliest task first: that is where the student should start, whatever file it is in.
   const firstTask = (group: TestOutcome[]) => Math.min(...group.map(taskToDo));
   // Within a group, a test that ran into the stub itself comes before one that only timed out beside it.
-  const linked = (test: TestOutcome) => (test.errors.some((error) => LINKED.has(error)) ? 1 : 0);
+  const linked = (test: TestOutcome) => (test.errors.some((error) => error.escaped) ? 1 : 0);
   const byTask = (a: TestOutcome, b: TestOutcome) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY) || linked(a) - linked(b);
   const shown = [...groups.values()]
     .map((group) => [...group].sort(byTask))
@@ -116,7 +119,7 @@ function printFailure([test, ...alike]: TestOutcome[]): void {
   console.log(`\n${colour.red('✗')} ${shortName(test)}`);
   if (blockedBy(test) !== null) console.log(indent(colour.yellow(`blocked by task ${stub!.task}: ${stub!.todo}`)));
   for (const error of test.errors) {
-    if (LINKED.has(error)) console.log(indent(colour.dim('while the test waited, this was thrown outside it (in a timer or an event handler):')));
+    if (error.escaped) console.log(indent(colour.dim('while the test waited, this was thrown outside it (in a timer or an event handler):')));
     console.log(indent(clip(error.message)));
     if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
   }
@@ -127,79 +130,6 @@ function printFailure([test, ...alike]: TestOutcome[]): void {
       console.log(indent(colour.dim(`✗ ${shortName(other)}${blocker !== null && blocker !== blockedBy(test) ? ` (blocked by task ${blocker})` : ''}`), '      '));
     }
   }
-}
-
-/** The errors linkEscapedTodos added to tests: printed as thrown outside the test. */
-const LINKED = new WeakSet<TestFailure>();
-
-/** A failure that is a wait running out: a deadline of lib/testing/wait.ts, or vitest's own test timeout. */
-function timedOut(test: TestOutcome): boolean {
-  return test.errors.some((error) => /\(waited \d+ ms\)|timed out in \d+ ?ms/i.test(error.message));
-}
-
-/**
- * A TODO stub that throws in a timer, an event handler or a promise nobody awaits reaches no test:
- * vitest reports it as an error outside any test, naming the test file and the test that were
- * running, and the test that waited for the stub's work fails on its own deadline, with no TODO
- * in its message. Such a test gets that TODO added to its errors, so it is filed with the stub like
- * any other: the TODO that escaped while this very test ran, or else, for a test that timed out,
- * the earliest task's TODO that escaped in its file. Never one of a later task than the test's
- * own: that stub is not what the test waits for. Returns the tests, and the escaped errors used.
- */
-function linkEscapedTodos(failing: TestOutcome[], unhandled: TestFailure[]): { tests: TestOutcome[]; used: Set<TestFailure> } {
-  const used = new Set<TestFailure>();
-  const todos = unhandled.filter((error) => error.file !== undefined && todoIn(error.message) !== null);
-  if (todos.length === 0) return { tests: failing, used };
-  const taskOf = (error: TestFailure) => stubOf({ errors: [error] } as TestOutcome)?.task ?? null;
-  const tests = failing.map((test) => {
-    if (stubOf(test) !== null) return test;
-    const inFile = todos.filter((error) => error.file === test.file && (test.task === null || (taskOf(error) ?? Number.POSITIVE_INFINITY) <= test.task));
-    const duringTest = inFile.filter((error) => error.test !== undefined && (test.name === error.test || test.name.endsWith(` > ${error.test}`)));
-    const candidates = duringTest.length > 0 ? duringTest : timedOut(test) ? inFile : [];
-    const earliest = candidates.sort((a, b) => (taskOf(a) ?? Number.POSITIVE_INFINITY) - (taskOf(b) ?? Number.POSITIVE_INFINITY))[0];
-    if (!earliest) return test;
-    used.add(earliest);
-    const linked: TestFailure = { name: earliest.name, message: todoIn(earliest.message)!, where: earliest.where };
-    LINKED.add(linked);
-    return { ...test, errors: [...test.errors, linked] };
-  });
-  return { tests, used };
-}
-
-interface Stub {
-  /** The stub's task number, when its TODO names one. */
-  task: number | null;
-  /** The TODO as the stub throws it, e.g. "TODO(step 05, task 2): ReplicaManager.readPartition — refuse …". */
-  todo: string;
-  /** What every failure of this stub has in common, however the message was quoted or clipped: the TODO up to its " — ". */
-  key: string;
-}
-
-/** The stub a failing test ran into: the earliest task's TODO anywhere in its messages, null when none. */
-function stubOf(test: TestOutcome): Stub | null {
-  const stubs: Stub[] = [];
-  for (const error of test.errors) {
-    let rest = error.message;
-    for (let todo = todoIn(rest); todo !== null; todo = todoIn(rest)) {
-      rest = rest.slice(rest.indexOf(todo) + todo.length);
-      // A TODO quoted inside an assertion's message ends at the quote: keep only the stub's own words.
-      const clean = todo.replace(/\u001b\[[0-9;]*m/g, '').replace(/["'`…]+.*$/, '').trim();
-      const task = /^TODO\(step \d{2}, task (\d+)\)/.exec(clean)?.[1];
-      stubs.push({ task: task === undefined ? null : Number(task), todo: clean, key: clean.split(' — ')[0]! });
-    }
-  }
-  return stubs.sort((a, b) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY))[0] ?? null;
-}
-
-/** The earlier task whose stub fails this test, or null. */
-function blockedBy(test: TestOutcome): number | null {
-  const task = stubOf(test)?.task ?? null;
-  return task !== null && test.task !== null && task < test.task ? task : null;
-}
-
-/** The task to write to make this test pass: its own, or the earlier one whose stub blocks it. */
-function taskToDo(test: TestOutcome): number {
-  return blockedBy(test) ?? test.task ?? Number.POSITIVE_INFINITY;
 }
 
 function shortName(test: TestOutcome): string {
