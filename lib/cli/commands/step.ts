@@ -101,7 +101,10 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
       return 1;
     }
     console.log(colour.green(`\nStep ${stepNumber} is done.`));
-    console.log(`Compare your code with the reference:  npm run diff ${stepNumber}`);
+    // The README's "Done when" asks what to check in one's code; the reference's answers are optional.
+    const doneWhen = `"Done when" in ${path.relative(ROOT, step.readme)}`;
+    if (fs.existsSync(step.solutionSrcDir)) console.log(`Compare your code with the reference:  npm run diff ${stepNumber}  (${doneWhen} says what to look at)`);
+    else console.log(`Before you move on: ${doneWhen} asks what to check in your code.`);
     const next = nextStep(step);
     if (next) console.log(`Next: ${colour.bold(`npm run step ${String(next.number).padStart(2, '0')}`)} and read ${path.relative(ROOT, next.readme)}`);
     else console.log('That is the last step the workshop has so far. Well done! New steps arrive with git pull.');
