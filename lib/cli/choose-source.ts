@@ -5,8 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SOLUTIONS_DIR } from '../paths.ts';
-import { starterEdits } from '../source/sync.ts';
 import { findStep, listSteps, type Step } from '../steps.ts';
+import { stepEdited } from './edits.ts';
 import { colour, referenceMissing } from './output.ts';
 
 /** Thrown when there is no such file to run; the message says why and what to do. */
@@ -77,14 +77,17 @@ export function chooseSource(wanted: Wanted, flags: Pick<SourceFlags, 'mine' | '
   // Every later step's starter carries the file too, most of it already written: the student's
   // is in the latest step they have edited, or, before they have edited any, in the first step
   // that has one.
-  const edits = new Map(candidates.map((step) => [step, starterEdits(step)]));
-  const latestEdited = candidates.findLast((step) => (edits.get(step)?.length ?? 0) > 0);
+  const edits = new Map(candidates.map((step) => [step, stepEdited(step)]));
+  const latestEdited = candidates.findLast((step) => edits.get(step)?.edited === true);
   const chosen = latestEdited ?? candidates[0]!;
+  const known = [...edits.values()].filter((edit) => edit !== null).length;
   const why = latestEdited
     ? 'the latest step you have edited'
-    : [...edits.values()].every((edit) => edit === null)
-      ? `without solutions/ ${wanted.what} cannot tell which steps you have edited`
-      : 'you have not edited any step yet';
+    : known === 0
+      ? `${wanted.what} cannot tell which steps you have edited: this copy has neither solutions/ nor git, and npm run step has not run on them yet`
+      : known < edits.size
+        ? `none of the steps ${wanted.what} can check has edits`
+        : 'you have not edited any step yet';
   process.stderr.write(colour.dim(`Running ${shown(fileOf(chosen))} (${why}; --step NN picks another).\n`));
   return { file: fileOf(chosen), step: chosen, mine };
 }

@@ -14,6 +14,12 @@ export interface TestFailure {
   message: string;
   /** "file:line" of the TODO stub that threw, else of the failing line inside the test file, when known. */
   where: string | null;
+  /** For an error thrown outside any test: the test file that was running (relative to the repository), when known. */
+  file?: string;
+  /** For an error thrown outside any test: the name of the test that was running, when one was. */
+  test?: string;
+  /** Thrown outside the test, and added to it by linkEscapedTodos (attribution.ts) as what it waited for. */
+  escaped?: boolean;
 }
 
 export interface TestOutcome {
@@ -87,10 +93,13 @@ interface ErrorLike {
   stack?: string;
   stacks?: { file: string; line: number; column: number }[];
   diff?: string;
+  /** Set by vitest on an error thrown outside any test: the test file, and the test, that were running. */
+  VITEST_TEST_PATH?: string;
+  VITEST_TEST_NAME?: string;
 }
 
 function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly ErrorLike[]): RunResult {
-  const result: RunResult = { tests: [], brokenFiles: [], unhandled: unhandledErrors.map((error) => toFailure(error)) };
+  const result: RunResult = { tests: [], brokenFiles: [], unhandled: unhandledErrors.map((error) => escaped(error)) };
   for (const module of modules) {
     const file = path.relative(ROOT, module.moduleId);
     const moduleErrors = module.errors() as readonly ErrorLike[];
@@ -118,6 +127,16 @@ function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly E
     for (const error of [...moduleErrors, ...suiteErrors]) result.unhandled.push(toFailure(error, module.moduleId));
   }
   return result;
+}
+
+/** An error thrown outside any test (in a timer, an event handler, a promise nobody awaited), with the test that was running. */
+function escaped(error: ErrorLike): TestFailure {
+  const testFile = error.VITEST_TEST_PATH;
+  return {
+    ...toFailure(error, testFile),
+    ...(testFile ? { file: path.relative(ROOT, testFile) } : {}),
+    ...(error.VITEST_TEST_NAME ? { test: error.VITEST_TEST_NAME } : {}),
+  };
 }
 
 function toFailure(error: ErrorLike, testFile?: string): TestFailure {

@@ -55,7 +55,7 @@ export interface StarterEdit {
 /**
  * The files of a step's src/ that differ from the starter the generator makes from its solution,
  * in other words the student's edits: `generate` will not overwrite them, and `progress` and
- * `kcat --mine` use them to tell which steps a student has worked on. Null when the solution is
+ * `kcat --mine` use them (through lib/cli/edits.ts) to tell which steps a student has worked on. Null when the solution is
  * not here to generate the starter from. Pass `generated` when it is already at hand.
  */
 export function starterEdits(step: Step, generated?: Map<string, string>): StarterEdit[] | null {

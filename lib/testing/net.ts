@@ -56,7 +56,7 @@ export function collect(socket: Socket) {
         waiters.add(check);
         check();
       });
-      await within(arrived, ms, `expected ${what} back, got ${length}`).catch((error: Error) => {
+      await within(arrived, ms, () => `expected ${what} back, got ${length}`).catch((error: Error) => {
         throw new ExpectationFailed(error.message);
       });
       if (length < count) {

@@ -2,8 +2,8 @@
 import path from 'node:path';
 import { ROOT } from '../../paths.ts';
 import { runTests } from '../../runner/run-tests.ts';
-import { starterEdits } from '../../source/sync.ts';
 import { listSteps, type Step } from '../../steps.ts';
+import { stepEdited } from '../edits.ts';
 import { colour } from '../output.ts';
 
 export async function progressCommand(): Promise<number> {
@@ -12,11 +12,11 @@ export async function progressCommand(): Promise<number> {
   const result = await runTests({ target: 'student', paths: steps.map((step) => path.relative(ROOT, step.testDir)) });
   console.log('');
   // Every step has its own starter, so a student who began at step 05 sees 0/N for steps 01 to
-  // 04: what matters is which steps' src/ they have edited.
-  // Without solutions/ there is no starter to compare with (null): then nothing is called untouched.
-  const edits = new Map(steps.map((step) => [step.number, starterEdits(step)]));
-  const touched = new Set(steps.filter((step) => (edits.get(step.number)?.length ?? 0) > 0).map((step) => step.number));
-  const untouched = new Set(steps.filter((step) => edits.get(step.number)?.length === 0).map((step) => step.number));
+  // 04: what matters is which steps' src/ they have edited. When nothing can tell (edits.ts: no
+  // solutions/, no git, no fingerprint), a step is called neither edited nor untouched.
+  const edits = new Map(steps.map((step) => [step.number, stepEdited(step)]));
+  const touched = new Set(steps.filter((step) => edits.get(step.number)?.edited === true).map((step) => step.number));
+  const untouched = new Set(steps.filter((step) => edits.get(step.number)?.edited === false).map((step) => step.number));
   const unfinished = new Set<number>();
   for (const step of steps) {
     const tests = result.tests.filter((test) => test.step === step.name && test.state !== 'skipped');

@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, WORK_DIR } from '../../paths.ts';
-import { countPassing, runTests, type RunResult, type TestOutcome } from '../../runner/run-tests.ts';
+import { blockedBy, linkEscapedTodos, stubOf, taskToDo } from '../../runner/attribution.ts';
+import { countPassing, runTests, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
+import { noteStarter } from '../edits.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
-import { todoIn } from '../../source/markers.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { recordStepRun } from '../state.ts';
 
@@ -16,6 +17,8 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
   const watch = args.includes('--watch');
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
   if (target === 'solution' && !fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
+  // Lets progress and kcat --mine tell later whether this step has been edited, even without solutions/ or git.
+  if (target === 'student') noteStarter(step);
   let exitCode = 1;
   await runTests({
     target,
@@ -45,7 +48,9 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
     console.log(indent(colour.dim(`Usually a syntax error or a bad import in ${relativeSrc(step, target)}. Run npx tsc -p . to see every type error.`)));
   }
 
-  const failing = result.tests.filter((test) => test.state === 'failed');
+  // A stub that throws in a timer or an event handler fails no test by itself: the test that waited
+  // for its work times out. Such a test is filed with that stub, as if the stub had thrown in it.
+  const { tests: failing, used } = linkEscapedTodos(result.tests.filter((test) => test.state === 'failed'), result.unhandled);
   // Tests that fail for the same reason (often one TODO stub) are shown once, together. A failure
   // whose message carries an earlier task's TODO, whatever assertion carried it, is that task's:
   // it is filed with the stub's other failures, under the stub's task.
@@ -56,7 +61,9 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
   }
   // Earliest task first: that is where the student should start, whatever file it is in.
   const firstTask = (group: TestOutcome[]) => Math.min(...group.map(taskToDo));
-  const byTask = (a: TestOutcome, b: TestOutcome) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY);
+  // Within a group, a test that ran into the stub itself comes before one that only timed out beside it.
+  const linked = (test: TestOutcome) => (test.errors.some((error) => error.escaped) ? 1 : 0);
+  const byTask = (a: TestOutcome, b: TestOutcome) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY) || linked(a) - linked(b);
   const shown = [...groups.values()]
     .map((group) => [...group].sort(byTask))
     .sort((a, b) => firstTask(a) - firstTask(b))
@@ -66,8 +73,11 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
   if (hidden > 0) console.log(colour.dim(`\n  … and ${hidden} more failing`));
 
   // One bug in a timer or a handler often escapes once per test: show it once, with a count.
-  const escaped = new Map<string, { error: (typeof result.unhandled)[number]; count: number }>();
+  // Those already shown with the tests they held up are not repeated.
+  const shownWithTests = new Set([...used].map((error) => error.message));
+  const escaped = new Map<string, { error: TestFailure; count: number }>();
   for (const error of result.unhandled) {
+    if (shownWithTests.has(error.message)) continue;
     const seen = escaped.get(error.message);
     if (seen) seen.count++;
     else escaped.set(error.message, { error, count: 1 });
@@ -91,7 +101,10 @@ async function report(step: Step, result: RunResult, target: 'student' | 'soluti
       return 1;
     }
     console.log(colour.green(`\nStep ${stepNumber} is done.`));
-    console.log(`Compare your code with the reference:  npm run diff ${stepNumber}`);
+    // The README's "Done when" asks what to check in one's code; the reference's answers are optional.
+    const doneWhen = `"Done when" in ${path.relative(ROOT, step.readme)}`;
+    if (fs.existsSync(step.solutionSrcDir)) console.log(`Compare your code with the reference:  npm run diff ${stepNumber}  (${doneWhen} says what to look at)`);
+    else console.log(`Before you move on: ${doneWhen} asks what to check in your code.`);
     const next = nextStep(step);
     if (next) console.log(`Next: ${colour.bold(`npm run step ${String(next.number).padStart(2, '0')}`)} and read ${path.relative(ROOT, next.readme)}`);
     else console.log('That is the last step the workshop has so far. Well done! New steps arrive with git pull.');
@@ -109,6 +122,7 @@ function printFailure([test, ...alike]: TestOutcome[]): void {
   console.log(`\n${colour.red('✗')} ${shortName(test)}`);
   if (blockedBy(test) !== null) console.log(indent(colour.yellow(`blocked by task ${stub!.task}: ${stub!.todo}`)));
   for (const error of test.errors) {
+    if (error.escaped) console.log(indent(colour.dim('while the test waited, this was thrown outside it (in a timer or an event handler):')));
     console.log(indent(clip(error.message)));
     if (error.where) console.log(indent(colour.dim(`at ${error.where}`)));
   }
@@ -119,42 +133,6 @@ function printFailure([test, ...alike]: TestOutcome[]): void {
       console.log(indent(colour.dim(`✗ ${shortName(other)}${blocker !== null && blocker !== blockedBy(test) ? ` (blocked by task ${blocker})` : ''}`), '      '));
     }
   }
-}
-
-interface Stub {
-  /** The stub's task number, when its TODO names one. */
-  task: number | null;
-  /** The TODO as the stub throws it, e.g. "TODO(step 05, task 2): ReplicaManager.readPartition — refuse …". */
-  todo: string;
-  /** What every failure of this stub has in common, however the message was quoted or clipped: the TODO up to its " — ". */
-  key: string;
-}
-
-/** The stub a failing test ran into: the earliest task's TODO anywhere in its messages, null when none. */
-function stubOf(test: TestOutcome): Stub | null {
-  const stubs: Stub[] = [];
-  for (const error of test.errors) {
-    let rest = error.message;
-    for (let todo = todoIn(rest); todo !== null; todo = todoIn(rest)) {
-      rest = rest.slice(rest.indexOf(todo) + todo.length);
-      // A TODO quoted inside an assertion's message ends at the quote: keep only the stub's own words.
-      const clean = todo.replace(/\u001b\[[0-9;]*m/g, '').replace(/["'`…]+.*$/, '').trim();
-      const task = /^TODO\(step \d{2}, task (\d+)\)/.exec(clean)?.[1];
-      stubs.push({ task: task === undefined ? null : Number(task), todo: clean, key: clean.split(' — ')[0]! });
-    }
-  }
-  return stubs.sort((a, b) => (a.task ?? Number.POSITIVE_INFINITY) - (b.task ?? Number.POSITIVE_INFINITY))[0] ?? null;
-}
-
-/** The earlier task whose stub fails this test, or null. */
-function blockedBy(test: TestOutcome): number | null {
-  const task = stubOf(test)?.task ?? null;
-  return task !== null && test.task !== null && task < test.task ? task : null;
-}
-
-/** The task to write to make this test pass: its own, or the earlier one whose stub blocks it. */
-function taskToDo(test: TestOutcome): number {
-  return blockedBy(test) ?? test.task ?? Number.POSITIVE_INFINITY;
 }
 
 function shortName(test: TestOutcome): string {

@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { KafkaProducer, roundRobinAssignor, stringSerializer } from '../src/index.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { waitFor } from '#lib/testing/wait.ts';
-import { RawMember, WAIT_MS, committedOffsets, groupConsumer, membersOf, produce, quietly, readInBackground, setup, startBroker, waitForSplit } from './helpers.ts';
+import { ExpectationFailed, waitFor } from '#lib/testing/wait.ts';
+import { RawMember, WAIT_MS, committedOffsets, groupConsumer, membersOf, produce, readInBackground, setup, startBroker, troubleLogged, waitForSplit } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step06-group-');
 const cleanup = useCleanup();
@@ -137,7 +137,7 @@ describe('task 7: committing offsets', () => {
     await waitFor(async () => {
       committed = await committedOffsets(cleanup, port, 'auto', partitions);
       return committed.every((offset) => offset === 3);
-    }, WAIT_MS, 'with enableAutoCommit (the default) the positions (3 in each partition) should be committed within an autoCommitIntervalMs of 50 ms, while the consumer is still open');
+    }, WAIT_MS, () => `with enableAutoCommit (the default) the positions (3 in each partition) should be committed within an autoCommitIntervalMs of 50 ms, while the consumer is still open; committed: [${committed.join(', ')}]${troubleLogged(reader.consumer)}`);
     expect(committed).toEqual([3, 3, 3, 3]);
   });
 
@@ -170,7 +170,8 @@ describe('task 7: committing offsets', () => {
     const a = groupConsumer(cleanup, bootstrap, 'numtest', 'slow-loop', { sessionTimeoutMs: 1_000, maxPollIntervalMs: 5_000 });
     const seenByA: string[] = [];
     let busy = false;
-    const loopA = (async () => {
+    let failureA: Error | null = null;
+    void (async () => {
       for await (const record of a) {
         seenByA.push(record.value!);
         if (seenByA.length === 1) {
@@ -179,14 +180,27 @@ describe('task 7: committing offsets', () => {
           busy = false;
         }
       }
-    })();
-    void quietly(loopA);
-    await waitFor(() => busy, WAIT_MS, 'member A should get a first record and start working on it');
+    })().catch((error: unknown) => {
+      failureA = error as Error;
+    });
+    /** A's loop ended with an error: nothing it was waited for can happen now. */
+    const loopAFailed = (what: string) => {
+      if (failureA) throw new ExpectationFailed(`member A's for-await loop failed while waiting for ${what}: ${failureA.message}`);
+    };
+    await waitFor(() => {
+      loopAFailed('its first record');
+      return busy;
+    }, WAIT_MS, () => `member A should get a first record and start working on it; it owns [${a.assignment().map(({ partition }) => `numtest-${partition}`).join(', ')}]${troubleLogged(a)}`);
     const b = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'slow-loop', { sessionTimeoutMs: 1_000, maxPollIntervalMs: 5_000 }), 'member B');
-    await waitFor(() => a.assignment().length === 2 && b.owns().length === 2, WAIT_MS, `expected A and B to split the partitions once A has rejoined; A owns ${a.assignment().length}, B owns ${b.owns().length}`);
+    await waitFor(() => {
+      loopAFailed('the split');
+      return a.assignment().length === 2 && b.owns().length === 2;
+    }, WAIT_MS, () => `expected A and B to split the partitions once A has rejoined; A owns ${a.assignment().length}${troubleLogged(a)}; B owns ${b.owns().length}${troubleLogged(b.consumer)}`);
     await waitFor(() => compare(sent, [{ values: () => seenByA }, b]).missing.length === 0, WAIT_MS, 'every record should be read by A or B');
     const { duplicates } = compare(sent, [{ values: () => seenByA }, b]);
-    expect(duplicates, 'A heartbeats on during the rebalance, so it is not evicted: it commits its position before rejoining and B starts there').toEqual([]);
+    // What A logged goes on lines of its own, so the records read twice follow on the last line.
+    const logged = troubleLogged(a);
+    expect(duplicates, `A heartbeats on during the rebalance, so it is not evicted: it commits its position before rejoining and B starts there${logged ? `${logged}\nrecords read twice` : ''}`).toEqual([]);
     expect(broker.describeGroup('slow-loop').generationId, 'one rebalance for B joining (generation 1 was A alone); an eviction of A would have made more').toBe(2);
   });
 });

@@ -46,18 +46,35 @@ export const FAST_GROUP = {
   fetchMaxWaitMs: 100,
 } as const;
 
-/** A consumer of strings in `groupId`, closed after the test. */
+/** What each consumer made by groupConsumer logged, for troubleLogged. */
+const logs = new WeakMap<object, string[]>();
+
+/** A consumer of strings in `groupId`, closed after the test. What it logs is kept for troubleLogged. */
 export function groupConsumer(cleanup: Register, bootstrap: string, topic: string | string[], groupId: string, options: Omit<ConsumerOptions<string | null, string | null>, 'bootstrapServers'> = {}) {
-  return cleanup(
+  const lines: string[] = [];
+  const consumer = cleanup(
     new KafkaConsumer<string | null, string | null>(topic, {
       bootstrapServers: [bootstrap],
       groupId,
       ...FAST_GROUP,
       keyDeserializer: (data) => data?.toString() ?? null,
       valueDeserializer: (data) => data?.toString() ?? null,
+      log: (line) => lines.push(line),
       ...options,
     }),
   );
+  logs.set(consumer, lines);
+  return consumer;
+}
+
+/**
+ * What went wrong inside a consumer without ending its loop, as it logged it (a commit that
+ * failed, a leave that could not be sent), one line each after "; it logged:", or '' when
+ * nothing did. A failing test adds it to its message: it is often the reason, a TODO included.
+ */
+export function troubleLogged(consumer: KafkaConsumer<string | null, string | null>): string {
+  const trouble = [...new Set((logs.get(consumer) ?? []).filter((line) => /\bfailed\b|could not|TODO\(/i.test(line)))];
+  return trouble.length === 0 ? '' : `; it logged:\n${trouble.slice(0, 3).map((line) => `  ${line}`).join('\n')}`;
 }
 
 /**
@@ -87,14 +104,14 @@ export function readInBackground(consumer: KafkaConsumer<string | null, string |
       await waitFor(() => {
         if (failure) throw new ExpectationFailed(`${name}'s for-await loop failed while waiting for ${what}: ${failure.message}`);
         return condition();
-      }, ms, `${name}: ${what}; it owns [${consumer.assignment().map(({ topic, partition }) => `${topic}-${partition}`).join(', ')}] and got ${records.length} record(s)`);
+      }, ms, () => `${name}: ${what}; it owns [${consumer.assignment().map(({ topic, partition }) => `${topic}-${partition}`).join(', ')}] and got ${records.length} record(s)${troubleLogged(consumer)}`);
     },
   };
 }
 
 /** Waits until the readers' assignments together cover `expected` partitions, each owned once. */
 export async function waitForSplit(readers: Array<ReturnType<typeof readInBackground>>, expected: string[], ms = WAIT_MS): Promise<void> {
-  const describe = () => readers.map((reader) => `${reader.name} owns [${reader.owns().join(', ')}]`).join('; ');
+  const describe = () => readers.map((reader) => `${reader.name} owns [${reader.owns().join(', ')}]${troubleLogged(reader.consumer)}`).join('; ');
   await waitFor(
     () => {
       for (const reader of readers) {
@@ -105,7 +122,7 @@ export async function waitForSplit(readers: Array<ReturnType<typeof readInBackgr
       return readers.every((reader) => reader.owns().length > 0) && JSON.stringify(owned) === JSON.stringify([...expected].sort());
     },
     ms,
-    `expected ${readers.length} members to split ${expected.join(', ')} among them, each partition owned once and each member owning some; now ${describe()}`,
+    () => `expected ${readers.length} members to split ${expected.join(', ')} among them, each partition owned once and each member owning some; now ${describe()}`,
   );
 }
 

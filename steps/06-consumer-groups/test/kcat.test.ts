@@ -24,7 +24,7 @@ function startGroupKcat(argv: string[]) {
       await waitFor(() => {
         if (exited !== null && lines().length < count) throw new ExpectationFailed(`kcat ${argv.join(' ')} exited with ${exited} before ${what}; stderr: ${output.stderr.trim() || '(nothing)'}`);
         return lines().length >= count;
-      }, WAIT_MS, `kcat ${argv.join(' ')}: ${what}; it printed ${lines().length} line(s); stderr: ${output.stderr.trim() || '(nothing)'}`);
+      }, WAIT_MS, () => `kcat ${argv.join(' ')}: ${what}; it printed ${lines().length} line(s); stderr: ${output.stderr.trim() || '(nothing)'}`);
     },
     async stop() {
       controller.abort();
