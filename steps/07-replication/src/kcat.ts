@@ -226,14 +226,22 @@ async function consumeInGroup(args: KcatArgs, io: KcatIo): Promise<void> {
     valueDeserializer: stringDeserializer,
     log: (line) => io.stderr(`% ${line}\n`),
   });
-  const stop = () => void consumer.close();
+  // Closing commits what was printed and leaves the group. Ctrl-C starts it, which ends the loop;
+  // kcat returns once it is done, and reports it if it fails.
+  let closing: Promise<void> | undefined;
+  const close = () => (closing ??= consumer.close());
+  const stop = () => void close().catch(() => {}); // awaited, and reported, below
   io.signal?.addEventListener('abort', stop);
   try {
     for await (const message of consumer) io.stdout(`${message.value ?? ''}\n`);
+  } catch (error) {
+    // The loop's error is the one to report: a close that fails as well must not hide it.
+    await close().catch((failure: Error) => io.stderr(`% Closing failed too: ${failure.message}\n`));
+    throw error;
   } finally {
     io.signal?.removeEventListener('abort', stop);
-    await consumer.close(); // commits what was printed and leaves the group
   }
+  await close();
 }
 // #endregion consume-in-group
 
