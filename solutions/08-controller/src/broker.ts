@@ -11,26 +11,22 @@
 // makes brokers a cluster: each partition has copies on several brokers, one leading and the
 // others copying it (replica-manager.ts, partition.ts, replica-fetcher.ts), and a producer may
 // wait until every in-sync copy has its records (acks=all).
-import net from 'node:net';
-import type { AddressInfo, Server, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC } from './consumer-offsets.ts';
+import { Connection, parseHostPort } from './connection.ts';
+import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC, partitionFor } from './consumer-offsets.ts';
+import { Controller } from './controller.ts';
+import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { KafkaError, errorBody } from './errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
-import { FrameDecoder, FrameTooLargeError } from './frame.ts';
 import type { LogOptions } from './log.ts';
-import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
-import type { ListOffsetsRequest, ListOffsetsResponse } from './protocol/index.ts';
-import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from './protocol/index.ts';
-import { PeerChannel } from './peer-channel.ts';
-import type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
+import { MetadataLoader } from './metadata-loader.ts';
+import type { MetadataRecord } from './metadata-image.ts';
 import type { Partition } from './partition.ts';
-import type { FindCoordinatorResponse } from './protocol/index.ts';
-import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
+import type { CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from './protocol/index.ts';
 import type { RecordWithOffset } from './record-batch.ts';
-import { ReplicaManager } from './replica-manager.ts';
-import { RequestQueue } from './request-queue.ts';
+import { ReplicaManager, type AppendedBatch } from './replica-manager.ts';
+import { SocketServer } from './socket-server.ts';
 
 export interface BrokerOptions {
   /** The broker's id in a cluster; Kafka's `broker.id`. It names the broker in its log lines (and, from step 03, in metadata). */
@@ -69,8 +65,8 @@ export interface BrokerOptions {
   groupMaxSessionTimeoutMs?: number;
   /** How long a new group waits for more members before its first rebalance; Kafka's `group.initial.rebalance.delay.ms` (3 s). */
   groupInitialRebalanceDelayMs?: number;
-  /** Every broker of the cluster, this one included, e.g. from `--cluster 1@127.0.0.1:9092,2@…`; alone when absent. */
-  cluster?: BrokerInfo[];
+  /** The controller, as "host:port"; without one, the broker runs a controller of its own in the same process (KRaft's combined mode). */
+  controller?: string;
   /** Copies of each partition of a topic created on first use; Kafka's `default.replication.factor` (1). */
   defaultReplicationFactor?: number;
   /** The fewest in-sync replicas an acks=all write accepts, unless the topic sets its own; Kafka's `min.insync.replicas` (1). */
@@ -83,6 +79,13 @@ export interface BrokerOptions {
   replicaFetchBackoffMs?: number;
   /** How often high watermarks are written to disk; Kafka's `replica.high.watermark.checkpoint.interval.ms` (5 s). */
   highWatermarkCheckpointIntervalMs?: number;
+  /** How often the broker tells the controller it is alive; KRaft's `broker.heartbeat.interval.ms` (2 s). */
+  brokerHeartbeatIntervalMs?: number;
+  /** Copies of each __consumer_offsets partition; Kafka's `offsets.topic.replication.factor` (3, at most the live brokers). */
+  offsetsTopicReplicationFactor?: number;
+  /** For the controller this broker runs when it has none: see ControllerOptions. */
+  brokerSessionTimeoutMs?: number;
+  leaderImbalanceCheckIntervalMs?: number;
 }
 
 export interface BrokerAddress {
@@ -90,71 +93,71 @@ export interface BrokerAddress {
   port: number;
 }
 
+/** How long a metadata request waits for a topic it asked the controller to create. */
+const AUTO_CREATE_WAIT_MS = 5_000;
+
 export class Broker {
   readonly id: number;
   private readonly host: string;
   private readonly port: number;
   private readonly log: (line: string) => void;
-  private server: Server | null = null;
-  /** Live client connections, so that stop() can close them. */
-  private readonly connections = new Set<Socket>();
+  /** Listens, keeps the connections, answers each request with the handler of its type (socket-server.ts). */
+  private readonly server: SocketServer;
   /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
   private readonly replicaManager: ReplicaManager;
-  private readonly maxPartitionsPerTopic: number;
-  /** Committed offsets, in the internal topic __consumer_offsets. */
+  /** Committed offsets, in the partitions of __consumer_offsets this broker leads. */
   private readonly consumerOffsets: ConsumerOffsets;
-  /** Runs the consumer groups: joins, rebalances, heartbeats, commits. */
+  /** Runs the consumer groups whose __consumer_offsets partition this broker leads. */
   private readonly coordinator: GroupCoordinator;
-  /** Requests received per type, so tests and demos can count round trips. */
-  private readonly requestCounts = new Map<string, number>();
-  /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
-  private readonly maxFrameBytes: number | undefined;
-  /** Frames one connection may have waiting for their turn; Kafka's `queued.max.requests`. */
-  private readonly queuedMaxRequests: number;
-  /** How long a connection may sit idle before the broker closes it; Kafka's `connections.max.idle.ms`. */
-  private readonly connectionsMaxIdleMs: number;
-  /** The cluster as configured; null for a broker on its own. */
-  private readonly cluster: BrokerInfo[] | null;
-  /** Connections to the other brokers, for the LeaderAndIsr requests this broker sends. */
-  private readonly peers: PeerChannel;
+  private readonly options: BrokerOptions;
+  /** The controller this broker runs itself when it was given none (combined mode). */
+  private ownController: Controller | null = null;
+  private controllerAddress: BrokerAddress | null = null;
+  /** Requests this broker sends the controller: forwarded topic creations, its leaders' ISR changes. */
+  private toController: Connection | null = null;
+  private lifecycle: BrokerLifecycle | null = null;
+  private loader: MetadataLoader | null = null;
 
   constructor(options: BrokerOptions = {}) {
+    this.options = options;
     this.id = options.id ?? 1;
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 9092;
     this.log = options.log ?? (() => {});
-    this.maxFrameBytes = options.maxFrameBytes;
-    this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
-    this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
-    this.cluster = options.cluster ?? null;
-    if (this.cluster && !this.cluster.some((broker) => broker.id === this.id)) {
-      throw new Error(`broker ${this.id} is not in its own cluster list (${this.cluster.map((broker) => `${broker.id}@${broker.host}:${broker.port}`).join(', ')}); add it, or start the broker with one of those ids`);
-    }
-    this.peers = new PeerChannel(this.id, () => this.brokers(), this.log);
+    this.server = new SocketServer(
+      {
+        host: this.host,
+        port: this.port,
+        name: `Broker ${this.id}`,
+        log: this.log,
+        maxFrameBytes: options.maxFrameBytes,
+        queuedMaxRequests: options.queuedMaxRequests ?? 500,
+        connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 600_000,
+      },
+      (request, clientGone) => this.handle(request, clientGone),
+    );
     this.replicaManager = new ReplicaManager({
-      numPartitions: options.numPartitions ?? 1,
       messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
       log: this.log,
       // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
-      dataDir: options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`),
+      dataDir: this.dataDir,
       logOptions: options.logOptions ?? {},
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
       fetchMaxBytes: options.fetchMaxBytes ?? 57_671_680,
-      offsetsTopicNumPartitions: options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS,
       localId: this.id,
-      brokers: () => this.brokers(),
-      coordinatorId: () => this.coordinatorId(),
-      defaultReplicationFactor: options.defaultReplicationFactor ?? 1,
       minInsyncReplicas: options.minInsyncReplicas ?? 1,
       replicaLagTimeMaxMs: options.replicaLagTimeMaxMs ?? 30_000,
       replicaFetchWaitMaxMs: options.replicaFetchWaitMaxMs ?? 500,
       replicaFetchBackoffMs: options.replicaFetchBackoffMs ?? 1000,
       highWatermarkCheckpointIntervalMs: options.highWatermarkCheckpointIntervalMs ?? 5000,
-      announce: (layout) => this.peers.announce(layout),
+      alterPartition: async (change) => {
+        const state = await this.controller().request({ type: 'alterPartition', brokerId: this.id, ...change });
+        return { partition: change.partition, replicas: this.replicaManager.metadata.partition(change.topic, change.partition)?.replicas ?? [], ...state };
+      },
     });
-    this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
     this.consumerOffsets = new ConsumerOffsets(
-      () => this.replicaManager.partitionsOf(OFFSETS_TOPIC),
+      (partition) => this.replicaManager.leaderLog(OFFSETS_TOPIC, partition),
+      () => this.offsetsPartitions(),
       (partition) => this.replicaManager.appended(OFFSETS_TOPIC, partition),
     );
     this.coordinator = new GroupCoordinator({
@@ -166,129 +169,98 @@ export class Broker {
     });
   }
 
-  // #region start
-  /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
-  async start(): Promise<BrokerAddress> {
-    this.replicaManager.startup(); // reopens the logs on disk, starts retention
-    // Topics created while this broker was down: another broker knows their layout.
-    for (const layout of (await this.peers.fetchLayout()) ?? []) {
-      if (!this.replicaManager.hasTopic(layout.name)) this.replicaManager.applyLayout(layout);
-    }
-    // Committed offsets live in a log like any other: replaying it is how they survive a restart.
-    if (this.replicaManager.hasTopic(OFFSETS_TOPIC)) this.log(`Loaded ${this.consumerOffsets.load()} offset commit(s) from ${OFFSETS_TOPIC}`);
-    const server = net.createServer((socket) => this.handleConnection(socket));
-    // listen() reports failure (say, EADDRINUSE) as an 'error' event, not an exception.
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, this.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    const { address, port } = server.address() as AddressInfo;
-    this.log(`Broker ${this.id} listening on ${address}:${port}`);
-    return { host: address, port };
+  private get dataDir(): string {
+    return this.options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
   }
-  // #endregion start
 
-  // #region connection
-  /** Serves one client for as long as it stays connected, independently of every other. */
-  private handleConnection(socket: Socket): void {
-    this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
-    this.connections.add(socket);
-    socket.on('close', () => this.connections.delete(socket));
-    // Answers this connection's requests one at a time, in the order they came (request-queue.ts).
-    const requests = new RequestQueue(socket, async (frame, clientGone) => {
-      const reply = await this.answer(frame, clientGone);
-      return reply && encodeMessage(reply);
-    }, {
-      queuedMaxRequests: this.queuedMaxRequests,
-      connectionsMaxIdleMs: this.connectionsMaxIdleMs,
+  /**
+   * Starts the broker: its own controller first if it has none, then the listener (its port must
+   * be known to register), then registration and the metadata log, which say which partitions
+   * this broker leads or follows. Resolves with the bound address once the broker knows the
+   * cluster as the controller does.
+   */
+  async start(): Promise<BrokerAddress> {
+    const { options } = this;
+    if (options.controller) {
+      this.controllerAddress = parseHostPort(options.controller);
+    } else {
+      this.ownController = new Controller({
+        id: 0,
+        host: this.host,
+        port: 0,
+        dataDir: path.join(this.dataDir, 'controller'),
+        log: (line) => this.log(`[controller] ${line}`),
+        brokerSessionTimeoutMs: options.brokerSessionTimeoutMs,
+        leaderImbalanceCheckIntervalMs: options.leaderImbalanceCheckIntervalMs,
+        defaultReplicationFactor: options.defaultReplicationFactor,
+        numPartitions: options.numPartitions,
+        maxPartitionsPerTopic: options.maxPartitionsPerTopic,
+        offsetsTopicReplicationFactor: options.offsetsTopicReplicationFactor,
+        offsetsTopicNumPartitions: options.offsetsTopicNumPartitions,
+      });
+      this.controllerAddress = await this.ownController.start();
+    }
+    this.replicaManager.startup();
+    const address = await this.server.start();
+    this.lifecycle = new BrokerLifecycle({
+      brokerId: this.id,
+      address,
+      controller: this.controllerAddress,
+      heartbeatIntervalMs: options.brokerHeartbeatIntervalMs ?? 2000,
       log: this.log,
     });
-    // A chunk is whatever the network delivered: part of a frame, or several. The decoder
-    // (one per connection: each stream is cut on its own) turns chunks back into frames.
-    const decoder = new FrameDecoder({ maxFrameBytes: this.maxFrameBytes });
-    const onData = (chunk: Buffer) => {
-      let frames: Buffer[];
-      try {
-        frames = decoder.push(chunk);
-      } catch (error) {
-        // After a bad length there is no way to find the next frame: say why, then hang up on
-        // this client only. Every other connection has its own decoder and carries on.
-        const { message } = error as Error;
-        this.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
-        socket.end(encodeMessage(errorResponse(null, 'INVALID_REQUEST', message)));
-        socket.off('data', onData); // stop reading: later chunks would only hit the same bad length
-        return;
-      }
-      for (const frame of frames) requests.push(frame);
-    };
-    socket.on('data', onData);
-    // Without a listener, an 'error' event (a client resetting its connection, say) is thrown
-    // and takes the whole process down with it.
-    socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
+    await this.lifecycle.start();
+    this.loader = new MetadataLoader({ brokerId: this.id, controller: this.controllerAddress, maxWaitMs: 500, apply: (record) => this.applyMetadata(record), log: this.log });
+    this.loader.start();
+    // Serve once this broker sees itself in the metadata: its registration has come back round.
+    const deadline = Date.now() + 10_000;
+    while (!this.replicaManager.metadata.isLive(this.id) && Date.now() < deadline) await this.loader.nextUpdate(500);
+    return address;
   }
-  // #endregion connection
 
-  /** The response to one frame: the handler's answer, or an error the client can read. */
-  // #region answer
-  private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Reply | null> {
-    let request: Request;
-    try {
-      request = parseRequest(frame);
-    } catch (error) {
-      if (!(error instanceof InvalidRequestError)) throw error;
-      // A malformed request is the client's mistake: answer it, keep the connection open.
-      return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
-    }
-    try {
-      // acks=0: the producer asked for no answer, and waits for none.
-      if (request.type === 'produce' && request.acks === 0) {
-        await this.handle(request, clientGone);
-        return null;
-      }
-      return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
-    } catch (error) {
-      // A handler refuses a request by throwing a KafkaError: that is the answer.
-      if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
-      // Anything else is a bug, which must not take the broker down: UNKNOWN_SERVER_ERROR, details in the log.
-      const { message, stack } = error as Error;
-      this.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
-      return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
+  /** One record of the controller's log: the replica manager applies it; a new leadership of an offsets partition loads its groups' commits. */
+  private applyMetadata(record: MetadataRecord): void {
+    const { becameLeader } = this.replicaManager.applyRecord(record);
+    if (becameLeader?.topic === OFFSETS_TOPIC) {
+      this.log(`Loaded ${this.consumerOffsets.load(becameLeader.partition)} offset commit(s) from ${becameLeader.name}`);
     }
   }
-  // #endregion answer
 
-  /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
-  private readonly handlers: { [K in RequestType]: (request: RequestOf<K>, clientGone?: AbortSignal) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
+  /** The connection to the controller, for the requests this broker sends it. */
+  private controller(): Connection {
+    if (!this.controllerAddress) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', 'the broker has not started');
+    this.toController ??= new Connection(this.controllerAddress.host, this.controllerAddress.port);
+    return this.toController;
+  }
+
+  /** Each request type's handler. The types hold each to its own request and response. */
+  private readonly handlers: { [K in RequestType]?: (request: RequestOf<K>, clientGone: AbortSignal) => ResponseOf<K> | null | Promise<ResponseOf<K> | null> } = {
     produce: (request, clientGone) => this.handleProduce(request, clientGone),
     metadata: (request) => this.handleMetadata(request),
     createTopics: (request) => this.handleCreateTopics(request),
     listOffsets: (request) => this.handleListOffsets(request),
     fetch: (request, clientGone) => this.replicaManager.fetch(request, clientGone),
-    findCoordinator: () => this.handleFindCoordinator(),
-    joinGroup: (request) => this.coordinator.join(request),
-    syncGroup: (request) => this.coordinator.sync(request),
-    heartbeat: (request) => this.coordinator.heartbeat(request),
-    leaveGroup: (request) => this.coordinator.leave(request),
-    offsetCommit: (request) => this.coordinator.commitOffsets(request),
-    offsetFetch: (request) => this.coordinator.fetchOffsets(request),
-    leaderAndIsr: (request) => this.handleLeaderAndIsr(request),
+    findCoordinator: (request) => this.handleFindCoordinator(request.key),
+    joinGroup: (request) => this.coordinating(request.groupId) && this.coordinator.join(request),
+    syncGroup: (request) => this.coordinating(request.groupId) && this.coordinator.sync(request),
+    heartbeat: (request) => this.coordinating(request.groupId) && this.coordinator.heartbeat(request),
+    leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
+    offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
+    offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
   };
 
-  /** Routes a request to its handler by type. */
-  private handle(request: Request, clientGone?: AbortSignal): ResponseOf<RequestType> | Promise<ResponseOf<RequestType>> {
-    this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
-    // TypeScript cannot see that request.type picks the handler for this very request; it does.
-    const handler = this.handlers[request.type] as (request: Request, clientGone?: AbortSignal) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
+  /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */
+  private handle(request: Request, clientGone: AbortSignal): ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null> {
+    const handler = this.handlers[request.type] as ((request: Request, clientGone: AbortSignal) => ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null>) | undefined;
+    if (!handler) throw new KafkaError('INVALID_REQUEST', `a broker does not answer ${request.type} requests: they are the controller's`);
+    // acks=0: the producer asked for no answer, and waits for none.
+    if (request.type === 'produce' && request.acks === 0) return Promise.resolve(handler(request, clientGone)).then(() => null);
     return handler(request, clientGone);
   }
 
   /** How many requests of this type arrived since the broker started. */
   requestCount(type: string): number {
-    return this.requestCounts.get(type) ?? 0;
+    return this.server.requestCount(type);
   }
 
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
@@ -296,50 +268,59 @@ export class Broker {
     return this.replicaManager.deleteOldSegments();
   }
 
-  /** Creates the topics asked for; each gets its own result, as in Kafka's CreateTopics. */
+  /** Topic creation is the controller's: the broker passes the request on (Kafka forwards it the same way). */
   private async handleCreateTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
-    const created = request.topics.map(async ({ name, partitions, replicationFactor, configs }) => {
-      if (name === OFFSETS_TOPIC) return { name, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal: the broker creates it when a group first needs it` } };
-      if (this.replicaManager.hasTopic(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
-      // Kafka sets no limit per topic, but it refuses what it cannot do. Here every partition is a
-      // folder with two files held open for as long as the broker runs: a million of them would
-      // take every file handle the process may have, freeze the broker while it tried, and leave a
-      // half-made topic to reload at every restart. So the count is checked before anything is created.
-      if (!Number.isInteger(partitions) || partitions < 1 || partitions > this.maxPartitionsPerTopic) {
-        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 to ${this.maxPartitionsPerTopic} (maxPartitionsPerTopic), not ${partitions}` } };
-      }
-      try {
-        const { announced } = this.replicaManager.createTopic(name, { partitions, replicationFactor, configs });
-        await announced;
-        return { name };
-      } catch (error) {
-        return { name, error: errorBody(error) };
-      }
-    });
-    return { topics: await Promise.all(created) };
+    const refused = request.topics.filter(({ name }) => name === OFFSETS_TOPIC);
+    const forwarded = request.topics.filter(({ name }) => name !== OFFSETS_TOPIC);
+    const answer = forwarded.length > 0 ? await this.controller().request({ type: 'createTopics', topics: forwarded }) : { topics: [] };
+    // The answer waits until this broker's metadata has the new topics, so a client can use them at once.
+    await this.waitForTopics(answer.topics.filter((topic) => !topic.error).map((topic) => topic.name));
+    return {
+      topics: [
+        ...refused.map(({ name }) => ({ name, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal: the cluster creates it when a group first needs it` } })),
+        ...answer.topics,
+      ],
+    };
   }
 
-  /** A topic's metadata, or the error that keeps it from existing (a bad name, say). */
+  /** Waits (a few seconds at most) until every topic named is in this broker's metadata. */
+  private async waitForTopics(names: string[]): Promise<void> {
+    const deadline = Date.now() + AUTO_CREATE_WAIT_MS;
+    while (names.some((name) => !this.replicaManager.hasTopic(name)) && Date.now() < deadline) await this.loader?.nextUpdate(deadline - Date.now());
+  }
+
+  /** A topic's metadata, or why there is none. */
   private describeTopic(name: string): TopicMetadata {
-    try {
-      const { partitions, configs } = this.replicaManager.layoutOf(name);
-      return { name, configs, partitions };
-    } catch (error) {
-      return { name, error: errorBody(error), partitions: [] };
-    }
+    const topic = this.replicaManager.layoutOf(name);
+    if (!topic) return { name, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `there is no topic "${name}"` }, partitions: [] };
+    return {
+      name,
+      configs: topic.configs,
+      partitions: topic.partitions.map(({ partition, leader, leaderEpoch, replicas, isr }) => ({ partition, leader, leaderEpoch, replicas, isr })),
+    };
   }
 
-  // #region metadata
-  /** The brokers, and each asked-for topic's partitions with their leader. */
-  private handleMetadata(request: MetadataRequest): MetadataResponse {
+  /** The live brokers, and each asked-for topic's partitions with their leader; a topic named for the first time is created (auto-creation). */
+  private async handleMetadata(request: MetadataRequest): Promise<MetadataResponse> {
     const names = request.topics ?? this.replicaManager.topicNames();
-    const topics = names.map((name) => this.describeTopic(name));
-    return { brokers: this.brokers(), topics };
+    const missing = names.filter((name) => !this.replicaManager.hasTopic(name) && name !== OFFSETS_TOPIC);
+    if (missing.length > 0) {
+      const { defaultReplicationFactor = 1, numPartitions = 1 } = this.options;
+      // A bad name is refused by the controller; the metadata answer then says so for that topic.
+      const created = await this.controller().request({ type: 'createTopics', topics: missing.map((name) => ({ name, partitions: numPartitions, replicationFactor: defaultReplicationFactor })) });
+      await this.waitForTopics(missing);
+      const refusals = new Map(created.topics.filter((topic) => topic.error && topic.error.code !== 'TOPIC_ALREADY_EXISTS').map((topic) => [topic.name, topic.error!]));
+      const topics = names.map((name) => (refusals.has(name) ? { name, error: refusals.get(name)!, partitions: [] } : this.describeTopic(name)));
+      return { brokers: this.liveBrokers(), topics };
+    }
+    return { brokers: this.liveBrokers(), topics: names.map((name) => this.describeTopic(name)) };
   }
-  // #endregion metadata
 
-  // #region produce
-  /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
+  private liveBrokers(): MetadataResponse['brokers'] {
+    return this.replicaManager.metadata.liveBrokers().map(({ id, host, port }) => ({ id, host, port }));
+  }
+
+  /** Appends each batch to its partition with the request's acks; acks=all waits for the in-sync replicas. */
   private async handleProduce(request: ProduceRequest, clientGone?: AbortSignal): Promise<ProduceResponse> {
     const appended = request.batches.map(({ topic, partition, records }): AppendedBatch => {
       const refused = (error: ProduceResult['error']) => ({ result: { topic, partition, baseOffset: -1, error }, endOffset: -1 });
@@ -357,9 +338,8 @@ export class Broker {
     if (request.acks !== -1) return { results: appended.map(({ result }) => result) };
     return { results: await this.replicaManager.awaitInSyncReplicas(appended, request.timeoutMs, clientGone) };
   }
-  // #endregion produce
 
-  /** Where each partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
+  /** Where each partition starts (earliest, -2) or a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
     const partitions = request.partitions.map(({ topic, partition, timestamp }) => {
       try {
@@ -376,14 +356,33 @@ export class Broker {
     return this.replicaManager.parkedFetches();
   }
 
+  /** Partitions of __consumer_offsets: as created, or as this broker would create it. */
+  private offsetsPartitions(): number {
+    return this.replicaManager.layoutOf(OFFSETS_TOPIC)?.partitions.length ?? this.options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
+  }
+
   /**
-   * Every group request goes to the group's coordinator. Alone in its cluster, this broker
-   * coordinates every group; in a cluster it is the leader of the group's partition of
-   * __consumer_offsets (step 08).
+   * A group's coordinator is the leader of its partition of __consumer_offsets, as in Kafka: it
+   * moves with that leadership. The topic is created the first time a group looks for one.
    */
-  private handleFindCoordinator(): FindCoordinatorResponse {
-    const coordinator = this.brokers().find((broker) => broker.id === this.coordinatorId())!;
-    return { nodeId: coordinator.id, host: coordinator.host, port: coordinator.port };
+  private async handleFindCoordinator(groupId: string): Promise<FindCoordinatorResponse> {
+    if (!this.replicaManager.hasTopic(OFFSETS_TOPIC)) {
+      const { offsetsTopicReplicationFactor = 3 } = this.options;
+      await this.controller().request({ type: 'createTopics', topics: [{ name: OFFSETS_TOPIC, partitions: this.offsetsPartitions(), replicationFactor: offsetsTopicReplicationFactor }] });
+      await this.waitForTopics([OFFSETS_TOPIC]);
+    }
+    const partition = partitionFor(groupId, this.offsetsPartitions());
+    const leader = this.replicaManager.metadata.partition(OFFSETS_TOPIC, partition)?.leader ?? -1;
+    const broker = this.replicaManager.metadata.brokers.get(leader);
+    if (!broker || broker.fenced) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits, has no leader right now; try again shortly`);
+    return { nodeId: broker.id, host: broker.host, port: broker.port };
+  }
+
+  /** True when this broker coordinates the group (it leads the group's offsets partition); NOT_COORDINATOR otherwise. */
+  private coordinating(groupId: string): true {
+    const partition = partitionFor(groupId, this.offsetsPartitions());
+    if (this.replicaManager.leaderLog(OFFSETS_TOPIC, partition)) return true;
+    throw new KafkaError('NOT_COORDINATOR', `broker ${this.id} does not coordinate group "${groupId}" (it does not lead ${OFFSETS_TOPIC}-${partition}); find the coordinator again`);
   }
 
   /** A group's state and members as the coordinator sees them (for tests, demos and kcat). */
@@ -391,55 +390,31 @@ export class Broker {
     return this.coordinator.describe(groupId);
   }
 
+  /** A partition this broker holds, with its log end offset, high watermark, ISR and epochs (for tests and demos). */
+  partition(topic: string, partition: number): Partition | undefined {
+    return this.replicaManager.partition(topic, partition);
+  }
+
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.replicaManager.records(topic, partition, offset);
   }
 
-  /** Another broker told this one a topic's layout (it created the topic, or leads a partition whose ISR changed). */
-  private handleLeaderAndIsr(request: LeaderAndIsrRequest): LeaderAndIsrResponse {
-    for (const layout of request.topics) this.replicaManager.applyLayout(layout);
-    return {};
+  /** The controller this broker runs itself, when it was given none (for tests and demos). */
+  get embeddedController(): Controller | null {
+    return this.ownController;
   }
 
-  /** Every broker of the cluster: the configured list, or this broker alone at its bound address. */
-  brokers(): BrokerInfo[] {
-    return this.cluster ?? [{ id: this.id, ...this.boundAddress() }];
-  }
-
-  /**
-   * The broker that coordinates every group and holds __consumer_offsets: the lowest id, the same
-   * answer from every broker. Kafka spreads groups over the leaders of the offsets topic's
-   * partitions, which needs leaders that move when a broker dies: step 08.
-   */
-  private coordinatorId(): number {
-    return Math.min(...this.brokers().map((broker) => broker.id));
-  }
-
-  /** A partition this broker holds, with its log end offset, high watermark and ISR (for tests and demos). */
-  partition(topic: string, partition: number): Partition | undefined {
-    return this.replicaManager.partition(topic, partition);
-  }
-
-  /** The address clients reach this broker at, as bound (the real port when started on 0). */
-  private boundAddress(): BrokerAddress {
-    const bound = this.server?.address() as AddressInfo | null | undefined;
-    return bound ? { host: bound.address, port: bound.port } : { host: this.host, port: this.port };
-  }
-
-  // #region stop
-  /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
+  /** Stops serving: the listener, the groups, the heartbeats and metadata, the fetchers and logs, and its own controller last. */
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    // server.close() only stops new connections; it waits for live ones to end on their own.
+    if (!this.server.listening) return;
     this.coordinator.shutdown(); // group timers stop; groups are rebuilt when members rejoin
-    for (const socket of this.connections) socket.destroy();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await this.server.stop();
+    await this.lifecycle?.stop();
+    await this.loader?.stop();
+    await this.toController?.close();
     await this.replicaManager.shutdown(); // fetchers and timers stop, high watermarks are written, every log is closed
-    await this.peers.close();
+    await this.ownController?.stop();
     this.log(`Broker ${this.id} stopped`);
   }
-  // #endregion stop
 }

@@ -9,6 +9,7 @@
 //
 // Each group lives in one partition of the topic, chosen by hashing its id. In a cluster (step
 // 08), the broker that leads that partition is the group's coordinator.
+import { KafkaError } from './errors.ts';
 import type { Log } from './log.ts';
 import type { CommittedPartition } from './protocol/index.ts';
 
@@ -37,11 +38,13 @@ export class ConsumerOffsets {
   private readonly latest = new Map<string, Map<string, CommittedOffset>>();
 
   /**
-   * `logs` gives the partitions of __consumer_offsets, creating the topic the first time;
-   * `appended` tells the broker a partition grew (fetches parked on it wake up).
+   * `logOf` gives the log of a partition of __consumer_offsets this broker leads (undefined for
+   * the others: their groups are coordinated elsewhere), `partitions` how many the topic has;
+   * `appended` tells the broker a partition grew (followers and parked fetches wake up).
    */
   constructor(
-    private readonly logs: () => Log[],
+    private readonly logOf: (partition: number) => Log | undefined,
+    private readonly partitions: () => number,
     private readonly appended: (partition: number) => void = () => {},
   ) {}
 
@@ -49,8 +52,9 @@ export class ConsumerOffsets {
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
     if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
-    const logs = this.logs();
-    const partition = partitionFor(groupId, logs.length);
+    const partition = partitionFor(groupId, this.partitions());
+    const log = this.logOf(partition);
+    if (!log) throw new KafkaError('NOT_COORDINATOR', `this broker no longer leads ${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits: find its coordinator again`);
     const records = offsets.map(({ topic, partition, offset, metadata = '' }) => ({
       key: Buffer.from(JSON.stringify({ group: groupId, topic, partition } satisfies OffsetKey)),
       value: Buffer.from(JSON.stringify({ offset, metadata, commitTimestamp: now } satisfies CommittedOffset)),
@@ -58,7 +62,7 @@ export class ConsumerOffsets {
       headers: [],
     }));
     // To the log first: a commit acknowledged but not written would be lost by a restart.
-    logs[partition]!.append(records);
+    log.append(records);
     for (const { topic, partition, offset, metadata = '' } of offsets) this.remember(groupId, topic, partition, { offset, metadata, commitTimestamp: now });
     this.appended(partition);
   }
@@ -70,10 +74,11 @@ export class ConsumerOffsets {
   }
 
   // #region load
-  /** Rebuilds memory from the log (a broker starting up); returns how many commits it replayed. */
-  load(): number {
+  /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */
+  load(partition: number): number {
     let replayed = 0;
-    for (const log of this.logs()) {
+    const log = this.logOf(partition);
+    if (log) {
       for (const record of log.readRecords()) {
         const key = JSON.parse(record.key!.toString('utf8')) as OffsetKey;
         const value = JSON.parse(record.value!.toString('utf8')) as CommittedOffset;

@@ -22,7 +22,7 @@
 // back once it has caught up to the high watermark again.
 import { KafkaError } from './errors.ts';
 import type { Log } from './log.ts';
-import type { PartitionLayout } from './protocol/index.ts';
+import type { PartitionState } from './metadata-image.ts';
 import type { LogRecord } from './record-batch.ts';
 
 /** What the leader knows of one follower, from the fetches it sends. */
@@ -42,13 +42,16 @@ export interface PartitionOptions {
   log: Log;
   /** This broker's id. */
   localId: number;
-  layout: PartitionLayout;
+  layout: PartitionState;
   /** Where the high watermark was when the broker last wrote it down (replication-offset-checkpoint). */
   highWatermark: number;
   /** The fewest in-sync replicas an acks=all write accepts; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
-  /** Called when the leader changed the ISR, so it can be written down and told to the other brokers. */
-  onIsrChange: (partition: Partition) => void;
+  /**
+   * Asks the controller for a new ISR (AlterPartition). The leader never changes its ISR on its
+   * own: the controller must know whom it may elect. The answer comes back through update().
+   */
+  proposeIsr: (partition: Partition, newIsr: number[]) => void;
   now?: () => number;
   /** Where to print ISR changes; silent unless given. */
   say?: (line: string) => void;
@@ -62,11 +65,17 @@ export class Partition {
   leader: number;
   replicas: number[];
   isr: number[];
+  /** Grows with every new leader; a batch carries the epoch of the leader that wrote it. */
+  leaderEpoch: number;
+  /** The version of this partition's state at the controller (AlterPartition names it). */
+  partitionEpoch: number;
+  /** An ISR asked of the controller and not answered yet: no second request meanwhile. */
+  pendingIsr: number[] | null = null;
   minInsyncReplicas: number;
   private hw: number;
   /** The leader's view of each follower (empty on a follower). */
   private readonly followers = new Map<number, FollowerState>();
-  private readonly onIsrChange: (partition: Partition) => void;
+  private readonly proposeIsr: (partition: Partition, newIsr: number[]) => void;
   private readonly now: () => number;
   private readonly say: (line: string) => void;
 
@@ -78,8 +87,10 @@ export class Partition {
     this.leader = options.layout.leader;
     this.replicas = options.layout.replicas;
     this.isr = options.layout.isr;
+    this.leaderEpoch = options.layout.leaderEpoch;
+    this.partitionEpoch = options.layout.partitionEpoch;
     this.minInsyncReplicas = options.minInsyncReplicas;
-    this.onIsrChange = options.onIsrChange;
+    this.proposeIsr = options.proposeIsr;
     this.now = options.now ?? Date.now;
     this.say = options.say ?? (() => {});
     // The checkpoint may be older than the log, never ahead of it.
@@ -110,14 +121,34 @@ export class Partition {
   }
 
   /**
-   * Takes a new layout (from LeaderAndIsr). A leader starts its followers afresh: it knows nothing
-   * of their logs until they fetch, and gives each a whole lag time to do so.
+   * Takes the partition's state as the controller decided it. A new leader epoch means a new
+   * leader: a leader starts its followers afresh (it knows nothing of their logs until they
+   * fetch, and gives each a whole lag time to do so). The same epoch with a newer version is an
+   * ISR change, the answer to an AlterPartition.
    */
-  update(layout: PartitionLayout): void {
-    this.leader = layout.leader;
-    this.replicas = layout.replicas;
-    this.isr = layout.isr;
-    this.resetFollowers();
+  update(state: PartitionState): void {
+    if (state.leaderEpoch < this.leaderEpoch || (state.leaderEpoch === this.leaderEpoch && state.partitionEpoch <= this.partitionEpoch)) return; // old news
+    const newLeader = state.leaderEpoch > this.leaderEpoch;
+    this.leader = state.leader;
+    this.replicas = state.replicas;
+    this.isr = state.isr;
+    this.leaderEpoch = state.leaderEpoch;
+    this.partitionEpoch = state.partitionEpoch;
+    this.pendingIsr = null;
+    if (newLeader) this.resetFollowers();
+  }
+
+  /** Asks the controller for this ISR, unless a request is already out. */
+  private alterIsr(newIsr: number[], why: string): void {
+    if (this.pendingIsr) return;
+    this.pendingIsr = newIsr;
+    this.say(`Asking the controller to make the ISR of ${this.name} ${newIsr.join(',')}: ${why}`);
+    this.proposeIsr(this, newIsr);
+  }
+
+  /** The ISR counted for the high watermark: while an expansion waits for the controller, the new member counts already (Kafka's "maximal ISR"). */
+  private get maximalIsr(): number[] {
+    return [...new Set([...this.isr, ...(this.pendingIsr ?? [])])];
   }
 
   private resetFollowers(): void {
@@ -180,9 +211,7 @@ export class Partition {
   /** A follower outside the ISR that has reached the high watermark comes back in. */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     if (this.isr.includes(replicaId) || follower.logEndOffset < this.hw) return;
-    this.isr = this.replicas.filter((id) => id === replicaId || this.isr.includes(id)); // in replica order, as Kafka lists it
-    this.say(`ISR of ${this.name} expanded to ${this.isr.join(',')}: broker ${replicaId} caught up to the high watermark ${this.hw}`);
-    this.onIsrChange(this);
+    this.alterIsr([...this.isr, replicaId], `broker ${replicaId} caught up to the high watermark ${this.hw}`);
   }
   // #endregion expand-isr
 
@@ -196,12 +225,8 @@ export class Partition {
     // #region shrink-isr
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
-    if (lagging.length > 0) {
-      this.isr = this.isr.filter((id) => !lagging.includes(id));
-      this.say(`ISR of ${this.name} shrank to ${this.isr.join(',')}: broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
-      this.onIsrChange(this);
-      return this.maybeAdvanceHighWatermark();
-    }
+    // Until the controller agrees, the laggard still counts: the high watermark moves when it does.
+    if (lagging.length > 0) this.alterIsr(this.isr.filter((id) => !lagging.includes(id)), `broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
     // #endregion shrink-isr
     return false;
   }
@@ -212,7 +237,7 @@ export class Partition {
    * ever moves forward: what a consumer has been allowed to read stays readable.
    */
   maybeAdvanceHighWatermark(): boolean {
-    const ends = this.isr.map((id) => (id === this.localId ? this.log.logEndOffset : (this.followers.get(id)?.logEndOffset ?? 0)));
+    const ends = this.maximalIsr.map((id) => (id === this.localId ? this.log.logEndOffset : (this.followers.get(id)?.logEndOffset ?? 0)));
     const candidate = Math.min(...ends);
     if (candidate <= this.hw) return false;
     this.hw = candidate;
@@ -230,7 +255,7 @@ export class Partition {
     return this.isr.length >= this.minInsyncReplicas;
   }
 
-  layout(): PartitionLayout {
-    return { partition: this.partition, leader: this.leader, replicas: this.replicas, isr: this.isr };
+  state(): PartitionState {
+    return { partition: this.partition, leader: this.leader, replicas: this.replicas, isr: this.isr, leaderEpoch: this.leaderEpoch, partitionEpoch: this.partitionEpoch };
   }
 }

@@ -39,6 +39,11 @@ export class ReplicaFetcher {
     this.connection = new Connection(options.leader.host, options.leader.port);
   }
 
+  /** The leader's address this fetcher fetches from. */
+  get address(): { host: string; port: number } {
+    return this.options.leader;
+  }
+
   /** Starts copying a partition (and the fetch loop, if it was not running). */
   add(partition: Partition): void {
     this.partitions.set(partition.name, partition);

@@ -13,13 +13,11 @@ import { OFFSETS_TOPIC } from './consumer-offsets.ts';
 import { KafkaError, errorBody } from './errors.ts';
 import { HighWatermarkCheckpoint } from './high-watermark-checkpoint.ts';
 import { Log, type LogOptions } from './log.ts';
-import { MetadataCache } from './metadata-cache.ts';
+import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from './metadata-image.ts';
 import { Partition } from './partition.ts';
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type TopicLayout, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
-import { assignReplicas } from './replica-assignment.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
-import { validateTopicName } from './topic-name.ts';
 
 /** A broker of the cluster, as every other broker knows it. */
 export interface BrokerInfo {
@@ -36,8 +34,6 @@ export interface AppendedBatch {
 }
 
 export interface ReplicaManagerOptions {
-  /** Partitions of a topic created on first use; Kafka's `num.partitions`. */
-  numPartitions: number;
   /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
   messageMaxBytes: number;
   log: (line: string) => void;
@@ -49,16 +45,8 @@ export interface ReplicaManagerOptions {
   retentionCheckIntervalMs: number;
   /** The most record bytes one fetch answer carries, whatever the client asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
   fetchMaxBytes: number;
-  /** Partitions of __consumer_offsets, created the first time a group needs it; Kafka's `offsets.topic.num.partitions`. */
-  offsetsTopicNumPartitions: number;
   /** This broker's id. */
   localId: number;
-  /** Every broker of the cluster, this one included. The list is fixed until step 08's controller. */
-  brokers: () => BrokerInfo[];
-  /** The broker that coordinates every group and holds __consumer_offsets (one broker until step 08). */
-  coordinatorId: () => number;
-  /** Copies of each partition of a topic created on first use; Kafka's `default.replication.factor`. */
-  defaultReplicationFactor: number;
   /** The fewest in-sync replicas an acks=all write accepts, unless a topic sets its own; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
   /** A follower not caught up for this long leaves the ISR; Kafka's `replica.lag.time.max.ms` (30 s). */
@@ -69,15 +57,15 @@ export interface ReplicaManagerOptions {
   replicaFetchBackoffMs: number;
   /** How often the high watermarks are written down; Kafka's `replica.high.watermark.checkpoint.interval.ms` (5 s). */
   highWatermarkCheckpointIntervalMs: number;
-  /** Tells every other broker about a topic's layout (a LeaderAndIsr request); resolves when each has answered or failed. */
-  announce: (layout: TopicLayout) => Promise<void>;
+  /** Sends a leader's AlterPartition to the controller; resolves with the partition's new state. */
+  alterPartition: (request: { topic: string; partition: number; leaderEpoch: number; partitionEpoch: number; newIsr: number[] }) => Promise<PartitionState>;
 }
 
 export class ReplicaManager {
   /** The partitions this broker holds a replica of, leader or follower, by "topic-partition". */
   private readonly partitions = new Map<string, Partition>();
-  /** Every topic's layout in the cluster: leaders, replicas, ISR (also of partitions held elsewhere). */
-  private readonly metadata: MetadataCache;
+  /** The cluster as the controller's metadata log describes it: brokers, topics, every partition's leader, epochs and ISR. */
+  readonly metadata = new MetadataImage();
   private readonly checkpoint: HighWatermarkCheckpoint;
   /** One fetcher per leader this broker follows, by the leader's id. */
   private readonly fetchers = new Map<number, ReplicaFetcher>();
@@ -86,19 +74,20 @@ export class ReplicaManager {
   private readonly purgatory = new FetchPurgatory();
   /** acks=all produce requests waiting for the in-sync replicas, woken when a high watermark moves. */
   private readonly producePurgatory = new ProducePurgatory();
+  /** The high watermarks written down before the last stop, read once at startup. */
+  private savedHighWatermarks = new Map<string, number>();
 
   constructor(private readonly options: ReplicaManagerOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
-    this.metadata = new MetadataCache(options.dataDir);
     this.checkpoint = new HighWatermarkCheckpoint(options.dataDir);
   }
 
   /**
-   * Reopens (and recovers) every partition on disk, starts copying the leaders this broker
-   * follows, and starts the timers: retention, the ISR check, the high watermark checkpoint.
+   * Reads the saved high watermarks and starts the timers: retention, the ISR check, the high
+   * watermark checkpoint. The logs on disk are reopened as the metadata names their partitions.
    */
   startup(): void {
-    this.loadLogs();
+    this.savedHighWatermarks = this.checkpoint.read();
     const every = (ms: number, task: () => void) => {
       const timer = setInterval(task, ms);
       timer.unref(); // a timer alone should never keep the process alive
@@ -112,87 +101,69 @@ export class ReplicaManager {
 
   /** Every topic in the cluster. */
   topicNames(): string[] {
-    return this.metadata.topicNames();
+    return [...this.metadata.topics.keys()];
   }
 
   hasTopic(topic: string): boolean {
     return this.metadata.topic(topic) !== undefined;
   }
 
-  /** A topic's layout, the topic created with the broker's defaults the first time it is named. */
-  layoutOf(topic: string): TopicLayout {
-    const known = this.metadata.topic(topic);
-    if (known) return known;
-    // The internal topic is created the first time a group needs it, every partition on the
-    // coordinator: the same layout whichever broker creates it.
-    if (topic === OFFSETS_TOPIC) {
-      const coordinator = this.options.coordinatorId();
-      const replicas = Array.from({ length: this.options.offsetsTopicNumPartitions }, () => [coordinator]);
-      return this.createTopic(topic, { partitions: replicas.length, replicas }).layout;
-    }
-    return this.createTopic(topic, { partitions: this.options.numPartitions }).layout;
+  /** A topic's partitions as the metadata has them; undefined for a topic the controller has not created. */
+  layoutOf(topic: string): TopicState | undefined {
+    return this.metadata.topic(topic);
   }
 
-  /** The logs of a topic's partitions held here (the offsets store reads and writes its own). */
-  partitionsOf(topic: string): Log[] {
-    return this.layoutOf(topic).partitions.map(({ partition }) => this.localPartition(topic, partition).log);
+  /** The log of a partition this broker leads (the offsets store writes its commits there). */
+  leaderLog(topic: string, partition: number): Log | undefined {
+    const local = this.partitions.get(`${topic}-${partition}`);
+    return local?.isLeader ? local.log : undefined;
   }
-
-  // #region create-topic
-  /**
-   * Creates a topic: places its replicas over the brokers (or takes the `replicas` given), opens
-   * the logs of the partitions held here, and tells every other broker. A bad name or setting is
-   * refused before anything is created. `announced` settles once the other brokers have answered.
-   */
-  createTopic(
-    topic: string,
-    { partitions, replicationFactor = this.options.defaultReplicationFactor, configs = {}, replicas }: { partitions: number; replicationFactor?: number; configs?: Record<string, string>; replicas?: number[][] },
-  ): { layout: TopicLayout; announced: Promise<void> } {
-    validateTopicName(topic);
-    minInsyncReplicasOf(configs, this.options.minInsyncReplicas); // refuses a bad value before anything exists
-    const assignment = replicas ?? assignReplicas(this.options.brokers().map((broker) => broker.id), partitions, replicationFactor);
-    // A new partition's ISR is all its replicas: every one of them holds its empty log.
-    const layout: TopicLayout = { name: topic, configs, partitions: assignment.map((ids, partition) => ({ partition, leader: ids[0]!, replicas: ids, isr: ids })) };
-    this.applyLayout(layout);
-    this.options.log(`Created topic "${topic}" with ${partitions} partition(s), replicas ${assignment.map((ids) => ids.join(',')).join(' | ')}`);
-    const announced = this.options.announce(layout);
-    return { layout, announced };
-  }
-  // #endregion create-topic
 
   /**
-   * Takes a topic's layout (its creation, or a leader's new ISR, told by LeaderAndIsr): remembers
-   * it, and for each partition with a replica here opens its log, then leads it or follows it.
+   * Applies one record of the controller's metadata log. A partition record that concerns a
+   * replica here makes this broker its leader or a follower of its new leader; `becameLeader`
+   * tells the caller (the group coordinator loads the offsets of the groups it now coordinates).
    */
-  applyLayout(layout: TopicLayout): void {
-    this.metadata.update(layout);
-    const configs = this.metadata.topic(layout.name)!.configs;
-    for (const entry of layout.partitions) {
-      if (!entry.replicas.includes(this.options.localId)) continue;
-      const key = `${layout.name}-${entry.partition}`;
-      let partition = this.partitions.get(key);
-      if (partition) {
-        // A leader is the one who changes its ISR: an echo of an older layout must not undo it.
-        if (partition.isLeader && entry.leader === this.options.localId) continue;
-        partition.update(entry);
-      } else {
-        partition = this.openPartition(layout.name, entry, configs);
-      }
-      partition.minInsyncReplicas = minInsyncReplicasOf(configs, this.options.minInsyncReplicas);
-      this.follow(partition);
+  applyRecord(record: MetadataRecord): { becameLeader?: Partition; becameFollower?: Partition } {
+    this.metadata.apply(record);
+    if (record.type === 'registerBroker') {
+      // A broker back on a new address: its followers fetch from there now.
+      for (const partition of this.partitions.values()) if (partition.leader === record.id && !partition.isLeader) this.follow(partition);
     }
+    if (record.type !== 'partition' || !record.replicas.includes(this.options.localId)) return {};
+    const { type: _type, topic, ...state } = record;
+    let partition = this.partitions.get(`${topic}-${state.partition}`);
+    const wasLeader = partition?.isLeader ?? false;
+    const oldEpoch = partition?.leaderEpoch ?? -1;
+    if (partition) partition.update(state);
+    else partition = this.openPartition(topic, state);
+    partition.minInsyncReplicas = minInsyncReplicasOf(this.metadata.topic(topic)?.configs ?? {}, this.options.minInsyncReplicas);
+    if (partition.leaderEpoch === oldEpoch) {
+      // Same leader, new ISR (the controller's answer to an AlterPartition): the high watermark may move.
+      if (partition.isLeader && partition.maybeAdvanceHighWatermark()) this.highWatermarkMoved(partition);
+      return {};
+    }
+    this.follow(partition);
+    // Whoever waits on this partition must look again: a leader that lost leadership answers NOT_LEADER_OR_FOLLOWER.
+    this.highWatermarkMoved(partition);
+    this.options.log(`${partition.name}: ${partition.isLeader ? 'leader' : `follower of broker ${partition.leader}`} in epoch ${partition.leaderEpoch}, ISR ${partition.isr.join(',')}`);
+    if (partition.isLeader && !wasLeader) return { becameLeader: partition };
+    if (!partition.isLeader && wasLeader) return { becameFollower: partition };
+    return {};
   }
 
-  /** A follower copies its leader with the fetcher for that leader; a leader copies nobody. */
+  /** A follower copies its leader with the fetcher for that leader; a leader, or a partition without one, copies nobody. */
   private follow(partition: Partition): void {
     for (const fetcher of this.fetchers.values()) fetcher.remove(partition);
-    if (partition.isLeader) return;
-    const leader = this.options.brokers().find((broker) => broker.id === partition.leader);
-    if (!leader) {
-      this.options.log(`${partition.name} is led by broker ${partition.leader}, which is not in the cluster list: not copying it`);
-      return;
-    }
+    if (partition.isLeader || partition.leader === -1) return;
+    const leader = this.metadata.brokers.get(partition.leader);
+    if (!leader) return;
+    // A broker that came back on another address gets a new fetcher.
     let fetcher = this.fetchers.get(leader.id);
+    if (fetcher && (fetcher.address.host !== leader.host || fetcher.address.port !== leader.port)) {
+      void fetcher.stop();
+      fetcher = undefined;
+    }
     if (!fetcher) {
       fetcher = new ReplicaFetcher({
         localId: this.options.localId,
@@ -207,51 +178,33 @@ export class ReplicaManager {
     fetcher.add(partition);
   }
 
-  private openPartition(topic: string, layout: PartitionLayout, configs: Record<string, string>): Partition {
+  private openPartition(topic: string, state: PartitionState): Partition {
     const partition = new Partition({
       topic,
-      partition: layout.partition,
-      log: this.openLog(topic, layout.partition),
+      partition: state.partition,
+      log: this.openLog(topic, state.partition),
       localId: this.options.localId,
-      layout,
-      highWatermark: this.savedHighWatermarks.get(`${topic}-${layout.partition}`) ?? 0,
-      minInsyncReplicas: minInsyncReplicasOf(configs, this.options.minInsyncReplicas),
-      onIsrChange: (changed) => this.isrChanged(changed),
+      layout: state,
+      highWatermark: this.savedHighWatermarks.get(`${topic}-${state.partition}`) ?? 0,
+      minInsyncReplicas: this.options.minInsyncReplicas,
+      proposeIsr: (asking, newIsr) => void this.proposeIsr(asking, newIsr),
       say: this.options.log,
     });
     this.partitions.set(partition.name, partition);
     return partition;
   }
 
-  /** A leader changed its ISR: write the layout down and tell the other brokers (their metadata shows it). */
-  private isrChanged(partition: Partition): void {
-    const layout: TopicLayout = { name: partition.topic, configs: {}, partitions: [partition.layout()] };
-    this.metadata.update(layout);
-    void this.options.announce(layout);
-  }
-
-  /** The high watermarks written down before the last stop, read once at startup. */
-  private savedHighWatermarks = new Map<string, number>();
-
-  // #region load-logs
-  /** Reopens every partition found in dataDir: what a restarted broker already holds. */
-  private loadLogs(): void {
-    const { dataDir, localId } = this.options;
-    this.savedHighWatermarks = this.checkpoint.read();
-    for (const entry of fs.readdirSync(dataDir, { withFileTypes: true })) {
-      // The partition number is after the LAST dash: topic names may contain dashes themselves.
-      const match = entry.isDirectory() ? /^(.+)-(\d+)$/.exec(entry.name) : null;
-      if (!match) continue;
-      const [, topic, number] = match;
-      // A log with no saved layout (a data dir from before step 07) is a partition this broker alone holds.
-      const layout = this.metadata.partition(topic!, Number(number)) ?? { partition: Number(number), leader: localId, replicas: [localId], isr: [localId] };
-      if (!this.metadata.partition(topic!, Number(number))) this.metadata.update({ name: topic!, configs: {}, partitions: [layout] });
-      const partition = this.openPartition(topic!, layout, this.metadata.topic(topic!)!.configs);
-      this.follow(partition);
-      this.options.log(`Loaded ${partition.name} (${partition.isLeader ? 'leader' : `follower of broker ${partition.leader}`}, log end ${partition.logEndOffset}, high watermark ${partition.highWatermark}) from ${dataDir}`);
+  /** Sends a leader's ISR change to the controller; its answer updates the partition (a refusal leaves it as it was). */
+  private async proposeIsr(partition: Partition, newIsr: number[]): Promise<void> {
+    const { topic, leaderEpoch, partitionEpoch } = partition;
+    try {
+      const state = await this.options.alterPartition({ topic, partition: partition.partition, leaderEpoch, partitionEpoch, newIsr });
+      this.applyRecord({ type: 'partition', topic, ...state });
+    } catch (error) {
+      partition.pendingIsr = null;
+      this.options.log(`The controller refused the ISR ${newIsr.join(',')} for ${partition.name}: ${(error as Error).message}`);
     }
   }
-  // #endregion load-logs
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -369,6 +322,11 @@ export class ReplicaManager {
     // #region await-isr
     const replicated = ({ result, endOffset }: AppendedBatch) => (this.partition(result.topic, result.partition)?.highWatermark ?? -1) >= endOffset;
     for (;;) {
+      // A leader replaced while the request waited can never see its high watermark move: say so.
+      for (const { result } of batches) {
+        const leader = this.partition(result.topic, result.partition);
+        if (!result.error && !leader?.isLeader) result.error = { code: 'NOT_LEADER_OR_FOLLOWER', message: `broker ${this.options.localId} no longer leads ${result.topic}-${result.partition} (broker ${leader?.leader ?? -1} does now); the write may or may not be on the new leader` };
+      }
       const waiting = batches.filter((batch) => !batch.result.error && !replicated(batch));
       if (waiting.length === 0) return;
       const timeLeft = deadline - Date.now();

@@ -18,6 +18,10 @@ import { parseLeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from
 import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
 import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
 import { parseLeaderAndIsr, type LeaderAndIsrRequest, type LeaderAndIsrResponse } from './leader-and-isr.ts';
+import { parseBrokerRegistration, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
+import { parseBrokerHeartbeat, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+import { parseFetchMetadata, type FetchMetadataRequest, type FetchMetadataResponse } from './fetch-metadata.ts';
+import { parseAlterPartition, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -35,6 +39,10 @@ export type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
 export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } from './offset-commit.ts';
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
 export type { LeaderAndIsrRequest, LeaderAndIsrResponse, PartitionLayout, TopicLayout } from './leader-and-isr.ts';
+export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './broker-registration.ts';
+export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+export type { FetchMetadataRequest, FetchMetadataResponse } from './fetch-metadata.ts';
+export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -51,6 +59,10 @@ export interface Api {
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
   leaderAndIsr: { request: LeaderAndIsrRequest; response: LeaderAndIsrResponse };
+  brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
+  brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
+  fetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse };
+  alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
 }
 
 export type RequestType = keyof Api;
@@ -78,6 +90,10 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
   leaderAndIsr: parseLeaderAndIsr,
+  brokerRegistration: parseBrokerRegistration,
+  brokerHeartbeat: parseBrokerHeartbeat,
+  fetchMetadata: parseFetchMetadata,
+  alterPartition: parseAlterPartition,
 };
 
 /**

@@ -15,6 +15,8 @@ export interface PartitionMetadata {
   leader: number;
   replicas: number[];
   isr: number[];
+  /** Grows with every new leader (step 08): a client that saw a newer epoch knows this answer is stale. */
+  leaderEpoch?: number;
 }
 
 export interface TopicMetadata {
