@@ -64,7 +64,7 @@ describe('task 3: the ISR changes through the controller', () => {
     const controller = connectTo(cleanup, cluster, 0);
     const ask = (brokerId: number, epochs: { leaderEpoch: number; partitionEpoch: number }, newIsr: number[]) =>
       controller.request({ type: 'alterPartition', brokerId, topic: 'numtest', partition: 0, ...epochs, newIsr }).then(
-        () => 'accepted',
+        (answer) => (JSON.stringify(answer.isr) === JSON.stringify(newIsr) ? 'accepted' : `answered with ISR ${answer.isr.join(',')}`),
         (error: { code?: string; message: string }) => error.code ?? error.message,
       );
     expect(await ask(other, { leaderEpoch, partitionEpoch }, [other]), `broker ${other} is not the leader`).toBe('FENCED_LEADER_EPOCH');
@@ -73,7 +73,6 @@ describe('task 3: the ISR changes through the controller', () => {
     expect(cluster.state('numtest', 0).isr, 'nothing refused may change the ISR').toEqual(replicas);
     expect(await ask(leader, { leaderEpoch, partitionEpoch }, [leader]), 'the current leader, about the current version').toBe('accepted');
     expect(await ask(leader, { leaderEpoch, partitionEpoch }, replicas), 'the same request again is about a version that has passed').toBe('INVALID_UPDATE_VERSION');
-    expect(cluster.state('numtest', 0).isr).toEqual([leader]);
   });
 });
 
