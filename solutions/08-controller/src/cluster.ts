@@ -51,16 +51,20 @@ export class Cluster {
    */
   async askAnyBroker<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     const failures: string[] = [];
+    let notController: KafkaError | null = null;
     for (const address of this.candidates()) {
       const connection = this.connectionTo(address);
       try {
         return await connection.request(body);
       } catch (error) {
-        // NOT_CONTROLLER (step 08) is an answer that another broker would not give: ask on.
+        // NOT_CONTROLLER (step 08) is the one answer that another broker would not give: ask on.
         if (error instanceof KafkaError && error.code !== 'NOT_CONTROLLER') throw error;
+        if (error instanceof KafkaError) notController = error;
         failures.push(`${connection.address}: ${(error as Error).message}`);
       }
     }
+    // Every broker that answered said it is not the controller: one is being elected. Retriable.
+    if (notController) throw new KafkaError(notController.code, `no broker could take a ${body.type} request (${failures.join('; ')})`);
     throw new ConnectionError(`no broker answered a ${body.type} request (${failures.join('; ')})`);
   }
   // #endregion ask-any

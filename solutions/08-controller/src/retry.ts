@@ -47,12 +47,17 @@ export const RETRIABLE_ERRORS: ReadonlySet<string> = new Set([
   'NOT_ENOUGH_REPLICAS_AFTER_APPEND', // retriable in Kafka too; the record is already on the leader, so the retry writes it again
 ]);
 
+/** True for an error code, as a response carries it per partition, that is worth retrying. */
+export function isRetriableCode(code: string): boolean {
+  return RETRIABLE_ERRORS.has(code);
+}
+
 /** The codes that mean the group coordinator is elsewhere now (or nowhere yet): find it again. */
 export const COORDINATOR_ERRORS: ReadonlySet<string> = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS']);
 
 /** True for a broker's retriable error code, and for a connection that failed or dropped (the broker may be back, or replaced, soon). */
 export function isRetriable(error: unknown): boolean {
-  if (error instanceof KafkaError) return RETRIABLE_ERRORS.has(error.code);
+  if (error instanceof KafkaError) return isRetriableCode(error.code);
   return error instanceof ConnectionError;
 }
 
