@@ -239,16 +239,22 @@ export class KafkaProducer {
     setTimeout(() => void this.resend(batch), this.retryBackoffMs);
   }
 
-  /** After the backoff: ask who leads the batch's partition now, then send it there. */
+  /**
+   * After the backoff: ask who leads the batch's partition now, then send it there. When no broker
+   * answers the metadata request, the batch still goes to the leader last known: it may be a lone
+   * broker restarting, and an attempt that fails again costs only another backoff.
+   */
   private async resend(batch: ProducerBatch): Promise<void> {
     if (batch.isDone) return;
     try {
       await this.cluster.refreshTopic(batch.topic);
     } catch (error) {
-      this.retryOrFail(batch, error as Error); // no broker answered either: wait and ask again
-      return;
+      if (!isRetriable(error)) {
+        batch.fail(error as Error); // the topic itself is gone or refused: no retry will help
+        return;
+      }
     }
-    this.sendBatches([batch]);
+    if (!batch.isDone) this.sendBatches([batch]);
   }
   // #endregion retry
 
