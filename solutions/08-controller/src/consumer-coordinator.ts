@@ -66,6 +66,8 @@ export class ConsumerCoordinator {
   private coordinator: Connection | null = null;
   /** A FindCoordinator on its way, shared by the requests that wait for it. */
   private finding: Promise<Connection> | null = null;
+  /** Which broker FindCoordinator named last, so that the log says when the coordinator moves. */
+  private lastCoordinator = '';
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -293,7 +295,9 @@ export class ConsumerCoordinator {
 
   private async findCoordinator(): Promise<Connection> {
     const { nodeId, host, port } = await this.cluster.askAnyBroker({ type: 'findCoordinator', key: this.options.groupId });
-    this.options.log(`Group "${this.options.groupId}" is coordinated by broker ${nodeId} at ${host}:${port}`);
+    const found = `broker ${nodeId} at ${host}:${port}`;
+    if (found !== this.lastCoordinator) this.options.log(`Group "${this.options.groupId}" is coordinated by ${found}`);
+    this.lastCoordinator = found;
     return new Connection(host, port);
   }
 
