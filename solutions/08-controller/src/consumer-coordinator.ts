@@ -9,6 +9,14 @@
 // every partition it owns (committing first, when auto-commit is on); after the sync it reads
 // its new partitions from the group's committed offsets. Nobody reads a partition twice at once,
 // at the price of everyone pausing for the rebalance.
+//
+// From step 08 the coordinator can move: it is the leader of the group's __consumer_offsets
+// partition, and when that broker dies the controller elects another leader, which becomes the
+// coordinator. The old one answers NOT_COORDINATOR, or is gone and the connection drops. Either
+// way this member forgets its coordinator, waits `retryBackoffMs`, asks any broker again
+// (FindCoordinator) and carries on there: heartbeats go to the new one, a commit is sent again,
+// a join starts over. A new coordinator that does not know the member says UNKNOWN_MEMBER_ID,
+// and the member rejoins as a new one, resuming from the group's committed offsets.
 import type { Cluster } from './cluster.ts';
 import { Connection } from './connection.ts';
 import type { TopicPartition } from './consumer.ts';
@@ -16,6 +24,7 @@ import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAss
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import type { CommittedPartition, JoinGroupResponse, RequestBody, RequestType, ResponseOf } from './protocol/index.ts';
+import { isCoordinatorLost, sleep, withRetries } from './retry.ts';
 
 export interface GroupMembershipOptions {
   groupId: string;
@@ -25,6 +34,10 @@ export interface GroupMembershipOptions {
   rebalanceTimeoutMs: number;
   /** The assignors this member can use, preferred first. */
   assignors: PartitionAssignor[];
+  /** The wait before looking for a coordinator that moved; Kafka's `retry.backoff.ms`. */
+  retryBackoffMs: number;
+  /** How long commits and offset fetches keep retrying through a coordinator move; Kafka's `default.api.timeout.ms`. */
+  defaultApiTimeoutMs: number;
   log: (line: string) => void;
 }
 
@@ -49,7 +62,12 @@ export class ConsumerCoordinator {
   generationId = -1;
   private assigned: TopicPartition[] = [];
   private rejoinNeeded = true;
+  /** The connection to the group's coordinator; null until found, and again after it moved. */
   private coordinator: Connection | null = null;
+  /** A FindCoordinator on its way, shared by the requests that wait for it. */
+  private finding: Promise<Connection> | null = null;
+  /** Which broker FindCoordinator named last, so that the log says when the coordinator moves. */
+  private lastCoordinator = '';
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -87,6 +105,14 @@ export class ConsumerCoordinator {
         await this.joinAndSync(listener);
       } catch (error) {
         if (this.closed) return; // close() abandoned this rebalance on purpose
+        if (isCoordinatorLost(error)) {
+          // The coordinator moved or died during the rebalance. request() has forgotten it; after
+          // the backoff the consumer calls again and the join starts over at the new one. Returning
+          // (rather than looping here) lets its loop notice close() and consumerTimeoutMs meanwhile.
+          this.options.log(`Joining group "${this.options.groupId}" failed, trying again in ${this.options.retryBackoffMs} ms: ${(error as Error).message}`);
+          await sleep(this.options.retryBackoffMs);
+          return;
+        }
         if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
         this.generationOver(error.code); // after UNKNOWN_MEMBER_ID we join as a new member
         this.options.log(`Joining group "${this.options.groupId}" again: ${error.message}`);
@@ -144,6 +170,12 @@ export class ConsumerCoordinator {
       await this.request({ type: 'heartbeat', groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId });
     } catch (error) {
       if (this.closed) return;
+      if (isCoordinatorLost(error)) {
+        // request() has forgotten the coordinator: the next heartbeat finds the new one. The member
+        // keeps its partitions meanwhile; the new coordinator tells it if it must rejoin.
+        this.options.log(`Lost the coordinator of group "${this.options.groupId}" (${(error as Error).message}); the next heartbeat looks for it again`);
+        return;
+      }
       if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) {
         this.options.log(`Heartbeat to the coordinator of "${this.options.groupId}" failed: ${(error as Error).message}`);
         return;
@@ -169,11 +201,18 @@ export class ConsumerCoordinator {
   }
 
   // #region commit
-  /** Commits offsets for the current generation; a refusal means the partitions may belong to someone else now. */
-  async commit(offsets: CommittedPartition[]): Promise<void> {
+  /**
+   * Commits offsets for the current generation; a refusal means the partitions may belong to
+   * someone else now. When the coordinator moved, the commit is sent again to the new one, for up
+   * to `timeoutMs` (0: one attempt only, as for auto-commits, which the next one covers).
+   */
+  async commit(offsets: CommittedPartition[], timeoutMs = this.options.defaultApiTimeoutMs): Promise<void> {
     if (offsets.length === 0) return;
+    const { groupId, retryBackoffMs, log } = this.options;
     try {
-      await this.request({ type: 'offsetCommit', groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId, offsets });
+      // Generation and member id are read at each attempt: a retry carries the current ones.
+      const attempt = () => this.request({ type: 'offsetCommit', groupId, generationId: this.generationId, memberId: this.memberId, offsets });
+      await withRetries(`the commit of group "${groupId}"`, { backoffMs: retryBackoffMs, timeoutMs, retriable: isCoordinatorLost, log }, attempt);
     } catch (error) {
       if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
       this.generationOver(error.code);
@@ -193,7 +232,9 @@ export class ConsumerCoordinator {
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
-    const response = await this.request({ type: 'offsetFetch', groupId: this.options.groupId, partitions });
+    const { groupId, retryBackoffMs, defaultApiTimeoutMs, log } = this.options;
+    const options = { backoffMs: retryBackoffMs, timeoutMs: defaultApiTimeoutMs, retriable: isCoordinatorLost, log, stop: () => this.closed };
+    const response = await withRetries(`the committed offsets of group "${groupId}"`, options, () => this.request({ type: 'offsetFetch', groupId, partitions }));
     const offsets = new Map<string, number>();
     for (const { topic, partition, offset } of response.partitions) if (offset >= 0) offsets.set(`${topic}-${partition}`, offset);
     return offsets;
@@ -227,12 +268,45 @@ export class ConsumerCoordinator {
     await connection?.close();
   }
 
-  /** Sends a request to the group's coordinator, found the first time it is needed. */
+  // #region find-coordinator
+  /**
+   * Sends a request to the group's coordinator, found the first time it is needed. When the answer
+   * says it is not the coordinator (any more), or the connection to it fails, it is forgotten, so
+   * that the next request looks for it again; the error goes to the caller, which retries.
+   */
   private async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
-    if (!this.coordinator) {
-      const { host, port } = await this.cluster.askAnyBroker({ type: 'findCoordinator', key: this.options.groupId });
-      this.coordinator = new Connection(host, port);
+    const connection = await this.coordinatorConnection();
+    try {
+      return await connection.request(body);
+    } catch (error) {
+      if (isCoordinatorLost(error)) this.coordinatorLost(connection, error as Error);
+      throw error;
     }
-    return this.coordinator.request(body);
   }
+
+  /** The coordinator's connection; asks any broker which one it is (FindCoordinator) when unknown. */
+  private async coordinatorConnection(): Promise<Connection> {
+    if (this.coordinator) return this.coordinator;
+    this.finding ??= this.findCoordinator().finally(() => (this.finding = null));
+    const found = await this.finding;
+    this.coordinator ??= found;
+    return this.coordinator;
+  }
+
+  private async findCoordinator(): Promise<Connection> {
+    const { nodeId, host, port } = await this.cluster.askAnyBroker({ type: 'findCoordinator', key: this.options.groupId });
+    const found = `broker ${nodeId} at ${host}:${port}`;
+    if (found !== this.lastCoordinator) this.options.log(`Group "${this.options.groupId}" is coordinated by ${found}`);
+    this.lastCoordinator = found;
+    return new Connection(host, port);
+  }
+
+  /** Forgets a coordinator that failed, unless another request has already found the new one. */
+  private coordinatorLost(connection: Connection, error: Error): void {
+    if (this.coordinator !== connection) return;
+    this.coordinator = null;
+    this.options.log(`The coordinator of group "${this.options.groupId}" at ${connection.address} is lost (${error.message}): looking for it again`);
+    void connection.close(); // whatever still waits there fails, and is retried at the new coordinator
+  }
+  // #endregion find-coordinator
 }

@@ -15,12 +15,18 @@
 // partitions the group assigned to it (consumer-coordinator.ts), a new position comes from the
 // group's committed offset before autoOffsetReset is consulted, and it commits its positions,
 // every autoCommitIntervalMs (enableAutoCommit) or when you call commit().
+//
+// From step 08 a partition's leader may move while the consumer reads it. A fetch then fails with
+// NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE or a dropped connection; the consumer waits
+// `retryBackoffMs`, refreshes its metadata and fetches from the new leader, from the same position:
+// the position is the consumer's, so nothing is read twice and nothing is skipped.
 import { Cluster } from './cluster.ts';
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from './protocol/index.ts';
+import { isRetriable, isRetriableCode, RETRY_DEFAULTS, sleep } from './retry.ts';
 import type { CommittedPartition, FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
@@ -58,6 +64,10 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   maxPollIntervalMs?: number;
   /** Assignors, preferred first; Kafka's `partition.assignment.strategy` (range, then round-robin here). */
   partitionAssignmentStrategy?: PartitionAssignor[];
+  /** How long to wait before asking again after a leader or coordinator moved; Kafka's `retry.backoff.ms` (100). */
+  retryBackoffMs?: number;
+  /** How long commit() and position() keep retrying through a leader or coordinator move; Kafka's `default.api.timeout.ms` (60 000). */
+  defaultApiTimeoutMs?: number;
 }
 
 export interface TopicPartition {
@@ -96,6 +106,8 @@ export const CONSUMER_DEFAULTS = {
   sessionTimeoutMs: 45_000,
   heartbeatIntervalMs: 3_000,
   maxPollIntervalMs: 300_000,
+  retryBackoffMs: RETRY_DEFAULTS.retryBackoffMs,
+  defaultApiTimeoutMs: RETRY_DEFAULTS.defaultApiTimeoutMs,
 } as const;
 
 /** The longest timeout a timer (and Kafka's int32 fields) can hold: 2^31 - 1 ms, about 24.8 days. */
@@ -136,6 +148,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private nextAutoCommitAt = 0;
   /** The offsets last committed, so that an auto-commit with nothing new sends nothing. */
   private readonly lastCommitted = new Map<string, number>();
+  private readonly retryBackoffMs: number;
+  private readonly defaultApiTimeoutMs: number;
+  /** Set when a leader turned out to be wrong or gone: the next fetch asks for fresh metadata first. */
+  private leadersStale = false;
 
   constructor(topics: string | string[], options: ConsumerOptions<K, V>) {
     this.topics = typeof topics === 'string' ? [topics] : [...topics];
@@ -154,6 +170,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.log = options.log ?? (() => {});
     this.enableAutoCommit = options.enableAutoCommit ?? CONSUMER_DEFAULTS.enableAutoCommit;
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs;
+    this.retryBackoffMs = options.retryBackoffMs ?? CONSUMER_DEFAULTS.retryBackoffMs;
+    this.defaultApiTimeoutMs = options.defaultApiTimeoutMs ?? CONSUMER_DEFAULTS.defaultApiTimeoutMs;
+    for (const [name, value] of [['retryBackoffMs', this.retryBackoffMs], ['defaultApiTimeoutMs', this.defaultApiTimeoutMs]] as const) {
+      if (!(Number.isInteger(value) && value >= 0 && value <= MAX_TIMEOUT_MS)) throw new RangeError(`${name} must be a whole number of ms from 0 to ${MAX_TIMEOUT_MS}, got ${value}`);
+    }
     if (options.groupId !== undefined) {
       if (options.groupId === '') throw new Error('groupId is empty: give the group a name, or leave groupId out to read every partition without a group');
       for (const name of ['sessionTimeoutMs', 'heartbeatIntervalMs', 'maxPollIntervalMs', 'autoCommitIntervalMs'] as const) {
@@ -170,6 +191,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs,
         rebalanceTimeoutMs: options.maxPollIntervalMs ?? CONSUMER_DEFAULTS.maxPollIntervalMs,
         assignors: options.partitionAssignmentStrategy ?? [rangeAssignor, roundRobinAssignor],
+        retryBackoffMs: this.retryBackoffMs,
+        defaultApiTimeoutMs: this.defaultApiTimeoutMs,
         log: this.log,
       };
       this.group = new ConsumerCoordinator(membership, this.cluster, (topics) => this.partitionCounts(topics));
@@ -200,7 +223,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     await this.loadMetadata();
     const key = keyOf(topic, partition);
     if (!this.positions.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.describeAssignment()})`);
-    await this.resetPositions();
+    // Its leader may be moving: ask again (resetPositions waits retryBackoffMs) until defaultApiTimeoutMs.
+    const deadline = Date.now() + this.defaultApiTimeoutMs;
+    while (this.positions.get(key) === null) {
+      if (Date.now() >= deadline) throw new KafkaError('REQUEST_TIMED_OUT', `could not find the ${this.autoOffsetReset} offset of ${key} within defaultApiTimeoutMs (${this.defaultApiTimeoutMs} ms): its leader did not answer`);
+      await this.resetPositions();
+    }
     return this.positions.get(key)!;
   }
 
@@ -208,25 +236,31 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
+   * If the group's coordinator moves meanwhile, the commit goes to the new one, for up to defaultApiTimeoutMs.
    */
   async commit(): Promise<void> {
     if (!this.group) throw new Error('commit() needs a consumer group: give the consumer a groupId');
+    await this.commitPositions(this.defaultApiTimeoutMs);
+  }
+  // #endregion commit
+
+  /** Commits the positions that changed since the last commit, retrying a coordinator move for up to `timeoutMs`. */
+  private async commitPositions(timeoutMs: number): Promise<void> {
     const changed: CommittedPartition[] = [];
     for (const [key, offset] of this.positions) {
       if (offset === null || this.lastCommitted.get(key) === offset) continue;
       const { topic, partition } = this.partitions.get(key)!;
       changed.push({ topic, partition, offset });
     }
-    await this.group.commit(changed);
+    await this.group!.commit(changed, timeoutMs);
     for (const { topic, partition, offset } of changed) this.lastCommitted.set(keyOf(topic, partition), offset);
   }
-  // #endregion commit
 
   /** What the iterator does between records in a group: rejoin when the group rebalances, auto-commit when due. */
   private async pollGroup(group: ConsumerCoordinator): Promise<void> {
     await group.ensureActiveGroup({
       onPartitionsRevoked: async () => {
-        if (this.enableAutoCommit) await this.commitQuietly('before the rebalance');
+        if (this.enableAutoCommit) await this.commitQuietly('before the rebalance', this.defaultApiTimeoutMs);
         this.positions.clear();
         this.buffered = [];
         this.lastCommitted.clear();
@@ -235,7 +269,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     });
     if (this.enableAutoCommit && Date.now() >= this.nextAutoCommitAt) {
       this.nextAutoCommitAt = Date.now() + this.autoCommitIntervalMs;
-      await this.commitQuietly('auto-commit');
+      // One attempt: the loop must not stall on it. If it failed (the coordinator moved, say), the
+      // same offsets are still uncommitted, and the next auto-commit comes after retryBackoffMs.
+      if (!(await this.commitQuietly('auto-commit', 0))) this.nextAutoCommitAt = Date.now() + this.retryBackoffMs;
     }
   }
 
@@ -256,12 +292,14 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
   // #endregion resume
 
-  /** A commit whose failure is logged, not thrown: auto-commits, and the commit on close(). */
-  private async commitQuietly(when: string): Promise<void> {
+  /** A commit whose failure is logged, not thrown (auto-commits, and the commit on close()); true if it succeeded. */
+  private async commitQuietly(when: string, timeoutMs: number): Promise<boolean> {
     try {
-      await this.commit();
+      await this.commitPositions(timeoutMs);
+      return true;
     } catch (error) {
       this.log(`Commit ${when} failed: ${(error as Error).message}`);
+      return false;
     }
   }
 
@@ -308,14 +346,20 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** One fetch from every leader; the records it brings join the buffer. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
+    await this.refreshLeadersIfStale();
     await this.resetPositions();
     // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
+      if (offset === null) continue; // its leader could not say where to start yet: next time
       const { topic, partition } = this.partitions.get(key)!;
-      const leader = this.cluster.leaderOf(topic, partition) ?? -1;
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), { topic, partition, offset: offset!, maxBytes: this.maxPartitionFetchBytes }]);
+      const leader = this.cluster.leaderOf(topic, partition);
+      if (leader === undefined) {
+        this.leaderLost(key, 'it has no leader right now');
+        continue;
+      }
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), { topic, partition, offset, maxBytes: this.maxPartitionFetchBytes }]);
     }
     // Kafka keeps one fetch in flight per broker and uses whichever answers first; with every
     // partition on one broker (until step 07), waiting for all of them is the same thing.
@@ -326,7 +370,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
           return { partitions, response: await this.cluster.connectionToBroker(leader).request(request) };
         } catch (error) {
           if (this.closed) return null; // close() during a long poll: nothing more to fetch
-          throw error;
+          if (!isRetriable(error)) throw error;
+          // The broker went away (or will not answer): its partitions look for their new leader.
+          for (const { topic, partition } of partitions) this.leaderLost(keyOf(topic, partition), `fetching from broker ${leader} failed: ${(error as Error).message}`);
+          return null;
         }
       }),
     );
@@ -335,7 +382,34 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (!answer) continue;
       answer.response.partitions.forEach((fetched, i) => this.take(fetched, answer.partitions[i]!.offset));
     }
+    // Nothing was fetched at all (every leader gone): wait before asking again, rather than spin.
+    if (answers.every((answer) => answer === null) && this.leadersStale) await this.refreshLeadersIfStale();
   }
+
+  // #region leader-moved
+  /** A partition's leader is wrong or gone: remember to refresh the metadata, and keep the position. */
+  private leaderLost(key: string, why: string): void {
+    if (!this.leadersStale) this.log(`Looking for the new leader of ${key} in ${this.retryBackoffMs} ms: ${why}`);
+    this.leadersStale = true;
+  }
+
+  /**
+   * After a leader was lost: waits retryBackoffMs (the controller needs a moment to elect a new
+   * one), then asks for fresh metadata. A refresh that fails for a retriable reason (no broker
+   * answered) leaves the flag set, to try again on the next fetch.
+   */
+  private async refreshLeadersIfStale(): Promise<void> {
+    if (!this.leadersStale || this.closed) return;
+    await sleep(this.retryBackoffMs);
+    try {
+      await this.cluster.refreshMetadata(this.topics);
+      this.leadersStale = false;
+    } catch (error) {
+      if (!isRetriable(error)) throw error;
+      this.log(`Could not refresh the metadata: ${(error as Error).message}`);
+    }
+  }
+  // #endregion leader-moved
 
   // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
@@ -348,21 +422,46 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.positions.set(key, null);
       return;
     }
+    if (fetched.error && isRetriableCode(fetched.error.code)) {
+      // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, a fenced epoch: ask the new leader, from the same position.
+      this.leaderLost(key, `${fetched.error.code}: ${fetched.error.message}`);
+      return;
+    }
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
   // #endregion take
 
   // #region reset
-  /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
+  /**
+   * Gives every partition without a position the one autoOffsetReset says, asking each leader. A
+   * partition whose leader moved keeps no position for now; the next call asks its new leader.
+   */
   private async resetPositions(): Promise<void> {
-    const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
+    await this.refreshLeadersIfStale();
+    const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) }));
     if (missing.length === 0) return;
     const timestamp = this.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
     for (const leader of new Set(missing.map((tp) => tp.leader))) {
-      const partitions = missing.filter((tp) => tp.leader === leader).map(({ topic, partition }) => ({ topic, partition, timestamp }));
-      const response = await this.cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions });
+      const asked = missing.filter((tp) => tp.leader === leader);
+      if (leader === undefined) {
+        for (const { topic, partition } of asked) this.leaderLost(keyOf(topic, partition), 'it has no leader right now');
+        continue;
+      }
+      const partitions = asked.map(({ topic, partition }) => ({ topic, partition, timestamp }));
+      let response;
+      try {
+        response = await this.cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions });
+      } catch (error) {
+        if (!isRetriable(error)) throw error;
+        for (const { topic, partition } of partitions) this.leaderLost(keyOf(topic, partition), `asking broker ${leader} for offsets failed: ${(error as Error).message}`);
+        continue;
+      }
       for (const { topic, partition, offset, error } of response.partitions) {
+        if (error && isRetriableCode(error.code)) {
+          this.leaderLost(keyOf(topic, partition), `${error.code}: ${error.message}`);
+          continue;
+        }
         if (error) throw new KafkaError(error.code, `finding the ${this.autoOffsetReset} offset of ${topic}-${partition}: ${error.message}`);
         this.positions.set(keyOf(topic, partition), offset);
         this.log(`Resetting the position of ${topic}-${partition} to offset ${offset} (${this.autoOffsetReset})`);
@@ -398,7 +497,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (this.closed) return;
     this.closed = true;
     if (this.group) {
-      if (this.enableAutoCommit) await this.commitQuietly('closing');
+      if (this.enableAutoCommit) await this.commitQuietly('closing', this.defaultApiTimeoutMs);
       await this.group.close();
     }
     await this.cluster.close();

@@ -7,7 +7,9 @@ export type { ErrorBody, FetchedPartition, FetchPartition, FetchRequest, FetchRe
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
 export type { Api, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, ReplyHeader, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch, WireRecord } from './protocol/index.ts';
 export { Cluster } from './cluster.ts';
-export { Connection, parseHostPort } from './connection.ts';
+export type { PartitionLeader } from './cluster.ts';
+export { Connection, ConnectionError, parseHostPort } from './connection.ts';
+export { COORDINATOR_ERRORS, RETRIABLE_ERRORS, RETRY_DEFAULTS, gaveUp, isCoordinatorLost, isRetriable, isRetriableCode, withRetries } from './retry.ts';
 export { KafkaError } from './errors.ts';
 export { KafkaProducer, SerializationError } from './producer.ts';
 export type { ProducerOptions, ProducerRecord } from './producer.ts';
