@@ -20,7 +20,16 @@
 // not caught up with the leader for `replicaLagTimeMaxMs` leaves the ISR, so that one slow or dead
 // broker cannot hold back the high watermark (and every acks=all producer) for ever; it comes
 // back once it has caught up to the high watermark again.
+//
+// Leaders change (step 08): the controller elects a new one from the ISR when a leader dies, and
+// each election gives the partition a new LEADER EPOCH, one more than the last. The leader stamps
+// its epoch into every batch it appends, so that every replica knows which leader wrote which
+// offsets (leader-epoch-cache.ts). A follower whose leader changed may hold records the new leader
+// never had (an old leader's acks=1 writes, say): before it fetches again it asks the new leader
+// where its own latest epoch ends (OffsetsForLeaderEpoch) and cuts its log there. And a replica
+// still living in an older epoch (a "zombie" leader, a stale follower) is refused by epoch.
 import { KafkaError } from './errors.ts';
+import type { EpochEndOffset } from './leader-epoch-cache.ts';
 import type { Log } from './log.ts';
 import type { PartitionLayout } from './protocol/index.ts';
 import type { LogRecord } from './record-batch.ts';
@@ -60,6 +69,14 @@ export class Partition {
   readonly log: Log;
   readonly localId: number;
   leader: number;
+  /** The epoch of the current leader, from the layout: one more at every election. */
+  leaderEpoch: number;
+  /**
+   * On a follower: the leader (or its epoch) changed since this replica last copied it, so its log
+   * may hold records the leader never had. The fetcher truncates it (OffsetsForLeaderEpoch)
+   * before it fetches this partition again, then clears this.
+   */
+  needsTruncation: boolean;
   replicas: number[];
   isr: number[];
   minInsyncReplicas: number;
@@ -76,6 +93,7 @@ export class Partition {
     this.log = options.log;
     this.localId = options.localId;
     this.leader = options.layout.leader;
+    this.leaderEpoch = options.layout.leaderEpoch ?? 0;
     this.replicas = options.layout.replicas;
     this.isr = options.layout.isr;
     this.minInsyncReplicas = options.minInsyncReplicas;
@@ -84,6 +102,10 @@ export class Partition {
     this.say = options.say ?? (() => {});
     // The checkpoint may be older than the log, never ahead of it.
     this.hw = Math.min(options.highWatermark, this.log.logEndOffset);
+    // A follower that starts (a broker restarting) cannot know what happened while it was away;
+    // it may even have been the leader and written what nobody else has. It checks first.
+    this.needsTruncation = !this.isLeader;
+    if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
     this.resetFollowers();
   }
 
@@ -114,7 +136,36 @@ export class Partition {
    * of their logs until they fetch, and gives each a whole lag time to do so.
    */
   update(layout: PartitionLayout): void {
+    if (layout.leader === this.localId) this.becomeLeader(layout);
+    else this.becomeFollower(layout);
+  }
+
+  /**
+   * This replica leads from now on (Kafka's makeLeader). Its epoch starts at its log end offset
+   * right away, before it writes anything: a follower that asks where its older epoch ends is told
+   * "here", where this leader's own records end.
+   */
+  becomeLeader(layout: PartitionLayout): void {
+    this.takeLayout(layout);
+    this.needsTruncation = false;
+    this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
+  }
+
+  /**
+   * This replica follows `layout.leader` from now on (Kafka's makeFollower). When the leader or its
+   * epoch changed, the log may hold records the new leader never had: it must be truncated before
+   * the next fetch (`needsTruncation`). Returns whether they changed.
+   */
+  becomeFollower(layout: PartitionLayout): boolean {
+    const changed = layout.leader !== this.leader || (layout.leaderEpoch ?? 0) !== this.leaderEpoch;
+    this.takeLayout(layout);
+    if (changed) this.needsTruncation = true;
+    return changed;
+  }
+
+  private takeLayout(layout: PartitionLayout): void {
     this.leader = layout.leader;
+    this.leaderEpoch = layout.leaderEpoch ?? 0;
     this.replicas = layout.replicas;
     this.isr = layout.isr;
     this.resetFollowers();
@@ -144,7 +195,8 @@ export class Partition {
         `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes wait until enough followers catch up (acks=1 still works)`,
       );
     }
-    const baseOffset = this.log.append(records);
+    // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
+    const baseOffset = this.log.append(records, this.leaderEpoch);
     // Alone in its ISR, the leader's own append is all the high watermark waits for.
     this.maybeAdvanceHighWatermark();
     return baseOffset;
@@ -225,12 +277,47 @@ export class Partition {
     this.hw = Math.max(this.hw, Math.min(leaderHighWatermark, this.log.logEndOffset));
   }
 
+  /**
+   * Refuses a request made for another leader epoch than this partition's (Kafka's
+   * checkCurrentLeaderEpoch): FENCED_LEADER_EPOCH when the asker's epoch is older (it missed an
+   * election: a stale follower, a zombie leader), UNKNOWN_LEADER_EPOCH when it is newer (this
+   * broker has not heard of the election yet; the asker retries). A request without one passes.
+   */
+  checkFetchEpoch(currentLeaderEpoch: number | undefined): void {
+    if (currentLeaderEpoch === undefined || currentLeaderEpoch === this.leaderEpoch) return;
+    if (currentLeaderEpoch < this.leaderEpoch) {
+      throw new KafkaError('FENCED_LEADER_EPOCH', `${this.name} is in leader epoch ${this.leaderEpoch}, but the request is for epoch ${currentLeaderEpoch}: refresh the metadata`);
+    }
+    throw new KafkaError('UNKNOWN_LEADER_EPOCH', `${this.name} is in leader epoch ${this.leaderEpoch} on broker ${this.localId}, which has not yet heard of epoch ${currentLeaderEpoch}: retry`);
+  }
+
+  /**
+   * On the leader: where `leaderEpoch` ends in this log, for a follower that asks before it
+   * truncates (OffsetsForLeaderEpoch; see Log.endOffsetForEpoch). Only the leader answers, and
+   * only in the epoch the follower believes it is in.
+   */
+  endOffsetForEpoch(leaderEpoch: number, currentLeaderEpoch?: number): EpochEndOffset {
+    if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
+    this.checkFetchEpoch(currentLeaderEpoch);
+    return this.log.endOffsetForEpoch(leaderEpoch);
+  }
+
+  /**
+   * On a follower: removes every record from `offset` on (Log.truncateTo). The high watermark
+   * comes down with the log end if it has to: it never points past what this replica holds.
+   */
+  truncateTo(offset: number): boolean {
+    const truncated = this.log.truncateTo(offset);
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
+    return truncated;
+  }
+
   /** Whether the leader still counts enough in-sync replicas for acks=all (checked again after waiting). */
   get hasEnoughReplicas(): boolean {
     return this.isr.length >= this.minInsyncReplicas;
   }
 
   layout(): PartitionLayout {
-    return { partition: this.partition, leader: this.leader, replicas: this.replicas, isr: this.isr };
+    return { partition: this.partition, leader: this.leader, leaderEpoch: this.leaderEpoch, replicas: this.replicas, isr: this.isr };
   }
 }

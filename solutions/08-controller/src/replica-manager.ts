@@ -12,6 +12,8 @@ import { FetchPurgatory, ProducePurgatory } from './delayed-fetch.ts';
 import { OFFSETS_TOPIC } from './consumer-offsets.ts';
 import { KafkaError, errorBody } from './errors.ts';
 import { HighWatermarkCheckpoint } from './high-watermark-checkpoint.ts';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
+import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './protocol/index.ts';
 import { Log, type LogOptions } from './log.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { Partition } from './partition.ts';
@@ -486,6 +488,25 @@ export class ReplicaManager {
     if (written?.maybeAdvanceHighWatermark()) this.highWatermarkMoved(written);
     this.purgatory.appended(topic, partition);
   }
+
+  // #region offsets-for-leader-epoch
+  /**
+   * Kafka's OffsetsForLeaderEpoch, on the leader: for each partition, where the epoch asked about
+   * ends in this leader's log. A follower whose leader changed asks it before fetching again and
+   * cuts off whatever it holds from that offset on (replica-fetcher.ts).
+   */
+  offsetsForLeaderEpoch(request: OffsetsForLeaderEpochRequest): OffsetsForLeaderEpochResponse {
+    const partitions = request.partitions.map(({ topic, partition, leaderEpoch, currentLeaderEpoch }): EpochEndOffsetResult => {
+      try {
+        const { epoch, endOffset } = this.leaderPartition(topic, partition).endOffsetForEpoch(leaderEpoch, currentLeaderEpoch);
+        return { topic, partition, leaderEpoch: epoch, endOffset };
+      } catch (error) {
+        return { topic, partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET, error: errorBody(error) };
+      }
+    });
+    return { partitions };
+  }
+  // #endregion offsets-for-leader-epoch
 }
 
 /** A topic's `min.insync.replicas`, or the broker's; a value that is not a whole number from 1 is refused as INVALID_CONFIG. */
