@@ -276,6 +276,7 @@ export class Broker {
     offsetCommit: (request) => this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinator.fetchOffsets(request),
     leaderAndIsr: (request) => this.handleLeaderAndIsr(request),
+    offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
   };
 
   /** Routes a request to its handler by type. */
