@@ -246,13 +246,19 @@ export class Log {
    * one holding it is cut, its index with it, and epochs that started in the removed part are
    * forgotten. Batches are never split: an offset in the middle of a batch removes that whole
    * batch, so the log may end below `offset` (OffsetsForLeaderEpoch answers batch boundaries, so
-   * in practice it ends exactly there). An offset at or past the end removes nothing. Returns
-   * whether anything was removed.
+   * in practice it ends exactly there). An offset at or past the end removes no record. Returns
+   * whether any record was removed.
    */
   truncateTo(offset: number): boolean {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`cannot truncate ${this.dir} to offset ${offset}`);
-    if (offset >= this.logEndOffset) return false;
+    if (offset >= this.logEndOffset) {
+      // No record to remove, but maybe an epoch: a replica that became leader started its epoch
+      // at its log end, then lost the leadership before writing anything. That epoch has no
+      // record here and must go, or this replica would keep asking the new leader about it.
+      this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+      return false;
+    }
     const before = this.logEndOffset;
     if (offset < this.logStartOffset) {
       // Nothing below `offset` is left: the log starts again, empty, at `offset` (Kafka's truncateFullyAndStartAt).
