@@ -182,9 +182,9 @@ export class ReplicaFetcher {
       }
     }
     if (partition.truncateTo(target)) {
-      this.options.log(
-        `Truncated ${partition.name} from offset ${before} to ${log.logEndOffset}: its latest epoch ${asked} ends at ${answer.endOffset} (epoch ${answer.leaderEpoch}) on broker ${this.options.leaderId}, the leader of epoch ${partition.leaderEpoch}`,
-      );
+      const leader = `broker ${this.options.leaderId}, the leader of epoch ${partition.leaderEpoch}`;
+      const why = answer.endOffset === UNDEFINED_EPOCH_OFFSET ? `${leader}, knows no epoch at or below ${asked}; kept what was committed` : `its latest epoch ${asked} ends at ${answer.endOffset} (epoch ${answer.leaderEpoch}) on ${leader}`;
+      this.options.log(`Truncated ${partition.name} from offset ${before} to ${log.logEndOffset}: ${why}`);
     }
     partition.needsTruncation = !done;
   }
