@@ -247,6 +247,7 @@ export class Broker {
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
+    offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
   };
 
   /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */

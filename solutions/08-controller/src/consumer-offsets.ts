@@ -62,7 +62,8 @@ export class ConsumerOffsets {
       headers: [],
     }));
     // To the log first: a commit acknowledged but not written would be lost by a restart.
-    log.append(records);
+    // Stamped with this leader's epoch (its log's latest: a leader starts its epoch as it takes over), like any leader's batch.
+    log.append(records, Math.max(0, log.latestEpoch));
     for (const { topic, partition, offset, metadata = '' } of offsets) this.remember(groupId, topic, partition, { offset, metadata, commitTimestamp: now });
     this.appended(partition);
   }

@@ -153,8 +153,9 @@ export class LogSegment {
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
    * LogSegment.recover does for a segment that was being written when the broker stopped.
+   * `onBatch` sees each batch kept, in order (the log rebuilds its leader epochs from them).
    */
-  recover(): RecoveryResult {
+  recover(onBatch: (batch: RecordBatch) => void = () => {}): RecoveryResult {
     // The real size of the file, not what we believe: that is the whole point.
     const fileSize = fs.fstatSync(this.fd).size;
     this.index.reset();
@@ -178,6 +179,7 @@ export class LogSegment {
         break;
       }
       this.indexBatch(next, position, found.size);
+      onBatch(found.batch);
       position += found.size;
       next = nextOffsetAfter(found.batch);
       batches++;
@@ -187,6 +189,32 @@ export class LogSegment {
     this.sizeInBytes = position;
     this.next = next;
     return { batches, validBytes: position, truncatedBytes: fileSize - position, reason };
+  }
+
+  /**
+   * Cuts the segment back so that its last record is the one before `offset`: a follower drops
+   * what its leader never had. Batches are never split, so an offset in the middle of a batch
+   * cuts before that whole batch (Kafka's LogSegment.truncateTo does the same); the segment's
+   * next offset then ends up below `offset`. Returns how many bytes were cut.
+   */
+  truncateTo(offset: number): number {
+    // Start from the index entry at or before `offset`: it is a batch boundary, as every entry is.
+    const start = this.index.lookup(offset);
+    let position = start.position;
+    let next = start.offset;
+    for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
+      if (nextOffsetAfter(found.batch) > offset) break; // this batch holds `offset` or comes after it
+      position += found.size;
+      next = nextOffsetAfter(found.batch);
+    }
+    const cut = this.sizeInBytes - position;
+    if (cut === 0) return 0;
+    fs.ftruncateSync(this.fd, position);
+    this.index.truncateTo(next);
+    this.sizeInBytes = position;
+    this.next = next;
+    this.bytesSinceLastIndexEntry = position - (this.index.lastEntry?.position ?? 0);
+    return cut;
   }
 
   /** Forces the segment's files to disk (fsync): after this, a power cut cannot lose them. */

@@ -5,9 +5,15 @@
 // segment is full a new one is rolled. Reads find the segment holding an offset. Retention
 // deletes whole segments from the old end. The log end offset (the next offset to give out) and
 // the log start offset (the first one still kept) are all a reader needs to know what exists.
+//
+// From step 08 the log also knows which leader wrote what: every batch carries the epoch of the
+// leader that appended it, and the log keeps the first offset of each epoch in its leader epoch
+// cache (leader-epoch-cache.ts). A follower that comes back after a leader change uses it to
+// cut off, with truncateTo, whatever the new leader never had.
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaError } from './errors.ts';
+import { LeaderEpochCache, type EpochEndOffset } from './leader-epoch-cache.ts';
 import { LogSegment } from './log-segment.ts';
 import { encodeBatch, readBatchAt, recordsFrom, type LogRecord, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
 import { validateTopicName } from './topic-name.ts';
@@ -62,6 +68,8 @@ export class OffsetOutOfRangeError extends KafkaError {
 export class Log {
   /** Ordered by base offset; the last one is the active segment. Never empty. */
   private readonly segments: LogSegment[];
+  /** The first offset of each leader epoch in this log, kept in `leader-epoch-checkpoint`. */
+  readonly leaderEpochCache: LeaderEpochCache;
   private readonly segmentBytes: number;
   private readonly indexIntervalBytes: number;
   private readonly retentionBytes: number;
@@ -114,18 +122,24 @@ export class Log {
       .sort((a, b) => a - b);
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
+    this.leaderEpochCache = new LeaderEpochCache(dir);
 
     // #region recover-on-open
     // Only the last segment can have a torn end: older segments were complete and fsynced when
     // the log rolled past them (see roll()), and nothing writes to them since. So a restart
-    // checks one segment, not the whole log, however long the log is.
-    const result = this.active.recover();
+    // checks one segment, not the whole log, however long the log is. The batches it keeps
+    // may start an epoch the checkpoint missed (a crash between the append and the checkpoint):
+    // recovery assigns them, as Kafka's does.
+    const result = this.active.recover((batch) => this.leaderEpochCache.assign(batch.partitionLeaderEpoch, batch.baseOffset));
     if (result.truncatedBytes > 0) {
       this.say(
         `Recovered ${path.basename(this.active.logFile)}: kept ${result.batches} batches up to offset ${this.logEndOffset}, ` +
           `cut ${result.truncatedBytes} bytes (${result.reason})`,
       );
     }
+    // Nor may the checkpoint claim epochs for offsets that recovery cut off, or that retention deleted.
+    this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+    this.leaderEpochCache.truncateFromStart(this.logStartOffset);
     // #endregion recover-on-open
   }
 
@@ -158,15 +172,20 @@ export class Log {
   }
 
   // #region append
-  /** Appends `records` as one batch with the next offsets and returns the first (the base offset). */
-  append(records: LogRecord[]): number {
+  /**
+   * Appends `records` as one batch with the next offsets and returns the first (the base offset).
+   * The batch is stamped with `leaderEpoch`, the epoch of the leader appending it; the first batch
+   * of a new epoch starts that epoch in the leader epoch cache.
+   */
+  append(records: LogRecord[], leaderEpoch = 0): number {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
     // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
-    const batch = encodeBatch(baseOffset, records);
+    const batch = encodeBatch(baseOffset, records, leaderEpoch);
     // An empty segment takes any batch, so a batch bigger than segmentBytes still has a home.
     if (this.active.size > 0 && this.active.size + batch.length > this.segmentBytes) this.roll();
     this.active.append(batch);
+    this.leaderEpochCache.assign(leaderEpoch, baseOffset);
     this.unflushed += records.length;
     this.flushIfDue();
     return baseOffset;
@@ -175,7 +194,9 @@ export class Log {
 
   /**
    * Appends a batch a follower copied from its leader, byte for byte: the leader gave out its
-   * offsets, so it must start exactly at this log's end, and its checksum must hold.
+   * offsets, so it must start exactly at this log's end, and its checksum must hold. The batch
+   * keeps the epoch its leader stamped in it, and a newer epoch starts in this log's cache too:
+   * a follower's epochs are its leader's.
    */
   appendAsFollower(batch: Buffer): number {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
@@ -189,10 +210,72 @@ export class Log {
     }
     if (this.active.size > 0 && this.active.size + batch.length > this.segmentBytes) this.roll();
     this.active.append(batch);
+    this.leaderEpochCache.assign(found.batch.partitionLeaderEpoch, baseOffset);
     this.unflushed += found.batch.records.length;
     this.flushIfDue();
     return baseOffset;
   }
+
+  /** The epoch of the last leader this log knows of, UNDEFINED_EPOCH (-1) for a log that has none. */
+  get latestEpoch(): number {
+    return this.leaderEpochCache.latestEpoch;
+  }
+
+  /**
+   * Where `leaderEpoch` ends in this log (Kafka's endOffsetForEpoch): the first offset of the next
+   * higher epoch, or the log end offset for the latest. What a leader answers OffsetsForLeaderEpoch
+   * with; see LeaderEpochCache.endOffsetFor.
+   */
+  endOffsetForEpoch(leaderEpoch: number): EpochEndOffset {
+    return this.leaderEpochCache.endOffsetFor(leaderEpoch, this.logEndOffset);
+  }
+
+  /**
+   * A replica that becomes leader starts its epoch at its log end offset, before it writes
+   * anything (Kafka's maybeAssignEpochStartOffset): a follower asking where the previous epoch ends
+   * is then told "here", even if this leader has not written a record yet.
+   */
+  assignEpochStartOffset(leaderEpoch: number, startOffset: number): void {
+    this.leaderEpochCache.assign(leaderEpoch, startOffset);
+  }
+
+  // #region truncate-to
+  /**
+   * Removes every record at `offset` and after (Kafka's Log.truncateTo): what a follower does with
+   * records its new leader never had. Segments that start at or after `offset` are deleted, the
+   * one holding it is cut, its index with it, and epochs that started in the removed part are
+   * forgotten. Batches are never split: an offset in the middle of a batch removes that whole
+   * batch, so the log may end below `offset` (OffsetsForLeaderEpoch answers batch boundaries, so
+   * in practice it ends exactly there). An offset at or past the end removes no record. Returns
+   * whether any record was removed.
+   */
+  truncateTo(offset: number): boolean {
+    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`cannot truncate ${this.dir} to offset ${offset}`);
+    if (offset >= this.logEndOffset) {
+      // No record to remove, but maybe an epoch: a replica that became leader started its epoch
+      // at its log end, then lost the leadership before writing anything. That epoch has no
+      // record here and must go, or this replica would keep asking the new leader about it.
+      this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+      return false;
+    }
+    const before = this.logEndOffset;
+    if (offset < this.logStartOffset) {
+      // Nothing below `offset` is left: the log starts again, empty, at `offset` (Kafka's truncateFullyAndStartAt).
+      for (const segment of this.segments.splice(0)) segment.delete();
+      this.segments.push(this.openSegment(offset));
+      this.leaderEpochCache.clear();
+    } else {
+      // Newest first, so that the segments left are always a whole log.
+      while (this.segments.length > 1 && this.active.baseOffset >= offset) this.segments.pop()!.delete();
+      this.active.truncateTo(offset);
+      this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+    }
+    const midBatch = this.logEndOffset < offset ? ` (offset ${offset} was inside a batch, which went whole)` : '';
+    this.say(`Truncated to offset ${this.logEndOffset}, removing offsets ${this.logEndOffset} to ${before - 1}${midBatch}`);
+    return true;
+  }
+  // #endregion truncate-to
 
   // #region roll
   /** Starts a new active segment at the log end offset. */
@@ -255,6 +338,7 @@ export class Log {
       deleted++;
       this.say(`Deleted segment ${path.basename(oldest.logFile)} (offsets ${oldest.baseOffset} to ${oldest.nextOffset - 1}): ${why}`);
     }
+    if (deleted > 0) this.leaderEpochCache.truncateFromStart(this.logStartOffset);
     return deleted;
   }
   // #endregion retention

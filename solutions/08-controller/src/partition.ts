@@ -20,7 +20,16 @@
 // not caught up with the leader for `replicaLagTimeMaxMs` leaves the ISR, so that one slow or dead
 // broker cannot hold back the high watermark (and every acks=all producer) for ever; it comes
 // back once it has caught up to the high watermark again.
+//
+// Leaders change (step 08): the controller elects a new one from the ISR when a leader dies, and
+// each election gives the partition a new LEADER EPOCH, one more than the last. The leader stamps
+// its epoch into every batch it appends, so that every replica knows which leader wrote which
+// offsets (leader-epoch-cache.ts). A follower whose leader changed may hold records the new leader
+// never had (an old leader's acks=1 writes, say): before it fetches again it asks the new leader
+// where its own latest epoch ends (OffsetsForLeaderEpoch) and cuts its log there. And a replica
+// still living in an older epoch (a "zombie" leader, a stale follower) is refused by epoch.
 import { KafkaError } from './errors.ts';
+import type { EpochEndOffset } from './leader-epoch-cache.ts';
 import type { Log } from './log.ts';
 import type { PartitionState } from './metadata-image.ts';
 import type { LogRecord } from './record-batch.ts';
@@ -63,10 +72,16 @@ export class Partition {
   readonly log: Log;
   readonly localId: number;
   leader: number;
+  /** The epoch of the current leader, from the layout: one more at every election. */
+  leaderEpoch: number;
+  /**
+   * On a follower: the leader (or its epoch) changed since this replica last copied it, so its log
+   * may hold records the leader never had. The fetcher truncates it (OffsetsForLeaderEpoch)
+   * before it fetches this partition again, then clears this.
+   */
+  needsTruncation: boolean;
   replicas: number[];
   isr: number[];
-  /** Grows with every new leader; a batch carries the epoch of the leader that wrote it. */
-  leaderEpoch: number;
   /** The version of this partition's state at the controller (AlterPartition names it). */
   partitionEpoch: number;
   /** An ISR asked of the controller and not answered yet: no second request meanwhile. */
@@ -95,6 +110,10 @@ export class Partition {
     this.say = options.say ?? (() => {});
     // The checkpoint may be older than the log, never ahead of it.
     this.hw = Math.min(options.highWatermark, this.log.logEndOffset);
+    // A follower that starts (a broker restarting) cannot know what happened while it was away;
+    // it may even have been the leader and written what nobody else has. It checks first.
+    this.needsTruncation = !this.isLeader;
+    if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
     this.resetFollowers();
   }
 
@@ -128,14 +147,26 @@ export class Partition {
    */
   update(state: PartitionState): void {
     if (state.leaderEpoch < this.leaderEpoch || (state.leaderEpoch === this.leaderEpoch && state.partitionEpoch <= this.partitionEpoch)) return; // old news
-    const newLeader = state.leaderEpoch > this.leaderEpoch;
+    const newEpoch = state.leaderEpoch > this.leaderEpoch;
     this.leader = state.leader;
     this.replicas = state.replicas;
     this.isr = state.isr;
     this.leaderEpoch = state.leaderEpoch;
     this.partitionEpoch = state.partitionEpoch;
     this.pendingIsr = null;
-    if (newLeader) this.resetFollowers();
+    if (newEpoch) this.startEpoch();
+  }
+
+  /**
+   * A new leader epoch begins. A leader starts its followers afresh, and its epoch starts at its
+   * log end right away (Kafka's makeLeader): a follower that asks where its older epoch ends is
+   * told "here". A follower's log may hold records the new leader never had: it must be truncated
+   * before the next fetch (Kafka's makeFollower).
+   */
+  private startEpoch(): void {
+    this.resetFollowers();
+    this.needsTruncation = !this.isLeader;
+    if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
   }
 
   /** Asks the controller for this ISR, unless a request is already out. */
@@ -175,7 +206,8 @@ export class Partition {
         `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes wait until enough followers catch up (acks=1 still works)`,
       );
     }
-    const baseOffset = this.log.append(records);
+    // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
+    const baseOffset = this.log.append(records, this.leaderEpoch);
     // Alone in its ISR, the leader's own append is all the high watermark waits for.
     this.maybeAdvanceHighWatermark();
     return baseOffset;
@@ -248,6 +280,41 @@ export class Partition {
   /** On a follower: the leader's high watermark, as far as this replica's own log goes. */
   updateHighWatermarkAsFollower(leaderHighWatermark: number): void {
     this.hw = Math.max(this.hw, Math.min(leaderHighWatermark, this.log.logEndOffset));
+  }
+
+  /**
+   * Refuses a request made for another leader epoch than this partition's (Kafka's
+   * checkCurrentLeaderEpoch): FENCED_LEADER_EPOCH when the asker's epoch is older (it missed an
+   * election: a stale follower, a zombie leader), UNKNOWN_LEADER_EPOCH when it is newer (this
+   * broker has not heard of the election yet; the asker retries). A request without one passes.
+   */
+  checkFetchEpoch(currentLeaderEpoch: number | undefined): void {
+    if (currentLeaderEpoch === undefined || currentLeaderEpoch === this.leaderEpoch) return;
+    if (currentLeaderEpoch < this.leaderEpoch) {
+      throw new KafkaError('FENCED_LEADER_EPOCH', `${this.name} is in leader epoch ${this.leaderEpoch}, but the request is for epoch ${currentLeaderEpoch}: refresh the metadata`);
+    }
+    throw new KafkaError('UNKNOWN_LEADER_EPOCH', `${this.name} is in leader epoch ${this.leaderEpoch} on broker ${this.localId}, which has not yet heard of epoch ${currentLeaderEpoch}: retry`);
+  }
+
+  /**
+   * On the leader: where `leaderEpoch` ends in this log, for a follower that asks before it
+   * truncates (OffsetsForLeaderEpoch; see Log.endOffsetForEpoch). Only the leader answers, and
+   * only in the epoch the follower believes it is in.
+   */
+  endOffsetForEpoch(leaderEpoch: number, currentLeaderEpoch?: number): EpochEndOffset {
+    if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
+    this.checkFetchEpoch(currentLeaderEpoch);
+    return this.log.endOffsetForEpoch(leaderEpoch);
+  }
+
+  /**
+   * On a follower: removes every record from `offset` on (Log.truncateTo). The high watermark
+   * comes down with the log end if it has to: it never points past what this replica holds.
+   */
+  truncateTo(offset: number): boolean {
+    const truncated = this.log.truncateTo(offset);
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
+    return truncated;
   }
 
   /** Whether the leader still counts enough in-sync replicas for acks=all (checked again after waiting). */

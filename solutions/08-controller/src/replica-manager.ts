@@ -12,10 +12,12 @@ import { FetchPurgatory, ProducePurgatory } from './delayed-fetch.ts';
 import { OFFSETS_TOPIC } from './consumer-offsets.ts';
 import { KafkaError, errorBody } from './errors.ts';
 import { HighWatermarkCheckpoint } from './high-watermark-checkpoint.ts';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
+import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './protocol/index.ts';
 import { Log, type LogOptions } from './log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from './metadata-image.ts';
 import { Partition } from './partition.ts';
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type TopicLayout, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
+import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 
@@ -361,8 +363,10 @@ export class ReplicaManager {
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
-    for (const { topic, partition, offset } of follower >= 0 ? request.partitions : []) {
+    for (const { topic, partition, offset, currentLeaderEpoch } of follower >= 0 ? request.partitions : []) {
       const led = this.partitions.get(`${topic}-${partition}`);
+      // A follower of another epoch is refused below; its offset says nothing about this leader's log.
+      if (currentLeaderEpoch !== undefined && currentLeaderEpoch !== led?.leaderEpoch) continue;
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
     // #endregion follower-progress
@@ -390,10 +394,11 @@ export class ReplicaManager {
       let leader: Partition | undefined;
       try {
         leader = this.leaderPartition(topic, partition);
+        leader.checkFetchEpoch(wanted.currentLeaderEpoch);
         const batches = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
         const { highWatermark, log } = leader;
-        if (follower) return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records: [], batches: batches.map((batch) => encodeBatch(batch.baseOffset, batch.records).toString('base64')) };
+        if (follower) return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records: [], batches: batches.map((batch) => encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch).toString('base64')) };
         // A batch may start before the offset asked for: only the records from it on are sent.
         const records = recordsFrom(batches, wanted.offset).map(toWireRecord);
         return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records };
@@ -444,6 +449,25 @@ export class ReplicaManager {
     if (written?.maybeAdvanceHighWatermark()) this.highWatermarkMoved(written);
     this.purgatory.appended(topic, partition);
   }
+
+  // #region offsets-for-leader-epoch
+  /**
+   * Kafka's OffsetsForLeaderEpoch, on the leader: for each partition, where the epoch asked about
+   * ends in this leader's log. A follower whose leader changed asks it before fetching again and
+   * cuts off whatever it holds from that offset on (replica-fetcher.ts).
+   */
+  offsetsForLeaderEpoch(request: OffsetsForLeaderEpochRequest): OffsetsForLeaderEpochResponse {
+    const partitions = request.partitions.map(({ topic, partition, leaderEpoch, currentLeaderEpoch }): EpochEndOffsetResult => {
+      try {
+        const { epoch, endOffset } = this.leaderPartition(topic, partition).endOffsetForEpoch(leaderEpoch, currentLeaderEpoch);
+        return { topic, partition, leaderEpoch: epoch, endOffset };
+      } catch (error) {
+        return { topic, partition, leaderEpoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET, error: errorBody(error) };
+      }
+    });
+    return { partitions };
+  }
+  // #endregion offsets-for-leader-epoch
 }
 
 /** A topic's `min.insync.replicas`, or the broker's; a value that is not a whole number from 1 is refused as INVALID_CONFIG. */

@@ -22,6 +22,7 @@ import { parseBrokerRegistration, type BrokerRegistrationRequest, type BrokerReg
 import { parseBrokerHeartbeat, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 import { parseFetchMetadata, type FetchMetadataRequest, type FetchMetadataResponse } from './fetch-metadata.ts';
 import { parseAlterPartition, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
+import { parseOffsetsForLeaderEpoch, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -43,6 +44,7 @@ export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './br
 export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 export type { FetchMetadataRequest, FetchMetadataResponse } from './fetch-metadata.ts';
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
+export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -63,6 +65,7 @@ export interface Api {
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   fetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse };
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
+  offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
 }
 
 export type RequestType = keyof Api;
@@ -94,6 +97,7 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   brokerHeartbeat: parseBrokerHeartbeat,
   fetchMetadata: parseFetchMetadata,
   alterPartition: parseAlterPartition,
+  offsetsForLeaderEpoch: parseOffsetsForLeaderEpoch,
 };
 
 /**
