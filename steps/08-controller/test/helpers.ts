@@ -10,7 +10,7 @@ export const WAIT_MS = 5_000;
 type Register = <T extends { stop(): unknown } | { close(): unknown }>(item: T) => T;
 
 /** Quick settings for tests: heartbeats every 50 ms, a broker fenced after 500 ms of silence, fast fetches. */
-export const FAST_BROKER: BrokerOptions = { brokerHeartbeatIntervalMs: 50, replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 50, groupInitialRebalanceDelayMs: 0 };
+export const FAST_BROKER: BrokerOptions = { brokerHeartbeatIntervalMs: 50, replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 50, groupInitialRebalanceDelayMs: 0, groupMinSessionTimeoutMs: 10 };
 export const FAST_CONTROLLER: Partial<ControllerOptions> = { brokerSessionTimeoutMs: 500 };
 
 /** A controller and `count` brokers (ids 1..count) on free ports, in this process. */

@@ -1,0 +1,56 @@
+// Clients that follow the cluster: a leader goes, the producer and a consumer group carry on.
+import { describe, expect, test } from 'vitest';
+import { KafkaConsumer } from '../src/index.ts';
+import { useCleanup } from '#lib/testing/cleanup.ts';
+import { useTempDirs } from '#lib/testing/temp-dir.ts';
+import { waitFor } from '#lib/testing/wait.ts';
+import { createTopic, producerFor, startCluster, waitForState } from './helpers.ts';
+
+const tempDir = useTempDirs('kfs-step08-clients-');
+const cleanup = useCleanup();
+
+describe('task 6: clients follow the leaders', () => {
+  test('task 6: a producer (acks=all) and a consumer group run through the loss of a leader: every acknowledged record is read', async () => {
+    const cluster = await startCluster(cleanup, tempDir(), 3, { broker: { replicaLagTimeMaxMs: 1_000 } });
+    await createTopic(cleanup, cluster, 'numtest', { partitions: 2, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
+    const producer = producerFor(cleanup, cluster, { deliveryTimeoutMs: 15_000 });
+    const consumer = cleanup(
+      new KafkaConsumer<string | null, string | null>('numtest', {
+        bootstrapServers: cluster.bootstrap,
+        groupId: 'readers',
+        autoOffsetReset: 'earliest',
+        heartbeatIntervalMs: 100,
+        sessionTimeoutMs: 3_000,
+        fetchMaxWaitMs: 100,
+        valueDeserializer: (data) => data?.toString() ?? null,
+      }),
+    );
+    const seen = new Set<string>();
+    let failure: Error | null = null;
+    void (async () => {
+      for await (const record of consumer) if (record.value) seen.add(record.value);
+    })().catch((error: Error) => (failure = error));
+
+    const acked: string[] = [];
+    const send = async (value: string, partition: number) => {
+      await producer.send('numtest', { value, partition });
+      acked.push(value);
+    };
+    for (let i = 0; i < 10; i++) await send(`before-${i}`, i % 2);
+    const victim = cluster.state('numtest', 0).leader;
+    await cluster.stopBroker(victim);
+    // These are sent while partition 0 has no leader yet: the producer retries until it has one.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => send(`after-${i}`, i % 2)));
+    await waitForState(cluster, 'numtest', 0, (state) => state.leader !== victim && state.leader !== -1, 'a new leader for numtest-0');
+
+    await waitFor(
+      () => {
+        if (failure) throw failure;
+        return acked.every((value) => seen.has(value));
+      },
+      15_000,
+      () => `the group read ${seen.size} distinct records; never read: ${acked.filter((value) => !seen.has(value)).join(', ')}`,
+    );
+    expect(acked).toHaveLength(20);
+  }, 40_000);
+});
