@@ -181,6 +181,7 @@ export class Controller {
 
   /** Fences every live broker silent for longer than the session timeout (on a timer). */
   fenceSilentBrokers(): void {
+    //> step 08 task 2: fenceSilentBrokers — fence every live broker silent for longer than the session, and record the partition changes whenBrokerFenced gives
     const now = Date.now();
     for (const broker of this.image.liveBrokers()) {
       const silentFor = now - (this.lastContact.get(broker.id) ?? 0);
@@ -191,6 +192,7 @@ export class Controller {
       for (const record of records) if (record.type === 'partition') this.say(`  ${record.topic}-${record.partition}: leader ${record.leader}, epoch ${record.leaderEpoch}, ISR ${record.isr.join(',') || '(none)'}`);
       this.append(records);
     }
+    //<
   }
 
   /** Gives leadership back to each partition's preferred replica where it is alive and in sync (on a timer). */
@@ -247,12 +249,14 @@ export class Controller {
   private alterPartition({ brokerId, topic, partition, leaderEpoch, partitionEpoch, newIsr }: AlterPartitionRequest): AlterPartitionResponse {
     const state = this.image.partition(topic, partition);
     if (!state) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `there is no partition ${topic}-${partition}`);
+    //> step 08 task 3: alterPartition — refuse a request from another leader or epoch (FENCED_LEADER_EPOCH) or about another version (INVALID_UPDATE_VERSION)
     if (state.leader !== brokerId || leaderEpoch !== state.leaderEpoch) {
       throw new KafkaError('FENCED_LEADER_EPOCH', `broker ${brokerId} asked to change ${topic}-${partition} as leader in epoch ${leaderEpoch}, but broker ${state.leader} leads it in epoch ${state.leaderEpoch}`);
     }
     if (partitionEpoch !== state.partitionEpoch) {
       throw new KafkaError('INVALID_UPDATE_VERSION', `${topic}-${partition} is at version ${state.partitionEpoch}, not ${partitionEpoch}: the leader missed a change`);
     }
+    //<
     if (!newIsr.includes(brokerId)) throw new KafkaError('INVALID_REQUEST', `the leader must stay in its own ISR`);
     const fenced = newIsr.filter((id) => !state.replicas.includes(id) || !this.isLive(id));
     if (fenced.length > 0) throw new KafkaError('INELIGIBLE_REPLICA', `broker(s) ${fenced.join(', ')} may not join the ISR of ${topic}-${partition}: not a replica, or fenced`);

@@ -90,6 +90,7 @@ export class LeaderEpochCache {
    * UNDEFINED_EPOCH_OFFSET: this log cannot say where it ends.
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
+    //> step 08 task 4: endOffsetFor — the largest epoch at or below the one asked and where it ends (the next epoch's start, or the log end); -1, -1 when it cannot say
     const undefinedAnswer = { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (requestedEpoch === UNDEFINED_EPOCH) return undefinedAnswer;
     if (requestedEpoch === this.latestEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
@@ -97,6 +98,7 @@ export class LeaderEpochCache {
     const higher = this.entries.find((entry) => entry.epoch > requestedEpoch);
     if (!floor || !higher) return undefinedAnswer;
     return { epoch: floor.epoch, endOffset: higher.startOffset };
+    //<
   }
 
   /** The log was cut back to end at `endOffset`: epochs starting at or after it are gone with their records. */

@@ -13,7 +13,9 @@ type IsLive = (brokerId: number) => boolean;
 
 /** The leader the rules allow: the first replica, in preference order, that is in the ISR and alive; -1 when none is. */
 export function electLeader(state: PartitionState, isLive: IsLive): number {
+  //> step 08 task 1: electLeader — the first replica in preference order that is in the ISR and alive, or -1
   return state.replicas.find((id) => state.isr.includes(id) && isLive(id)) ?? -1;
+  //<
 }
 
 /** The state with a new leader (and so a new leader epoch), or with a new ISR only. */
@@ -34,18 +36,22 @@ function changed(state: PartitionState, { leader = state.leader, isr = state.isr
  * only it may lead again when it comes back.
  */
 export function whenBrokerFenced(state: PartitionState, brokerId: number, isLive: IsLive): PartitionState | null {
+  //> step 08 task 1: whenBrokerFenced — out of the ISR; a new leader from the ISR if it led; offline (leader -1, ISR kept) if it was the last
   if (!state.replicas.includes(brokerId) || (state.leader !== brokerId && !state.isr.includes(brokerId))) return null;
   const isr = state.isr.filter((id) => id !== brokerId);
   if (isr.length === 0) return state.leader === -1 ? null : changed(state, { leader: -1, isr: state.isr });
   const leader = state.leader === brokerId ? electLeader({ ...state, isr }, isLive) : state.leader;
   return changed(state, { leader, isr });
+  //<
 }
 
 /** A broker is back: an offline partition whose ISR holds it can lead again. */
 export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): PartitionState | null {
+  //> step 08 task 5: whenBrokerUnfenced — an offline partition elects a leader again (or stays offline: null)
   if (state.leader !== -1) return null;
   const leader = electLeader(state, isLive);
   return leader === -1 ? null : changed(state, { leader });
+  //<
 }
 
 /**
@@ -54,9 +60,11 @@ export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): Parti
  * auto.leader.rebalance.enable.
  */
 export function preferredLeaderChange(state: PartitionState, isLive: IsLive): PartitionState | null {
+  //> step 08 task 5: preferredLeaderChange — the first replica leads again once it is alive and in the ISR (null when nothing changes)
   const preferred = state.replicas[0]!;
   if (state.leader === preferred || !state.isr.includes(preferred) || !isLive(preferred)) return null;
   return changed(state, { leader: preferred });
+  //<
 }
 
 /** A leader's AlterPartition, once checked: the new ISR (the leader stays). */

@@ -226,6 +226,7 @@ export class KafkaProducer {
    */
   private retryOrFail(batch: ProducerBatch, error: Error): void {
     if (batch.isDone) return; // it ran out of time while this attempt was on its way
+    //> step 08 task 6: retryOrFail — fail at once on an error that is not retriable, or after `retries` attempts; otherwise resend after retryBackoffMs
     if (!isRetriable(error)) {
       batch.fail(error);
       return;
@@ -237,6 +238,7 @@ export class KafkaProducer {
     }
     this.log(`Retrying ${batch.topic}-${batch.partition} (${batch.records.length} record(s), ${batch.attempts} attempt(s) so far) in ${this.retryBackoffMs} ms: ${error.message}`);
     setTimeout(() => void this.resend(batch), this.retryBackoffMs);
+    //<
   }
 
   /**

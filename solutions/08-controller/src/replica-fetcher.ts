@@ -166,6 +166,7 @@ export class ReplicaFetcher {
     const before = log.logEndOffset;
     let target: number;
     let done = true;
+    //> step 08 task 4: truncate — where to cut, from the leader's answer and this log's own end of the same epoch
     if (answer.endOffset === UNDEFINED_EPOCH_OFFSET) {
       // The leader knows no epoch at or below ours, so the epochs cannot tell where the logs part:
       // keep what was committed, as Kafka did before KIP-101.
@@ -186,6 +187,7 @@ export class ReplicaFetcher {
         target = answer.endOffset;
       }
     }
+    //<
     if (partition.truncateTo(target)) {
       const leader = `broker ${this.options.leaderId}, the leader of epoch ${partition.leaderEpoch}`;
       const why = answer.endOffset === UNDEFINED_EPOCH_OFFSET ? `${leader}, knows no epoch at or below ${asked}; kept what was committed` : `its latest epoch ${asked} ends at ${answer.endOffset} (epoch ${answer.leaderEpoch}) on ${leader}`;
