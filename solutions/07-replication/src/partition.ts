@@ -142,7 +142,7 @@ export class Partition {
     if (acks === -1 && this.isr.length < this.minInsyncReplicas) {
       throw new KafkaError(
         'NOT_ENOUGH_REPLICAS',
-        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes wait until enough followers catch up (acks=1 still works)`,
+        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes are refused until enough followers catch up (acks=1 still works)`,
       );
     }
     //<
@@ -174,11 +174,11 @@ export class Partition {
     follower.lastFetchLeaderLogEndOffset = leaderEnd;
     follower.lastFetchTimeMs = now;
     //<
-    //> step 07 task 2: updateFollowerFetch — the fetch offset is the follower's log end offset; then move the high watermark
+    //> step 07 task 2: updateFollowerFetch — the fetch offset is the follower's log end offset: record it
     follower.logEndOffset = fetchOffset;
+    //<
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
-    //<
     // #endregion caught-up
   }
 

@@ -501,6 +501,8 @@ export class ReplicaManager {
     //> step 07 task 2: readPartition — a consumer reads only below the high watermark; a follower reads to the log end
     // #region read-up-to
     const readUpTo = follower ? log.logEndOffset : highWatermark;
+    //<
+    //> step 07 rewrites: reading stops at readUpTo, no longer at the log end
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);

@@ -156,7 +156,9 @@ export class Partition {
     if (!follower) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${replicaId} is not a replica of ${this.name} (its replicas are ${this.replicas.join(', ')})`);
     // #region caught-up
     // TODO(step 07, task 3): updateFollowerFetch — record when the follower was last caught up (now, or as of its previous fetch)
-    throw new Error('TODO(step 07, task 2): updateFollowerFetch — the fetch offset is the follower\'s log end offset; then move the high watermark');
+    throw new Error('TODO(step 07, task 2): updateFollowerFetch — the fetch offset is the follower\'s log end offset: record it');
+    this.maybeExpandIsr(replicaId, follower);
+    return this.maybeAdvanceHighWatermark();
     // #endregion caught-up
   }
 

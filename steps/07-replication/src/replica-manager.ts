@@ -445,6 +445,10 @@ export class ReplicaManager {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
     throw new Error('TODO(step 07, task 2): readPartition — a consumer reads only below the high watermark; a follower reads to the log end');
+    if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
+    // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
+    return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
+    // #endregion read-up-to
   }
   // #endregion read-partition
 
