@@ -19,8 +19,13 @@ export function stubOf(test: Pick<TestOutcome, 'errors'>): Stub | null {
     let rest = error.message;
     for (let todo = todoIn(rest); todo !== null; todo = todoIn(rest)) {
       rest = rest.slice(rest.indexOf(todo) + todo.length);
-      // A TODO quoted inside an assertion's message ends at the quote: keep only the stub's own words.
-      const clean = todo.replace(/\u001b\[[0-9;]*m/g, '').replace(/["'`…]+.*$/, '').trim();
+      // A TODO quoted inside an assertion's message ends at the quote, and one at the end of an
+      // expect()'s own message is followed by what it expected: keep only the stub's own words.
+      const clean = todo
+        .replace(/\u001b\[[0-9;]*m/g, '')
+        .replace(/: expected .* (?:not )?to .*$/, '')
+        .replace(/["'`…]+.*$/, '')
+        .trim();
       const task = /^TODO\(step \d{2}, task (\d+)\)/.exec(clean)?.[1];
       stubs.push({ task: task === undefined ? null : Number(task), todo: clean, key: clean.split(' — ')[0]! });
     }

@@ -99,7 +99,7 @@ interface ErrorLike {
 }
 
 function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly ErrorLike[]): RunResult {
-  const result: RunResult = { tests: [], brokenFiles: [], unhandled: unhandledErrors.map((error) => escaped(error)) };
+  const result: RunResult = { tests: [], brokenFiles: [], unhandled: unhandledErrors.map((error) => outsideTest(error)) };
   for (const module of modules) {
     const file = path.relative(ROOT, module.moduleId);
     const moduleErrors = module.errors() as readonly ErrorLike[];
@@ -130,7 +130,7 @@ function collect(modules: ReadonlyArray<TestModule>, unhandledErrors: readonly E
 }
 
 /** An error thrown outside any test (in a timer, an event handler, a promise nobody awaited), with the test that was running. */
-function escaped(error: ErrorLike): TestFailure {
+function outsideTest(error: ErrorLike): TestFailure {
   const testFile = error.VITEST_TEST_PATH;
   return {
     ...toFailure(error, testFile),

@@ -82,25 +82,28 @@ export default async function demo(api: Api, _args: string[], { srcDir }: { srcD
     await kcatL(leader.port);
     await producer.close();
 
-    console.log('\n6. The price of each acks setting: 20 000 records of 100 bytes, one partition, this machine\n');
+    console.log('\n6. The price of each acks setting: 10 000 records of 100 bytes, one partition, best of two runs, this machine\n');
     await admin.createTopic('rf1', { partitions: 1, replicationFactor: 1 });
     await admin.createTopic('rf3', { partitions: 1, replicationFactor: 3 });
     const value = 'x'.repeat(100);
     const rate = async (topic: string, acks: 0 | 1 | 'all') => {
       const sender = new KafkaProducer({ bootstrapServers, valueSerializer: stringSerializer, acks });
       await sender.send(topic, { value, partition: 0 }); // metadata and connections first
-      const started = performance.now();
-      const sends = Array.from({ length: 20_000 }, () => sender.send(topic, { value, partition: 0 }));
-      await Promise.all(sends);
-      const perSecond = 20_000 / ((performance.now() - started) / 1000);
+      let best = 0;
+      for (let run = 0; run < 2; run++) {
+        const started = performance.now();
+        await Promise.all(Array.from({ length: 10_000 }, () => sender.send(topic, { value, partition: 0 })));
+        best = Math.max(best, 10_000 / ((performance.now() - started) / 1000));
+      }
       await sender.close();
-      return perSecond;
+      return best;
     };
     const rows: Array<[string, number, number]> = [];
     for (const acks of [0, 1, 'all'] as const) rows.push([`acks=${acks}`, await rate('rf1', acks), await rate('rf3', acks)]);
     console.log(`  ${'acks'.padEnd(10)}${'RF 1'.padStart(14)}${'RF 3'.padStart(14)}   RF 3 / RF 1`);
     for (const [name, rf1, rf3] of rows) console.log(`  ${name.padEnd(10)}${`${Math.round(rf1)}/s`.padStart(14)}${`${Math.round(rf3)}/s`.padStart(14)}   ${(rf3 / rf1).toFixed(2)}`);
-    console.log('\n  Kreps (2014) measured three replicas with acks=all at about half of one replica on his hardware.');
+    console.log('\n  Figures move by tens of percent from run to run on a busy machine; the ratios are the point.');
+    console.log('  Kreps (2014) measured three replicas with acks=all at about half of one replica on his hardware.');
     await admin.close();
   } finally {
     await cluster.stop();

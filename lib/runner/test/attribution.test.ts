@@ -31,6 +31,10 @@ describe('stubOf', () => {
     expect(stubOf(failed(5, `expected 'x' to be 'y' // "${REMOVE}" at the end`))?.todo).toBe(REMOVE);
   });
 
+  it('leaves out what an expect() expected after a TODO that ends its message', () => {
+    expect(stubOf(failed(6, `the full batch; a send rejected with: ${COMMIT}: expected [ undefined ] to deeply equal [ +0 ]`))?.todo).toBe(COMMIT);
+  });
+
   it('finds nothing in a plain assertion', () => {
     expect(stubOf(failed(5, TIMED_OUT))).toBeNull();
   });

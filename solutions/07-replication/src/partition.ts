@@ -142,7 +142,7 @@ export class Partition {
     if (acks === -1 && this.isr.length < this.minInsyncReplicas) {
       throw new KafkaError(
         'NOT_ENOUGH_REPLICAS',
-        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes wait until enough followers catch up (acks=1 still works)`,
+        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes are refused until enough followers catch up (acks=1 still works)`,
       );
     }
     //<
@@ -174,15 +174,26 @@ export class Partition {
     follower.lastFetchLeaderLogEndOffset = leaderEnd;
     follower.lastFetchTimeMs = now;
     //<
-    //> step 07 task 2: updateFollowerFetch — the fetch offset is the follower's log end offset; then move the high watermark
-    follower.logEndOffset = fetchOffset;
+    //> step 07 given
+    this.recordLogEndOffset(follower, fetchOffset);
+    //<
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
-    //<
     // #endregion caught-up
   }
 
   // #region expand-isr
+  //> step 07 given
+  /** A follower fetching from `fetchOffset` has every record below it: that is its log end offset. */
+  private recordLogEndOffset(follower: FollowerState, fetchOffset: number): void {
+  //<
+    //> step 07 task 2: recordLogEndOffset — the fetch offset is the follower's log end offset: record it
+    follower.logEndOffset = fetchOffset;
+    //<
+  //> step 07 given
+  }
+  //<
+
   /** A follower outside the ISR that has reached the high watermark comes back in. */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     //> step 07 task 3 omit: maybeExpandIsr — add the follower to the ISR once its LEO reaches the high watermark, and report the change

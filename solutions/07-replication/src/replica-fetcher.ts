@@ -13,6 +13,9 @@ import { Connection } from './connection.ts';
 import type { FetchedPartition, FetchResponse } from './protocol/index.ts';
 import type { Partition } from './partition.ts';
 
+/** The most bytes one fetch brings back; Kafka's `replica.fetch.response.max.bytes` (10 MiB). */
+export const REPLICA_FETCH_MAX_BYTES = 10 * 1024 * 1024;
+
 export interface ReplicaFetcherOptions {
   /** This broker's id: the leader knows the fetch is a follower's by it. */
   localId: number;
@@ -88,7 +91,7 @@ export class ReplicaFetcher {
       replicaId: this.options.localId,
       maxWaitMs: this.options.maxWaitMs,
       minBytes: 1,
-      maxBytes: 10 * 1024 * 1024,
+      maxBytes: REPLICA_FETCH_MAX_BYTES,
       partitions: partitions.map(({ topic, partition, logEndOffset }) => ({ topic, partition, offset: logEndOffset })),
     });
     let failed = 0;
@@ -104,6 +107,8 @@ export class ReplicaFetcher {
   /** Appends what the leader sent for one partition; false when the leader refused it. */
   private copy(partition: Partition, fetched: FetchedPartition): boolean {
     if (fetched.error) {
+      // Right after a topic is created, its leader may not have been told yet: no news worth printing.
+      if (fetched.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
       const message = `Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`;
       if (message !== this.lastFailure) this.options.log(message);
       this.lastFailure = message;

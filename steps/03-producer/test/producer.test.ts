@@ -27,6 +27,12 @@ function watch<T>(promise: Promise<T>) {
   return seen;
 }
 
+/** "; a send rejected with: …" for the first of these sends that rejected, else '': a failing expect names the error, a TODO included. */
+function rejection(...seen: Array<{ error?: Error }>): string {
+  const failed = seen.find((one) => one.error);
+  return failed ? `; a send rejected with: ${failed.error!.message}` : '';
+}
+
 /** Marks a promise as handled (it is awaited later), so an early rejection is not reported as unhandled. */
 function later<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => {});
@@ -113,7 +119,7 @@ describe('task 6: KafkaProducer', () => {
       5_000,
       'the first record is still waiting: a full batch (batchSize 1000, three 300-byte records) must be sent at once, not after lingerMs (60 s)',
     );
-    expect(sends.slice(0, 3).map((seen) => seen.value?.offset), 'the full batch: offsets 0, 1, 2').toEqual([0, 1, 2]);
+    expect(sends.slice(0, 3).map((seen) => seen.value?.offset), `the full batch: offsets 0, 1, 2${rejection(...sends.slice(0, 3))}`).toEqual([0, 1, 2]);
     expect(sends[3]!.settled, 'the fourth record opened a new batch, which waits for lingerMs or flush()').toBe(false);
     expect(broker.requestCount('produce'), 'one produce request so far').toBe(1);
   });
@@ -182,7 +188,7 @@ describe('task 6: KafkaProducer', () => {
     const small = Array.from({ length: 3 }, (_, i) => watch(kafka.send('mixed', { value: `small ${i}`, partition: 0 })));
     const large = Array.from({ length: 3 }, () => watch(kafka.send('mixed', { value: 'x'.repeat(400), partition: 1 })));
     await within(kafka.flush(), 5_000, 'flush() did not resolve');
-    expect(broker.requestCount('produce'), 'both batches travel in one produce request').toBe(1);
+    expect(broker.requestCount('produce'), `both batches travel in one produce request${rejection(...small)}`).toBe(1);
     expect(large.map((seen) => /MESSAGE_TOO_LARGE/.test(String(seen.error))), "partition 1's batch (1200 bytes) is refused: its three sends reject with MESSAGE_TOO_LARGE").toEqual([true, true, true]);
     expect(small.map((seen) => seen.value?.offset), "partition 0's batch is stored: its sends resolve with offsets 0, 1, 2").toEqual([0, 1, 2]);
   });
@@ -192,7 +198,7 @@ describe('task 6: KafkaProducer', () => {
     const kafka = new KafkaProducer({ bootstrapServers: [bootstrap], lingerMs: 60_000 });
     const pending = watch(kafka.send('closing', { value: 'last words' }));
     await within(kafka.close(), 5_000, 'close() did not resolve');
-    expect(pending.value?.offset, 'close() flushes first: the pending record is sent (offset 0)').toBe(0);
+    expect(pending.value?.offset, `close() flushes first: the pending record is sent (offset 0)${rejection(pending)}`).toBe(0);
     await expect(kafka.send('closing', { value: 'too late' }), 'send() after close() rejects').rejects.toThrow(/close/i);
   });
 

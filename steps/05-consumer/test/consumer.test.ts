@@ -2,12 +2,29 @@ import { describe, expect, test } from 'vitest';
 import { DeserializationError, KafkaAdmin, KafkaConsumer, jsonDeserializer } from '../src/index.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { waitFor, within } from '#lib/testing/wait.ts';
+import { ExpectationFailed, waitFor, within } from '#lib/testing/wait.ts';
 import { WAIT_MS, consumerFor, describe as describeRecords, producerFor, range, sendAll, startBroker, take, values } from './helpers.ts';
 
 // Registered first, so its afterEach runs last: brokers stop before their folders go.
 const tempDir = useTempDirs('kfs-step05-consumer-');
 const cleanup = useCleanup();
+
+/**
+ * Watches a consumer's loop that a test awaits later. failedBefore(what) throws, naming the loop's
+ * error (a TODO stub's, say), once the loop has failed: a wait for what it would have done can stop.
+ */
+function failureOf(loop: Promise<unknown>) {
+  let failure: Error | null = null;
+  loop.catch((error: unknown) => {
+    failure = error as Error;
+  });
+  return {
+    failedBefore(what: string): false {
+      if (failure) throw new ExpectationFailed(`the consumer's for-await loop failed before ${what}: ${(failure as Error).message}`);
+      return false;
+    },
+  };
+}
 
 async function setup(partitions = 1) {
   const started = await startBroker(cleanup, tempDir());
@@ -57,9 +74,10 @@ describe('task 5: fetching and iteration', () => {
   test('task 5: a waiting consumer gets a new record at once, holding one fetch open instead of asking again and again', async () => {
     const { broker, bootstrap, producer } = await setup(1);
     const consumer = consumerFor(cleanup, bootstrap, 'numtest', { fetchMaxWaitMs: 10_000 });
-    const next = take(consumer, 1, WAIT_MS, 'the record produced while the consumer waited');
-    next.catch(() => {}); // awaited below; this only keeps an early failure from escaping the test
-    await waitFor(() => broker.requestCount('fetch') >= 1, WAIT_MS, 'the consumer never sent a fetch');
+    // Its deadline is the later one: the wait for a first fetch says so when there is none.
+    const next = take(consumer, 1, 2 * WAIT_MS, 'the record produced while the consumer waited');
+    const loop = failureOf(next); // next is awaited below; an early failure ends the wait for a fetch
+    await waitFor(() => loop.failedBefore('it sent a fetch') || broker.requestCount('fetch') >= 1, WAIT_MS, 'the consumer never sent a fetch');
     await sendAll(producer, 'numtest', ['hello']);
     const [record] = await next;
     expect(record?.value).toBe('hello');
@@ -88,7 +106,7 @@ describe('task 5: fetching and iteration', () => {
         for await (const message of consumer) seen.push(message.value ?? '');
       })(),
       WAIT_MS,
-      `the for-await loop did not end 200 ms after the last record (it saw ${seen.length})`,
+      () => `the for-await loop did not end 200 ms after the last record (it saw ${seen.length})`,
     );
     expect(seen, 'the loop hands out the three records, then ends').toEqual(['a0', 'a1', 'a2']);
   });
@@ -99,8 +117,8 @@ describe('task 5: fetching and iteration', () => {
     const loop = (async () => {
       for await (const _ of consumer) void _;
     })();
-    loop.catch(() => {}); // awaited below
-    await waitFor(() => broker.requestCount('fetch') >= 1, WAIT_MS, 'the consumer never sent a fetch');
+    const failure = failureOf(loop); // loop is awaited below; an early failure ends the wait for a fetch
+    await waitFor(() => failure.failedBefore('it sent a fetch') || broker.requestCount('fetch') >= 1, WAIT_MS, 'the consumer never sent a fetch');
     await consumer.close();
     await within(loop, WAIT_MS, 'the for-await loop kept going after close()');
   });

@@ -156,11 +156,18 @@ export class Partition {
     if (!follower) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${replicaId} is not a replica of ${this.name} (its replicas are ${this.replicas.join(', ')})`);
     // #region caught-up
     // TODO(step 07, task 3): updateFollowerFetch — record when the follower was last caught up (now, or as of its previous fetch)
-    throw new Error('TODO(step 07, task 2): updateFollowerFetch — the fetch offset is the follower\'s log end offset; then move the high watermark');
+    this.recordLogEndOffset(follower, fetchOffset);
+    this.maybeExpandIsr(replicaId, follower);
+    return this.maybeAdvanceHighWatermark();
     // #endregion caught-up
   }
 
   // #region expand-isr
+  /** A follower fetching from `fetchOffset` has every record below it: that is its log end offset. */
+  private recordLogEndOffset(follower: FollowerState, fetchOffset: number): void {
+    throw new Error('TODO(step 07, task 2): recordLogEndOffset — the fetch offset is the follower\'s log end offset: record it');
+  }
+
   /** A follower outside the ISR that has reached the high watermark comes back in. */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     // TODO(step 07, task 3): maybeExpandIsr — add the follower to the ISR once its LEO reaches the high watermark, and report the change

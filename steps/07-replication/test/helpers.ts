@@ -134,7 +134,8 @@ export async function waitForIsr(cluster: TestCluster, topic: string, partition:
   await waitFor(
     () => sorted(cluster.broker(leaderId).partition(topic, partition)?.isr ?? []) === sorted(isr),
     ms,
-    `expected the ISR of ${topic}-${partition} on its leader (broker ${leaderId}) to become [${sorted(isr)}]; it is [${sorted(cluster.broker(leaderId).partition(topic, partition)?.isr ?? [])}]`,
+    `expected the ISR of ${topic}-${partition} on its leader (broker ${leaderId}) to become [${sorted(isr)}]; it is [${sorted(cluster.broker(leaderId).partition(topic, partition)?.isr ?? [])}]` +
+      ' (leaving the ISR is task 4, coming back task 3, followers fetching task 5)',
   );
 }
 

@@ -103,7 +103,8 @@ describe('task 5: followers copy their leader', () => {
     await waitFor(
       () => [2, 3].every((id) => cluster.broker(id).partition('numtest', p)?.logEndOffset === 10),
       WAIT_MS,
-      `expected followers 2 and 3 to reach log end offset 10; they are at ${[2, 3].map((id) => cluster.broker(id).partition('numtest', p)?.logEndOffset).join(' and ')}`,
+      `expected followers 2 and 3 to reach log end offset 10; they are at ${[2, 3].map((id) => cluster.broker(id).partition('numtest', p)?.logEndOffset).join(' and ')}` +
+        ' (the fetcher logs why it fails: pass log: console.log in startCluster\'s options to see it)',
     );
     const leaderBytes = logBytes(dataDir, 1, 'numtest', p);
     for (const id of [2, 3]) {
@@ -166,7 +167,7 @@ describe('task 6: acks=all', () => {
     const connection = connectTo(cleanup, cluster, 1);
     const all = await rawProduce(connection, 'numtest', p, ['lost?'], -1);
     expect(all.error?.code).toBe('NOT_ENOUGH_REPLICAS');
-    expect(all.error?.message, 'the message says how many are in sync and how many are needed').toMatch(/1 in-sync.*min\.insync\.replicas is 2/);
+    expect(all.error?.message, 'the message says how many are in sync and how many are needed').toMatch(/\b1 in-sync.*min\.insync\.replicas is 2/);
     expect(cluster.broker(1).partition('numtest', p)?.logEndOffset, 'refused before the append: nothing written').toBe(0);
     const one = await rawProduce(connection, 'numtest', p, ['one'], 1);
     expect(one.error, 'acks=1 does not ask for min.insync.replicas').toBeUndefined();
