@@ -203,7 +203,7 @@ export class Partition {
     if (acks === -1 && this.isr.length < this.minInsyncReplicas) {
       throw new KafkaError(
         'NOT_ENOUGH_REPLICAS',
-        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes wait until enough followers catch up (acks=1 still works)`,
+        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes are refused until enough followers catch up (acks=1 still works)`,
       );
     }
     // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
@@ -233,13 +233,18 @@ export class Partition {
     else if (fetchOffset >= follower.lastFetchLeaderLogEndOffset) follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, follower.lastFetchTimeMs);
     follower.lastFetchLeaderLogEndOffset = leaderEnd;
     follower.lastFetchTimeMs = now;
-    follower.logEndOffset = fetchOffset;
+    this.recordLogEndOffset(follower, fetchOffset);
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
     // #endregion caught-up
   }
 
   // #region expand-isr
+  /** A follower fetching from `fetchOffset` has every record below it: that is its log end offset. */
+  private recordLogEndOffset(follower: FollowerState, fetchOffset: number): void {
+    follower.logEndOffset = fetchOffset;
+  }
+
   /** A follower outside the ISR that has reached the high watermark comes back in. */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     if (this.isr.includes(replicaId) || follower.logEndOffset < this.hw) return;

@@ -22,6 +22,9 @@ import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts
 import type { EpochEndOffsetResult, FetchedPartition, FetchResponse } from './protocol/index.ts';
 import type { Partition } from './partition.ts';
 
+/** The most bytes one fetch brings back; Kafka's `replica.fetch.response.max.bytes` (10 MiB). */
+export const REPLICA_FETCH_MAX_BYTES = 10 * 1024 * 1024;
+
 export interface ReplicaFetcherOptions {
   /** This broker's id: the leader knows the fetch is a follower's by it. */
   localId: number;
@@ -107,7 +110,7 @@ export class ReplicaFetcher {
       replicaId: this.options.localId,
       maxWaitMs: this.options.maxWaitMs,
       minBytes: 1,
-      maxBytes: 10 * 1024 * 1024,
+      maxBytes: REPLICA_FETCH_MAX_BYTES,
       partitions: partitions.map(({ topic, partition, logEndOffset, leaderEpoch }) => ({ topic, partition, offset: logEndOffset, currentLeaderEpoch: leaderEpoch })),
     });
     for (const fetched of response.partitions) {
@@ -200,6 +203,8 @@ export class ReplicaFetcher {
   /** Appends what the leader sent for one partition; false when the leader refused it. */
   private copy(partition: Partition, fetched: FetchedPartition): boolean {
     if (fetched.error) {
+      // Right after a topic is created, its leader may not have learnt it yet: no news worth printing.
+      if (fetched.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
       this.refused(`Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`);
       return false;
     }

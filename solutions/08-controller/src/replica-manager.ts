@@ -417,16 +417,22 @@ export class ReplicaManager {
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
    * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
    */
-  private readPartition({ log, highWatermark }: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): RecordBatch[] {
+  private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): RecordBatch[] {
+    const { log } = partition;
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
     // #region read-up-to
-    const readUpTo = follower ? log.logEndOffset : highWatermark;
+    const readUpTo = this.readUpTo(partition, follower);
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
     // #endregion read-up-to
+  }
+
+  /** Where reading a partition stops: the offset after the last record this reader may have. */
+  private readUpTo({ log, highWatermark }: Partition, follower: boolean): number {
+    return follower ? log.logEndOffset : highWatermark;
   }
   // #endregion read-partition
 
