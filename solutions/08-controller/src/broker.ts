@@ -11,22 +11,34 @@
 // makes brokers a cluster: each partition has copies on several brokers, one leading and the
 // others copying it (replica-manager.ts, partition.ts, replica-fetcher.ts), and a producer may
 // wait until every in-sync copy has its records (acks=all).
+//> step 08 given
+//<
 import os from 'node:os';
 import path from 'node:path';
+//> step 08 given
 import { Connection, parseHostPort } from './connection.ts';
 import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC, partitionFor } from './consumer-offsets.ts';
 import { Controller } from './controller.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
+//<
 import { KafkaError, errorBody } from './errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
+//> step 08 given
+//<
 import type { LogOptions } from './log.ts';
+//> step 08 given
 import { MetadataLoader } from './metadata-loader.ts';
 import type { MetadataRecord } from './metadata-image.ts';
+//<
 import type { Partition } from './partition.ts';
+//> step 08 given
 import type { CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from './protocol/index.ts';
+//<
 import type { RecordWithOffset } from './record-batch.ts';
+//> step 08 given
 import { ReplicaManager, type AppendedBatch } from './replica-manager.ts';
 import { SocketServer } from './socket-server.ts';
+//<
 
 export interface BrokerOptions {
   /** The broker's id in a cluster; Kafka's `broker.id`. It names the broker in its log lines (and, from step 03, in metadata). */
@@ -65,8 +77,10 @@ export interface BrokerOptions {
   groupMaxSessionTimeoutMs?: number;
   /** How long a new group waits for more members before its first rebalance; Kafka's `group.initial.rebalance.delay.ms` (3 s). */
   groupInitialRebalanceDelayMs?: number;
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** The controller, as "host:port"; without one, the broker runs a controller of its own in the same process (KRaft's combined mode). */
   controller?: string;
+  //<
   /** Copies of each partition of a topic created on first use; Kafka's `default.replication.factor` (1). */
   defaultReplicationFactor?: number;
   /** The fewest in-sync replicas an acks=all write accepts, unless the topic sets its own; Kafka's `min.insync.replicas` (1). */
@@ -79,6 +93,7 @@ export interface BrokerOptions {
   replicaFetchBackoffMs?: number;
   /** How often high watermarks are written to disk; Kafka's `replica.high.watermark.checkpoint.interval.ms` (5 s). */
   highWatermarkCheckpointIntervalMs?: number;
+  //> step 08 given
   /** How often the broker tells the controller it is alive; KRaft's `broker.heartbeat.interval.ms` (2 s). */
   brokerHeartbeatIntervalMs?: number;
   /** Copies of each __consumer_offsets partition; Kafka's `offsets.topic.replication.factor` (3, at most the live brokers). */
@@ -86,6 +101,7 @@ export interface BrokerOptions {
   /** For the controller this broker runs when it has none: see ControllerOptions. */
   brokerSessionTimeoutMs?: number;
   leaderImbalanceCheckIntervalMs?: number;
+  //<
 }
 
 export interface BrokerAddress {
@@ -93,22 +109,31 @@ export interface BrokerAddress {
   port: number;
 }
 
+//> step 08 given
 /** How long a metadata request waits for a topic it asked the controller to create. */
 const AUTO_CREATE_WAIT_MS = 5_000;
+//<
 
 export class Broker {
   readonly id: number;
   private readonly host: string;
   private readonly port: number;
   private readonly log: (line: string) => void;
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Listens, keeps the connections, answers each request with the handler of its type (socket-server.ts). */
   private readonly server: SocketServer;
+  //<
   /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
   private readonly replicaManager: ReplicaManager;
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Committed offsets, in the partitions of __consumer_offsets this broker leads. */
+  //<
   private readonly consumerOffsets: ConsumerOffsets;
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Runs the consumer groups whose __consumer_offsets partition this broker leads. */
+  //<
   private readonly coordinator: GroupCoordinator;
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   private readonly options: BrokerOptions;
   /** The controller this broker runs itself when it was given none (combined mode). */
   private ownController: Controller | null = null;
@@ -117,13 +142,17 @@ export class Broker {
   private toController: Connection | null = null;
   private lifecycle: BrokerLifecycle | null = null;
   private loader: MetadataLoader | null = null;
+  //<
 
   constructor(options: BrokerOptions = {}) {
+    //> step 08 given
     this.options = options;
+    //<
     this.id = options.id ?? 1;
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 9092;
     this.log = options.log ?? (() => {});
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     this.server = new SocketServer(
       {
         host: this.host,
@@ -136,28 +165,43 @@ export class Broker {
       },
       (request, clientGone) => this.handle(request, clientGone),
     );
+    //<
     this.replicaManager = new ReplicaManager({
+      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //<
       messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
       log: this.log,
       // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
+      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
       dataDir: this.dataDir,
+      //<
       logOptions: options.logOptions ?? {},
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
       fetchMaxBytes: options.fetchMaxBytes ?? 57_671_680,
+      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //<
       localId: this.id,
+      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //<
       minInsyncReplicas: options.minInsyncReplicas ?? 1,
       replicaLagTimeMaxMs: options.replicaLagTimeMaxMs ?? 30_000,
       replicaFetchWaitMaxMs: options.replicaFetchWaitMaxMs ?? 500,
       replicaFetchBackoffMs: options.replicaFetchBackoffMs ?? 1000,
       highWatermarkCheckpointIntervalMs: options.highWatermarkCheckpointIntervalMs ?? 5000,
+      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
       alterPartition: async (change) => {
         const state = await this.controller().request({ type: 'alterPartition', brokerId: this.id, ...change });
         return { partition: change.partition, replicas: this.replicaManager.metadata.partition(change.topic, change.partition)?.replicas ?? [], ...state };
       },
+      //<
     });
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //<
     this.consumerOffsets = new ConsumerOffsets(
+      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
       (partition) => this.replicaManager.leaderLog(OFFSETS_TOPIC, partition),
       () => this.offsetsPartitions(),
+      //<
       (partition) => this.replicaManager.appended(OFFSETS_TOPIC, partition),
     );
     this.coordinator = new GroupCoordinator({
@@ -169,10 +213,15 @@ export class Broker {
     });
   }
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   private get dataDir(): string {
     return this.options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
+  //<
   }
+//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+//<
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /**
    * Starts the broker: its own controller first if it has none, then the listener (its port must
    * be known to register), then registration and the metadata log, which say which partitions
@@ -207,8 +256,10 @@ export class Broker {
       address,
       controller: this.controllerAddress,
       heartbeatIntervalMs: options.brokerHeartbeatIntervalMs ?? 2000,
+  //<
       log: this.log,
     });
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     await this.lifecycle.start();
     this.loader = new MetadataLoader({ brokerId: this.id, controller: this.controllerAddress, maxWaitMs: 500, apply: (record) => this.applyMetadata(record), log: this.log });
     this.loader.start();
@@ -216,16 +267,26 @@ export class Broker {
     const deadline = Date.now() + 10_000;
     while (!this.replicaManager.metadata.isLive(this.id) && Date.now() < deadline) await this.loader.nextUpdate(500);
     return address;
+    //<
   }
+//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+//<
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** One record of the controller's log: the replica manager applies it; a new leadership of an offsets partition loads its groups' commits. */
   private applyMetadata(record: MetadataRecord): void {
     const { becameLeader } = this.replicaManager.applyRecord(record);
     if (becameLeader?.topic === OFFSETS_TOPIC) {
       this.log(`Loaded ${this.consumerOffsets.load(becameLeader.partition)} offset commit(s) from ${becameLeader.name}`);
+  //<
     }
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //<
   }
+//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+//<
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** The connection to the controller, for the requests this broker sends it. */
   private controller(): Connection {
     if (!this.controllerAddress) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', 'the broker has not started');
@@ -235,11 +296,13 @@ export class Broker {
 
   /** Each request type's handler. The types hold each to its own request and response. */
   private readonly handlers: { [K in RequestType]?: (request: RequestOf<K>, clientGone: AbortSignal) => ResponseOf<K> | null | Promise<ResponseOf<K> | null> } = {
+  //<
     produce: (request, clientGone) => this.handleProduce(request, clientGone),
     metadata: (request) => this.handleMetadata(request),
     createTopics: (request) => this.handleCreateTopics(request),
     listOffsets: (request) => this.handleListOffsets(request),
     fetch: (request, clientGone) => this.replicaManager.fetch(request, clientGone),
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     findCoordinator: (request) => this.handleFindCoordinator(request.key),
     joinGroup: (request) => this.coordinating(request.groupId) && this.coordinator.join(request),
     syncGroup: (request) => this.coordinating(request.groupId) && this.coordinator.sync(request),
@@ -248,20 +311,25 @@ export class Broker {
     offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
+    //<
   };
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */
   private handle(request: Request, clientGone: AbortSignal): ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null> {
     const handler = this.handlers[request.type] as ((request: Request, clientGone: AbortSignal) => ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null>) | undefined;
     if (!handler) throw new KafkaError('INVALID_REQUEST', `a broker does not answer ${request.type} requests: they are the controller's`);
     // acks=0: the producer asked for no answer, and waits for none.
     if (request.type === 'produce' && request.acks === 0) return Promise.resolve(handler(request, clientGone)).then(() => null);
+  //<
     return handler(request, clientGone);
   }
 
   /** How many requests of this type arrived since the broker started. */
   requestCount(type: string): number {
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     return this.server.requestCount(type);
+    //<
   }
 
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
@@ -269,8 +337,11 @@ export class Broker {
     return this.replicaManager.deleteOldSegments();
   }
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Topic creation is the controller's: the broker passes the request on (Kafka forwards it the same way). */
+  //<
   private async handleCreateTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     const refused = request.topics.filter(({ name }) => name === OFFSETS_TOPIC);
     const forwarded = request.topics.filter(({ name }) => name !== OFFSETS_TOPIC);
     const answer = forwarded.length > 0 ? await this.controller().request({ type: 'createTopics', topics: forwarded }) : { topics: [] };
@@ -282,8 +353,10 @@ export class Broker {
         ...answer.topics,
       ],
     };
+    //<
   }
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Waits (a few seconds at most) until every topic named is in this broker's metadata. */
   private async waitForTopics(names: string[]): Promise<void> {
     const deadline = Date.now() + AUTO_CREATE_WAIT_MS;
@@ -291,7 +364,9 @@ export class Broker {
   }
 
   /** A topic's metadata, or why there is none. */
+  //<
   private describeTopic(name: string): TopicMetadata {
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     const topic = this.replicaManager.layoutOf(name);
     if (!topic) return { name, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `there is no topic "${name}"` }, partitions: [] };
     return {
@@ -299,11 +374,15 @@ export class Broker {
       configs: topic.configs,
       partitions: topic.partitions.map(({ partition, leader, leaderEpoch, replicas, isr }) => ({ partition, leader, leaderEpoch, replicas, isr })),
     };
+    //<
   }
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** The live brokers, and each asked-for topic's partitions with their leader; a topic named for the first time is created (auto-creation). */
   private async handleMetadata(request: MetadataRequest): Promise<MetadataResponse> {
+  //<
     const names = request.topics ?? this.replicaManager.topicNames();
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     const missing = names.filter((name) => !this.replicaManager.hasTopic(name) && name !== OFFSETS_TOPIC);
     if (missing.length > 0) {
       const { defaultReplicationFactor = 1, numPartitions = 1 } = this.options;
@@ -315,13 +394,18 @@ export class Broker {
       return { brokers: this.liveBrokers(), topics };
     }
     return { brokers: this.liveBrokers(), topics: names.map((name) => this.describeTopic(name)) };
+    //<
   }
+//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+//<
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   private liveBrokers(): MetadataResponse['brokers'] {
     return this.replicaManager.metadata.liveBrokers().map(({ id, host, port }) => ({ id, host, port }));
   }
 
   /** Appends each batch to its partition with the request's acks; acks=all waits for the in-sync replicas. */
+  //<
   private async handleProduce(request: ProduceRequest, clientGone?: AbortSignal): Promise<ProduceResponse> {
     const appended = request.batches.map(({ topic, partition, records }): AppendedBatch => {
       const refused = (error: ProduceResult['error']) => ({ result: { topic, partition, baseOffset: -1, error }, endOffset: -1 });
@@ -339,8 +423,12 @@ export class Broker {
     if (request.acks !== -1) return { results: appended.map(({ result }) => result) };
     return { results: await this.replicaManager.awaitInSyncReplicas(appended, request.timeoutMs, clientGone) };
   }
+//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+//<
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Where each partition starts (earliest, -2) or a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
+  //<
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
     const partitions = request.partitions.map(({ topic, partition, timestamp }) => {
       try {
@@ -357,15 +445,20 @@ export class Broker {
     return this.replicaManager.parkedFetches();
   }
 
+  //> step 08 given
   /** Partitions of __consumer_offsets: as created, or as this broker would create it. */
   private offsetsPartitions(): number {
     return this.replicaManager.layoutOf(OFFSETS_TOPIC)?.partitions.length ?? this.options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
   }
+  //<
 
   /**
+   //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
    * A group's coordinator is the leader of its partition of __consumer_offsets, as in Kafka: it
    * moves with that leadership. The topic is created the first time a group looks for one.
+   //<
    */
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   private async handleFindCoordinator(groupId: string): Promise<FindCoordinatorResponse> {
     if (!this.replicaManager.hasTopic(OFFSETS_TOPIC)) {
       const { offsetsTopicReplicationFactor = 3 } = this.options;
@@ -377,45 +470,62 @@ export class Broker {
     const broker = this.replicaManager.metadata.brokers.get(leader);
     if (!broker || broker.fenced) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits, has no leader right now; try again shortly`);
     return { nodeId: broker.id, host: broker.host, port: broker.port };
+  //<
   }
 
+  //> step 08 given
   /** True when this broker coordinates the group (it leads the group's offsets partition); NOT_COORDINATOR otherwise. */
   private coordinating(groupId: string): true {
     const partition = partitionFor(groupId, this.offsetsPartitions());
     if (this.replicaManager.leaderLog(OFFSETS_TOPIC, partition)) return true;
     throw new KafkaError('NOT_COORDINATOR', `broker ${this.id} does not coordinate group "${groupId}" (it does not lead ${OFFSETS_TOPIC}-${partition}); find the coordinator again`);
   }
+  //<
 
   /** A group's state and members as the coordinator sees them (for tests, demos and kcat). */
   describeGroup(groupId: string): GroupDescription {
     return this.coordinator.describe(groupId);
   }
 
+  //> step 08 given
   /** A partition this broker holds, with its log end offset, high watermark, ISR and epochs (for tests and demos). */
   partition(topic: string, partition: number): Partition | undefined {
     return this.replicaManager.partition(topic, partition);
   }
+  //<
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.replicaManager.records(topic, partition, offset);
   }
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** The controller this broker runs itself, when it was given none (for tests and demos). */
   get embeddedController(): Controller | null {
     return this.ownController;
+  //<
   }
 
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Stops serving: the listener, the groups, the heartbeats and metadata, the fetchers and logs, and its own controller last. */
+  //<
   async stop(): Promise<void> {
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     if (!this.server.listening) return;
+    //<
     this.coordinator.shutdown(); // group timers stop; groups are rebuilt when members rejoin
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     await this.server.stop();
     await this.lifecycle?.stop();
     await this.loader?.stop();
     await this.toController?.close();
+    //<
     await this.replicaManager.shutdown(); // fetchers and timers stop, high watermarks are written, every log is closed
+    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     await this.ownController?.stop();
+    //<
     this.log(`Broker ${this.id} stopped`);
   }
+//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+//<
 }

@@ -9,6 +9,7 @@ import { KafkaError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
 import { encodeMessage, type ReplyHeader, type RequestBody, type RequestType, type ResponseOf } from './protocol/index.ts';
 
+//> step 08 given
 /**
  * The connection failed or dropped before the broker answered: the broker stopped, crashed or is
  * unreachable. Unlike a KafkaError, nobody said no; from step 08 the clients retry it (retry.ts),
@@ -17,6 +18,7 @@ import { encodeMessage, type ReplyHeader, type RequestBody, type RequestType, ty
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
 }
+//<
 
 /** A request waiting for its answer. The broker is trusted to answer each request with that request's response type. */
 interface Pending {
@@ -62,9 +64,11 @@ export class Connection {
   async send<K extends RequestType>(body: RequestBody<K>): Promise<void> {
     const socket = await this.open();
     const correlationId = this.nextCorrelationId++;
+    //> step 08 rewrites: a lost connection is an error of its own, which clients retry
     await new Promise<void>((resolve, reject) =>
       socket.write(encodeMessage({ ...body, correlationId }), (error) => (error ? reject(new ConnectionError(`could not send to ${this.address}: ${error.message}`)) : resolve())),
     );
+    //<
   }
 
   // #region responses
@@ -83,11 +87,13 @@ export class Connection {
   }
   // #endregion responses
 
+  //> step 08 rewrites: a lost connection is an error of its own, which clients retry
   /**
    * Connects on first use; later calls share the same socket. When the socket closes (the broker
    * stopped, or hung up), the next request connects again: a client keeps its Connection to a
    * broker across that broker's restarts. Only close() ends it for good.
    */
+  //<
   private open(): Promise<net.Socket> {
     if (this.closedByUs) return Promise.reject(new Error(`the connection to ${this.address} was closed with close(); make a new one`));
     this.connecting ??= new Promise((resolve, reject) => {
@@ -105,14 +111,18 @@ export class Connection {
         }
       });
       socket.on('error', (error) => {
+        //> step 08 rewrites: a lost connection is an error of its own, which clients retry
         const why = new ConnectionError(`connection to ${this.address} failed: ${error.message}. Is a broker running there?`);
+        //<
         reject(why);
         this.failAll(why);
       });
       socket.on('close', () => {
         this.socket = null;
         this.connecting = null; // the next request connects again
+        //> step 08 rewrites: a lost connection is an error of its own, which clients retry
         this.failAll(new ConnectionError(`the connection to ${this.address} closed before the broker answered`));
+        //<
       });
     });
     return this.connecting;

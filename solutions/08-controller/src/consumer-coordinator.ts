@@ -9,6 +9,7 @@
 // every partition it owns (committing first, when auto-commit is on); after the sync it reads
 // its new partitions from the group's committed offsets. Nobody reads a partition twice at once,
 // at the price of everyone pausing for the rebalance.
+//> step 08 given
 //
 // From step 08 the coordinator can move: it is the leader of the group's __consumer_offsets
 // partition, and when that broker dies the controller elects another leader, which becomes the
@@ -17,6 +18,7 @@
 // (FindCoordinator) and carries on there: heartbeats go to the new one, a commit is sent again,
 // a join starts over. A new coordinator that does not know the member says UNKNOWN_MEMBER_ID,
 // and the member rejoins as a new one, resuming from the group's committed offsets.
+//<
 import type { Cluster } from './cluster.ts';
 import { Connection } from './connection.ts';
 import type { TopicPartition } from './consumer.ts';
@@ -24,7 +26,9 @@ import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAss
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import type { CommittedPartition, JoinGroupResponse, RequestBody, RequestType, ResponseOf } from './protocol/index.ts';
+//> step 08 given
 import { isCoordinatorLost, sleep, withRetries } from './retry.ts';
+//<
 
 export interface GroupMembershipOptions {
   groupId: string;
@@ -34,10 +38,12 @@ export interface GroupMembershipOptions {
   rebalanceTimeoutMs: number;
   /** The assignors this member can use, preferred first. */
   assignors: PartitionAssignor[];
+  //> step 08 given
   /** The wait before looking for a coordinator that moved; Kafka's `retry.backoff.ms`. */
   retryBackoffMs: number;
   /** How long commits and offset fetches keep retrying through a coordinator move; Kafka's `default.api.timeout.ms`. */
   defaultApiTimeoutMs: number;
+  //<
   log: (line: string) => void;
 }
 
@@ -62,12 +68,16 @@ export class ConsumerCoordinator {
   generationId = -1;
   private assigned: TopicPartition[] = [];
   private rejoinNeeded = true;
+  //> step 08 given
   /** The connection to the group's coordinator; null until found, and again after it moved. */
+  //<
   private coordinator: Connection | null = null;
+  //> step 08 given
   /** A FindCoordinator on its way, shared by the requests that wait for it. */
   private finding: Promise<Connection> | null = null;
   /** Which broker FindCoordinator named last, so that the log says when the coordinator moves. */
   private lastCoordinator = '';
+  //<
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closed = false;
 
@@ -105,6 +115,7 @@ export class ConsumerCoordinator {
         await this.joinAndSync(listener);
       } catch (error) {
         if (this.closed) return; // close() abandoned this rebalance on purpose
+        //> step 08 given
         if (isCoordinatorLost(error)) {
           // The coordinator moved or died during the rebalance. request() has forgotten it; after
           // the backoff the consumer calls again and the join starts over at the new one. Returning
@@ -113,6 +124,7 @@ export class ConsumerCoordinator {
           await sleep(this.options.retryBackoffMs);
           return;
         }
+        //<
         if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
         this.generationOver(error.code); // after UNKNOWN_MEMBER_ID we join as a new member
         this.options.log(`Joining group "${this.options.groupId}" again: ${error.message}`);
@@ -170,12 +182,14 @@ export class ConsumerCoordinator {
       await this.request({ type: 'heartbeat', groupId: this.options.groupId, generationId: this.generationId, memberId: this.memberId });
     } catch (error) {
       if (this.closed) return;
+      //> step 08 given
       if (isCoordinatorLost(error)) {
         // request() has forgotten the coordinator: the next heartbeat finds the new one. The member
         // keeps its partitions meanwhile; the new coordinator tells it if it must rejoin.
         this.options.log(`Lost the coordinator of group "${this.options.groupId}" (${(error as Error).message}); the next heartbeat looks for it again`);
         return;
       }
+      //<
       if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) {
         this.options.log(`Heartbeat to the coordinator of "${this.options.groupId}" failed: ${(error as Error).message}`);
         return;
@@ -201,18 +215,24 @@ export class ConsumerCoordinator {
   }
 
   // #region commit
+  //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
   /**
    * Commits offsets for the current generation; a refusal means the partitions may belong to
    * someone else now. When the coordinator moved, the commit is sent again to the new one, for up
    * to `timeoutMs` (0: one attempt only, as for auto-commits, which the next one covers).
    */
   async commit(offsets: CommittedPartition[], timeoutMs = this.options.defaultApiTimeoutMs): Promise<void> {
+  //<
     if (offsets.length === 0) return;
+    //> step 08 given
     const { groupId, retryBackoffMs, log } = this.options;
+    //<
     try {
+      //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
       // Generation and member id are read at each attempt: a retry carries the current ones.
       const attempt = () => this.request({ type: 'offsetCommit', groupId, generationId: this.generationId, memberId: this.memberId, offsets });
       await withRetries(`the commit of group "${groupId}"`, { backoffMs: retryBackoffMs, timeoutMs, retriable: isCoordinatorLost, log }, attempt);
+      //<
     } catch (error) {
       if (!(error instanceof KafkaError && REJOIN_ERRORS.has(error.code))) throw error;
       this.generationOver(error.code);
@@ -232,9 +252,11 @@ export class ConsumerCoordinator {
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
+    //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
     const { groupId, retryBackoffMs, defaultApiTimeoutMs, log } = this.options;
     const options = { backoffMs: retryBackoffMs, timeoutMs: defaultApiTimeoutMs, retriable: isCoordinatorLost, log, stop: () => this.closed };
     const response = await withRetries(`the committed offsets of group "${groupId}"`, options, () => this.request({ type: 'offsetFetch', groupId, partitions }));
+    //<
     const offsets = new Map<string, number>();
     for (const { topic, partition, offset } of response.partitions) if (offset >= 0) offsets.set(`${topic}-${partition}`, offset);
     return offsets;
@@ -268,22 +290,29 @@ export class ConsumerCoordinator {
     await connection?.close();
   }
 
+  //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
   // #region find-coordinator
   /**
    * Sends a request to the group's coordinator, found the first time it is needed. When the answer
    * says it is not the coordinator (any more), or the connection to it fails, it is forgotten, so
    * that the next request looks for it again; the error goes to the caller, which retries.
    */
+  //<
   private async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
+    //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
     const connection = await this.coordinatorConnection();
     try {
       return await connection.request(body);
     } catch (error) {
       if (isCoordinatorLost(error)) this.coordinatorLost(connection, error as Error);
       throw error;
+    //<
     }
+  //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
+  //<
   }
 
+  //> step 08 given
   /** The coordinator's connection; asks any broker which one it is (FindCoordinator) when unknown. */
   private async coordinatorConnection(): Promise<Connection> {
     if (this.coordinator) return this.coordinator;
@@ -309,4 +338,5 @@ export class ConsumerCoordinator {
     void connection.close(); // whatever still waits there fails, and is retried at the new coordinator
   }
   // #endregion find-coordinator
+  //<
 }

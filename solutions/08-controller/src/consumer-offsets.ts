@@ -9,7 +9,9 @@
 //
 // Each group lives in one partition of the topic, chosen by hashing its id. In a cluster (step
 // 08), the broker that leads that partition is the group's coordinator.
+//> step 08 given
 import { KafkaError } from './errors.ts';
+//<
 import type { Log } from './log.ts';
 import type { CommittedPartition } from './protocol/index.ts';
 
@@ -38,13 +40,17 @@ export class ConsumerOffsets {
   private readonly latest = new Map<string, Map<string, CommittedOffset>>();
 
   /**
+   //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
    * `logOf` gives the log of a partition of __consumer_offsets this broker leads (undefined for
    * the others: their groups are coordinated elsewhere), `partitions` how many the topic has;
    * `appended` tells the broker a partition grew (followers and parked fetches wake up).
+   //<
    */
   constructor(
+    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
     private readonly logOf: (partition: number) => Log | undefined,
     private readonly partitions: () => number,
+    //<
     private readonly appended: (partition: number) => void = () => {},
   ) {}
 
@@ -52,9 +58,11 @@ export class ConsumerOffsets {
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
     if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
+    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
     const partition = partitionFor(groupId, this.partitions());
     const log = this.logOf(partition);
     if (!log) throw new KafkaError('NOT_COORDINATOR', `this broker no longer leads ${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits: find its coordinator again`);
+    //<
     const records = offsets.map(({ topic, partition, offset, metadata = '' }) => ({
       key: Buffer.from(JSON.stringify({ group: groupId, topic, partition } satisfies OffsetKey)),
       value: Buffer.from(JSON.stringify({ offset, metadata, commitTimestamp: now } satisfies CommittedOffset)),
@@ -62,8 +70,10 @@ export class ConsumerOffsets {
       headers: [],
     }));
     // To the log first: a commit acknowledged but not written would be lost by a restart.
+    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
     // Stamped with this leader's epoch (its log's latest: a leader starts its epoch as it takes over), like any leader's batch.
     log.append(records, Math.max(0, log.latestEpoch));
+    //<
     for (const { topic, partition, offset, metadata = '' } of offsets) this.remember(groupId, topic, partition, { offset, metadata, commitTimestamp: now });
     this.appended(partition);
   }
@@ -75,11 +85,15 @@ export class ConsumerOffsets {
   }
 
   // #region load
+  //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
   /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */
   load(partition: number): number {
+  //<
     let replayed = 0;
+    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
     const log = this.logOf(partition);
     if (log) {
+    //<
       for (const record of log.readRecords()) {
         const key = JSON.parse(record.key!.toString('utf8')) as OffsetKey;
         const value = JSON.parse(record.value!.toString('utf8')) as CommittedOffset;

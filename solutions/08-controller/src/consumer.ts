@@ -15,18 +15,22 @@
 // partitions the group assigned to it (consumer-coordinator.ts), a new position comes from the
 // group's committed offset before autoOffsetReset is consulted, and it commits its positions,
 // every autoCommitIntervalMs (enableAutoCommit) or when you call commit().
+//> step 08 given
 //
 // From step 08 a partition's leader may move while the consumer reads it. A fetch then fails with
 // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE or a dropped connection; the consumer waits
 // `retryBackoffMs`, refreshes its metadata and fetches from the new leader, from the same position:
 // the position is the consumer's, so nothing is read twice and nothing is skipped.
+//<
 import { Cluster } from './cluster.ts';
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from './protocol/index.ts';
+//> step 08 given
 import { isRetriable, isRetriableCode, RETRY_DEFAULTS, sleep } from './retry.ts';
+//<
 import type { CommittedPartition, FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
@@ -64,10 +68,12 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   maxPollIntervalMs?: number;
   /** Assignors, preferred first; Kafka's `partition.assignment.strategy` (range, then round-robin here). */
   partitionAssignmentStrategy?: PartitionAssignor[];
+  //> step 08 given
   /** How long to wait before asking again after a leader or coordinator moved; Kafka's `retry.backoff.ms` (100). */
   retryBackoffMs?: number;
   /** How long commit() and position() keep retrying through a leader or coordinator move; Kafka's `default.api.timeout.ms` (60 000). */
   defaultApiTimeoutMs?: number;
+  //<
 }
 
 export interface TopicPartition {
@@ -106,8 +112,10 @@ export const CONSUMER_DEFAULTS = {
   sessionTimeoutMs: 45_000,
   heartbeatIntervalMs: 3_000,
   maxPollIntervalMs: 300_000,
+  //> step 08 given
   retryBackoffMs: RETRY_DEFAULTS.retryBackoffMs,
   defaultApiTimeoutMs: RETRY_DEFAULTS.defaultApiTimeoutMs,
+  //<
 } as const;
 
 /** The longest timeout a timer (and Kafka's int32 fields) can hold: 2^31 - 1 ms, about 24.8 days. */
@@ -148,10 +156,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private nextAutoCommitAt = 0;
   /** The offsets last committed, so that an auto-commit with nothing new sends nothing. */
   private readonly lastCommitted = new Map<string, number>();
+  //> step 08 given
   private readonly retryBackoffMs: number;
   private readonly defaultApiTimeoutMs: number;
   /** Set when a leader turned out to be wrong or gone: the next fetch asks for fresh metadata first. */
   private leadersStale = false;
+  //<
 
   constructor(topics: string | string[], options: ConsumerOptions<K, V>) {
     this.topics = typeof topics === 'string' ? [topics] : [...topics];
@@ -170,11 +180,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.log = options.log ?? (() => {});
     this.enableAutoCommit = options.enableAutoCommit ?? CONSUMER_DEFAULTS.enableAutoCommit;
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs;
+    //> step 08 given
     this.retryBackoffMs = options.retryBackoffMs ?? CONSUMER_DEFAULTS.retryBackoffMs;
     this.defaultApiTimeoutMs = options.defaultApiTimeoutMs ?? CONSUMER_DEFAULTS.defaultApiTimeoutMs;
     for (const [name, value] of [['retryBackoffMs', this.retryBackoffMs], ['defaultApiTimeoutMs', this.defaultApiTimeoutMs]] as const) {
       if (!(Number.isInteger(value) && value >= 0 && value <= MAX_TIMEOUT_MS)) throw new RangeError(`${name} must be a whole number of ms from 0 to ${MAX_TIMEOUT_MS}, got ${value}`);
     }
+    //<
     if (options.groupId !== undefined) {
       if (options.groupId === '') throw new Error('groupId is empty: give the group a name, or leave groupId out to read every partition without a group');
       for (const name of ['sessionTimeoutMs', 'heartbeatIntervalMs', 'maxPollIntervalMs', 'autoCommitIntervalMs'] as const) {
@@ -191,8 +203,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         heartbeatIntervalMs: options.heartbeatIntervalMs ?? CONSUMER_DEFAULTS.heartbeatIntervalMs,
         rebalanceTimeoutMs: options.maxPollIntervalMs ?? CONSUMER_DEFAULTS.maxPollIntervalMs,
         assignors: options.partitionAssignmentStrategy ?? [rangeAssignor, roundRobinAssignor],
+        //> step 08 given
         retryBackoffMs: this.retryBackoffMs,
         defaultApiTimeoutMs: this.defaultApiTimeoutMs,
+        //<
         log: this.log,
       };
       this.group = new ConsumerCoordinator(membership, this.cluster, (topics) => this.partitionCounts(topics));
@@ -223,12 +237,14 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     await this.loadMetadata();
     const key = keyOf(topic, partition);
     if (!this.positions.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.describeAssignment()})`);
+    //> step 08 rewrites: the consumer follows a partition's leader when it moves
     // Its leader may be moving: ask again (resetPositions waits retryBackoffMs) until defaultApiTimeoutMs.
     const deadline = Date.now() + this.defaultApiTimeoutMs;
     while (this.positions.get(key) === null) {
       if (Date.now() >= deadline) throw new KafkaError('REQUEST_TIMED_OUT', `could not find the ${this.autoOffsetReset} offset of ${key} within defaultApiTimeoutMs (${this.defaultApiTimeoutMs} ms): its leader did not answer`);
       await this.resetPositions();
     }
+    //<
     return this.positions.get(key)!;
   }
 
@@ -236,31 +252,41 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
+   //> step 08 given
    * If the group's coordinator moves meanwhile, the commit goes to the new one, for up to defaultApiTimeoutMs.
+   //<
    */
   async commit(): Promise<void> {
     if (!this.group) throw new Error('commit() needs a consumer group: give the consumer a groupId');
+    //> step 08 given
     await this.commitPositions(this.defaultApiTimeoutMs);
   }
   // #endregion commit
 
   /** Commits the positions that changed since the last commit, retrying a coordinator move for up to `timeoutMs`. */
   private async commitPositions(timeoutMs: number): Promise<void> {
+    //<
     const changed: CommittedPartition[] = [];
     for (const [key, offset] of this.positions) {
       if (offset === null || this.lastCommitted.get(key) === offset) continue;
       const { topic, partition } = this.partitions.get(key)!;
       changed.push({ topic, partition, offset });
     }
+    //> step 08 rewrites: the consumer follows a partition's leader when it moves
     await this.group!.commit(changed, timeoutMs);
+    //<
     for (const { topic, partition, offset } of changed) this.lastCommitted.set(keyOf(topic, partition), offset);
   }
+//> step 08 rewrites: the consumer follows a partition's leader when it moves
+//<
 
   /** What the iterator does between records in a group: rejoin when the group rebalances, auto-commit when due. */
   private async pollGroup(group: ConsumerCoordinator): Promise<void> {
     await group.ensureActiveGroup({
       onPartitionsRevoked: async () => {
+        //> step 08 rewrites: the consumer follows a partition's leader when it moves
         if (this.enableAutoCommit) await this.commitQuietly('before the rebalance', this.defaultApiTimeoutMs);
+        //<
         this.positions.clear();
         this.buffered = [];
         this.lastCommitted.clear();
@@ -269,9 +295,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     });
     if (this.enableAutoCommit && Date.now() >= this.nextAutoCommitAt) {
       this.nextAutoCommitAt = Date.now() + this.autoCommitIntervalMs;
+      //> step 08 rewrites: the consumer follows a partition's leader when it moves
       // One attempt: the loop must not stall on it. If it failed (the coordinator moved, say), the
       // same offsets are still uncommitted, and the next auto-commit comes after retryBackoffMs.
       if (!(await this.commitQuietly('auto-commit', 0))) this.nextAutoCommitAt = Date.now() + this.retryBackoffMs;
+      //<
     }
   }
 
@@ -292,14 +320,20 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
   // #endregion resume
 
+  //> step 08 rewrites: the consumer follows a partition's leader when it moves
   /** A commit whose failure is logged, not thrown (auto-commits, and the commit on close()); true if it succeeded. */
   private async commitQuietly(when: string, timeoutMs: number): Promise<boolean> {
+  //<
     try {
+      //> step 08 rewrites: the consumer follows a partition's leader when it moves
       await this.commitPositions(timeoutMs);
       return true;
+      //<
     } catch (error) {
       this.log(`Commit ${when} failed: ${(error as Error).message}`);
+      //> step 08 given
       return false;
+      //<
     }
   }
 
@@ -346,20 +380,26 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** One fetch from every leader; the records it brings join the buffer. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
+    //> step 08 given
     await this.refreshLeadersIfStale();
+    //<
     await this.resetPositions();
     // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
+      //> step 08 given
       if (offset === null) continue; // its leader could not say where to start yet: next time
+      //<
       const { topic, partition } = this.partitions.get(key)!;
+      //> step 08 rewrites: the consumer follows a partition's leader when it moves
       const leader = this.cluster.leaderOf(topic, partition);
       if (leader === undefined) {
         this.leaderLost(key, 'it has no leader right now');
         continue;
       }
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), { topic, partition, offset, maxBytes: this.maxPartitionFetchBytes }]);
+      //<
     }
     // Kafka keeps one fetch in flight per broker and uses whichever answers first; with every
     // partition on one broker (until step 07), waiting for all of them is the same thing.
@@ -370,10 +410,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
           return { partitions, response: await this.cluster.connectionToBroker(leader).request(request) };
         } catch (error) {
           if (this.closed) return null; // close() during a long poll: nothing more to fetch
+          //> step 08 rewrites: the consumer follows a partition's leader when it moves
           if (!isRetriable(error)) throw error;
           // The broker went away (or will not answer): its partitions look for their new leader.
           for (const { topic, partition } of partitions) this.leaderLost(keyOf(topic, partition), `fetching from broker ${leader} failed: ${(error as Error).message}`);
           return null;
+          //<
         }
       }),
     );
@@ -382,10 +424,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (!answer) continue;
       answer.response.partitions.forEach((fetched, i) => this.take(fetched, answer.partitions[i]!.offset));
     }
+    //> step 08 given
     // Nothing was fetched at all (every leader gone): wait before asking again, rather than spin.
     if (answers.every((answer) => answer === null) && this.leadersStale) await this.refreshLeadersIfStale();
+    //<
   }
 
+  //> step 08 given
   // #region leader-moved
   /** A partition's leader is wrong or gone: remember to refresh the metadata, and keep the position. */
   private leaderLost(key: string, why: string): void {
@@ -410,6 +455,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     }
   }
   // #endregion leader-moved
+  //<
 
   // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
@@ -422,27 +468,34 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.positions.set(key, null);
       return;
     }
+    //> step 08 given
     if (fetched.error && isRetriableCode(fetched.error.code)) {
       // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, a fenced epoch: ask the new leader, from the same position.
       this.leaderLost(key, `${fetched.error.code}: ${fetched.error.message}`);
       return;
     }
+    //<
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
   // #endregion take
 
   // #region reset
+  //> step 08 rewrites: the consumer follows a partition's leader when it moves
   /**
    * Gives every partition without a position the one autoOffsetReset says, asking each leader. A
    * partition whose leader moved keeps no position for now; the next call asks its new leader.
    */
+  //<
   private async resetPositions(): Promise<void> {
+    //> step 08 rewrites: the consumer follows a partition's leader when it moves
     await this.refreshLeadersIfStale();
     const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) }));
+    //<
     if (missing.length === 0) return;
     const timestamp = this.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
     for (const leader of new Set(missing.map((tp) => tp.leader))) {
+      //> step 08 rewrites: the consumer follows a partition's leader when it moves
       const asked = missing.filter((tp) => tp.leader === leader);
       if (leader === undefined) {
         for (const { topic, partition } of asked) this.leaderLost(keyOf(topic, partition), 'it has no leader right now');
@@ -457,11 +510,14 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         for (const { topic, partition } of partitions) this.leaderLost(keyOf(topic, partition), `asking broker ${leader} for offsets failed: ${(error as Error).message}`);
         continue;
       }
+      //<
       for (const { topic, partition, offset, error } of response.partitions) {
+        //> step 08 given
         if (error && isRetriableCode(error.code)) {
           this.leaderLost(keyOf(topic, partition), `${error.code}: ${error.message}`);
           continue;
         }
+        //<
         if (error) throw new KafkaError(error.code, `finding the ${this.autoOffsetReset} offset of ${topic}-${partition}: ${error.message}`);
         this.positions.set(keyOf(topic, partition), offset);
         this.log(`Resetting the position of ${topic}-${partition} to offset ${offset} (${this.autoOffsetReset})`);
@@ -497,7 +553,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (this.closed) return;
     this.closed = true;
     if (this.group) {
+      //> step 08 rewrites: the consumer follows a partition's leader when it moves
       if (this.enableAutoCommit) await this.commitQuietly('closing', this.defaultApiTimeoutMs);
+      //<
       await this.group.close();
     }
     await this.cluster.close();

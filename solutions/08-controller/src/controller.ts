@@ -249,20 +249,29 @@ export class Controller {
   private alterPartition({ brokerId, topic, partition, leaderEpoch, partitionEpoch, newIsr }: AlterPartitionRequest): AlterPartitionResponse {
     const state = this.image.partition(topic, partition);
     if (!state) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `there is no partition ${topic}-${partition}`);
-    //> step 08 task 3: alterPartition — refuse a request from another leader or epoch (FENCED_LEADER_EPOCH) or about another version (INVALID_UPDATE_VERSION)
-    if (state.leader !== brokerId || leaderEpoch !== state.leaderEpoch) {
-      throw new KafkaError('FENCED_LEADER_EPOCH', `broker ${brokerId} asked to change ${topic}-${partition} as leader in epoch ${leaderEpoch}, but broker ${state.leader} leads it in epoch ${state.leaderEpoch}`);
-    }
-    if (partitionEpoch !== state.partitionEpoch) {
-      throw new KafkaError('INVALID_UPDATE_VERSION', `${topic}-${partition} is at version ${state.partitionEpoch}, not ${partitionEpoch}: the leader missed a change`);
-    }
-    //<
+    this.checkLeaderAndVersion(`${topic}-${partition}`, state, brokerId, leaderEpoch, partitionEpoch);
     if (!newIsr.includes(brokerId)) throw new KafkaError('INVALID_REQUEST', `the leader must stay in its own ISR`);
     const fenced = newIsr.filter((id) => !state.replicas.includes(id) || !this.isLive(id));
     if (fenced.length > 0) throw new KafkaError('INELIGIBLE_REPLICA', `broker(s) ${fenced.join(', ')} may not join the ISR of ${topic}-${partition}: not a replica, or fenced`);
     const next = withIsr(state, newIsr);
     this.append([{ type: 'partition', topic, ...next }]);
     return { leader: next.leader, leaderEpoch: next.leaderEpoch, partitionEpoch: next.partitionEpoch, isr: next.isr };
+  }
+
+  /**
+   * An AlterPartition is accepted only from the partition's current leader, in its current epoch,
+   * about the current version of the partition: anything else comes from a leader that has been
+   * replaced (a zombie) or that missed a change, and applying it could undo a newer decision.
+   */
+  private checkLeaderAndVersion(name: string, state: PartitionState, brokerId: number, leaderEpoch: number, partitionEpoch: number): void {
+    //> step 08 task 3: checkLeaderAndVersion — refuse a request from another leader or epoch (FENCED_LEADER_EPOCH) or about another version (INVALID_UPDATE_VERSION)
+    if (state.leader !== brokerId || leaderEpoch !== state.leaderEpoch) {
+      throw new KafkaError('FENCED_LEADER_EPOCH', `broker ${brokerId} asked to change ${name} as leader in epoch ${leaderEpoch}, but broker ${state.leader} leads it in epoch ${state.leaderEpoch}`);
+    }
+    if (partitionEpoch !== state.partitionEpoch) {
+      throw new KafkaError('INVALID_UPDATE_VERSION', `${name} is at version ${state.partitionEpoch}, not ${partitionEpoch}: the leader missed a change`);
+    }
+    //<
   }
 
   /** Brokers and topics as the controller sees them. */

@@ -7,9 +7,11 @@ export type { ErrorBody, FetchedPartition, FetchPartition, FetchRequest, FetchRe
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
 export type { Api, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, ReplyHeader, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch, WireRecord } from './protocol/index.ts';
 export { Cluster } from './cluster.ts';
+//> step 08 given
 export type { PartitionLeader } from './cluster.ts';
 export { Connection, ConnectionError, parseHostPort } from './connection.ts';
 export { COORDINATOR_ERRORS, RETRIABLE_ERRORS, RETRY_DEFAULTS, gaveUp, isCoordinatorLost, isRetriable, isRetriableCode, withRetries } from './retry.ts';
+//<
 export { KafkaError } from './errors.ts';
 export { KafkaProducer, SerializationError } from './producer.ts';
 export type { ProducerOptions, ProducerRecord } from './producer.ts';
@@ -31,9 +33,11 @@ export { OffsetIndex } from './offset-index.ts';
 export { LogSegment, segmentFileName } from './log-segment.ts';
 export { LOG_DEFAULTS, Log, OffsetOutOfRangeError } from './log.ts';
 export type { LogOptions } from './log.ts';
+//> step 08 given
 export { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
 export type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './protocol/index.ts';
+//<
 export { InvalidTopicError, MAX_TOPIC_NAME_LENGTH, validateTopicName } from './topic-name.ts';
 export { CONSUMER_DEFAULTS, DeserializationError, KafkaConsumer } from './consumer.ts';
 export type { ConsumerOptions, ConsumerRecord, TopicPartition } from './consumer.ts';
@@ -64,12 +68,14 @@ export type { FollowerState, PartitionOptions } from './partition.ts';
 export { ReplicaFetcher } from './replica-fetcher.ts';
 export type { ReplicaFetcherOptions } from './replica-fetcher.ts';
 export { HighWatermarkCheckpoint } from './high-watermark-checkpoint.ts';
+//> step 08 given
 export { Controller, METADATA_TOPIC } from './controller.ts';
 export type { ControllerOptions } from './controller.ts';
 export { MetadataImage } from './metadata-image.ts';
 export type { BrokerRegistration, MetadataRecord, PartitionState, TopicState } from './metadata-image.ts';
 export { electLeader, preferredLeaderChange, whenBrokerFenced, whenBrokerUnfenced, withIsr } from './partition-change.ts';
 export { SocketServer } from './socket-server.ts';
+//<
 export { ReplicaManager } from './replica-manager.ts';
 export type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
 export type { LeaderAndIsrRequest, LeaderAndIsrResponse, NewTopic, PartitionLayout, TopicLayout } from './protocol/index.ts';

@@ -20,6 +20,7 @@
 // not caught up with the leader for `replicaLagTimeMaxMs` leaves the ISR, so that one slow or dead
 // broker cannot hold back the high watermark (and every acks=all producer) for ever; it comes
 // back once it has caught up to the high watermark again.
+//> step 08 given
 //
 // Leaders change (step 08): the controller elects a new one from the ISR when a leader dies, and
 // each election gives the partition a new LEADER EPOCH, one more than the last. The leader stamps
@@ -28,10 +29,15 @@
 // never had (an old leader's acks=1 writes, say): before it fetches again it asks the new leader
 // where its own latest epoch ends (OffsetsForLeaderEpoch) and cuts its log there. And a replica
 // still living in an older epoch (a "zombie" leader, a stale follower) is refused by epoch.
+//<
 import { KafkaError } from './errors.ts';
+//> step 08 given
 import type { EpochEndOffset } from './leader-epoch-cache.ts';
+//<
 import type { Log } from './log.ts';
+//> step 08 given
 import type { PartitionState } from './metadata-image.ts';
+//<
 import type { LogRecord } from './record-batch.ts';
 
 /** What the leader knows of one follower, from the fetches it sends. */
@@ -51,16 +57,20 @@ export interface PartitionOptions {
   log: Log;
   /** This broker's id. */
   localId: number;
+  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
   layout: PartitionState;
+  //<
   /** Where the high watermark was when the broker last wrote it down (replication-offset-checkpoint). */
   highWatermark: number;
   /** The fewest in-sync replicas an acks=all write accepts; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
+  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
   /**
    * Asks the controller for a new ISR (AlterPartition). The leader never changes its ISR on its
    * own: the controller must know whom it may elect. The answer comes back through update().
    */
   proposeIsr: (partition: Partition, newIsr: number[]) => void;
+  //<
   now?: () => number;
   /** Where to print ISR changes; silent unless given. */
   say?: (line: string) => void;
@@ -72,6 +82,7 @@ export class Partition {
   readonly log: Log;
   readonly localId: number;
   leader: number;
+  //> step 08 given
   /** The epoch of the current leader, from the layout: one more at every election. */
   leaderEpoch: number;
   /**
@@ -80,17 +91,22 @@ export class Partition {
    * before it fetches this partition again, then clears this.
    */
   needsTruncation: boolean;
+  //<
   replicas: number[];
   isr: number[];
+  //> step 08 given
   /** The version of this partition's state at the controller (AlterPartition names it). */
   partitionEpoch: number;
   /** An ISR asked of the controller and not answered yet: no second request meanwhile. */
   pendingIsr: number[] | null = null;
+  //<
   minInsyncReplicas: number;
   private hw: number;
   /** The leader's view of each follower (empty on a follower). */
   private readonly followers = new Map<number, FollowerState>();
+  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
   private readonly proposeIsr: (partition: Partition, newIsr: number[]) => void;
+  //<
   private readonly now: () => number;
   private readonly say: (line: string) => void;
 
@@ -102,18 +118,24 @@ export class Partition {
     this.leader = options.layout.leader;
     this.replicas = options.layout.replicas;
     this.isr = options.layout.isr;
+    //> step 08 given
     this.leaderEpoch = options.layout.leaderEpoch;
     this.partitionEpoch = options.layout.partitionEpoch;
+    //<
     this.minInsyncReplicas = options.minInsyncReplicas;
+    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
     this.proposeIsr = options.proposeIsr;
+    //<
     this.now = options.now ?? Date.now;
     this.say = options.say ?? (() => {});
     // The checkpoint may be older than the log, never ahead of it.
     this.hw = Math.min(options.highWatermark, this.log.logEndOffset);
+    //> step 08 given
     // A follower that starts (a broker restarting) cannot know what happened while it was away;
     // it may even have been the leader and written what nobody else has. It checks first.
     this.needsTruncation = !this.isLeader;
     if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
+    //<
     this.resetFollowers();
   }
 
@@ -140,11 +162,14 @@ export class Partition {
   }
 
   /**
+   //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
    * Takes the partition's state as the controller decided it. A new leader epoch means a new
    * leader: a leader starts its followers afresh (it knows nothing of their logs until they
    * fetch, and gives each a whole lag time to do so). The same epoch with a newer version is an
    * ISR change, the answer to an AlterPartition.
+   //<
    */
+  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
   update(state: PartitionState): void {
     if (state.leaderEpoch < this.leaderEpoch || (state.leaderEpoch === this.leaderEpoch && state.partitionEpoch <= this.partitionEpoch)) return; // old news
     const newEpoch = state.leaderEpoch > this.leaderEpoch;
@@ -164,11 +189,15 @@ export class Partition {
    * before the next fetch (Kafka's makeFollower).
    */
   private startEpoch(): void {
+  //<
     this.resetFollowers();
+    //> step 08 given
     this.needsTruncation = !this.isLeader;
     if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
+    //<
   }
 
+  //> step 08 given
   /** Asks the controller for this ISR, unless a request is already out. */
   private alterIsr(newIsr: number[], why: string): void {
     if (this.pendingIsr) return;
@@ -181,6 +210,7 @@ export class Partition {
   private get maximalIsr(): number[] {
     return [...new Set([...this.isr, ...(this.pendingIsr ?? [])])];
   }
+  //<
 
   private resetFollowers(): void {
     this.followers.clear();
@@ -206,8 +236,10 @@ export class Partition {
         `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes are refused until enough followers catch up (acks=1 still works)`,
       );
     }
+    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
     // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
     const baseOffset = this.log.append(records, this.leaderEpoch);
+    //<
     // Alone in its ISR, the leader's own append is all the high watermark waits for.
     this.maybeAdvanceHighWatermark();
     return baseOffset;
@@ -248,7 +280,9 @@ export class Partition {
   /** A follower outside the ISR that has reached the high watermark comes back in. */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     if (this.isr.includes(replicaId) || follower.logEndOffset < this.hw) return;
+    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
     this.alterIsr([...this.isr, replicaId], `broker ${replicaId} caught up to the high watermark ${this.hw}`);
+    //<
   }
   // #endregion expand-isr
 
@@ -262,8 +296,10 @@ export class Partition {
     // #region shrink-isr
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
+    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
     // Until the controller agrees, the laggard still counts: the high watermark moves when it does.
     if (lagging.length > 0) this.alterIsr(this.isr.filter((id) => !lagging.includes(id)), `broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
+    //<
     // #endregion shrink-isr
     return false;
   }
@@ -274,7 +310,9 @@ export class Partition {
    * ever moves forward: what a consumer has been allowed to read stays readable.
    */
   maybeAdvanceHighWatermark(): boolean {
+    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
     const ends = this.maximalIsr.map((id) => (id === this.localId ? this.log.logEndOffset : (this.followers.get(id)?.logEndOffset ?? 0)));
+    //<
     const candidate = Math.min(...ends);
     if (candidate <= this.hw) return false;
     this.hw = candidate;
@@ -287,6 +325,7 @@ export class Partition {
     this.hw = Math.max(this.hw, Math.min(leaderHighWatermark, this.log.logEndOffset));
   }
 
+  //> step 08 given
   /**
    * Refuses a request made for another leader epoch than this partition's (Kafka's
    * checkCurrentLeaderEpoch): FENCED_LEADER_EPOCH when the asker's epoch is older (it missed an
@@ -321,13 +360,16 @@ export class Partition {
     this.hw = Math.min(this.hw, this.log.logEndOffset);
     return truncated;
   }
+  //<
 
   /** Whether the leader still counts enough in-sync replicas for acks=all (checked again after waiting). */
   get hasEnoughReplicas(): boolean {
     return this.isr.length >= this.minInsyncReplicas;
   }
 
+  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
   state(): PartitionState {
     return { partition: this.partition, leader: this.leader, replicas: this.replicas, isr: this.isr, leaderEpoch: this.leaderEpoch, partitionEpoch: this.partitionEpoch };
+  //<
   }
 }

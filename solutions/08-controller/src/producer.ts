@@ -5,12 +5,14 @@
 //
 // Step 02's producer sent one message per request to a random broker. Now the partition decides
 // the broker (its leader, learnt from metadata), and one request carries many records.
+//> step 08 given
 //
 // From step 08 leaders move, and a batch sent to the old one fails with NOT_LEADER_OR_FOLLOWER,
 // or with a dropped connection when its broker died. The producer retries such a batch: it waits
 // `retryBackoffMs`, refreshes the topic's metadata and sends the batch to the partition's leader
 // of the moment, again and again until `deliveryTimeoutMs` after the batch was created. Only then
 // does send() reject, with the last error. Other errors reject at once.
+//<
 import { Cluster } from './cluster.ts';
 import { KafkaError } from './errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
@@ -18,7 +20,9 @@ import type { ProduceResponse, WireBatch } from './protocol/index.ts';
 import type { Connection } from './connection.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
+//> step 08 given
 import { gaveUp, isRetriable, RETRY_DEFAULTS, withRetries } from './retry.ts';
+//<
 import { bytesSerializer, type Serializer } from './serializers.ts';
 
 export interface ProducerOptions {
@@ -44,6 +48,7 @@ export interface ProducerOptions {
   acks?: 0 | 1 | -1 | 'all';
   /** How long the broker may wait for the in-sync replicas before REQUEST_TIMED_OUT; Kafka's `request.timeout.ms` (30 s). */
   requestTimeoutMs?: number;
+  //> step 08 given
   /**
    * How many times a batch that failed with a retriable error is sent again; Kafka's `retries`
    * (2147483647: in effect, until deliveryTimeoutMs runs out). 0 turns retrying off.
@@ -57,6 +62,7 @@ export interface ProducerOptions {
    * `delivery.timeout.ms` (120 000); Kafka wants it at least lingerMs + requestTimeoutMs.
    */
   deliveryTimeoutMs?: number;
+  //<
 }
 
 export interface ProducerRecord<K = unknown, V = unknown> {
@@ -88,21 +94,27 @@ export class KafkaProducer {
   /** -1 (all), 0 or 1, as the produce request carries it. */
   private readonly acks: number;
   private readonly requestTimeoutMs: number;
+  //> step 08 given
   private readonly retries: number;
   private readonly retryBackoffMs: number;
   private readonly deliveryTimeoutMs: number;
+  //<
 
   constructor(options: ProducerOptions) {
     this.cluster = new Cluster(options.bootstrapServers);
     this.keySerializer = options.keySerializer ?? bytesSerializer;
     this.valueSerializer = options.valueSerializer ?? bytesSerializer;
+    //> step 08 given
     this.retries = wholeNumber('retries', options.retries ?? RETRY_DEFAULTS.retries);
     this.retryBackoffMs = wholeNumber('retryBackoffMs', options.retryBackoffMs ?? RETRY_DEFAULTS.retryBackoffMs);
     this.deliveryTimeoutMs = wholeNumber('deliveryTimeoutMs', options.deliveryTimeoutMs ?? RETRY_DEFAULTS.deliveryTimeoutMs);
+    //<
     this.accumulator = new RecordAccumulator({
       batchSize: options.batchSize,
       lingerMs: options.lingerMs,
+      //> step 08 given
       deliveryTimeoutMs: this.deliveryTimeoutMs,
+      //<
       send: (batches) => this.sendBatches(batches),
     });
     this.partitioner = options.partitioner ?? defaultPartitioner({ batchSize: this.accumulator.batchSize });
@@ -133,7 +145,9 @@ export class KafkaProducer {
     const value = serialize(this.valueSerializer, record.value ?? null, topic, 'value');
     const headers = Object.entries(record.headers ?? {}).map(([name, data]) => ({ key: name, value: data === null ? null : Buffer.from(data) }));
     const timestamp = record.timestamp ?? Date.now();
+    //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
     const numPartitions = (await this.topicMetadata(topic)).partitions.length;
+    //<
     const partition = record.partition ?? this.partitioner({ topic, key, value, numPartitions });
     if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} is not one of the ${numPartitions} partitions (0 to ${numPartitions - 1}) of topic "${topic}"`);
@@ -143,6 +157,7 @@ export class KafkaProducer {
   }
   // #endregion send
 
+  //> step 08 given
   /**
    * The topic's metadata, to count its partitions. A retriable answer (LEADER_NOT_AVAILABLE while
    * a new topic gets its leaders) is asked again after retryBackoffMs, within deliveryTimeoutMs
@@ -154,6 +169,7 @@ export class KafkaProducer {
     const options = { backoffMs: this.retryBackoffMs, timeoutMs: this.deliveryTimeoutMs, retriable, log: this.log };
     return withRetries(`the metadata of topic "${topic}"`, options, () => this.cluster.topic(topic));
   }
+  //<
 
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {
@@ -161,10 +177,13 @@ export class KafkaProducer {
     await this.accumulator.flush();
   }
 
+  //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
   /** The accumulator's sender (and the retries'): the batches, grouped by the broker that leads their partition. */
+  //<
   private sendBatches(batches: ProducerBatch[]): void {
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const batch of batches) {
+      //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
       const leader = this.cluster.leaderOf(batch.topic, batch.partition);
       if (leader === undefined) {
         // Nobody leads the partition right now (its leader died, the election is on): nothing to
@@ -172,6 +191,7 @@ export class KafkaProducer {
         this.retryOrFail(batch, new KafkaError('LEADER_NOT_AVAILABLE', `${batch.topic}-${batch.partition} has no leader right now`));
         continue;
       }
+      //<
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), batch]);
     }
     for (const [leader, group] of byLeader) {
@@ -181,9 +201,13 @@ export class KafkaProducer {
     }
   }
 
+  //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
   /** Sends one produce request to a broker and settles (or retries) each of its batches with its own result. */
+  //<
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
+    //> step 08 given
     for (const batch of batches) batch.attempts += 1;
+    //<
     try {
       const connection = this.cluster.connectionToBroker(leader);
       // #region sender
@@ -197,18 +221,23 @@ export class KafkaProducer {
       batches.forEach((batch, i) => {
         const result = response.results[i];
         if (!result) batch.fail(new KafkaError('INVALID_REQUEST', `the broker sent no result for ${batch.topic}-${batch.partition}`));
+        //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
         else if (result.error) this.retryOrFail(batch, new KafkaError(result.error.code, result.error.message));
+        //<
         else batch.complete(result.baseOffset);
       });
       // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
+      //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
       // The whole request failed (the connection dropped, the broker stopped): so did every batch in it.
       for (const batch of batches) this.retryOrFail(batch, error as Error);
+      //<
     }
   }
 
+  //> step 08 given
   // #region retry
   /**
    * One attempt of a batch failed. A retriable error (see retry.ts: the leader moved or is being
@@ -226,6 +255,7 @@ export class KafkaProducer {
    */
   private retryOrFail(batch: ProducerBatch, error: Error): void {
     if (batch.isDone) return; // it ran out of time while this attempt was on its way
+  //<
     //> step 08 task 6: retryOrFail — fail at once on an error that is not retriable, or after `retries` attempts; otherwise resend after retryBackoffMs
     if (!isRetriable(error)) {
       batch.fail(error);
@@ -239,6 +269,7 @@ export class KafkaProducer {
     this.log(`Retrying ${batch.topic}-${batch.partition} (${batch.records.length} record(s), ${batch.attempts} attempt(s) so far) in ${this.retryBackoffMs} ms: ${error.message}`);
     setTimeout(() => void this.resend(batch), this.retryBackoffMs);
     //<
+  //> step 08 given
   }
 
   /**
@@ -259,6 +290,7 @@ export class KafkaProducer {
     if (!batch.isDone) this.sendBatches([batch]);
   }
   // #endregion retry
+  //<
 
   /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */
   private async sendProduce(connection: Connection, batches: ProducerBatch[]): Promise<ProduceResponse | null> {
@@ -281,11 +313,13 @@ export class KafkaProducer {
   }
 }
 
+//> step 08 given
 /** A setting that must be a whole number from 0 up. */
 function wholeNumber(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number from 0 up, got ${value}`);
   return value;
 }
+//<
 
 function serialize(serializer: Serializer<any>, data: unknown, topic: string, what: 'key' | 'value'): Buffer | null {
   try {

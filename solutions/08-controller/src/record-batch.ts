@@ -1,17 +1,22 @@
 // A record batch: the unit the log writes, checks and reads back.
 //
 // The broker never stores records one by one. It writes the batch a producer sent, with one
+//> step 08 given
 // header in front: where the batch starts (its base offset), how long it is, which leader wrote
 // it (its leader epoch), and a checksum of the rest. That header is what lets the log find
 // batches in a file, skip the ones a reader does not want, after a crash tell a whole batch from
 // a torn or damaged one, and after a leader change tell whose writes a replica holds.
+//<
 //
+//> step 08 given
 // The layout follows Kafka's record batch v2, minus the fields later steps do not need (magic,
 // attributes, producer id/epoch/sequence). All numbers are big-endian. Kafka writes record fields
 // as varints and deltas to save bytes; here they have fixed widths so that a hexdump of a segment
 // is easy to read.
+//<
 //
 //   offset  size  field
+//> step 08 given
 //        0     8  baseOffset            the offset of the first record
 //        8     4  batchLength           bytes that follow this field
 //       12     4  partitionLeaderEpoch  the leader epoch of the leader that appended the batch
@@ -21,12 +26,15 @@
 //       32     8  maxTimestamp
 //       40     4  recordCount
 //       44        records, each: timestamp int64, key, value, header count int32, then per
+//<
 //                 header: key (string as bytes), value. Bytes are an int32 length (-1 = null)
 //                 followed by that many bytes.
 //
+//> step 08 given
 // The CRC does not cover baseOffset, batchLength and partitionLeaderEpoch, exactly as in Kafka:
 // the leader stamps the offsets and its epoch into a batch a producer sent by rewriting those
 // first 16 bytes, without recomputing the CRC over the records.
+//<
 import { crc32c } from './crc32c.ts';
 import { KafkaError } from './errors.ts';
 
@@ -50,11 +58,13 @@ export interface RecordWithOffset extends LogRecord {
 
 export interface RecordBatch {
   baseOffset: number;
+  //> step 08 given
   /**
    * The epoch of the leader that appended the batch (step 08): a follower that comes back after a
    * leader change compares epochs to find what the new leader never had (leader-epoch-cache.ts).
    */
   partitionLeaderEpoch: number;
+  //<
   /** Offset of the last record minus baseOffset: recordCount - 1 in this log. */
   lastOffsetDelta: number;
   firstTimestamp: number;
@@ -65,14 +75,18 @@ export interface RecordBatch {
 // Where each header field sits, counted from the start of the batch.
 const BASE_OFFSET = 0;
 const BATCH_LENGTH = 8;
+//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
 const PARTITION_LEADER_EPOCH = 12;
 const CRC = 16;
 const LAST_OFFSET_DELTA = 20;
 const FIRST_TIMESTAMP = 24;
 const MAX_TIMESTAMP = 32;
 const RECORD_COUNT = 40;
+//<
 /** Bytes before the first record. */
+//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
 export const BATCH_HEADER_SIZE = 44;
+//<
 /** baseOffset + batchLength: what must be read to know how big a batch is (Kafka's LOG_OVERHEAD). */
 export const LOG_OVERHEAD = 12;
 
@@ -167,7 +181,9 @@ function decodeRecord(reader: FieldReader, index: number): LogRecord {
 export interface BatchHeader {
   baseOffset: number;
   batchLength: number;
+  //> step 08 given
   partitionLeaderEpoch: number;
+  //<
   crc: number;
   lastOffsetDelta: number;
   firstTimestamp: number;
@@ -179,7 +195,9 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   return {
     baseOffset: Number(buffer.readBigInt64BE(position + BASE_OFFSET)),
     batchLength: buffer.readInt32BE(position + BATCH_LENGTH),
+    //> step 08 given
     partitionLeaderEpoch: buffer.readInt32BE(position + PARTITION_LEADER_EPOCH),
+    //<
     crc: buffer.readUInt32BE(position + CRC),
     lastOffsetDelta: buffer.readInt32BE(position + LAST_OFFSET_DELTA),
     firstTimestamp: Number(buffer.readBigInt64BE(position + FIRST_TIMESTAMP)),
@@ -188,20 +206,26 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   };
 }
 
+//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
 /**
  * The bytes of one batch holding `records`, the first of which gets offset `baseOffset`, written
  * by the leader of epoch `partitionLeaderEpoch` (a partition's first leader has epoch 0; every
  * election the controller holds adds one).
  */
+//<
 // #region encode
+//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
 export function encodeBatch(baseOffset: number, records: LogRecord[], partitionLeaderEpoch = 0): Buffer {
+//<
   if (records.length === 0) throw new Error('a record batch needs at least one record');
   const body = Buffer.concat(records.map(encodeRecord));
   const batch = Buffer.alloc(BATCH_HEADER_SIZE + body.length);
   const timestamps = records.map((record) => record.timestamp);
   batch.writeBigInt64BE(BigInt(baseOffset), BASE_OFFSET);
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH);
+  //> step 08 given
   batch.writeInt32BE(partitionLeaderEpoch, PARTITION_LEADER_EPOCH);
+  //<
   batch.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);
   batch.writeBigInt64BE(BigInt(timestamps[0]!), FIRST_TIMESTAMP);
   batch.writeBigInt64BE(BigInt(Math.max(...timestamps)), MAX_TIMESTAMP);
@@ -242,7 +266,9 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (available < size) {
     return { kind: 'torn', reason: `the batch at offset ${baseOffset} needs ${size} bytes but only ${available} are there` };
   }
+  //> step 08 rewrites: a batch carries the epoch of the leader that wrote it
   const { partitionLeaderEpoch, crc, lastOffsetDelta, firstTimestamp, maxTimestamp, recordCount } = readBatchHeader(buffer, position);
+  //<
   const computed = crc32c(buffer.subarray(position + LAST_OFFSET_DELTA, position + size));
   if (computed !== crc) {
     return { kind: 'corrupt', reason: `checksum mismatch in the batch at offset ${baseOffset}: stored ${hex(crc)}, computed ${hex(computed)}` };
@@ -257,7 +283,9 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
     const reader = new FieldReader(buffer, position + BATCH_HEADER_SIZE, position + size);
     const records = Array.from({ length: recordCount }, (_, index) => decodeRecord(reader, index));
     if (!reader.atEnd) throw new CorruptRecordError(`the batch at offset ${baseOffset} has bytes left over after its ${recordCount} records`);
+    //> step 08 rewrites: a batch carries the epoch of the leader that wrote it
     return { kind: 'batch', batch: { baseOffset, partitionLeaderEpoch, lastOffsetDelta, firstTimestamp, maxTimestamp, records }, size };
+    //<
   } catch (error) {
     if (error instanceof CorruptRecordError) return { kind: 'corrupt', reason: error.message };
     throw error;

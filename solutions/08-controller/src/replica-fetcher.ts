@@ -9,6 +9,7 @@
 //
 // The follower appends the batches as the leader stored them, byte for byte and with the
 // leader's offsets, and takes the leader's high watermark as far as its own log reaches.
+//> step 08 given
 //
 // After a leader change (step 08) a follower may hold records its new leader never had: an old
 // leader's writes that no other replica copied before it died. Copying on from its own log end
@@ -17,9 +18,12 @@
 // follower's latest leader epoch ends in the leader's log (OffsetsForLeaderEpoch, KIP-101) and
 // cuts the follower's log there. Every fetch also carries the epoch the follower believes the
 // leader is in, so that a leader of another epoch refuses it instead of serving it.
+//<
 import { Connection } from './connection.ts';
+//> step 08 given
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
 import type { EpochEndOffsetResult, FetchedPartition, FetchResponse } from './protocol/index.ts';
+//<
 import type { Partition } from './partition.ts';
 
 /** The most bytes one fetch brings back; Kafka's `replica.fetch.response.max.bytes` (10 MiB). */
@@ -51,10 +55,12 @@ export class ReplicaFetcher {
     this.connection = new Connection(options.leader.host, options.leader.port);
   }
 
+  //> step 08 given
   /** The leader's address this fetcher fetches from. */
   get address(): { host: string; port: number } {
     return this.options.leader;
   }
+  //<
 
   /** Starts copying a partition (and the fetch loop, if it was not running). */
   add(partition: Partition): void {
@@ -95,15 +101,19 @@ export class ReplicaFetcher {
     this.running = false;
   }
 
+  //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
   /**
    * One round: truncate the partitions that need it, then fetch every other partition from its
    * log end offset, append what came, take the high watermark. Returns how many partitions the
    * leader refused.
    */
+  //<
   async fetchOnce(): Promise<number> {
+    //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
     let failed = await this.truncateDiverged();
     const partitions = [...this.partitions.values()].filter((partition) => !partition.needsTruncation);
     if (partitions.length === 0) return failed;
+    //<
     // #region fetch-once
     const response: FetchResponse = await this.connection.request({
       type: 'fetch',
@@ -111,8 +121,12 @@ export class ReplicaFetcher {
       maxWaitMs: this.options.maxWaitMs,
       minBytes: 1,
       maxBytes: REPLICA_FETCH_MAX_BYTES,
+      //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
       partitions: partitions.map(({ topic, partition, logEndOffset, leaderEpoch }) => ({ topic, partition, offset: logEndOffset, currentLeaderEpoch: leaderEpoch })),
+      //<
     });
+    //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
+    //<
     for (const fetched of response.partitions) {
       const partition = this.partitions.get(`${fetched.topic}-${fetched.partition}`);
       if (partition && !this.copy(partition, fetched)) failed++;
@@ -121,6 +135,7 @@ export class ReplicaFetcher {
     // #endregion fetch-once
   }
 
+  //> step 08 given
   // #region truncate
   /**
    * KIP-101: for each partition whose leader changed, asks the leader where the follower's latest
@@ -169,6 +184,7 @@ export class ReplicaFetcher {
     const before = log.logEndOffset;
     let target: number;
     let done = true;
+  //<
     //> step 08 task 4: truncate — where to cut, from the leader's answer and this log's own end of the same epoch
     if (answer.endOffset === UNDEFINED_EPOCH_OFFSET) {
       // The leader knows no epoch at or below ours, so the epochs cannot tell where the logs part:
@@ -191,6 +207,7 @@ export class ReplicaFetcher {
       }
     }
     //<
+    //> step 08 given
     if (partition.truncateTo(target)) {
       const leader = `broker ${this.options.leaderId}, the leader of epoch ${partition.leaderEpoch}`;
       const why = answer.endOffset === UNDEFINED_EPOCH_OFFSET ? `${leader}, knows no epoch at or below ${asked}; kept what was committed` : `its latest epoch ${asked} ends at ${answer.endOffset} (epoch ${answer.leaderEpoch}) on ${leader}`;
@@ -199,28 +216,37 @@ export class ReplicaFetcher {
     partition.needsTruncation = !done;
   }
   // #endregion truncate
+    //<
 
   /** Appends what the leader sent for one partition; false when the leader refused it. */
   private copy(partition: Partition, fetched: FetchedPartition): boolean {
     if (fetched.error) {
+      //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
       // Right after a topic is created, its leader may not have learnt it yet: no news worth printing.
+      //<
       if (fetched.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
+      //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
       this.refused(`Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`);
+      //<
       return false;
     }
+    //> step 08 given
     // The leader changed while the fetch was on its way: what it brought may be what the new
     // leader never had. Truncate first; the next round fetches again.
     if (partition.needsTruncation) return true;
+    //<
     for (const batch of fetched.batches ?? []) partition.log.appendAsFollower(Buffer.from(batch, 'base64'));
     partition.updateHighWatermarkAsFollower(fetched.highWatermark);
     return true;
   }
 
+  //> step 08 given
   /** Says why the leader refused, once: the same refusal every round would flood the log. */
   private refused(message: string): void {
     if (message !== this.lastFailure) this.options.log(message);
     this.lastFailure = message;
   }
+  //<
 
   private backoff(): Promise<void> {
     return new Promise((resolve) => {

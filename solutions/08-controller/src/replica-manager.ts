@@ -12,14 +12,24 @@ import { FetchPurgatory, ProducePurgatory } from './delayed-fetch.ts';
 import { OFFSETS_TOPIC } from './consumer-offsets.ts';
 import { KafkaError, errorBody } from './errors.ts';
 import { HighWatermarkCheckpoint } from './high-watermark-checkpoint.ts';
+//> step 08 given
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
 import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './protocol/index.ts';
+//<
 import { Log, type LogOptions } from './log.ts';
+//> step 08 given
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from './metadata-image.ts';
+//<
 import { Partition } from './partition.ts';
+//> step 08 given
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
+//<
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
+//> step 08 given
+//<
 import { ReplicaFetcher } from './replica-fetcher.ts';
+//> step 08 given
+//<
 
 /** A broker of the cluster, as every other broker knows it. */
 export interface BrokerInfo {
@@ -36,6 +46,8 @@ export interface AppendedBatch {
 }
 
 export interface ReplicaManagerOptions {
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //<
   /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
   messageMaxBytes: number;
   log: (line: string) => void;
@@ -47,8 +59,12 @@ export interface ReplicaManagerOptions {
   retentionCheckIntervalMs: number;
   /** The most record bytes one fetch answer carries, whatever the client asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
   fetchMaxBytes: number;
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //<
   /** This broker's id. */
   localId: number;
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //<
   /** The fewest in-sync replicas an acks=all write accepts, unless a topic sets its own; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
   /** A follower not caught up for this long leaves the ISR; Kafka's `replica.lag.time.max.ms` (30 s). */
@@ -59,15 +75,19 @@ export interface ReplicaManagerOptions {
   replicaFetchBackoffMs: number;
   /** How often the high watermarks are written down; Kafka's `replica.high.watermark.checkpoint.interval.ms` (5 s). */
   highWatermarkCheckpointIntervalMs: number;
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** Sends a leader's AlterPartition to the controller; resolves with the partition's new state. */
   alterPartition: (request: { topic: string; partition: number; leaderEpoch: number; partitionEpoch: number; newIsr: number[] }) => Promise<PartitionState>;
+  //<
 }
 
 export class ReplicaManager {
   /** The partitions this broker holds a replica of, leader or follower, by "topic-partition". */
   private readonly partitions = new Map<string, Partition>();
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** The cluster as the controller's metadata log describes it: brokers, topics, every partition's leader, epochs and ISR. */
   readonly metadata = new MetadataImage();
+  //<
   private readonly checkpoint: HighWatermarkCheckpoint;
   /** One fetcher per leader this broker follows, by the leader's id. */
   private readonly fetchers = new Map<number, ReplicaFetcher>();
@@ -76,20 +96,28 @@ export class ReplicaManager {
   private readonly purgatory = new FetchPurgatory();
   /** acks=all produce requests waiting for the in-sync replicas, woken when a high watermark moves. */
   private readonly producePurgatory = new ProducePurgatory();
+  //> step 08 given
   /** The high watermarks written down before the last stop, read once at startup. */
   private savedHighWatermarks = new Map<string, number>();
+  //<
 
   constructor(private readonly options: ReplicaManagerOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
+    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+    //<
     this.checkpoint = new HighWatermarkCheckpoint(options.dataDir);
   }
 
   /**
+   //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
    * Reads the saved high watermarks and starts the timers: retention, the ISR check, the high
    * watermark checkpoint. The logs on disk are reopened as the metadata names their partitions.
+   //<
    */
   startup(): void {
+    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
     this.savedHighWatermarks = this.checkpoint.read();
+    //<
     const every = (ms: number, task: () => void) => {
       const timer = setInterval(task, ms);
       timer.unref(); // a timer alone should never keep the process alive
@@ -103,35 +131,48 @@ export class ReplicaManager {
 
   /** Every topic in the cluster. */
   topicNames(): string[] {
+    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
     return [...this.metadata.topics.keys()];
+    //<
   }
 
   hasTopic(topic: string): boolean {
     return this.metadata.topic(topic) !== undefined;
   }
 
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** A topic's partitions as the metadata has them; undefined for a topic the controller has not created. */
   layoutOf(topic: string): TopicState | undefined {
     return this.metadata.topic(topic);
+  //<
   }
 
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** The log of a partition this broker leads (the offsets store writes its commits there). */
   leaderLog(topic: string, partition: number): Log | undefined {
     const local = this.partitions.get(`${topic}-${partition}`);
     return local?.isLeader ? local.log : undefined;
+  //<
   }
 
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //<
   /**
+   //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
    * Applies one record of the controller's metadata log. A partition record that concerns a
    * replica here makes this broker its leader or a follower of its new leader; `becameLeader`
    * tells the caller (the group coordinator loads the offsets of the groups it now coordinates).
+   //<
    */
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   applyRecord(record: MetadataRecord): { becameLeader?: Partition; becameFollower?: Partition } {
     this.metadata.apply(record);
     if (record.type === 'registerBroker') {
       // A broker back on a new address: its followers fetch from there now.
       for (const partition of this.partitions.values()) if (partition.leader === record.id && !partition.isLeader) this.follow(partition);
+  //<
     }
+    //> step 08 given
     if (record.type !== 'partition' || !record.replicas.includes(this.options.localId)) return {};
     const { type: _type, topic, ...state } = record;
     let partition = this.partitions.get(`${topic}-${state.partition}`);
@@ -152,20 +193,27 @@ export class ReplicaManager {
     if (partition.isLeader && !wasLeader) return { becameLeader: partition };
     if (!partition.isLeader && wasLeader) return { becameFollower: partition };
     return {};
+    //<
   }
 
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** A follower copies its leader with the fetcher for that leader; a leader, or a partition without one, copies nobody. */
+  //<
   private follow(partition: Partition): void {
     for (const fetcher of this.fetchers.values()) fetcher.remove(partition);
+    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
     if (partition.isLeader || partition.leader === -1) return;
     const leader = this.metadata.brokers.get(partition.leader);
     if (!leader) return;
     // A broker that came back on another address gets a new fetcher.
+    //<
     let fetcher = this.fetchers.get(leader.id);
+    //> step 08 given
     if (fetcher && (fetcher.address.host !== leader.host || fetcher.address.port !== leader.port)) {
       void fetcher.stop();
       fetcher = undefined;
     }
+    //<
     if (!fetcher) {
       fetcher = new ReplicaFetcher({
         localId: this.options.localId,
@@ -180,22 +228,29 @@ export class ReplicaManager {
     fetcher.add(partition);
   }
 
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   private openPartition(topic: string, state: PartitionState): Partition {
+  //<
     const partition = new Partition({
       topic,
+      //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
       partition: state.partition,
       log: this.openLog(topic, state.partition),
+      //<
       localId: this.options.localId,
+      //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
       layout: state,
       highWatermark: this.savedHighWatermarks.get(`${topic}-${state.partition}`) ?? 0,
       minInsyncReplicas: this.options.minInsyncReplicas,
       proposeIsr: (asking, newIsr) => void this.proposeIsr(asking, newIsr),
+      //<
       say: this.options.log,
     });
     this.partitions.set(partition.name, partition);
     return partition;
   }
 
+  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** Sends a leader's ISR change to the controller; its answer updates the partition (a refusal leaves it as it was). */
   private async proposeIsr(partition: Partition, newIsr: number[]): Promise<void> {
     const { topic, leaderEpoch, partitionEpoch } = partition;
@@ -205,8 +260,11 @@ export class ReplicaManager {
     } catch (error) {
       partition.pendingIsr = null;
       this.options.log(`The controller refused the ISR ${newIsr.join(',')} for ${partition.name}: ${(error as Error).message}`);
+  //<
     }
   }
+//> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+//<
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -324,11 +382,13 @@ export class ReplicaManager {
     // #region await-isr
     const replicated = ({ result, endOffset }: AppendedBatch) => (this.partition(result.topic, result.partition)?.highWatermark ?? -1) >= endOffset;
     for (;;) {
+      //> step 08 given
       // A leader replaced while the request waited can never see its high watermark move: say so.
       for (const { result } of batches) {
         const leader = this.partition(result.topic, result.partition);
         if (!result.error && !leader?.isLeader) result.error = { code: 'NOT_LEADER_OR_FOLLOWER', message: `broker ${this.options.localId} no longer leads ${result.topic}-${result.partition} (broker ${leader?.leader ?? -1} does now); the write may or may not be on the new leader` };
       }
+      //<
       const waiting = batches.filter((batch) => !batch.result.error && !replicated(batch));
       if (waiting.length === 0) return;
       const timeLeft = deadline - Date.now();
@@ -363,10 +423,14 @@ export class ReplicaManager {
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
+    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
     for (const { topic, partition, offset, currentLeaderEpoch } of follower >= 0 ? request.partitions : []) {
+    //<
       const led = this.partitions.get(`${topic}-${partition}`);
+      //> step 08 given
       // A follower of another epoch is refused below; its offset says nothing about this leader's log.
       if (currentLeaderEpoch !== undefined && currentLeaderEpoch !== led?.leaderEpoch) continue;
+      //<
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
     // #endregion follower-progress
@@ -394,11 +458,15 @@ export class ReplicaManager {
       let leader: Partition | undefined;
       try {
         leader = this.leaderPartition(topic, partition);
+        //> step 08 given
         leader.checkFetchEpoch(wanted.currentLeaderEpoch);
+        //<
         const batches = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
         const { highWatermark, log } = leader;
+        //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
         if (follower) return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records: [], batches: batches.map((batch) => encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch).toString('base64')) };
+        //<
         // A batch may start before the offset asked for: only the records from it on are sent.
         const records = recordsFrom(batches, wanted.offset).map(toWireRecord);
         return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records };
@@ -456,6 +524,7 @@ export class ReplicaManager {
     this.purgatory.appended(topic, partition);
   }
 
+  //> step 08 given
   // #region offsets-for-leader-epoch
   /**
    * Kafka's OffsetsForLeaderEpoch, on the leader: for each partition, where the epoch asked about
@@ -474,6 +543,7 @@ export class ReplicaManager {
     return { partitions };
   }
   // #endregion offsets-for-leader-epoch
+  //<
 }
 
 /** A topic's `min.insync.replicas`, or the broker's; a value that is not a whole number from 1 is refused as INVALID_CONFIG. */

@@ -10,12 +10,14 @@ export interface FetchPartition {
   partition: number;
   offset: number;
   maxBytes?: number;
+  //> step 08 given
   /**
    * The leader epoch the fetcher believes the leader has (Kafka's current_leader_epoch, KIP-320).
    * A follower always sends it; a leader of another epoch refuses the partition with
    * FENCED_LEADER_EPOCH (the fetcher is behind) or UNKNOWN_LEADER_EPOCH (the leader is).
    */
   currentLeaderEpoch?: number;
+  //<
 }
 
 export interface FetchRequest {
@@ -61,8 +63,10 @@ export function parseFetch(request: Fields): Omit<FetchRequest, 'type' | 'correl
     partitions: request.list('partitions', (entry) => {
       // Any offset reads: one outside the log is the broker's to answer (OFFSET_OUT_OF_RANGE).
       const partition = { topic: entry.string('topic'), partition: entry.int('partition'), offset: entry.int('offset', { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }) };
+      //> step 08 rewrites: a follower's fetch names the leader epoch it follows
       const withMaxBytes = entry.has('maxBytes') ? { ...partition, maxBytes: entry.int('maxBytes') } : partition;
       return entry.has('currentLeaderEpoch') ? { ...withMaxBytes, currentLeaderEpoch: entry.int('currentLeaderEpoch') } : withMaxBytes;
+      //<
     }),
   };
 }

@@ -18,11 +18,13 @@ import { parseLeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from
 import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
 import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
 import { parseLeaderAndIsr, type LeaderAndIsrRequest, type LeaderAndIsrResponse } from './leader-and-isr.ts';
+//> step 08 given
 import { parseBrokerRegistration, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
 import { parseBrokerHeartbeat, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 import { parseFetchMetadata, type FetchMetadataRequest, type FetchMetadataResponse } from './fetch-metadata.ts';
 import { parseAlterPartition, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { parseOffsetsForLeaderEpoch, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+//<
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -40,11 +42,13 @@ export type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
 export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } from './offset-commit.ts';
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
 export type { LeaderAndIsrRequest, LeaderAndIsrResponse, PartitionLayout, TopicLayout } from './leader-and-isr.ts';
+//> step 08 given
 export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './broker-registration.ts';
 export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 export type { FetchMetadataRequest, FetchMetadataResponse } from './fetch-metadata.ts';
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+//<
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -61,11 +65,13 @@ export interface Api {
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
   leaderAndIsr: { request: LeaderAndIsrRequest; response: LeaderAndIsrResponse };
+  //> step 08 given
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   fetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse };
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
+  //<
 }
 
 export type RequestType = keyof Api;
@@ -93,11 +99,13 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
   leaderAndIsr: parseLeaderAndIsr,
+  //> step 08 given
   brokerRegistration: parseBrokerRegistration,
   brokerHeartbeat: parseBrokerHeartbeat,
   fetchMetadata: parseFetchMetadata,
   alterPartition: parseAlterPartition,
   offsetsForLeaderEpoch: parseOffsetsForLeaderEpoch,
+  //<
 };
 
 /**

@@ -10,8 +10,10 @@ import type { Fields } from './fields.ts';
 export interface PartitionLayout {
   partition: number;
   leader: number;
+  //> step 08 given
   /** The leader's epoch: one more at every election (step 08). A layout without one is epoch 0. */
   leaderEpoch?: number;
+  //<
   replicas: number[];
   isr: number[];
 }
@@ -42,7 +44,9 @@ export function parseLeaderAndIsr(request: Fields): Omit<LeaderAndIsrRequest, 't
       partitions: topic.list('partitions', (partition) => ({
         partition: partition.int('partition'),
         leader: partition.int('leader'),
+        //> step 08 given
         ...(partition.has('leaderEpoch') ? { leaderEpoch: partition.int('leaderEpoch') } : {}),
+        //<
         replicas: partition.ints('replicas'),
         isr: partition.ints('isr'),
       })),

@@ -15,8 +15,10 @@ export interface PartitionMetadata {
   leader: number;
   replicas: number[];
   isr: number[];
+  //> step 08 given
   /** Grows with every new leader (step 08): a client that saw a newer epoch knows this answer is stale. */
   leaderEpoch?: number;
+  //<
 }
 
 export interface TopicMetadata {

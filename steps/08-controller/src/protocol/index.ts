@@ -1,0 +1,126 @@
+// The requests brokers and clients exchange. Each request type has a module of its own in this
+// folder, with its request and response types and the parser that reads it safely off the
+// wire; this registry gathers them, typed over their names, so that a client cannot send a
+// request with a wrong field and a broker cannot answer one with the wrong response.
+// (envelope.ts says what every message looks like; fields.ts how a request is read.)
+import { Fields, InvalidRequestError, isObject, quote } from './fields.ts';
+import type { ErrorBody } from './envelope.ts';
+import { parseProduce, type ProduceRequest, type ProduceResponse } from './produce.ts';
+import { parseMetadata, type MetadataRequest, type MetadataResponse } from './metadata.ts';
+import { parseCreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from './create-topics.ts';
+import { parseFetch, type FetchRequest, type FetchResponse } from './fetch.ts';
+import { parseListOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
+import { parseFindCoordinator, type FindCoordinatorRequest, type FindCoordinatorResponse } from './find-coordinator.ts';
+import { parseJoinGroup, type JoinGroupRequest, type JoinGroupResponse } from './join-group.ts';
+import { parseSyncGroup, type SyncGroupRequest, type SyncGroupResponse } from './sync-group.ts';
+import { parseHeartbeat, type HeartbeatRequest, type HeartbeatResponse } from './heartbeat.ts';
+import { parseLeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from './leave-group.ts';
+import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
+import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
+import { parseLeaderAndIsr, type LeaderAndIsrRequest, type LeaderAndIsrResponse } from './leader-and-isr.ts';
+import { parseBrokerRegistration, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
+import { parseBrokerHeartbeat, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+import { parseFetchMetadata, type FetchMetadataRequest, type FetchMetadataResponse } from './fetch-metadata.ts';
+import { parseAlterPartition, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
+import { parseOffsetsForLeaderEpoch, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+
+export * from './envelope.ts';
+export { INT32_MAX, InvalidRequestError } from './fields.ts';
+export type { ProduceRequest, ProduceResponse } from './produce.ts';
+export type { ProduceResult, WireBatch, WireRecord } from './produce.ts';
+export type { MetadataRequest, MetadataResponse, PartitionMetadata, TopicMetadata } from './metadata.ts';
+export type { CreateTopicsRequest, CreateTopicsResponse, NewTopic } from './create-topics.ts';
+export type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse, WireRecordWithOffset } from './fetch.ts';
+export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
+export type { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.ts';
+export type { JoinGroupRequest, JoinGroupResponse, GroupProtocol } from './join-group.ts';
+export type { SyncGroupRequest, SyncGroupResponse } from './sync-group.ts';
+export type { HeartbeatRequest, HeartbeatResponse } from './heartbeat.ts';
+export type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
+export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } from './offset-commit.ts';
+export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
+export type { LeaderAndIsrRequest, LeaderAndIsrResponse, PartitionLayout, TopicLayout } from './leader-and-isr.ts';
+export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './broker-registration.ts';
+export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+export type { FetchMetadataRequest, FetchMetadataResponse } from './fetch-metadata.ts';
+export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
+export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+
+/** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
+export interface Api {
+  produce: { request: ProduceRequest; response: ProduceResponse };
+  metadata: { request: MetadataRequest; response: MetadataResponse };
+  createTopics: { request: CreateTopicsRequest; response: CreateTopicsResponse };
+  listOffsets: { request: ListOffsetsRequest; response: ListOffsetsResponse };
+  fetch: { request: FetchRequest; response: FetchResponse };
+  findCoordinator: { request: FindCoordinatorRequest; response: FindCoordinatorResponse };
+  joinGroup: { request: JoinGroupRequest; response: JoinGroupResponse };
+  syncGroup: { request: SyncGroupRequest; response: SyncGroupResponse };
+  heartbeat: { request: HeartbeatRequest; response: HeartbeatResponse };
+  leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
+  offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
+  offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  leaderAndIsr: { request: LeaderAndIsrRequest; response: LeaderAndIsrResponse };
+  brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
+  brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
+  fetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse };
+  alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
+  offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
+}
+
+export type RequestType = keyof Api;
+export type RequestOf<K extends RequestType> = Api[K]['request'];
+export type ResponseOf<K extends RequestType> = Api[K]['response'];
+/** Any request, as the broker receives it. */
+export type Request = RequestOf<RequestType>;
+/** What a client hands to Connection.request: the request without the correlationId the connection adds. */
+export type RequestBody<K extends RequestType> = Omit<RequestOf<K>, 'correlationId'> & { type: K };
+/** Every answer a broker sends: the correlationId, then the response's fields or why the request failed. */
+export type Reply = { correlationId: number | null } & ({ error: ErrorBody } | ResponseOf<RequestType>);
+
+/** Each request type's parser: the request's own fields, checked (type and correlationId are read here). */
+const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'type' | 'correlationId'> } = {
+  produce: parseProduce,
+  metadata: parseMetadata,
+  createTopics: parseCreateTopics,
+  listOffsets: parseListOffsets,
+  fetch: parseFetch,
+  findCoordinator: parseFindCoordinator,
+  joinGroup: parseJoinGroup,
+  syncGroup: parseSyncGroup,
+  heartbeat: parseHeartbeat,
+  leaveGroup: parseLeaveGroup,
+  offsetCommit: parseOffsetCommit,
+  offsetFetch: parseOffsetFetch,
+  leaderAndIsr: parseLeaderAndIsr,
+  brokerRegistration: parseBrokerRegistration,
+  brokerHeartbeat: parseBrokerHeartbeat,
+  fetchMetadata: parseFetchMetadata,
+  alterPartition: parseAlterPartition,
+  offsetsForLeaderEpoch: parseOffsetsForLeaderEpoch,
+};
+
+/**
+ * Reads a request out of a frame's payload, checking every field the broker will use. Anything
+ * else (not JSON, an unknown type, a missing field) throws InvalidRequestError with a message
+ * that says what was wrong, which the broker sends back as INVALID_REQUEST.
+ */
+export function parseRequest(payload: Buffer): Request {
+  let body: unknown;
+  try {
+    body = JSON.parse(payload.toString('utf8'));
+  } catch {
+    throw new InvalidRequestError(`the request is not JSON (it starts with ${JSON.stringify(payload.subarray(0, 20).toString('latin1'))})`);
+  }
+  if (!isObject(body)) throw new InvalidRequestError('a request must be a JSON object like {"type": "produce", "correlationId": 1, …}');
+  const correlationId = Number.isSafeInteger(body.correlationId) ? (body.correlationId as number) : null;
+  if (correlationId === null) throw new InvalidRequestError('the request needs an integer "correlationId"');
+  const type = body.type;
+  if (typeof type !== 'string' || !Object.hasOwn(parsers, type)) {
+    const known = Object.keys(parsers).map((name) => `"${name}"`).join(', ');
+    throw new InvalidRequestError(`unknown request type ${quote(type)}; this broker understands ${known}`, correlationId);
+  }
+  const parse = parsers[type as RequestType];
+  // The parser that matches `type` built the rest, so the whole is that type's request.
+  return { type, correlationId, ...parse(new Fields(body, `"${type}"`, correlationId)) } as Request;
+}
