@@ -47,11 +47,13 @@ export function whenBrokerFenced(state: PartitionState, brokerId: number, isLive
 
 /** A broker is back: an offline partition whose ISR holds it can lead again. */
 export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): PartitionState | null {
-  //> step 08 task 5: whenBrokerUnfenced — an offline partition elects a leader again (or stays offline: null)
-  if (state.leader !== -1) return null;
-  const leader = electLeader(state, isLive);
-  return leader === -1 ? null : changed(state, { leader });
+  //> step 08 task 5 omit: whenBrokerUnfenced — an offline partition (leader -1) elects a leader again when one of its ISR is alive
+  if (state.leader === -1) {
+    const leader = electLeader(state, isLive);
+    if (leader !== -1) return changed(state, { leader });
+  }
   //<
+  return null;
 }
 
 /**
@@ -60,11 +62,11 @@ export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): Parti
  * auto.leader.rebalance.enable.
  */
 export function preferredLeaderChange(state: PartitionState, isLive: IsLive): PartitionState | null {
-  //> step 08 task 5: preferredLeaderChange — the first replica leads again once it is alive and in the ISR (null when nothing changes)
   const preferred = state.replicas[0]!;
-  if (state.leader === preferred || !state.isr.includes(preferred) || !isLive(preferred)) return null;
-  return changed(state, { leader: preferred });
+  //> step 08 task 5 omit: preferredLeaderChange — the first replica leads again once it is alive and in the ISR, and does not lead already
+  if (state.leader !== preferred && state.isr.includes(preferred) && isLive(preferred)) return changed(state, { leader: preferred });
   //<
+  return null;
 }
 
 /** A leader's AlterPartition, once checked: the new ISR (the leader stays). */

@@ -39,7 +39,8 @@ export function whenBrokerFenced(state: PartitionState, brokerId: number, isLive
 
 /** A broker is back: an offline partition whose ISR holds it can lead again. */
 export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): PartitionState | null {
-  throw new Error('TODO(step 08, task 5): whenBrokerUnfenced — an offline partition elects a leader again (or stays offline: null)');
+  // TODO(step 08, task 5): whenBrokerUnfenced — an offline partition (leader -1) elects a leader again when one of its ISR is alive
+  return null;
 }
 
 /**
@@ -48,7 +49,9 @@ export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): Parti
  * auto.leader.rebalance.enable.
  */
 export function preferredLeaderChange(state: PartitionState, isLive: IsLive): PartitionState | null {
-  throw new Error('TODO(step 08, task 5): preferredLeaderChange — the first replica leads again once it is alive and in the ISR (null when nothing changes)');
+  const preferred = state.replicas[0]!;
+  // TODO(step 08, task 5): preferredLeaderChange — the first replica leads again once it is alive and in the ISR, and does not lead already
+  return null;
 }
 
 /** A leader's AlterPartition, once checked: the new ISR (the leader stays). */

@@ -65,7 +65,8 @@ describe('task 3: the ISR changes through the controller', () => {
     const ask = (brokerId: number, epochs: { leaderEpoch: number; partitionEpoch: number }, newIsr: number[]) =>
       controller.request({ type: 'alterPartition', brokerId, topic: 'numtest', partition: 0, ...epochs, newIsr }).then(
         (answer) => (JSON.stringify(answer.isr) === JSON.stringify(newIsr) ? 'accepted' : `answered with ISR ${answer.isr.join(',')}`),
-        (error: { code?: string; message: string }) => error.code ?? error.message,
+        // A bug (or a TODO) answers UNKNOWN_SERVER_ERROR: its message says which.
+        (error: { code?: string; message: string }) => (error.code && error.code !== 'UNKNOWN_SERVER_ERROR' ? error.code : error.message),
       );
     expect(await ask(other, { leaderEpoch, partitionEpoch }, [other]), `broker ${other} is not the leader`).toBe('FENCED_LEADER_EPOCH');
     expect(await ask(leader, { leaderEpoch: leaderEpoch + 1, partitionEpoch }, [leader]), 'a leader epoch that is not the current one').toBe('FENCED_LEADER_EPOCH');
