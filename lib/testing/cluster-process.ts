@@ -134,7 +134,8 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
     host,
     port: broker.port,
     dataDir: broker.dataDir,
-    ...(controller ? { controller: hostPort(controller.port) } : { cluster: layout }),
+    // host:port as the step's parseHostPort reads it: an IPv6 host without brackets (its last colon ends it).
+    ...(controller ? { controller: `${host}:${controller.port}` } : { cluster: layout }),
   });
   const controllerOptionsOf = (self: ClusterController) => ({ ...options.controllerOptions, id: self.id, host, port: self.port, dataDir: self.dataDir });
   const children = () => [...processes.values(), ...(controllerChild ? [controllerChild] : [])];
