@@ -135,7 +135,9 @@ export async function clusterCommand(args: string[]): Promise<number> {
   // From step 08 a controller process comes first, and the brokers are told where it is.
   const withController = step.number >= CONTROLLER_STEP;
   const givenControllerPort = options.controllerPort as number | undefined;
-  const fixedControllerPort = withController ? (givenControllerPort ?? (basePort === 0 ? undefined : basePort - 1)) : undefined;
+  // undefined: a free port, picked with the brokers' (--controller-port 0, or --base-port 0 without it).
+  const fixedControllerPort = withController && givenControllerPort !== 0 ? (givenControllerPort ?? (basePort === 0 ? undefined : basePort - 1)) : undefined;
+  const freeControllerPort = withController && fixedControllerPort === undefined;
   if (fixedControllerPort !== undefined) {
     if (fixedControllerPort < 1) throw new UserError(`--base-port ${basePort} leaves no port below it for the controller: give it one with --controller-port.`);
     if (basePort !== 0 && fixedControllerPort >= basePort && fixedControllerPort < basePort + count) {
@@ -203,7 +205,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
 
   // Start them all, the controller first; with --base-port 0 a port picked free may have been
   // taken in between, and the whole start is tried again with fresh ports.
-  const attempts = basePort === 0 ? START_ATTEMPTS : 1;
+  const attempts = basePort === 0 || freeControllerPort ? START_ATTEMPTS : 1;
   /** Resolves once every one of `group` is ready, or with what went wrong first (a member that exited). */
   const ready = (group: Member[]) =>
     Promise.race([
@@ -213,12 +215,13 @@ export async function clusterCommand(args: string[]): Promise<number> {
       new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), START_DEADLINE_MS).unref()),
     ]);
   for (let attempt = 1; ; attempt++) {
-    const picked = basePort === 0 ? await pickFreePorts(count + (withController && fixedControllerPort === undefined ? 1 : 0), host) : [];
+    const free = (basePort === 0 ? count : 0) + (freeControllerPort ? 1 : 0);
+    const picked = free > 0 ? await pickFreePorts(free, host) : [];
     const ports = basePort === 0 ? picked.slice(0, count) : Array.from({ length: count }, (_, i) => basePort + i);
     const layout = ports.map((port, i) => ({ id: i + 1, host, port }));
     let outcome: Awaited<ReturnType<typeof ready>> = 'ready';
     if (withController) {
-      const self = { id: 0, host, port: fixedControllerPort ?? picked[count]! };
+      const self = { id: 0, host, port: fixedControllerPort ?? picked.at(-1)! };
       controller = spawnMember({ ...self, name: 'controller 0' }, path.join(dataRoot, 'controller'), controllerArgs(self, path.join(dataRoot, 'controller'), choice, host, controllerPassed));
       outcome = await ready([controller]);
     }
@@ -240,7 +243,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
       console.error(colour.red(`${late.join(', ')}: not ready within ${START_DEADLINE_MS / 1000} s; every process is stopped.`));
       return 1;
     }
-    const picking = basePort === 0 && (outcome !== controller || givenControllerPort === undefined);
+    const picking = outcome === controller ? freeControllerPort : basePort === 0;
     if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && picking && attempt < attempts) {
       console.log(colour.yellow(`Port ${outcome.port} was taken between picking it and binding it; starting again with other free ports.`));
       stopping = false;
