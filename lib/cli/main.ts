@@ -16,6 +16,7 @@ const commands: Record<string, { run: Run; help: string }> = {
   demo: { run: async (args) => (await import('./commands/demo.ts')).demoCommand(args), help: 'npm run demo 01 [-- --mine]    the step\'s live demo' },
   repl: { run: async (args) => (await import('./commands/repl.ts')).replCommand(args), help: 'npm run repl 01                a TypeScript REPL with the step loaded' },
   broker: { run: async (args) => (await import('./commands/broker.ts')).brokerCommand(args), help: 'npm run broker -- --id 1       one broker process (-- --help lists its flags)' },
+  controller: { run: async (args) => (await import('./commands/controller.ts')).controllerCommand(args), help: 'npm run controller             the cluster controller as a process (step 08 on; -- --help)' },
   cluster: { run: async (args) => (await import('./commands/cluster.ts')).clusterCommand(args), help: 'npm run cluster -- --brokers 3 a cluster of broker processes (-- --help)' },
   doctor: { run: async () => (await import('./commands/doctor.ts')).doctorCommand(), help: 'npm run doctor                 is this machine ready?' },
   generate: { run: async (args) => (await import('./commands/generate.ts')).generateCommand(args), help: 'npm run generate [01]          (maintainers) starters from solutions' },

@@ -1,4 +1,5 @@
-// The child side of broker-process.ts: start one broker and report its port on stdout.
+// The child side of broker-process.ts: start one broker and report its port on stdout. With a
+// third argument `Controller` it starts the step's Controller instead (step 08 on), the same way.
 //
 // A port someone else holds ends the process with PORT_TAKEN_EXIT_CODE, so the parent can pick
 // other ports and try again. With KFS_BROKER_LOG=1 the broker's log lines go to stdout too; with
@@ -8,16 +9,18 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PORT_TAKEN_EXIT_CODE, isPortTaken } from '../ports.ts';
 
-const [srcDir, optionsJson = '{}'] = process.argv.slice(2);
-if (!srcDir) throw new Error('usage: broker-process-entry.ts <srcDir> [optionsJson]');
+const [srcDir, optionsJson = '{}', className = 'Broker'] = process.argv.slice(2);
+if (!srcDir || (className !== 'Broker' && className !== 'Controller')) throw new Error('usage: broker-process-entry.ts <srcDir> [optionsJson] [Broker|Controller]');
 
-const { Broker } = await import(pathToFileURL(path.join(srcDir, 'index.ts')).href);
+const api = await import(pathToFileURL(path.join(srcDir, 'index.ts')).href);
+if (typeof api[className] !== 'function') throw new Error(`${path.join(srcDir, 'index.ts')} exports no ${className}${className === 'Controller' ? ' (the controller arrives in step 08)' : ''}`);
 const log = process.env.KFS_BROKER_LOG === '1' ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {};
 const options = { host: '127.0.0.1', port: 0, ...JSON.parse(optionsJson), ...log };
-const broker = new Broker(options);
+// The broker or the controller: either listens on start() and stops on stop().
+const server = new api[className](options);
 let address: { port: number };
 try {
-  address = await broker.start();
+  address = await server.start();
 } catch (error) {
   if (!isPortTaken(error)) throw error;
   process.stderr.write(`EADDRINUSE: port ${options.port} on ${options.host} is taken\n`);
@@ -26,7 +29,7 @@ try {
 process.stdout.write(`READY ${address.port}\n`);
 
 const stop = () => {
-  void Promise.resolve(broker.stop()).finally(() => process.exit(0));
+  void Promise.resolve(server.stop()).finally(() => process.exit(0));
 };
 process.on('SIGTERM', stop);
 if (process.env.KFS_EXIT_WITH_PARENT === '1') {

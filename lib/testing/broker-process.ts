@@ -1,6 +1,6 @@
-// Runs a broker in a child process, for tests where a crash must be seen as a crash: an
-// uncaught exception ends that process, and the test reads its exit code and stderr, while the
-// test runner itself carries on.
+// Runs a broker (or, from step 08, a controller) in a child process, for tests where a crash must
+// be seen as a crash: an uncaught exception ends that process, and the test reads its exit code
+// and stderr, while the test runner itself carries on.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -24,10 +24,13 @@ export interface BrokerProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
-/** Thrown when the broker could not listen because its port is taken (EADDRINUSE). */
+/** Thrown when the broker (or controller) could not listen because its port is taken (EADDRINUSE). */
 export class PortTakenError extends ExpectationFailed {
-  constructor(readonly port: unknown) {
-    super(`port ${String(port)} is taken: the broker process could not listen on it`);
+  constructor(
+    readonly port: unknown,
+    what = 'broker',
+  ) {
+    super(`port ${String(port)} is taken: the ${what} process could not listen on it`);
   }
 }
 
@@ -44,8 +47,21 @@ export interface ProcessOptions {
  * Starts `new Broker(options)` from `srcDir/index.ts` in a child process; resolves once it listens.
  * Rejects with PortTakenError when `options.port` is taken.
  */
-export async function startBrokerProcess(srcDir: string, options: Record<string, unknown> = {}, processOptions: ProcessOptions = {}): Promise<BrokerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, srcDir, JSON.stringify(options)], {
+export function startBrokerProcess(srcDir: string, options: Record<string, unknown> = {}, processOptions: ProcessOptions = {}): Promise<BrokerProcess> {
+  return startServerProcess('Broker', srcDir, options, processOptions);
+}
+
+/**
+ * Starts `new Controller(options)` from `srcDir/index.ts` (step 08 on) in a child process, the
+ * same way: it takes `{ id, host, port, dataDir, … }` and resolves once it listens.
+ */
+export function startControllerProcess(srcDir: string, options: Record<string, unknown> = {}, processOptions: ProcessOptions = {}): Promise<BrokerProcess> {
+  return startServerProcess('Controller', srcDir, options, processOptions);
+}
+
+async function startServerProcess(className: 'Broker' | 'Controller', srcDir: string, options: Record<string, unknown>, processOptions: ProcessOptions): Promise<BrokerProcess> {
+  const what = className.toLowerCase();
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, srcDir, JSON.stringify(options), className], {
     cwd: ROOT,
     stdio: [processOptions.exitWithParent ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, KFS_BROKER_LOG: processOptions.log ? '1' : '0', KFS_EXIT_WITH_PARENT: processOptions.exitWithParent ? '1' : '0' },
@@ -71,16 +87,16 @@ export async function startBrokerProcess(srcDir: string, options: Record<string,
     void exited.then(({ code, signal }) =>
       reject(
         code === PORT_TAKEN_EXIT_CODE
-          ? new PortTakenError(options.port)
-          : new ExpectationFailed(`the broker process exited (${signal ?? `code ${code}`}) before it was listening: ${firstError(stderr)}`),
+          ? new PortTakenError(options.port, what)
+          : new ExpectationFailed(`the ${what} process exited (${signal ?? `code ${code}`}) before it was listening: ${firstError(stderr)}`),
       ),
     );
   });
   let port: number;
   try {
-    port = await within(ready, processOptions.readyMs ?? 15_000, 'the broker process did not start listening');
+    port = await within(ready, processOptions.readyMs ?? 15_000, `the ${what} process did not start listening`);
   } catch (error) {
-    child.kill('SIGKILL'); // a broker that never got ready is of no use, and must not outlive the test
+    child.kill('SIGKILL'); // a broker (or controller) that never got ready is of no use, and must not outlive the test
     throw error;
   }
   return {

@@ -3,14 +3,15 @@
 // `--mine` yours, chosen as kcat chooses: choose-source.ts). Broker-wide settings are flags with
 // Kafka's names, mapped to the Broker's options by the table below. It prints "Broker 2 listening
 // on 127.0.0.1:9093" once it serves, logs what the broker does on stdout, and stops cleanly on
-// Ctrl-C or SIGTERM (a second Ctrl-C gives up waiting). `npm run cluster` starts several.
+// Ctrl-C or SIGTERM (a second Ctrl-C gives up waiting). `npm run cluster` starts several, and
+// `npm run controller` (controller.ts) runs a step-08 controller the same way (serveProcess below).
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PORT_TAKEN_EXIT_CODE, isPortTaken } from '../../ports.ts';
 import { todoIn } from '../../source/markers.ts';
 import { UnknownStepError } from '../../steps.ts';
-import { NoSource, chooseSource, sourceFlags } from '../choose-source.ts';
+import { NoSource, chooseSource, sourceFlags, type SourceChoice, type SourceFlags, type Wanted } from '../choose-source.ts';
 import { UserError, colour } from '../output.ts';
 
 /** One broker of a cluster, as `--cluster` lists it (the Broker's `cluster` option from step 07). */
@@ -22,16 +23,20 @@ export interface ClusterMember {
 
 /** The step whose broker keeps its data on disk. */
 const DATA_DIR_STEP = 4;
+/** The step that brings the controller: brokers are then told its address (--controller), not each other (--cluster). */
+export const CONTROLLER_STEP = 8;
 
 export interface BrokerFlag {
   flag: string;
   /** The Broker option it sets. */
   option: string;
-  kind: 'int' | 'string' | 'cluster';
+  kind: 'int' | 'string' | 'cluster' | 'address';
   min?: number;
   max?: number;
   /** The step whose Broker first has this option; an earlier one ignores it (with a note). */
   since: number;
+  /** The last step whose Broker has this option, and why a later one refuses it. */
+  until?: { step: number; why: string };
   help: string;
 }
 
@@ -41,7 +46,11 @@ export const BROKER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--host', option: 'host', kind: 'string', since: 1, help: 'the interface to bind (127.0.0.1)' },
   { flag: '--port', option: 'port', kind: 'int', min: 0, max: 65_535, since: 1, help: 'the port to listen on (9092; 0 for any free port)' },
   { flag: '--data-dir', option: 'dataDir', kind: 'string', since: DATA_DIR_STEP, help: "where the logs go, Kafka's log.dirs (<tmpdir>/kafka-logs-<id>)" },
-  { flag: '--cluster', option: 'cluster', kind: 'cluster', since: 7, help: 'every broker of the cluster, this one too: 1@127.0.0.1:9092,2@127.0.0.1:9093' },
+  {
+    flag: '--cluster', option: 'cluster', kind: 'cluster', since: 7, help: 'every broker of the cluster, this one too: 1@127.0.0.1:9092,2@127.0.0.1:9093 (step 07)',
+    until: { step: CONTROLLER_STEP - 1, why: 'from step 08 brokers learn each other from the controller: use --controller host:port (npm run controller starts one)' },
+  },
+  { flag: '--controller', option: 'controller', kind: 'address', since: CONTROLLER_STEP, help: "the controller's host:port (npm run controller); without it the broker runs a controller of its own" },
   { flag: '--min-insync-replicas', option: 'minInsyncReplicas', kind: 'int', min: 1, since: 7, help: 'min.insync.replicas: replicas an acks=all write needs (1)' },
   { flag: '--replica-lag-time-max-ms', option: 'replicaLagTimeMaxMs', kind: 'int', min: 1, since: 7, help: 'replica.lag.time.max.ms: how long a follower may lag and stay in the ISR' },
   { flag: '--default-replication-factor', option: 'defaultReplicationFactor', kind: 'int', min: 1, since: 7, help: 'default.replication.factor of topics created on first use (1)' },
@@ -49,7 +58,17 @@ export const BROKER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--message-max-bytes', option: 'messageMaxBytes', kind: 'int', min: 1, since: 3, help: 'message.max.bytes: the largest batch accepted' },
   { flag: '--offsets-topic-num-partitions', option: 'offsetsTopicNumPartitions', kind: 'int', min: 1, since: 6, help: 'offsets.topic.num.partitions of __consumer_offsets (50)' },
   { flag: '--group-initial-rebalance-delay-ms', option: 'groupInitialRebalanceDelayMs', kind: 'int', min: 0, since: 6, help: "group.initial.rebalance.delay.ms: a new group's wait for more members (3000)" },
+  { flag: '--broker-heartbeat-interval-ms', option: 'brokerHeartbeatIntervalMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'broker.heartbeat.interval.ms: how often the broker tells the controller it is alive (2000)' },
+  { flag: '--broker-session-timeout-ms', option: 'brokerSessionTimeoutMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: "broker.session.timeout.ms: a broker silent this long is fenced (9000; the controller's)" },
+  { flag: '--leader-imbalance-check-interval-ms', option: 'leaderImbalanceCheckIntervalMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: "how often leadership goes back to preferred replicas (300000; the controller's)" },
+  { flag: '--offsets-topic-replication-factor', option: 'offsetsTopicReplicationFactor', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'offsets.topic.replication.factor of __consumer_offsets (3, at most the live brokers)' },
 ];
+
+/**
+ * Broker flags that only the controller acts on: a broker given --controller has no use for them
+ * (give them to npm run controller); one without runs its own controller and passes them on.
+ */
+export const CONTROLLER_ONLY_FLAGS = ['--broker-session-timeout-ms', '--leader-imbalance-check-interval-ms'];
 
 /** The flags that choose the code to run, handled by choose-source.ts. */
 const SOURCE_FLAGS = ['--step NN', '--mine'];
@@ -78,7 +97,7 @@ export function parseBrokerFlags(args: string[], flags: readonly BrokerFlag[] = 
     if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UserError(`${flag.flag} needs a value (${flag.help}).`);
     if (given.some((earlier) => earlier.flag === flag.flag)) throw new UserError(`${flag.flag} is given twice.`);
     given.push({ flag: flag.flag, value });
-    options[flag.option] = flag.kind === 'int' ? parseInteger(flag, value) : flag.kind === 'cluster' ? parseCluster(value) : value;
+    options[flag.option] = flag.kind === 'int' ? parseInteger(flag, value) : flag.kind === 'cluster' ? parseCluster(value) : flag.kind === 'address' ? parseAddress(flag, value) : value;
   }
   return { options, given };
 }
@@ -90,6 +109,14 @@ function parseInteger(flag: BrokerFlag, value: string): number {
     throw new UserError(`${flag.flag} wants a whole number ${range}, not "${value}".`);
   }
   return number;
+}
+
+/** "host:port" (an IPv6 host in brackets or not), as the steps' parseHostPort reads it: host:port, brackets left out. */
+export function parseAddress(flag: Pick<BrokerFlag, 'flag'>, text: string): string {
+  const match = /^(\[[^\]]+\]|[^\s]+):(\d+)$/.exec(text.trim());
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) throw new UserError(`${flag.flag} wants host:port with a real port (1 to 65535), for example 127.0.0.1:9093, not "${text}".`);
+  return `${match[1]!.replace(/^\[(.*)\]$/, '$1')}:${port}`;
 }
 
 /** "1@127.0.0.1:9092,2@127.0.0.1:9093" as cluster members; a UserError names a bad entry. */
@@ -141,22 +168,33 @@ export function brokerOptions(parsed: Record<string, unknown>): Record<string, u
   return options;
 }
 
+/** One line per flag, for --help. */
+export function flagLines(flags: readonly BrokerFlag[], width = Math.max(...flags.map((flag) => flag.flag.length)) + 4): string[] {
+  const value = { string: 'S', cluster: 'L', address: 'H:P', int: 'N' };
+  return flags.map((flag) => `  ${`${flag.flag} ${value[flag.kind]}`.padEnd(width)}${flag.help}`);
+}
+
+/** The lines about --step and --mine, for --help. */
+export function sourceLines(width: number): string[] {
+  return [`  ${'--step NN'.padEnd(width)}run step NN's reference (default: the newest step's)`, `  ${'--mine'.padEnd(width)}run your own code (the latest step you have edited, or --step NN)`];
+}
+
 export function brokerUsage(): string {
   const width = Math.max(...BROKER_FLAGS.map((flag) => flag.flag.length)) + 4;
   return [
     'npm run broker -- [flags]: one broker process; it runs until Ctrl-C.',
     '',
-    ...BROKER_FLAGS.map((flag) => `  ${`${flag.flag} ${flag.kind === 'string' ? 'S' : flag.kind === 'cluster' ? 'L' : 'N'}`.padEnd(width)}${flag.help}`),
-    `  ${'--step NN'.padEnd(width)}run step NN's reference (default: the newest step's)`,
-    `  ${'--mine'.padEnd(width)}run your own code (the latest step you have edited, or --step NN)`,
+    ...flagLines(BROKER_FLAGS, width),
+    ...sourceLines(width),
     '',
     'Example: npm run broker -- --id 2 --cluster 1@127.0.0.1:9092,2@127.0.0.1:9093 --data-dir /tmp/b2',
+    'From step 08: npm run broker -- --id 1 --port 9092 --controller 127.0.0.1:9093 --data-dir /tmp/b1 (after npm run controller)',
   ].join('\n');
 }
 
 /**
- * Set by `npm run cluster` for the brokers it starts: it prints the notes and the advice itself,
- * once for all of them, and each broker stops when the cluster process goes away.
+ * Set by `npm run cluster` for the brokers (and the controller) it starts: it prints the notes and
+ * the advice itself, once for all of them, and each stops when the cluster process goes away.
  */
 const IN_CLUSTER = process.env.KFS_BROKER_CHILD === '1';
 
@@ -168,19 +206,74 @@ export async function brokerCommand(args: string[]): Promise<number> {
   const source = sourceFlags(args);
   const parsed = parseBrokerFlags(source.rest);
   const options = brokerOptions(parsed.options);
-  let choice;
+  const choice = chooseCode({ file: 'index.ts', what: 'broker', arrives: 'step 01' }, source);
+  const stepNumber = String(choice.step.number).padStart(2, '0');
+  for (const flag of BROKER_FLAGS) {
+    if (flag.until && choice.step.number > flag.until.step && parsed.options[flag.option] !== undefined) {
+      throw new UserError(`Step ${stepNumber}'s broker has no ${flag.flag}: ${flag.until.why}.`);
+    }
+  }
+  if (!IN_CLUSTER && choice.step.number >= CONTROLLER_STEP && options.controller !== undefined) {
+    for (const flag of BROKER_FLAGS.filter((known) => CONTROLLER_ONLY_FLAGS.includes(known.flag) && parsed.options[known.option] !== undefined)) {
+      process.stderr.write(colour.yellow(`Note: ${flag.flag} is the controller's setting; a broker with --controller changes nothing with it (give it to npm run controller).\n`));
+    }
+  }
+  return serveProcess({
+    className: 'Broker',
+    arrives: 'step 01',
+    options,
+    given: parsed.options,
+    flags: BROKER_FLAGS,
+    choice,
+    portAdvice: options.cluster ? ' (and change --cluster to match)' : '',
+  });
+}
+
+/** The code to run, as --step and --mine say; a UserError when there is none. */
+export function chooseCode(wanted: Wanted, source: SourceFlags): SourceChoice {
   try {
-    choice = chooseSource({ file: 'index.ts', what: 'broker', arrives: 'step 01' }, source);
+    return chooseSource(wanted, source);
   } catch (error) {
     if (error instanceof NoSource || error instanceof UnknownStepError) throw new UserError(error.message);
     throw error;
   }
+}
+
+/** What serveProcess runs: `new <className>(options)` from the chosen code. */
+export interface Served {
+  /** The class index.ts exports: a Broker, or from step 08 a Controller. */
+  className: 'Broker' | 'Controller';
+  /** The step it arrives in, for the message when index.ts has no such export. */
+  arrives: string;
+  /** The options to construct it with: id, host, port, dataDir, … */
+  options: Record<string, unknown>;
+  /** The options the flags set (for the notes on flags this step does not know yet). */
+  given: Record<string, unknown>;
+  flags: readonly BrokerFlag[];
+  choice: SourceChoice;
+  /** More advice after "start it on another port: --port N, or --port 0 for any free one". */
+  portAdvice: string;
+}
+
+/**
+ * Runs a broker or a controller in this process: starts it, says once where it listens ("Broker 2
+ * listening on 127.0.0.1:9093", "Controller 0 listening on …"), and stops it cleanly on Ctrl-C or
+ * SIGTERM (a second one gives up waiting). A taken port ends the process with PORT_TAKEN_EXIT_CODE.
+ */
+export async function serveProcess(served: Served): Promise<number> {
+  const { className, options, choice } = served;
+  const what = className.toLowerCase();
+  const name = `${className} ${String(options.id)}`;
   const stepNumber = String(choice.step.number).padStart(2, '0');
   const shown = path.relative(process.cwd(), path.dirname(choice.file)) || '.';
+  type Server = { start(): Promise<{ host: string; port: number } | undefined>; stop(): Promise<void> };
+  const api = (await import(pathToFileURL(choice.file).href)) as Record<string, (new (options: Record<string, unknown>) => Server) | undefined>;
+  const Class = api[className];
+  if (typeof Class !== 'function') throw new UserError(`${path.relative(process.cwd(), choice.file)} exports no ${className}: the ${what} arrives in ${served.arrives}.`);
   if (!IN_CLUSTER) {
-    const ignored = BROKER_FLAGS.filter((flag) => flag.since > choice.step.number && parsed.options[flag.option] !== undefined);
+    const ignored = served.flags.filter((flag) => flag.since > choice.step.number && served.given[flag.option] !== undefined);
     for (const flag of ignored) {
-      process.stderr.write(colour.yellow(`Note: step ${stepNumber}'s broker has no ${flag.option} option (it arrives in step ${String(flag.since).padStart(2, '0')}), so ${flag.flag} changes nothing.\n`));
+      process.stderr.write(colour.yellow(`Note: step ${stepNumber}'s ${what} has no ${flag.option} option (it arrives in step ${String(flag.since).padStart(2, '0')}), so ${flag.flag} changes nothing.\n`));
     }
     const data = choice.step.number >= DATA_DIR_STEP ? `, data in ${String(options.dataDir)}` : '';
     process.stderr.write(colour.dim(`Running ${shown}${choice.mine ? '' : ' (the reference; --mine runs yours)'}${data}. Ctrl-C stops it.\n`));
@@ -191,7 +284,7 @@ export async function brokerCommand(args: string[]): Promise<number> {
   const failed = (error: unknown): never => {
     const todo = todoIn(String((error as Error)?.message ?? error));
     if (todo) {
-      console.error(colour.red(`The broker reached code you have not written yet:\n  ${todo}`));
+      console.error(colour.red(`The ${what} reached code you have not written yet:\n  ${todo}`));
       console.error(`Make npm run step ${stepNumber} pass first${choice.mine ? ' (or run the reference: leave out --mine)' : ''}.`);
     } else {
       console.error(error);
@@ -199,30 +292,30 @@ export async function brokerCommand(args: string[]): Promise<number> {
     process.exit(1);
   };
 
-  const api = (await import(pathToFileURL(choice.file).href)) as { Broker?: new (options: Record<string, unknown>) => { start(): Promise<{ host: string; port: number } | undefined>; stop(): Promise<void> } };
-  if (typeof api.Broker !== 'function') throw new UserError(`${path.relative(process.cwd(), choice.file)} exports no Broker.`);
-
-  // Every step's Broker logs "Broker 2 listening on 127.0.0.1:9093" itself once it listens; only
-  // a broker that does not (a student's, half written) gets that line from here.
+  // Every step's Broker (and Controller) logs "Broker 2 listening on 127.0.0.1:9093" itself once
+  // it listens; only one that does not (a student's, half written) gets that line from here.
   let announced = false;
   const log = (line: string) => {
     if (/ listening on /.test(line)) announced = true;
     console.log(line);
   };
-  let broker;
+  let server;
   let address;
   try {
-    broker = new api.Broker({ ...options, log });
-    address = await broker.start();
+    server = new Class({ ...options, log });
+    address = await server.start();
   } catch (error) {
     if (isPortTaken(error)) {
       console.error(colour.red(`Port ${String(options.port)} on ${String(options.host)} is taken: another broker, a real Kafka or a demo still listens there (EADDRINUSE).`));
-      if (!IN_CLUSTER) console.error(`Stop it, or start this broker on another port: --port ${Number(options.port) + 1}, or --port 0 for any free one${options.cluster ? ' (and change --cluster to match)' : ''}. npm run doctor shows which demo ports are in use.`);
+      if (!IN_CLUSTER) console.error(`Stop it, or start this ${what} on another port: --port ${Number(options.port) + 1}, or --port 0 for any free one${served.portAdvice}. npm run doctor shows which demo ports are in use.`);
       process.exit(PORT_TAKEN_EXIT_CODE);
     }
     return failed(error);
   }
-  if (!announced) console.log(`Broker ${String(options.id)} listening on ${address?.host ?? String(options.host)}:${address?.port ?? String(options.port)}`);
+  if (!announced) console.log(`${name} listening on ${address?.host ?? String(options.host)}:${address?.port ?? String(options.port)}`);
+  // npm run cluster waits for this rather than the line: a step-08 broker listens before it has
+  // registered with the controller, and start() resolves only once it has.
+  if (IN_CLUSTER) process.send?.({ ready: address?.port ?? options.port });
 
   const stopping = await stopRequest();
   // A second Ctrl-C (or a second SIGTERM) gives up on a stop that hangs; the other kind of signal
@@ -231,12 +324,12 @@ export async function brokerCommand(args: string[]): Promise<number> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (signal !== stopping) return;
-      console.error(colour.red(`Broker ${String(options.id)}: stopped without waiting for a clean stop.`));
+      console.error(colour.red(`${name}: stopped without waiting for a clean stop.`));
       process.exit(1);
     });
   }
   try {
-    await broker.stop();
+    await server.stop();
   } catch (error) {
     failed(error);
   }

@@ -2,8 +2,11 @@
 // [--step NN|--mine] [broker flags]`: a cluster like the introductions' docker compose file, as
 // real processes. Broker N has id N, port base+N-1 and its data in DIR/broker-N, and is told
 // every broker's address (--cluster); it is `npm run broker` started directly (node, not npm), so
-// the pid printed is the broker's own and `kill -9 <pid>` kills that broker. Each log line is
-// prefixed with the broker it comes from; Ctrl-C stops them all.
+// the pid printed is the broker's own and `kill -9 <pid>` kills that broker. From step 08 brokers
+// learn each other from a controller instead: `npm run controller` starts first (on
+// --controller-port, base-1 by default, its data in DIR/controller), and every broker is told its
+// address (--controller). Each log line is prefixed with the process it comes from; Ctrl-C stops
+// them all, the brokers first.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,10 +17,11 @@ import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../paths.ts';
 import { PORT_TAKEN_EXIT_CODE, pickFreePorts } from '../../ports.ts';
-import { UnknownStepError, listSteps } from '../../steps.ts';
-import { NoSource, chooseSource, sourceFlags, type SourceChoice } from '../choose-source.ts';
+import { listSteps } from '../../steps.ts';
+import { sourceFlags, type SourceChoice } from '../choose-source.ts';
 import { UserError, colour } from '../output.ts';
-import { BROKER_FLAGS, parseBrokerFlags, type BrokerFlag, type ClusterMember } from './broker.ts';
+import { BROKER_FLAGS, CONTROLLER_ONLY_FLAGS, CONTROLLER_STEP, chooseCode, parseBrokerFlags, type BrokerFlag, type ClusterMember } from './broker.ts';
+import { CONTROLLER_FLAGS } from './controller.ts';
 
 const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');
 /** The step whose brokers replicate, and whose KafkaAdmin takes a replication factor above 1. */
@@ -26,7 +30,7 @@ const REPLICATION_STEP = 7;
 const ADMIN_STEP = 4;
 /** The step that brings kcat. */
 const KCAT_STEP = 5;
-/** How long all brokers together may take to listen: loading TypeScript is slow on a small machine. */
+/** How long all brokers together (and the controller before them) may take to get ready: loading TypeScript is slow on a small machine. */
 const START_DEADLINE_MS = 60_000;
 /** How long a broker has to stop after SIGTERM before it gets SIGKILL. */
 const STOP_GRACE_MS = 5_000;
@@ -40,9 +44,10 @@ const CLUSTER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--base-port', option: 'basePort', kind: 'int', min: 0, max: 65_535, since: 1, help: "broker 1's port, one more for each next broker (9092); 0 picks free ports" },
   { flag: '--data-dir', option: 'dataDir', kind: 'string', since: 1, help: 'broker N keeps its data in DIR/broker-N (a fresh temp dir)' },
   { flag: '--host', option: 'host', kind: 'string', since: 1, help: 'the address every broker binds and is known by (127.0.0.1)' },
+  { flag: '--controller-port', option: 'controllerPort', kind: 'int', min: 0, max: 65_535, since: CONTROLLER_STEP, help: "the controller's port (step 08 on; base-port - 1, 9091; with --base-port 0 a free one)" },
 ];
 /** Broker flags the cluster sets itself, differently for each broker. */
-const SET_PER_BROKER = ['--id', '--port', '--cluster'];
+const SET_PER_BROKER = ['--id', '--port', '--cluster', '--controller'];
 /** Broker flags given to every broker as they are. */
 const PASSED_THROUGH = BROKER_FLAGS.filter((flag) => !SET_PER_BROKER.includes(flag.flag) && !CLUSTER_FLAGS.some((own) => own.flag === flag.flag));
 
@@ -73,13 +78,13 @@ export function clusterUsage(): string {
   const width = Math.max(...flags.map((flag) => flag.flag.length)) + 4;
   const line = (flag: BrokerFlag) => `  ${`${flag.flag} ${flag.kind === 'int' ? 'N' : 'S'}`.padEnd(width)}${flag.help}`;
   return [
-    'npm run cluster -- [flags]: N broker processes that know each other; Ctrl-C stops them all.',
+    'npm run cluster -- [flags]: N broker processes that know each other (from step 08 through a controller process); Ctrl-C stops them all.',
     '',
     ...CLUSTER_FLAGS.map(line),
     `  ${'--step NN'.padEnd(width)}run step NN's reference (default: the newest step's)`,
     `  ${'--mine'.padEnd(width)}run your own code (the latest step you have edited, or --step NN)`,
     '',
-    'Given to every broker (see npm run broker -- --help):',
+    "Given to every broker (see npm run broker -- --help), and from step 08 the controller's settings to the controller:",
     ...PASSED_THROUGH.map(line),
     '',
     'Example: npm run cluster -- --brokers 3 --topics test-topic:5:2 --min-insync-replicas 2',
@@ -91,13 +96,15 @@ interface Exit {
   signal: NodeJS.Signals | null;
 }
 
-/** One broker process of the cluster. */
+/** One process of the cluster: a broker, or from step 08 the controller. */
 interface Member extends ClusterMember {
+  /** "broker 2", "controller 0": its name in the listing and in the prefix of its lines. */
+  name: string;
   dataDir: string;
   child: ChildProcess;
   pid: number;
   lastStderr: string[];
-  /** Whether the broker has said it listens, and a promise of that. */
+  /** Whether it has said it is ready (its start() has resolved), and a promise of that. */
   listens: boolean;
   listening: Promise<void>;
   exited: Promise<Exit>;
@@ -112,7 +119,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   const source = sourceFlags(args);
   for (const arg of source.rest) {
     const flag = SET_PER_BROKER.find((name) => arg === name || arg.startsWith(`${name}=`));
-    if (flag) throw new UserError(`npm run cluster sets ${flag} for each broker itself (ids 1 to N, ports from --base-port, --cluster listing them all); leave it out.`);
+    if (flag) throw new UserError(`npm run cluster sets ${flag} for each broker itself (ids 1 to N, ports from --base-port, --cluster listing them all or --controller naming the controller); leave it out.`);
   }
   const { options, given } = parseBrokerFlags(source.rest, [...CLUSTER_FLAGS, ...PASSED_THROUGH], 'npm run cluster');
   const count = (options.brokers as number | undefined) ?? 3;
@@ -122,15 +129,24 @@ export async function clusterCommand(args: string[]): Promise<number> {
   if (basePort !== 0 && basePort + count - 1 > 65_535) throw new UserError(`--base-port ${basePort} leaves no room for ${count} brokers below port 65536.`);
   const passed = given.filter(({ flag }) => PASSED_THROUGH.some((known) => known.flag === flag)).flatMap(({ flag, value }) => [flag, value]);
 
-  let choice: SourceChoice;
-  try {
-    choice = chooseSource({ file: 'index.ts', what: 'broker', arrives: 'step 01' }, source);
-  } catch (error) {
-    if (error instanceof NoSource || error instanceof UnknownStepError) throw new UserError(error.message);
-    throw error;
-  }
+  const choice = chooseCode({ file: 'index.ts', what: 'broker', arrives: 'step 01' }, source);
   const step = choice.step;
   const stepNumber = String(step.number).padStart(2, '0');
+  // From step 08 a controller process comes first, and the brokers are told where it is.
+  const withController = step.number >= CONTROLLER_STEP;
+  const givenControllerPort = options.controllerPort as number | undefined;
+  // undefined: a free port, picked with the brokers' (--controller-port 0, or --base-port 0 without it).
+  const fixedControllerPort = withController && givenControllerPort !== 0 ? (givenControllerPort ?? (basePort === 0 ? undefined : basePort - 1)) : undefined;
+  const freeControllerPort = withController && fixedControllerPort === undefined;
+  if (fixedControllerPort !== undefined) {
+    if (fixedControllerPort < 1) throw new UserError(`--base-port ${basePort} leaves no port below it for the controller: give it one with --controller-port.`);
+    if (basePort !== 0 && fixedControllerPort >= basePort && fixedControllerPort < basePort + count) {
+      throw new UserError(`--controller-port ${fixedControllerPort} is one of the brokers' ports (${basePort} to ${basePort + count - 1}); pick another.`);
+    }
+  }
+  // The controller's own settings go to the controller alone; the ones both use (num.partitions, …) to both.
+  const controllerPassed = given.filter(({ flag }) => PASSED_THROUGH.some((known) => known.flag === flag) && CONTROLLER_FLAGS.some((known) => known.flag === flag)).flatMap(({ flag, value }) => [flag, value]);
+  const brokerPassed = withController ? given.filter(({ flag }) => PASSED_THROUGH.some((known) => known.flag === flag) && !CONTROLLER_ONLY_FLAGS.includes(flag)).flatMap(({ flag, value }) => [flag, value]) : passed;
   for (const topic of topics) {
     if (step.number >= REPLICATION_STEP && topic.replicationFactor > count) {
       throw new UserError(`--topics: ${topic.name} wants ${topic.replicationFactor} replicas, but the cluster has ${count} broker(s); each replica needs a broker of its own.`);
@@ -141,23 +157,29 @@ export async function clusterCommand(args: string[]): Promise<number> {
   const dataRoot = madeDataDir ? fs.mkdtempSync(path.join(os.tmpdir(), 'kfs-cluster-')) : path.resolve(options.dataDir as string);
   fs.mkdirSync(dataRoot, { recursive: true });
   const shownSrc = path.relative(process.cwd(), path.dirname(choice.file)) || '.';
-  console.log(colour.dim(`Starting ${count} broker(s) of ${shownSrc}${choice.mine ? '' : ' (the reference; --mine runs yours)'}, data in ${dataRoot}`));
+  console.log(colour.dim(`Starting ${withController ? 'a controller and ' : ''}${count} broker(s) of ${shownSrc}${choice.mine ? '' : ' (the reference; --mine runs yours)'}, data in ${dataRoot}`));
   if (step.number < REPLICATION_STEP && count > 1) {
     console.log(colour.yellow(`Note: step ${stepNumber}'s brokers do not replicate yet (step 07 brings that): each runs on its own, and a topic lives on the broker that created it.`));
   }
-  for (const flag of PASSED_THROUGH.filter((known) => known.since > step.number && options[known.option] !== undefined)) {
+  for (const flag of [...PASSED_THROUGH, ...CLUSTER_FLAGS].filter((known) => known.since > step.number && known.flag !== '--topics' && options[known.option] !== undefined)) {
     console.log(colour.yellow(`Note: step ${stepNumber}'s broker has no ${flag.option} option (it arrives in step ${String(flag.since).padStart(2, '0')}), so ${flag.flag} changes nothing.`));
   }
 
-  // Stopping: on Ctrl-C or SIGTERM, every broker gets SIGTERM, then SIGKILL after a grace period;
-  // a second Ctrl-C kills at once. The terminal sends Ctrl-C's SIGINT to the brokers as well (they
-  // share its process group); they take the SIGTERM that follows as the same request.
+  // Stopping: on Ctrl-C or SIGTERM, every broker gets SIGTERM, then SIGKILL after a grace period,
+  // and the controller after them; a second Ctrl-C kills at once. The terminal sends Ctrl-C's
+  // SIGINT to them as well (they share its process group); they take the SIGTERM that follows as
+  // the same request.
+  let controller: Member | null = null;
   let members: Member[] = [];
+  /** Every process, the controller first. */
+  const everyone = () => [...(controller ? [controller] : []), ...members];
   let stopping = false;
   let stopped: Promise<void> | null = null;
   const stopAll = (): Promise<void> => {
     stopping = true;
-    stopped ??= Promise.all(members.map((member) => stopMember(member))).then(() => {});
+    stopped ??= Promise.all(members.map((member) => stopMember(member)))
+      .then(() => controller && stopMember(controller))
+      .then(() => {});
     return stopped;
   };
   let interrupted = false;
@@ -170,56 +192,79 @@ export async function clusterCommand(args: string[]): Promise<number> {
       signalled(signal);
       if (again) {
         if (signal === 'SIGINT') {
-          console.error(colour.red('Killing every broker now.'));
-          for (const member of members) if (!member.exit) member.child.kill('SIGKILL');
+          console.error(colour.red(`Killing every ${controller ? 'process' : 'broker'} now.`));
+          for (const member of everyone()) if (!member.exit) member.child.kill('SIGKILL');
         }
         return;
       }
-      console.log(colour.dim(`\nStopping ${members.filter((member) => !member.exit).length} broker(s)…`));
+      const left = members.filter((member) => !member.exit).length;
+      console.log(colour.dim(`\nStopping ${left} broker(s)${controller && !controller.exit ? ' and the controller' : ''}…`));
       void stopAll();
     });
   }
 
-  // Start them all; with --base-port 0 a port picked free may have been taken in between, and
-  // the whole start is tried again with fresh ports.
-  const attempts = basePort === 0 ? START_ATTEMPTS : 1;
-  for (let attempt = 1; ; attempt++) {
-    const ports = basePort === 0 ? await pickFreePorts(count, host) : Array.from({ length: count }, (_, i) => basePort + i);
-    const layout = ports.map((port, i) => ({ id: i + 1, host, port }));
-    members = layout.map((member) => spawnMember(member, layout, path.join(dataRoot, `broker-${member.id}`), choice, passed));
-    const outcome = await Promise.race([
-      Promise.all(members.map((member) => member.listening)).then(() => 'ready' as const),
-      ...members.map((member) => member.exited.then(() => member)),
+  // Start them all, the controller first; with --base-port 0 a port picked free may have been
+  // taken in between, and the whole start is tried again with fresh ports.
+  const attempts = basePort === 0 || freeControllerPort ? START_ATTEMPTS : 1;
+  /** Resolves once every one of `group` is ready, or with what went wrong first (a member that exited). */
+  const ready = (group: Member[]) =>
+    Promise.race([
+      Promise.all(group.map((member) => member.listening)).then(() => 'ready' as const),
+      ...everyone().map((member) => member.exited.then(() => member)),
       signalledOnce.then(() => 'signalled' as const),
       new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), START_DEADLINE_MS).unref()),
     ]);
+  for (let attempt = 1; ; attempt++) {
+    const free = (basePort === 0 ? count : 0) + (freeControllerPort ? 1 : 0);
+    const picked = free > 0 ? await pickFreePorts(free, host) : [];
+    const ports = basePort === 0 ? picked.slice(0, count) : Array.from({ length: count }, (_, i) => basePort + i);
+    const layout = ports.map((port, i) => ({ id: i + 1, host, port }));
+    let outcome: Awaited<ReturnType<typeof ready>> = 'ready';
+    if (withController) {
+      const self = { id: 0, host, port: fixedControllerPort ?? picked.at(-1)! };
+      controller = spawnMember({ ...self, name: 'controller 0' }, path.join(dataRoot, 'controller'), controllerArgs(self, path.join(dataRoot, 'controller'), choice, host, controllerPassed));
+      outcome = await ready([controller]);
+    }
+    if (outcome === 'ready') {
+      const controllerAddress = controller ? `${controller.host}:${controller.port}` : undefined;
+      members = layout.map((member) => {
+        const dataDir = path.join(dataRoot, `broker-${member.id}`);
+        return spawnMember({ ...member, name: `broker ${member.id}` }, dataDir, brokerArgs(member, layout, controllerAddress, dataDir, choice, brokerPassed));
+      });
+      outcome = await ready(members);
+    }
     if (outcome === 'ready') break;
     await stopAll();
     // Told to stop while starting: whatever else happened meanwhile (a broker that took the same
     // Ctrl-C and exited first) is no failure.
     if (outcome === 'signalled' || interrupted) return 0;
     if (outcome === 'late') {
-      const late = members.filter((member) => !member.listens).map((member) => member.id);
-      console.error(colour.red(`Broker(s) ${late.join(', ')} did not say they were listening within ${START_DEADLINE_MS / 1000} s; every broker is stopped.`));
+      const late = everyone().filter((member) => !member.listens).map((member) => member.name);
+      console.error(colour.red(`${late.join(', ')}: not ready within ${START_DEADLINE_MS / 1000} s; every process is stopped.`));
       return 1;
     }
-    if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && attempt < attempts) {
+    const picking = outcome === controller ? freeControllerPort : basePort === 0;
+    if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && picking && attempt < attempts) {
       console.log(colour.yellow(`Port ${outcome.port} was taken between picking it and binding it; starting again with other free ports.`));
       stopping = false;
       stopped = null;
+      controller = null;
+      members = [];
       continue;
     }
-    reportDeath(outcome, 'before it was listening');
-    if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && basePort !== 0) {
+    reportDeath(outcome, 'before it was ready');
+    if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && outcome === controller) {
+      console.error(`The controller needs port ${outcome.port}. Pick another with --controller-port${basePort === 0 ? '' : ', or --base-port 0 for free ones'}.`);
+    } else if (outcome.exit?.code === PORT_TAKEN_EXIT_CODE && basePort !== 0) {
       console.error(`The cluster needs ports ${basePort} to ${basePort + count - 1}. Pick others with --base-port, or --base-port 0 for free ones.`);
     }
-    console.error(colour.red('Every other broker is stopped.'));
+    console.error(colour.red('Every other process is stopped.'));
     return 1;
   }
 
-  console.log(colour.bold(`\nCluster of ${count} broker(s) is up:`));
-  for (const member of members) {
-    console.log(`  broker ${member.id}  ${address(member)}  pid ${member.pid}  ${member.dataDir}`);
+  console.log(colour.bold(`\nCluster of ${count} broker(s)${controller ? ' and a controller' : ''} is up:`));
+  for (const member of everyone()) {
+    console.log(`  ${member.name}  ${address(member)}  pid ${member.pid}  ${member.dataDir}`);
   }
   const bootstrap = members.map(address);
   await createTopics(choice, topics, bootstrap, stepNumber);
@@ -230,7 +275,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
 
   // Running: say when a broker dies (its exit, its last words on stderr); stop when told to, or
   // when no broker is left.
-  for (const member of members) {
+  for (const member of everyone()) {
     void member.exited.then(() => {
       if (!stopping) reportDeath(member, '');
     });
@@ -251,38 +296,49 @@ function address(member: ClusterMember): string {
 
 const COLOURS = [colour.cyan, colour.magenta, colour.yellow, colour.green, colour.blue, colour.red];
 
-/** Starts broker `member.id` as a process of its own (`npm run broker`, without npm in between). */
-function spawnMember(member: ClusterMember, layout: ClusterMember[], dataDir: string, choice: SourceChoice, passed: string[]): Member {
-  const args = [
-    '--import', 'tsx', MAIN, 'broker',
-    '--step', choice.step.name, ...(choice.mine ? ['--mine'] : []),
+/** `npm run broker`'s arguments for broker `member.id`: told every broker (--cluster), or from step 08 the controller (--controller). */
+function brokerArgs(member: ClusterMember, layout: ClusterMember[], controller: string | undefined, dataDir: string, choice: SourceChoice, passed: string[]): string[] {
+  return [
+    'broker', '--step', choice.step.name, ...(choice.mine ? ['--mine'] : []),
     '--id', String(member.id), '--host', member.host, '--port', String(member.port), '--data-dir', dataDir,
-    '--cluster', layout.map((other) => `${other.id}@${address(other)}`).join(','),
+    ...(controller ? ['--controller', controller] : ['--cluster', layout.map((other) => `${other.id}@${address(other)}`).join(',')]),
     ...passed,
   ];
-  // stdin is a pipe that the broker watches (KFS_BROKER_CHILD): if this process dies without
-  // stopping it, even by SIGKILL, the pipe closes and the broker stops on its own. The broker
-  // leaves its notes and advice to this process, which says them once for all.
-  const child = spawn(process.execPath, args, {
+}
+
+/** `npm run controller`'s arguments. */
+function controllerArgs(self: ClusterMember, dataDir: string, choice: SourceChoice, host: string, passed: string[]): string[] {
+  return ['controller', '--step', choice.step.name, ...(choice.mine ? ['--mine'] : []), '--id', String(self.id), '--host', host, '--port', String(self.port), '--data-dir', dataDir, ...passed];
+}
+
+/** Starts a broker or the controller as a process of its own (`npm run broker` or `npm run controller`, without npm in between). */
+function spawnMember(member: ClusterMember & { name: string }, dataDir: string, args: string[]): Member {
+  // stdin is a pipe that the process watches (KFS_BROKER_CHILD): if this process dies without
+  // stopping it, even by SIGKILL, the pipe closes and it stops on its own. It leaves its notes and
+  // advice to this process, which says them once for all, and says on the IPC channel when its
+  // start() has resolved (a step-08 broker logs that it listens before it has registered).
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
     env: { ...process.env, KFS_BROKER_CHILD: '1' },
   });
-  const paint = COLOURS[(member.id - 1) % COLOURS.length]!;
-  const prefix = paint(`[broker ${member.id}]`);
+  // "[broker 2]", "[controller]" (there is one).
+  const isBroker = member.name.startsWith('broker');
+  const prefix = isBroker ? COLOURS[(member.id - 1) % COLOURS.length]!(`[${member.name}]`) : colour.bold('[controller]');
   const lastStderr: string[] = [];
   let heard: () => void = () => {};
   const listening = new Promise<void>((resolve) => (heard = resolve));
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const self: Member = { ...member, dataDir, child, pid: child.pid ?? -1, lastStderr, listens: false, listening, exited, exit: null };
   void exited.then((exit) => (self.exit = exit));
-  child.stdin!.on('error', () => {}); // the broker has gone; its exit says why
-  lines(child.stdout!, process.stdout, prefix, (line) => {
-    if (!self.listens && line.startsWith(`Broker ${member.id} listening on `)) {
+  child.stdin!.on('error', () => {}); // the process has gone; its exit says why
+  child.on('message', (message: { ready?: number }) => {
+    if (!self.listens && message?.ready !== undefined) {
       self.listens = true;
       heard();
     }
   });
+  lines(child.stdout!, process.stdout, prefix, () => {});
   lines(child.stderr!, process.stderr, prefix, (line) => {
     lastStderr.push(line);
     if (lastStderr.length > LAST_STDERR_LINES) lastStderr.shift();
@@ -307,16 +363,21 @@ async function stopMember(member: Member): Promise<void> {
   const outcome = await Promise.race([member.exited, late]);
   clearTimeout(timer);
   if (outcome === 'late') {
-    console.error(colour.yellow(`Broker ${member.id} (pid ${member.pid}) did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; killing it.`));
+    console.error(colour.yellow(`${title(member)} (pid ${member.pid}) did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; killing it.`));
     member.child.kill('SIGKILL');
     await member.exited;
   }
 }
 
+/** "Broker 2", "Controller 0". */
+function title(member: Member): string {
+  return member.name[0]!.toUpperCase() + member.name.slice(1);
+}
+
 function reportDeath(member: Member, when: string): void {
   const exit = member.exit;
   const how = exit?.signal ? `was killed by ${exit.signal}` : `exited with code ${exit?.code ?? '?'}`;
-  console.error(colour.red(`Broker ${member.id} (pid ${member.pid}, ${address(member)}) ${how}${when ? ` ${when}` : ''}.`));
+  console.error(colour.red(`${title(member)} (pid ${member.pid}, ${address(member)}) ${how}${when ? ` ${when}` : ''}.`));
   // A taken port is explained by the caller; anything else by the broker's own last words.
   if (member.lastStderr.length > 0 && exit?.code !== PORT_TAKEN_EXIT_CODE) {
     console.error(colour.dim(`Its last lines on stderr:\n${member.lastStderr.map((line) => `  ${line}`).join('\n')}`));

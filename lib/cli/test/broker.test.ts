@@ -4,7 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { BROKER_FLAGS, brokerOptions, parseBrokerFlags, parseCluster } from '../commands/broker.ts';
+import { BROKER_FLAGS, brokerCommand, brokerOptions, parseBrokerFlags, parseCluster } from '../commands/broker.ts';
 import { PORT_TAKEN_EXIT_CODE } from '../../ports.ts';
 import { useCleanup } from '../../testing/cleanup.ts';
 import { connect } from '../../testing/net.ts';
@@ -59,6 +59,20 @@ describe('broker flags', () => {
     expect(options('--id', '2', '--cluster', cluster)).toMatchObject({ id: 2, host: '127.0.0.1', port: 9093 });
     expect(() => options('--id', '3', '--cluster', cluster)).toThrow(/--cluster has no broker 3: list every broker of the cluster, this one included \(brokers 1, 2 are listed\)/);
     expect(() => options('--id', '2', '--port', '9094', '--cluster', cluster)).toThrow(/--port 9094 disagrees with --cluster, which lists broker 2 at 127.0.0.1:9093/);
+  });
+
+  test('from step 08: --controller is host:port, the heartbeat and session settings are numbers, and --cluster is refused', async () => {
+    const { options } = parseBrokerFlags([
+      '--controller', '127.0.0.1:9093', '--broker-heartbeat-interval-ms', '200', '--broker-session-timeout-ms=1500',
+      '--leader-imbalance-check-interval-ms', '1000', '--offsets-topic-replication-factor', '2',
+    ]);
+    expect(options).toEqual({ controller: '127.0.0.1:9093', brokerHeartbeatIntervalMs: 200, brokerSessionTimeoutMs: 1500, leaderImbalanceCheckIntervalMs: 1000, offsetsTopicReplicationFactor: 2 });
+    expect(parseBrokerFlags(['--controller', '[::1]:9093']).options.controller).toBe('::1:9093');
+    expect(() => parseBrokerFlags(['--controller', '127.0.0.1'])).toThrow('--controller wants host:port with a real port (1 to 65535), for example 127.0.0.1:9093, not "127.0.0.1".');
+    expect(() => parseBrokerFlags(['--controller', 'a:0'])).toThrow(/--controller wants host:port/);
+    await expect(brokerCommand(['--step', '08', '--cluster', '1@127.0.0.1:9092'])).rejects.toThrow(
+      "Step 08's broker has no --cluster: from step 08 brokers learn each other from the controller: use --controller host:port (npm run controller starts one).",
+    );
   });
 
   test("the data dir defaults to a folder per broker id under the OS temp dir, as the Broker's own", () => {

@@ -1,6 +1,6 @@
 // `npm run cluster` (lib/cli/commands/cluster.ts): its flags, and a cluster of two step-06 broker
 // processes on free ports that prints its brokers, creates a topic and leaves no process behind
-// when it is stopped.
+// when it is stopped; from step 08 a controller process first, the brokers told its address.
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { clusterCommand, parseTopics } from '../commands/cluster.ts';
@@ -30,6 +30,12 @@ describe('cluster flags', () => {
     await expect(clusterCommand(['--cluster=1@a:1'])).rejects.toThrow(/npm run cluster sets --cluster/);
     await expect(clusterCommand(['--broker', '3'])).rejects.toThrow(/Unknown flag --broker\. npm run cluster knows: --brokers, --topics, --base-port, .*--min-insync-replicas/);
     await expect(clusterCommand(['--brokers', '0'])).rejects.toThrow(/--brokers wants a whole number from 1 to 99/);
+    await expect(clusterCommand(['--controller', '127.0.0.1:9093'])).rejects.toThrow(/npm run cluster sets --controller/);
+  });
+
+  test("from step 08 the controller's port is below the brokers' unless told, and never one of theirs", async () => {
+    await expect(clusterCommand(['--step', '08', '--base-port', '1'])).rejects.toThrow(/--base-port 1 leaves no port below it for the controller: give it one with --controller-port/);
+    await expect(clusterCommand(['--step', '08', '--brokers', '3', '--controller-port', '9094'])).rejects.toThrow(/--controller-port 9094 is one of the brokers' ports \(9092 to 9094\)/);
   });
 });
 
@@ -62,5 +68,35 @@ describe('npm run cluster', () => {
     expect(cluster.stdout()).toMatch(/^\[broker 1\] Broker 1 stopped$/m);
     expect(cluster.stdout()).toMatch(/^\[broker 2\] Broker 2 stopped$/m);
     await waitFor(() => brokers.every((broker) => !alive(broker.pid)), 5_000, 'a broker process is still running after the cluster stopped');
+  });
+
+  test('from step 08: a controller process first, the brokers told its address; SIGTERM stops all three', { timeout: 60_000 }, async () => {
+    const dataDir = tempDir();
+    const cluster = runCli(['cluster', '--step', '08', '--brokers', '2', '--base-port', '0', '--data-dir', dataDir, '--broker-session-timeout-ms', '4000']);
+    cleanup({ kill: () => cluster.child.kill('SIGKILL') });
+
+    await cluster.line(/^Bootstrap servers: /, 45_000, 'the cluster did not come up');
+    const listed = [...cluster.stdout().matchAll(/^ {2}(controller 0|broker \d) {2}127\.0\.0\.1:(\d+) {2}pid (\d+) {2}(\S+)$/gm)].map(([, name, port, pid, dir]) => ({ name, port: Number(port), pid: Number(pid), dir }));
+    expect(listed.map(({ name, dir }) => ({ name, dir })), cluster.stdout()).toEqual([
+      { name: 'controller 0', dir: path.join(dataDir, 'controller') },
+      { name: 'broker 1', dir: path.join(dataDir, 'broker-1') },
+      { name: 'broker 2', dir: path.join(dataDir, 'broker-2') },
+    ]);
+    expect(new Set(listed.map(({ port }) => port)).size).toBe(3);
+    for (const member of listed) expect(alive(member.pid), `${member.name}'s pid ${member.pid} runs`).toBe(true);
+    const controllerPort = listed[0]!.port;
+    expect(cluster.stdout()).toMatch(new RegExp(`^\\[controller\\] Controller 0 listening on 127\\.0\\.0\\.1:${controllerPort}$`, 'm'));
+    // Both brokers registered with it before the cluster said it was up.
+    expect(cluster.stdout()).toMatch(/^\[controller\] Broker 1 registered at /m);
+    expect(cluster.stdout()).toMatch(/^\[controller\] Broker 2 registered at /m);
+    expect(cluster.stdout().indexOf('registered at'), 'registered before the listing').toBeLessThan(cluster.stdout().indexOf('is up:'));
+
+    const exit = await stopCli(cluster, 'SIGTERM', 30_000);
+    expect(exit, `stderr: ${cluster.stderr()}`).toEqual({ code: 0, signal: null });
+    expect(cluster.stdout()).toMatch(/^\[controller\] Controller 0 stopped$/m);
+    const stoppedAt = (line: string) => cluster.stdout().indexOf(line);
+    expect(stoppedAt('Broker 1 stopped') * stoppedAt('Broker 2 stopped'), 'both brokers stopped cleanly').toBeGreaterThan(0);
+    expect(stoppedAt('Controller 0 stopped'), 'the brokers stop first').toBeGreaterThan(Math.max(stoppedAt('Broker 1 stopped'), stoppedAt('Broker 2 stopped')));
+    await waitFor(() => listed.every((member) => !alive(member.pid)), 5_000, 'a process is still running after the cluster stopped');
   });
 });
