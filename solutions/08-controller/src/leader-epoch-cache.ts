@@ -91,6 +91,7 @@ export class LeaderEpochCache {
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
     //> step 08 task 4: endOffsetFor — the largest epoch at or below the one asked and where it ends (the next epoch's start, or the log end); -1, -1 when it cannot say
+    // #region end-offset-for
     const undefinedAnswer = { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (requestedEpoch === UNDEFINED_EPOCH) return undefinedAnswer;
     if (requestedEpoch === this.latestEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
@@ -98,6 +99,7 @@ export class LeaderEpochCache {
     const higher = this.entries.find((entry) => entry.epoch > requestedEpoch);
     if (!floor || !higher) return undefinedAnswer;
     return { epoch: floor.epoch, endOffset: higher.startOffset };
+    // #endregion end-offset-for
     //<
   }
 

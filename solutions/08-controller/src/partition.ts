@@ -198,6 +198,7 @@ export class Partition {
   }
 
   //> step 08 given
+  // #region alter-isr
   /** Asks the controller for this ISR, unless a request is already out. */
   private alterIsr(newIsr: number[], why: string): void {
     if (this.pendingIsr) return;
@@ -210,6 +211,7 @@ export class Partition {
   private get maximalIsr(): number[] {
     return [...new Set([...this.isr, ...(this.pendingIsr ?? [])])];
   }
+  // #endregion alter-isr
   //<
 
   private resetFollowers(): void {

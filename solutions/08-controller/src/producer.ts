@@ -257,6 +257,7 @@ export class KafkaProducer {
     if (batch.isDone) return; // it ran out of time while this attempt was on its way
   //<
     //> step 08 task 6: retryOrFail — fail at once on an error that is not retriable, or after `retries` attempts; otherwise resend after retryBackoffMs
+    // #region retry-or-fail
     if (!isRetriable(error)) {
       batch.fail(error);
       return;
@@ -268,6 +269,7 @@ export class KafkaProducer {
     }
     this.log(`Retrying ${batch.topic}-${batch.partition} (${batch.records.length} record(s), ${batch.attempts} attempt(s) so far) in ${this.retryBackoffMs} ms: ${error.message}`);
     setTimeout(() => void this.resend(batch), this.retryBackoffMs);
+    // #endregion retry-or-fail
     //<
   //> step 08 given
   }

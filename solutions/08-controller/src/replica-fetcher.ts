@@ -186,6 +186,7 @@ export class ReplicaFetcher {
     let done = true;
   //<
     //> step 08 task 4: truncate — where to cut, from the leader's answer and this log's own end of the same epoch
+    // #region truncate-target
     if (answer.endOffset === UNDEFINED_EPOCH_OFFSET) {
       // The leader knows no epoch at or below ours, so the epochs cannot tell where the logs part:
       // keep what was committed, as Kafka did before KIP-101.
@@ -206,6 +207,7 @@ export class ReplicaFetcher {
         target = answer.endOffset;
       }
     }
+    // #endregion truncate-target
     //<
     //> step 08 given
     if (partition.truncateTo(target)) {

@@ -169,6 +169,7 @@ export class Partition {
     if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
   }
 
+  // #region alter-isr
   /** Asks the controller for this ISR, unless a request is already out. */
   private alterIsr(newIsr: number[], why: string): void {
     if (this.pendingIsr) return;
@@ -181,6 +182,7 @@ export class Partition {
   private get maximalIsr(): number[] {
     return [...new Set([...this.isr, ...(this.pendingIsr ?? [])])];
   }
+  // #endregion alter-isr
 
   private resetFollowers(): void {
     this.followers.clear();
