@@ -186,7 +186,7 @@ export class Controller {
   // #region fence
   /** Fences every live broker silent for longer than the session timeout (on a timer). */
   fenceSilentBrokers(): void {
-    //> step 08 task 2: fenceSilentBrokers — fence every live broker silent for longer than the session, and record the partition changes whenBrokerFenced gives
+    //> step 08 task 2 omit: fenceSilentBrokers — fence every live broker silent for longer than the session, and record the partition changes whenBrokerFenced gives
     const now = Date.now();
     for (const broker of this.image.liveBrokers()) {
       const silentFor = now - (this.lastContact.get(broker.id) ?? 0);

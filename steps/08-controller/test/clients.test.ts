@@ -4,13 +4,13 @@ import { KafkaConsumer } from '../src/index.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor } from '#lib/testing/wait.ts';
-import { createTopic, producerFor, startCluster, waitForState } from './helpers.ts';
+import { connectTo, createTopic, producerFor, startCluster, waitForState } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step08-clients-');
 const cleanup = useCleanup();
 
 describe('task 6: clients follow the leaders', () => {
-  test('task 6: a producer (acks=all) and a consumer group run through the loss of a leader: every acknowledged record is read', async () => {
+  test('task 6: a producer (acks=all) and a consumer group run through the loss of the group\'s coordinator and the partitions it led: every acknowledged record is read', async () => {
     const cluster = await startCluster(cleanup, tempDir(), 3, { broker: { replicaLagTimeMaxMs: 1_000 } });
     await createTopic(cleanup, cluster, 'numtest', { partitions: 2, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } });
     const producer = producerFor(cleanup, cluster, { deliveryTimeoutMs: 15_000 });
@@ -37,11 +37,13 @@ describe('task 6: clients follow the leaders', () => {
       acked.push(value);
     };
     for (let i = 0; i < 10; i++) await send(`before-${i}`, i % 2);
-    const victim = cluster.state('numtest', 0).leader;
+    // The broker to lose: the group's coordinator (the leader of its __consumer_offsets partition),
+    // so that the coordinator moves too, and whatever partitions it leads.
+    const { nodeId: victim } = await connectTo(cleanup, cluster, 1).request({ type: 'findCoordinator', key: 'readers' });
     await cluster.stopBroker(victim);
     // These are sent while partition 0 has no leader yet: the producer retries until it has one.
     await Promise.all(Array.from({ length: 10 }, (_, i) => send(`after-${i}`, i % 2)));
-    await waitForState(cluster, 'numtest', 0, (state) => state.leader !== victim && state.leader !== -1, 'a new leader for numtest-0');
+    for (const p of [0, 1]) await waitForState(cluster, 'numtest', p, (state) => state.leader !== victim && state.leader !== -1, `a leader other than broker ${victim} for numtest-${p}`);
 
     await waitFor(
       () => {
