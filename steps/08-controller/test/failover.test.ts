@@ -46,8 +46,8 @@ async function setUp(cluster: ClusterProcess) {
   return { before, toLeader: cleanup(new Connection('127.0.0.1', cluster.broker(before.leader).port)) };
 }
 
-describe('task 2: failover', () => {
-  test('task 2: the leader killed with SIGKILL: a new leader from the ISR within the session timeout, in a higher epoch, with every acknowledged record at its offset', async () => {
+describe('failover', () => {
+  test('task 4: the leader killed with SIGKILL: a new leader from the ISR within the session timeout, in a higher epoch, with every acknowledged record at its offset', async () => {
     const cluster = await start();
     const { before, toLeader } = await setUp(cluster);
     const acked: string[] = [];
