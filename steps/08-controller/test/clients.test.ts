@@ -32,17 +32,24 @@ describe('task 6: clients follow the leaders', () => {
     })().catch((error: Error) => (failure = error));
 
     const acked: string[] = [];
+    const refused: string[] = [];
     const send = async (value: string, partition: number) => {
-      await producer.send('numtest', { value, partition });
-      acked.push(value);
+      try {
+        await producer.send('numtest', { value, partition });
+        acked.push(value);
+      } catch (error) {
+        refused.push(`${value}: ${(error as Error).message}`);
+      }
     };
     for (let i = 0; i < 10; i++) await send(`before-${i}`, i % 2);
+    expect(refused, 'with every broker up, every send succeeds').toEqual([]);
     // The broker to lose: the group's coordinator (the leader of its __consumer_offsets partition),
     // so that the coordinator moves too, and whatever partitions it leads.
     const { nodeId: victim } = await connectTo(cleanup, cluster, 1).request({ type: 'findCoordinator', key: 'readers' });
     await cluster.stopBroker(victim);
     // These are sent while partition 0 has no leader yet: the producer retries until it has one.
     await Promise.all(Array.from({ length: 10 }, (_, i) => send(`after-${i}`, i % 2)));
+    expect(refused, 'the producer retries (task 6) until the partitions have new leaders (task 2): no send may fail').toEqual([]);
     for (const p of [0, 1]) await waitForState(cluster, 'numtest', p, (state) => state.leader !== victim && state.leader !== -1, `a leader other than broker ${victim} for numtest-${p}`);
 
     await waitFor(
