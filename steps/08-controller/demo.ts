@@ -85,7 +85,7 @@ export default async function demo(api: Api, _args: string[], { srcDir }: { srcD
     await waitUntil(async () => ![first.leader, -1].includes((await partition(0)).leader), 30_000);
     const failoverMs = Math.round(performance.now() - killed);
     const taken = await partition(0);
-    console.log(`  broker ${taken.leader} leads partition 0 now, epoch ${taken.leaderEpoch}, after ${failoverMs} ms (the session timeout is ${SESSION_MS} ms)\n`);
+    console.log(`  broker ${taken.leader} leads partition 0 now, epoch ${taken.leaderEpoch}, ${failoverMs} ms after the kill (the session timeout is ${SESSION_MS} ms, counted from the broker's last heartbeat, a little before the kill)\n`);
     await kcatL(cluster.broker(taken.leader).port);
     const sentBefore = acked.length;
     await waitUntil(() => acked.length >= sentBefore + 20, 20_000);

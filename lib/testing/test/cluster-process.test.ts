@@ -142,7 +142,7 @@ describe('startCluster with controller: true', () => {
   });
 
   test('step 08: kill and restart a broker and the controller, pause and resume a broker, stop leaves nothing', { timeout: 90_000 }, async () => {
-    type Step08 = typeof import('../../../solutions/08-controller/src/index.ts');
+    type Step08 = typeof import('../../../steps/08-controller/src/index.ts'); // the same API as the reference's, and there even without solutions/
     const { Connection, KafkaAdmin } = (await import(pathToFileURL(path.join(STEP_08, 'index.ts')).href)) as Step08;
     const cluster = await startCluster(STEP_08, { brokers: 2, controller: true, log: true, brokerOptions: { brokerHeartbeatIntervalMs: 200 } });
     expect(cluster.controllerProcess().stdout()).toMatch(/^Controller 0 listening on 127\.0\.0\.1:\d+$/m);

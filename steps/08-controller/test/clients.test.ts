@@ -62,4 +62,18 @@ describe('task 6: clients follow the leaders', () => {
     );
     expect(acked).toHaveLength(20);
   }, 40_000);
+
+  test('task 6: an error no retry can fix fails at once; with retries 0 a lost leader fails after one attempt', async () => {
+    const cluster = await startCluster(cleanup, tempDir(), 2, { broker: { messageMaxBytes: 100 } });
+    await createTopic(cleanup, cluster, 'numtest', { partitions: 2, replicationFactor: 1 });
+    const producer = producerFor(cleanup, cluster, { deliveryTimeoutMs: 60_000 });
+    const outcome = (sending: Promise<unknown>) => sending.then(() => 'sent', (error: Error) => error.message);
+    const tooBig = await outcome(producer.send('numtest', { value: 'x'.repeat(1_000), partition: 0 }));
+    expect(tooBig, 'MESSAGE_TOO_LARGE would fail again the same way: no retry, the error as the broker gave it').toMatch(/^MESSAGE_TOO_LARGE: (?!.*gave up)/);
+    const p = [0, 1].find((partition) => cluster.state('numtest', partition).leader === 2)!;
+    const once = producerFor(cleanup, cluster, { retries: 0, deliveryTimeoutMs: 60_000 });
+    expect(await outcome(once.send('numtest', { value: 'first', partition: p }))).toBe('sent');
+    await cluster.stopBroker(2);
+    expect(await outcome(once.send('numtest', { value: 'lost', partition: p })), 'retries 0: the first failure is final').toMatch(/gave up after 1 attempt\b/);
+  });
 });

@@ -28,6 +28,7 @@ describe('task 4: where an epoch ends', () => {
     cache.assign(3, 10);
     expect(cache.endOffsetFor(2, 15), 'older than every entry').toEqual({ epoch: -1, endOffset: -1 });
     expect(cache.endOffsetFor(-1, 15)).toEqual({ epoch: -1, endOffset: -1 });
+    expect(cache.endOffsetFor(4, 15), 'newer than the latest: no leader of that epoch wrote here').toEqual({ epoch: -1, endOffset: -1 });
   });
 });
 
