@@ -100,10 +100,14 @@ function liveReloadScript(): string {
 (() => {
   const events = new EventSource('/__events');
   events.addEventListener('reload', () => location.reload());
-  // The author's view marks a slide that does not fit its frame with a red border.
+  // The author's view marks a slide that does not fit its frame with a red border, one with text
+  // under 18 px with an orange one.
   if (window.deck && window.deck.overflow) {
     const i = window.deck.index;
-    for (let n = 0; n < window.deck.count; n++) window.deck.overflow(n);
+    for (let n = 0; n < window.deck.count; n++) {
+      window.deck.smallText(n);
+      window.deck.overflow(n);
+    }
     window.deck.go(i);
   }
 })();

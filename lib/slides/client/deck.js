@@ -5,6 +5,8 @@
   'use strict';
   const WIDTH = 1280;
   const HEIGHT = 720;
+  /** The smallest text a slide may show, in frame pixels: readable from the back of a lecture room. */
+  const MIN_TEXT_PX = 18;
   const deckElement = document.querySelector('.deck');
   const slides = Array.from(document.querySelectorAll('.deck .slide'));
   const notes = Array.from(document.querySelectorAll('template.notes')).map((template) => template.innerHTML);
@@ -115,6 +117,9 @@
       count: slides.length,
       go,
       overflow: (i) => overflowOf(slides[i], go, i),
+      textSizes: (i) => textSizesOf(slides[i], go, i),
+      smallText: (i) => smallTextOf(slides[i], go, i),
+      minTextPx: MIN_TEXT_PX,
     };
 
     fit();
@@ -206,6 +211,66 @@
     } catch {
       // The other window went away; it says hello again when it comes back.
     }
+  }
+
+  // Shows slide i and measures every piece of text on it as it is drawn, in frame pixels (a
+  // 1280×720 slide): the computed font size times every scale between the text and the screen.
+  // SVG text (diagrams, figures) is measured through its screen transform, so a diagram that CSS
+  // shrinks to fit reports the size the room sees. The slide number counts too.
+  function textSizesOf(slide, go, i) {
+    go(i);
+    const frame = slide.getBoundingClientRect();
+    const frameScale = frame.width / WIDTH;
+    const sizes = [];
+    const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+    const seen = new Map();
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.replace(/\s+/g, ' ').trim();
+      if (!text) continue;
+      const element = node.parentElement;
+      if (!element || element.closest('style, script, title, desc, defs, template')) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      const style = getComputedStyle(element);
+      if (style.visibility === 'hidden' || style.display === 'none' || Number(style.opacity) === 0) continue;
+      let scale;
+      if (element instanceof SVGElement) {
+        const ctm = element.getScreenCTM();
+        if (!ctm) continue;
+        scale = Math.hypot(ctm.c, ctm.d) / frameScale;
+      } else {
+        // HTML text: the transforms between it and the slide (the slide's own is the frame's scale).
+        scale = 1;
+        for (let outer = element; outer && outer !== slide; outer = outer.parentElement) {
+          const transform = getComputedStyle(outer).transform;
+          if (transform && transform !== 'none') {
+            const matrix = new DOMMatrixReadOnly(transform);
+            scale *= Math.hypot(matrix.c, matrix.d);
+          }
+        }
+      }
+      const px = parseFloat(style.fontSize) * scale;
+      // One entry per element and size: a line of code is many spans of one size.
+      const key = element;
+      const entry = seen.get(key);
+      if (entry) {
+        if (entry.text.length < 60) entry.text = `${entry.text} ${text}`.slice(0, 60);
+        continue;
+      }
+      const item = { text: text.slice(0, 60), px: Math.round(px * 10) / 10, svg: element instanceof SVGElement };
+      seen.set(key, item);
+      sizes.push(item);
+    }
+    const number = getComputedStyle(slide, '::after');
+    if (number.content && number.content !== 'none') sizes.push({ text: `slide number ${slide.dataset.n}`, px: parseFloat(number.fontSize), svg: false });
+    return sizes;
+  }
+
+  // Shows slide i and lists every text on it smaller than MIN_TEXT_PX, with its size.
+  function smallTextOf(slide, go, i) {
+    const small = textSizesOf(slide, go, i).filter((item) => item.px < MIN_TEXT_PX - 0.05);
+    slide.classList.toggle('small-text', small.length > 0);
+    return small.map((item) => `${item.svg ? 'diagram text' : 'text'} "${item.text}" is ${item.px} px (at least ${MIN_TEXT_PX} px)`);
   }
 
   // Shows slide i and lists every element that sticks out of its 1280×720 frame, in frame pixels.
