@@ -59,6 +59,30 @@ ${live ? liveReloadScript() : ''}
 `;
 }
 
+/**
+ * The handout of a deck (`npm run slides:pdf -- --notes`): one printed page per slide, the slide on
+ * top and its speaker notes under it. No script: it is only printed.
+ */
+export function handoutPage(deck: Deck): string {
+  const pages = deck.slides
+    .map((slide) => {
+      const classes = ['slide', 'current', ...slide.classes].join(' ');
+      const notes = slide.notes ? `<div class="handout-notes">${slide.notes}</div>` : '<div class="handout-notes none">No notes for this slide.</div>';
+      return `<article class="handout-page" data-n="${slide.number}">
+<div class="handout-title"><span>${escapeHtml(deck.title)}</span><span>${slide.number} / ${deck.slides.length}</span></div>
+<div class="handout-slide"><section class="${classes}" data-n="${slide.number}">\n${slide.html}</section></div>
+${notes}
+</article>`;
+    })
+    .join('\n');
+  return `${head(`${deck.title} · handout`, false)}
+<body class="handout">
+${pages}
+</body>
+</html>
+`;
+}
+
 export interface IndexEntry {
   name: string;
   title: string;

@@ -1,4 +1,4 @@
-// The deck in the browser: keys, URL hash, overview, fullscreen, and the presenter view.
+// The deck in the browser: keys, touch swipes, URL hash, overview, fullscreen, and the presenter view.
 // Plain JavaScript inlined into every deck; it loads nothing and talks to no server (except the
 // live-reload stream `npm run slides` adds).
 (() => {
@@ -100,6 +100,9 @@
     );
     window.addEventListener('hashchange', () => go(fromHash()));
     window.addEventListener('resize', fit);
+    onSwipe(document, (move) => {
+      if (!overview) go(target(move));
+    });
 
     // The presenter window says hello (also after either window reloads); the audience answers
     // with its slide and from then on tells it every move.
@@ -194,6 +197,10 @@
       if (data && data.kfs === 'state' && typeof data.index === 'number' && data.index !== index) show(data.index);
     });
     window.addEventListener('resize', () => show(index));
+    onSwipe(document, (move) => {
+      show(target(move));
+      tell(window.opener, { kfs: 'go', index });
+    });
 
     window.deck = { get index() { return index; }, count: slides.length, go: (i) => { show(i); tell(window.opener, { kfs: 'go', index }); } };
 
@@ -203,6 +210,29 @@
     // Keep saying hello: after the audience window reloads, this is how it finds us again.
     tell(window.opener, { kfs: 'hello' });
     setInterval(() => tell(window.opener, { kfs: 'hello' }), 1000);
+  }
+
+  // Tablets: a swipe to the left is the next slide, to the right the previous one. A swipe is a
+  // single finger moving mostly sideways by at least 50 px; a tap, a scroll, or two fingers
+  // (pinch to zoom) are left to the browser.
+  function onSwipe(target, move) {
+    let start = null;
+    target.addEventListener('touchstart', (event) => {
+      start = event.touches.length === 1 ? { x: event.touches[0].clientX, y: event.touches[0].clientY } : null;
+    }, { passive: true });
+    target.addEventListener('touchmove', (event) => {
+      if (event.touches.length !== 1) start = null;
+    }, { passive: true });
+    target.addEventListener('touchcancel', () => {
+      start = null;
+    });
+    target.addEventListener('touchend', (event) => {
+      if (!start || event.changedTouches.length !== 1) return;
+      const dx = event.changedTouches[0].clientX - start.x;
+      const dy = event.changedTouches[0].clientY - start.y;
+      start = null;
+      if (Math.abs(dx) >= 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) move(dx < 0 ? +1 : -1);
+    });
   }
 
   function tell(win, message) {
