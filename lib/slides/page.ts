@@ -59,6 +59,30 @@ ${live ? liveReloadScript() : ''}
 `;
 }
 
+/**
+ * The handout of a deck (`npm run slides:pdf -- --notes`): one printed page per slide, the slide on
+ * top and its speaker notes under it. No script: it is only printed.
+ */
+export function handoutPage(deck: Deck): string {
+  const pages = deck.slides
+    .map((slide) => {
+      const classes = ['slide', 'current', ...slide.classes].join(' ');
+      const notes = slide.notes ? `<div class="handout-notes">${slide.notes}</div>` : '<div class="handout-notes none">No notes for this slide.</div>';
+      return `<article class="handout-page" data-n="${slide.number}">
+<div class="handout-title"><span>${escapeHtml(deck.title)}</span><span>${slide.number} / ${deck.slides.length}</span></div>
+<div class="handout-slide"><section class="${classes}" data-n="${slide.number}">\n${slide.html}</section></div>
+${notes}
+</article>`;
+    })
+    .join('\n');
+  return `${head(`${deck.title} · handout`, false)}
+<body class="handout">
+${pages}
+</body>
+</html>
+`;
+}
+
 export interface IndexEntry {
   name: string;
   title: string;
@@ -100,10 +124,14 @@ function liveReloadScript(): string {
 (() => {
   const events = new EventSource('/__events');
   events.addEventListener('reload', () => location.reload());
-  // The author's view marks a slide that does not fit its frame with a red border.
+  // The author's view marks a slide that does not fit its frame with a red border, one with text
+  // under 18 px with an orange one.
   if (window.deck && window.deck.overflow) {
     const i = window.deck.index;
-    for (let n = 0; n < window.deck.count; n++) window.deck.overflow(n);
+    for (let n = 0; n < window.deck.count; n++) {
+      window.deck.smallText(n);
+      window.deck.overflow(n);
+    }
     window.deck.go(i);
   }
 })();

@@ -1,5 +1,5 @@
 // For maintainers: a PNG of every slide (and of the presenter view), to look at a deck without a
-// projector.  npx tsx lib/slides/screenshots.ts [outDir] [deck-name…]   (after npm run slides:build)
+// projector; it names what sticks out and text under 18 px.  npx tsx lib/slides/screenshots.ts [outDir] [deck-name…]   (after npm run slides:build)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ for (const file of listDecks()) {
   await page.goto(pathToFileURL(path.join(DIST_DIR, `${name}.html`)).href);
   const count = (await page.evaluate('deck.count')) as number;
   for (let i = 0; i < count; i++) {
-    const problems = (await page.evaluate(`deck.overflow(${i})`)) as string[];
+    const problems = [...((await page.evaluate(`deck.overflow(${i})`)) as string[]), ...((await page.evaluate(`deck.smallText(${i})`)) as string[])];
     await page.screenshot({ path: path.join(outDir, `${name}-${String(i + 1).padStart(2, '0')}.png`) });
     if (problems.length) console.log(`${name} slide ${i + 1}: ${problems.join('; ')}`);
   }

@@ -1,10 +1,12 @@
-// The deck in the browser: keys, URL hash, overview, fullscreen, and the presenter view.
+// The deck in the browser: keys, touch swipes, URL hash, overview, fullscreen, and the presenter view.
 // Plain JavaScript inlined into every deck; it loads nothing and talks to no server (except the
 // live-reload stream `npm run slides` adds).
 (() => {
   'use strict';
   const WIDTH = 1280;
   const HEIGHT = 720;
+  /** The smallest text a slide may show, in frame pixels: readable from the back of a lecture room. */
+  const MIN_TEXT_PX = 18;
   const deckElement = document.querySelector('.deck');
   const slides = Array.from(document.querySelectorAll('.deck .slide'));
   const notes = Array.from(document.querySelectorAll('template.notes')).map((template) => template.innerHTML);
@@ -98,6 +100,9 @@
     );
     window.addEventListener('hashchange', () => go(fromHash()));
     window.addEventListener('resize', fit);
+    onSwipe(document, (move) => {
+      if (!overview) go(target(move));
+    });
 
     // The presenter window says hello (also after either window reloads); the audience answers
     // with its slide and from then on tells it every move.
@@ -115,6 +120,9 @@
       count: slides.length,
       go,
       overflow: (i) => overflowOf(slides[i], go, i),
+      textSizes: (i) => textSizesOf(slides[i], go, i),
+      smallText: (i) => smallTextOf(slides[i], go, i),
+      minTextPx: MIN_TEXT_PX,
     };
 
     fit();
@@ -189,6 +197,10 @@
       if (data && data.kfs === 'state' && typeof data.index === 'number' && data.index !== index) show(data.index);
     });
     window.addEventListener('resize', () => show(index));
+    onSwipe(document, (move) => {
+      show(target(move));
+      tell(window.opener, { kfs: 'go', index });
+    });
 
     window.deck = { get index() { return index; }, count: slides.length, go: (i) => { show(i); tell(window.opener, { kfs: 'go', index }); } };
 
@@ -200,12 +212,95 @@
     setInterval(() => tell(window.opener, { kfs: 'hello' }), 1000);
   }
 
+  // Tablets: a swipe to the left is the next slide, to the right the previous one. A swipe is a
+  // single finger moving mostly sideways by at least 50 px; a tap, a scroll, or two fingers
+  // (pinch to zoom) are left to the browser.
+  function onSwipe(target, move) {
+    let start = null;
+    target.addEventListener('touchstart', (event) => {
+      start = event.touches.length === 1 ? { x: event.touches[0].clientX, y: event.touches[0].clientY } : null;
+    }, { passive: true });
+    target.addEventListener('touchmove', (event) => {
+      if (event.touches.length !== 1) start = null;
+    }, { passive: true });
+    target.addEventListener('touchcancel', () => {
+      start = null;
+    });
+    target.addEventListener('touchend', (event) => {
+      if (!start || event.changedTouches.length !== 1) return;
+      const dx = event.changedTouches[0].clientX - start.x;
+      const dy = event.changedTouches[0].clientY - start.y;
+      start = null;
+      if (Math.abs(dx) >= 50 && Math.abs(dx) > 1.5 * Math.abs(dy)) move(dx < 0 ? +1 : -1);
+    });
+  }
+
   function tell(win, message) {
     try {
       if (win && !win.closed) win.postMessage(message, '*');
     } catch {
       // The other window went away; it says hello again when it comes back.
     }
+  }
+
+  // Shows slide i and measures every piece of text on it as it is drawn, in frame pixels (a
+  // 1280×720 slide): the computed font size times every scale between the text and the screen.
+  // SVG text (diagrams, figures) is measured through its screen transform, so a diagram that CSS
+  // shrinks to fit reports the size the room sees. The slide number counts too.
+  function textSizesOf(slide, go, i) {
+    go(i);
+    const frame = slide.getBoundingClientRect();
+    const frameScale = frame.width / WIDTH;
+    const sizes = [];
+    const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
+    const seen = new Map();
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const text = node.textContent.replace(/\s+/g, ' ').trim();
+      if (!text) continue;
+      const element = node.parentElement;
+      if (!element || element.closest('style, script, title, desc, defs, template')) continue;
+      const box = element.getBoundingClientRect();
+      if (box.width === 0 || box.height === 0) continue;
+      const style = getComputedStyle(element);
+      if (style.visibility === 'hidden' || style.display === 'none' || Number(style.opacity) === 0) continue;
+      let scale;
+      if (element instanceof SVGElement) {
+        const ctm = element.getScreenCTM();
+        if (!ctm) continue;
+        scale = Math.hypot(ctm.c, ctm.d) / frameScale;
+      } else {
+        // HTML text: the transforms between it and the slide (the slide's own is the frame's scale).
+        scale = 1;
+        for (let outer = element; outer && outer !== slide; outer = outer.parentElement) {
+          const transform = getComputedStyle(outer).transform;
+          if (transform && transform !== 'none') {
+            const matrix = new DOMMatrixReadOnly(transform);
+            scale *= Math.hypot(matrix.c, matrix.d);
+          }
+        }
+      }
+      const px = parseFloat(style.fontSize) * scale;
+      // One entry per element and size: a line of code is many spans of one size.
+      const key = element;
+      const entry = seen.get(key);
+      if (entry) {
+        if (entry.text.length < 60) entry.text = `${entry.text} ${text}`.slice(0, 60);
+        continue;
+      }
+      const item = { text: text.slice(0, 60), px: Math.round(px * 10) / 10, svg: element instanceof SVGElement };
+      seen.set(key, item);
+      sizes.push(item);
+    }
+    const number = getComputedStyle(slide, '::after');
+    if (number.content && number.content !== 'none') sizes.push({ text: `slide number ${slide.dataset.n}`, px: parseFloat(number.fontSize), svg: false });
+    return sizes;
+  }
+
+  // Shows slide i and lists every text on it smaller than MIN_TEXT_PX, with its size.
+  function smallTextOf(slide, go, i) {
+    const small = textSizesOf(slide, go, i).filter((item) => item.px < MIN_TEXT_PX - 0.05);
+    slide.classList.toggle('small-text', small.length > 0);
+    return small.map((item) => `${item.svg ? 'diagram text' : 'text'} "${item.text}" is ${item.px} px (at least ${MIN_TEXT_PX} px)`);
   }
 
   // Shows slide i and lists every element that sticks out of its 1280×720 frame, in frame pixels.
