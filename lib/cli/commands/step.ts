@@ -14,6 +14,16 @@ import { recordStepRun } from '../state.ts';
 const SHOWN_FAILURES = 4;
 
 export async function stepCommand(args: string[], target: 'student' | 'solution'): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    const command = target === 'solution' ? 'solution' : 'step';
+    console.log(
+      `npm run ${command} NN [-- --watch]\n\n` +
+        (target === 'solution'
+          ? "Runs step NN's tests against the reference solution (solutions/NN-name/src)."
+          : "Runs step NN's tests against your code (steps/NN-name/src), groups the failures by the task that\nblocks them, and names the next task to do. --watch runs them again on every save."),
+    );
+    return 0;
+  }
   const watch = args.includes('--watch');
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
   if (target === 'solution' && !fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
