@@ -11,8 +11,6 @@
 // makes brokers a cluster: each partition has copies on several brokers, one leading and the
 // others copying it (replica-manager.ts, partition.ts, replica-fetcher.ts), and a producer may
 // wait until every in-sync copy has its records (acks=all).
-//> step 08 given
-//<
 import os from 'node:os';
 import path from 'node:path';
 //> step 08 given
@@ -23,8 +21,6 @@ import { BrokerLifecycle } from './broker-lifecycle.ts';
 //<
 import { KafkaError, errorBody } from './errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
-//> step 08 given
-//<
 import type { LogOptions } from './log.ts';
 //> step 08 given
 import { MetadataLoader } from './metadata-loader.ts';

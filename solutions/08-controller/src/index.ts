@@ -77,5 +77,7 @@ export { electLeader, preferredLeaderChange, whenBrokerFenced, whenBrokerUnfence
 export { SocketServer } from './socket-server.ts';
 //<
 export { ReplicaManager } from './replica-manager.ts';
-export type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
-export type { LeaderAndIsrRequest, LeaderAndIsrResponse, NewTopic, PartitionLayout, TopicLayout } from './protocol/index.ts';
+//> step 08 given
+export type { AppendedBatch } from './replica-manager.ts';
+export type { NewTopic } from './protocol/index.ts';
+//<

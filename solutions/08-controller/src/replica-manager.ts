@@ -25,18 +25,10 @@ import { Partition } from './partition.ts';
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
 //<
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
-//> step 08 given
-//<
 import { ReplicaFetcher } from './replica-fetcher.ts';
-//> step 08 given
-//<
 
-/** A broker of the cluster, as every other broker knows it. */
-export interface BrokerInfo {
-  id: number;
-  host: string;
-  port: number;
-}
+//> step 08 rewrites: brokers are known from the controller's metadata (metadata-image.ts), not from a static list
+//<
 
 /** A batch a leader appended for an acks=all request, and the offset the high watermark must pass. */
 export interface AppendedBatch {

@@ -1,28 +1,14 @@
 // Clusters of brokers in this process, raw requests and a few readers for step 07's tests.
 // (The tests that kill a broker with SIGKILL run real processes: see kill.test.ts.)
-import net from 'node:net';
 import path from 'node:path';
 import { Broker, Connection, KafkaAdmin, KafkaProducer, stringSerializer } from '../src/index.ts';
 import type { BrokerInfo, BrokerOptions, FetchResponse, ProducerOptions } from '../src/index.ts';
 import { ExpectationFailed, waitFor } from '#lib/testing/wait.ts';
+import { isPortTaken, pickFreePorts } from '#lib/ports.ts';
 
 export const WAIT_MS = 5_000;
 
 type Register = <T extends { stop(): unknown } | { close(): unknown }>(item: T) => T;
-
-/** Ports free right now: bound all at once (so they differ), then released for the brokers to take. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<net.Server>((resolve, reject) => {
-      const server = net.createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 /** Quick settings for tests: followers answer within 100 ms when idle, and retry a lost leader after 50 ms. */
 export const FAST: BrokerOptions = { replicaFetchWaitMaxMs: 100, replicaFetchBackoffMs: 50, groupInitialRebalanceDelayMs: 0 };
@@ -34,7 +20,7 @@ export const FAST: BrokerOptions = { replicaFetchWaitMaxMs: 100, replicaFetchBac
  */
 export async function startCluster(cleanup: Register, dataDir: string, count: number, options: BrokerOptions = {}) {
   for (let attempt = 1; ; attempt++) {
-    const ports = await freePorts(count);
+    const ports = await pickFreePorts(count);
     const cluster: BrokerInfo[] = ports.map((port, i) => ({ id: i + 1, host: '127.0.0.1', port }));
     const make = (id: number) => new Broker({ id, host: '127.0.0.1', port: cluster[id - 1]!.port, dataDir: path.join(dataDir, `broker-${id}`), cluster, ...FAST, ...options });
     const brokers = cluster.map(({ id }) => make(id));
@@ -42,7 +28,7 @@ export async function startCluster(cleanup: Register, dataDir: string, count: nu
       await Promise.all(brokers.map((broker) => broker.start()));
     } catch (error) {
       await Promise.all(brokers.map((broker) => broker.stop().catch(() => {})));
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE' && attempt < 5) continue;
+      if (isPortTaken(error) && attempt < 5) continue;
       throw error;
     }
     const live = new Map(brokers.map((broker) => [broker.id, broker]));

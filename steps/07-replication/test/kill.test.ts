@@ -1,12 +1,12 @@
 // Real broker processes, one killed with SIGKILL: nothing it could flush or say goodbye with.
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Connection, KafkaAdmin } from '../src/index.ts';
 import { startCluster } from '#lib/testing/cluster-process.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { srcDirOfTest } from '#lib/testing/target.ts';
+import { partitionLogBytes } from '#lib/testing/log-files.ts';
 import { waitFor } from '#lib/testing/wait.ts';
+import { rawProduce } from './helpers.ts';
 
 const cleanup = useCleanup();
 const WAIT_MS = 15_000;
@@ -22,12 +22,6 @@ async function layout(port: number, topic: string, partition: number) {
   }
 }
 
-function logBytes(dataDir: string, topic: string, partition: number): Buffer {
-  const dir = path.join(dataDir, `${topic}-${partition}`);
-  const segments = fs.readdirSync(dir).filter((name) => name.endsWith('.log')).sort();
-  return Buffer.concat(segments.map((name) => fs.readFileSync(path.join(dir, name))));
-}
-
 describe('task 6: a follower killed with SIGKILL', () => {
   test('task 6: a SIGKILLed follower leaves the ISR after the lag time and acks=all carries on; restarted, it catches up, rejoins, and its log is byte for byte the leader\'s', async () => {
     const cluster = await startCluster(srcDirOfTest(import.meta.url), {
@@ -39,11 +33,7 @@ describe('task 6: a follower killed with SIGKILL', () => {
     const { leader, replicas } = await layout(cluster.brokers[0]!.port, 'numtest', 0);
     const leaderPort = cluster.broker(leader).port;
     const toLeader = cleanup(new Connection('127.0.0.1', leaderPort));
-    const send = async (value: string) => {
-      const records = [{ key: null, value: Buffer.from(value).toString('base64'), timestamp: Date.now(), headers: [] }];
-      const { results } = await toLeader.request({ type: 'produce', acks: -1, timeoutMs: WAIT_MS, batches: [{ topic: 'numtest', partition: 0, records }] });
-      expect(results[0]?.error, `acks=all for "${value}"`).toBeUndefined();
-    };
+    const send = async (value: string) => expect((await rawProduce(toLeader, 'numtest', 0, [value], -1, WAIT_MS)).error, `acks=all for "${value}"`).toBeUndefined();
     for (let i = 0; i < 20; i++) await send(`before-${i}`);
 
     const victim = replicas.find((id) => id !== leader)!;
@@ -60,6 +50,6 @@ describe('task 6: a follower killed with SIGKILL', () => {
     await waitFor(async () => (await layout(leaderPort, 'numtest', 0)).isr.includes(victim), WAIT_MS, `expected broker ${victim} back in the ISR once it has caught up`);
     const leaderDir = cluster.broker(leader).dataDir;
     const victimDir = cluster.broker(victim).dataDir;
-    await waitFor(() => logBytes(victimDir, 'numtest', 0).equals(logBytes(leaderDir, 'numtest', 0)), WAIT_MS, `expected broker ${victim}'s copy of numtest-0 to become the leader's, byte for byte (${logBytes(victimDir, 'numtest', 0).length} vs ${logBytes(leaderDir, 'numtest', 0).length} bytes)`);
+    await waitFor(() => partitionLogBytes(victimDir, 'numtest', 0).equals(partitionLogBytes(leaderDir, 'numtest', 0)), WAIT_MS, `expected broker ${victim}'s copy of numtest-0 to become the leader's, byte for byte (${partitionLogBytes(victimDir, 'numtest', 0).length} vs ${partitionLogBytes(leaderDir, 'numtest', 0).length} bytes)`);
   }, 60_000);
 });

@@ -1,22 +1,15 @@
 // Brokers in this process, each knowing the others: creating replicated topics, followers
 // copying leaders, consumers held below the high watermark, and the producer's acks.
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
+import { partitionLogBytes } from '#lib/testing/log-files.ts';
 import { waitFor, within } from '#lib/testing/wait.ts';
 import { WAIT_MS, connectTo, createTopic, layoutOf, partitionLedBy, producerFor, quietly, rawFetch, rawProduce, startCluster, valuesOf, waitForIsr } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step07-replication-');
 const cleanup = useCleanup();
-
-/** The bytes of every segment of a partition's log on one broker, concatenated in offset order. */
-function logBytes(dataDir: string, brokerId: number, topic: string, partition: number): Buffer {
-  const dir = path.join(dataDir, `broker-${brokerId}`, `${topic}-${partition}`);
-  const segments = fs.readdirSync(dir).filter((name) => name.endsWith('.log')).sort();
-  return Buffer.concat(segments.map((name) => fs.readFileSync(path.join(dir, name))));
-}
 
 describe('task 2: consumers read only below the high watermark', () => {
   test('task 2: records only the leader has stay hidden until a follower has them too', async () => {
@@ -106,9 +99,9 @@ describe('task 5: followers copy their leader', () => {
       `expected followers 2 and 3 to reach log end offset 10; they are at ${[2, 3].map((id) => cluster.broker(id).partition('numtest', p)?.logEndOffset).join(' and ')}` +
         ' (the fetcher logs why it fails: pass log: console.log in startCluster\'s options to see it)',
     );
-    const leaderBytes = logBytes(dataDir, 1, 'numtest', p);
+    const leaderBytes = partitionLogBytes(path.join(dataDir, 'broker-1'), 'numtest', p);
     for (const id of [2, 3]) {
-      expect(logBytes(dataDir, id, 'numtest', p).equals(leaderBytes), `broker ${id}'s copy must be the leader's batches as they are: same offsets, same bytes`).toBe(true);
+      expect(partitionLogBytes(path.join(dataDir, `broker-${id}`), 'numtest', p).equals(leaderBytes), `broker ${id}'s copy must be the leader's batches as they are: same offsets, same bytes`).toBe(true);
     }
     await waitFor(async () => (await rawFetch(connection, 'numtest', p, 0)).highWatermark === 10, WAIT_MS, 'expected the high watermark to reach 10 once both followers have fetched');
     expect(valuesOf(await rawFetch(connection, 'numtest', p, 0))).toHaveLength(10);

@@ -71,5 +71,5 @@ export type { BrokerRegistration, MetadataRecord, PartitionState, TopicState } f
 export { electLeader, preferredLeaderChange, whenBrokerFenced, whenBrokerUnfenced, withIsr } from './partition-change.ts';
 export { SocketServer } from './socket-server.ts';
 export { ReplicaManager } from './replica-manager.ts';
-export type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
-export type { LeaderAndIsrRequest, LeaderAndIsrResponse, NewTopic, PartitionLayout, TopicLayout } from './protocol/index.ts';
+export type { AppendedBatch } from './replica-manager.ts';
+export type { NewTopic } from './protocol/index.ts';

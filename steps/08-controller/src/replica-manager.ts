@@ -21,12 +21,6 @@ import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type Fe
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 
-/** A broker of the cluster, as every other broker knows it. */
-export interface BrokerInfo {
-  id: number;
-  host: string;
-  port: number;
-}
 
 /** A batch a leader appended for an acks=all request, and the offset the high watermark must pass. */
 export interface AppendedBatch {

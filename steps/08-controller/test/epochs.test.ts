@@ -1,10 +1,10 @@
 // Leader epochs: where each leader's writes begin and end, and the truncation of a returning replica.
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { LeaderEpochCache } from '../src/index.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
+import { partitionLogBytes } from '#lib/testing/log-files.ts';
 import { waitFor } from '#lib/testing/wait.ts';
 import { WAIT_MS, connectTo, createTopic, rawFetch, rawProduce, startCluster, valuesOf, waitForState } from './helpers.ts';
 
@@ -31,12 +31,6 @@ describe('task 4: where an epoch ends', () => {
     expect(cache.endOffsetFor(4, 15), 'newer than the latest: no leader of that epoch wrote here').toEqual({ epoch: -1, endOffset: -1 });
   });
 });
-
-/** The bytes of a partition's log on one broker (every segment, in order). */
-function logBytes(dataDir: string, brokerId: number, topic: string, partition: number): Buffer {
-  const dir = path.join(dataDir, `broker-${brokerId}`, `${topic}-${partition}`);
-  return Buffer.concat(fs.readdirSync(dir).filter((name) => name.endsWith('.log')).sort().map((name) => fs.readFileSync(path.join(dir, name))));
-}
 
 describe('task 4: a returning replica truncates what the new leader never had', () => {
   test('task 4: the old leader\'s unreplicated tail is cut when it comes back, and its log ends byte for byte the new leader\'s', async () => {
@@ -68,7 +62,7 @@ describe('task 4: a returning replica truncates what the new leader never had', 
 
     await cluster.startBroker(first);
     await waitFor(
-      () => logBytes(dataDir, first, 'numtest', 0).equals(logBytes(dataDir, second, 'numtest', 0)),
+      () => partitionLogBytes(path.join(dataDir, `broker-${first}`), 'numtest', 0).equals(partitionLogBytes(path.join(dataDir, `broker-${second}`), 'numtest', 0)),
       WAIT_MS,
       () => `expected broker ${first}'s log to become broker ${second}'s: x and y cut (the leader never had them), p and q copied; broker ${first} ends at ${cluster.broker(first).partition('numtest', 0)?.logEndOffset}`,
     );

@@ -6,6 +6,7 @@ import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { srcDirOfTest } from '#lib/testing/target.ts';
 import { waitFor } from '#lib/testing/wait.ts';
+import { rawProduce } from './helpers.ts';
 
 const cleanup = useCleanup();
 const WAIT_MS = 15_000;
@@ -33,10 +34,9 @@ async function partitionZero(cluster: ClusterProcess): Promise<MetadataResponse[
   }
 }
 
-async function produce(connection: Connection, value: string, acks = -1, timeoutMs = 5_000) {
-  const records = [{ key: null, value: Buffer.from(value).toString('base64'), timestamp: Date.now(), headers: [] }];
-  const { results } = await connection.request({ type: 'produce', acks, timeoutMs, batches: [{ topic: 'numtest', partition: 0, records }] });
-  return results[0]!;
+/** One record to numtest-0 over a raw connection. */
+function produce(connection: Connection, value: string, acks = -1, timeoutMs = 5_000) {
+  return rawProduce(connection, 'numtest', 0, [value], acks, timeoutMs);
 }
 
 async function setUp(cluster: ClusterProcess) {

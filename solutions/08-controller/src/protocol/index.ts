@@ -17,7 +17,6 @@ import { parseHeartbeat, type HeartbeatRequest, type HeartbeatResponse } from '.
 import { parseLeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from './leave-group.ts';
 import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
 import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
-import { parseLeaderAndIsr, type LeaderAndIsrRequest, type LeaderAndIsrResponse } from './leader-and-isr.ts';
 //> step 08 given
 import { parseBrokerRegistration, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
 import { parseBrokerHeartbeat, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
@@ -41,7 +40,6 @@ export type { HeartbeatRequest, HeartbeatResponse } from './heartbeat.ts';
 export type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
 export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } from './offset-commit.ts';
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
-export type { LeaderAndIsrRequest, LeaderAndIsrResponse, PartitionLayout, TopicLayout } from './leader-and-isr.ts';
 //> step 08 given
 export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './broker-registration.ts';
 export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
@@ -64,8 +62,7 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
-  leaderAndIsr: { request: LeaderAndIsrRequest; response: LeaderAndIsrResponse };
-  //> step 08 given
+  //> step 08 rewrites: the controller's requests replace LeaderAndIsr
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   fetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse };
@@ -98,8 +95,7 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   leaveGroup: parseLeaveGroup,
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
-  leaderAndIsr: parseLeaderAndIsr,
-  //> step 08 given
+  //> step 08 rewrites: the controller's requests replace LeaderAndIsr
   brokerRegistration: parseBrokerRegistration,
   brokerHeartbeat: parseBrokerHeartbeat,
   fetchMetadata: parseFetchMetadata,

@@ -17,7 +17,6 @@ import { parseHeartbeat, type HeartbeatRequest, type HeartbeatResponse } from '.
 import { parseLeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from './leave-group.ts';
 import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
 import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
-import { parseLeaderAndIsr, type LeaderAndIsrRequest, type LeaderAndIsrResponse } from './leader-and-isr.ts';
 import { parseBrokerRegistration, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from './broker-registration.ts';
 import { parseBrokerHeartbeat, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 import { parseFetchMetadata, type FetchMetadataRequest, type FetchMetadataResponse } from './fetch-metadata.ts';
@@ -39,7 +38,6 @@ export type { HeartbeatRequest, HeartbeatResponse } from './heartbeat.ts';
 export type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
 export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } from './offset-commit.ts';
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
-export type { LeaderAndIsrRequest, LeaderAndIsrResponse, PartitionLayout, TopicLayout } from './leader-and-isr.ts';
 export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './broker-registration.ts';
 export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 export type { FetchMetadataRequest, FetchMetadataResponse } from './fetch-metadata.ts';
@@ -60,7 +58,6 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
-  leaderAndIsr: { request: LeaderAndIsrRequest; response: LeaderAndIsrResponse };
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   fetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse };
@@ -92,7 +89,6 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   leaveGroup: parseLeaveGroup,
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
-  leaderAndIsr: parseLeaderAndIsr,
   brokerRegistration: parseBrokerRegistration,
   brokerHeartbeat: parseBrokerHeartbeat,
   fetchMetadata: parseFetchMetadata,
