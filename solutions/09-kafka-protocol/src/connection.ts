@@ -1,5 +1,5 @@
-// A client's connection to one broker: requests go out as frames, answers come back matched
-// to their request by correlationId.
+// A client's connection to one broker: requests go out as frames in Kafka's binary protocol,
+// answers come back matched to their request by correlationId.
 //
 // One connection is opened per broker and then reused for every request, with any number of
 // requests in flight at once. Opening a TCP connection costs a round trip (and, with TLS, several):
@@ -7,7 +7,11 @@
 import net from 'node:net';
 import { KafkaError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
-import { encodeMessage, type ReplyHeader, type RequestBody, type RequestType, type ResponseOf } from './protocol/index.ts';
+import { APIS, encodeRequest, isFailed, readResponseHeader, type RequestBody, type RequestType, type ResponseOf } from './protocol/index.ts';
+import { Reader } from './protocol/types.ts';
+
+/** How this workshop's clients name themselves in every request header (brokers log it). */
+export const CLIENT_ID = 'kafka-from-scratch';
 
 /**
  * The connection failed or dropped before the broker answered: the broker stopped, crashed or is
@@ -18,8 +22,9 @@ export class ConnectionError extends Error {
   override name = 'ConnectionError';
 }
 
-/** A request waiting for its answer. The broker is trusted to answer each request with that request's response type. */
+/** A request waiting for its answer, and how to read the answer: only the asker knows its api and version. */
 interface Pending {
+  read(reader: Reader): unknown;
   resolve(response: unknown): void;
   reject(error: Error): void;
 }
@@ -45,15 +50,24 @@ export class Connection {
   // #region request
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
-   * answers with an error, or with a plain Error when the connection fails first. The request's
-   * type says which fields it needs and which response it gets: `request({ type: 'produce', … })`
-   * resolves with a ProduceResponse.
+   * refuses the whole request, or with a ConnectionError when the connection fails first. The
+   * request's type says which fields it needs and which response it gets: `request({ type:
+   * 'produce', … })` resolves with a ProduceResponse. Each request goes out in the highest version
+   * its module speaks (protocol/).
    */
   async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     const socket = await this.open();
+    const codec = APIS[body.type];
+    const version = codec.maxVersion;
     const correlationId = this.nextCorrelationId++;
-    const response = new Promise<ResponseOf<K>>((resolve, reject) => this.pending.set(correlationId, { resolve, reject }));
-    socket.write(encodeMessage({ ...body, correlationId }));
+    const response = new Promise<ResponseOf<K>>((resolve, reject) =>
+      this.pending.set(correlationId, {
+        read: (reader) => codec.responseFromWire(codec.responseSchema(version).read(reader, `the ${codec.kafkaName} v${version} response`), version),
+        resolve: resolve as (response: unknown) => void,
+        reject,
+      }),
+    );
+    socket.write(this.frame(body, correlationId, version));
     return response;
   }
   // #endregion request
@@ -61,24 +75,25 @@ export class Connection {
   /** Sends a request that gets no answer (a produce with acks=0); resolves once it is written. */
   async send<K extends RequestType>(body: RequestBody<K>): Promise<void> {
     const socket = await this.open();
-    const correlationId = this.nextCorrelationId++;
-    await new Promise<void>((resolve, reject) =>
-      socket.write(encodeMessage({ ...body, correlationId }), (error) => (error ? reject(new ConnectionError(`could not send to ${this.address}: ${error.message}`)) : resolve())),
-    );
+    const frame = this.frame(body, this.nextCorrelationId++, APIS[body.type].maxVersion);
+    await new Promise<void>((resolve, reject) => socket.write(frame, (error) => (error ? reject(new ConnectionError(`could not send to ${this.address}: ${error.message}`)) : resolve())));
+  }
+
+  private frame<K extends RequestType>(body: RequestBody<K>, correlationId: number, version: number): Buffer {
+    const codec = APIS[body.type];
+    return encodeRequest({ apiKey: codec.key, apiVersion: version, correlationId, clientId: CLIENT_ID }, codec.requestSchema(version), codec.requestToWire(body, version));
   }
 
   // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
-  private onResponse(response: ReplyHeader): void {
-    if (response.correlationId === null) {
-      // The broker could not tell which request failed (a broken frame): it will hang up next.
-      this.failAll(new KafkaError(response.error?.code ?? 'UNKNOWN', response.error?.message ?? 'the broker rejected the stream'));
-      return;
-    }
-    const pending = this.pending.get(response.correlationId);
+  private onResponse(frame: Buffer): void {
+    const reader = new Reader(frame);
+    const correlationId = readResponseHeader(reader);
+    const pending = this.pending.get(correlationId);
     if (!pending) return; // an answer to a request nobody waits for any more
-    this.pending.delete(response.correlationId);
-    if (response.error) pending.reject(new KafkaError(response.error.code, response.error.message));
+    this.pending.delete(correlationId);
+    const response = pending.read(reader) as object;
+    if (isFailed(response)) pending.reject(new KafkaError(response.error.code, response.error.message));
     else pending.resolve(response);
   }
   // #endregion responses
@@ -99,7 +114,7 @@ export class Connection {
       });
       socket.on('data', (chunk) => {
         try {
-          for (const frame of decoder.push(chunk)) this.onResponse(JSON.parse(frame.toString('utf8')) as ReplyHeader);
+          for (const frame of decoder.push(chunk)) this.onResponse(frame);
         } catch (error) {
           socket.destroy(error as Error);
         }
@@ -112,7 +127,8 @@ export class Connection {
       socket.on('close', () => {
         this.socket = null;
         this.connecting = null; // the next request connects again
-        this.failAll(new ConnectionError(`the connection to ${this.address} closed before the broker answered`));
+        // A broker hangs up on a request it cannot read; its log says why.
+        this.failAll(new ConnectionError(`the connection to ${this.address} closed before the broker answered (a broker closes the connection of a request it cannot read: see its log)`));
       });
     });
     return this.connecting;

@@ -27,7 +27,8 @@ import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from './protocol/index.ts';
 import { isRetriable, isRetriableCode, RETRY_DEFAULTS, sleep } from './retry.ts';
-import type { CommittedPartition, FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
+import type { CommittedPartition, FetchedPartition, FetchPartition } from './protocol/index.ts';
+import { decodeBatches, recordsFrom, type RecordWithOffset } from './record-batch.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
 
@@ -117,7 +118,7 @@ export const MAX_TIMEOUT_MS = INT32_MAX;
 interface Fetched {
   topic: string;
   partition: number;
-  record: WireRecordWithOffset;
+  record: RecordWithOffset;
 }
 
 export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
@@ -326,10 +327,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   /** Deserializes one record and moves its partition's position past it. */
   private deliver({ topic, partition, record }: Fetched): ConsumerRecord<K, V> {
-    const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
     const read = <T>(deserializer: Deserializer<T>, what: 'key' | 'value'): T => {
       try {
-        return deserializer(bytes(record[what]), topic);
+        return deserializer(record[what], topic);
       } catch (error) {
         // The position stays on this record; seek() past it to go on.
         this.buffered = this.buffered.filter((other) => other.topic !== topic || other.partition !== partition);
@@ -339,8 +339,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const key = read(this.keyDeserializer, 'key');
     const value = read(this.valueDeserializer, 'value');
     this.positions.set(keyOf(topic, partition), record.offset + 1);
-    const headers = record.headers.map((header) => ({ key: header.key, value: bytes(header.value) }));
-    return { topic, partition, offset: record.offset, key, value, timestamp: record.timestamp, headers };
+    return { topic, partition, offset: record.offset, key, value, timestamp: record.timestamp, headers: record.headers };
   }
 
   /** One fetch from every leader; the records it brings join the buffer. */
@@ -418,7 +417,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // A seek() while the fetch was on its way: these records come from the old position.
     if (this.positions.get(key) !== fetchedFrom) return;
     if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
-      this.log(`Offset ${fetchedFrom} is out of range for ${key} (it holds ${fetched.logStartOffset} to ${fetched.highWatermark - 1}): resetting to ${this.autoOffsetReset}`);
+      this.log(`Offset ${fetchedFrom} is out of range for ${key} (its high watermark is ${fetched.highWatermark}): resetting to ${this.autoOffsetReset}`);
       this.positions.set(key, null);
       return;
     }
@@ -428,7 +427,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       return;
     }
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
-    for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
+    // The stored batches, decoded here (the broker never decodes them); the first may start before our position.
+    for (const record of recordsFrom(decodeBatches(fetched.records), fetchedFrom)) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
   // #endregion take
 

@@ -20,7 +20,7 @@ import { KafkaError } from './errors.ts';
 import { Log } from './log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState } from './metadata-image.ts';
 import { preferredLeaderChange, whenBrokerFenced, whenBrokerUnfenced, withIsr } from './partition-change.ts';
-import type { AlterPartitionRequest, AlterPartitionResponse, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse, CreateTopicsRequest, CreateTopicsResponse, FetchMetadataRequest, FetchMetadataResponse, MetadataResponse, Request, RequestType, ResponseOf } from './protocol/index.ts';
+import type { AlterPartitionRequest, AlterPartitionResponse, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse, CreateTopicsRequest, CreateTopicsResponse, FetchRequest, FetchResponse, MetadataResponse, Request, RequestType, ResponseOf } from './protocol/index.ts';
 import { assignReplicas } from './replica-assignment.ts';
 import { SocketServer } from './socket-server.ts';
 import { validateTopicName } from './topic-name.ts';
@@ -28,6 +28,9 @@ import { OFFSETS_TOPIC } from './consumer-offsets.ts';
 
 /** The metadata log's name, as in KRaft. */
 export const METADATA_TOPIC = '__cluster_metadata';
+
+/** The requests a controller answers, which its ApiVersions advertises: brokers' registrations, heartbeats, metadata fetches and ISR changes, and the topic creations brokers forward. */
+const CONTROLLER_APIS: RequestType[] = ['brokerRegistration', 'brokerHeartbeat', 'fetch', 'createTopics', 'alterPartition', 'metadata'];
 
 export interface ControllerOptions {
   /** The controller's node id (KRaft's `node.id`); brokers use other ids. */
@@ -74,7 +77,7 @@ export class Controller {
     this.sessionTimeoutMs = options.brokerSessionTimeoutMs ?? 9_000;
     this.metadataLog = Log.open(options.dataDir, METADATA_TOPIC, 0);
     this.server = new SocketServer(
-      { host: options.host ?? '127.0.0.1', port: options.port ?? 9093, name: `Controller ${this.id}`, log: this.say, queuedMaxRequests: 500, connectionsMaxIdleMs: 600_000 },
+      { host: options.host ?? '127.0.0.1', port: options.port ?? 9093, name: `Controller ${this.id}`, log: this.say, queuedMaxRequests: 500, connectionsMaxIdleMs: 600_000, apis: CONTROLLER_APIS },
       (request, clientGone) => this.handle(request, clientGone),
     );
   }
@@ -119,7 +122,7 @@ export class Controller {
         return this.register(request);
       case 'brokerHeartbeat':
         return this.heartbeat(request);
-      case 'fetchMetadata':
+      case 'fetch':
         return this.fetchMetadata(request, clientGone);
       case 'createTopics':
         return this.createTopics(request);
@@ -206,14 +209,22 @@ export class Controller {
     this.append(records);
   }
 
-  /** The metadata records from `offset` on; waits up to maxWaitMs for one when there is none yet. */
-  private async fetchMetadata({ offset, maxWaitMs }: FetchMetadataRequest, clientGone: AbortSignal): Promise<FetchMetadataResponse> {
-    if (offset > this.metadataLog.logEndOffset) {
-      throw new KafkaError('OFFSET_OUT_OF_RANGE', `the metadata log ends at ${this.metadataLog.logEndOffset}; offset ${offset} is past it (a controller that lost its log?)`);
+  /**
+   * A broker's Fetch of the metadata log, from the offset it has reached, as KRaft brokers fetch
+   * `__cluster_metadata`: the stored batches, as bytes. Waits up to maxWaitMs for a record when
+   * there is none yet.
+   */
+  private async fetchMetadata({ partitions, maxWaitMs, maxBytes }: FetchRequest, clientGone: AbortSignal): Promise<FetchResponse> {
+    const wanted = partitions[0];
+    if (partitions.length !== 1 || wanted?.topic !== METADATA_TOPIC || wanted.partition !== 0) {
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `the controller serves fetches of ${METADATA_TOPIC}-0 only; fetch other topics from the brokers`);
     }
-    if (offset === this.metadataLog.logEndOffset) await this.waiting.wait([{ topic: METADATA_TOPIC, partition: 0 }], maxWaitMs, clientGone);
-    const records = this.metadataLog.readRecords(offset).map(({ offset: at, value }) => ({ offset: at, record: JSON.parse(value!.toString('utf8')) as MetadataRecord }));
-    return { records };
+    const { offset } = wanted;
+    const end = this.metadataLog.logEndOffset;
+    if (offset > end) throw new KafkaError('OFFSET_OUT_OF_RANGE', `the metadata log ends at ${end}; offset ${offset} is past it (a controller that lost its log?)`);
+    if (offset === end) await this.waiting.wait([{ topic: METADATA_TOPIC, partition: 0 }], maxWaitMs, clientGone);
+    const records = this.metadataLog.readBytes(offset, maxBytes);
+    return { partitions: [{ topic: METADATA_TOPIC, partition: 0, highWatermark: this.metadataLog.logEndOffset, logStartOffset: this.metadataLog.logStartOffset, records }] };
   }
 
   private createTopics(request: CreateTopicsRequest): CreateTopicsResponse {

@@ -27,7 +27,7 @@ export interface MemberMetadata {
   /** The assignors it supports, preferred first, each with its subscription (opaque bytes). */
   protocols: GroupProtocol[];
   /** Its share of the current generation's assignment, as the leader sent it (opaque bytes). */
-  assignment: string;
+  assignment: Buffer;
   /** Its joinGroup, while it waits for the other members. */
   awaitingJoin: Parked<JoinGroupResponse> | null;
   /** Its syncGroup, while it waits for the leader's assignment. */
@@ -87,7 +87,7 @@ export class GroupMetadata {
 
   /** A member's metadata (its subscription) for the chosen protocol. */
   metadataOf(member: MemberMetadata): string {
-    return member.protocols.find((protocol) => protocol.name === this.protocolName)?.metadata ?? '';
+    return member.protocols.find((protocol) => protocol.name === this.protocolName)?.metadata ?? Buffer.alloc(0);
   }
 
   /** The protocol names every member supports (and `extra`, a member about to join). */

@@ -2,10 +2,11 @@
 export { Broker } from './broker.ts';
 export type { BrokerAddress, BrokerOptions } from './broker.ts';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
-export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from './protocol/index.ts';
-export type { ErrorBody, FetchedPartition, FetchPartition, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse, WireRecordWithOffset } from './protocol/index.ts';
+export { APIS, InvalidRequestError, encodeRequest, encodeResponse, errorCode, errorFromCode, isFailed, readRequestHeader, readResponseHeader, requestTypeOf } from './protocol/index.ts';
+export type { ApiCodec, ErrorBody, Failed, FetchedPartition, FetchPartition, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse } from './protocol/index.ts';
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
-export type { Api, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, ReplyHeader, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch, WireRecord } from './protocol/index.ts';
+export type { Api, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
+export { Reader, Writer, array, boolean, bytes, decode, encode, int8, int16, int32, int64, nullableArray, nullableBytes, nullableString, string, struct, type Infer, type Type } from './protocol/types.ts';
 export { Cluster } from './cluster.ts';
 export type { PartitionLeader } from './cluster.ts';
 export { Connection, ConnectionError, parseHostPort } from './connection.ts';

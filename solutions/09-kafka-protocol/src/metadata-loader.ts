@@ -1,9 +1,15 @@
-// How a broker learns the controller's decisions: it copies the metadata log, record by record,
-// and hands each to the broker to apply (Kafka's MetadataLoader). A fetch waits at the controller
-// until there is a new record (long polling), so a new leader is known everywhere within a round
-// trip of its election.
+// How a broker learns the controller's decisions: it copies the metadata log with ordinary Fetch
+// requests for `__cluster_metadata`, as KRaft brokers do, and hands each record to the broker to
+// apply (Kafka's MetadataLoader). A fetch waits at the controller until there is a new record
+// (long polling), so a new leader is known everywhere within a round trip of its election.
 import { Connection } from './connection.ts';
+import { KafkaError } from './errors.ts';
 import type { MetadataRecord } from './metadata-image.ts';
+import { decodeBatches, recordsFrom } from './record-batch.ts';
+
+import { METADATA_TOPIC } from './controller.ts';
+/** The most metadata bytes one fetch brings; a broker far behind catches up in a few round trips. */
+const METADATA_FETCH_MAX_BYTES = 1024 * 1024;
 
 export interface MetadataLoaderOptions {
   brokerId: number;
@@ -35,10 +41,19 @@ export class MetadataLoader {
     while (!this.stopped) {
       try {
         // #region fetch-loop
-        const { records } = await this.connection.request({ type: 'fetchMetadata', brokerId: this.options.brokerId, offset: this.offset, maxWaitMs: this.options.maxWaitMs });
-        for (const { offset, record } of records) {
-          if (offset < this.offset) continue;
-          this.options.apply(record);
+        const { partitions } = await this.connection.request({
+          type: 'fetch',
+          replicaId: this.options.brokerId,
+          maxWaitMs: this.options.maxWaitMs,
+          minBytes: 1,
+          maxBytes: METADATA_FETCH_MAX_BYTES,
+          partitions: [{ topic: METADATA_TOPIC, partition: 0, offset: this.offset }],
+        });
+        const [fetched] = partitions;
+        if (fetched?.error) throw new KafkaError(fetched.error.code, fetched.error.message);
+        // Whole batches come back, from the one holding this.offset: skip what was applied already.
+        for (const { offset, value } of recordsFrom(decodeBatches(fetched?.records ?? Buffer.alloc(0)), this.offset)) {
+          this.options.apply(JSON.parse(value!.toString('utf8')) as MetadataRecord);
           this.offset = offset + 1;
         }
         this.lastProblem = '';

@@ -17,8 +17,8 @@ import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLead
 import { Log, type LogOptions } from './log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from './metadata-image.ts';
 import { Partition } from './partition.ts';
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
-import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
+import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult } from './protocol/index.ts';
+import type { RecordWithOffset } from './record-batch.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 
 
@@ -272,22 +272,18 @@ export class ReplicaManager {
   }
 
   // #region append
-  /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
-  append(topic: string, partition: number, batch: WireRecord[], acks = 1): number {
-    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
-    // count is 0 as INVALID_RECORD, and so does this broker.
-    if (batch.length === 0) throw new KafkaError('INVALID_RECORD', `the batch for ${topic}-${partition} has no records; a batch needs at least one`);
+  /** Appends the record batches a producer sent for one partition, as they came; returns the offsets they got. */
+  append(topic: string, partition: number, recordSet: Buffer, acks = 1): { baseOffset: number; endOffset: number } {
     this.layoutOf(topic);
     const target = this.leaderPartition(topic, partition);
-    const records = batch.map(fromWire);
-    const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
-    if (size > this.options.messageMaxBytes) {
-      throw new KafkaError('MESSAGE_TOO_LARGE', `a batch of ${size} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
+    // Kafka's message.max.bytes counts a producer's batch as it is on the wire and on disk.
+    if (recordSet.length > this.options.messageMaxBytes) {
+      throw new KafkaError('MESSAGE_TOO_LARGE', `a record set of ${recordSet.length} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
     }
-    const baseOffset = target.appendAsLeader(records, acks);
+    const { baseOffset, lastOffset } = target.appendAsLeader(recordSet, acks);
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);
-    return baseOffset;
+    return { baseOffset, endOffset: lastOffset + 1 };
   }
   // #endregion append
 
@@ -389,16 +385,12 @@ export class ReplicaManager {
       try {
         leader = this.leaderPartition(topic, partition);
         leader.checkFetchEpoch(wanted.currentLeaderEpoch);
-        const batches = this.readPartition(leader, wanted, maxBytes - bytes, follower);
-        bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
-        const { highWatermark, log } = leader;
-        if (follower) return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records: [], batches: batches.map((batch) => encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch).toString('base64')) };
-        // A batch may start before the offset asked for: only the records from it on are sent.
-        const records = recordsFrom(batches, wanted.offset).map(toWireRecord);
-        return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records };
+        const records = this.readPartition(leader, wanted, maxBytes - bytes, follower);
+        bytes += records.length;
+        return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records };
       } catch (error) {
         // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
-        return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: [], error: errorBody(error) };
+        return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: Buffer.alloc(0), error: errorBody(error) };
       }
     });
     return { response: { partitions }, bytes };
@@ -407,20 +399,21 @@ export class ReplicaManager {
 
   // #region read-partition
   /**
-   * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
-   * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
-   * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
+   * The stored batches of one partition from `wanted.offset` on, as bytes, never decoded: at most
+   * its own maxBytes and what is left of the request's. As in Kafka, a limit never stops the
+   * first batch when nothing else has been taken from this partition, so a big batch cannot block
+   * a consumer; and a batch may start before the offset asked for (the client skips those records).
    */
-  private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): RecordBatch[] {
+  private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): Buffer {
     const { log } = partition;
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
     // #region read-up-to
     const readUpTo = this.readUpTo(partition, follower);
-    if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
+    if (wanted.offset >= readUpTo || bytesLeft <= 0) return Buffer.alloc(0);
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
-    return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
+    return log.readBytes(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft), readUpTo);
     // #endregion read-up-to
   }
 
@@ -477,34 +470,4 @@ function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: num
   const value = Number(given);
   if (!Number.isInteger(value) || value < 1) throw new KafkaError('INVALID_CONFIG', `min.insync.replicas must be a whole number from 1, not "${given}"`);
   return value;
-}
-
-/** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
-  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    key: bytes(record.key),
-    value: bytes(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
-  };
-}
-
-/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
-}
-
-/** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
-  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
-  return {
-    offset: record.offset,
-    key: base64(record.key),
-    value: base64(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
-  };
 }

@@ -1,15 +1,21 @@
 // The network side of a server that answers framed requests: Kafka's SocketServer, which its
 // brokers and its controllers share. It listens, keeps the connections, cuts each stream into
-// frames, answers one connection's requests in order (request-queue.ts), turns a bad request
-// into an INVALID_REQUEST answer and a refusal (a KafkaError) into that error's answer, and stops
-// cleanly. What a request MEANS is the owner's business: the broker and, from step 08, the
-// controller each hand it their own `handle`.
+// frames, answers one connection's requests in order (request-queue.ts), reads each request with
+// the schema of its api key and version (protocol/), answers ApiVersions itself, turns a refusal
+// (a KafkaError) into that error's answer, and stops cleanly. What a request MEANS is the
+// owner's business: the broker and the controller each hand it their own `handle`, and the list
+// of requests they answer, which is what ApiVersions advertises.
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { KafkaError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
-import { InvalidRequestError, encodeMessage, errorResponse, parseRequest, type Reply, type Request, type RequestType, type ResponseOf } from './protocol/index.ts';
+import { APIS, InvalidRequestError, type ApiCodec, encodeResponse, readRequestHeader, requestTypeOf, type ApiVersionRange, type Failed, type Request, type RequestHeader, type RequestType, type ResponseOf } from './protocol/index.ts';
+import { unsupportedVersionBody } from './protocol/api-versions.ts';
+import { Reader, raw } from './protocol/types.ts';
 import { RequestQueue } from './request-queue.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyCodec = ApiCodec<any, any, any, any>;
 
 export interface SocketServerOptions {
   host: string;
@@ -20,6 +26,8 @@ export interface SocketServerOptions {
   maxFrameBytes?: number;
   queuedMaxRequests: number;
   connectionsMaxIdleMs: number;
+  /** The requests the owner answers (ApiVersions comes on top, answered here). */
+  apis: RequestType[];
 }
 
 /** Answers one request: its response, or null when none is wanted (a produce with acks=0). */
@@ -75,10 +83,7 @@ export class SocketServer {
     socket.on('close', () => this.connections.delete(socket));
     const requests = new RequestQueue(
       socket,
-      async (frame, clientGone) => {
-        const reply = await this.answer(frame, clientGone);
-        return reply && encodeMessage(reply);
-      },
+      (frame, clientGone) => this.answer(frame, clientGone),
       { queuedMaxRequests: this.options.queuedMaxRequests, connectionsMaxIdleMs: this.options.connectionsMaxIdleMs, log: this.options.log },
     );
     const decoder = new FrameDecoder({ maxFrameBytes: this.options.maxFrameBytes });
@@ -87,11 +92,12 @@ export class SocketServer {
       try {
         frames = decoder.push(chunk);
       } catch (error) {
-        // After a bad length there is no way to find the next frame: say why, then hang up on this client only.
+        // After a bad length there is no way to find the next frame, nor a request to answer:
+        // say why in the log, then hang up on this client only (Kafka does the same).
         const { message } = error as Error;
         this.options.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
-        socket.end(encodeMessage(errorResponse(null, 'INVALID_REQUEST', message)));
         socket.off('data', onData);
+        socket.destroy();
         return;
       }
       for (const frame of frames) requests.push(frame);
@@ -100,25 +106,66 @@ export class SocketServer {
     socket.on('error', (error) => this.options.log(`Connection error: ${error.message}`));
   }
 
-  /** The answer to one frame: the handler's response, an error the client can read, or null for none. */
-  private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Reply | null> {
+  /** What ApiVersions advertises: each request this server answers, with the versions its module speaks. */
+  apiVersions(): ApiVersionRange[] {
+    const types: RequestType[] = ['apiVersions', ...this.options.apis];
+    return types.map((type) => ({ apiKey: APIS[type].key, minVersion: APIS[type].minVersion, maxVersion: APIS[type].maxVersion }));
+  }
+
+  // #region answer
+  /**
+   * The bytes that answer one frame, or null for none. A request that cannot be read throws: the
+   * request queue then logs why and closes the connection, as Kafka does, since what follows a
+   * misread request cannot be trusted either.
+   */
+  private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
+    const reader = new Reader(frame);
+    const header = readRequestHeader(reader);
+    const type = requestTypeOf(header.apiKey);
+    if (type === undefined || !this.serves(type, header.apiVersion)) return this.unsupported(header, type);
+    // Which codec is known only now, at run time: from here on it is any request's codec.
+    const codec = APIS[type] as AnyCodec;
     let request: Request;
     try {
-      request = parseRequest(frame);
+      const wire = codec.requestSchema(header.apiVersion).read(reader, codec.kafkaName);
+      if (reader.remaining > 0) throw new InvalidRequestError(`${reader.remaining} bytes follow the end of the request`);
+      request = { ...(codec.requestFromWire(wire, header.apiVersion) as object), correlationId: header.correlationId } as Request;
     } catch (error) {
       if (!(error instanceof InvalidRequestError)) throw error;
-      return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
+      throw new InvalidRequestError(`could not read ${codec.kafkaName} v${header.apiVersion} from client "${header.clientId}": ${error.message}`);
     }
-    this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
+    this.requestCounts.set(type, this.requestCount(type) + 1);
+    const response = type === 'apiVersions' ? { apiKeys: this.apiVersions() } : await this.respond(request, clientGone);
+    if (response === null) return null;
+    return encodeResponse(header.correlationId, codec.responseSchema(header.apiVersion), codec.responseToWire(response, request, header.apiVersion));
+  }
+  // #endregion answer
+
+  private serves(type: RequestType, version: number): boolean {
+    const codec = APIS[type];
+    return (type === 'apiVersions' || this.options.apis.includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
+  }
+
+  /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
+  private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
+    // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
+    if (type !== 'apiVersions') {
+      const name = type ? `${APIS[type].kafkaName} v${header.apiVersion}` : `api key ${header.apiKey}`;
+      this.options.log(`Client "${header.clientId}" sent ${name}, which ${this.options.name} does not speak: answered UNSUPPORTED_VERSION`);
+    }
+    return encodeResponse(header.correlationId, raw, unsupportedVersionBody(this.apiVersions()));
+  }
+
+  /** The owner's response, or the refusal of the whole request as an error the codec writes into the answer. */
+  private async respond(request: Request, clientGone: AbortSignal): Promise<ResponseOf<RequestType> | Failed | null> {
     try {
-      const response = await this.handle(request, clientGone);
-      return response && { correlationId: request.correlationId, ...response };
+      return await this.handle(request, clientGone);
     } catch (error) {
-      if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
+      if (error instanceof KafkaError) return { error: { code: error.code, message: error.reason } };
       // Anything else is a bug, which must not take the server down: UNKNOWN_SERVER_ERROR, details in the log.
       const { message, stack } = error as Error;
       this.options.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
-      return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
+      return { error: { code: 'UNKNOWN_SERVER_ERROR', message } };
     }
   }
 

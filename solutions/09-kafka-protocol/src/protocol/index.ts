@@ -25,6 +25,7 @@ import { offsetsForLeaderEpochApi, type OffsetsForLeaderEpochRequest, type Offse
 
 export * from './envelope.ts';
 export { InvalidRequestError, errorCode, errorFromCode } from './errors.ts';
+export { INT32_MAX } from './types.ts';
 export { isFailed, type ApiCodec, type Failed } from './api.ts';
 export type { ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse } from './api-versions.ts';
 export type { ProduceRequest, ProduceResponse, ProduceResult, WireBatch } from './produce.ts';

@@ -18,6 +18,9 @@
 // them (Kafka's flexible versions, which this workshop does not speak, use varints for lengths).
 import { InvalidRequestError } from './errors.ts';
 
+/** The largest int32: the longest timeout a Kafka int32 field (and a Node timer) can hold, about 24.8 days. */
+export const INT32_MAX = 2 ** 31 - 1;
+
 /** Reads a message field by field; every read checks that its bytes are there first. */
 export class Reader {
   private position: number;
@@ -276,3 +279,9 @@ export function encode<T>(type: Type<T>, value: T): Buffer {
   type.write(writer, value);
   return writer.toBuffer();
 }
+
+/** Bytes written as they are, with no length: a body already encoded (see api-versions.ts). */
+export const raw: Type<Buffer> = {
+  read: (reader) => reader.slice(reader.remaining),
+  write: (writer, value) => writer.raw(value),
+};

@@ -1,0 +1,14 @@
+// A broker answers what it cannot read by closing the connection, and says why only in its log.
+// Tests keep that log, and when a request fails they report what the broker logged: a TODO stub
+// thrown while the broker read the request is the student's next task, not "the connection closed".
+import { todoIn } from '../source/markers.ts';
+
+/** The error to fail a test with: the first TODO in the broker's log, else the first failure it logged, else the error itself. */
+export function todoOrBug(error: Error, logLines: string[]): Error {
+  const log = logLines.join('\n');
+  const todo = todoIn(log);
+  if (todo) return new Error(todo);
+  const failure = logLines.find((line) => /Closing the connection|Failed to handle/.test(line));
+  if (failure) return new Error(`${error.message}\nThe broker logged: ${failure.split('\n').slice(0, 6).join('\n')}`);
+  return error;
+}

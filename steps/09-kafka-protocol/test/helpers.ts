@@ -1,0 +1,37 @@
+// What several test files share: a broker in this process whose log is kept, so that a request
+// it could not answer (a TODO thrown while reading it, say) fails the test with that TODO rather
+// than with "the connection closed".
+import { Broker, Connection, encodeBatch, type RequestBody, type RequestType, type ResponseOf } from '../src/index.ts';
+import { todoOrBug } from '#lib/testing/broker-log.ts';
+
+export interface LoggedBroker {
+  broker: Broker;
+  port: number;
+  lines: string[];
+  /** A request on a fresh connection; a failure carries the TODO or error the broker logged. */
+  ask<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>>;
+}
+
+export async function startLoggedBroker(dataDir: string, options: Record<string, unknown> = {}): Promise<LoggedBroker> {
+  const lines: string[] = [];
+  const broker = new Broker({ port: 0, dataDir, groupInitialRebalanceDelayMs: 0, log: (line) => lines.push(line), ...options });
+  const { port } = await broker.start();
+  const connection = new Connection('127.0.0.1', port);
+  return {
+    broker,
+    port,
+    lines,
+    async ask(body) {
+      try {
+        return await connection.request(body);
+      } catch (error) {
+        throw todoOrBug(error as Error, lines);
+      }
+    },
+  };
+}
+
+/** One record batch of string values, as a producer sends it. */
+export function batchOf(values: string[], timestamp = 1_700_000_000_000): Buffer {
+  return encodeBatch(0, values.map((value, i) => ({ key: null, value: Buffer.from(value), timestamp: timestamp + i, headers: [] })));
+}
