@@ -6,7 +6,7 @@
 //
 // It travels under Kafka's api key 56, version 0, but with only the fields this workshop needs
 // (one partition per request) and in the non-flexible encoding of the other requests here:
-// Kafka's own version 0 is flexible and batches every partition a broker leads.
+// Kafka's own version 0 is flexible, carries the broker's epoch too, and takes many partitions at once.
 import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';

@@ -1,12 +1,13 @@
 // Fetch: records from several partitions, each from an offset on, in one request. The broker
 // answers once it has `minBytes` for the whole request, or `maxWaitMs` has passed: long polling.
 //
-// Kafka's Fetch is api key 1; this broker speaks version 4, the first whose records are always
-// record batches v2 (record-batch.ts). A partition's records travel as bytes: whole batches
-// exactly as the log stores them, which a consumer decodes and a follower appends as they are,
-// offsets and all. Version 4 also added isolation_level and the fields of transactions
-// (last_stable_offset, aborted_transactions): this broker has no transactions, so both isolation
-// levels read the same, the last stable offset is the high watermark and nothing is aborted.
+// Kafka's Fetch is api key 1; this broker speaks version 4, the first whose clients must read
+// record batches v2 (record-batch.ts), the only format this broker stores. A partition's records
+// travel as bytes: whole batches exactly as the log stores them, which a consumer decodes and a
+// follower appends as they are, offsets and all. Version 4 also added isolation_level and the
+// fields of transactions (last_stable_offset, aborted_transactions): this broker has no
+// transactions, so both isolation levels read the same, the last stable offset is the high
+// watermark and nothing is aborted.
 //
 // Later versions add what this one cannot carry: log_start_offset (v5), fetch sessions (v7), and
 // current_leader_epoch (v9, KIP-320's fencing). A follower's currentLeaderEpoch therefore stays
