@@ -1,11 +1,19 @@
 // JoinGroup: joins a group, or rejoins it for a rebalance; answered once the rebalance completes.
-import type { Fields } from './fields.ts';
+//
+// Kafka's JoinGroup is api key 11; this broker speaks version 2. Version 1 added
+// rebalance_timeout_ms, version 2 throttle_time_ms (first in the response). Version 4 makes a
+// new member join twice (once to get its id), version 5 adds static membership
+// (group_instance_id): neither is spoken here.
+import type { ApiCodec } from './api.ts';
+import { atLeast, nonEmpty } from './checks.ts';
+import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { array, bytes, int16, int32, string, struct, type Infer } from './types.ts';
 
 export interface GroupProtocol {
   /** An assignor's name, such as "range". */
   name: string;
-  /** The member's subscription, as opaque bytes (base64). */
-  metadata: string;
+  /** The member's subscription, as opaque bytes the coordinator never reads. */
+  metadata: Buffer;
 }
 
 export interface JoinGroupRequest {
@@ -31,19 +39,59 @@ export interface JoinGroupResponse {
   leader: string;
   memberId: string;
   /** Every member and its metadata for the chosen protocol; only the leader gets them. */
-  members: Array<{ memberId: string; metadata: string }>;
+  members: Array<{ memberId: string; metadata: Buffer }>;
 }
 
-export function parseJoinGroup(request: Fields): Omit<JoinGroupRequest, 'type' | 'correlationId'> {
-  const protocols = request.list('protocols', (protocol) => ({ name: protocol.string('name'), metadata: protocol.base64('metadata') }));
-  if (protocols.length === 0) throw request.invalid('"protocols" must name at least one assignor: a list of { name, metadata }');
-  return {
-    groupId: request.string('groupId'),
-    memberId: request.string('memberId', { empty: true }),
-    // Timeouts are int32 ms, as in Kafka: also the longest delay a Node timer takes.
-    sessionTimeoutMs: request.int('sessionTimeoutMs'),
-    rebalanceTimeoutMs: request.int('rebalanceTimeoutMs'),
-    protocolType: request.string('protocolType'),
-    protocols,
-  };
-}
+const requestV2 = struct({
+  groupId: string,
+  sessionTimeoutMs: int32,
+  rebalanceTimeoutMs: int32,
+  memberId: string,
+  protocolType: string,
+  protocols: array(struct({ name: string, metadata: bytes })),
+});
+
+const responseV2 = struct({
+  throttleTimeMs: int32,
+  errorCode: int16,
+  generationId: int32,
+  protocolName: string,
+  leader: string,
+  memberId: string,
+  members: array(struct({ memberId: string, metadata: bytes })),
+});
+
+export const joinGroupApi: ApiCodec<Omit<JoinGroupRequest, 'correlationId'>, JoinGroupResponse, Infer<typeof requestV2>, Infer<typeof responseV2>> = {
+  key: 11,
+  kafkaName: 'JoinGroup',
+  minVersion: 2,
+  maxVersion: 2,
+  requestSchema: () => requestV2,
+  responseSchema: () => responseV2,
+  requestFromWire(wire) {
+    if (wire.protocols.length === 0) throw new InvalidRequestError('protocols must name at least one assignor the member can use');
+    return {
+      type: 'joinGroup',
+      groupId: nonEmpty(wire.groupId, 'group_id'),
+      memberId: wire.memberId,
+      // The timeouts become Node timers: below zero one would fire at once.
+      sessionTimeoutMs: atLeast(0, wire.sessionTimeoutMs, 'session_timeout_ms'),
+      rebalanceTimeoutMs: atLeast(0, wire.rebalanceTimeoutMs, 'rebalance_timeout_ms'),
+      protocolType: nonEmpty(wire.protocolType, 'protocol_type'),
+      // Copied: the group keeps them for the whole generation, and a slice would keep alive the
+      // whole network read the request came in.
+      protocols: wire.protocols.map(({ name, metadata }) => ({ name, metadata: Buffer.from(metadata) })),
+    };
+  },
+  requestToWire: ({ groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId, protocolType, protocols }) => ({ groupId, sessionTimeoutMs, rebalanceTimeoutMs, memberId, protocolType, protocols }),
+  responseToWire(response, request) {
+    if ('error' in response) {
+      return { throttleTimeMs: 0, errorCode: errorCode(response.error), generationId: -1, protocolName: '', leader: '', memberId: request.memberId, members: [] };
+    }
+    return { throttleTimeMs: 0, errorCode: 0, ...response };
+  },
+  responseFromWire({ errorCode: code, generationId, protocolName, leader, memberId, members }) {
+    const error = errorFromCode(code);
+    return error ? { error } : { generationId, protocolName, leader, memberId, members };
+  },
+};
