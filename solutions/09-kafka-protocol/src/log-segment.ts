@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetIndex } from './offset-index.ts';
-import { BATCH_HEADER_SIZE, checkBatchAt, CorruptRecordError, LOG_OVERHEAD, nextOffsetAfter, readBatchHeader, type BatchCheck, type BatchHeader } from './record-batch.ts';
+import { BATCH_HEADER_SIZE, checkBatchAt, CorruptRecordError, decodeBatches, LOG_OVERHEAD, nextOffsetAfter, readBatchHeader, type BatchCheck, type BatchHeader, type RecordBatch } from './record-batch.ts';
 
 export interface SegmentOptions {
   /** Bytes written between two index entries; Kafka's `index.interval.bytes`, default 4096. */
@@ -169,6 +169,11 @@ export class LogSegment {
     return bytes;
   }
   // #endregion read
+
+  /** The batches readBytes returns, decoded (with no end offset: up to the segment's end). */
+  read(offset: number, maxBytes: number): RecordBatch[] {
+    return decodeBatches(this.readBytes(offset, maxBytes, Infinity));
+  }
 
   /** The header of the batch at `position`, which must lie whole inside the segment. */
   private headerAt(position: number): BatchHeader {
