@@ -10,6 +10,10 @@
 // leader that appended it, and the log keeps the first offset of each epoch in its leader epoch
 // cache (leader-epoch-cache.ts). A follower that comes back after a leader change uses it to
 // cut off, with truncateTo, whatever the new leader never had.
+//
+// From step 09 batches travel as bytes: a producer's record set is checked and appended as it
+// came, stamped only with its offsets and the leader's epoch (appendBatches), and a fetch gets
+// the stored bytes back without a record being decoded (readBytes).
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaError } from './errors.ts';

@@ -34,9 +34,10 @@
 //   key, valueLength varint (-1 = null), value, headersCount varint, then per header:
 //   keyLength varint, key (UTF-8), valueLength varint (-1 = null), value.
 //
-// The CRC does not cover baseOffset, batchLength and partitionLeaderEpoch: the leader stamps the
-// offsets and its epoch into a batch a producer sent by rewriting those fields in place
-// (stampBatch), without recomputing the CRC over the records.
+// The CRC covers the bytes from attributes to the end. Not baseOffset and partitionLeaderEpoch:
+// the leader stamps the offsets and its epoch into a batch a producer sent by rewriting those
+// fields in place (stampBatch), without recomputing the CRC over the records. Nor the magic byte,
+// checked on its own: a reader must know the layout before it can even find the CRC.
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32c } from './crc32c.ts';
 import { KafkaError } from './errors.ts';
