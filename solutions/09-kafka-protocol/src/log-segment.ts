@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetIndex } from './offset-index.ts';
-import { CorruptRecordError, LOG_OVERHEAD, nextOffsetAfter, readBatchAt, readBatchHeader, type BatchAt, type RecordBatch } from './record-batch.ts';
+import { BATCH_HEADER_SIZE, checkBatchAt, CorruptRecordError, decodeBatches, LOG_OVERHEAD, nextOffsetAfter, readBatchHeader, type BatchCheck, type BatchHeader, type RecordBatch } from './record-batch.ts';
 
 export interface SegmentOptions {
   /** Bytes written between two index entries; Kafka's `index.interval.bytes`, default 4096. */
@@ -69,7 +69,7 @@ export class LogSegment {
     let position = start.position;
     this.next = start.offset;
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
-      this.next = nextOffsetAfter(found.batch);
+      this.next = nextOffsetAfter(found.header);
       position += found.size;
     }
     this.bytesSinceLastIndexEntry = position - start.position;
@@ -100,17 +100,36 @@ export class LogSegment {
     return this.index.lookup(offset);
   }
 
-  /** Appends one encoded batch; its base offset must be this segment's next offset. */
+  /**
+   * Appends one or more whole, checked batches, one after the other, in one write (a producer's
+   * record set, a follower's copy, a batch the log encoded). The first must start at this
+   * segment's next offset and each one where the previous ends. Returns their headers.
+   */
   // #region append
-  append(batch: Buffer): void {
-    const { baseOffset, lastOffsetDelta } = readBatchHeader(batch);
-    if (baseOffset !== this.next) {
-      throw new Error(`segment ${path.basename(this.logFile)} expects a batch at offset ${this.next}, got one at offset ${baseOffset}`);
+  append(recordSet: Buffer): BatchHeader[] {
+    // Walk the headers first: a record set that does not continue the segment writes nothing.
+    const headers: BatchHeader[] = [];
+    let next = this.next;
+    let position = 0;
+    while (position < recordSet.length) {
+      const header = readBatchHeader(recordSet, position);
+      if (header.baseOffset !== next) {
+        throw new Error(`segment ${path.basename(this.logFile)} expects a batch at offset ${next}, got one at offset ${header.baseOffset}`);
+      }
+      headers.push(header);
+      next = nextOffsetAfter(header);
+      position += LOG_OVERHEAD + header.batchLength;
     }
-    this.indexBatch(baseOffset, this.sizeInBytes, batch.length);
-    writeFully(this.fd, batch, this.sizeInBytes);
-    this.sizeInBytes += batch.length;
-    this.next = baseOffset + lastOffsetDelta + 1;
+    // Each batch may earn an index entry, at the position it gets in the file.
+    let filePosition = this.sizeInBytes;
+    for (const header of headers) {
+      this.indexBatch(header.baseOffset, filePosition, LOG_OVERHEAD + header.batchLength);
+      filePosition += LOG_OVERHEAD + header.batchLength;
+    }
+    writeFully(this.fd, recordSet, this.sizeInBytes);
+    this.sizeInBytes += recordSet.length;
+    this.next = next;
+    return headers;
   }
 
   /** Adds an index entry for the batch at `position` once indexIntervalBytes were written since the last one. */
@@ -124,38 +143,56 @@ export class LogSegment {
   // #endregion append
 
   /**
-   * The batches holding `offset` and the ones after it, up to about `maxBytes`. The first batch
-   * is returned even when it alone is bigger than `maxBytes`, so a reader always makes progress.
-   * It may start before `offset`: batches are never split, the reader skips what it did not ask for.
+   * The stored bytes of the batch holding `offset` and of the whole batches after it, up to
+   * `maxBytes`, stopping before the first batch that starts at or after `endOffset`. The first
+   * batch is returned whole even when it alone is bigger than `maxBytes`, so a reader always
+   * makes progress (Kafka's KIP-74). It may start before `offset`: batches are never split, the
+   * reader skips the records it did not ask for. Only the batch headers are read to find the
+   * range, then the range is read in one go: the records are never decoded.
    */
   // #region read
-  read(offset: number, maxBytes: number): RecordBatch[] {
-    const batches: RecordBatch[] = [];
+  readBytes(offset: number, maxBytes: number, endOffset: number): Buffer {
     let position = this.index.lookup(offset).position;
-    let bytes = 0;
+    let start: number | null = null;
     while (position < this.sizeInBytes) {
-      const found = this.batchAt(position, this.sizeInBytes);
-      if (found.kind !== 'batch') {
-        throw new CorruptRecordError(`${path.basename(this.logFile)} at position ${position}: ${found.kind === 'end' ? 'unexpected end' : found.reason}`);
-      }
-      if (nextOffsetAfter(found.batch) > offset) {
-        if (batches.length > 0 && bytes + found.size > maxBytes) break;
-        batches.push(found.batch);
-        bytes += found.size;
-      }
-      position += found.size;
+      const header = this.headerAt(position);
+      if (header.baseOffset >= endOffset) break;
+      const size = LOG_OVERHEAD + header.batchLength;
+      // Batches that end before `offset` are skipped; the first one that does not is where the read starts.
+      if (start === null && nextOffsetAfter(header) > offset) start = position;
+      if (start !== null && position > start && position + size - start > maxBytes) break;
+      position += size;
     }
-    return batches;
+    if (start === null) return Buffer.alloc(0);
+    const bytes = readAt(this.fd, start, position - start);
+    if (bytes.length !== position - start) throw new CorruptRecordError(`${path.basename(this.logFile)} is shorter than the batches it indexes`);
+    return bytes;
   }
   // #endregion read
+
+  /** The batches readBytes returns, decoded (with no end offset: up to the segment's end). */
+  read(offset: number, maxBytes: number): RecordBatch[] {
+    return decodeBatches(this.readBytes(offset, maxBytes, Infinity));
+  }
+
+  /** The header of the batch at `position`, which must lie whole inside the segment. */
+  private headerAt(position: number): BatchHeader {
+    const bytes = readAt(this.fd, position, Math.min(BATCH_HEADER_SIZE, this.sizeInBytes - position));
+    const header = bytes.length === BATCH_HEADER_SIZE ? readBatchHeader(bytes) : null;
+    if (header === null || header.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || position + LOG_OVERHEAD + header.batchLength > this.sizeInBytes) {
+      throw new CorruptRecordError(`${path.basename(this.logFile)} has no whole batch at position ${position}`);
+    }
+    return header;
+  }
 
   /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
    * LogSegment.recover does for a segment that was being written when the broker stopped.
-   * `onBatch` sees each batch kept, in order (the log rebuilds its leader epochs from them).
+   * `onBatch` sees each batch kept, in order (the log rebuilds its leader epochs from them). As in
+   * Kafka, the checksum and the header are checked, not the records: they are not decoded.
    */
-  recover(onBatch: (batch: RecordBatch) => void = () => {}): RecoveryResult {
+  recover(onBatch: (batch: BatchHeader) => void = () => {}): RecoveryResult {
     // The real size of the file, not what we believe: that is the whole point.
     const fileSize = fs.fstatSync(this.fd).size;
     this.index.reset();
@@ -174,14 +211,14 @@ export class LogSegment {
       }
       // The CRC does not cover the base offset, so check it against the previous batch: a
       // batch that does not continue the log exactly is as wrong as one with a bad checksum.
-      if (found.batch.baseOffset !== next) {
-        reason = `expected a batch at offset ${next}, found one at offset ${found.batch.baseOffset}`;
+      if (found.header.baseOffset !== next) {
+        reason = `expected a batch at offset ${next}, found one at offset ${found.header.baseOffset}`;
         break;
       }
       this.indexBatch(next, position, found.size);
-      onBatch(found.batch);
+      onBatch(found.header);
       position += found.size;
-      next = nextOffsetAfter(found.batch);
+      next = nextOffsetAfter(found.header);
       batches++;
     }
     if (position < fileSize) fs.ftruncateSync(this.fd, position);
@@ -203,9 +240,9 @@ export class LogSegment {
     let position = start.position;
     let next = start.offset;
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
-      if (nextOffsetAfter(found.batch) > offset) break; // this batch holds `offset` or comes after it
+      if (nextOffsetAfter(found.header) > offset) break; // this batch holds `offset` or comes after it
       position += found.size;
-      next = nextOffsetAfter(found.batch);
+      next = nextOffsetAfter(found.header);
     }
     const cut = this.sizeInBytes - position;
     if (cut === 0) return 0;
@@ -235,14 +272,14 @@ export class LogSegment {
     this.index.delete(); // closes the index too
   }
 
-  /** Reads the batch at `position` from the file, never past `end`, and says what it found. */
-  private batchAt(position: number, end: number): BatchAt {
+  /** Reads the batch at `position` from the file, never past `end`, and checks it (header and checksum). */
+  private batchAt(position: number, end: number): BatchCheck {
     const header = readAt(this.fd, position, Math.min(LOG_OVERHEAD, end - position));
-    if (header.length < LOG_OVERHEAD) return readBatchAt(header, 0);
+    if (header.length < LOG_OVERHEAD) return checkBatchAt(header, 0);
     // Read as much as the batch claims to need, but never more than the file holds: a garbage
     // length must not make us allocate gigabytes.
     const claimed = LOG_OVERHEAD + Math.max(0, header.readInt32BE(8));
-    return readBatchAt(readAt(this.fd, position, Math.min(claimed, end - position)), 0);
+    return checkBatchAt(readAt(this.fd, position, Math.min(claimed, end - position)), 0);
   }
 }
 

@@ -10,12 +10,16 @@
 // leader that appended it, and the log keeps the first offset of each epoch in its leader epoch
 // cache (leader-epoch-cache.ts). A follower that comes back after a leader change uses it to
 // cut off, with truncateTo, whatever the new leader never had.
+//
+// From step 09 batches travel as bytes: a producer's record set is checked and appended as it
+// came, stamped only with its offsets and the leader's epoch (appendBatches), and a fetch gets
+// the stored bytes back without a record being decoded (readBytes).
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaError } from './errors.ts';
 import { LeaderEpochCache, type EpochEndOffset } from './leader-epoch-cache.ts';
 import { LogSegment } from './log-segment.ts';
-import { encodeBatch, readBatchAt, recordsFrom, type LogRecord, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
+import { decodeBatches, encodeBatch, recordsFrom, stampBatch, validateBatches, type LogRecord, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
 import { validateTopicName } from './topic-name.ts';
 
 export interface LogOptions {
@@ -56,6 +60,16 @@ export const LOG_DEFAULTS = {
   flushMessages: Infinity,
   flushMs: Infinity,
 } as const;
+
+/** Where a leader's append of a record set went (Kafka's LogAppendInfo, in short). */
+export interface AppendInfo {
+  /** The offset of the first record appended. */
+  baseOffset: number;
+  /** The offset of the last one. */
+  lastOffset: number;
+  /** How many records were appended. */
+  records: number;
+}
 
 /** Kafka's OFFSET_OUT_OF_RANGE: the offset is before the log start or after the log end. */
 export class OffsetOutOfRangeError extends KafkaError {
@@ -178,42 +192,77 @@ export class Log {
    * of a new epoch starts that epoch in the leader epoch cache.
    */
   append(records: LogRecord[], leaderEpoch = 0): number {
-    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
+    this.checkOpen();
     // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
-    const batch = encodeBatch(baseOffset, records, leaderEpoch);
-    // An empty segment takes any batch, so a batch bigger than segmentBytes still has a home.
-    if (this.active.size > 0 && this.active.size + batch.length > this.segmentBytes) this.roll();
-    this.active.append(batch);
-    this.leaderEpochCache.assign(leaderEpoch, baseOffset);
-    this.unflushed += records.length;
-    this.flushIfDue();
+    this.appendToActive(encodeBatch(baseOffset, records, leaderEpoch));
     return baseOffset;
   }
   // #endregion append
 
+  // #region append-batches
   /**
-   * Appends a batch a follower copied from its leader, byte for byte: the leader gave out its
-   * offsets, so it must start exactly at this log's end, and its checksum must hold. The batch
-   * keeps the epoch its leader stamped in it, and a newer epoch starts in this log's cache too:
-   * a follower's epochs are its leader's.
+   * The leader's append of a record set a producer sent, as bytes: one or more batches, checked
+   * (validateBatches) before anything is written, so a bad batch leaves the log as it was. Each
+   * batch is then stamped IN PLACE, in `recordSet` itself, with its offsets, from the log end
+   * offset on, and with `leaderEpoch`; the checksum does not cover those fields, so the batches
+   * are written exactly as the producer encoded them otherwise. Returns where the records went.
    */
-  appendAsFollower(batch: Buffer): number {
-    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
-    const found = readBatchAt(batch, 0);
-    if (found.kind !== 'batch' || found.size !== batch.length) {
-      throw new KafkaError('CORRUPT_MESSAGE', `a copied batch is not one whole batch: ${found.kind === 'batch' ? `${batch.length - found.size} bytes too many` : found.kind === 'end' ? 'it is empty' : found.reason}`);
+  appendBatches(recordSet: Buffer, leaderEpoch: number): AppendInfo {
+    this.checkOpen();
+    const batches = validateBatches(recordSet);
+    const baseOffset = this.logEndOffset;
+    let next = baseOffset;
+    for (const batch of batches) {
+      stampBatch(recordSet, batch.position, next, leaderEpoch);
+      next += batch.recordCount;
     }
-    const { baseOffset } = found.batch;
-    if (baseOffset !== this.logEndOffset) {
-      throw new KafkaError('OFFSET_OUT_OF_RANGE', `a copied batch starts at offset ${baseOffset} but this log ends at ${this.logEndOffset}`);
+    this.appendToActive(recordSet);
+    return { baseOffset, lastOffset: next - 1, records: next - baseOffset };
+  }
+  // #endregion append-batches
+
+  /**
+   * Appends batches a follower copied from its leader, byte for byte: the leader gave out their
+   * offsets, so they must start exactly at this log's end and follow each other, and their
+   * checksums must hold. They keep the epochs their leader stamped in them, and a newer epoch
+   * starts in this log's cache too: a follower's epochs are its leader's. An empty record set
+   * (nothing new on the leader) appends nothing. Returns the first batch's base offset.
+   */
+  appendAsFollower(recordSet: Buffer): number {
+    this.checkOpen();
+    if (recordSet.length === 0) return this.logEndOffset;
+    const batches = validateBatches(recordSet);
+    let next = this.logEndOffset;
+    for (const batch of batches) {
+      if (batch.baseOffset !== next) {
+        throw new KafkaError('OFFSET_OUT_OF_RANGE', `a copied batch starts at offset ${batch.baseOffset} but ${batch === batches[0] ? 'this log ends' : 'the batch before it ends'} at ${next}`);
+      }
+      next += batch.recordCount;
     }
-    if (this.active.size > 0 && this.active.size + batch.length > this.segmentBytes) this.roll();
-    this.active.append(batch);
-    this.leaderEpochCache.assign(found.batch.partitionLeaderEpoch, baseOffset);
-    this.unflushed += found.batch.records.length;
+    this.appendToActive(recordSet);
+    return batches[0]!.baseOffset;
+  }
+
+  /**
+   * What every append ends with: whole, checked batches that continue the log exactly go to the
+   * active segment (rolled first if they would take it past segmentBytes; a record set always
+   * goes into one segment), each batch of a new epoch starts it in the leader epoch cache, and
+   * the flush policy counts their records.
+   */
+  private appendToActive(recordSet: Buffer): void {
+    // An empty segment takes any batch, so a batch bigger than segmentBytes still has a home.
+    if (this.active.size > 0 && this.active.size + recordSet.length > this.segmentBytes) this.roll();
+    const headers = this.active.append(recordSet);
+    for (const header of headers) {
+      this.leaderEpochCache.assign(header.partitionLeaderEpoch, header.baseOffset);
+      this.unflushed += header.recordCount;
+    }
     this.flushIfDue();
-    return baseOffset;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
   }
 
   /** The epoch of the last leader this log knows of, UNDEFINED_EPOCH (-1) for a log that has none. */
@@ -250,7 +299,7 @@ export class Log {
    * whether any record was removed.
    */
   truncateTo(offset: number): boolean {
-    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
+    this.checkOpen();
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`cannot truncate ${this.dir} to offset ${offset}`);
     if (offset >= this.logEndOffset) {
       // No record to remove, but maybe an epoch: a replica that became leader started its epoch
@@ -290,17 +339,34 @@ export class Log {
 
   // #region read
   /**
-   * The batches from `offset` on, about `maxBytes` of them (always at least one whole batch when
-   * there is one, like Kafka's fetch). The first batch may start before `offset`.
+   * The stored bytes of whole batches from the one holding `offset` (it may start before
+   * `offset`: the reader skips the records below it, as Kafka's clients do), about `maxBytes` of
+   * them but always the first batch whole, however big (Kafka's KIP-74: a consumer is never stuck
+   * behind a batch larger than its limit), and only batches that start below `endOffset` (a
+   * consumer reads below the high watermark, which falls between batches). What a fetch sends,
+   * found through the offset index and the batch headers: the records are never decoded.
+   * `offset` equal to the log end offset gives an empty buffer; outside the log,
+   * OffsetOutOfRangeError. A read stays within one segment, as Kafka's does: the next read
+   * continues in the next one.
    */
-  read(offset: number, maxBytes = 1024 * 1024): RecordBatch[] {
-    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
+  readBytes(offset: number, maxBytes: number, endOffset = this.logEndOffset): Buffer {
+    this.checkOpen();
     if (!Number.isInteger(offset) || offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is not in the log, which holds offsets ${this.logStartOffset} to ${this.logEndOffset - 1}`);
     }
+    if (offset >= endOffset) return Buffer.alloc(0);
     // A few segments per partition: a linear search is fine (Kafka keeps them in a sorted map).
     const segment = this.segments.findLast((candidate) => candidate.baseOffset <= offset)!;
-    return segment.read(offset, maxBytes);
+    return segment.readBytes(offset, maxBytes, endOffset);
+  }
+
+  /**
+   * The batches from `offset` on, decoded: readBytes' batches, for the broker's own use (a
+   * restarted broker replaying a log, the coordinator reading its offsets). The first batch may
+   * start before `offset`.
+   */
+  read(offset: number, maxBytes = 1024 * 1024): RecordBatch[] {
+    return decodeBatches(this.readBytes(offset, maxBytes));
   }
 
   /** Every record from `offset` to the end, in order (replaying a whole log, as a restarted broker does). */
