@@ -86,7 +86,7 @@ export class GroupMetadata {
   }
 
   /** A member's metadata (its subscription) for the chosen protocol. */
-  metadataOf(member: MemberMetadata): string {
+  metadataOf(member: MemberMetadata): Buffer {
     return member.protocols.find((protocol) => protocol.name === this.protocolName)?.metadata ?? Buffer.alloc(0);
   }
 

@@ -99,6 +99,8 @@ export const BATCH_HEADER_SIZE = 61;
 export const LOG_OVERHEAD = 12;
 /** The only batch format this workshop speaks. Kafka's older message sets (magic 0 and 1) have another layout. */
 export const CURRENT_MAGIC = 2;
+/** The partition leader epoch a producer writes: "none yet". The leader stamps its own when it appends. */
+export const NO_PARTITION_LEADER_EPOCH = -1;
 
 // The attributes' bits. Records here always carry CreateTime (the producer's clock), not
 // LogAppendTime, and no transactions: the broker refuses transactional and control batches.

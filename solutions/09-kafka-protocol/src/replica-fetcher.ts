@@ -21,7 +21,6 @@ import { Connection } from './connection.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
 import type { EpochEndOffsetResult, FetchedPartition, FetchResponse } from './protocol/index.ts';
 import type { Partition } from './partition.ts';
-import { LOG_OVERHEAD } from './record-batch.ts';
 
 /** The most bytes one fetch brings back; Kafka's `replica.fetch.response.max.bytes` (10 MiB). */
 export const REPLICA_FETCH_MAX_BYTES = 10 * 1024 * 1024;
@@ -212,7 +211,8 @@ export class ReplicaFetcher {
     // The leader changed while the fetch was on its way: what it brought may be what the new
     // leader never had. Truncate first; the next round fetches again.
     if (partition.needsTruncation) return true;
-    for (const batch of batchesIn(fetched.records)) partition.log.appendAsFollower(batch);
+    // The leader's batches as it stored them, byte for byte: offsets, epochs and all.
+    partition.log.appendAsFollower(fetched.records);
     partition.updateHighWatermarkAsFollower(fetched.highWatermark);
     return true;
   }
@@ -239,15 +239,3 @@ export class ReplicaFetcher {
   }
 }
 
-/** The batches of a record set, each as its own bytes (no copy): a batch's size is in its first 12 bytes. */
-function batchesIn(recordSet: Buffer): Buffer[] {
-  const batches: Buffer[] = [];
-  for (let position = 0; position + LOG_OVERHEAD <= recordSet.length; ) {
-    const size = LOG_OVERHEAD + recordSet.readInt32BE(position + 8);
-    // A batch cut short by the fetch's byte limit comes again whole in the next fetch.
-    if (position + size > recordSet.length) break;
-    batches.push(recordSet.subarray(position, position + size));
-    position += size;
-  }
-  return batches;
-}

@@ -33,6 +33,12 @@ describe('primitive types', () => {
     expect(decode(array(pair), encode(array(pair), [{ name: 'a', partition: 1 }, { name: 'b', partition: 2 }]), 'topics')).toEqual([{ name: 'a', partition: 1 }, { name: 'b', partition: 2 }]);
   });
 
+  test('task 1: a message much larger than the writer\'s first buffer is written whole, every byte where it belongs', () => {
+    const topics = struct({ names: array(string), payload: bytes, count: int32 });
+    const value = { names: Array.from({ length: 500 }, (_, i) => `topic-${i}`), payload: Buffer.alloc(100_000, 7), count: 42 };
+    expect(decode(topics, encode(topics, value), 'a big message')).toEqual(value);
+  });
+
   test('task 1: a message cut short is refused with InvalidRequestError naming what was cut, never a RangeError', () => {
     const topic = struct({ name: string, partition: int32 });
     const whole = encode(topic, { name: 'numtest', partition: 3 });

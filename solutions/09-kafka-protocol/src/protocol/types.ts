@@ -103,7 +103,10 @@ export class Writer {
     this.buffer = Buffer.allocUnsafe(initialSize);
   }
 
-  /** Room for `size` more bytes: double until it fits, so a message costs a few copies at most. */
+  /**
+   * Room for `size` more bytes: double until it fits, so a message costs a few copies at most.
+   * It may replace `this.buffer`, so callers take the position first and touch the buffer after.
+   */
   private ensure(size: number): number {
     if (this.position + size > this.buffer.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + size));
@@ -116,27 +119,32 @@ export class Writer {
   }
 
   int8(value: number): this {
-    this.buffer.writeInt8(value, this.ensure(1));
+    const at = this.ensure(1);
+    this.buffer.writeInt8(value, at);
     return this;
   }
 
   int16(value: number): this {
-    this.buffer.writeInt16BE(value, this.ensure(2));
+    const at = this.ensure(2);
+    this.buffer.writeInt16BE(value, at);
     return this;
   }
 
   int32(value: number): this {
-    this.buffer.writeInt32BE(value, this.ensure(4));
+    const at = this.ensure(4);
+    this.buffer.writeInt32BE(value, at);
     return this;
   }
 
   int64(value: number): this {
-    this.buffer.writeBigInt64BE(BigInt(value), this.ensure(8));
+    const at = this.ensure(8);
+    this.buffer.writeBigInt64BE(BigInt(value), at);
     return this;
   }
 
   raw(bytes: Buffer): this {
-    bytes.copy(this.buffer, this.ensure(bytes.length));
+    const at = this.ensure(bytes.length);
+    bytes.copy(this.buffer, at);
     return this;
   }
 
