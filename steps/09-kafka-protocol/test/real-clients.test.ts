@@ -85,18 +85,21 @@ describe('kcat (librdkafka)', () => {
 
   test('task 7: two kcat -G members share a group: the partitions are split between them, and every record is read once', async () => {
     const cluster = await startWithTopic('numtest', 4);
-    const member = () => cleanup(new ClientProcess(kcatBinary(), ['-b', cluster.bootstrapServers.join(','), '-G', 'kcat-group', '-o', 'beginning', '-X', 'session.timeout.ms=6000', 'numtest']));
+    const member = () => cleanup(new ClientProcess(kcatBinary(), ['-b', cluster.bootstrapServers.join(','), '-G', 'kcat-group', '-u', '-o', 'beginning', '-X', 'session.timeout.ms=6000', 'numtest']));
     const members = [member(), member()];
     const assigned = (client: ClientProcess) => /assigned: .*numtest \[\d\]/.test(client.stderr.split('rebalanced').at(-1) ?? '');
     await waitFor(() => members.every(assigned), WAIT_MS, () => `both kcat -G members should get partitions.\nmember 1:\n${members[0]!.stderr}\nmember 2:\n${members[1]!.stderr}`);
     const lines = numbers(0, 40);
-    const produced = await kcat(cluster, ['-P', '-t', 'numtest', '-X', 'acks=all'], lines.join('\n') + '\n');
+    // Keyed (-K), so that murmur2 spreads them over the partitions: librdkafka's sticky
+    // partitioner would put a burst of unkeyed records all in one.
+    const keyed = lines.map((line, i) => `key-${i}|${line}`);
+    const produced = await kcat(cluster, ['-P', '-t', 'numtest', '-K', '|', '-X', 'acks=all'], keyed.join('\n') + '\n');
     expect(produced.code, produced.stderr).toBe(0);
     const read = () => [...members[0]!.lines, ...members[1]!.lines];
     await waitFor(() => read().length >= lines.length, WAIT_MS, () => `the group read ${read().length} of ${lines.length} records`);
     expect(read().sort()).toEqual([...lines].sort());
     expect(members.every((client) => client.lines.length > 0), 'each member reads its own partitions').toBe(true);
-  });
+  }, 60_000);
 });
 
 describe('kafka-python', () => {
