@@ -233,7 +233,8 @@ export class Controller {
         const wanted = replicationFactor ?? this.options.defaultReplicationFactor ?? 1;
         // The offsets topic asks for offsets.topic.replication.factor copies, at most one per live broker.
         const copies = name === OFFSETS_TOPIC ? Math.max(1, Math.min(wanted, this.image.liveBrokers().length)) : wanted;
-        this.createTopic(name, partitions, copies, configs);
+        // -1 partitions asks for the cluster's default, Kafka's num.partitions (KIP-464; KafkaJS sends it).
+        this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, copies, configs);
         return { name };
       } catch (error) {
         if (!(error instanceof KafkaError)) throw error;
