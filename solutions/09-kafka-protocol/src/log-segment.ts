@@ -152,6 +152,7 @@ export class LogSegment {
    */
   // #region read
   readBytes(offset: number, maxBytes: number, endOffset: number): Buffer {
+    //> step 09 task 4: LogSegment.readBytes — the stored bytes of whole batches, found by their headers
     let position = this.index.lookup(offset).position;
     let start: number | null = null;
     while (position < this.sizeInBytes) {
@@ -167,6 +168,7 @@ export class LogSegment {
     const bytes = readAt(this.fd, start, position - start);
     if (bytes.length !== position - start) throw new CorruptRecordError(`${path.basename(this.logFile)} is shorter than the batches it indexes`);
     return bytes;
+    //<
   }
   // #endregion read
 

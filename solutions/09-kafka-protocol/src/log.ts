@@ -210,6 +210,7 @@ export class Log {
    */
   appendBatches(recordSet: Buffer, leaderEpoch: number): AppendInfo {
     this.checkOpen();
+    //> step 09 task 3: Log.appendBatches — validate, stamp offsets and epoch in place, append the bytes
     const batches = validateBatches(recordSet);
     const baseOffset = this.logEndOffset;
     let next = baseOffset;
@@ -219,6 +220,7 @@ export class Log {
     }
     this.appendToActive(recordSet);
     return { baseOffset, lastOffset: next - 1, records: next - baseOffset };
+    //<
   }
   // #endregion append-batches
 

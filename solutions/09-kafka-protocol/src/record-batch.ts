@@ -137,6 +137,7 @@ function varintBytes(bytes: Buffer | null): Buffer[] {
 }
 
 function encodeRecord(record: LogRecord, offsetDelta: number, timestampDelta: number): Buffer {
+  //> step 09 task 2: encodeRecord — one record of a v2 batch
   const body = Buffer.concat([
     Buffer.of(0), // record attributes: none defined yet
     encodeVarlong(timestampDelta),
@@ -148,6 +149,7 @@ function encodeRecord(record: LogRecord, offsetDelta: number, timestampDelta: nu
   ]);
   // The length goes in front so that a reader can step over a record without decoding it.
   return Buffer.concat([encodeVarint(body.length), body]);
+  //<
 }
 
 /** Reads fields one after the other, refusing to read past `end`. */
@@ -210,6 +212,7 @@ class FieldReader {
 }
 
 function decodeRecord(reader: FieldReader, index: number, header: BatchHeader): LogRecord {
+  //> step 09 task 2: decodeRecord — read one record back, checking every length
   const name = `record ${index}`;
   const length = reader.varint(`${name}'s length`);
   const start = reader.at;
@@ -233,6 +236,7 @@ function decodeRecord(reader: FieldReader, index: number, header: BatchHeader): 
   // With LogAppendTime the broker's clock replaced every record's: the batch's maxTimestamp holds it.
   const logAppendTime = (header.attributes & TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0;
   return { key, value, timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta, headers };
+  //<
 }
 
 /** The records of a batch whose header was checked: decompressed if need be, then decoded. */
@@ -493,6 +497,7 @@ export interface ValidateOptions {
  */
 // #region validate
 export function validateBatches(recordSet: Buffer, options: ValidateOptions = {}): ValidBatch[] {
+  //> step 09 task 3: validateBatches — check every batch a producer sent before a byte is written
   if (recordSet.length === 0) throw new CorruptRecordError('the record set is empty: send at least one record batch');
   const batches: ValidBatch[] = [];
   for (let position = 0; position < recordSet.length; ) {
@@ -521,6 +526,7 @@ export function validateBatches(recordSet: Buffer, options: ValidateOptions = {}
     position += size;
   }
   return batches;
+  //<
 }
 // #endregion validate
 

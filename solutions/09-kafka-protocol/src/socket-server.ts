@@ -108,8 +108,10 @@ export class SocketServer {
 
   /** What ApiVersions advertises: each request this server answers, with the versions its module speaks. */
   apiVersions(): ApiVersionRange[] {
+    //> step 09 task 5: apiVersions — what ApiVersions advertises
     const types: RequestType[] = ['apiVersions', ...this.options.apis];
     return types.map((type) => ({ apiKey: APIS[type].key, minVersion: APIS[type].minVersion, maxVersion: APIS[type].maxVersion }));
+    //<
   }
 
   // #region answer
@@ -119,6 +121,7 @@ export class SocketServer {
    * misread request cannot be trusted either.
    */
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
+    //> step 09 task 5: answer — read the header, find the codec, read the request, answer it in its version
     const reader = new Reader(frame);
     const header = readRequestHeader(reader);
     const type = requestTypeOf(header.apiKey);
@@ -138,6 +141,7 @@ export class SocketServer {
     const response = type === 'apiVersions' ? { apiKeys: this.apiVersions() } : await this.respond(request, clientGone);
     if (response === null) return null;
     return encodeResponse(header.correlationId, codec.responseSchema(header.apiVersion), codec.responseToWire(response, request, header.apiVersion));
+    //<
   }
   // #endregion answer
 
@@ -149,11 +153,13 @@ export class SocketServer {
   /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
     // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
+    //> step 09 task 5: unsupported — UNSUPPORTED_VERSION with the versions this server speaks
     if (type !== 'apiVersions') {
       const name = type ? `${APIS[type].kafkaName} v${header.apiVersion}` : `api key ${header.apiKey}`;
       this.options.log(`Client "${header.clientId}" sent ${name}, which ${this.options.name} does not speak: answered UNSUPPORTED_VERSION`);
     }
     return encodeResponse(header.correlationId, raw, unsupportedVersionBody(this.apiVersions()));
+    //<
   }
 
   /** The owner's response, or the refusal of the whole request as an error the codec writes into the answer. */

@@ -30,6 +30,7 @@ export interface Decoded {
 // #region varint
 /** The zigzag varint of `value`, an int32. */
 export function encodeVarint(value: number): Buffer {
+  //> step 09 task 2: encodeVarint — zigzag, then 7 bits per byte, low bits first
   if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) throw new RangeError(`${value} is not an int32`);
   // The sign moves to bit 0; `>>> 0` reads the result as unsigned, so the loop below ends.
   let unsigned = ((value << 1) ^ (value >> 31)) >>> 0;
@@ -40,10 +41,12 @@ export function encodeVarint(value: number): Buffer {
   }
   bytes.push(unsigned);
   return Buffer.from(bytes);
+  //<
 }
 
 /** Reads the zigzag varint at `position`, never past `end`. */
 export function decodeVarint(buffer: Buffer, position: number, end = buffer.length): Decoded {
+  //> step 09 task 2: decodeVarint — the reverse, refusing a varint cut short or too long
   let unsigned = 0;
   for (let size = 1; size <= 5; size++) {
     if (position + size > end) throw new VarintError('the varint is cut short');
@@ -57,6 +60,7 @@ export function decodeVarint(buffer: Buffer, position: number, end = buffer.leng
     }
   }
   throw new VarintError('the varint is longer than 5 bytes');
+  //<
 }
 // #endregion varint
 

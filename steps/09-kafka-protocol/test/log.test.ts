@@ -69,8 +69,8 @@ function thrown(run: () => unknown): KafkaError {
   throw new Error('expected an error, none was thrown');
 }
 
-describe('task 5: appending a producer\'s record set', () => {
-  test('task 5: appendBatches stamps consecutive offsets from the log end and the leader epoch, and the checksums still hold', () => {
+describe('appending a producer\'s record set', () => {
+  test('task 3: appendBatches stamps consecutive offsets from the log end and the leader epoch, and the checksums still hold', () => {
     const log = Log.open(tempDir(), 'bytes', 0);
     log.append(records(0, 3), 2);
     const recordSet = producerRecordSet([2, 4, 1]);
@@ -93,7 +93,7 @@ describe('task 5: appending a producer\'s record set', () => {
     log.close();
   });
 
-  test('task 5: a record set with any bad batch is refused whole: nothing is written', () => {
+  test('task 3: a record set with any bad batch is refused whole: nothing is written', () => {
     const dataDir = tempDir();
     const log = Log.open(dataDir, 'bytes', 0);
     log.appendBatches(producerRecordSet([2]), 0);
@@ -117,8 +117,8 @@ describe('task 5: appending a producer\'s record set', () => {
   });
 });
 
-describe('task 5: reading stored bytes', () => {
-  test('task 5: readBytes returns exactly the stored bytes, from the batch that holds the offset', () => {
+describe('reading stored bytes', () => {
+  test('task 4: readBytes returns exactly the stored bytes, from the batch that holds the offset', () => {
     const dataDir = tempDir();
     const log = Log.open(dataDir, 'bytes', 0);
     log.appendBatches(producerRecordSet([3, 3, 3]), 0);
@@ -132,7 +132,7 @@ describe('task 5: reading stored bytes', () => {
     log.close();
   });
 
-  test('task 5: readBytes stops before maxBytes, but always returns the first batch whole', () => {
+  test('task 4: readBytes stops before maxBytes, but always returns the first batch whole', () => {
     const log = Log.open(tempDir(), 'bytes', 0);
     log.appendBatches(producerRecordSet([2, 2, 2, 2]), 0);
     const size = log.readBytes(0, 1).length;
@@ -143,7 +143,7 @@ describe('task 5: reading stored bytes', () => {
     log.close();
   });
 
-  test('task 5: readBytes returns only batches that start below endOffset (the high watermark)', () => {
+  test('task 4: readBytes returns only batches that start below endOffset (the high watermark)', () => {
     const log = Log.open(tempDir(), 'bytes', 0);
     log.appendBatches(producerRecordSet([2, 2, 2]), 0);
     expect(baseOffsets(log.readBytes(0, 1024 * 1024, 4)), 'endOffset 4: the batches at 0 and 2').toEqual([0, 2]);
@@ -152,7 +152,7 @@ describe('task 5: reading stored bytes', () => {
     expect(log.readBytes(0, 1024 * 1024, 0).length, 'endOffset 0: nothing').toBe(0);
   });
 
-  test('task 5: an offset outside the log is OFFSET_OUT_OF_RANGE', () => {
+  test('task 4: an offset outside the log is OFFSET_OUT_OF_RANGE', () => {
     const log = Log.open(tempDir(), 'bytes', 0);
     log.appendBatches(producerRecordSet([2]), 0);
     expect(thrown(() => log.readBytes(3, 100)).code, 'past the log end').toBe('OFFSET_OUT_OF_RANGE');
@@ -160,7 +160,7 @@ describe('task 5: reading stored bytes', () => {
     log.close();
   });
 
-  test('task 5: across rolled segments every byte is read back, one segment per read', () => {
+  test('task 4: across rolled segments every byte is read back, one segment per read', () => {
     const dataDir = tempDir();
     const log = Log.open(dataDir, 'bytes', 0, { segmentBytes: 1000, indexIntervalBytes: 200 });
     for (let i = 0; i < 30; i++) log.appendBatches(producerRecordSet([1 + (i % 4)], { valueBytes: 30, compression: i % 5 === 0 ? 'gzip' : 'none' }), 0);
@@ -176,8 +176,8 @@ describe('task 5: reading stored bytes', () => {
   });
 });
 
-describe('task 5: v2 batches on disk', () => {
-  test('task 5: after a restart the log recovers v2 batches, cuts a torn tail, and knows its epochs', () => {
+describe('v2 batches on disk', () => {
+  test('task 4: after a restart the log recovers v2 batches, cuts a torn tail, and knows its epochs', () => {
     const dataDir = tempDir();
     const log = Log.open(dataDir, 'bytes', 0, { indexIntervalBytes: 100 });
     log.appendBatches(producerRecordSet([2, 3]), 0);
@@ -206,7 +206,7 @@ describe('task 5: v2 batches on disk', () => {
     reopened.close();
   });
 
-  test('task 5: a follower appends the leader\'s bytes as they are, and its log is byte for byte the leader\'s', () => {
+  test('task 4: a follower appends the leader\'s bytes as they are, and its log is byte for byte the leader\'s', () => {
     const leaderDir = tempDir();
     const followerDir = tempDir();
     const leader = Log.open(leaderDir, 'bytes', 0);

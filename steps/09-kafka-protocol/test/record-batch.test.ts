@@ -54,8 +54,8 @@ function withAttributes(batch: Buffer, attributes: number): Buffer {
   return copy;
 }
 
-describe('task 3: varints', () => {
-  test('task 3: zigzag varints: small numbers of either sign take one byte', () => {
+describe('varints', () => {
+  test('task 2: zigzag varints: small numbers of either sign take one byte', () => {
     const cases: Array<[number, string]> = [
       [0, '00'],
       [-1, '01'],
@@ -76,7 +76,7 @@ describe('task 3: varints', () => {
     expect(encodeVarlong(-1).toString('hex')).toBe('01');
   });
 
-  test('task 3: varints and varlongs decode back to what was encoded, and bad ones are refused', () => {
+  test('task 2: varints and varlongs decode back to what was encoded, and bad ones are refused', () => {
     assertProperty(
       fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.maxSafeInteger().chain((n) => fc.constantFrom(n, -n)), (int, long) => {
         const varint = encodeVarint(int);
@@ -91,8 +91,8 @@ describe('task 3: varints', () => {
   });
 });
 
-describe('task 3: the record batch v2 layout', () => {
-  test('task 3: the 61-byte header holds Kafka\'s fields at Kafka\'s positions', () => {
+describe('the record batch v2 layout', () => {
+  test('task 2: the 61-byte header holds Kafka\'s fields at Kafka\'s positions', () => {
     const batchRecords = [record(1), { ...record(2), timestamp: T0 + 50 }, record(3)];
     const encoded = encodeBatch(42, batchRecords, 7);
     expect(encoded.readBigInt64BE(0), 'bytes 0-7: baseOffset').toBe(42n);
@@ -115,7 +115,7 @@ describe('task 3: the record batch v2 layout', () => {
     expect(readBatchHeader(encoded)).toMatchObject({ baseOffset: 42, partitionLeaderEpoch: 7, magic: 2, attributes: 0, lastOffsetDelta: 2, baseTimestamp: T0 + 1, maxTimestamp: T0 + 50, producerId: -1, producerEpoch: -1, baseSequence: -1, recordCount: 3 });
   });
 
-  test('task 3: a batch decodes back to exactly its records: nulls, empty values, headers, timestamps before the first', () => {
+  test('task 2: a batch decodes back to exactly its records: nulls, empty values, headers, timestamps before the first', () => {
     const bytes = fc.uint8Array({ maxLength: 40 }).map((array) => Buffer.from(array));
     const arbitraryRecord = fc.record({
       key: fc.option(bytes, { nil: null }),
@@ -137,7 +137,7 @@ describe('task 3: the record batch v2 layout', () => {
     );
   });
 
-  test('task 3: empty keys and values are not null ones, and a batch of many records round-trips', () => {
+  test('task 2: empty keys and values are not null ones, and a batch of many records round-trips', () => {
     const edge: LogRecord[] = [
       { key: null, value: null, timestamp: T0, headers: [] },
       { key: Buffer.alloc(0), value: Buffer.alloc(0), timestamp: T0, headers: [{ key: '', value: Buffer.alloc(0) }, { key: 'k', value: null }] },
@@ -154,7 +154,7 @@ describe('task 3: the record batch v2 layout', () => {
   });
 });
 
-describe('task 3: the same bytes as a real Kafka client', () => {
+describe('the same bytes as a real Kafka client', () => {
   // kafkajs 2.2.4's own record batch encoder (CommonJS, async).
   const require = createRequire(import.meta.url);
   const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch: (batch: object) => Promise<{ buffer: Buffer }> };
@@ -194,7 +194,7 @@ describe('task 3: the same bytes as a real Kafka client', () => {
   ];
 
   for (const [what, batchRecords] of cases) {
-    test(`task 3: ${what}: encodeBatch and kafkajs write identical bytes, uncompressed and gzip`, async () => {
+    test(`task 2: ${what}: encodeBatch and kafkajs write identical bytes, uncompressed and gzip`, async () => {
       const ours = encodeBatch(0, batchRecords);
       const theirs = await kafkajsBatch(batchRecords, 0);
       expect(ours.toString('hex'), 'encodeBatch should write the bytes kafkajs writes for the same records').toBe(theirs.toString('hex'));
@@ -206,7 +206,7 @@ describe('task 3: the same bytes as a real Kafka client', () => {
     });
   }
 
-  test('task 3: kafkajs\'s decoder reads what encodeBatch wrote', async () => {
+  test('task 2: kafkajs\'s decoder reads what encodeBatch wrote', async () => {
     const batchRecords = records(10, 5);
     for (const compression of ['none', 'gzip'] as const) {
       const decoded = await decodeKafkajs(new Decoder(encodeBatch(10, batchRecords, 0, { compression })));
@@ -217,8 +217,8 @@ describe('task 3: the same bytes as a real Kafka client', () => {
   });
 });
 
-describe('task 3: whole, torn and corrupt batches', () => {
-  test('task 3: a batch cut at any byte is "torn", never a batch', () => {
+describe('whole, torn and corrupt batches', () => {
+  test('task 2: a batch cut at any byte is "torn", never a batch', () => {
     const encoded = encodeBatch(7, records(7, 4));
     for (let cut = 1; cut < encoded.length; cut++) {
       const found = readBatchAt(encoded.subarray(0, cut), 0);
@@ -226,7 +226,7 @@ describe('task 3: whole, torn and corrupt batches', () => {
     }
   });
 
-  test('task 3: a flipped byte from the magic on makes the batch corrupt; baseOffset and the leader epoch are not checked', () => {
+  test('task 2: a flipped byte from the magic on makes the batch corrupt; baseOffset and the leader epoch are not checked', () => {
     for (const compression of ['none', 'gzip'] as const) {
       const encoded = encodeBatch(7, records(7, 4), 0, { compression });
       for (let at = 16; at < encoded.length; at++) {
@@ -241,7 +241,7 @@ describe('task 3: whole, torn and corrupt batches', () => {
     }
   });
 
-  test('task 3: stampBatch writes the base offset and the epoch in place and nothing else', () => {
+  test('task 2: stampBatch writes the base offset and the epoch in place and nothing else', () => {
     const first = encodeBatch(0, records(0, 2));
     const set = Buffer.concat([first, encodeBatch(0, records(0, 3))]);
     const before = Buffer.from(set);
@@ -255,7 +255,7 @@ describe('task 3: whole, torn and corrupt batches', () => {
     expect(decodeBatches(set).map((b) => b.baseOffset)).toEqual([0, 500]);
   });
 
-  test('task 3: a batch in another format (magic 0 or 1) is refused as corrupt and says why', () => {
+  test('task 2: a batch in another format (magic 0 or 1) is refused as corrupt and says why', () => {
     const legacy = encodeBatch(0, records(0, 2));
     legacy.writeInt8(1, 16);
     const found = checkBatchAt(legacy, 0);
@@ -266,7 +266,7 @@ describe('task 3: whole, torn and corrupt batches', () => {
     expect((error as KafkaError).code).toBe('CORRUPT_MESSAGE');
   });
 
-  test('task 3: a CRC that matches over nonsense records is "corrupt", not a crash', () => {
+  test('task 2: a CRC that matches over nonsense records is "corrupt", not a crash', () => {
     const encoded = encodeBatch(0, records(0, 1));
     // From the first record's attributes on, 0xff bytes: its timestamp delta becomes a varlong that never ends.
     encoded.fill(0xff, 62);
@@ -283,8 +283,8 @@ describe('task 3: whole, torn and corrupt batches', () => {
   });
 });
 
-describe('task 3: decoding a fetched record set', () => {
-  test('task 3: decodeBatches returns the whole batches and ignores a partial one at the end', () => {
+describe('decoding a fetched record set', () => {
+  test('task 2: decodeBatches returns the whole batches and ignores a partial one at the end', () => {
     const set = Buffer.concat([encodeBatch(0, records(0, 2)), encodeBatch(2, records(2, 3), 0, { compression: 'gzip' }), encodeBatch(5, records(5, 4))]);
     expect(decodeBatches(set).map((b) => b.baseOffset)).toEqual([0, 2, 5]);
     expect(decodeBatches(Buffer.alloc(0))).toEqual([]);
@@ -297,7 +297,7 @@ describe('task 3: decoding a fetched record set', () => {
   });
 });
 
-describe('task 3: validating what a producer sent', () => {
+describe('validating what a producer sent', () => {
   test('task 3: validateBatches says where each batch is, how big, and how many records it holds', () => {
     const a = encodeBatch(0, records(0, 2));
     const b = encodeBatch(0, records(0, 5), 0, { compression: 'gzip' });
@@ -347,12 +347,12 @@ describe('task 3: validating what a producer sent', () => {
     expect(validateBatches(good, { maxBatchBytes: good.length })).toHaveLength(1);
   });
 
-  test('task 3: LogAppendTime batches give every record the batch\'s maxTimestamp', () => {
+  test('task 2: LogAppendTime batches give every record the batch\'s maxTimestamp', () => {
     const appendTime = withAttributes(encodeBatch(0, records(0, 3)), 0x08);
     expect(decodeBatch(appendTime).records.map((r) => r.timestamp)).toEqual([T0 + 2, T0 + 2, T0 + 2]);
   });
 
-  test('task 3: gzip is the records section only: the header stays readable', () => {
+  test('task 2: gzip is the records section only: the header stays readable', () => {
     const batchRecords = records(0, 4);
     const gzipped = encodeBatch(0, batchRecords, 0, { compression: 'gzip' });
     const plain = encodeBatch(0, batchRecords);

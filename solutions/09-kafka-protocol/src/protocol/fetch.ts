@@ -127,6 +127,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
     topics: byTopic(partitions, ({ partition, offset, maxBytes: partitionMaxBytes }) => ({ partition, fetchOffset: offset, partitionMaxBytes: partitionMaxBytes ?? maxBytes })),
   }),
   responseToWire(response, request) {
+    //> step 09 task 7: Fetch's response — stored bytes per partition, never null, errors as codes
     const partitions: FetchedPartition[] =
       'error' in response
         ? request.partitions.map(({ topic, partition }) => ({ topic, partition, highWatermark: -1, logStartOffset: -1, records: Buffer.alloc(0), error: response.error }))
@@ -142,6 +143,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
         records,
       })),
     };
+    //<
   },
   responseFromWire: (wire) => ({
     partitions: flatten(wire.responses, (topic, { partitionIndex, errorCode: code, highWatermark, records }) => {

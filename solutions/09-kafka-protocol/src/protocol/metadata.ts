@@ -86,22 +86,18 @@ const requestSchema = perVersion(0, 4, (version): Type<WireRequest> => {
   });
 });
 
-const responseSchema = perVersion(0, 4, (version): Type<WireResponse> =>
-  struct({
+const responseSchema = perVersion(0, 4, (version): Type<WireResponse> => {
+  //> step 09 task 6: Metadata's response schema — each version adds its fields, in their place
+  const partition = struct({ errorCode: int16, partitionIndex: int32, leaderId: int32, replicaNodes: array(int32), isrNodes: array(int32) });
+  return struct({
     ...(version >= 3 ? { throttleTimeMs: int32 } : {}),
     brokers: array(struct({ nodeId: int32, host: string, port: int32, ...(version >= 1 ? { rack: nullableString } : {}) })),
     ...(version >= 2 ? { clusterId: nullableString } : {}),
     ...(version >= 1 ? { controllerId: int32 } : {}),
-    topics: array(
-      struct({
-        errorCode: int16,
-        name: string,
-        ...(version >= 1 ? { isInternal: boolean } : {}),
-        partitions: array(struct({ errorCode: int16, partitionIndex: int32, leaderId: int32, replicaNodes: array(int32), isrNodes: array(int32) })),
-      }),
-    ),
-  }),
-);
+    topics: array(struct({ errorCode: int16, name: string, ...(version >= 1 ? { isInternal: boolean } : {}), partitions: array(partition) })),
+  });
+  //<
+});
 
 export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, MetadataResponse, WireRequest, WireResponse> = {
   key: 3,
@@ -111,6 +107,7 @@ export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, Metad
   requestSchema,
   responseSchema,
   requestFromWire(wire, version) {
+    //> step 09 task 6: Metadata's request — which topics "all" is in each version
     // Version 0 has no way to ask for no topics: its empty list is "all of them".
     const all = wire.topics === null || (version === 0 && wire.topics.length === 0);
     return {
@@ -118,6 +115,7 @@ export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, Metad
       ...(all ? {} : { topics: wire.topics!.map(({ name }) => name) }),
       allowAutoTopicCreation: version >= 4 ? wire.allowAutoTopicCreation! : true,
     };
+    //<
   },
   requestToWire({ topics, allowAutoTopicCreation = true }, version) {
     if (version === 0 && topics?.length === 0) throw new Error('Metadata v0 cannot ask for no topics: its empty list means every topic');

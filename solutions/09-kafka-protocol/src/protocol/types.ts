@@ -40,12 +40,14 @@ export class Reader {
   // #region take
   /** The position of the next `size` bytes, or an error that says what was cut short. */
   private take(size: number, what: string): number {
+    //> step 09 task 1: Reader.take — refuse to read past the end of the message
     if (size > this.remaining) {
       throw new InvalidRequestError(`the message ends in the middle of ${what} (it needs ${size} bytes, ${this.remaining} are left)`);
     }
     const at = this.position;
     this.position += size;
     return at;
+    //<
   }
   // #endregion take
 
@@ -85,12 +87,14 @@ export class Reader {
    * in a 20-byte request must not make the broker allocate 2 billion slots.
    */
   count(what: string, minItemBytes = 1): number {
+    //> step 09 task 1: Reader.count — check a count against the bytes left before anything is allocated
     const count = this.int32(`the length of ${what}`);
     if (count < -1) throw new InvalidRequestError(`${what} has a negative length (${count})`);
     if (count * minItemBytes > this.remaining) {
       throw new InvalidRequestError(`${what} claims ${count} items but only ${this.remaining} bytes are left`);
     }
     return count;
+    //<
   }
 }
 
@@ -176,18 +180,22 @@ export const boolean: Type<boolean> = {
 // #region strings
 export const nullableString: Type<string | null> = {
   read(reader, what) {
+    //> step 09 task 1: nullableString.read — int16 length, -1 for null, then UTF-8 bytes
     const length = reader.int16(`the length of ${what}`);
     if (length === -1) return null;
     if (length < 0) throw new InvalidRequestError(`${what} has a negative length (${length})`);
     return reader.slice(length, what).toString('utf8');
+    //<
   },
   write(writer, value) {
+    //> step 09 task 1: nullableString.write — the length counts bytes, not characters
     if (value === null) {
       writer.int16(-1);
       return;
     }
     const bytes = Buffer.from(value, 'utf8');
     writer.int16(bytes.length).raw(bytes);
+    //<
   },
 };
 
