@@ -93,8 +93,10 @@ export interface BrokerAddress {
   port: number;
 }
 
+//> step 09 given
 /** The requests a broker answers: ApiVersions advertises them, with each module's versions (protocol/). */
 const BROKER_APIS: RequestType[] = ['produce', 'fetch', 'listOffsets', 'metadata', 'offsetCommit', 'offsetFetch', 'findCoordinator', 'joinGroup', 'heartbeat', 'leaveGroup', 'syncGroup', 'createTopics', 'offsetsForLeaderEpoch'];
+//<
 
 /** How long a metadata request waits for a topic it asked the controller to create. */
 const AUTO_CREATE_WAIT_MS = 5_000;
@@ -136,7 +138,9 @@ export class Broker {
         maxFrameBytes: options.maxFrameBytes,
         queuedMaxRequests: options.queuedMaxRequests ?? 500,
         connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 600_000,
+        //> step 09 given
         apis: BROKER_APIS,
+        //<
       },
       (request, clientGone) => this.handle(request, clientGone),
     );
@@ -308,9 +312,11 @@ export class Broker {
   /** The live brokers, and each asked-for topic's partitions with their leader; a topic named for the first time is created (auto-creation). */
   private async handleMetadata(request: MetadataRequest): Promise<MetadataResponse> {
     const names = request.topics ?? this.replicaManager.topicNames();
+    //> step 09 rewrites: the broker serves Kafka's binary protocol: it lists the requests it answers, stores produced batches as bytes, and names a controller in metadata
     // Metadata v4 lets a client ask not to create what it names (kafka-python's consumer does).
     const creates = request.allowAutoTopicCreation !== false;
     const missing = creates ? names.filter((name) => !this.replicaManager.hasTopic(name) && name !== OFFSETS_TOPIC) : [];
+    //<
     if (missing.length > 0) {
       const { defaultReplicationFactor = 1, numPartitions = 1 } = this.options;
       // A bad name is refused by the controller; the metadata answer then says so for that topic.
@@ -318,15 +324,20 @@ export class Broker {
       await this.waitForTopics(missing);
       const refusals = new Map(created.topics.filter((topic) => topic.error && topic.error.code !== 'TOPIC_ALREADY_EXISTS').map((topic) => [topic.name, topic.error!]));
       const topics = names.map((name) => (refusals.has(name) ? { name, error: refusals.get(name)!, partitions: [] } : this.describeTopic(name)));
+      //> step 09 rewrites: the broker serves Kafka's binary protocol: it lists the requests it answers, stores produced batches as bytes, and names a controller in metadata
       return { brokers: this.liveBrokers(), controllerId: this.reportedControllerId(), topics };
+      //<
     }
+    //> step 09 rewrites: the broker serves Kafka's binary protocol: it lists the requests it answers, stores produced batches as bytes, and names a controller in metadata
     return { brokers: this.liveBrokers(), controllerId: this.reportedControllerId(), topics: names.map((name) => this.describeTopic(name)) };
+    //<
   }
 
   private liveBrokers(): MetadataResponse['brokers'] {
     return this.replicaManager.metadata.liveBrokers().map(({ id, host, port }) => ({ id, host, port }));
   }
 
+  //> step 09 given
   /**
    * The "controller" a Metadata response names. Clients cannot reach a KRaft controller, so Kafka
    * names a live broker instead (clients send it admin requests); here, the lowest live broker id.
@@ -334,6 +345,7 @@ export class Broker {
   private reportedControllerId(): number {
     return Math.min(...this.liveBrokers().map(({ id }) => id));
   }
+  //<
 
   /** Appends each batch to its partition with the request's acks; acks=all waits for the in-sync replicas. */
   private async handleProduce(request: ProduceRequest, clientGone?: AbortSignal): Promise<ProduceResponse> {
@@ -344,8 +356,10 @@ export class Broker {
         return refused({ code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal and only the group coordinator writes to it; commit offsets with consumer.commit()` });
       }
       try {
+        //> step 09 rewrites: the broker serves Kafka's binary protocol: it lists the requests it answers, stores produced batches as bytes, and names a controller in metadata
         const { baseOffset, endOffset } = this.replicaManager.append(topic, partition, records, request.acks);
         return { result: { topic, partition, baseOffset }, endOffset };
+        //<
       } catch (error) {
         return refused(errorBody(error));
       }

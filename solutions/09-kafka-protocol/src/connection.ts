@@ -1,5 +1,7 @@
+//> step 09 given
 // A client's connection to one broker: requests go out as frames in Kafka's binary protocol,
 // answers come back matched to their request by correlationId.
+//<
 //
 // One connection is opened per broker and then reused for every request, with any number of
 // requests in flight at once. Opening a TCP connection costs a round trip (and, with TLS, several):
@@ -7,11 +9,15 @@
 import net from 'node:net';
 import { KafkaError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
+//> step 09 given
 import { APIS, encodeRequest, isFailed, readResponseHeader, type RequestBody, type RequestType, type ResponseOf } from './protocol/index.ts';
 import { Reader } from './protocol/types.ts';
+//<
 
+//> step 09 given
 /** How this workshop's clients name themselves in every request header (brokers log it). */
 export const CLIENT_ID = 'kafka-from-scratch';
+//<
 
 /**
  * The connection failed or dropped before the broker answered: the broker stopped, crashed or is
@@ -22,9 +28,13 @@ export class ConnectionError extends Error {
   override name = 'ConnectionError';
 }
 
+//> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
 /** A request waiting for its answer, and how to read the answer: only the asker knows its api and version. */
+//<
 interface Pending {
+  //> step 09 given
   read(reader: Reader): unknown;
+  //<
   resolve(response: unknown): void;
   reject(error: Error): void;
 }
@@ -48,6 +58,7 @@ export class Connection {
   }
 
   // #region request
+  //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
    * refuses the whole request, or with a ConnectionError when the connection fails first. The
@@ -55,11 +66,15 @@ export class Connection {
    * 'produce', … })` resolves with a ProduceResponse. Each request goes out in the highest version
    * its module speaks (protocol/).
    */
+  //<
   async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     const socket = await this.open();
+    //> step 09 given
     const codec = APIS[body.type];
     const version = codec.maxVersion;
+    //<
     const correlationId = this.nextCorrelationId++;
+    //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
     const response = new Promise<ResponseOf<K>>((resolve, reject) =>
       this.pending.set(correlationId, {
         read: (reader) => codec.responseFromWire(codec.responseSchema(version).read(reader, `the ${codec.kafkaName} v${version} response`), version),
@@ -68,6 +83,7 @@ export class Connection {
       }),
     );
     socket.write(this.frame(body, correlationId, version));
+    //<
     return response;
   }
   // #endregion request
@@ -75,25 +91,33 @@ export class Connection {
   /** Sends a request that gets no answer (a produce with acks=0); resolves once it is written. */
   async send<K extends RequestType>(body: RequestBody<K>): Promise<void> {
     const socket = await this.open();
+    //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
     const frame = this.frame(body, this.nextCorrelationId++, APIS[body.type].maxVersion);
     await new Promise<void>((resolve, reject) => socket.write(frame, (error) => (error ? reject(new ConnectionError(`could not send to ${this.address}: ${error.message}`)) : resolve())));
+    //<
   }
 
+  //> step 09 given
   private frame<K extends RequestType>(body: RequestBody<K>, correlationId: number, version: number): Buffer {
     const codec = APIS[body.type];
     return encodeRequest({ apiKey: codec.key, apiVersion: version, correlationId, clientId: CLIENT_ID }, codec.requestSchema(version), codec.requestToWire(body, version));
   }
+  //<
 
   // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
+  //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
   private onResponse(frame: Buffer): void {
     const reader = new Reader(frame);
     const correlationId = readResponseHeader(reader);
     const pending = this.pending.get(correlationId);
+  //<
     if (!pending) return; // an answer to a request nobody waits for any more
+    //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
     this.pending.delete(correlationId);
     const response = pending.read(reader) as object;
     if (isFailed(response)) pending.reject(new KafkaError(response.error.code, response.error.message));
+    //<
     else pending.resolve(response);
   }
   // #endregion responses
@@ -114,7 +138,9 @@ export class Connection {
       });
       socket.on('data', (chunk) => {
         try {
+          //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
           for (const frame of decoder.push(chunk)) this.onResponse(frame);
+          //<
         } catch (error) {
           socket.destroy(error as Error);
         }
@@ -127,8 +153,10 @@ export class Connection {
       socket.on('close', () => {
         this.socket = null;
         this.connecting = null; // the next request connects again
+        //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
         // A broker hangs up on a request it cannot read; its log says why.
         this.failAll(new ConnectionError(`the connection to ${this.address} closed before the broker answered (a broker closes the connection of a request it cannot read: see its log)`));
+        //<
       });
     });
     return this.connecting;

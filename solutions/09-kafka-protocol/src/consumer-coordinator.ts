@@ -142,7 +142,9 @@ export class ConsumerCoordinator {
 
   // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */
+  //> step 09 rewrites: assignments are Kafka's ConsumerProtocol bytes
   private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: Buffer }>> {
+  //<
     const assignor = this.options.assignors.find((candidate) => candidate.name === join.protocolName);
     if (!assignor) throw new Error(`the coordinator chose the "${join.protocolName}" assignor, which this consumer does not have`);
     const subscriptions = new Map(join.members.map(({ memberId, metadata }) => [memberId, decodeSubscription(metadata).topics]));

@@ -27,8 +27,10 @@ import { KafkaError } from './errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from './protocol/index.ts';
 import { isRetriable, isRetriableCode, RETRY_DEFAULTS, sleep } from './retry.ts';
+//> step 09 given
 import type { CommittedPartition, FetchedPartition, FetchPartition } from './protocol/index.ts';
 import { decodeBatches, recordsFrom, type RecordWithOffset } from './record-batch.ts';
+//<
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
 
@@ -118,7 +120,9 @@ export const MAX_TIMEOUT_MS = INT32_MAX;
 interface Fetched {
   topic: string;
   partition: number;
+  //> step 09 rewrites: fetched records arrive as stored batches, decoded by the consumer
   record: RecordWithOffset;
+  //<
 }
 
 export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
@@ -327,9 +331,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   /** Deserializes one record and moves its partition's position past it. */
   private deliver({ topic, partition, record }: Fetched): ConsumerRecord<K, V> {
+    //> step 09 rewrites: fetched records arrive as stored batches, decoded by the consumer
+    //<
     const read = <T>(deserializer: Deserializer<T>, what: 'key' | 'value'): T => {
       try {
+        //> step 09 rewrites: fetched records arrive as stored batches, decoded by the consumer
         return deserializer(record[what], topic);
+        //<
       } catch (error) {
         // The position stays on this record; seek() past it to go on.
         this.buffered = this.buffered.filter((other) => other.topic !== topic || other.partition !== partition);
@@ -339,7 +347,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const key = read(this.keyDeserializer, 'key');
     const value = read(this.valueDeserializer, 'value');
     this.positions.set(keyOf(topic, partition), record.offset + 1);
+    //> step 09 rewrites: fetched records arrive as stored batches, decoded by the consumer
     return { topic, partition, offset: record.offset, key, value, timestamp: record.timestamp, headers: record.headers };
+    //<
   }
 
   /** One fetch from every leader; the records it brings join the buffer. */
@@ -417,7 +427,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // A seek() while the fetch was on its way: these records come from the old position.
     if (this.positions.get(key) !== fetchedFrom) return;
     if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
+      //> step 09 rewrites: fetched records arrive as stored batches, decoded by the consumer
       this.log(`Offset ${fetchedFrom} is out of range for ${key} (its high watermark is ${fetched.highWatermark}): resetting to ${this.autoOffsetReset}`);
+      //<
       this.positions.set(key, null);
       return;
     }
@@ -427,8 +439,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       return;
     }
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
+    //> step 09 rewrites: fetched records arrive as stored batches, decoded by the consumer
     // The stored batches, decoded here (the broker never decodes them); the first may start before our position.
     for (const record of recordsFrom(decodeBatches(fetched.records), fetchedFrom)) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
+    //<
   }
   // #endregion take
 

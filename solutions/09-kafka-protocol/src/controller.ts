@@ -20,7 +20,9 @@ import { KafkaError } from './errors.ts';
 import { Log } from './log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState } from './metadata-image.ts';
 import { preferredLeaderChange, whenBrokerFenced, whenBrokerUnfenced, withIsr } from './partition-change.ts';
+//> step 09 given
 import type { AlterPartitionRequest, AlterPartitionResponse, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse, CreateTopicsRequest, CreateTopicsResponse, FetchRequest, FetchResponse, MetadataResponse, Request, RequestType, ResponseOf } from './protocol/index.ts';
+//<
 import { assignReplicas } from './replica-assignment.ts';
 import { SocketServer } from './socket-server.ts';
 import { validateTopicName } from './topic-name.ts';
@@ -29,8 +31,10 @@ import { OFFSETS_TOPIC } from './consumer-offsets.ts';
 /** The metadata log's name, as in KRaft. */
 export const METADATA_TOPIC = '__cluster_metadata';
 
+//> step 09 given
 /** The requests a controller answers, which its ApiVersions advertises: brokers' registrations, heartbeats, metadata fetches and ISR changes, and the topic creations brokers forward. */
 const CONTROLLER_APIS: RequestType[] = ['brokerRegistration', 'brokerHeartbeat', 'fetch', 'createTopics', 'alterPartition', 'metadata'];
+//<
 
 export interface ControllerOptions {
   /** The controller's node id (KRaft's `node.id`); brokers use other ids. */
@@ -77,7 +81,9 @@ export class Controller {
     this.sessionTimeoutMs = options.brokerSessionTimeoutMs ?? 9_000;
     this.metadataLog = Log.open(options.dataDir, METADATA_TOPIC, 0);
     this.server = new SocketServer(
+      //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
       { host: options.host ?? '127.0.0.1', port: options.port ?? 9093, name: `Controller ${this.id}`, log: this.say, queuedMaxRequests: 500, connectionsMaxIdleMs: 600_000, apis: CONTROLLER_APIS },
+      //<
       (request, clientGone) => this.handle(request, clientGone),
     );
   }
@@ -122,7 +128,9 @@ export class Controller {
         return this.register(request);
       case 'brokerHeartbeat':
         return this.heartbeat(request);
+      //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
       case 'fetch':
+      //<
         return this.fetchMetadata(request, clientGone);
       case 'createTopics':
         return this.createTopics(request);
@@ -209,6 +217,7 @@ export class Controller {
     this.append(records);
   }
 
+  //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
   /**
    * A broker's Fetch of the metadata log, from the offset it has reached, as KRaft brokers fetch
    * `__cluster_metadata`: the stored batches, as bytes. Waits up to maxWaitMs for a record when
@@ -218,13 +227,16 @@ export class Controller {
     const wanted = partitions[0];
     if (partitions.length !== 1 || wanted?.topic !== METADATA_TOPIC || wanted.partition !== 0) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `the controller serves fetches of ${METADATA_TOPIC}-0 only; fetch other topics from the brokers`);
+  //<
     }
+    //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
     const { offset } = wanted;
     const end = this.metadataLog.logEndOffset;
     if (offset > end) throw new KafkaError('OFFSET_OUT_OF_RANGE', `the metadata log ends at ${end}; offset ${offset} is past it (a controller that lost its log?)`);
     if (offset === end) await this.waiting.wait([{ topic: METADATA_TOPIC, partition: 0 }], maxWaitMs, clientGone);
     const records = this.metadataLog.readBytes(offset, maxBytes);
     return { partitions: [{ topic: METADATA_TOPIC, partition: 0, highWatermark: this.metadataLog.logEndOffset, logStartOffset: this.metadataLog.logStartOffset, records }] };
+    //<
   }
 
   private createTopics(request: CreateTopicsRequest): CreateTopicsResponse {
@@ -233,8 +245,10 @@ export class Controller {
         const wanted = replicationFactor ?? this.options.defaultReplicationFactor ?? 1;
         // The offsets topic asks for offsets.topic.replication.factor copies, at most one per live broker.
         const copies = name === OFFSETS_TOPIC ? Math.max(1, Math.min(wanted, this.image.liveBrokers().length)) : wanted;
+        //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
         // -1 partitions asks for the cluster's default, Kafka's num.partitions (KIP-464; KafkaJS sends it).
         this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, copies, configs);
+        //<
         return { name };
       } catch (error) {
         if (!(error instanceof KafkaError)) throw error;

@@ -45,7 +45,9 @@ export interface GroupDescription {
   protocolName: string | null;
   leaderId: string | null;
   /** Each member's assignment (when Stable) and the request it has parked, if any. */
+  //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
   members: Array<{ memberId: string; assignment: Buffer; waitingFor: 'join' | 'sync' | null }>;
+  //<
 }
 
 export class GroupCoordinator {
@@ -107,7 +109,9 @@ export class GroupCoordinator {
       sessionTimeoutMs: request.sessionTimeoutMs,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs,
       protocols: request.protocols,
+      //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
       assignment: Buffer.alloc(0),
+      //<
       awaitingJoin: null,
       awaitingSync: null,
       sessionTimer: null,
@@ -225,7 +229,9 @@ export class GroupCoordinator {
     this.clearSessionTimer(member);
     if (member.memberId === group.leaderId) {
       const shares = new Map(request.assignments.map(({ memberId, assignment }) => [memberId, assignment]));
+      //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
       for (const each of group.members.values()) each.assignment = shares.get(each.memberId) ?? Buffer.alloc(0);
+      //<
       group.state = 'Stable';
       clearTimeout(group.rebalanceTimer ?? undefined); // the wait for the leader's sync is over
       this.log(`Group "${group.groupId}" is stable in generation ${group.generationId}: the leader sent the assignment`);
@@ -324,7 +330,9 @@ export class GroupCoordinator {
     // As in Kafka, assignments are shown only when the group is Stable: otherwise they are the last generation's.
     const members = [...group.members.values()].map((member) => ({
       memberId: member.memberId,
+      //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
       assignment: group.state === 'Stable' ? member.assignment : Buffer.alloc(0),
+      //<
       waitingFor: member.awaitingJoin ? ('join' as const) : member.awaitingSync ? ('sync' as const) : null,
     }));
     return { groupId, state: group.state, generationId: group.generationId, protocolName: group.protocolName, leaderId: group.leaderId, members };

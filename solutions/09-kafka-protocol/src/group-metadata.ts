@@ -27,7 +27,9 @@ export interface MemberMetadata {
   /** The assignors it supports, preferred first, each with its subscription (opaque bytes). */
   protocols: GroupProtocol[];
   /** Its share of the current generation's assignment, as the leader sent it (opaque bytes). */
+  //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
   assignment: Buffer;
+  //<
   /** Its joinGroup, while it waits for the other members. */
   awaitingJoin: Parked<JoinGroupResponse> | null;
   /** Its syncGroup, while it waits for the leader's assignment. */
@@ -86,8 +88,10 @@ export class GroupMetadata {
   }
 
   /** A member's metadata (its subscription) for the chosen protocol. */
+  //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
   metadataOf(member: MemberMetadata): Buffer {
     return member.protocols.find((protocol) => protocol.name === this.protocolName)?.metadata ?? Buffer.alloc(0);
+  //<
   }
 
   /** The protocol names every member supports (and `extra`, a member about to join). */

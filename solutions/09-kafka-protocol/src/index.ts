@@ -2,11 +2,15 @@
 export { Broker } from './broker.ts';
 export type { BrokerAddress, BrokerOptions } from './broker.ts';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './frame.ts';
+//> step 09 given
 export { APIS, InvalidRequestError, encodeRequest, encodeResponse, errorCode, errorFromCode, isFailed, readRequestHeader, readResponseHeader, requestTypeOf } from './protocol/index.ts';
 export type { ApiCodec, ErrorBody, Failed, FetchedPartition, FetchPartition, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse } from './protocol/index.ts';
+//<
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
+//> step 09 given
 export type { Api, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
 export { Reader, Writer, array, boolean, bytes, decode, encode, int8, int16, int32, int64, nullableArray, nullableBytes, nullableString, string, struct, type Infer, type Type } from './protocol/types.ts';
+//<
 export { Cluster } from './cluster.ts';
 export type { PartitionLeader } from './cluster.ts';
 export { Connection, ConnectionError, parseHostPort } from './connection.ts';
@@ -26,9 +30,11 @@ export { KafkaAdmin } from './admin.ts';
 export type { AdminOptions, NewTopicOptions } from './admin.ts';
 export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol/index.ts';
 export { crc32c } from './crc32c.ts';
+//> step 09 given
 export { BATCH_HEADER_SIZE, CURRENT_MAGIC, CorruptRecordError, LOG_OVERHEAD, NO_PARTITION_LEADER_EPOCH, batchSize, checkBatchAt, compressionOf, decodeBatch, decodeBatches, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom, stampBatch, validateBatches } from './record-batch.ts';
 export type { BatchAt, BatchCheck, BatchHeader, Compression, LogRecord, RecordBatch, RecordHeader, RecordWithOffset, ValidBatch } from './record-batch.ts';
 export { VarintError, decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize } from './varint.ts';
+//<
 export { OffsetIndex } from './offset-index.ts';
 export { LogSegment, segmentFileName } from './log-segment.ts';
 export { LOG_DEFAULTS, Log, OffsetOutOfRangeError } from './log.ts';

@@ -14,7 +14,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetIndex } from './offset-index.ts';
+//> step 09 given
 import { BATCH_HEADER_SIZE, checkBatchAt, CorruptRecordError, decodeBatches, LOG_OVERHEAD, nextOffsetAfter, readBatchHeader, type BatchCheck, type BatchHeader, type RecordBatch } from './record-batch.ts';
+//<
 
 export interface SegmentOptions {
   /** Bytes written between two index entries; Kafka's `index.interval.bytes`, default 4096. */
@@ -69,7 +71,9 @@ export class LogSegment {
     let position = start.position;
     this.next = start.offset;
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
+      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
       this.next = nextOffsetAfter(found.header);
+      //<
       position += found.size;
     }
     this.bytesSinceLastIndexEntry = position - start.position;
@@ -100,12 +104,15 @@ export class LogSegment {
     return this.index.lookup(offset);
   }
 
+  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   /**
    * Appends one or more whole, checked batches, one after the other, in one write (a producer's
    * record set, a follower's copy, a batch the log encoded). The first must start at this
    * segment's next offset and each one where the previous ends. Returns their headers.
    */
+  //<
   // #region append
+  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   append(recordSet: Buffer): BatchHeader[] {
     // Walk the headers first: a record set that does not continue the segment writes nothing.
     const headers: BatchHeader[] = [];
@@ -119,7 +126,9 @@ export class LogSegment {
       headers.push(header);
       next = nextOffsetAfter(header);
       position += LOG_OVERHEAD + header.batchLength;
+  //<
     }
+    //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
     // Each batch may earn an index entry, at the position it gets in the file.
     let filePosition = this.sizeInBytes;
     for (const header of headers) {
@@ -130,6 +139,7 @@ export class LogSegment {
     this.sizeInBytes += recordSet.length;
     this.next = next;
     return headers;
+    //<
   }
 
   /** Adds an index entry for the batch at `position` once indexIntervalBytes were written since the last one. */
@@ -142,6 +152,7 @@ export class LogSegment {
   }
   // #endregion append
 
+  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   /**
    * The stored bytes of the batch holding `offset` and of the whole batches after it, up to
    * `maxBytes`, stopping before the first batch that starts at or after `endOffset`. The first
@@ -150,8 +161,11 @@ export class LogSegment {
    * reader skips the records it did not ask for. Only the batch headers are read to find the
    * range, then the range is read in one go: the records are never decoded.
    */
+  //<
   // #region read
+  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   readBytes(offset: number, maxBytes: number, endOffset: number): Buffer {
+  //<
     //> step 09 task 4: LogSegment.readBytes — the stored bytes of whole batches, found by their headers
     let position = this.index.lookup(offset).position;
     let start: number | null = null;
@@ -172,6 +186,7 @@ export class LogSegment {
   }
   // #endregion read
 
+  //> step 09 given
   /** The batches readBytes returns, decoded (with no end offset: up to the segment's end). */
   read(offset: number, maxBytes: number): RecordBatch[] {
     return decodeBatches(this.readBytes(offset, maxBytes, Infinity));
@@ -186,7 +201,9 @@ export class LogSegment {
     }
     return header;
   }
+  //<
 
+  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
@@ -194,7 +211,10 @@ export class LogSegment {
    * `onBatch` sees each batch kept, in order (the log rebuilds its leader epochs from them). As in
    * Kafka, the checksum and the header are checked, not the records: they are not decoded.
    */
+  //<
+  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   recover(onBatch: (batch: BatchHeader) => void = () => {}): RecoveryResult {
+  //<
     // The real size of the file, not what we believe: that is the whole point.
     const fileSize = fs.fstatSync(this.fd).size;
     this.index.reset();
@@ -213,14 +233,20 @@ export class LogSegment {
       }
       // The CRC does not cover the base offset, so check it against the previous batch: a
       // batch that does not continue the log exactly is as wrong as one with a bad checksum.
+      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
       if (found.header.baseOffset !== next) {
         reason = `expected a batch at offset ${next}, found one at offset ${found.header.baseOffset}`;
+      //<
         break;
       }
       this.indexBatch(next, position, found.size);
+      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
       onBatch(found.header);
+      //<
       position += found.size;
+      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
       next = nextOffsetAfter(found.header);
+      //<
       batches++;
     }
     if (position < fileSize) fs.ftruncateSync(this.fd, position);
@@ -242,9 +268,13 @@ export class LogSegment {
     let position = start.position;
     let next = start.offset;
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
+      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
       if (nextOffsetAfter(found.header) > offset) break; // this batch holds `offset` or comes after it
+      //<
       position += found.size;
+      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
       next = nextOffsetAfter(found.header);
+      //<
     }
     const cut = this.sizeInBytes - position;
     if (cut === 0) return 0;
@@ -274,14 +304,20 @@ export class LogSegment {
     this.index.delete(); // closes the index too
   }
 
+  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   /** Reads the batch at `position` from the file, never past `end`, and checks it (header and checksum). */
   private batchAt(position: number, end: number): BatchCheck {
+  //<
     const header = readAt(this.fd, position, Math.min(LOG_OVERHEAD, end - position));
+    //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
     if (header.length < LOG_OVERHEAD) return checkBatchAt(header, 0);
+    //<
     // Read as much as the batch claims to need, but never more than the file holds: a garbage
     // length must not make us allocate gigabytes.
     const claimed = LOG_OVERHEAD + Math.max(0, header.readInt32BE(8));
+    //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
     return checkBatchAt(readAt(this.fd, position, Math.min(claimed, end - position)), 0);
+    //<
   }
 }
 

@@ -10,16 +10,20 @@
 // leader that appended it, and the log keeps the first offset of each epoch in its leader epoch
 // cache (leader-epoch-cache.ts). A follower that comes back after a leader change uses it to
 // cut off, with truncateTo, whatever the new leader never had.
+//> step 09 given
 //
 // From step 09 batches travel as bytes: a producer's record set is checked and appended as it
 // came, stamped only with its offsets and the leader's epoch (appendBatches), and a fetch gets
 // the stored bytes back without a record being decoded (readBytes).
+//<
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaError } from './errors.ts';
 import { LeaderEpochCache, type EpochEndOffset } from './leader-epoch-cache.ts';
 import { LogSegment } from './log-segment.ts';
+//> step 09 given
 import { decodeBatches, encodeBatch, recordsFrom, stampBatch, validateBatches, type LogRecord, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
+//<
 import { validateTopicName } from './topic-name.ts';
 
 export interface LogOptions {
@@ -61,6 +65,7 @@ export const LOG_DEFAULTS = {
   flushMs: Infinity,
 } as const;
 
+//> step 09 given
 /** Where a leader's append of a record set went (Kafka's LogAppendInfo, in short). */
 export interface AppendInfo {
   /** The offset of the first record appended. */
@@ -70,6 +75,7 @@ export interface AppendInfo {
   /** How many records were appended. */
   records: number;
 }
+//<
 
 /** Kafka's OFFSET_OUT_OF_RANGE: the offset is before the log start or after the log end. */
 export class OffsetOutOfRangeError extends KafkaError {
@@ -192,15 +198,22 @@ export class Log {
    * of a new epoch starts that epoch in the leader epoch cache.
    */
   append(records: LogRecord[], leaderEpoch = 0): number {
+    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
     this.checkOpen();
+    //<
     // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
+    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
     this.appendToActive(encodeBatch(baseOffset, records, leaderEpoch));
+    //<
     return baseOffset;
   }
   // #endregion append
 
+  //> step 09 given
   // #region append-batches
+  //<
+  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   /**
    * The leader's append of a record set a producer sent, as bytes: one or more batches, checked
    * (validateBatches) before anything is written, so a bad batch leaves the log as it was. Each
@@ -208,8 +221,11 @@ export class Log {
    * offset on, and with `leaderEpoch`; the checksum does not cover those fields, so the batches
    * are written exactly as the producer encoded them otherwise. Returns where the records went.
    */
+  //<
+  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   appendBatches(recordSet: Buffer, leaderEpoch: number): AppendInfo {
     this.checkOpen();
+  //<
     //> step 09 task 3: Log.appendBatches — validate, stamp offsets and epoch in place, append the bytes
     const batches = validateBatches(recordSet);
     const baseOffset = this.logEndOffset;
@@ -221,6 +237,7 @@ export class Log {
     this.appendToActive(recordSet);
     return { baseOffset, lastOffset: next - 1, records: next - baseOffset };
     //<
+  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   }
   // #endregion append-batches
 
@@ -241,7 +258,9 @@ export class Log {
         throw new KafkaError('OFFSET_OUT_OF_RANGE', `a copied batch starts at offset ${batch.baseOffset} but ${batch === batches[0] ? 'this log ends' : 'the batch before it ends'} at ${next}`);
       }
       next += batch.recordCount;
+  //<
     }
+    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
     this.appendToActive(recordSet);
     return batches[0]!.baseOffset;
   }
@@ -260,12 +279,17 @@ export class Log {
       this.leaderEpochCache.assign(header.partitionLeaderEpoch, header.baseOffset);
       this.unflushed += header.recordCount;
     }
+    //<
     this.flushIfDue();
+  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
+  //<
   }
 
+  //> step 09 given
   private checkOpen(): void {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
   }
+  //<
 
   /** The epoch of the last leader this log knows of, UNDEFINED_EPOCH (-1) for a log that has none. */
   get latestEpoch(): number {
@@ -301,7 +325,9 @@ export class Log {
    * whether any record was removed.
    */
   truncateTo(offset: number): boolean {
+    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
     this.checkOpen();
+    //<
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`cannot truncate ${this.dir} to offset ${offset}`);
     if (offset >= this.logEndOffset) {
       // No record to remove, but maybe an epoch: a replica that became leader started its epoch
@@ -340,6 +366,7 @@ export class Log {
   // #endregion roll
 
   // #region read
+  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   /**
    * The stored bytes of whole batches from the one holding `offset` (it may start before
    * `offset`: the reader skips the records below it, as Kafka's clients do), about `maxBytes` of
@@ -351,17 +378,25 @@ export class Log {
    * OffsetOutOfRangeError. A read stays within one segment, as Kafka's does: the next read
    * continues in the next one.
    */
+  //<
+  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   readBytes(offset: number, maxBytes: number, endOffset = this.logEndOffset): Buffer {
     this.checkOpen();
+  //<
     if (!Number.isInteger(offset) || offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is not in the log, which holds offsets ${this.logStartOffset} to ${this.logEndOffset - 1}`);
     }
+    //> step 09 given
     if (offset >= endOffset) return Buffer.alloc(0);
+    //<
     // A few segments per partition: a linear search is fine (Kafka keeps them in a sorted map).
     const segment = this.segments.findLast((candidate) => candidate.baseOffset <= offset)!;
+    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
     return segment.readBytes(offset, maxBytes, endOffset);
+    //<
   }
 
+  //> step 09 given
   /**
    * The batches from `offset` on, decoded: readBytes' batches, for the broker's own use (a
    * restarted broker replaying a log, the coordinator reading its offsets). The first batch may
@@ -370,6 +405,7 @@ export class Log {
   read(offset: number, maxBytes = 1024 * 1024): RecordBatch[] {
     return decodeBatches(this.readBytes(offset, maxBytes));
   }
+  //<
 
   /** Every record from `offset` to the end, in order (replaying a whole log, as a restarted broker does). */
   readRecords(offset = this.logStartOffset): RecordWithOffset[] {

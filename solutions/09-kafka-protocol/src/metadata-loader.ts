@@ -1,15 +1,23 @@
+//> step 09 given
 // How a broker learns the controller's decisions: it copies the metadata log with ordinary Fetch
 // requests for `__cluster_metadata`, as KRaft brokers do, and hands each record to the broker to
 // apply (Kafka's MetadataLoader). A fetch waits at the controller until there is a new record
 // (long polling), so a new leader is known everywhere within a round trip of its election.
+//<
 import { Connection } from './connection.ts';
+//> step 09 given
 import { KafkaError } from './errors.ts';
+//<
 import type { MetadataRecord } from './metadata-image.ts';
+//> step 09 given
 import { decodeBatches, recordsFrom } from './record-batch.ts';
+//<
 
+//> step 09 given
 import { METADATA_TOPIC } from './controller.ts';
 /** The most metadata bytes one fetch brings; a broker far behind catches up in a few round trips. */
 const METADATA_FETCH_MAX_BYTES = 1024 * 1024;
+//<
 
 export interface MetadataLoaderOptions {
   brokerId: number;
@@ -41,6 +49,7 @@ export class MetadataLoader {
     while (!this.stopped) {
       try {
         // #region fetch-loop
+        //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
         const { partitions } = await this.connection.request({
           type: 'fetch',
           replicaId: this.options.brokerId,
@@ -54,6 +63,7 @@ export class MetadataLoader {
         // Whole batches come back, from the one holding this.offset: skip what was applied already.
         for (const { offset, value } of recordsFrom(decodeBatches(fetched?.records ?? Buffer.alloc(0)), this.offset)) {
           this.options.apply(JSON.parse(value!.toString('utf8')) as MetadataRecord);
+        //<
           this.offset = offset + 1;
         }
         this.lastProblem = '';

@@ -32,6 +32,8 @@ import { KafkaError } from './errors.ts';
 import type { EpochEndOffset } from './leader-epoch-cache.ts';
 import type { Log } from './log.ts';
 import type { PartitionState } from './metadata-image.ts';
+//> step 09 given
+//<
 
 /** What the leader knows of one follower, from the fetches it sends. */
 export interface FollowerState {
@@ -193,14 +195,18 @@ export class Partition {
     }
   }
 
+  //> step 09 rewrites: the leader appends a producer's record batches as bytes
   /**
    * Appends a producer's record batches on the leader, as the bytes they came in. With acks=-1
    * the write needs `minInsyncReplicas` in-sync replicas, checked BEFORE the append: once the
    * records are in the log, a refusal would leave them there to be read anyway. Returns the
    * offsets the batches got.
    */
+  //<
   // #region min-isr
+  //> step 09 rewrites: the leader appends a producer's record batches as bytes
   appendAsLeader(recordSet: Buffer, acks: number): { baseOffset: number; lastOffset: number } {
+  //<
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     if (acks === -1 && this.isr.length < this.minInsyncReplicas) {
       throw new KafkaError(
@@ -209,10 +215,14 @@ export class Partition {
       );
     }
     // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
+    //> step 09 rewrites: the leader appends a producer's record batches as bytes
     const appended = this.log.appendBatches(recordSet, this.leaderEpoch);
+    //<
     // Alone in its ISR, the leader's own append is all the high watermark waits for.
     this.maybeAdvanceHighWatermark();
+    //> step 09 rewrites: the leader appends a producer's record batches as bytes
     return appended;
+    //<
   }
   // #endregion min-isr
 

@@ -17,7 +17,9 @@ import { defaultPartitioner, type Partitioner } from './partitioner.ts';
 import type { ProduceResponse, WireBatch } from './protocol/index.ts';
 import type { Connection } from './connection.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
+//> step 09 given
 import { encodeBatch, NO_PARTITION_LEADER_EPOCH, type Compression } from './record-batch.ts';
+//<
 import type { RecordMetadata } from './record-metadata.ts';
 import { gaveUp, isRetriable, RETRY_DEFAULTS, withRetries } from './retry.ts';
 import { bytesSerializer, type Serializer } from './serializers.ts';
@@ -58,8 +60,10 @@ export interface ProducerOptions {
    * `delivery.timeout.ms` (120 000); Kafka wants it at least lingerMs + requestTimeoutMs.
    */
   deliveryTimeoutMs?: number;
+  //> step 09 given
   /** How batches are compressed before they are sent (and stored, as sent); Kafka's `compression.type`: 'none' (default) or 'gzip'. */
   compressionType?: Compression;
+  //<
 }
 
 export interface ProducerRecord<K = unknown, V = unknown> {
@@ -91,7 +95,9 @@ export class KafkaProducer {
   /** -1 (all), 0 or 1, as the produce request carries it. */
   private readonly acks: number;
   private readonly requestTimeoutMs: number;
+  //> step 09 given
   private readonly compression: Compression;
+  //<
   private readonly retries: number;
   private readonly retryBackoffMs: number;
   private readonly deliveryTimeoutMs: number;
@@ -115,8 +121,10 @@ export class KafkaProducer {
     if (![0, 1, -1, 'all'].includes(acks)) throw new Error(`acks must be 0, 1 or 'all', not ${JSON.stringify(acks)}`);
     this.acks = acks === 'all' ? -1 : acks;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    //> step 09 given
     this.compression = options.compressionType ?? 'none';
     if (!['none', 'gzip'].includes(this.compression)) throw new Error(`compressionType must be 'none' or 'gzip', not ${JSON.stringify(this.compression)}`);
+    //<
   }
 
   // #region send
@@ -199,11 +207,13 @@ export class KafkaProducer {
         for (const batch of batches) batch.complete(-1);
         return;
       }
+      //> step 09 rewrites: batches go out as record batch v2 bytes, optionally gzip-compressed
       // One result per partition: each batch settles with its own, and only its records see it.
       // (Kafka's answer groups partitions by topic, so it comes in its own order, not the request's.)
       const results = new Map(response.results.map((result) => [`${result.topic}-${result.partition}`, result]));
       batches.forEach((batch) => {
         const result = results.get(`${batch.topic}-${batch.partition}`);
+      //<
         if (!result) batch.fail(new KafkaError('INVALID_REQUEST', `the broker sent no result for ${batch.topic}-${batch.partition}`));
         else if (result.error) this.retryOrFail(batch, new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
@@ -271,7 +281,9 @@ export class KafkaProducer {
   /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */
   private async sendProduce(connection: Connection, batches: ProducerBatch[]): Promise<ProduceResponse | null> {
     // #region acks
+    //> step 09 rewrites: batches go out as record batch v2 bytes, optionally gzip-compressed
     const request = { type: 'produce' as const, acks: this.acks, timeoutMs: this.requestTimeoutMs, batches: batches.map((batch) => toWire(batch, this.compression)) };
+    //<
     if (this.acks === 0) {
       await connection.send(request);
       return null;
@@ -303,6 +315,7 @@ function serialize(serializer: Serializer<any>, data: unknown, topic: string, wh
   }
 }
 
+//> step 09 rewrites: batches go out as record batch v2 bytes, optionally gzip-compressed
 /**
  * A batch as the produce request carries it: a record batch v2, encoded here once and stored by
  * the broker as it is. Its base offset is 0 and its leader epoch -1 (Kafka's "none"): the leader
@@ -310,4 +323,5 @@ function serialize(serializer: Serializer<any>, data: unknown, topic: string, wh
  */
 function toWire(batch: ProducerBatch, compression: Compression): WireBatch {
   return { topic: batch.topic, partition: batch.partition, records: encodeBatch(0, batch.records, NO_PARTITION_LEADER_EPOCH, { compression }) };
+//<
 }

@@ -211,8 +211,10 @@ export class ReplicaFetcher {
     // The leader changed while the fetch was on its way: what it brought may be what the new
     // leader never had. Truncate first; the next round fetches again.
     if (partition.needsTruncation) return true;
+    //> step 09 rewrites: a follower appends the leader's record set as bytes
     // The leader's batches as it stored them, byte for byte: offsets, epochs and all.
     partition.log.appendAsFollower(fetched.records);
+    //<
     partition.updateHighWatermarkAsFollower(fetched.highWatermark);
     return true;
   }

@@ -17,8 +17,10 @@ import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLead
 import { Log, type LogOptions } from './log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from './metadata-image.ts';
 import { Partition } from './partition.ts';
+//> step 09 given
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult } from './protocol/index.ts';
 import type { RecordWithOffset } from './record-batch.ts';
+//<
 import { ReplicaFetcher } from './replica-fetcher.ts';
 
 
@@ -272,18 +274,26 @@ export class ReplicaManager {
   }
 
   // #region append
+  //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
   /** Appends the record batches a producer sent for one partition, as they came; returns the offsets they got. */
   append(topic: string, partition: number, recordSet: Buffer, acks = 1): { baseOffset: number; endOffset: number } {
+  //<
     this.layoutOf(topic);
     const target = this.leaderPartition(topic, partition);
+    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
     // Kafka's message.max.bytes counts a producer's batch as it is on the wire and on disk.
     if (recordSet.length > this.options.messageMaxBytes) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `a record set of ${recordSet.length} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
+    //<
     }
+    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
     const { baseOffset, lastOffset } = target.appendAsLeader(recordSet, acks);
+    //<
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);
+    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
     return { baseOffset, endOffset: lastOffset + 1 };
+    //<
   }
   // #endregion append
 
@@ -385,12 +395,16 @@ export class ReplicaManager {
       try {
         leader = this.leaderPartition(topic, partition);
         leader.checkFetchEpoch(wanted.currentLeaderEpoch);
+        //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
         const records = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += records.length;
         return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records };
+        //<
       } catch (error) {
         // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
+        //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
         return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: Buffer.alloc(0), error: errorBody(error) };
+        //<
       }
     });
     return { response: { partitions }, bytes };
@@ -398,22 +412,30 @@ export class ReplicaManager {
   // #endregion read-fetch
 
   // #region read-partition
+  //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
   /**
    * The stored batches of one partition from `wanted.offset` on, as bytes, never decoded: at most
    * its own maxBytes and what is left of the request's. As in Kafka, a limit never stops the
    * first batch when nothing else has been taken from this partition, so a big batch cannot block
    * a consumer; and a batch may start before the offset asked for (the client skips those records).
    */
+  //<
+  //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
   private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): Buffer {
+  //<
     const { log } = partition;
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
     // #region read-up-to
     const readUpTo = this.readUpTo(partition, follower);
+    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return Buffer.alloc(0);
+    //<
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
+    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
     return log.readBytes(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft), readUpTo);
+    //<
     // #endregion read-up-to
   }
 
@@ -471,3 +493,6 @@ function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: num
   if (!Number.isInteger(value) || value < 1) throw new KafkaError('INVALID_CONFIG', `min.insync.replicas must be a whole number from 1, not "${given}"`);
   return value;
 }
+
+//> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+//<

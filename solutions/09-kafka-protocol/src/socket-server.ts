@@ -1,21 +1,27 @@
 // The network side of a server that answers framed requests: Kafka's SocketServer, which its
 // brokers and its controllers share. It listens, keeps the connections, cuts each stream into
+//> step 09 given
 // frames, answers one connection's requests in order (request-queue.ts), reads each request with
 // the schema of its api key and version (protocol/), answers ApiVersions itself, turns a refusal
 // (a KafkaError) into that error's answer, and stops cleanly. What a request MEANS is the
 // owner's business: the broker and the controller each hand it their own `handle`, and the list
 // of requests they answer, which is what ApiVersions advertises.
+//<
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { KafkaError } from './errors.ts';
 import { FrameDecoder } from './frame.ts';
+//> step 09 given
 import { APIS, InvalidRequestError, type ApiCodec, encodeResponse, readRequestHeader, requestTypeOf, type ApiVersionRange, type Failed, type Request, type RequestHeader, type RequestType, type ResponseOf } from './protocol/index.ts';
 import { unsupportedVersionBody } from './protocol/api-versions.ts';
 import { Reader, raw } from './protocol/types.ts';
+//<
 import { RequestQueue } from './request-queue.ts';
 
+//> step 09 given
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCodec = ApiCodec<any, any, any, any>;
+//<
 
 export interface SocketServerOptions {
   host: string;
@@ -26,8 +32,10 @@ export interface SocketServerOptions {
   maxFrameBytes?: number;
   queuedMaxRequests: number;
   connectionsMaxIdleMs: number;
+  //> step 09 given
   /** The requests the owner answers (ApiVersions comes on top, answered here). */
   apis: RequestType[];
+  //<
 }
 
 /** Answers one request: its response, or null when none is wanted (a produce with acks=0). */
@@ -83,7 +91,9 @@ export class SocketServer {
     socket.on('close', () => this.connections.delete(socket));
     const requests = new RequestQueue(
       socket,
+      //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
       (frame, clientGone) => this.answer(frame, clientGone),
+      //<
       { queuedMaxRequests: this.options.queuedMaxRequests, connectionsMaxIdleMs: this.options.connectionsMaxIdleMs, log: this.options.log },
     );
     const decoder = new FrameDecoder({ maxFrameBytes: this.options.maxFrameBytes });
@@ -92,12 +102,18 @@ export class SocketServer {
       try {
         frames = decoder.push(chunk);
       } catch (error) {
+        //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
         // After a bad length there is no way to find the next frame, nor a request to answer:
         // say why in the log, then hang up on this client only (Kafka does the same).
+        //<
         const { message } = error as Error;
         this.options.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
+        //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+        //<
         socket.off('data', onData);
+        //> step 09 given
         socket.destroy();
+        //<
         return;
       }
       for (const frame of frames) requests.push(frame);
@@ -106,12 +122,15 @@ export class SocketServer {
     socket.on('error', (error) => this.options.log(`Connection error: ${error.message}`));
   }
 
+  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   /** What ApiVersions advertises: each request this server answers, with the versions its module speaks. */
   apiVersions(): ApiVersionRange[] {
+  //<
     //> step 09 task 5: apiVersions — what ApiVersions advertises
     const types: RequestType[] = ['apiVersions', ...this.options.apis];
     return types.map((type) => ({ apiKey: APIS[type].key, minVersion: APIS[type].minVersion, maxVersion: APIS[type].maxVersion }));
     //<
+  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   }
 
   // #region answer
@@ -121,6 +140,7 @@ export class SocketServer {
    * misread request cannot be trusted either.
    */
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
+  //<
     //> step 09 task 5: answer — read the header, find the codec, read the request, answer it in its version
     const reader = new Reader(frame);
     const header = readRequestHeader(reader);
@@ -142,6 +162,7 @@ export class SocketServer {
     if (response === null) return null;
     return encodeResponse(header.correlationId, codec.responseSchema(header.apiVersion), codec.responseToWire(response, request, header.apiVersion));
     //<
+  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   }
   // #endregion answer
 
@@ -153,6 +174,7 @@ export class SocketServer {
   /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
     // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
+  //<
     //> step 09 task 5: unsupported — UNSUPPORTED_VERSION with the versions this server speaks
     if (type !== 'apiVersions') {
       const name = type ? `${APIS[type].kafkaName} v${header.apiVersion}` : `api key ${header.apiKey}`;
@@ -160,18 +182,26 @@ export class SocketServer {
     }
     return encodeResponse(header.correlationId, raw, unsupportedVersionBody(this.apiVersions()));
     //<
+  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   }
 
   /** The owner's response, or the refusal of the whole request as an error the codec writes into the answer. */
   private async respond(request: Request, clientGone: AbortSignal): Promise<ResponseOf<RequestType> | Failed | null> {
+  //<
     try {
+      //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
       return await this.handle(request, clientGone);
+      //<
     } catch (error) {
+      //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
       if (error instanceof KafkaError) return { error: { code: error.code, message: error.reason } };
+      //<
       // Anything else is a bug, which must not take the server down: UNKNOWN_SERVER_ERROR, details in the log.
       const { message, stack } = error as Error;
       this.options.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
+      //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
       return { error: { code: 'UNKNOWN_SERVER_ERROR', message } };
+      //<
     }
   }
 

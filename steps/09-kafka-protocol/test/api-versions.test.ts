@@ -29,7 +29,7 @@ async function rawConnection(port: number) {
   socket.on('error', () => {});
   await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
   return {
-    send(apiKey: number, apiVersion: number, correlationId: number, body = Buffer.alloc(0)) {
+    send(apiKey: number, apiVersion: number, correlationId: number, body: Buffer = Buffer.alloc(0)) {
       const header = encode(struct({ apiKey: int16, apiVersion: int16, correlationId: int32 }), { apiKey, apiVersion, correlationId });
       const clientId = encode(string, 'test');
       const payload = Buffer.concat([header, clientId, body]);

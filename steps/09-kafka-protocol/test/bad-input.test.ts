@@ -9,6 +9,9 @@ import { useCleanup } from '#lib/testing/cleanup.ts';
 import { startLoggedBroker } from './helpers.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 
+/** Any request a client may send, whichever its type. */
+type AnyRequest = { [K in RequestType]: RequestBody<K> }[RequestType];
+
 const cleanup = useCleanup();
 const tempDir = useTempDirs();
 const SEED = 20261126;
@@ -29,7 +32,7 @@ function random(seed: number): () => number {
 /** Valid requests of every kind a client sends, as a starting point for mutations. */
 function seeds(): Buffer[] {
   const batch = encodeBatch(0, [{ key: Buffer.from('k'), value: Buffer.from('fuzzed'), timestamp: 1_700_000_000_000, headers: [{ key: 'h', value: Buffer.from('v') }] }]);
-  const bodies: Array<RequestBody<RequestType>> = [
+  const bodies: AnyRequest[] = [
     { type: 'apiVersions' },
     // allowAutoTopicCreation false: a mutated topic name must not create thousands of topics
     { type: 'metadata', topics: ['fuzzed'], allowAutoTopicCreation: false },

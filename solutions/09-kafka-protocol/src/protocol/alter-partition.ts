@@ -3,6 +3,7 @@
 // controller must always know whom it may elect. A request from a leader of an older epoch, or
 // based on an older version of the partition, is refused: it comes from a leader that has been
 // replaced, or that missed a change.
+//> step 09 given
 //
 // It travels under Kafka's api key 56, version 0, but with only the fields this workshop needs
 // (one partition per request) and in the non-flexible encoding of the other requests here:
@@ -11,6 +12,7 @@ import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, int16, int32, string, struct, type Infer } from './types.ts';
+//<
 
 export interface AlterPartitionRequest {
   type: 'alterPartition';
@@ -31,9 +33,12 @@ export interface AlterPartitionResponse {
   isr: number[];
 }
 
+//> step 09 rewrites: the request travels under Kafka's AlterPartition api key, in binary
 const requestV0 = struct({ brokerId: int32, topic: string, partition: int32, leaderEpoch: int32, partitionEpoch: int32, newIsr: array(int32) });
 const responseV0 = struct({ errorCode: int16, leader: int32, leaderEpoch: int32, partitionEpoch: int32, isr: array(int32) });
+//<
 
+//> step 09 given
 export const alterPartitionApi: ApiCodec<Omit<AlterPartitionRequest, 'correlationId'>, AlterPartitionResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 56,
   kafkaName: 'AlterPartition',
@@ -60,3 +65,4 @@ export const alterPartitionApi: ApiCodec<Omit<AlterPartitionRequest, 'correlatio
     return error ? { error } : { leader, leaderEpoch, partitionEpoch, isr };
   },
 };
+//<

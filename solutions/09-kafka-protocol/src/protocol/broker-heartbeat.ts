@@ -1,6 +1,7 @@
 // BrokerHeartbeat: a registered broker says "still here" every `brokerHeartbeatIntervalMs`
 // (KRaft's broker.heartbeat.interval.ms, 2 s). One silent for the session timeout
 // (broker.session.timeout.ms, 9 s) is fenced: its leaderships go to other replicas.
+//> step 09 given
 //
 // It travels under Kafka's api key 63, version 0, but with only the fields this workshop needs
 // and in the non-flexible encoding of the other requests here: Kafka's own version 0 is flexible
@@ -9,6 +10,7 @@ import type { ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { boolean, int16, int32, int64, struct, type Infer } from './types.ts';
+//<
 
 export interface BrokerHeartbeatRequest {
   type: 'brokerHeartbeat';
@@ -22,9 +24,12 @@ export interface BrokerHeartbeatResponse {
   isFenced: boolean;
 }
 
+//> step 09 rewrites: the request travels under Kafka's BrokerHeartbeat api key, in binary
 const requestV0 = struct({ brokerId: int32, brokerEpoch: int64 });
 const responseV0 = struct({ errorCode: int16, isFenced: boolean });
+//<
 
+//> step 09 given
 export const brokerHeartbeatApi: ApiCodec<Omit<BrokerHeartbeatRequest, 'correlationId'>, BrokerHeartbeatResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 63,
   kafkaName: 'BrokerHeartbeat',
@@ -41,3 +46,4 @@ export const brokerHeartbeatApi: ApiCodec<Omit<BrokerHeartbeatRequest, 'correlat
     return error ? { error } : { isFenced };
   },
 };
+//<

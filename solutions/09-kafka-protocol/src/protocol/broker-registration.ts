@@ -1,6 +1,7 @@
 // BrokerRegistration: a broker starting up tells the controller who it is and where clients reach
 // it (KRaft's BrokerRegistrationRequest). The answer is its broker epoch: a number that grows with
 // every registration, so a heartbeat from the broker's previous life can be told from this one's.
+//> step 09 given
 //
 // It travels under Kafka's api key 62, version 0, but with only the fields this workshop needs
 // and in the non-flexible encoding of the other requests here: Kafka's own version 0 is flexible
@@ -9,6 +10,7 @@ import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
 import { int16, int32, int64, string, struct, type Infer } from './types.ts';
+//<
 
 export interface BrokerRegistrationRequest {
   type: 'brokerRegistration';
@@ -22,9 +24,12 @@ export interface BrokerRegistrationResponse {
   brokerEpoch: number;
 }
 
+//> step 09 rewrites: the request travels under Kafka's BrokerRegistration api key, in binary
 const requestV0 = struct({ brokerId: int32, host: string, port: int32 });
 const responseV0 = struct({ errorCode: int16, brokerEpoch: int64 });
+//<
 
+//> step 09 given
 export const brokerRegistrationApi: ApiCodec<Omit<BrokerRegistrationRequest, 'correlationId'>, BrokerRegistrationResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 62,
   kafkaName: 'BrokerRegistration',
@@ -44,3 +49,4 @@ export const brokerRegistrationApi: ApiCodec<Omit<BrokerRegistrationRequest, 'co
     return error ? { error } : { brokerEpoch };
   },
 };
+//<

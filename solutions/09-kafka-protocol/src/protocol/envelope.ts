@@ -1,10 +1,15 @@
+//> step 09 given
 // What every message looks like on the wire, whatever the request: Apache Kafka's framing.
+//<
 //
+//> step 09 given
 //   request:   int32 size | request header v1                              | request body
 //                           api_key int16, api_version int16,
 //                           correlation_id int32, client_id nullable string
 //   response:  int32 size | response header v0: correlation_id int32        | response body
+//<
 //
+//> step 09 given
 // The size counts the bytes after it (frame.ts cuts the stream into frames by it, as since
 // step 02). The api key says which request this is (0 Produce, 1 Fetch, 3 Metadata, …) and the
 // api version which schema its body follows; the response carries no api key or version: the
@@ -15,13 +20,17 @@
 // Nothing here is JSON and nothing is ever executed: every byte is read by a schema (types.ts)
 // that checks its length against what is there before allocating anything.
 import { int16, int32, nullableString, Reader, struct, Writer, type Infer, type Type } from './types.ts';
+//<
 
+//> step 09 given
 /** An error as the code works with it: Apache Kafka's name for it, and what it means in words. */
+//<
 export interface ErrorBody {
   code: string;
   message: string;
 }
 
+//> step 09 rewrites: every message is Kafka's frame: a request header or a response header, then a binary body
 export const requestHeaderV1 = struct({ apiKey: int16, apiVersion: int16, correlationId: int32, clientId: nullableString });
 export type RequestHeader = Infer<typeof requestHeaderV1>;
 
@@ -34,18 +43,24 @@ function frame<H, B>(headerType: Type<H>, header: H, bodyType: Type<B>, body: B)
   const bytes = writer.toBuffer();
   bytes.writeInt32BE(bytes.length - 4, 0);
   return bytes;
+//<
 }
 
+//> step 09 rewrites: every message is Kafka's frame: a request header or a response header, then a binary body
 export function encodeRequest<B>(header: RequestHeader, bodyType: Type<B>, body: B): Buffer {
   return frame(requestHeaderV1, header, bodyType, body);
+//<
 }
 
+//> step 09 rewrites: every message is Kafka's frame: a request header or a response header, then a binary body
 const responseHeaderV0 = struct({ correlationId: int32 });
 
 export function encodeResponse<B>(correlationId: number, bodyType: Type<B>, body: B): Buffer {
   return frame(responseHeaderV0, { correlationId }, bodyType, body);
+//<
 }
 
+//> step 09 given
 /** Reads the request header at the start of a frame's payload; the reader is left at the body. */
 export function readRequestHeader(reader: Reader): RequestHeader {
   return requestHeaderV1.read(reader, 'the request header');
@@ -55,3 +70,4 @@ export function readRequestHeader(reader: Reader): RequestHeader {
 export function readResponseHeader(reader: Reader): number {
   return responseHeaderV0.read(reader, 'the response header').correlationId;
 }
+//<

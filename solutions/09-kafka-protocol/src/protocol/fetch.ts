@@ -1,5 +1,6 @@
 // Fetch: records from several partitions, each from an offset on, in one request. The broker
 // answers once it has `minBytes` for the whole request, or `maxWaitMs` has passed: long polling.
+//> step 09 given
 //
 // Kafka's Fetch is api key 1; this broker speaks version 4, the first whose clients must read
 // record batches v2 (record-batch.ts), the only format this broker stores. A partition's records
@@ -14,9 +15,12 @@
 // on its side of the wire in version 4, and a response's logStartOffset comes back as -1.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
+//<
 import type { ErrorBody } from './envelope.ts';
+//> step 09 given
 import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
 import { array, int16, int32, int64, int8, nullableArray, nullableBytes, string, struct, type Infer } from './types.ts';
+//<
 
 /** One partition a fetch reads, from `offset` on, up to about `maxBytes`. */
 export interface FetchPartition {
@@ -24,11 +28,13 @@ export interface FetchPartition {
   partition: number;
   offset: number;
   maxBytes?: number;
+  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
   /**
    * The leader epoch the fetcher believes the leader has (Kafka's current_leader_epoch, KIP-320).
    * A leader of another epoch refuses the partition with FENCED_LEADER_EPOCH (the fetcher is
    * behind) or UNKNOWN_LEADER_EPOCH (the leader is). Fetch v4 cannot carry it: it arrived in v9.
    */
+  //<
   currentLeaderEpoch?: number;
 }
 
@@ -43,15 +49,21 @@ export interface FetchRequest {
   partitions: FetchPartition[];
 }
 
+//> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
+//<
 export interface FetchedPartition {
   topic: string;
   partition: number;
   /** The offset after the last record every in-sync replica has: consumers read up to here, never beyond. */
   highWatermark: number;
+  //> step 09 given
   /** The first offset the log still keeps; -1 when read from a Fetch v4 response, which does not carry it. */
+  //<
   logStartOffset: number;
+  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
   /** The record batches read, as the log stores them; empty (never null) when there are none. */
   records: Buffer;
+  //<
   error?: ErrorBody;
 }
 
@@ -59,6 +71,7 @@ export interface FetchResponse {
   partitions: FetchedPartition[];
 }
 
+//> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
 const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
 
@@ -108,7 +121,9 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
       maxWaitMs: atLeast(0, wire.maxWaitMs, 'max_wait_ms'),
       minBytes: atLeast(0, wire.minBytes, 'min_bytes'),
       maxBytes: atLeast(0, wire.maxBytes, 'max_bytes'),
+//<
       // Any offset reads: one outside the log is the broker's to answer (OFFSET_OUT_OF_RANGE).
+      //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
       partitions: flatten(wire.topics, (topic, { partition, fetchOffset, partitionMaxBytes }) => ({
         topic,
         partition: atLeast(0, partition, `a partition index of topic "${topic}"`),
@@ -127,6 +142,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
     topics: byTopic(partitions, ({ partition, offset, maxBytes: partitionMaxBytes }) => ({ partition, fetchOffset: offset, partitionMaxBytes: partitionMaxBytes ?? maxBytes })),
   }),
   responseToWire(response, request) {
+      //<
     //> step 09 task 7: Fetch's response — stored bytes per partition, never null, errors as codes
     const partitions: FetchedPartition[] =
       'error' in response
@@ -144,6 +160,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
       })),
     };
     //<
+  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
   },
   responseFromWire: (wire) => ({
     partitions: flatten(wire.responses, (topic, { partitionIndex, errorCode: code, highWatermark, records }) => {
@@ -151,6 +168,9 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
       // A broker may send null for "no records": the code reads an empty record set the same way.
       const fetched = { topic, partition: partitionIndex, highWatermark, logStartOffset: -1, records: records ?? Buffer.alloc(0) };
       return error ? { ...fetched, error } : fetched;
+  //<
     }),
+  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
   }),
 };
+  //<

@@ -2,6 +2,7 @@
 //
 // The group requests (FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
 // OffsetCommit, OffsetFetch) are Kafka's, one module each. Member metadata and assignments are
+//> step 09 given
 // bytes the broker never reads: what is inside belongs to the clients (consumer-protocol.ts).
 //
 // Kafka's FindCoordinator is api key 10; this broker speaks version 0 (Kafka's GroupCoordinator),
@@ -11,6 +12,7 @@ import type { ApiCodec } from './api.ts';
 import { nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { int16, int32, string, struct, type Infer } from './types.ts';
+//<
 
 export interface FindCoordinatorRequest {
   type: 'findCoordinator';
@@ -25,9 +27,12 @@ export interface FindCoordinatorResponse {
   port: number;
 }
 
+//> step 09 rewrites: the request is Kafka's FindCoordinator v0 on the wire
 const requestV0 = struct({ key: string });
 const responseV0 = struct({ errorCode: int16, nodeId: int32, host: string, port: int32 });
+//<
 
+//> step 09 given
 export const findCoordinatorApi: ApiCodec<Omit<FindCoordinatorRequest, 'correlationId'>, FindCoordinatorResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 10,
   kafkaName: 'FindCoordinator',
@@ -44,3 +49,4 @@ export const findCoordinatorApi: ApiCodec<Omit<FindCoordinatorRequest, 'correlat
     return error ? { error } : { nodeId, host, port };
   },
 };
+//<

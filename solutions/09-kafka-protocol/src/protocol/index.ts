@@ -1,3 +1,4 @@
+//> step 09 given
 // The requests brokers and clients exchange, in Apache Kafka's binary protocol. Each request type
 // has a module of its own in this folder: its request and response types, and its codec (api
 // key, versions, each version's schema, and the mapping between Kafka's wire shape and the shape
@@ -22,16 +23,21 @@ import { brokerRegistrationApi, type BrokerRegistrationRequest, type BrokerRegis
 import { brokerHeartbeatApi, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 import { alterPartitionApi, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { offsetsForLeaderEpochApi, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+//<
 
 export * from './envelope.ts';
+//> step 09 given
 export { InvalidRequestError, errorCode, errorFromCode } from './errors.ts';
 export { INT32_MAX } from './types.ts';
 export { isFailed, type ApiCodec, type Failed } from './api.ts';
 export type { ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse } from './api-versions.ts';
 export type { ProduceRequest, ProduceResponse, ProduceResult, WireBatch } from './produce.ts';
+//<
 export type { MetadataRequest, MetadataResponse, PartitionMetadata, TopicMetadata } from './metadata.ts';
 export type { CreateTopicsRequest, CreateTopicsResponse, NewTopic } from './create-topics.ts';
+//> step 09 given
 export type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse } from './fetch.ts';
+//<
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
 export type { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.ts';
 export type { JoinGroupRequest, JoinGroupResponse, GroupProtocol } from './join-group.ts';
@@ -42,12 +48,18 @@ export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } fr
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
 export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './broker-registration.ts';
 export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
+//> step 09 given
+//<
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
 
+//> step 09 given
 /** Every request type: its request and the response a broker answers it with. */
+//<
 export interface Api {
+  //> step 09 given
   apiVersions: { request: ApiVersionsRequest; response: ApiVersionsResponse };
+  //<
   produce: { request: ProduceRequest; response: ProduceResponse };
   metadata: { request: MetadataRequest; response: MetadataResponse };
   createTopics: { request: CreateTopicsRequest; response: CreateTopicsResponse };
@@ -62,6 +74,8 @@ export interface Api {
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
+  //> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
+  //<
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
 }
@@ -73,7 +87,10 @@ export type ResponseOf<K extends RequestType> = Api[K]['response'];
 export type Request = RequestOf<RequestType>;
 /** What a client hands to Connection.request: the request without the correlationId the connection adds. */
 export type RequestBody<K extends RequestType> = Omit<RequestOf<K>, 'correlationId'> & { type: K };
+//> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
+//<
 
+//> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
 /** The codec of one request type. The wire shapes are each module's own business, hence `any` here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CodecOf<K extends RequestType> = ApiCodec<RequestBody<K>, ResponseOf<K>, any, any>;
@@ -97,12 +114,17 @@ export const APIS: { [K in RequestType]: CodecOf<K> } = {
   brokerHeartbeat: brokerHeartbeatApi,
   alterPartition: alterPartitionApi,
   offsetsForLeaderEpoch: offsetsForLeaderEpochApi,
+//<
 };
 
+//> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
 /** The request type an api key stands for, or undefined for an api this workshop does not speak. */
 export function requestTypeOf(apiKey: number): RequestType | undefined {
   return (Object.keys(APIS) as RequestType[]).find((type) => APIS[type].key === apiKey);
+//<
 }
 
+//> step 09 given
 /** A response, or the error that refused the whole request. */
 export type Reply<K extends RequestType> = ResponseOf<K> | Failed;
+//<

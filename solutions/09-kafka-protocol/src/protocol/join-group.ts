@@ -1,4 +1,5 @@
 // JoinGroup: joins a group, or rejoins it for a rebalance; answered once the rebalance completes.
+//> step 09 given
 //
 // Kafka's JoinGroup is api key 11; this broker speaks version 2. Version 1 added
 // rebalance_timeout_ms, version 2 throttle_time_ms (first in the response). Version 4 makes a
@@ -8,12 +9,15 @@ import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
 import { array, bytes, int16, int32, string, struct, type Infer } from './types.ts';
+//<
 
 export interface GroupProtocol {
   /** An assignor's name, such as "range". */
   name: string;
+  //> step 09 rewrites: the request is Kafka's JoinGroup v2 on the wire, member metadata as bytes
   /** The member's subscription, as opaque bytes the coordinator never reads. */
   metadata: Buffer;
+  //<
 }
 
 export interface JoinGroupRequest {
@@ -39,9 +43,12 @@ export interface JoinGroupResponse {
   leader: string;
   memberId: string;
   /** Every member and its metadata for the chosen protocol; only the leader gets them. */
+  //> step 09 rewrites: the request is Kafka's JoinGroup v2 on the wire, member metadata as bytes
   members: Array<{ memberId: string; metadata: Buffer }>;
+  //<
 }
 
+//> step 09 rewrites: the request is Kafka's JoinGroup v2 on the wire, member metadata as bytes
 const requestV2 = struct({
   groupId: string,
   sessionTimeoutMs: int32,
@@ -50,7 +57,9 @@ const requestV2 = struct({
   protocolType: string,
   protocols: array(struct({ name: string, metadata: bytes })),
 });
+//<
 
+//> step 09 given
 const responseV2 = struct({
   throttleTimeMs: int32,
   errorCode: int16,
@@ -95,3 +104,4 @@ export const joinGroupApi: ApiCodec<Omit<JoinGroupRequest, 'correlationId'>, Joi
     return error ? { error } : { generationId, protocolName, leader, memberId, members };
   },
 };
+//<

@@ -1,4 +1,5 @@
 // LeaveGroup: a member leaving on purpose (close()). The group rebalances at once, not after a session timeout.
+//> step 09 given
 //
 // Kafka's LeaveGroup is api key 13; this broker speaks version 1, which added throttle_time_ms
 // (first in the response) to version 0. Version 3 lets one request take several members out.
@@ -6,6 +7,7 @@ import type { ApiCodec } from './api.ts';
 import { nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { int16, int32, string, struct, type Infer } from './types.ts';
+//<
 
 export interface LeaveGroupRequest {
   type: 'leaveGroup';
@@ -17,9 +19,12 @@ export interface LeaveGroupRequest {
 /** No fields: an answer without an error means the member is out. */
 export type LeaveGroupResponse = Record<never, never>;
 
+//> step 09 rewrites: the request is Kafka's LeaveGroup v1 on the wire
 const requestV1 = struct({ groupId: string, memberId: string });
 const responseV1 = struct({ throttleTimeMs: int32, errorCode: int16 });
+//<
 
+//> step 09 given
 export const leaveGroupApi: ApiCodec<Omit<LeaveGroupRequest, 'correlationId'>, LeaveGroupResponse, Infer<typeof requestV1>, Infer<typeof responseV1>> = {
   key: 13,
   kafkaName: 'LeaveGroup',
@@ -35,3 +40,4 @@ export const leaveGroupApi: ApiCodec<Omit<LeaveGroupRequest, 'correlationId'>, L
     return error ? { error } : {};
   },
 };
+//<

@@ -1,4 +1,5 @@
 // ListOffsets: where each partition starts or ends.
+//> step 09 given
 //
 // Kafka's ListOffsets is api key 2; this broker speaks version 1, the first that answers one
 // offset per partition (version 0 answered a list of them) along with its timestamp. Version 2
@@ -6,9 +7,12 @@
 // broker does not need it.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
+//<
 import type { ErrorBody } from './envelope.ts';
+//> step 09 given
 import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
 import { array, int16, int32, int64, string, struct, type Infer } from './types.ts';
+//<
 
 /** Kafka's ListOffsets sentinels: the first offset still kept, or the next offset to be written. */
 export const EARLIEST_TIMESTAMP = -2;
@@ -25,11 +29,14 @@ export interface ListOffsetsResponse {
   partitions: Array<{ topic: string; partition: number; offset: number; error?: ErrorBody }>;
 }
 
+//> step 09 rewrites: the request is Kafka's ListOffsets v1 on the wire
 const requestV1 = struct({
   replicaId: int32,
   topics: array(struct({ name: string, partitions: array(struct({ partitionIndex: int32, timestamp: int64 })) })),
 });
+//<
 
+//> step 09 given
 const responseV1 = struct({
   topics: array(struct({ name: string, partitions: array(struct({ partitionIndex: int32, errorCode: int16, timestamp: int64, offset: int64 })) })),
 });
@@ -68,3 +75,4 @@ export const listOffsetsApi: ApiCodec<Omit<ListOffsetsRequest, 'correlationId'>,
     }),
   }),
 };
+//<

@@ -1,4 +1,5 @@
 // Metadata: which brokers there are, and for each topic its partitions and their leaders.
+//> step 09 given
 //
 // Kafka's Metadata is api key 3; this broker speaks versions 0–4. In version 0 an empty list of
 // topics asks for every topic. Version 1 made the list nullable: null asks for every topic, and
@@ -10,17 +11,22 @@
 // Two things the code knows cannot travel in these versions, and stay on the broker's side: a
 // partition's leader epoch (Metadata v7+) and a topic's configs (Kafka's DescribeConfigs).
 import { perVersion, type ApiCodec } from './api.ts';
+//<
 import type { ErrorBody } from './envelope.ts';
+//> step 09 given
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, boolean, int16, int32, nullableArray, nullableString, string, struct, type Type } from './types.ts';
+//<
 
 export interface MetadataRequest {
   type: 'metadata';
   correlationId: number;
   /** The topics to describe (created on first use); every known topic when absent. */
   topics?: string[];
+  //> step 09 given
   /** Whether asking for an unknown topic creates it; always true before version 4 (Kafka's allow.auto.create.topics). */
   allowAutoTopicCreation?: boolean;
+  //<
 }
 
 export interface PartitionMetadata {
@@ -45,11 +51,14 @@ export interface MetadataResponse {
   brokers: Array<{ id: number; host: string; port: number }>;
   /** The broker that runs the cluster (step 08 elects one); kcat -L marks it "(controller)". */
   controllerId?: number;
+  //> step 09 given
   /** The cluster's id (version 2+); DEFAULT_CLUSTER_ID when the broker gives none. */
   clusterId?: string;
+  //<
   topics: TopicMetadata[];
 }
 
+//> step 09 rewrites: the request is Kafka's Metadata v0-4 on the wire
 /** What a broker that has no cluster id of its own answers in version 2+. */
 export const DEFAULT_CLUSTER_ID = 'kafka-from-scratch';
 
@@ -60,8 +69,10 @@ interface WireRequest {
   /** Null (version 1+) asks for every topic. */
   topics: Array<{ name: string }> | null;
   allowAutoTopicCreation?: boolean;
+//<
 }
 
+//> step 09 given
 interface WirePartition {
   errorCode: number;
   partitionIndex: number;
@@ -87,6 +98,7 @@ const requestSchema = perVersion(0, 4, (version): Type<WireRequest> => {
 });
 
 const responseSchema = perVersion(0, 4, (version): Type<WireResponse> => {
+//<
   //> step 09 task 6: Metadata's response schema — each version adds its fields, in their place
   const partition = struct({ errorCode: int16, partitionIndex: int32, leaderId: int32, replicaNodes: array(int32), isrNodes: array(int32) });
   return struct({
@@ -97,6 +109,7 @@ const responseSchema = perVersion(0, 4, (version): Type<WireResponse> => {
     topics: array(struct({ errorCode: int16, name: string, ...(version >= 1 ? { isInternal: boolean } : {}), partitions: array(partition) })),
   });
   //<
+//> step 09 given
 });
 
 export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, MetadataResponse, WireRequest, WireResponse> = {
@@ -107,6 +120,7 @@ export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, Metad
   requestSchema,
   responseSchema,
   requestFromWire(wire, version) {
+//<
     //> step 09 task 6: Metadata's request — which topics "all" is in each version
     // Version 0 has no way to ask for no topics: its empty list is "all of them".
     const all = wire.topics === null || (version === 0 && wire.topics.length === 0);
@@ -116,6 +130,7 @@ export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, Metad
       allowAutoTopicCreation: version >= 4 ? wire.allowAutoTopicCreation! : true,
     };
     //<
+  //> step 09 given
   },
   requestToWire({ topics, allowAutoTopicCreation = true }, version) {
     if (version === 0 && topics?.length === 0) throw new Error('Metadata v0 cannot ask for no topics: its empty list means every topic');
@@ -158,3 +173,4 @@ export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, Metad
     }),
   }),
 };
+  //<

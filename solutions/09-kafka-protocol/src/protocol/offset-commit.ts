@@ -1,4 +1,5 @@
 // OffsetCommit: stores the group's positions. Refused from a member of an older generation.
+//> step 09 given
 //
 // Kafka's OffsetCommit is api key 8; this broker speaks version 2. Version 1 added the group
 // generation and member id (a commit from a member of an old generation is refused), version 2
@@ -12,6 +13,7 @@ import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, int16, int32, int64, nullableString, string, struct, type Infer } from './types.ts';
+//<
 
 export interface CommittedPartition {
   topic: string;
@@ -34,6 +36,7 @@ export interface OffsetCommitRequest {
 /** No fields: an answer without an error means every offset is stored. */
 export type OffsetCommitResponse = Record<never, never>;
 
+//> step 09 rewrites: the request is Kafka's OffsetCommit v2 on the wire
 /** Kafka's retention_time_ms for "the broker's own retention". */
 const BROKER_RETENTION = -1;
 
@@ -69,7 +72,9 @@ export const offsetCommitApi: ApiCodec<Omit<OffsetCommitRequest, 'correlationId'
         offset: atLeast(0, committedOffset, `the committed offset of ${topic}-${partitionIndex}`),
       };
       return committedMetadata === null ? committed : { ...committed, metadata: committedMetadata };
+//<
     }),
+  //> step 09 rewrites: the request is Kafka's OffsetCommit v2 on the wire
   }),
   requestToWire: ({ groupId, generationId, memberId, offsets }) => ({
     groupId,
@@ -88,3 +93,4 @@ export const offsetCommitApi: ApiCodec<Omit<OffsetCommitRequest, 'correlationId'
     return error ? { error } : {};
   },
 };
+  //<

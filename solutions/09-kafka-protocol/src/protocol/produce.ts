@@ -1,3 +1,4 @@
+//> step 09 given
 // Produce: record batches for partitions, acknowledged once the broker has them.
 // One request carries batches for any number of partitions led by the receiving broker, and each
 // partition gets its own result: one bad batch spoils no other.
@@ -7,15 +8,22 @@
 // bytes: the batch exactly as the producer encoded it, which the leader checks, stamps with its
 // offsets and writes to disk as it came.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
+//<
 import type { ErrorBody } from './envelope.ts';
+//> step 09 given
 import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
 import { array, int16, int32, int64, nullableBytes, nullableString, string, struct, type Infer } from './types.ts';
+//<
 
+//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 /** The records of one partition that travel together: one or more record batches, as bytes. */
+//<
 export interface WireBatch {
   topic: string;
   partition: number;
+  //> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
   records: Buffer;
+  //<
 }
 
 export interface ProduceRequest {
@@ -28,7 +36,9 @@ export interface ProduceRequest {
   batches: WireBatch[];
 }
 
+//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 /** One result per partition, in the request's order: where its records start, or why they failed. */
+//<
 export interface ProduceResult {
   topic: string;
   partition: number;
@@ -40,18 +50,23 @@ export interface ProduceResponse {
   results: ProduceResult[];
 }
 
+//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 const requestV3 = struct({
   transactionalId: nullableString,
   acks: int16,
   timeoutMs: int32,
   topics: array(struct({ name: string, partitions: array(struct({ index: int32, records: nullableBytes })) })),
 });
+//<
 
+//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 const responseV3 = struct({
   topics: array(struct({ name: string, partitions: array(struct({ index: int32, errorCode: int16, baseOffset: int64, logAppendTimeMs: int64 })) })),
   throttleTimeMs: int32,
 });
+//<
 
+//> step 09 given
 export const produceApi: ApiCodec<Omit<ProduceRequest, 'correlationId'>, ProduceResponse, Infer<typeof requestV3>, Infer<typeof responseV3>> = {
   key: 0,
   kafkaName: 'Produce',
@@ -90,3 +105,4 @@ export const produceApi: ApiCodec<Omit<ProduceRequest, 'correlationId'>, Produce
     }),
   }),
 };
+//<

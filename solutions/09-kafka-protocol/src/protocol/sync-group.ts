@@ -1,4 +1,5 @@
 // SyncGroup: the second half of a rebalance. The leader sends the assignment, every member gets its share.
+//> step 09 given
 //
 // Kafka's SyncGroup is api key 14; this broker speaks version 1, which added throttle_time_ms
 // (first in the response) to version 0. Version 3 adds static membership (group_instance_id).
@@ -6,6 +7,7 @@ import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, bytes, int16, int32, string, struct, type Infer } from './types.ts';
+//<
 
 export interface SyncGroupRequest {
   type: 'syncGroup';
@@ -14,14 +16,19 @@ export interface SyncGroupRequest {
   generationId: number;
   memberId: string;
   /** From the leader: each member's assignment (opaque bytes); empty from everyone else. */
+  //> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
   assignments: Array<{ memberId: string; assignment: Buffer }>;
+  //<
 }
 
 export interface SyncGroupResponse {
+  //> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
   /** This member's share, as the leader encoded it; empty when the leader gave it nothing. */
   assignment: Buffer;
+  //<
 }
 
+//> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
 const requestV1 = struct({ groupId: string, generationId: int32, memberId: string, assignments: array(struct({ memberId: string, assignment: bytes })) });
 const responseV1 = struct({ throttleTimeMs: int32, errorCode: int16, assignment: bytes });
 
@@ -35,7 +42,9 @@ export const syncGroupApi: ApiCodec<Omit<SyncGroupRequest, 'correlationId'>, Syn
   requestFromWire: (wire) => ({
     type: 'syncGroup',
     groupId: nonEmpty(wire.groupId, 'group_id'),
+//<
     // -1 is "not a member of any generation", which the coordinator refuses with its own error.
+    //> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
     generationId: atLeast(-1, wire.generationId, 'generation_id'),
     memberId: nonEmpty(wire.memberId, 'member_id'),
     // Copied: the coordinator keeps them until every member has collected its share, and a
@@ -53,3 +62,4 @@ export const syncGroupApi: ApiCodec<Omit<SyncGroupRequest, 'correlationId'>, Syn
     return error ? { error } : { assignment };
   },
 };
+    //<

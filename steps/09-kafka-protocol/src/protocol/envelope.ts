@@ -1,0 +1,57 @@
+// What every message looks like on the wire, whatever the request: Apache Kafka's framing.
+//
+//   request:   int32 size | request header v1                              | request body
+//                           api_key int16, api_version int16,
+//                           correlation_id int32, client_id nullable string
+//   response:  int32 size | response header v0: correlation_id int32        | response body
+//
+// The size counts the bytes after it (frame.ts cuts the stream into frames by it, as since
+// step 02). The api key says which request this is (0 Produce, 1 Fetch, 3 Metadata, …) and the
+// api version which schema its body follows; the response carries no api key or version: the
+// client knows what it asked, by the correlation id it chose. A client with many requests in
+// flight on one connection matches answers by it, and the broker answers one connection's
+// requests strictly in order (request-queue.ts), which some clients rely on.
+//
+// Nothing here is JSON and nothing is ever executed: every byte is read by a schema (types.ts)
+// that checks its length against what is there before allocating anything.
+import { int16, int32, nullableString, Reader, struct, Writer, type Infer, type Type } from './types.ts';
+
+/** An error as the code works with it: Apache Kafka's name for it, and what it means in words. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+}
+
+export const requestHeaderV1 = struct({ apiKey: int16, apiVersion: int16, correlationId: int32, clientId: nullableString });
+export type RequestHeader = Infer<typeof requestHeaderV1>;
+
+/** A whole frame: the size, then the header and body written with their schemas. */
+function frame<H, B>(headerType: Type<H>, header: H, bodyType: Type<B>, body: B): Buffer {
+  const writer = new Writer();
+  writer.int32(0); // the size, filled in once known
+  headerType.write(writer, header);
+  bodyType.write(writer, body);
+  const bytes = writer.toBuffer();
+  bytes.writeInt32BE(bytes.length - 4, 0);
+  return bytes;
+}
+
+export function encodeRequest<B>(header: RequestHeader, bodyType: Type<B>, body: B): Buffer {
+  return frame(requestHeaderV1, header, bodyType, body);
+}
+
+const responseHeaderV0 = struct({ correlationId: int32 });
+
+export function encodeResponse<B>(correlationId: number, bodyType: Type<B>, body: B): Buffer {
+  return frame(responseHeaderV0, { correlationId }, bodyType, body);
+}
+
+/** Reads the request header at the start of a frame's payload; the reader is left at the body. */
+export function readRequestHeader(reader: Reader): RequestHeader {
+  return requestHeaderV1.read(reader, 'the request header');
+}
+
+/** The correlation id at the start of a response frame's payload. */
+export function readResponseHeader(reader: Reader): number {
+  return responseHeaderV0.read(reader, 'the response header').correlationId;
+}
