@@ -433,17 +433,18 @@ function errorCodesIn(value: unknown): string[] {
 }
 // #endregion helpers
 
-describe('every request and response reads back as it was written', () => {
-  test('task 1: every version of every api has a case here', () => {
-    for (const api of Object.keys(APIS) as RequestType[]) {
-      const { minVersion, maxVersion } = APIS[api];
-      for (let version = minVersion; version <= maxVersion; version++) {
-        expect(CASES.some((c) => c.api === api && c.version === version), `${api} v${version}`).toBe(true);
-      }
-    }
-  });
+// Every version of every api has a case above: a codec added without one fails here, at load.
+for (const api of Object.keys(APIS) as RequestType[]) {
+  for (let version = APIS[api].minVersion; version <= APIS[api].maxVersion; version++) {
+    if (!CASES.some((c) => c.api === api && c.version === version)) throw new Error(`protocol.test.ts has no case for ${api} v${version}: add one to CASES`);
+  }
+}
 
-  test.each(CASES.map((c) => [`task ${taskOf(c.api, 'request')}: ${nameOf(c)}`, c] as const))('%s request round trip', (_name, { api, version, request }) => {
+/** Cases whose request has a body: an empty one (ApiVersions v0-2) has nothing to read or compare. */
+const WITH_BODY = CASES.filter((c) => requestBody(c.api, c.version, c.request).length > 0);
+
+describe('every request and response reads back as it was written', () => {
+  test.each(WITH_BODY.map((c) => [`task ${taskOf(c.api, 'request')}: ${nameOf(c)}`, c] as const))('%s request round trip', (_name, { api, version, request }) => {
     expect(readRequest(api, version, requestBody(api, version, request))).toEqual(request);
   });
 
@@ -460,7 +461,7 @@ describe('every request and response reads back as it was written', () => {
 });
 
 describe('the same bytes as a real client (KafkaJS 2.2.4)', () => {
-  const withKafkaJS = CASES.filter((c) => c.kafkajs?.request);
+  const withKafkaJS = WITH_BODY.filter((c) => c.kafkajs?.request);
 
   test.each(withKafkaJS.map((c) => [`task ${taskOf(c.api, 'request')}: ${nameOf(c)}`, c] as const))('%s request: byte for byte KafkaJS\'s', async (_name, { api, version, request, kafkajs }) => {
     const theirs = await kafkajsRequestBody(kafkajs!.path, kafkajs!.request!);
@@ -471,7 +472,9 @@ describe('the same bytes as a real client (KafkaJS 2.2.4)', () => {
   const readByKafkaJS = CASES.filter((c) => c.kafkajs?.response);
 
   test.each(readByKafkaJS.map((c) => [`task ${taskOf(c.api, 'response')}: ${nameOf(c)}`, c] as const))('%s response: KafkaJS reads what the broker wrote', async (_name, { api, version, request, response, kafkajs }) => {
-    expect(await kafkajsReadsResponse(kafkajs!.path, responseBody(api, version, response, request))).toMatchObject(kafkajs!.response!);
+    const ours = responseBody(api, version, response, request);
+    expect(await kafkajsReadsResponse(kafkajs!.path, ours)).toMatchObject(kafkajs!.response!);
+    expect(readResponse(api, version, ours), 'and our own client reads it back the same').toEqual(response);
   });
 });
 
@@ -510,6 +513,9 @@ describe('Metadata: which topics "all" is', () => {
   test('task 6: in v0 an empty list asks for every topic', () => {
     expect(requestBody('metadata', 0, { type: 'metadata' }).toString('hex')).toBe('00000000');
     expect(readRequest('metadata', 0, Buffer.from('00000000', 'hex'))).toEqual(all);
+    // A client cannot ask v0 for no topics, nor v0-3 not to create them: the versions have no way to say it.
+    expect(() => requestBody('metadata', 0, { type: 'metadata', topics: [] })).toThrow(/every topic/);
+    expect(() => requestBody('metadata', 3, { type: 'metadata', allowAutoTopicCreation: false })).toThrow(/v4/);
   });
 
   test('task 6: in v1+ null asks for every topic and an empty list for none', () => {
@@ -519,11 +525,6 @@ describe('Metadata: which topics "all" is', () => {
       expect(readRequest('metadata', version, Buffer.from('00000000', 'hex'))).toEqual({ ...all, topics: [] });
     }
     expect(readRequest('metadata', 4, Buffer.from('ffffffff00', 'hex'))).toEqual({ type: 'metadata', allowAutoTopicCreation: false });
-  });
-
-  test('task 6: v0 cannot ask for no topics, and v0-3 cannot turn topic creation off', () => {
-    expect(() => requestBody('metadata', 0, { type: 'metadata', topics: [] })).toThrow(/every topic/);
-    expect(() => requestBody('metadata', 3, { type: 'metadata', allowAutoTopicCreation: false })).toThrow(/v4/);
   });
 
   test('task 6: a response without controller or cluster id says -1 and the default cluster id', () => {

@@ -35,13 +35,16 @@ export interface ApiCodec<Request, Response, WireRequest, WireResponse> {
   responseFromWire(wire: WireResponse, version: number): Response | Failed;
 }
 
-/** Schemas are built once per version, not once per message. */
+/** Schemas are built once per version, on first use, not once per message. */
 export function perVersion<T>(minVersion: number, maxVersion: number, build: (version: number) => T): (version: number) => T {
   const built = new Map<number, T>();
-  for (let version = minVersion; version <= maxVersion; version++) built.set(version, build(version));
   return (version) => {
-    const schema = built.get(version);
-    if (schema === undefined) throw new Error(`no schema for version ${version} (this module speaks ${minVersion}..${maxVersion})`);
+    if (version < minVersion || version > maxVersion) throw new Error(`no schema for version ${version} (this module speaks ${minVersion}..${maxVersion})`);
+    let schema = built.get(version);
+    if (schema === undefined) {
+      schema = build(version);
+      built.set(version, schema);
+    }
     return schema;
   };
 }
