@@ -33,6 +33,7 @@ export interface MemberAssignment {
 }
 
 //> step 09 rewrites: subscriptions and assignments are Kafka's ConsumerProtocol bytes
+// #region schemas
 const subscriptionV0 = struct({ version: int16, topics: array(string), userData: nullableBytes });
 const assignmentV0 = struct({ version: int16, assignedPartitions: array(struct({ topic: string, partitions: array(int32) })), userData: nullableBytes });
 
@@ -40,6 +41,9 @@ export function encodeSubscription({ topics }: Subscription): Buffer {
   return encode(subscriptionV0, { version: 0, topics, userData: null });
 //<
 }
+//> step 09 given
+// #endregion schemas
+//<
 
 //> step 09 rewrites: subscriptions and assignments are Kafka's ConsumerProtocol bytes
 export function decodeSubscription(bytes: Buffer): Subscription {

@@ -377,6 +377,7 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
 }
 
 //> step 09 given
+// #region stamp
 /**
  * Writes the base offset and the leader epoch into the batch at `position`, in place: what the
  * leader does to a producer's batch before appending it. Both fields are outside the CRC, so the
@@ -386,6 +387,7 @@ export function stampBatch(buffer: Buffer, position: number, baseOffset: number,
   buffer.writeBigInt64BE(BigInt(baseOffset), position + BASE_OFFSET);
   buffer.writeInt32BE(partitionLeaderEpoch, position + PARTITION_LEADER_EPOCH);
 }
+// #endregion stamp
 
 // ---------------------------------------------------------------------------------------------
 // Encoding

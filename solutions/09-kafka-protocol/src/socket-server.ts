@@ -140,6 +140,7 @@ export class SocketServer {
    * misread request cannot be trusted either.
    */
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
+    // #region read-request
   //<
     //> step 09 task 5: answer — read the header, find the codec, read the request, answer it in its version
     const reader = new Reader(frame);
@@ -157,10 +158,13 @@ export class SocketServer {
       if (!(error instanceof InvalidRequestError)) throw error;
       throw new InvalidRequestError(`could not read ${codec.kafkaName} v${header.apiVersion} from client "${header.clientId}": ${error.message}`);
     }
+    // #endregion read-request
+    // #region respond
     this.requestCounts.set(type, this.requestCount(type) + 1);
     const response = type === 'apiVersions' ? { apiKeys: this.apiVersions() } : await this.respond(request, clientGone);
     if (response === null) return null;
     return encodeResponse(header.correlationId, codec.responseSchema(header.apiVersion), codec.responseToWire(response, request, header.apiVersion));
+    // #endregion respond
     //<
   //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   }
@@ -171,6 +175,7 @@ export class SocketServer {
     return (type === 'apiVersions' || this.options.apis.includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
   }
 
+  // #region unsupported
   /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
     // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
@@ -184,6 +189,7 @@ export class SocketServer {
     //<
   //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   }
+  // #endregion unsupported
 
   /** The owner's response, or the refusal of the whole request as an error the codec writes into the answer. */
   private async respond(request: Request, clientGone: AbortSignal): Promise<ResponseOf<RequestType> | Failed | null> {

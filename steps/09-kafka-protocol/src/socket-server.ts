@@ -118,6 +118,7 @@ export class SocketServer {
    * misread request cannot be trusted either.
    */
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
+    // #region read-request
     throw new Error('TODO(step 09, task 5): answer — read the header, find the codec, read the request, answer it in its version');
   }
   // #endregion answer
@@ -127,11 +128,13 @@ export class SocketServer {
     return (type === 'apiVersions' || this.options.apis.includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
   }
 
+  // #region unsupported
   /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
     // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
     throw new Error('TODO(step 09, task 5): unsupported — UNSUPPORTED_VERSION with the versions this server speaks');
   }
+  // #endregion unsupported
 
   /** The owner's response, or the refusal of the whole request as an error the codec writes into the answer. */
   private async respond(request: Request, clientGone: AbortSignal): Promise<ResponseOf<RequestType> | Failed | null> {

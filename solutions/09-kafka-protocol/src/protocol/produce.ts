@@ -51,6 +51,7 @@ export interface ProduceResponse {
 }
 
 //> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
+// #region schema-v3
 const requestV3 = struct({
   transactionalId: nullableString,
   acks: int16,
@@ -64,6 +65,7 @@ const responseV3 = struct({
   topics: array(struct({ name: string, partitions: array(struct({ index: int32, errorCode: int16, baseOffset: int64, logAppendTimeMs: int64 })) })),
   throttleTimeMs: int32,
 });
+// #endregion schema-v3
 //<
 
 //> step 09 given

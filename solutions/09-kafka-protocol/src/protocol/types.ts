@@ -81,6 +81,7 @@ export class Reader {
     return this.buffer.subarray(at, at + length);
   }
 
+  // #region count
   /**
    * An array's count, checked against what is left before anything is allocated: every item takes
    * at least one byte, so a count larger than the bytes left is a lie, and a 2-billion-item array
@@ -96,6 +97,7 @@ export class Reader {
     return count;
     //<
   }
+  // #endregion count
 }
 
 /** Builds a message; grows as it goes, and hands out one buffer at the end. */
@@ -264,6 +266,7 @@ export function array<T>(item: Type<T>): Type<T[]> {
   };
 }
 
+// #region struct
 /**
  * A struct: fields in the order they are listed, each with its own type. The object's key order
  * IS the wire order, as in Kafka's JSON schemas.
@@ -281,6 +284,7 @@ export function struct<F extends Record<string, Type<unknown>>>(fields: F): Type
     },
   };
 }
+// #endregion struct
 
 /** Reads a whole message of type `type`; bytes left over mean the two sides disagree on the schema. */
 export function decode<T>(type: Type<T>, buffer: Buffer, what: string): T {
