@@ -25,6 +25,7 @@ export const PARTS: readonly string[] = [
   'steps/NN-name/demo.ts',             // the step's demo, run on your code (--mine) or the reference
   'steps/NN-name/src/**',              // the starter, generated from the solution
   'steps/NN-name/test/**',             // the step's tests and their helpers
+  'steps/NN-name/recitation/*.py',     // programs for Kafka's own clients (step 09's kafka-python), run unchanged by the tests and the demo
   'solutions/NN-name/src/**',          // the marked reference solution
   'solutions/NN-name/mutants/*.patch', // mistakes the step's tests must catch
 ];

@@ -12,3 +12,26 @@ export function todoOrBug(error: Error, logLines: string[]): Error {
   if (failure) return new Error(`${error.message}\nThe broker logged: ${failure.split('\n').slice(0, 6).join('\n')}`);
   return error;
 }
+
+/**
+ * `starting`, or the first TODO the broker logs before it settles: a broker whose start meets a
+ * stub (while registering, say) only logs it and tries again, and would hang the test until its
+ * timeout instead of naming the task.
+ */
+export async function todoInLog<T>(starting: Promise<T>, logLines: string[]): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const watching = new Promise<never>((_, reject) => {
+    const look = () => {
+      const todo = todoIn(logLines.join('\n'));
+      if (todo) reject(new Error(todo));
+      else timer = setTimeout(look, 20);
+    };
+    look();
+  });
+  watching.catch(() => {}); // settled by the race below; never left unhandled
+  try {
+    return await Promise.race([starting, watching]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

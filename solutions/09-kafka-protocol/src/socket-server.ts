@@ -126,7 +126,7 @@ export class SocketServer {
   /** What ApiVersions advertises: each request this server answers, with the versions its module speaks. */
   apiVersions(): ApiVersionRange[] {
   //<
-    //> step 09 task 5: apiVersions — what ApiVersions advertises
+    //> step 09 task 6: apiVersions — what ApiVersions advertises
     const types: RequestType[] = ['apiVersions', ...this.options.apis];
     return types.map((type) => ({ apiKey: APIS[type].key, minVersion: APIS[type].minVersion, maxVersion: APIS[type].maxVersion }));
     //<
@@ -142,7 +142,7 @@ export class SocketServer {
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
     // #region read-request
   //<
-    //> step 09 task 5: answer — read the header, find the codec, read the request, answer it in its version
+    //> step 09 task 6: answer — read the header, find the codec, read the request, answer it in its version
     const reader = new Reader(frame);
     const header = readRequestHeader(reader);
     const type = requestTypeOf(header.apiKey);
@@ -180,7 +180,7 @@ export class SocketServer {
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
     // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
   //<
-    //> step 09 task 5: unsupported — UNSUPPORTED_VERSION with the versions this server speaks
+    //> step 09 task 6: unsupported — UNSUPPORTED_VERSION with the versions this server speaks
     if (type !== 'apiVersions') {
       const name = type ? `${APIS[type].kafkaName} v${header.apiVersion}` : `api key ${header.apiKey}`;
       this.options.log(`Client "${header.clientId}" sent ${name}, which ${this.options.name} does not speak: answered UNSUPPORTED_VERSION`);

@@ -108,7 +108,7 @@ export class SocketServer {
 
   /** What ApiVersions advertises: each request this server answers, with the versions its module speaks. */
   apiVersions(): ApiVersionRange[] {
-    throw new Error('TODO(step 09, task 5): apiVersions — what ApiVersions advertises');
+    throw new Error('TODO(step 09, task 6): apiVersions — what ApiVersions advertises');
   }
 
   // #region answer
@@ -119,7 +119,7 @@ export class SocketServer {
    */
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
     // #region read-request
-    throw new Error('TODO(step 09, task 5): answer — read the header, find the codec, read the request, answer it in its version');
+    throw new Error('TODO(step 09, task 6): answer — read the header, find the codec, read the request, answer it in its version');
   }
   // #endregion answer
 
@@ -132,7 +132,7 @@ export class SocketServer {
   /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
     // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
-    throw new Error('TODO(step 09, task 5): unsupported — UNSUPPORTED_VERSION with the versions this server speaks');
+    throw new Error('TODO(step 09, task 6): unsupported — UNSUPPORTED_VERSION with the versions this server speaks');
   }
   // #endregion unsupported
 

@@ -1,4 +1,4 @@
-// Task 5: the request header and ApiVersions. A Kafka client's first request on any connection
+// Task 6: the request header and ApiVersions. A Kafka client's first request on any connection
 // asks which requests, in which versions, the broker speaks; everything after depends on the answer.
 import net from 'node:net';
 import { describe, expect, test } from 'vitest';
@@ -84,7 +84,7 @@ const EXPECTED = new Map([
 ]);
 
 describe('request header and ApiVersions', () => {
-  test('task 5: ApiVersions v0, v1 and v2 are answered with the same correlation id and every api the broker speaks', async () => {
+  test('task 6: ApiVersions v0, v1 and v2 are answered with the same correlation id and every api the broker speaks', async () => {
     const started = await startLoggedBroker(tempDir());
     cleanup(started.broker);
     const connection = await rawConnection(started.port);
@@ -102,7 +102,7 @@ describe('request header and ApiVersions', () => {
     }
   });
 
-  test('task 5: a version the broker does not speak gets UNSUPPORTED_VERSION with the versions it does, and the connection stays open', async () => {
+  test('task 6: a version the broker does not speak gets UNSUPPORTED_VERSION with the versions it does, and the connection stays open', async () => {
     const started = await startLoggedBroker(tempDir());
     cleanup(started.broker);
     const connection = await rawConnection(started.port);
@@ -121,7 +121,7 @@ describe('request header and ApiVersions', () => {
     expect(readApiVersions(await connection.next('ApiVersions v2 after the refusals')).errorCode, 'the connection still works').toBe(0);
   });
 
-  test('task 5: a request the broker cannot read closes that connection only, with the reason in the broker log', async () => {
+  test('task 6: a request the broker cannot read closes that connection only, with the reason in the broker log', async () => {
     const started = await startLoggedBroker(tempDir());
     cleanup(started.broker);
     const bad = await rawConnection(started.port);
@@ -134,7 +134,7 @@ describe('request header and ApiVersions', () => {
     expect(readApiVersions(await good.next('ApiVersions on another connection')).errorCode).toBe(0);
   });
 
-  test('task 5: requests on one connection are answered strictly in the order they were sent', async () => {
+  test('task 6: requests on one connection are answered strictly in the order they were sent', async () => {
     const started = await startLoggedBroker(tempDir());
     cleanup(started.broker);
     await started.ask({ type: 'createTopics', topics: [{ name: 'ordered', partitions: 1 }] });

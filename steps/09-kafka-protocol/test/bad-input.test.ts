@@ -114,7 +114,7 @@ async function sendUntilClosed(port: number, frames: Buffer[]): Promise<number> 
 }
 
 describe('bad input', () => {
-  test('task 5: 10 000 random and broken binary requests leave the broker serving a well-behaved client, with memory bounded', async () => {
+  test('task 6: 10 000 random and broken binary requests leave the broker serving a well-behaved client, with memory bounded', async () => {
     const started = await startLoggedBroker(tempDir());
     cleanup(started.broker);
     const { port } = started;

@@ -58,7 +58,7 @@ function kcat(cluster: ClusterProcess, args: string[], input?: string) {
 const numbers = (from: number, count: number) => Array.from({ length: count }, (_, i) => `{"number": ${from + i}}`);
 
 describe('kcat (librdkafka)', () => {
-  test('task 7: kcat -L lists the three brokers and each partition with its leader, replicas and ISR', async () => {
+  test('task 5: kcat -L lists the three brokers and each partition with its leader, replicas and ISR', async () => {
     const cluster = await startWithTopic('numtest', 3);
     const { code, stdout, stderr } = await kcat(cluster, ['-L', '-t', 'numtest']);
     expect(code, `kcat -L failed:\n${stderr}`).toBe(0);
@@ -73,7 +73,7 @@ describe('kcat (librdkafka)', () => {
     }
   });
 
-  test('task 7: kcat -P writes lines from stdin, and kcat -C -e reads them back in order', async () => {
+  test('task 5: kcat -P writes lines from stdin, and kcat -C -e reads them back in order', async () => {
     const cluster = await startWithTopic('numtest', 1);
     const lines = numbers(0, 50);
     const produced = await kcat(cluster, ['-P', '-t', 'numtest', '-p', '0', '-X', 'acks=all'], lines.join('\n') + '\n');
@@ -83,7 +83,7 @@ describe('kcat (librdkafka)', () => {
     expect(consumed.stdout.split('\n').filter(Boolean)).toEqual(lines);
   });
 
-  test('task 7: two kcat -G members share a group: the partitions are split between them, and every record is read once', async () => {
+  test('task 5: two kcat -G members share a group: the partitions are split between them, and every record is read once', async () => {
     const cluster = await startWithTopic('numtest', 4);
     const member = () => cleanup(new ClientProcess(kcatBinary(), ['-b', cluster.bootstrapServers.join(','), '-G', 'kcat-group', '-u', '-o', 'beginning', '-X', 'session.timeout.ms=6000', 'numtest']));
     const members = [member(), member()];
@@ -105,7 +105,7 @@ describe('kcat (librdkafka)', () => {
 describe('kafka-python', () => {
   const python = (script: string, args: string[]) => runClient(pythonWithKafka(), [path.join(RECITATION, script), ...args], { ms: 40_000 });
 
-  test('task 7: the recitation producer and consumer run unchanged; a second run of the consumer resumes after its commit', async () => {
+  test('task 5: the recitation producer and consumer run unchanged; a second run of the consumer resumes after its commit', async () => {
     const cluster = await startWithTopic('numtest', 3);
     const bootstrap = ['--bootstrap', cluster.bootstrapServers[0]!];
     const first = await python('producer.py', [...bootstrap, '--count', '10', '--interval', '0']);
@@ -126,7 +126,7 @@ describe('KafkaJS', () => {
     return new Kafka({ clientId: 'kafkajs-test', brokers: cluster.bootstrapServers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
   }
 
-  test('task 7: KafkaJS produces with acks=-1 and a group of two consumers splits the partitions, then hands them over when one leaves', async () => {
+  test('task 5: KafkaJS produces with acks=-1 and a group of two consumers splits the partitions, then hands them over when one leaves', async () => {
     const cluster = await startWithTopic('numtest', 4);
     const kafka = kafkaOf(cluster);
     const producer = kafka.producer();
@@ -160,7 +160,7 @@ describe('KafkaJS', () => {
     await waitFor(() => later.every((value) => received.includes(value)), WAIT_MS, () => `the remaining member should read what came after the handover; it read ${received.length - values.length} of ${later.length}`);
   });
 
-  test('task 7: a KafkaJS producer keeps every acknowledged record through a leader killed with SIGKILL', async () => {
+  test('task 5: a KafkaJS producer keeps every acknowledged record through a leader killed with SIGKILL', async () => {
     const cluster = await startWithTopic('numtest', 1);
     const kafka = kafkaOf(cluster);
     const producer = kafka.producer();

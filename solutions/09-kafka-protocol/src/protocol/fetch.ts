@@ -143,7 +143,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
   }),
   responseToWire(response, request) {
       //<
-    //> step 09 task 7: Fetch's response — stored bytes per partition, never null, errors as codes
+    //> step 09 task 5: Fetch's response — stored bytes per partition, never null, errors as codes
     const partitions: FetchedPartition[] =
       'error' in response
         ? request.partitions.map(({ topic, partition }) => ({ topic, partition, highWatermark: -1, logStartOffset: -1, records: Buffer.alloc(0), error: response.error }))

@@ -99,7 +99,7 @@ const requestSchema = perVersion(0, 4, (version): Type<WireRequest> => {
 
 const responseSchema = perVersion(0, 4, (version): Type<WireResponse> => {
 //<
-  //> step 09 task 6: Metadata's response schema — each version adds its fields, in their place
+  //> step 09 task 7: Metadata's response schema — each version adds its fields, in their place
   const partition = struct({ errorCode: int16, partitionIndex: int32, leaderId: int32, replicaNodes: array(int32), isrNodes: array(int32) });
   return struct({
     ...(version >= 3 ? { throttleTimeMs: int32 } : {}),
@@ -121,7 +121,7 @@ export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, Metad
   responseSchema,
   requestFromWire(wire, version) {
 //<
-    //> step 09 task 6: Metadata's request — which topics "all" is in each version
+    //> step 09 task 7: Metadata's request — which topics "all" is in each version
     // Version 0 has no way to ask for no topics: its empty list is "all of them".
     const all = wire.topics === null || (version === 0 && wire.topics.length === 0);
     return {

@@ -127,7 +127,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
     topics: byTopic(partitions, ({ partition, offset, maxBytes: partitionMaxBytes }) => ({ partition, fetchOffset: offset, partitionMaxBytes: partitionMaxBytes ?? maxBytes })),
   }),
   responseToWire(response, request) {
-    throw new Error('TODO(step 09, task 7): Fetch\'s response — stored bytes per partition, never null, errors as codes');
+    throw new Error('TODO(step 09, task 5): Fetch\'s response — stored bytes per partition, never null, errors as codes');
   },
   responseFromWire: (wire) => ({
     partitions: flatten(wire.responses, (topic, { partitionIndex, errorCode: code, highWatermark, records }) => {

@@ -87,7 +87,7 @@ const requestSchema = perVersion(0, 4, (version): Type<WireRequest> => {
 });
 
 const responseSchema = perVersion(0, 4, (version): Type<WireResponse> => {
-  throw new Error('TODO(step 09, task 6): Metadata\'s response schema — each version adds its fields, in their place');
+  throw new Error('TODO(step 09, task 7): Metadata\'s response schema — each version adds its fields, in their place');
 });
 
 export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, MetadataResponse, WireRequest, WireResponse> = {
@@ -98,7 +98,7 @@ export const metadataApi: ApiCodec<Omit<MetadataRequest, 'correlationId'>, Metad
   requestSchema,
   responseSchema,
   requestFromWire(wire, version) {
-    throw new Error('TODO(step 09, task 6): Metadata\'s request — which topics "all" is in each version');
+    throw new Error('TODO(step 09, task 7): Metadata\'s request — which topics "all" is in each version');
   },
   requestToWire({ topics, allowAutoTopicCreation = true }, version) {
     if (version === 0 && topics?.length === 0) throw new Error('Metadata v0 cannot ask for no topics: its empty list means every topic');
