@@ -28,7 +28,9 @@ export async function todoInLog<T>(starting: Promise<T>, logLines: string[]): Pr
     };
     look();
   });
-  watching.catch(() => {}); // settled by the race below; never left unhandled
+  // Whichever loses the race below may still settle later: neither is left unhandled.
+  watching.catch(() => {});
+  starting.catch(() => {});
   try {
     return await Promise.race([starting, watching]);
   } finally {
