@@ -33,7 +33,7 @@ export { crc32c } from './crc32c.ts';
 //> step 09 given
 export { BATCH_HEADER_SIZE, CURRENT_MAGIC, CorruptRecordError, LOG_OVERHEAD, NO_PARTITION_LEADER_EPOCH, batchSize, checkBatchAt, compressionOf, decodeBatch, decodeBatches, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom, stampBatch, validateBatches } from './record-batch.ts';
 export type { BatchAt, BatchCheck, BatchHeader, Compression, LogRecord, RecordBatch, RecordHeader, RecordWithOffset, ValidBatch } from './record-batch.ts';
-export { VarintError, decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize } from './varint.ts';
+export { VarintError, decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize, writeVarint, writeVarlong } from './varint.ts';
 //<
 export { OffsetIndex } from './offset-index.ts';
 export { LogSegment, segmentFileName } from './log-segment.ts';

@@ -56,7 +56,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32c } from './crc32c.ts';
 import { KafkaError } from './errors.ts';
 //> step 09 given
-import { decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize, VarintError } from './varint.ts';
+import { decodeVarint, decodeVarlong, varintSize, varlongSize, VarintError, writeVarint, writeVarlong } from './varint.ts';
 //<
 
 export interface RecordHeader {
@@ -166,27 +166,47 @@ export function compressionOf(attributes: number): string {
 //<
 
 //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
-/** Bytes behind a varint length, -1 for null. */
-function varintBytes(bytes: Buffer | null): Buffer[] {
-  return bytes === null ? [encodeVarint(-1)] : [encodeVarint(bytes.length), bytes];
-//<
+/** A varint length (-1 for null), then the bytes; returns the position after them. */
+function writeBytes(buffer: Buffer, position: number, bytes: Buffer | null): number {
+  if (bytes === null) return writeVarint(buffer, position, -1);
+  position = writeVarint(buffer, position, bytes.length);
+  return position + bytes.copy(buffer, position);
 }
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
-function encodeRecord(record: LogRecord, offsetDelta: number, timestampDelta: number): Buffer {
+/** The bytes of a record after its length varint: what writeRecord writes once that length is written. */
+function recordBodySize(record: LogRecord, offsetDelta: number, timestampDelta: number): number {
+  const bytes = (data: Buffer | null) => (data === null ? varintSize(-1) : varintSize(data.length) + data.length);
+  let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytes(record.key) + bytes(record.value) + varintSize(record.headers.length);
+  for (const header of record.headers) {
+    const keyLength = Buffer.byteLength(header.key, 'utf8');
+    size += varintSize(keyLength) + keyLength + bytes(header.value);
+  }
+  return size;
+}
 //<
-  //> step 09 task 2: encodeRecord — one record of a v2 batch
-  const body = Buffer.concat([
-    Buffer.of(0), // record attributes: none defined yet
-    encodeVarlong(timestampDelta),
-    encodeVarint(offsetDelta),
-    ...varintBytes(record.key),
-    ...varintBytes(record.value),
-    encodeVarint(record.headers.length),
-    ...record.headers.flatMap((header) => [...varintBytes(Buffer.from(header.key, 'utf8')), ...varintBytes(header.value)]),
-  ]);
+
+/**
+ * Writes one record of a v2 batch at `position`, whose body (everything after its length) is
+ * `bodySize` bytes; returns the position after it. The batch's buffer was sized from
+ * recordBodySize, so every byte has its place already.
+ */
+//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+function writeRecord(buffer: Buffer, position: number, record: LogRecord, offsetDelta: number, timestampDelta: number, bodySize: number): number {
+//<
+  //> step 09 task 2: writeRecord — one record of a v2 batch
   // The length goes in front so that a reader can step over a record without decoding it.
-  return Buffer.concat([encodeVarint(body.length), body]);
+  position = writeVarint(buffer, position, bodySize);
+  buffer[position++] = 0; // record attributes: none defined yet
+  position = writeVarlong(buffer, position, timestampDelta);
+  position = writeVarint(buffer, position, offsetDelta);
+  position = writeBytes(buffer, position, record.key);
+  position = writeBytes(buffer, position, record.value);
+  position = writeVarint(buffer, position, record.headers.length);
+  for (const header of record.headers) {
+    position = writeBytes(buffer, position, Buffer.from(header.key, 'utf8'));
+    position = writeBytes(buffer, position, header.value);
+  }
+  return position;
   //<
 }
 
@@ -416,7 +436,11 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   // Records store their timestamps and offsets as deltas from the batch's: small numbers, one or two varint bytes.
   const baseTimestamp = records[0]!.timestamp;
   const maxTimestamp = records.reduce((max, record) => Math.max(max, record.timestamp), baseTimestamp);
-  const plain = Buffer.concat(records.map((record, i) => encodeRecord(record, i, record.timestamp - baseTimestamp)));
+  // Every record's size first, so that they are all written into one buffer with no copying.
+  const bodySizes = records.map((record, i) => recordBodySize(record, i, record.timestamp - baseTimestamp));
+  const plain = Buffer.allocUnsafe(bodySizes.reduce((sum, body) => sum + varintSize(body) + body, 0));
+  let position = 0;
+  records.forEach((record, i) => (position = writeRecord(plain, position, record, i, record.timestamp - baseTimestamp, bodySizes[i]!)));
   // Compression covers the records only; the header stays readable without decompressing.
   const body = compression === 'gzip' ? gzipSync(plain) : plain;
   //<
@@ -678,13 +702,11 @@ function hex(n: number): string {
 export function batchSize(batch: RecordBatch): number {
   //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
   if (batch.compression !== 'none') return encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch, { compression: batch.compression }).length;
-  const bytes = (data: Buffer | null) => (data === null ? varintSize(-1) : varintSize(data.length) + data.length);
   //<
   let size = BATCH_HEADER_SIZE;
   //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
   batch.records.forEach((record, i) => {
-    let body = 1 + varlongSize(record.timestamp - batch.baseTimestamp) + varintSize(i) + bytes(record.key) + bytes(record.value) + varintSize(record.headers.length);
-    for (const header of record.headers) body += bytes(Buffer.from(header.key, 'utf8')) + bytes(header.value);
+    const body = recordBodySize(record, i, record.timestamp - batch.baseTimestamp);
     size += varintSize(body) + body;
   });
   //<

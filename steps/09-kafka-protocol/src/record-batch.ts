@@ -41,7 +41,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32c } from './crc32c.ts';
 import { KafkaError } from './errors.ts';
-import { decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize, VarintError } from './varint.ts';
+import { decodeVarint, decodeVarlong, varintSize, varlongSize, VarintError, writeVarint, writeVarlong } from './varint.ts';
 
 export interface RecordHeader {
   key: string;
@@ -131,13 +131,31 @@ export function compressionOf(attributes: number): string {
 // ---------------------------------------------------------------------------------------------
 // Records
 
-/** Bytes behind a varint length, -1 for null. */
-function varintBytes(bytes: Buffer | null): Buffer[] {
-  return bytes === null ? [encodeVarint(-1)] : [encodeVarint(bytes.length), bytes];
+/** A varint length (-1 for null), then the bytes; returns the position after them. */
+function writeBytes(buffer: Buffer, position: number, bytes: Buffer | null): number {
+  if (bytes === null) return writeVarint(buffer, position, -1);
+  position = writeVarint(buffer, position, bytes.length);
+  return position + bytes.copy(buffer, position);
 }
 
-function encodeRecord(record: LogRecord, offsetDelta: number, timestampDelta: number): Buffer {
-  throw new Error('TODO(step 09, task 2): encodeRecord — one record of a v2 batch');
+/** The bytes of a record after its length varint: what writeRecord writes once that length is written. */
+function recordBodySize(record: LogRecord, offsetDelta: number, timestampDelta: number): number {
+  const bytes = (data: Buffer | null) => (data === null ? varintSize(-1) : varintSize(data.length) + data.length);
+  let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytes(record.key) + bytes(record.value) + varintSize(record.headers.length);
+  for (const header of record.headers) {
+    const keyLength = Buffer.byteLength(header.key, 'utf8');
+    size += varintSize(keyLength) + keyLength + bytes(header.value);
+  }
+  return size;
+}
+
+/**
+ * Writes one record of a v2 batch at `position`, whose body (everything after its length) is
+ * `bodySize` bytes; returns the position after it. The batch's buffer was sized from
+ * recordBodySize, so every byte has its place already.
+ */
+function writeRecord(buffer: Buffer, position: number, record: LogRecord, offsetDelta: number, timestampDelta: number, bodySize: number): number {
+  throw new Error('TODO(step 09, task 2): writeRecord — one record of a v2 batch');
 }
 
 /** Reads fields one after the other, refusing to read past `end`. */
@@ -186,8 +204,9 @@ class FieldReader {
     if (length === -1) return null;
     if (length < -1) throw new CorruptRecordError(`the length of ${what} is ${length}`);
     const at = this.take(length, what);
-    // A copy, so a record read back does not keep a whole segment's buffer alive.
-    return Buffer.from(this.buffer.subarray(at, at + length));
+    // A view, not a copy: a batch is decoded from a buffer of its own (a fetch answer, a read
+    // of the segment file), and copying every key and value cost more than the decoding itself.
+    return this.buffer.subarray(at, at + length);
   }
 
   get atEnd(): boolean {
@@ -298,7 +317,11 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   // Records store their timestamps and offsets as deltas from the batch's: small numbers, one or two varint bytes.
   const baseTimestamp = records[0]!.timestamp;
   const maxTimestamp = records.reduce((max, record) => Math.max(max, record.timestamp), baseTimestamp);
-  const plain = Buffer.concat(records.map((record, i) => encodeRecord(record, i, record.timestamp - baseTimestamp)));
+  // Every record's size first, so that they are all written into one buffer with no copying.
+  const bodySizes = records.map((record, i) => recordBodySize(record, i, record.timestamp - baseTimestamp));
+  const plain = Buffer.allocUnsafe(bodySizes.reduce((sum, body) => sum + varintSize(body) + body, 0));
+  let position = 0;
+  records.forEach((record, i) => (position = writeRecord(plain, position, record, i, record.timestamp - baseTimestamp, bodySizes[i]!)));
   // Compression covers the records only; the header stays readable without decompressing.
   const body = compression === 'gzip' ? gzipSync(plain) : plain;
 
@@ -493,11 +516,9 @@ function hex(n: number): string {
  */
 export function batchSize(batch: RecordBatch): number {
   if (batch.compression !== 'none') return encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch, { compression: batch.compression }).length;
-  const bytes = (data: Buffer | null) => (data === null ? varintSize(-1) : varintSize(data.length) + data.length);
   let size = BATCH_HEADER_SIZE;
   batch.records.forEach((record, i) => {
-    let body = 1 + varlongSize(record.timestamp - batch.baseTimestamp) + varintSize(i) + bytes(record.key) + bytes(record.value) + varintSize(record.headers.length);
-    for (const header of record.headers) body += bytes(Buffer.from(header.key, 'utf8')) + bytes(header.value);
+    const body = recordBodySize(record, i, record.timestamp - batch.baseTimestamp);
     size += varintSize(body) + body;
   });
   return size;

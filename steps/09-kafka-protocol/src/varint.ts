@@ -28,9 +28,20 @@ export interface Decoded {
 }
 
 // #region varint
-/** The zigzag varint of `value`, an int32. */
+/**
+ * Writes the zigzag varint of `value`, an int32, into `buffer` at `position`, and returns the
+ * position after it. Records are written straight into their batch's buffer this way: a Buffer
+ * per number would cost more than the numbers.
+ */
+export function writeVarint(buffer: Buffer, position: number, value: number): number {
+  throw new Error('TODO(step 09, task 2): writeVarint — zigzag, then 7 bits per byte, low bits first');
+}
+
+/** The zigzag varint of `value`, an int32, as bytes of its own. */
 export function encodeVarint(value: number): Buffer {
-  throw new Error('TODO(step 09, task 2): encodeVarint — zigzag, then 7 bits per byte, low bits first');
+  const bytes = Buffer.allocUnsafe(varintSize(value));
+  writeVarint(bytes, 0, value);
+  return bytes;
 }
 
 /** Reads the zigzag varint at `position`, never past `end`. */
@@ -43,22 +54,33 @@ export function decodeVarint(buffer: Buffer, position: number, end = buffer.leng
 // Varlongs hold timestamps (ms since 1970 need 41 bits), beyond JavaScript's 32-bit bit operators:
 // they are computed with bigint, and handed out as ordinary numbers.
 
-/** The zigzag varlong of `value`, a safe integer. */
-export function encodeVarlong(value: number): Buffer {
+/** Writes the zigzag varlong of `value`, a safe integer, at `position`; returns the position after it. */
+export function writeVarlong(buffer: Buffer, position: number, value: number): number {
   if (!Number.isSafeInteger(value)) throw new RangeError(`${value} is not a safe integer`);
+  // Small numbers (a timestamp delta of a few ms) zigzag the same in 32 and 64 bits: no bigint needed.
+  if (value >= -(2 ** 31) && value < 2 ** 31) return writeVarint(buffer, position, value);
   const n = BigInt(value);
   let unsigned = BigInt.asUintN(64, (n << 1n) ^ (n >> 63n));
-  const bytes: number[] = [];
   while (unsigned >= 0x80n) {
-    bytes.push(Number(unsigned & 0x7fn) | 0x80);
+    buffer[position++] = Number(unsigned & 0x7fn) | 0x80;
     unsigned >>= 7n;
   }
-  bytes.push(Number(unsigned));
-  return Buffer.from(bytes);
+  buffer[position++] = Number(unsigned);
+  return position;
+}
+
+/** The zigzag varlong of `value`, a safe integer, as bytes of its own. */
+export function encodeVarlong(value: number): Buffer {
+  const bytes = Buffer.allocUnsafe(varlongSize(value));
+  writeVarlong(bytes, 0, value);
+  return bytes;
 }
 
 /** Reads the zigzag varlong at `position`, never past `end`. */
 export function decodeVarlong(buffer: Buffer, position: number, end = buffer.length): Decoded {
+  // A varlong of at most 4 bytes is an int32's varint: read it without bigint.
+  const short = peekShort(buffer, position, end);
+  if (short) return decodeVarint(buffer, position, end);
   let unsigned = 0n;
   for (let size = 1; size <= 10; size++) {
     if (position + size > end) throw new VarintError('the varlong is cut short');
@@ -89,5 +111,18 @@ export function varintSize(value: number): number {
 
 /** How many bytes encodeVarlong(value) takes. */
 export function varlongSize(value: number): number {
-  return encodeVarlong(value).length;
+  if (value >= -(2 ** 31) && value < 2 ** 31) return varintSize(value);
+  let unsigned = BigInt.asUintN(64, (BigInt(value) << 1n) ^ (BigInt(value) >> 63n));
+  let size = 1;
+  while (unsigned >= 0x80n) {
+    unsigned >>= 7n;
+    size++;
+  }
+  return size;
+}
+
+/** Whether the varint at `position` ends within 4 bytes (28 bits: an int32 either way). */
+function peekShort(buffer: Buffer, position: number, end: number): boolean {
+  for (let i = position; i < Math.min(position + 4, end); i++) if ((buffer[i]! & 0x80) === 0) return true;
+  return false;
 }
