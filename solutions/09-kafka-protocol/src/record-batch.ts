@@ -183,14 +183,12 @@ function recordBodySize(record: LogRecord, offsetDelta: number, timestampDelta: 
   }
   return size;
 }
-//<
 
 /**
  * Writes one record of a v2 batch at `position`, whose body (everything after its length) is
  * `bodySize` bytes; returns the position after it. The batch's buffer was sized from
  * recordBodySize, so every byte has its place already.
  */
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
 function writeRecord(buffer: Buffer, position: number, record: LogRecord, offsetDelta: number, timestampDelta: number, bodySize: number): number {
 //<
   //> step 09 task 2: writeRecord — one record of a v2 batch
