@@ -24,7 +24,7 @@ let started = false;
  */
 function log(line: string): void {
   if (printLog) process.stdout.write(`${line}\n`);
-  const todo = started ? null : /TODO\(step \d{2}(?:, task \d+)?\): [^\n]*/.exec(line)?.[0].replace(/; retrying$/, "");
+  const todo = started ? null : /TODO\(step \d{2}(?:, task \d+)?\): [^\n]*/.exec(line)?.[0].replace(/; retrying$/, '');
   if (todo) {
     process.stderr.write(`Error: ${todo}\n`);
     process.exit(1);
