@@ -126,11 +126,9 @@ export class Cluster {
   }
 
   //> step 09 given
-  /**
-   * How many partitions a topic has, if its metadata is known now; undefined otherwise. Unlike
+  /** How many partitions a topic has, if its metadata is known now; undefined otherwise. Unlike
    * topic(), no promise: a producer sending hundreds of thousands of records a second to a known
-   * topic must not pay a promise and a turn of the event loop per record for what it already knows.
-   */
+   * topic must not pay a promise and a turn of the event loop per record for what it already knows. */
   knownPartitions(topic: string): number | undefined {
     return this.partitionCounts.get(topic);
   }

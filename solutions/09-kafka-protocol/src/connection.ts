@@ -75,6 +75,8 @@ export class Connection {
     //<
     const correlationId = this.nextCorrelationId++;
     //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+    // Encoded before it waits for an answer: a request that cannot be written leaves nothing pending.
+    const frame = this.frame(body, correlationId, version);
     const response = new Promise<ResponseOf<K>>((resolve, reject) =>
       this.pending.set(correlationId, {
         read: (reader) => codec.responseFromWire(codec.responseSchema(version).read(reader, `the ${codec.kafkaName} v${version} response`), version),
@@ -82,7 +84,7 @@ export class Connection {
         reject,
       }),
     );
-    socket.write(this.frame(body, correlationId, version));
+    socket.write(frame);
     //<
     return response;
   }

@@ -60,6 +60,8 @@ export class Connection {
     const codec = APIS[body.type];
     const version = codec.maxVersion;
     const correlationId = this.nextCorrelationId++;
+    // Encoded before it waits for an answer: a request that cannot be written leaves nothing pending.
+    const frame = this.frame(body, correlationId, version);
     const response = new Promise<ResponseOf<K>>((resolve, reject) =>
       this.pending.set(correlationId, {
         read: (reader) => codec.responseFromWire(codec.responseSchema(version).read(reader, `the ${codec.kafkaName} v${version} response`), version),
@@ -67,7 +69,7 @@ export class Connection {
         reject,
       }),
     );
-    socket.write(this.frame(body, correlationId, version));
+    socket.write(frame);
     return response;
   }
   // #endregion request
