@@ -140,9 +140,9 @@ export class SocketServer {
    * misread request cannot be trusted either.
    */
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
-    // #region read-request
   //<
     //> step 09 task 6: answer — read the header, find the codec, read the request, answer it in its version
+    // #region read-request
     const reader = new Reader(frame);
     const header = readRequestHeader(reader);
     const type = requestTypeOf(header.apiKey);

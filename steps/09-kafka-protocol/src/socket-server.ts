@@ -118,7 +118,6 @@ export class SocketServer {
    * misread request cannot be trusted either.
    */
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
-    // #region read-request
     throw new Error('TODO(step 09, task 6): answer — read the header, find the codec, read the request, answer it in its version');
   }
   // #endregion answer

@@ -5,7 +5,7 @@
 // bits the number really needs. Each byte carries 7 bits of the number, least significant group
 // first, and its top bit says whether another byte follows (Protocol Buffers' base-128 varint):
 //
-//   300 = 0b10_0101100  ->  0xac 0x02   (0101100 with "more" set, then 10)
+//   300 = 0b10_0101100  ->  0xac 0x02   (0101100 with "more" set, then 10; before the zigzag below)
 //
 // Negative numbers would always need all the bytes (their top bits are ones), and records do hold
 // negative numbers: -1 is a null key or value, and a timestamp delta can be below zero. ZIGZAG
