@@ -18,7 +18,7 @@ describe('the layout check', () => {
     );
     expect(advice['.draft/producer.ts']).toMatch(/^The top level holds only package\.json, .*lib\/, .*steps\/ and solutions\//);
     expect(advice['notes.md']).toMatch(/^The top level holds only/);
-    expect(advice['steps/03-producer/notes.md']).toBe('steps/03-producer/ holds only README.md, demo.ts, src/ and test/: move it into one of them, or delete it');
+    expect(advice['steps/03-producer/notes.md']).toBe('steps/03-producer/ holds only README.md, demo.ts, src/, test/ and recitation/: move it into one of them, or delete it');
     expect(advice['solutions/03-producer/mutants/m.diff']).toBe('solutions/03-producer/mutants/ holds only *.patch: move it into one of them, or delete it');
     expect(advice['slides/draft.md']).toBe('slides/ holds only README.md, NN-name.md and assets/: move it into one of them, or delete it');
     expect(advice['steps/misc/x.ts']).toMatch(/^steps\/ holds only NN-name\//);
