@@ -42,7 +42,7 @@ export class ClientProcess {
   readonly exited: Promise<Finished>;
   private readonly child: ChildProcess;
 
-  constructor(command: string, args: string[], options: { input?: string } = {}) {
+  constructor(command: string, args: string[], options: { input?: string; keepStdinOpen?: boolean } = {}) {
     this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
     this.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
@@ -54,6 +54,29 @@ export class ClientProcess {
       this.child.on('close', (code) => resolve({ code, stdout: this.stdout, stderr: this.stderr }));
     });
     if (options.input !== undefined) this.child.stdin!.end(options.input);
+    else if (!options.keepStdinOpen) this.child.stdin!.end();
+  }
+
+  /** Writes to its stdin (with keepStdinOpen): lines for kcat -P, say. */
+  write(text: string): void {
+    this.child.stdin!.write(text);
+  }
+
+  /** Closes its stdin and waits for it to exit; kills it and says so after `ms`. */
+  async finish(ms: number): Promise<Finished> {
+    this.child.stdin!.end();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void this.stop();
+        reject(new Error(`the client did not finish within ${ms} ms.\nstdout:\n${this.stdout}\nstderr:\n${this.stderr}`));
+      }, ms);
+    });
+    try {
+      return await Promise.race([this.exited, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Lines printed on stdout so far, without empty ones. */

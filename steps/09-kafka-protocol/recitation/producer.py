@@ -24,6 +24,10 @@ producer = KafkaProducer(
     # Each value is a dict turned into JSON bytes: the broker only ever sees bytes.
     value_serializer=lambda value: json.dumps(value).encode('utf-8'),
     acks='all',
+    # kafka-python 2.0 does not retry by default; Kafka's own clients retry until the delivery
+    # timeout (here, get()'s 30 s below), so a send that meets a leader change tries the new one.
+    retries=2147483647,
+    retry_backoff_ms=200,
 )
 
 for n in range(args.first, args.first + args.count):
