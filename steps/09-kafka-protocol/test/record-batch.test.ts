@@ -154,7 +154,31 @@ describe('the record batch v2 layout', () => {
   });
 });
 
+/**
+ * A batch librdkafka 2.0.2 (kcat 1.7.1) wrote: `kcat -P -K '|' -H source=kcat` with the lines
+ * `key-0|{"number": 0}`, `key-1|{"number": 1}` and `|{"number": 2}`, as a broker of this step
+ * stored it (the leader stamped base offset 0 and epoch 0; every other byte is kcat's).
+ */
+const FROM_LIBRDKAFKA =
+  '00000000000000000000009b0000000002c7349b82000000000002000001a219a8542d000001a219a8542dffffffffffffffffffffffffffff00000003' +
+  '480000000a6b65792d301a7b226e756d626572223a20307d020c736f75726365086b636174' +
+  '480000020a6b65792d311a7b226e756d626572223a20317d020c736f75726365086b636174' +
+  '3e000004001a7b226e756d626572223a20327d020c736f75726365086b636174';
+
 describe('the same bytes as a real Kafka client', () => {
+  test('task 2: a batch librdkafka wrote decodes to its records, and encodeBatch writes those records back to the same bytes', () => {
+    const captured = Buffer.from(FROM_LIBRDKAFKA, 'hex');
+    const batch = decodeBatch(captured);
+    const source = [{ key: 'source', value: Buffer.from('kcat') }];
+    expect(batch.records.map(({ key, value, headers }) => ({ key: key?.toString() ?? null, value: value?.toString() ?? null, headers }))).toEqual([
+      { key: 'key-0', value: '{"number": 0}', headers: source },
+      { key: 'key-1', value: '{"number": 1}', headers: source },
+      // kcat -K with nothing before the delimiter sends an empty key, not a null one
+      { key: '', value: '{"number": 2}', headers: source },
+    ]);
+    expect(encodeBatch(0, batch.records, 0).toString('hex'), 'the same records, encoded here').toBe(FROM_LIBRDKAFKA);
+  });
+
   // kafkajs 2.2.4's own record batch encoder (CommonJS, async).
   const require = createRequire(import.meta.url);
   const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0/index.js') as { RecordBatch: (batch: object) => Promise<{ buffer: Buffer }> };
