@@ -30,7 +30,7 @@ function random(seed: number): () => number {
 }
 
 /** Valid requests of every kind a client sends, as a starting point for mutations. */
-function seeds(): Buffer[] {
+function validRequests(): Buffer[] {
   const batch = encodeBatch(0, [{ key: Buffer.from('k'), value: Buffer.from('fuzzed'), timestamp: 1_700_000_000_000, headers: [{ key: 'h', value: Buffer.from('v') }] }]);
   const bodies: AnyRequest[] = [
     { type: 'apiVersions' },
@@ -124,7 +124,7 @@ describe('bad input', () => {
     // The fuzzed requests name 'fuzzed'; the good client writes to 'fuzz', where it alone writes.
     await good.ask({ type: 'createTopics', topics: [{ name: 'fuzz', partitions: 1 }, { name: 'fuzzed', partitions: 1 }] });
     const next = random(SEED);
-    const valid = seeds();
+    const valid = validRequests();
     const heapBefore = process.memoryUsage().heapUsed;
     let sent = 0;
     let goodWrites = 0;

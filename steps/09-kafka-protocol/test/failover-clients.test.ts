@@ -12,7 +12,7 @@ import { ClientProcess, kcatBinary, pythonWithKafka, runClient } from '#lib/test
 import { srcDirOfTest } from '#lib/testing/target.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor } from '#lib/testing/wait.ts';
-import { selfCheck } from './helpers.ts';
+import { numbers, selfCheck } from './helpers.ts';
 
 const cleanup = useCleanup();
 const tempDir = useTempDirs();
@@ -52,7 +52,7 @@ describe('real clients through a failover', () => {
     const { cluster, leader } = await clusterWithNumtest();
     const first = await leader();
     const writer = cleanup(new ClientProcess(kcatBinary(), ['-b', cluster.bootstrapServers.join(','), '-P', '-t', 'numtest', '-p', '0', '-X', 'acks=all', '-X', 'linger.ms=0'], { keepStdinOpen: true }));
-    const lines = Array.from({ length: 40 }, (_, i) => `{"number": ${i}}`);
+    const lines = numbers(0, 40);
     for (const line of lines.slice(0, 20)) writer.write(`${line}\n`);
     await cluster.kill(first);
     await waitFor(async () => ![first, -1].includes(await leader()), WAIT_MS, 'the controller should elect a new leader from the ISR');
@@ -74,6 +74,6 @@ describe('real clients through a failover', () => {
     const { code, stderr } = await producer.finish(WAIT_MS * 2);
     expect(code, `producer.py should ride out the failover (it retries, as Kafka's clients do):\n${stderr}`).toBe(0);
     const written = await readBack(cluster, cluster.brokers.map(({ id }) => id).filter((id) => id !== first));
-    expect(written.filter((line, i) => written.indexOf(line) === i), 'every number, in order (a retry may write one twice)').toEqual(Array.from({ length: 30 }, (_, i) => `{"number": ${i}}`));
+    expect(written.filter((line, i) => written.indexOf(line) === i), 'every number, in order (a retry may write one twice)').toEqual(numbers(0, 30));
   }, TEST_MS);
 });

@@ -63,3 +63,8 @@ export async function selfCheck(dataDir: string): Promise<void> {
     await local.broker.stop();
   }
 }
+
+/** The recitation's values, {"number": n}, from `from` on, as the clients print them. */
+export function numbers(from: number, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `{"number": ${from + i}}`);
+}

@@ -13,7 +13,7 @@ import { ClientProcess, kcatBinary, pythonWithKafka, runClient } from '#lib/test
 import { srcDirOfTest } from '#lib/testing/target.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor } from '#lib/testing/wait.ts';
-import { selfCheck } from './helpers.ts';
+import { numbers, selfCheck } from './helpers.ts';
 
 const cleanup = useCleanup();
 const tempDir = useTempDirs();
@@ -39,7 +39,6 @@ function kcat(cluster: ClusterProcess, args: string[], input?: string) {
   return runClient(kcatBinary(), ['-b', cluster.bootstrapServers.join(','), ...args], { input, ms: WAIT_MS });
 }
 
-const numbers = (from: number, count: number) => Array.from({ length: count }, (_, i) => `{"number": ${from + i}}`);
 
 describe('kcat (librdkafka)', () => {
   test('task 7: kcat -L lists the three brokers and each partition with its leader, replicas and ISR', async () => {
