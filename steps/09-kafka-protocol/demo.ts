@@ -7,14 +7,13 @@
 //   npm run demo 09                  the reference
 //   npm run demo 09 -- --mine        your steps/09-kafka-protocol/src
 //   npm run demo 09 -- quick         a fifth of the benchmark's records (quicker, noisier)
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { rawLoopback } from '#lib/bench/limits.ts';
 import { todoInLog } from '#lib/testing/broker-log.ts';
 import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.ts';
 import { ClientProcess, kcatBinary, pythonWithKafka, type Finished } from '#lib/testing/real-clients.ts';
@@ -295,7 +294,7 @@ export default async function demo(api: Api, args: string[], { srcDir }: { srcDi
     // The loopback's speed swings from one second to the next on a shared machine: its best of three is the ceiling.
     let raw = { bytes: 0, seconds: 1 };
     for (let round = 0; round < 3; round++) {
-      const measured = await rawLoopback(defer, 500);
+      const measured = await rawLoopback(500);
       if (measured.bytes / measured.seconds > raw.bytes / raw.seconds) raw = measured;
     }
     say(`  ${'raw loopback TCP, 16 KiB writes'.padEnd(WIDTH)} ${''.padStart(9)} ${raw.seconds.toFixed(2).padStart(8)} ${''.padStart(11)} ${mb(raw.bytes / raw.seconds).padStart(7)}`);
@@ -359,53 +358,4 @@ async function within<T>(promise: Promise<T>, ms: number, what: () => string): P
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A node process that counts what it receives and says how much when the sender is done. */
-const SINK = `
-const net = require('node:net');
-const server = net.createServer((socket) => {
-  let bytes = 0;
-  socket.on('data', (chunk) => { bytes += chunk.length; });
-  socket.on('end', () => socket.end(String(bytes)));
-});
-server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'));
-process.stdin.on('end', () => process.exit(0));
-process.stdin.resume();
-`;
-
-/**
- * Raw loopback TCP: this process writes 16 KiB buffers to a plain node process for `ms`
- * (waiting for 'drain' as any writer must), and the receiver says how many bytes it got.
- */
-async function rawLoopback(defer: (close: () => Promise<unknown>) => void, ms: number): Promise<{ bytes: number; seconds: number }> {
-  const sink: ChildProcess = spawn(process.execPath, ['-e', SINK], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = new Promise((resolve) => sink.once('exit', resolve));
-  defer(async () => {
-    if (sink.exitCode === null && sink.signalCode === null) sink.kill('SIGKILL');
-    await exited;
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    sink.stdout!.setEncoding('utf8').once('data', (line: string) => resolve(Number(line.trim())));
-    sink.once('error', reject);
-  });
-  const socket = net.connect(port, '127.0.0.1');
-  await new Promise((resolve) => socket.once('connect', resolve));
-  const chunk = Buffer.alloc(16_384, 'x');
-  const reply = new Promise<number>((resolve) => {
-    let text = '';
-    socket.setEncoding('utf8').on('data', (data: string) => (text += data));
-    socket.on('end', () => resolve(Number(text)));
-  });
-  const started = performance.now();
-  while (performance.now() - started < ms) {
-    if (!socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
-  }
-  socket.end();
-  const bytes = await reply;
-  const seconds = (performance.now() - started) / 1000;
-  socket.destroy();
-  sink.stdin!.end();
-  await exited;
-  return { bytes, seconds };
 }

@@ -1,0 +1,82 @@
+// `npm run bench [-- --quick] [--mine] [--step NN] [--out DIR]`: how fast the cluster built in
+// the workshop is, measured on this machine against its own limits. Prints a table and the
+// targets, and writes the results (results.json) and four SVG charts.
+//
+//   npm run bench                    the newest step's reference, full sizes (a few minutes);
+//                                    charts into slides/assets/bench/, where the decks show them
+//   npm run bench -- --quick         smaller sizes, under a minute; into .kfs/bench/
+//   npm run bench -- --mine          your own code (the latest step you have edited); into .kfs/bench/mine/
+import fs from 'node:fs';
+import path from 'node:path';
+import { chooseCode } from '../cli/commands/broker.ts';
+import { sourceFlags } from '../cli/choose-source.ts';
+import { UserError, colour } from '../cli/output.ts';
+import { ROOT, SLIDES_DIR, WORK_DIR } from '../paths.ts';
+import type { ClusterProcess } from '../testing/cluster-process.ts';
+import { writeCharts } from './charts.ts';
+import { table, targetLines } from './report.ts';
+import { runBenchmark, type Size } from './run.ts';
+import type { StepApi } from './workload.ts';
+
+/** The first step whose cluster has replicas to measure acks=all against. */
+const FIRST_STEP = 7;
+
+const USAGE = `npm run bench [-- flags]: the cluster's throughput and latency against this machine's limits.
+  --quick       smaller sizes: under a minute, noisier figures
+  --mine        run your own code (the latest step you have edited, or --step NN)
+  --step NN     run step NN's code (07 on; default: the newest step's reference)
+  --out DIR     where results.json and the charts go (full runs of the reference: slides/assets/bench)`;
+
+export async function benchCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const source = sourceFlags(args);
+  const size: Size = source.rest.includes('--tiny') ? 'tiny' : source.rest.includes('--quick') ? 'quick' : 'full';
+  const outAt = source.rest.indexOf('--out');
+  const unknown = source.rest.filter((arg, i) => !['--tiny', '--quick', '--out'].includes(arg) && !(outAt >= 0 && i === outAt + 1));
+  if (unknown.length > 0) throw new UserError(`npm run bench does not know ${unknown.join(' ')}.\n${USAGE}`);
+  if (outAt >= 0 && !source.rest[outAt + 1]) throw new UserError('--out needs a directory: npm run bench -- --out /tmp/bench');
+
+  const choice = chooseCode({ file: 'index.ts', what: 'benchmark', arrives: 'step 01' }, source);
+  if (choice.step.number < FIRST_STEP) {
+    throw new UserError(`The benchmark measures a replicated cluster, which arrives in step 07; ${choice.step.dir} has none yet. Try --step 07 or later.`);
+  }
+  const srcDir = path.dirname(choice.file);
+  const stepName = `step ${String(choice.step.number).padStart(2, '0')}`;
+  const code = choice.mine ? `your ${path.relative(ROOT, srcDir)}` : `${stepName} reference`;
+  const out = outAt >= 0 ? path.resolve(source.rest[outAt + 1]!) : choice.mine ? path.join(WORK_DIR, 'bench', 'mine') : size === 'full' ? path.join(SLIDES_DIR, 'assets', 'bench') : path.join(WORK_DIR, 'bench', size);
+
+  const api = (await import(choice.file)) as StepApi;
+  console.log(colour.bold(`Benchmark of ${code} (${size === 'full' ? 'full sizes, a few minutes' : size === 'quick' ? 'quick: smaller sizes, noisier figures' : 'tiny: the harness only, figures mean nothing'})`));
+  console.log(colour.dim('Brokers run as processes on this machine, beside the clients: other work on it lowers every figure.\n'));
+
+  // Ctrl-C reaches the broker processes too (same process group); the cluster is stopped and nothing is written.
+  let cluster: ClusterProcess | null = null;
+  const interrupted = () => {
+    console.log('\nInterrupted: stopping the cluster; no results written.');
+    void (cluster?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    const results = await runBenchmark({
+      api,
+      srcDir,
+      stepNumber: choice.step.number,
+      code,
+      size,
+      progress: (line) => console.log(line),
+      onCluster: (started) => (cluster = started),
+    });
+    console.log(`\n${colour.bold('Results')}\n${table(results)}`);
+    console.log(`\n${colour.bold('Targets')}\n${targetLines(results)}`);
+    fs.mkdirSync(out, { recursive: true });
+    fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    const charts = writeCharts(results, out);
+    console.log(`\nWrote ${path.relative(process.cwd(), path.join(out, 'results.json'))} and ${charts.length} charts: ${charts.map((file) => path.basename(file)).join(', ')}`);
+    return 0;
+  } finally {
+    process.off('SIGINT', interrupted);
+  }
+}
