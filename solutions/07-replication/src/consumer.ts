@@ -128,6 +128,14 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private readonly positions = new Map<string, number | null>();
   /** Records fetched and not handed out yet, in order within each partition. */
   private buffered: Fetched[] = [];
+  //> step 07 given
+  /** The fetch in flight to each broker, by broker id: at most one per broker, as Kafka's consumer. */
+  private readonly fetches = new Map<number, Promise<void>>();
+  /** The partitions those fetches ask for: a partition is in one fetch at a time, or its records would come twice. */
+  private readonly fetching = new Set<string>();
+  /** What went wrong in a fetch that settled while the iterator was not waiting for it; thrown by the next fetchOnce. */
+  private fetchFailure: Error | null = null;
+  //<
   private closed = false;
   /** The group membership, when the consumer has a groupId. */
   private readonly group: ConsumerCoordinator | null = null;
@@ -305,7 +313,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return { topic, partition, offset: record.offset, key, value, timestamp: record.timestamp, headers };
   }
 
-  /** One fetch from every leader; the records it brings join the buffer. */
+  //> step 07 rewrites: leaders are spread over the brokers, so each broker's fetch is answered on its own
+  /**
+   * Sends a fetch to every leader that has none in flight, for its partitions at their positions,
+   * and waits for the first fetch to be answered; the records it brings join the buffer.
+   */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
     await this.resetPositions();
@@ -313,29 +325,40 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
+      if (this.fetching.has(key)) continue;
       const { topic, partition } = this.partitions.get(key)!;
       const leader = this.cluster.leaderOf(topic, partition) ?? -1;
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), { topic, partition, offset: offset!, maxBytes: this.maxPartitionFetchBytes }]);
     }
-    // Kafka keeps one fetch in flight per broker and uses whichever answers first; with every
-    // partition on one broker (until step 07), waiting for all of them is the same thing.
-    const answers = await Promise.all(
-      [...byLeader].map(async ([leader, partitions]) => {
-        const request = { type: 'fetch' as const, maxWaitMs, minBytes: this.fetchMinBytes, maxBytes: CONSUMER_DEFAULTS.fetchMaxBytes, partitions };
-        try {
-          return { partitions, response: await this.cluster.connectionToBroker(leader).request(request) };
-        } catch (error) {
-          if (this.closed) return null; // close() during a long poll: nothing more to fetch
-          throw error;
-        }
-      }),
-    );
-    // #endregion fetch-once
-    for (const answer of answers) {
-      if (!answer) continue;
-      answer.response.partitions.forEach((fetched, i) => this.take(fetched, answer.partitions[i]!.offset));
+    // A broker with nothing new holds its fetch for up to maxWaitMs (long polling). Waiting for
+    // every broker's answer would hold back the records another broker has had all along, so
+    // each fetch is taken as it comes, and the iterator hands out whatever arrived first.
+    for (const [leader, partitions] of byLeader) {
+      if (this.fetches.has(leader)) continue;
+      const keys = partitions.map(({ topic, partition }) => keyOf(topic, partition));
+      const request = { type: 'fetch' as const, maxWaitMs, minBytes: this.fetchMinBytes, maxBytes: CONSUMER_DEFAULTS.fetchMaxBytes, partitions };
+      for (const key of keys) this.fetching.add(key);
+      const fetch = this.cluster
+        .connectionToBroker(leader)
+        .request(request)
+        .then((response) => response.partitions.forEach((fetched, i) => this.take(fetched, partitions[i]!.offset)))
+        .catch((error: Error) => {
+          if (this.closed) return; // close() during a long poll: nothing more to fetch
+          this.fetchFailure ??= error;
+        })
+        .finally(() => {
+          this.fetches.delete(leader);
+          for (const key of keys) this.fetching.delete(key);
+        });
+      this.fetches.set(leader, fetch);
     }
+    if (this.fetches.size > 0) await Promise.race(this.fetches.values());
+    // #endregion fetch-once
+    const failure = this.fetchFailure;
+    this.fetchFailure = null;
+    if (failure) throw failure;
   }
+  //<
 
   // #region take
   /** Buffers one partition's fetched records, or deals with its error. */

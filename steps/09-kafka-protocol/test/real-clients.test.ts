@@ -93,7 +93,8 @@ describe('kafka-python', () => {
     const bootstrap = ['--bootstrap', cluster.bootstrapServers[0]!];
     const first = await python('producer.py', [...bootstrap, '--count', '10', '--interval', '0']);
     expect(first.code, `producer.py failed:\n${first.stderr}`).toBe(0);
-    const read = await python('consumer.py', [...bootstrap, '--group', 'numtest-group', '--idle-ms', '4000']);
+    // The first run also waits for the group's first join (coordinator found, offsets topic made): more idle time before it gives up.
+    const read = await python('consumer.py', [...bootstrap, '--group', 'numtest-group', '--idle-ms', '8000']);
     expect(read.code, `consumer.py failed:\n${read.stderr}`).toBe(0);
     expect(read.stdout.split('\n').filter(Boolean).sort()).toEqual(numbers(0, 10).sort());
     const more = await python('producer.py', [...bootstrap, '--first', '10', '--count', '5', '--interval', '0']);
