@@ -140,13 +140,17 @@ function writeBytes(buffer: Buffer, position: number, bytes: Buffer | null): num
 
 /** The bytes of a record after its length varint: what writeRecord writes once that length is written. */
 function recordBodySize(record: LogRecord, offsetDelta: number, timestampDelta: number): number {
-  const bytes = (data: Buffer | null) => (data === null ? varintSize(-1) : varintSize(data.length) + data.length);
-  let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytes(record.key) + bytes(record.value) + varintSize(record.headers.length);
+  let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(record.key) + bytesSize(record.value) + varintSize(record.headers.length);
   for (const header of record.headers) {
     const keyLength = Buffer.byteLength(header.key, 'utf8');
-    size += varintSize(keyLength) + keyLength + bytes(header.value);
+    size += varintSize(keyLength) + keyLength + bytesSize(header.value);
   }
   return size;
+}
+
+/** What writeBytes takes for `data`. (A function of its own, not a closure made per record: this runs for every record sent.) */
+function bytesSize(data: Buffer | null): number {
+  return data === null ? varintSize(-1) : varintSize(data.length) + data.length;
 }
 
 /**
