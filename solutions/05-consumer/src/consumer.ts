@@ -13,6 +13,7 @@
 import { Cluster } from './cluster.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
+import { FetchBuffer } from './fetch-buffer.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
 import type { FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
 
@@ -96,7 +97,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** Each partition's position: the offset of the next record to hand out; null until reset. */
   private readonly positions = new Map<string, number | null>();
   /** Records fetched and not handed out yet, in order within each partition. */
-  private buffered: Fetched[] = [];
+  private buffered = new FetchBuffer<Fetched>();
   private closed = false;
 
   constructor(topics: string | string[], options: ConsumerOptions<K, V>) {

@@ -21,6 +21,7 @@ import { Cluster } from './cluster.ts';
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from './errors.ts';
+import { FetchBuffer } from './fetch-buffer.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from './protocol/index.ts';
 import type { CommittedPartition, FetchedPartition, FetchPartition, WireRecordWithOffset } from './protocol/index.ts';
@@ -135,7 +136,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** Each partition's position: the offset of the next record to hand out; null until reset. */
   private readonly positions = new Map<string, number | null>();
   /** Records fetched and not handed out yet, in order within each partition. */
-  private buffered: Fetched[] = [];
+  private buffered = new FetchBuffer<Fetched>();
   private closed = false;
   //> step 06 given
   /** The group membership, when the consumer has a groupId. */
@@ -251,7 +252,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       onPartitionsRevoked: async () => {
         if (this.enableAutoCommit) await this.commitQuietly('before the rebalance');
         this.positions.clear();
-        this.buffered = [];
+        this.buffered = new FetchBuffer();
         this.lastCommitted.clear();
       },
       onPartitionsAssigned: (partitions) => this.resumeFromCommitted(partitions),

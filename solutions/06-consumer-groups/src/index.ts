@@ -35,6 +35,7 @@ export type { ConsumerOptions, ConsumerRecord, TopicPartition } from './consumer
 export { bytesDeserializer, jsonDeserializer, stringDeserializer } from './deserializers.ts';
 export type { Deserializer } from './deserializers.ts';
 export { FetchPurgatory } from './delayed-fetch.ts';
+export { FetchBuffer } from './fetch-buffer.ts';
 export type { WakeReason } from './delayed-fetch.ts';
 export { UsageError, kcat, parseArgs } from './kcat.ts';
 export type { KcatArgs, KcatIo } from './kcat.ts';
