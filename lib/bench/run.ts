@@ -152,7 +152,7 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
       const latency: Results['latency'] = [];
       for (const fraction of LATENCY_FRACTIONS) {
         const rate = Math.max(10, Math.round(maximum * fraction));
-        const measured = await endToEndLatency(api, { bootstrapServers, topic: await topic(1), rate, seconds: plan.latencySeconds, recordBytes: RECORD_BYTES, acks: 1, batchSize: DEFAULT_BATCH, lingerMs: 0 });
+        const measured = await endToEndLatency(api, options.srcDir, { bootstrapServers, topic: await topic(1), rate, seconds: plan.latencySeconds, recordBytes: RECORD_BYTES, acks: 1, batchSize: DEFAULT_BATCH, lingerMs: 0 });
         latency.push({ ...measured, fraction });
         progress(`  ${`${Math.round(fraction * 100)} % = ${rate.toLocaleString('en-US')} records/s`.padEnd(44)} p50 ${ms(measured.p50)}  p99 ${ms(measured.p99)}  p99.9 ${ms(measured.p999)}  (${measured.received} of ${measured.sent} arrived)`);
       }

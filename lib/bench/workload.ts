@@ -1,7 +1,9 @@
 // What the benchmark asks of the workshop's own clients: a producer sending as fast as it can, a
 // consumer reading a topic back, and a producer sending on a fixed schedule while a consumer
 // measures how long each record took to arrive.
+import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import type * as Step from '../../steps/09-kafka-protocol/src/index.ts';
 
 /** The step's public API; steps 08 and 09 export the same clients (09 speaks Kafka's protocol underneath). */
@@ -106,67 +108,65 @@ export interface Latency {
  * every due record on each turn of the loop, and latency is measured from when the record was
  * due, not from when send() was called. A producer that stalls therefore shows its stall in every
  * record that waited behind it, instead of sending less and hiding it (coordinated omission).
- * The consumer runs in this process too, so the clocks are one clock.
+ * The consumer is a process of its own (latency-consumer.ts), so producer and consumer each have
+ * a process, as they would in production; both read the same machine's clock.
  */
-export async function endToEndLatency(api: StepApi, options: LatencyOptions): Promise<Latency> {
+export async function endToEndLatency(api: StepApi, srcDir: string, options: LatencyOptions): Promise<Latency> {
   const { bootstrapServers, topic, rate } = options;
   const total = Math.max(1, Math.round(rate * options.seconds));
-  const due = new Float64Array(total);
-  const arrived = new Float64Array(total).fill(Number.NaN);
-  const consumer = new api.KafkaConsumer(topic, { bootstrapServers, autoOffsetReset: 'latest', fetchMaxWaitMs: 100, consumerTimeoutMs: 15_000 });
+  const epochNow = () => performance.timeOrigin + performance.now();
+  const consumer = spawn(process.execPath, ['--import', 'tsx', CONSUMER, srcDir, bootstrapServers.join(','), topic, String(total)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  let errors = '';
+  consumer.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  consumer.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+  const exited = new Promise<number | null>((resolve) => consumer.once('close', resolve));
   const producer = new api.KafkaProducer({ bootstrapServers, acks: options.acks, batchSize: options.batchSize, lingerMs: options.lingerMs });
-  let received = 0;
-  // Each value starts with its index; -1 marks a record sent only to learn that the consumer reads.
-  let markerSeen: () => void = () => {};
-  const consumerReads = new Promise<void>((resolve) => (markerSeen = resolve));
-  const reading = (async () => {
-    for await (const record of consumer) {
-      const index = record.value!.readInt32BE(0);
-      if (index < 0) markerSeen();
-      else if (index < total && Number.isNaN(arrived[index]!)) {
-        arrived[index] = performance.now();
-        received += 1;
-        if (received === total) break;
-      }
-    }
-  })();
+  const due = new Float64Array(total);
   try {
     // The consumer starts at the end of the log once it first fetches; records sent before that
-    // would never reach it. Markers go out until one comes back.
+    // would never reach it. Markers go out until it says it has read one.
     const marker = Buffer.alloc(options.recordBytes, 'x');
     marker.writeInt32BE(-1, 0);
-    const waitUntil = performance.now() + 15_000;
-    for (let seen = false; !seen; ) {
-      if (performance.now() > waitUntil) throw new Error(`the consumer of ${topic} read none of the marker records sent for 15 s`);
+    const giveUpAt = Date.now() + 30_000;
+    while (!output.startsWith('ready\n')) {
+      if (consumer.exitCode !== null || Date.now() > giveUpAt) throw new Error(`the latency consumer did not start reading ${topic}:\n${errors}`);
       await producer.send(topic, { value: marker });
-      seen = await Promise.race([consumerReads.then(() => true), delay(200).then(() => false)]);
+      await delay(100);
     }
 
-    const start = performance.now() + 10;
+    const start = epochNow() + 10;
     for (let i = 0; i < total; i++) due[i] = start + (i * 1000) / rate;
     const sends: Array<Promise<unknown>> = [];
     for (let next = 0; next < total; ) {
-      const now = performance.now();
+      const now = epochNow();
       while (next < total && due[next]! <= now) {
         const value = Buffer.alloc(options.recordBytes, 'x');
         value.writeInt32BE(next, 0);
         sends.push(producer.send(topic, { value }));
         next += 1;
       }
-      if (next < total) await delay(Math.min(1, due[next]! - performance.now()));
+      if (next < total) await delay(Math.min(1, due[next]! - epochNow()));
     }
     await Promise.all(sends);
-    await reading;
+    const code = await exited;
+    if (code !== 0) throw new Error(`the latency consumer failed (exit ${code}):\n${errors}`);
   } finally {
     await producer.close();
-    await consumer.close();
-    await reading.catch(() => {});
+    if (consumer.exitCode === null && consumer.signalCode === null) consumer.kill('SIGKILL');
+    await exited;
   }
+  const arrived = JSON.parse(output.slice('ready\n'.length)) as Array<number | null>;
   const latencies: number[] = [];
-  for (let i = 0; i < total; i++) if (!Number.isNaN(arrived[i]!)) latencies.push(arrived[i]! - due[i]!);
+  arrived.forEach((at, i) => {
+    if (at !== null) latencies.push(at - due[i]!);
+  });
   latencies.sort((a, b) => a - b);
   const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
-  return { rate, sent: total, received, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: latencies.at(-1) ?? Number.NaN };
+  return { rate, sent: total, received: latencies.length, p50: at(0.5), p99: at(0.99), p999: at(0.999), max: latencies.at(-1) ?? Number.NaN };
 }
+
+/** The consumer process of endToEndLatency. */
+const CONSUMER = fileURLToPath(new URL('./latency-consumer.ts', import.meta.url));
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
