@@ -1,6 +1,6 @@
 // `npm run bench [-- --quick] [--mine] [--step NN] [--out DIR]`: how fast the cluster built in
 // the workshop is, measured on this machine against its own limits. Prints a table and the
-// targets, and writes the results (results.json) and four SVG charts.
+// targets, and writes the results (results.json, results.md) and four SVG charts.
 //
 //   npm run bench                    the newest step's reference, full sizes (a few minutes);
 //                                    charts into slides/assets/bench/, where the decks show them
@@ -14,7 +14,7 @@ import { UserError, colour } from '../cli/output.ts';
 import { ROOT, SLIDES_DIR, WORK_DIR } from '../paths.ts';
 import type { ClusterProcess } from '../testing/cluster-process.ts';
 import { writeCharts } from './charts.ts';
-import { table, targetLines } from './report.ts';
+import { markdown, table, targetLines } from './report.ts';
 import { runBenchmark, type Size } from './run.ts';
 import type { StepApi } from './workload.ts';
 
@@ -73,8 +73,9 @@ export async function benchCommand(args: string[]): Promise<number> {
     console.log(`\n${colour.bold('Targets')}\n${targetLines(results)}`);
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const charts = writeCharts(results, out);
-    console.log(`\nWrote ${path.relative(process.cwd(), path.join(out, 'results.json'))} and ${charts.length} charts: ${charts.map((file) => path.basename(file)).join(', ')}`);
+    const charts = writeCharts(results, out).map((file) => path.basename(file));
+    fs.writeFileSync(path.join(out, 'results.md'), markdown(results, charts));
+    console.log(`\nWrote results.json, results.md and ${charts.length} charts (${charts.join(', ')}) into ${path.relative(process.cwd(), out) || '.'}`);
     return 0;
   } finally {
     process.off('SIGINT', interrupted);

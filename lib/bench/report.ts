@@ -81,3 +81,28 @@ export function targetLines(results: Results): string {
     .map((target) => `${target.met ? 'met   ' : 'missed'}  ${target.what}: ${target.measured}`)
     .join('\n');
 }
+
+/** The same figures as a Markdown page (results.md beside the charts), with when and where they were measured. */
+export function markdown(results: Results, charts: string[]): string {
+  const { machine } = results;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Measured by \`npm run bench\`${results.size === 'full' ? '' : ` (${results.size})`} on ${results.date.slice(0, 10)}: ${results.code}; ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}.`,
+    'A controller and three brokers as processes on this one machine, beside the clients. Run it on yours: the figures depend on the machine and on what else runs on it.',
+    '',
+    '```',
+    table(results),
+    '```',
+    '',
+    '## Targets',
+    '',
+    ...targets(results).map((target) => `- ${target.met ? '**met**' : '**missed**'}: ${target.what}: ${target.measured}`),
+    '',
+    '## Charts',
+    '',
+    ...charts.map((chart) => `![${chart}](${chart})`),
+    '',
+  ];
+  return lines.join('\n');
+}

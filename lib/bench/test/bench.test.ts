@@ -85,6 +85,10 @@ describe('npm run bench -- --tiny', () => {
       expect(point.p99).toBeLessThanOrEqual(point.p999);
     }
 
+    const page = fs.readFileSync(path.join(out, 'results.md'), 'utf8');
+    expect(page).toContain('raw loopback TCP');
+    for (const name of CHART_FILES) expect(page, `results.md shows ${name}`).toContain(`](${name})`);
+
     for (const name of CHART_FILES) {
       const svg = fs.readFileSync(path.join(out, name), 'utf8');
       expectWellFormed(svg);
