@@ -67,7 +67,8 @@ function concerns(event: HistoryEvent, anomaly: Anomaly): boolean {
       return event.records.some((record) => record.partition === anomaly.partition);
     case 'rebalance':
     case 'note':
-      return anomaly.process === undefined || event.process === anomaly.process;
+      // A consumer's own story bears on its nonmonotonic or skip; the other consumers' is noise.
+      return event.process === anomaly.process || event.process === 'nemesis';
     case 'nemesis':
       return true;
   }
@@ -76,11 +77,12 @@ function concerns(event: HistoryEvent, anomaly: Anomaly): boolean {
 /** The anomaly's own events, with AROUND events that concern it on either side of each, in history order. */
 function around(anomaly: Anomaly, history: History): number[] {
   const picked = new Set<number>();
-  for (const anchor of anomaly.events.slice(0, 4)) {
+  for (const anchor of anomaly.events) {
     picked.add(anchor);
+    // Final reads come after the run: the events before them are the run's last, not the anomaly's.
+    if (history.events[anchor]?.type === 'final-read') continue;
     for (const step of [-1, 1]) {
       let taken = 0;
-      // Final reads come last and say little about the moment before them: walk the run's events only.
       for (let index = anchor + step; index >= 0 && index < history.events.length && taken < AROUND; index += step) {
         const event = history.events[index]!;
         if (event.type === 'final-read' || !concerns(event, anomaly)) continue;

@@ -1,0 +1,80 @@
+// `npm run chaos [-- --kills 50] [--seed N] [--partitions 4] [--rate 200] [--step NN|--mine]`:
+// a Jepsen-style test of the cluster (run.ts): faults while producers and a consumer group work,
+// then the checker's verdict. It prints one line per fault as it goes, the counts and any anomaly
+// at the end, writes history.json and report.html under .kfs/chaos/, and exits 1 if anything
+// acknowledged was lost or any offset was inconsistent, nonmonotonic or skipped.
+import path from 'node:path';
+import { WORK_DIR } from '../paths.ts';
+import { sourceFlags } from '../cli/choose-source.ts';
+import { CONTROLLER_STEP, chooseCode, flagLines, parseBrokerFlags, sourceLines, type BrokerFlag } from '../cli/commands/broker.ts';
+import { UserError, colour } from '../cli/output.ts';
+import { countsLine, explain } from './explain.ts';
+import { freshSeed } from './prng.ts';
+import { runChaos } from './run.ts';
+
+const CHAOS_FLAGS: readonly BrokerFlag[] = [
+  { flag: '--kills', option: 'kills', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'how many faults the nemesis causes (50)' },
+  { flag: '--seed', option: 'seed', kind: 'int', min: 0, since: CONTROLLER_STEP, help: "the nemesis's random seed: the same seed makes the same choices (a fresh one, printed)" },
+  { flag: '--partitions', option: 'partitions', kind: 'int', min: 1, max: 50, since: CONTROLLER_STEP, help: 'partitions of the chaos topic (4)' },
+  { flag: '--rate', option: 'rate', kind: 'int', min: 1, max: 10_000, since: CONTROLLER_STEP, help: 'records per second, all producers together (200)' },
+];
+
+export function chaosUsage(): string {
+  const width = Math.max(...CHAOS_FLAGS.map((flag) => flag.flag.length)) + 6;
+  return [
+    'npm run chaos -- [flags]: kill -9, pause and restart brokers while producers (acks=all) and a consumer group work,',
+    'then read everything back and check that nothing acknowledged was lost (step 08 on).',
+    '',
+    ...flagLines(CHAOS_FLAGS, width),
+    ...sourceLines(width),
+    '',
+    'Example: npm run chaos -- --kills 10 --seed 42',
+  ].join('\n');
+}
+
+export async function chaosCommand(args: string[]): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(chaosUsage());
+    return 0;
+  }
+  const source = sourceFlags(args);
+  const { options } = parseBrokerFlags(source.rest, CHAOS_FLAGS, 'npm run chaos');
+  const choice = chooseCode({ file: 'index.ts', what: 'cluster', arrives: 'step 01' }, source);
+  if (choice.step.number < CONTROLLER_STEP) {
+    throw new UserError(`npm run chaos needs a controller, replication and clients that retry: step 08 or later. ${choice.mine ? 'Your latest edited step' : 'The chosen step'} is ${choice.step.name}; pick one with --step 08 or --step 09.`);
+  }
+  const kills = (options.kills as number | undefined) ?? 50;
+  const seed = (options.seed as number | undefined) ?? freshSeed();
+  const srcDir = path.dirname(choice.file);
+  const label = `${path.relative(process.cwd(), srcDir) || '.'}${choice.mine ? ' (your code)' : ' (the reference; --mine runs yours)'}`;
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const outDir = path.join(WORK_DIR, 'chaos', `${stamp}-${choice.step.name}-seed${seed}`);
+  console.log(colour.bold(`Chaos: ${kills} faults on ${label}, seed ${seed} (npm run chaos -- --seed ${seed} --kills ${kills} makes the same choices)`));
+
+  const run = await runChaos({
+    srcDir,
+    label,
+    seed,
+    kills,
+    outDir,
+    ...(options.partitions === undefined ? {} : { partitions: options.partitions as number }),
+    ...(options.rate === undefined ? {} : { producers: { rate: options.rate as number } }),
+    log: (line) => console.log(line),
+  });
+
+  const { result } = run;
+  console.log('');
+  console.log(`${colour.bold('Counts:')} ${countsLine(result)}`);
+  console.log(`Took ${(run.durationMs / 1000).toFixed(0)} s for ${run.rounds.length} faults.`);
+  const explained = explain(result, run.history);
+  if (explained) console.log(`\n${explained}`);
+  for (const note of run.notes) console.log(colour.yellow(`Note: ${note}`));
+  const shown = path.relative(process.cwd(), outDir);
+  console.log(colour.dim(`\nHistory and report: ${shown}/history.json, ${shown}/report.html`));
+  if (result.valid) {
+    console.log(colour.green(`✓ Nothing acknowledged was lost, and every offset was consistent, monotonic and without gaps, through ${run.rounds.length} faults.`));
+    return 0;
+  }
+  console.log(colour.red(`✗ The checker found anomalies (above). The brokers' data is kept in ${shown}/data; replay the same faults with --seed ${seed}.`));
+  return 1;
+}

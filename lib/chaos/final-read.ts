@@ -1,0 +1,144 @@
+// The final read: once the faults have stopped and every replica is back in sync, every partition
+// is read from the beginning twice over. Through the cluster, as a client reads (the step's
+// KafkaConsumer without a group, up to each partition's end offset), and from each in-sync
+// replica's log on disk (a copy of its partition folder opened with the step's own Log, so the
+// broker's files are not touched). The checker compares them all: with acks=all and min ISR 2,
+// every in-sync replica must hold every acknowledged record, at the same offset.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClusterProcess } from '../testing/cluster-process.ts';
+import { within } from '../testing/wait.ts';
+import type { ClusterView } from './cluster-view.ts';
+import type { HistoryRecorder, ReadRecord } from './history.ts';
+import type { PartitionInfo, StepApi } from './step-api.ts';
+
+/** How long the end offsets and the read through the cluster may take. */
+const READ_MS = 60_000;
+
+export interface FinalReadReport {
+  /** Each partition's end offset (its high watermark), as its leader gave it. */
+  endOffsets: number[];
+  /** Per partition, whether every in-sync replica's log holds the same records (key, value, timestamp, headers) in the same order. */
+  replicasAgree: boolean[];
+  /** Things that kept the read from being complete (a replica not in sync, a read that stopped short). */
+  notes: string[];
+}
+
+/** Reads every partition to `endOffsets` (readEndOffsets), records each read in the history, and says what kept it from being complete. */
+export async function finalRead(api: StepApi, cluster: ClusterProcess, view: ClusterView, history: HistoryRecorder, partitions: PartitionInfo[], endOffsets: number[]): Promise<FinalReadReport> {
+  const topic = view.topic;
+  const notes: string[] = [];
+
+  // Through the cluster.
+  const read = await readThroughCluster(api, cluster.bootstrapServers, topic, endOffsets, notes);
+  for (const partition of partitions) history.record({ type: 'final-read', source: 'consumer', partition: partition.partition, records: read.get(partition.partition) ?? [] });
+
+  // From each in-sync replica's files.
+  const replicasAgree: boolean[] = [];
+  for (const partition of partitions) {
+    const digests = new Set<string>();
+    for (const replica of partition.replicas) {
+      if (!partition.isr.includes(replica)) {
+        notes.push(`${topic}-${partition.partition}: broker ${replica} is not in the ISR at the end, so its log is not read (it may lawfully lag).`);
+        continue;
+      }
+      const { records, digest } = readReplica(api, cluster.broker(replica).dataDir, topic, partition.partition);
+      digests.add(digest);
+      history.record({ type: 'final-read', source: `replica ${replica}`, partition: partition.partition, records });
+    }
+    replicasAgree.push(digests.size <= 1);
+    if (digests.size > 1) notes.push(`${topic}-${partition.partition}: the in-sync replicas' logs differ record for record (keys, timestamps or headers, if the checker found no value that differs).`);
+  }
+  return { endOffsets, replicasAgree, notes };
+}
+
+/**
+ * Each partition's high watermark, asked of its leader: where the read through the cluster may
+ * stop. Leadership may still move (the preferred leader taking back its partitions): a refusal or
+ * no answer is asked again of whoever the controller names then, for up to READ_MS.
+ */
+export async function readEndOffsets(api: StepApi, cluster: ClusterProcess, view: ClusterView): Promise<number[]> {
+  const topic = view.topic;
+  const deadline = Date.now() + READ_MS;
+  const ends: number[] = [];
+  for (let partition = 0; partition < (await view.partitions()).length; partition++) {
+    for (;;) {
+      const leader = (await view.partitions())[partition]?.leader ?? -1;
+      let why: string;
+      if (leader < 0) {
+        why = 'it has no leader';
+      } else {
+        const broker = cluster.broker(leader);
+        const connection = new api.Connection(broker.host, broker.port);
+        try {
+          const answer = await within(connection.request({ type: 'listOffsets', partitions: [{ topic, partition, timestamp: api.LATEST_TIMESTAMP }] }), 5_000, 'no answer');
+          const result = answer.partitions[0];
+          if (result && !result.error) {
+            ends.push(result.offset);
+            break;
+          }
+          why = `broker ${leader} said ${result?.error?.code ?? 'nothing'}`;
+        } catch (error) {
+          why = `broker ${leader}: ${(error as Error).message}`;
+        } finally {
+          await connection.close().catch(() => {});
+        }
+      }
+      if (Date.now() >= deadline) throw new Error(`could not learn the end offset of ${topic}-${partition} within ${READ_MS / 1000} s: ${why}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  return ends;
+}
+
+/** The step's consumer without a group, from the earliest offset, until every partition is read to its end offset. */
+async function readThroughCluster(api: StepApi, bootstrapServers: string[], topic: string, endOffsets: number[], notes: string[]): Promise<Map<number, ReadRecord[]>> {
+  const read = new Map<number, ReadRecord[]>(endOffsets.map((_, partition) => [partition, []]));
+  const next = endOffsets.map(() => 0);
+  const done = () => endOffsets.every((end, partition) => next[partition]! >= end);
+  if (done()) return read;
+  // consumerTimeoutMs ends the loop if records stop coming before the end: the read is then short, and the checker says what it lacks.
+  const consumer = new api.KafkaConsumer(topic, { bootstrapServers, autoOffsetReset: 'earliest', valueDeserializer: api.stringDeserializer, consumerTimeoutMs: 15_000, fetchMaxWaitMs: 100 });
+  const reading = (async () => {
+    for await (const record of consumer) {
+      read.get(record.partition)?.push({ offset: record.offset, value: record.value ?? '' });
+      next[record.partition] = Math.max(next[record.partition] ?? 0, record.offset + 1);
+      if (done()) break;
+    }
+  })();
+  try {
+    await within(reading, READ_MS, 'the final read through the cluster did not reach the end of every partition');
+  } catch (error) {
+    notes.push((error as Error).message);
+  } finally {
+    await consumer.close().catch(() => {});
+  }
+  endOffsets.forEach((end, partition) => {
+    if (next[partition]! < end) notes.push(`${topic}-${partition}: the final read through the cluster stopped at offset ${next[partition]}, short of the end offset ${end}.`);
+  });
+  return read;
+}
+
+/** One replica's log of the partition, read from a copy of its folder; and a digest of every record in it. */
+function readReplica(api: StepApi, dataDir: string, topic: string, partition: number): { records: ReadRecord[]; digest: string } {
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'kfs-chaos-replica-'));
+  try {
+    const folder = `${topic}-${partition}`;
+    fs.cpSync(path.join(dataDir, folder), path.join(copy, folder), { recursive: true });
+    const log = api.Log.open(copy, topic, partition);
+    try {
+      const hash = crypto.createHash('sha256');
+      const records = log.readRecords().map((record) => {
+        hash.update(JSON.stringify(record, (key, value: unknown) => (value && typeof value === 'object' && (value as { type?: string }).type === 'Buffer' ? Buffer.from((value as { data: number[] }).data).toString('base64') : value)));
+        return { offset: record.offset, value: record.value === null ? '' : record.value.toString('utf8') };
+      });
+      return { records, digest: hash.digest('hex') };
+    } finally {
+      log.close();
+    }
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
+  }
+}

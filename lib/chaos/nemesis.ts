@@ -1,0 +1,168 @@
+// The nemesis: Jepsen's name for the part of a test that breaks things. Each round it picks a
+// partition and, with a seeded PRNG, one fault:
+//
+//   kill the leader     kill -9 the broker that leads it; the controller must elect another
+//                       in-sync replica, and the clients must find it. Restarted a moment later,
+//                       the old leader must truncate whatever the new leader never had.
+//   pause the leader    SIGSTOP, then SIGCONT: a broker alive but silent. Paused longer than the
+//                       broker session timeout, it is fenced and wakes up as a zombie that still
+//                       believes it leads, and must not get a write acknowledged.
+//   kill a follower     kill -9 a replica that does not lead: the ISR shrinks, writes go on with
+//                       min.insync.replicas, and the follower must catch up when it returns.
+//
+// After each fault it waits for the cluster to heal (every replica back in its ISR) before the
+// next, so a run of N faults is N separate stories, each told in the history.
+import type { ClusterProcess } from '../testing/cluster-process.ts';
+import { healthy, type ClusterView } from './cluster-view.ts';
+import type { HistoryRecorder, NemesisEvent } from './history.ts';
+import type { Prng } from './prng.ts';
+import type { PartitionInfo } from './step-api.ts';
+
+export type FaultKind = 'kill-leader' | 'pause-leader' | 'kill-follower';
+
+export interface NemesisSettings {
+  /** How long the controller may take to elect new leaders after a kill (a broker is fenced after the session timeout). */
+  electionMs: number;
+  /** How long the cluster may take to heal after a restart or resume: the broker loads, registers and catches up. */
+  healMs: number;
+  /** A killed broker stays down this long (ms, from-to) before it is restarted. */
+  downMs: [number, number];
+  /** A paused broker stays paused this long: around the session timeout, so some pauses get it fenced and some do not. */
+  pauseMs: [number, number];
+  /** Calm between the end of one fault and the next, while the clients go on. */
+  calmMs: [number, number];
+}
+
+export const NEMESIS_DEFAULTS: NemesisSettings = { electionMs: 20_000, healMs: 60_000, downMs: [500, 3_000], pauseMs: [500, 4_000], calmMs: [300, 1_500] };
+
+/** One round's decisions, all drawn up front so that a seed gives the same sequence whatever the cluster does. */
+interface Plan {
+  kind: FaultKind;
+  partition: number;
+  /** Which follower, as an index into the followers (modulo their count). */
+  follower: number;
+  durationMs: number;
+  calmMs: number;
+}
+
+export interface RoundReport {
+  kind: FaultKind;
+  broker: number;
+  /** Partitions that got a new leader, with how long it took. */
+  elected: Array<{ partition: number; leader: number; ms: number }>;
+  /** How long the cluster took to heal after the broker came back (null: it did not within healMs). */
+  healedMs: number | null;
+  /** A sentence for the progress line. */
+  summary: string;
+}
+
+export class Nemesis {
+  constructor(
+    private readonly cluster: ClusterProcess,
+    private readonly view: ClusterView,
+    private readonly prng: Prng,
+    private readonly history: HistoryRecorder,
+    private readonly settings: NemesisSettings = NEMESIS_DEFAULTS,
+  ) {}
+
+  private plan(partitions: number): Plan {
+    const roll = this.prng.next();
+    const kind: FaultKind = roll < 0.6 ? 'kill-leader' : roll < 0.8 ? 'pause-leader' : 'kill-follower';
+    const partition = this.prng.int(0, partitions - 1);
+    const follower = this.prng.int(0, 1);
+    const durationMs = kind === 'pause-leader' ? this.prng.int(...this.settings.pauseMs) : this.prng.int(...this.settings.downMs);
+    return { kind, partition, follower, durationMs, calmMs: this.prng.int(...this.settings.calmMs) };
+  }
+
+  /** One fault, its healing and the calm after it. */
+  async round(): Promise<RoundReport> {
+    const before = await this.view.waitFor(healthy, this.settings.healMs, 'every partition should have a leader and its whole ISR before a fault');
+    const plan = this.plan(before.length);
+    const target = before[plan.partition]!;
+    const followers = target.replicas.filter((replica) => replica !== target.leader);
+    const broker = plan.kind === 'kill-follower' ? followers[plan.follower % followers.length]! : target.leader;
+    const led = before.filter((partition) => partition.leader === broker);
+    const role = plan.kind === 'kill-follower' ? `a follower of ${this.name(target)}` : `the leader of ${this.name(target)}`;
+    const leads = led.length > 0 ? ` (it leads ${led.map((partition) => this.name(partition)).join(', ')})` : '';
+
+    const faultAt = Date.now();
+    let elected: RoundReport['elected'] = [];
+    if (plan.kind === 'pause-leader') {
+      await this.cluster.pause(broker);
+      this.note('pause', broker, `SIGSTOP to ${role}${leads}, for ${plan.durationMs} ms`);
+      await this.pace(plan.durationMs);
+      await this.cluster.resume(broker);
+      this.note('resume', broker, `SIGCONT after ${plan.durationMs} ms`);
+      // A pause past the session timeout got it fenced: say who leads now.
+      elected = this.newLeaders(led, await this.view.partitions(), faultAt);
+    } else {
+      await this.cluster.kill(broker, 'SIGKILL');
+      this.note('kill', broker, `SIGKILL to ${role}${leads}`);
+      if (led.length > 0) {
+        const after = await this.view.waitFor(
+          (now) => led.every((old) => ![broker, -1].includes(now[old.partition]?.leader ?? -1)),
+          this.settings.electionMs,
+          `the controller should elect new leaders for ${led.map((partition) => this.name(partition)).join(', ')} once broker ${broker} is gone`,
+        );
+        elected = this.newLeaders(led, after, faultAt);
+      }
+      await this.pace(plan.durationMs);
+      await this.cluster.restart(broker);
+      this.note('restart', broker, `started again after ${plan.durationMs} ms down, same port and data`);
+    }
+
+    const backAt = Date.now();
+    let healedMs: number | null = null;
+    try {
+      await this.view.waitFor(healthy, this.settings.healMs, `broker ${broker} should be back in every ISR`);
+      healedMs = Date.now() - backAt;
+      this.note('healed', 0, `every replica back in its ISR ${(healedMs / 1000).toFixed(1)} s after broker ${broker} came back`);
+    } catch (error) {
+      this.note('healed', 0, `not healed: ${(error as Error).message}`);
+    }
+    await this.pace(plan.calmMs);
+
+    const verb = plan.kind === 'pause-leader' ? `paused broker ${broker} for ${(plan.durationMs / 1000).toFixed(1)} s` : `killed broker ${broker}`;
+    const elections = elected.length > 0 ? `; new leader${elected.length > 1 ? 's' : ''} ${elected.map((change) => `${this.name({ partition: change.partition })}→${change.leader} in ${(change.ms / 1000).toFixed(1)} s`).join(', ')}` : '';
+    const heal = healedMs === null ? '; NOT healed' : `; healed in ${(healedMs / 1000).toFixed(1)} s`;
+    return { kind: plan.kind, broker, elected, healedMs, summary: `${verb}, ${role}${elections}${heal}` };
+  }
+
+  /** Brings every broker back: resumes a paused one, restarts a dead one (after Ctrl-C or a failed round). */
+  async healAll(): Promise<void> {
+    for (const { id } of this.cluster.brokers) {
+      if (this.cluster.isPaused(id)) {
+        await this.cluster.resume(id);
+        this.note('resume', id, 'SIGCONT: the run is ending');
+      } else if (!this.cluster.isRunning(id)) {
+        await this.cluster.restart(id);
+        this.note('restart', id, 'started again: the run is ending');
+      }
+    }
+  }
+
+  /** Records an election for each partition the broker led that now has another leader. */
+  private newLeaders(led: PartitionInfo[], now: PartitionInfo[], since: number): RoundReport['elected'] {
+    const changes: RoundReport['elected'] = [];
+    for (const old of led) {
+      const current = now[old.partition];
+      if (!current || current.leader === old.leader || current.leader < 0) continue;
+      changes.push({ partition: old.partition, leader: current.leader, ms: Date.now() - since });
+      this.note('elected', current.leader, `${this.name(old)}: broker ${current.leader} leads in epoch ${current.leaderEpoch ?? '?'} (was broker ${old.leader}, epoch ${old.leaderEpoch ?? '?'}), ISR [${current.isr.join(',')}]`);
+    }
+    return changes;
+  }
+
+  private note(action: NemesisEvent['action'], broker: number, detail: string): void {
+    this.history.record({ type: 'nemesis', action, broker, detail });
+  }
+
+  private name(partition: Pick<PartitionInfo, 'partition'>): string {
+    return `${this.view.topic}-${partition.partition}`;
+  }
+
+  /** How long a fault lasts, or the calm after it: part of the schedule, not a wait for anything. */
+  private pace(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+}
