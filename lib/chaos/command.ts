@@ -46,10 +46,11 @@ export async function chaosCommand(args: string[]): Promise<number> {
   const kills = (options.kills as number | undefined) ?? 50;
   const seed = (options.seed as number | undefined) ?? freshSeed();
   const srcDir = path.dirname(choice.file);
-  const label = `${path.relative(process.cwd(), srcDir) || '.'}${choice.mine ? ' (your code)' : ' (the reference; --mine runs yours)'}`;
+  const label = `${path.relative(process.cwd(), srcDir) || '.'} (${choice.mine ? 'your code' : 'the reference'})`;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = path.join(WORK_DIR, 'chaos', `${stamp}-${choice.step.name}-seed${seed}`);
-  console.log(colour.bold(`Chaos: ${kills} faults on ${label}, seed ${seed} (npm run chaos -- --seed ${seed} --kills ${kills} makes the same choices)`));
+  console.log(colour.bold(`Chaos: ${kills} faults on ${label}, seed ${seed}`));
+  console.log(colour.dim(`npm run chaos -- --seed ${seed} --kills ${kills}${choice.mine ? ' --mine' : ''} makes the same choices again${choice.mine ? '' : '; --mine runs your own code'}.`));
 
   const run = await runChaos({
     srcDir,
@@ -65,6 +66,8 @@ export async function chaosCommand(args: string[]): Promise<number> {
   const { result } = run;
   console.log('');
   console.log(`${colour.bold('Counts:')} ${countsLine(result)}`);
+  const agree = run.replicasAgree.filter(Boolean).length;
+  console.log(`Replicas: the in-sync replicas' logs are the same record for record in ${agree} of ${run.replicasAgree.length} partitions.`);
   console.log(`Took ${(run.durationMs / 1000).toFixed(0)} s for ${run.rounds.length} faults.`);
   const explained = explain(result, run.history);
   if (explained) console.log(`\n${explained}`);

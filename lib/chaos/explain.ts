@@ -58,7 +58,7 @@ export function explainAnomaly(anomaly: Anomaly, history: History): string {
 }
 
 /** Whether an event bears on the anomaly: its partition's sends and polls, its consumer's rebalances, the faults. */
-function concerns(event: HistoryEvent, anomaly: Anomaly): boolean {
+function concerns(event: HistoryEvent, anomaly: Anomaly, topic: string): boolean {
   switch (event.type) {
     case 'send':
     case 'final-read':
@@ -70,7 +70,8 @@ function concerns(event: HistoryEvent, anomaly: Anomaly): boolean {
       // A consumer's own story bears on its nonmonotonic or skip; the other consumers' is noise.
       return event.process === anomaly.process || event.process === 'nemesis';
     case 'nemesis':
-      return true;
+      // Every fault matters (any broker may hold the partition), but only this partition's elections.
+      return event.action !== 'elected' || event.detail.startsWith(`${topic}-${anomaly.partition}:`) || event.detail.startsWith(`${topic}-${anomaly.partition} `);
   }
 }
 
@@ -85,7 +86,7 @@ function around(anomaly: Anomaly, history: History): number[] {
       let taken = 0;
       for (let index = anchor + step; index >= 0 && index < history.events.length && taken < AROUND; index += step) {
         const event = history.events[index]!;
-        if (event.type === 'final-read' || !concerns(event, anomaly)) continue;
+        if (event.type === 'final-read' || !concerns(event, anomaly, history.topic)) continue;
         picked.add(index);
         taken++;
       }

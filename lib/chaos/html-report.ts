@@ -26,8 +26,13 @@ export function htmlReport(history: History, result: CheckResult, facts: ReportF
   const x = (time: number) => LEFT + ((WIDTH - LEFT - 10) * time) / end;
   const nemesis = history.events.filter((event): event is HistoryEvent & NemesisEvent => event.type === 'nemesis');
   const shapes: string[] = [];
+  // A tick every 10 s (every minute on a long run) along the top.
+  const tickMs = end > 300_000 ? 60_000 : 10_000;
+  for (let time = 0; time <= end; time += tickMs) {
+    shapes.push(`<line class="tick" x1="${x(time).toFixed(1)}" x2="${x(time).toFixed(1)}" y1="12" y2="${18 + facts.brokers.length * LANE}"/><text class="tick" x="${(x(time) + 2).toFixed(1)}" y="10">${time / 1000} s</text>`);
+  }
   facts.brokers.forEach((broker, lane) => {
-    const y = 20 + lane * LANE;
+    const y = 16 + lane * LANE;
     shapes.push(`<text x="4" y="${y + 15}">broker ${broker}</text>`, `<line x1="${LEFT}" x2="${WIDTH - 10}" y1="${y + 11}" y2="${y + 11}" class="alive"/>`);
     // Down from a kill to its restart, paused from SIGSTOP to SIGCONT.
     for (const [from, to, kind] of [['kill', 'restart', 'down'], ['pause', 'resume', 'paused']] as const) {
@@ -63,7 +68,7 @@ export function htmlReport(history: History, result: CheckResult, facts: ReportF
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
 svg text { font: 12px system-ui, sans-serif; }
-.alive { stroke: #9c9; stroke-width: 3; } .down { fill: #d33; } .paused { fill: #e90; } .elected { fill: #36c; } .acked { fill: #8a8; }
+.alive { stroke: #9c9; stroke-width: 3; } .down { fill: #d33; } .paused { fill: #e90; } .elected { fill: #36c; } .acked { fill: #8a8; } line.tick { stroke: #ddd; } text.tick { fill: #888; font-size: 10px; }
 .ok { color: #080; font-weight: bold; } .bad { color: #c00; font-weight: bold; }
 table { border-collapse: collapse; } td { padding: 2px 12px 2px 0; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
 </style></head><body>

@@ -141,14 +141,13 @@ export class Nemesis {
     }
   }
 
-  /** Records an election for each partition the broker led that now has another leader. */
+  /** The partitions the broker led that now have another leader (the leader watch records them in the history). */
   private newLeaders(led: PartitionInfo[], now: PartitionInfo[], since: number): RoundReport['elected'] {
     const changes: RoundReport['elected'] = [];
     for (const old of led) {
       const current = now[old.partition];
       if (!current || current.leader === old.leader || current.leader < 0) continue;
       changes.push({ partition: old.partition, leader: current.leader, ms: Date.now() - since });
-      this.note('elected', current.leader, `${this.name(old)}: broker ${current.leader} leads in epoch ${current.leaderEpoch ?? '?'} (was broker ${old.leader}, epoch ${old.leaderEpoch ?? '?'}), ISR [${current.isr.join(',')}]`);
     }
     return changes;
   }

@@ -14,6 +14,7 @@ import { GroupConsumers } from './consumers.ts';
 import { explain } from './explain.ts';
 import { finalRead, readEndOffsets } from './final-read.ts';
 import { HistoryRecorder, type History } from './history.ts';
+import { LeaderWatch } from './leader-watch.ts';
 import { htmlReport } from './html-report.ts';
 import { Nemesis, NEMESIS_DEFAULTS, type NemesisSettings, type RoundReport } from './nemesis.ts';
 import { Prng } from './prng.ts';
@@ -49,6 +50,8 @@ export interface ChaosRun {
   history: History;
   rounds: RoundReport[];
   durationMs: number;
+  /** Per partition: whether its in-sync replicas' logs hold the same records (keys, values, timestamps, headers) in the same order. */
+  replicasAgree: boolean[];
   /** Things that kept the run from being what was asked (a round that failed, a short read); none breaks a promise. */
   notes: string[];
   outDir: string | null;
@@ -90,6 +93,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     const ready = await view.waitFor(healthy, SETTLE_MS, `topic ${TOPIC} should get a leader and a full ISR for every partition`);
     log(`Topic ${TOPIC}: ${partitionCount} partitions, replication factor ${BROKERS}, min.insync.replicas 2 (${describePartitions(TOPIC, ready)})`);
 
+    const leaders = new LeaderWatch(view, history);
+    leaders.start(ready);
     const producers = new Producers(api, cluster.bootstrapServers, TOPIC, partitionCount, history, { ...PRODUCER_DEFAULTS, ...options.producers });
     const consumers = new GroupConsumers(api, cluster.bootstrapServers, TOPIC, history);
     producers.start();
@@ -133,13 +138,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       notes.push(`${(error as Error).message} (${behind}): a liveness problem, not a lost record.`);
     }
     await consumers.stop();
+    await leaders.stop();
     log('Reading every partition back from the beginning: through the cluster, and from each in-sync replica\'s files…');
     const read = await finalRead(api, cluster, view, history, partitions, endOffsets);
     notes.push(...read.notes);
 
     const result = check(history.history());
     const durationMs = Date.now() - started;
-    const run: ChaosRun = { result, history: history.history(), rounds, durationMs, notes, outDir: options.outDir };
+    const run: ChaosRun = { result, history: history.history(), rounds, durationMs, replicasAgree: read.replicasAgree, notes, outDir: options.outDir };
     if (options.outDir) writeRun(run, options, cluster);
     return run;
   } finally {

@@ -20,6 +20,7 @@ describe.each(['08-controller', '09-kafka-protocol'])('chaos on solutions/%s', (
     expect(run.notes, `the run should be complete (every round healed, every partition read to its end):\n${story}`).toEqual([]);
     expect(run.result.counts.acked, `the producers should get acks through the faults:\n${story}`).toBeGreaterThan(100);
     expect(run.result.counts.read, story).toBeGreaterThanOrEqual(run.result.counts.acked);
+    expect(run.replicasAgree, `every partition's in-sync replicas should hold the same records:\n${story}`).toEqual([true, true, true, true]);
     expect(
       { lost: run.result.counts.lost, inconsistentOffset: run.result.counts.inconsistentOffset, nonmonotonic: run.result.counts.nonmonotonic, skip: run.result.counts.skip },
       `the checker's verdict:\n${story}`,
