@@ -9,6 +9,7 @@ import { sourceFlags } from '../cli/choose-source.ts';
 import { CONTROLLER_STEP, chooseCode, flagLines, parseBrokerFlags, sourceLines, type BrokerFlag } from '../cli/commands/broker.ts';
 import { UserError, colour } from '../cli/output.ts';
 import { countsLine, explain } from './explain.ts';
+import { DEFAULT_FAULTS, FAULT_KINDS, type FaultKind } from './nemesis.ts';
 import { freshSeed } from './prng.ts';
 import { runChaos } from './run.ts';
 
@@ -17,7 +18,16 @@ const CHAOS_FLAGS: readonly BrokerFlag[] = [
   { flag: '--seed', option: 'seed', kind: 'int', min: 0, since: CONTROLLER_STEP, help: "the nemesis's random seed: the same seed makes the same choices (a fresh one, printed)" },
   { flag: '--partitions', option: 'partitions', kind: 'int', min: 1, max: 50, since: CONTROLLER_STEP, help: 'partitions of the chaos topic (4)' },
   { flag: '--rate', option: 'rate', kind: 'int', min: 1, max: 10_000, since: CONTROLLER_STEP, help: 'records per second, all producers together (200)' },
+  { flag: '--faults', option: 'faults', kind: 'string', since: CONTROLLER_STEP, help: `the faults to pick from, of ${FAULT_KINDS.join(', ')} (${DEFAULT_FAULTS.join(',')})` },
 ];
+
+/** "kill-leader,kill-two": the --faults list, checked. */
+function parseFaults(text: string): FaultKind[] {
+  const faults = text.split(',').map((fault) => fault.trim()).filter(Boolean);
+  const unknown = faults.filter((fault) => !(FAULT_KINDS as readonly string[]).includes(fault));
+  if (unknown.length > 0 || faults.length === 0) throw new UserError(`--faults: ${unknown.length > 0 ? `no fault called ${unknown.join(', ')}` : 'name at least one fault'}; the faults are ${FAULT_KINDS.join(', ')}.`);
+  return [...new Set(faults)] as FaultKind[];
+}
 
 export function chaosUsage(): string {
   const width = Math.max(...CHAOS_FLAGS.map((flag) => flag.flag.length)) + 6;
@@ -29,6 +39,7 @@ export function chaosUsage(): string {
     ...sourceLines(width),
     '',
     'Example: npm run chaos -- --kills 10 --seed 42',
+    '         npm run chaos -- --faults kill-leader,kill-two,kill-controller --step 08',
   ].join('\n');
 }
 
@@ -44,13 +55,15 @@ export async function chaosCommand(args: string[]): Promise<number> {
     throw new UserError(`npm run chaos needs a controller, replication and clients that retry: step 08 or later. ${choice.mine ? 'Your latest edited step' : 'The chosen step'} is ${choice.step.name}; pick one with --step 08 or --step 09.`);
   }
   const kills = (options.kills as number | undefined) ?? 50;
+  const faults = options.faults === undefined ? DEFAULT_FAULTS : parseFaults(options.faults as string);
   const seed = (options.seed as number | undefined) ?? freshSeed();
   const srcDir = path.dirname(choice.file);
   const label = `${path.relative(process.cwd(), srcDir) || '.'} (${choice.mine ? 'your code' : 'the reference'})`;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = path.join(WORK_DIR, 'chaos', `${stamp}-${choice.step.name}-seed${seed}`);
-  console.log(colour.bold(`Chaos: ${kills} faults on ${label}, seed ${seed}`));
-  console.log(colour.dim(`npm run chaos -- --seed ${seed} --kills ${kills}${choice.mine ? ' --mine' : ''} makes the same choices again${choice.mine ? '' : '; --mine runs your own code'}.`));
+  const replay = `npm run chaos -- --seed ${seed} --kills ${kills}${options.faults === undefined ? '' : ` --faults ${faults.join(',')}`}${source.step === undefined ? '' : ` --step ${choice.step.name.slice(0, 2)}`}${choice.mine ? ' --mine' : ''}`;
+  console.log(colour.bold(`Chaos: ${kills} faults (${faults.join(', ')}) on ${label}, seed ${seed}`));
+  console.log(colour.dim(`${replay} makes the same choices again${choice.mine ? '' : '; --mine runs your own code'}.`));
 
   const run = await runChaos({
     srcDir,
@@ -58,8 +71,10 @@ export async function chaosCommand(args: string[]): Promise<number> {
     seed,
     kills,
     outDir,
+    replay,
     ...(options.partitions === undefined ? {} : { partitions: options.partitions as number }),
     ...(options.rate === undefined ? {} : { producers: { rate: options.rate as number } }),
+    nemesis: { faults },
     log: (line) => console.log(line),
   });
 

@@ -11,6 +11,8 @@ export interface ReportFacts {
   source: string;
   seed: number;
   kills: number;
+  /** The command that replays the run. */
+  replay: string;
   durationMs: number;
   brokers: number[];
   /** Lines about the run worth keeping (not healed, short reads). */
@@ -26,14 +28,16 @@ export function htmlReport(history: History, result: CheckResult, facts: ReportF
   const x = (time: number) => LEFT + ((WIDTH - LEFT - 10) * time) / end;
   const nemesis = history.events.filter((event): event is HistoryEvent & NemesisEvent => event.type === 'nemesis');
   const shapes: string[] = [];
+  // The controller gets a lane of its own when it was killed (kill-controller); it is "broker" 0 in the history.
+  const lanes = nemesis.some((event) => event.action === 'kill' && event.broker === 0) ? [0, ...facts.brokers] : facts.brokers;
   // A tick every 10 s (every minute on a long run) along the top.
   const tickMs = end > 300_000 ? 60_000 : 10_000;
   for (let time = 0; time <= end; time += tickMs) {
-    shapes.push(`<line class="tick" x1="${x(time).toFixed(1)}" x2="${x(time).toFixed(1)}" y1="12" y2="${18 + facts.brokers.length * LANE}"/><text class="tick" x="${(x(time) + 2).toFixed(1)}" y="10">${time / 1000} s</text>`);
+    shapes.push(`<line class="tick" x1="${x(time).toFixed(1)}" x2="${x(time).toFixed(1)}" y1="12" y2="${18 + lanes.length * LANE}"/><text class="tick" x="${(x(time) + 2).toFixed(1)}" y="10">${time / 1000} s</text>`);
   }
-  facts.brokers.forEach((broker, lane) => {
+  lanes.forEach((broker, lane) => {
     const y = 16 + lane * LANE;
-    shapes.push(`<text x="4" y="${y + 15}">broker ${broker}</text>`, `<line x1="${LEFT}" x2="${WIDTH - 10}" y1="${y + 11}" y2="${y + 11}" class="alive"/>`);
+    shapes.push(`<text x="4" y="${y + 15}">${broker === 0 ? 'controller' : `broker ${broker}`}</text>`, `<line x1="${LEFT}" x2="${WIDTH - 10}" y1="${y + 11}" y2="${y + 11}" class="alive"/>`);
     // Down from a kill to its restart, paused from SIGSTOP to SIGCONT.
     for (const [from, to, kind] of [['kill', 'restart', 'down'], ['pause', 'resume', 'paused']] as const) {
       let since: (HistoryEvent & NemesisEvent) | null = null;
@@ -45,12 +49,12 @@ export function htmlReport(history: History, result: CheckResult, facts: ReportF
         }
       }
     }
-    for (const event of nemesis.filter((candidate) => candidate.action === 'elected' && candidate.broker === broker)) {
+    for (const event of nemesis.filter((candidate) => candidate.action === 'elected' && candidate.broker === broker && broker !== 0)) {
       shapes.push(`<circle class="elected" cx="${x(event.time).toFixed(1)}" cy="${y + 11}" r="4"><title>${escape(`+${(event.time / 1000).toFixed(1)} s ${event.detail}`)}</title></circle>`);
     }
   });
   // Acknowledged writes per second, as bars under the lanes: they dip while a partition has no leader.
-  const top = 20 + facts.brokers.length * LANE + 10;
+  const top = 20 + lanes.length * LANE + 10;
   const buckets = new Array<number>(Math.ceil(end / 1000) + 1).fill(0);
   for (const event of history.events) if (event.type === 'send' && event.outcome === 'acked') buckets[Math.floor(event.time / 1000)]! += 1;
   const most = Math.max(1, ...buckets);
@@ -73,7 +77,7 @@ svg text { font: 12px system-ui, sans-serif; }
 table { border-collapse: collapse; } td { padding: 2px 12px 2px 0; } pre { background: #f6f6f6; padding: 1em; overflow-x: auto; }
 </style></head><body>
 <h1>${escape(facts.title)}</h1>
-<p>${escape(facts.source)} · seed ${facts.seed} (replay: <code>npm run chaos -- --seed ${facts.seed} --kills ${facts.kills}</code>) · ${facts.kills} faults · ${(facts.durationMs / 1000).toFixed(0)} s</p>
+<p>${escape(facts.source)} · seed ${facts.seed} (replay: <code>${escape(facts.replay)}</code>) · ${facts.kills} faults · ${(facts.durationMs / 1000).toFixed(0)} s</p>
 ${verdict}
 <p>${escape(countsLine(result))}</p>
 <h2>Timeline</h2>

@@ -1,14 +1,22 @@
 // The nemesis: Jepsen's name for the part of a test that breaks things. Each round it picks a
 // partition and, with a seeded PRNG, one fault:
 //
-//   kill the leader     kill -9 the broker that leads it; the controller must elect another
-//                       in-sync replica, and the clients must find it. Restarted a moment later,
-//                       the old leader must truncate whatever the new leader never had.
-//   pause the leader    SIGSTOP, then SIGCONT: a broker alive but silent. Paused longer than the
-//                       broker session timeout, it is fenced and wakes up as a zombie that still
-//                       believes it leads, and must not get a write acknowledged.
-//   kill a follower     kill -9 a replica that does not lead: the ISR shrinks, writes go on with
-//                       min.insync.replicas, and the follower must catch up when it returns.
+//   kill-leader      kill -9 the broker that leads it; the controller must elect another in-sync
+//                    replica, and the clients must find it. Restarted a moment later, the old
+//                    leader must truncate whatever the new leader never had.
+//   pause-leader     SIGSTOP, then SIGCONT: a broker alive but silent. Paused longer than the
+//                    broker session timeout, it is fenced and wakes up as a zombie that still
+//                    believes it leads, and must not get a write acknowledged.
+//   kill-follower    kill -9 a replica that does not lead: the ISR shrinks, writes go on with
+//                    min.insync.replicas, and the follower must catch up when it returns.
+//
+// Two harsher ones, not in the default mix (`--faults` adds them):
+//
+//   kill-two         kill -9 the leader and a follower at once: one replica of three is left, below
+//                    min.insync.replicas 2, so acks=all writes must stall (not be acknowledged)
+//                    until one returns; they come back one after the other.
+//   kill-controller  kill -9 the controller: leaders keep serving, nobody can be elected until it
+//                    is back, replays its metadata log and takes the brokers' heartbeats again.
 //
 // After each fault it waits for the cluster to heal (every replica back in its ISR) before the
 // next, so a run of N faults is N separate stories, each told in the history.
@@ -18,14 +26,21 @@ import type { HistoryRecorder, NemesisEvent } from './history.ts';
 import type { Prng } from './prng.ts';
 import type { PartitionInfo } from './step-api.ts';
 
-export type FaultKind = 'kill-leader' | 'pause-leader' | 'kill-follower';
+export const FAULT_KINDS = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-two', 'kill-controller'] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+/** How often each fault comes, relative to the others: the issue's mix is mostly leader kills. */
+export const FAULT_WEIGHTS: Record<FaultKind, number> = { 'kill-leader': 3, 'pause-leader': 1, 'kill-follower': 1, 'kill-two': 1, 'kill-controller': 1 };
+export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill-leader', 'pause-leader', 'kill-follower'];
 
 export interface NemesisSettings {
+  /** The faults to pick from, each as often as FAULT_WEIGHTS says. */
+  faults: readonly FaultKind[];
   /** How long the controller may take to elect new leaders after a kill (a broker is fenced after the session timeout). */
   electionMs: number;
   /** How long the cluster may take to heal after a restart or resume: the broker loads, registers and catches up. */
   healMs: number;
-  /** A killed broker stays down this long (ms, from-to) before it is restarted. */
+  /** A killed process stays down this long (ms, from-to) before it is restarted. */
   downMs: [number, number];
   /** A paused broker stays paused this long: around the session timeout, so some pauses get it fenced and some do not. */
   pauseMs: [number, number];
@@ -33,13 +48,13 @@ export interface NemesisSettings {
   calmMs: [number, number];
 }
 
-export const NEMESIS_DEFAULTS: NemesisSettings = { electionMs: 20_000, healMs: 60_000, downMs: [500, 3_000], pauseMs: [500, 4_000], calmMs: [300, 1_500] };
+export const NEMESIS_DEFAULTS: NemesisSettings = { faults: DEFAULT_FAULTS, electionMs: 20_000, healMs: 60_000, downMs: [500, 3_000], pauseMs: [500, 4_000], calmMs: [300, 1_500] };
 
 /** One round's decisions, all drawn up front so that a seed gives the same sequence whatever the cluster does. */
 interface Plan {
   kind: FaultKind;
   partition: number;
-  /** Which follower, as an index into the followers (modulo their count). */
+  /** Which follower, as an index into the followers (modulo their count); its parity also orders the restarts of kill-two. */
   follower: number;
   durationMs: number;
   calmMs: number;
@@ -47,7 +62,8 @@ interface Plan {
 
 export interface RoundReport {
   kind: FaultKind;
-  broker: number;
+  /** The brokers it struck (none for kill-controller). */
+  brokers: number[];
   /** Partitions that got a new leader, with how long it took. */
   elected: Array<{ partition: number; leader: number; ms: number }>;
   /** How long the cluster took to heal after the broker came back (null: it did not within healMs). */
@@ -57,17 +73,24 @@ export interface RoundReport {
 }
 
 export class Nemesis {
+  private readonly settings: NemesisSettings;
+
   constructor(
     private readonly cluster: ClusterProcess,
     private readonly view: ClusterView,
     private readonly prng: Prng,
     private readonly history: HistoryRecorder,
-    private readonly settings: NemesisSettings = NEMESIS_DEFAULTS,
-  ) {}
+    settings: Partial<NemesisSettings> = {},
+  ) {
+    this.settings = { ...NEMESIS_DEFAULTS, ...settings };
+    if (this.settings.faults.length === 0) throw new Error('the nemesis needs at least one fault to pick from');
+  }
 
   private plan(partitions: number): Plan {
-    const roll = this.prng.next();
-    const kind: FaultKind = roll < 0.6 ? 'kill-leader' : roll < 0.8 ? 'pause-leader' : 'kill-follower';
+    const { faults } = this.settings;
+    const total = faults.reduce((sum, kind) => sum + FAULT_WEIGHTS[kind], 0);
+    let roll = this.prng.next() * total;
+    const kind = faults.find((candidate) => (roll -= FAULT_WEIGHTS[candidate]) < 0) ?? faults.at(-1)!;
     const partition = this.prng.int(0, partitions - 1);
     const follower = this.prng.int(0, 1);
     const durationMs = kind === 'pause-leader' ? this.prng.int(...this.settings.pauseMs) : this.prng.int(...this.settings.downMs);
@@ -80,14 +103,21 @@ export class Nemesis {
     const plan = this.plan(before.length);
     const target = before[plan.partition]!;
     const followers = target.replicas.filter((replica) => replica !== target.leader);
-    const broker = plan.kind === 'kill-follower' ? followers[plan.follower % followers.length]! : target.leader;
-    const led = before.filter((partition) => partition.leader === broker);
-    const role = plan.kind === 'kill-follower' ? `a follower of ${this.name(target)}` : `the leader of ${this.name(target)}`;
-    const leads = led.length > 0 ? ` (it leads ${led.map((partition) => this.name(partition)).join(', ')})` : '';
+    const follower = followers[plan.follower % followers.length]!;
+    const victims = plan.kind === 'kill-controller' ? [] : plan.kind === 'kill-follower' ? [follower] : plan.kind === 'kill-two' ? [target.leader, follower] : [target.leader];
+    const led = before.filter((partition) => victims.includes(partition.leader));
+    const role =
+      plan.kind === 'kill-controller' ? 'the controller'
+      : plan.kind === 'kill-follower' ? `a follower of ${this.name(target)}`
+      : plan.kind === 'kill-two' ? `the leader and a follower of ${this.name(target)}`
+      : `the leader of ${this.name(target)}`;
+    const leads = led.length > 0 ? ` (${victims.length > 1 ? 'they lead' : 'it leads'} ${led.map((partition) => this.name(partition)).join(', ')})` : '';
+    const who = victims.length === 0 ? 'the controller' : `broker${victims.length > 1 ? 's' : ''} ${victims.join(' and ')}`;
 
     const faultAt = Date.now();
     let elected: RoundReport['elected'] = [];
     if (plan.kind === 'pause-leader') {
+      const broker = victims[0]!;
       await this.cluster.pause(broker);
       this.note('pause', broker, `SIGSTOP to ${role}${leads}, for ${plan.durationMs} ms`);
       await this.pace(plan.durationMs);
@@ -95,41 +125,56 @@ export class Nemesis {
       this.note('resume', broker, `SIGCONT after ${plan.durationMs} ms`);
       // A pause past the session timeout got it fenced: say who leads now.
       elected = this.newLeaders(led, await this.view.partitions(), faultAt);
+    } else if (plan.kind === 'kill-controller') {
+      await this.cluster.killController('SIGKILL');
+      this.note('kill', 0, `SIGKILL to the controller: leaders keep serving, nobody can be elected until it is back`);
+      await this.pace(plan.durationMs);
+      await this.cluster.restartController();
+      this.note('restart', 0, `the controller started again after ${plan.durationMs} ms down, with its metadata log`);
     } else {
-      await this.cluster.kill(broker, 'SIGKILL');
-      this.note('kill', broker, `SIGKILL to ${role}${leads}`);
+      await Promise.all(victims.map((broker) => this.cluster.kill(broker, 'SIGKILL')));
+      for (const broker of victims) this.note('kill', broker, `SIGKILL to ${role}${leads}`);
       if (led.length > 0) {
         const after = await this.view.waitFor(
-          (now) => led.every((old) => ![broker, -1].includes(now[old.partition]?.leader ?? -1)),
+          (now) => led.every((old) => !victims.includes(now[old.partition]?.leader ?? -1) && (now[old.partition]?.leader ?? -1) >= 0),
           this.settings.electionMs,
-          `the controller should elect new leaders for ${led.map((partition) => this.name(partition)).join(', ')} once broker ${broker} is gone`,
+          `the controller should elect new leaders for ${led.map((partition) => this.name(partition)).join(', ')} once ${who} ${victims.length > 1 ? 'are' : 'is'} gone`,
         );
         elected = this.newLeaders(led, after, faultAt);
       }
       await this.pace(plan.durationMs);
-      await this.cluster.restart(broker);
-      this.note('restart', broker, `started again after ${plan.durationMs} ms down, same port and data`);
+      // kill-two: the follower first or the leader first, as the seed says.
+      const order = plan.follower % 2 === 0 ? victims : [...victims].reverse();
+      for (const broker of order) {
+        await this.cluster.restart(broker);
+        this.note('restart', broker, `started again after ${Date.now() - faultAt} ms down, same port and data`);
+      }
     }
 
     const backAt = Date.now();
     let healedMs: number | null = null;
     try {
-      await this.view.waitFor(healthy, this.settings.healMs, `broker ${broker} should be back in every ISR`);
+      await this.view.waitFor(healthy, this.settings.healMs, `${who} should be back in every ISR`);
       healedMs = Date.now() - backAt;
-      this.note('healed', 0, `every replica back in its ISR ${(healedMs / 1000).toFixed(1)} s after broker ${broker} came back`);
+      this.note('healed', 0, `every replica back in its ISR ${(healedMs / 1000).toFixed(1)} s after ${who} came back`);
     } catch (error) {
       this.note('healed', 0, `not healed: ${(error as Error).message}`);
     }
     await this.pace(plan.calmMs);
 
-    const verb = plan.kind === 'pause-leader' ? `paused broker ${broker} for ${(plan.durationMs / 1000).toFixed(1)} s` : `killed broker ${broker}`;
+    const verb = plan.kind === 'pause-leader' ? `paused broker ${victims[0]} for ${(plan.durationMs / 1000).toFixed(1)} s` : `killed ${who}`;
     const elections = elected.length > 0 ? `; new leader${elected.length > 1 ? 's' : ''} ${elected.map((change) => `${this.name({ partition: change.partition })}→${change.leader} in ${(change.ms / 1000).toFixed(1)} s`).join(', ')}` : '';
     const heal = healedMs === null ? '; NOT healed' : `; healed in ${(healedMs / 1000).toFixed(1)} s`;
-    return { kind: plan.kind, broker, elected, healedMs, summary: `${verb}, ${role}${elections}${heal}` };
+    const what = plan.kind === 'kill-controller' ? '' : `, ${role}`;
+    return { kind: plan.kind, brokers: victims, elected, healedMs, summary: `${verb}${what}${elections}${heal}` };
   }
 
   /** Brings every broker back: resumes a paused one, restarts a dead one (after Ctrl-C or a failed round). */
   async healAll(): Promise<void> {
+    if (!this.cluster.controllerProcess().isRunning()) {
+      await this.cluster.restartController();
+      this.note('restart', 0, 'the controller started again: the run is ending');
+    }
     for (const { id } of this.cluster.brokers) {
       if (this.cluster.isPaused(id)) {
         await this.cluster.resume(id);

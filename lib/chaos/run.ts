@@ -41,6 +41,8 @@ export interface ChaosOptions {
   nemesis?: Partial<NemesisSettings>;
   /** Where to write history.json and report.html; null writes nothing. */
   outDir: string | null;
+  /** The command that replays the run, for the report (npm run chaos -- --seed N --kills N). */
+  replay?: string;
   /** Progress lines (console.log on the command line). */
   log?: (line: string) => void;
 }
@@ -102,14 +104,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     await waitUntil(() => count(history, 'acked') > 0 && history.events.some((event) => event.type === 'poll'), WARM_UP_MS, 'the producers should get a first ack and the group a first record');
     log(`Producers (acks=all) and a consumer group of two are running. The nemesis starts: ${options.kills} faults, seed ${options.seed}.`);
 
-    const nemesis = new Nemesis(cluster, view, new Prng(options.seed), history, { ...NEMESIS_DEFAULTS, ...options.nemesis });
+    const nemesis = new Nemesis(cluster, view, new Prng(options.seed), history, options.nemesis);
     for (let round = 1; round <= options.kills; round++) {
       const label = `[${String(round).padStart(String(options.kills).length)}/${options.kills}] +${Math.round(history.elapsed() / 1000)}s`;
       try {
         const report = await nemesis.round();
         rounds.push(report);
         log(`${label} ${report.summary} · ${progress(history)}`);
-        if (report.healedMs === null) notes.push(`Round ${round}: the cluster did not heal within ${NEMESIS_DEFAULTS.healMs / 1000} s after broker ${report.broker} came back.`);
+        if (report.healedMs === null) notes.push(`Round ${round}: the cluster did not heal within ${NEMESIS_DEFAULTS.healMs / 1000} s after ${report.summary}.`);
       } catch (error) {
         // A liveness failure (no election in time, a broker that will not start): say so, bring every broker back, go on.
         const message = (error as Error).message;
@@ -159,7 +161,7 @@ function writeRun(run: ChaosRun, options: ChaosOptions, cluster: ClusterProcess)
   const dir = run.outDir!;
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'history.json'), JSON.stringify(run.history));
-  const facts = { title: `Chaos run: ${options.label ?? options.srcDir}`, source: options.label ?? options.srcDir, seed: options.seed, kills: run.rounds.length, durationMs: run.durationMs, brokers: cluster.brokers.map((broker) => broker.id), notes: run.notes };
+  const facts = { title: `Chaos run: ${options.label ?? options.srcDir}`, source: options.label ?? options.srcDir, seed: options.seed, kills: run.rounds.length, replay: options.replay ?? `npm run chaos -- --seed ${options.seed} --kills ${options.kills}`, durationMs: run.durationMs, brokers: cluster.brokers.map((broker) => broker.id), notes: run.notes };
   fs.writeFileSync(path.join(dir, 'report.html'), htmlReport(run.history, run.result, facts));
   fs.writeFileSync(path.join(dir, 'explanation.txt'), `${explain(run.result, run.history, { duplicates: 20 })}\n`);
   if (!run.result.valid) {
