@@ -5,11 +5,14 @@
 // application would restart it.
 import type { HistoryRecorder, PolledRecord } from './history.ts';
 import { oneLine } from './producers.ts';
+import { settleWithin } from './settle-within.ts';
 import type { ConsumerLike, StepApi } from './step-api.ts';
 
 export const GROUP_ID = 'chaos-group';
 /** How long a replaced consumer waits before the next one starts: a crash loop must not spin. */
 const REPLACE_BACKOFF_MS = 1_000;
+/** How long closing the group may take: leaving it, committing. */
+const CLOSE_MS = 15_000;
 
 /** The consumer's own log lines that a reader of the history should see (the rebalances are recorded apart). */
 const NOTEWORTHY = /out of range/i;
@@ -34,11 +37,14 @@ export class GroupConsumers {
     for (let slot = 0; slot < this.size; slot++) this.members.push(this.member());
   }
 
-  /** Closes every consumer (a waiting fetch is abandoned) and resolves once their loops have ended. */
-  async stop(): Promise<void> {
+  /**
+   * Closes every consumer (a waiting fetch is abandoned) and resolves once their loops have ended;
+   * false if they had not within CLOSE_MS (a close() that hangs: the run goes on without them).
+   */
+  async stop(): Promise<boolean> {
     this.stopping = true;
-    await Promise.allSettled([...this.live].map((consumer) => consumer.close()));
-    await Promise.all(this.members);
+    const closed = Promise.allSettled([...this.live].map((consumer) => consumer.close()));
+    return settleWithin(closed.then(() => Promise.all(this.members)), CLOSE_MS);
   }
 
   /** One seat in the group: a consumer, and its replacements while the run goes on. */
@@ -94,7 +100,7 @@ export class GroupConsumers {
     } finally {
       flush();
       this.live.delete(consumer);
-      await consumer.close().catch(() => {});
+      await settleWithin(consumer.close(), CLOSE_MS);
     }
   }
 }

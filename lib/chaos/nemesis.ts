@@ -138,7 +138,7 @@ export class Nemesis {
         const after = await this.view.waitFor(
           (now) => led.every((old) => !victims.includes(now[old.partition]?.leader ?? -1) && (now[old.partition]?.leader ?? -1) >= 0),
           this.settings.electionMs,
-          `the controller should elect new leaders for ${led.map((partition) => this.name(partition)).join(', ')} once ${who} ${victims.length > 1 ? 'are' : 'is'} gone`,
+          `with ${who} gone, the controller should elect new leaders for ${led.map((partition) => this.name(partition)).join(', ')}`,
         );
         elected = this.newLeaders(led, after, faultAt);
       }

@@ -3,6 +3,7 @@
 // is retriable (the producer retried until deliveryTimeoutMs, and any attempt may have been
 // written), `failed` when a broker refused it for a reason no retry would change.
 import type { HistoryRecorder, Outcome } from './history.ts';
+import { settleWithin } from './settle-within.ts';
 import type { ProducerLike, StepApi } from './step-api.ts';
 
 export interface ProducerSettings {
@@ -30,10 +31,26 @@ export function outcomeOf(error: unknown): Exclude<Outcome, 'acked'> {
   return typeof code === 'string' && !RETRIABLE_CODES.has(code) ? 'failed' : 'unknown';
 }
 
+/** How long after deliveryTimeoutMs a send() may still take to settle before it counts as never settling. */
+const SETTLE_GRACE_MS = 15_000;
+const CLOSE_MS = 10_000;
+
+/** A send() not settled yet: what to record if it never does. */
+interface PendingSend {
+  process: string;
+  partition: number;
+  value: string;
+  sentAt: number;
+  settled: Promise<unknown>;
+}
+
 export class Producers {
   private stopping = false;
+  private signalStop: () => void = () => {};
+  /** Resolves when stop() is called: a producer waiting for room in its window stops waiting. */
+  private readonly stopped = new Promise<void>((resolve) => (this.signalStop = resolve));
   private readonly loops: Promise<void>[] = [];
-  private readonly pending = new Set<Promise<unknown>>();
+  private readonly pending = new Map<string, PendingSend>();
   private readonly producers: ProducerLike[] = [];
 
   constructor(
@@ -49,12 +66,24 @@ export class Producers {
     for (let id = 1; id <= this.settings.count; id++) this.loops.push(this.run(id));
   }
 
-  /** Stops sending, and resolves once every send made has settled (and been recorded). */
-  async stop(): Promise<void> {
+  /**
+   * Stops sending, and resolves once every send made has settled and been recorded. A send still
+   * unsettled deliveryTimeoutMs (and a grace) later is recorded as unknown: the producer lost track
+   * of it. Resolves with how many did.
+   */
+  async stop(): Promise<number> {
     this.stopping = true;
+    this.signalStop();
     await Promise.all(this.loops);
-    await Promise.allSettled([...this.pending]);
-    await Promise.allSettled(this.producers.map((producer) => producer.close()));
+    await settleWithin(Promise.allSettled([...this.pending.values()].map((send) => send.settled)), this.settings.deliveryTimeoutMs + SETTLE_GRACE_MS);
+    const lost = [...this.pending.values()];
+    this.pending.clear();
+    for (const send of lost) {
+      const error = `send() neither resolved nor rejected within deliveryTimeoutMs (${this.settings.deliveryTimeoutMs} ms) and ${SETTLE_GRACE_MS / 1000} s more`;
+      this.history.record({ type: 'send', process: send.process, partition: send.partition, value: send.value, outcome: 'unknown', error, sentAt: send.sentAt });
+    }
+    await Promise.all(this.producers.map((producer) => settleWithin(producer.close(), CLOSE_MS)));
+    return lost.length;
   }
 
   private async run(id: number): Promise<void> {
@@ -74,22 +103,29 @@ export class Producers {
     const mine = new Set<Promise<unknown>>();
     let next = Date.now();
     for (let sequence = 0; !this.stopping; sequence++) {
-      while (mine.size >= this.settings.inFlight && !this.stopping) await Promise.race(mine);
+      while (mine.size >= this.settings.inFlight && !this.stopping) await Promise.race([...mine, this.stopped]);
       if (this.stopping) break;
       // Producer 1 starts at partition 0, producer 2 at 1, …: every partition gets both producers' records.
       const partition = (sequence + id - 1) % this.partitions;
       const value = `p${id}-${sequence}`;
       const sentAt = this.history.elapsed();
-      const settled: Promise<unknown> = producer.send(this.topic, { value, partition }).then(
-        (meta) => this.history.record({ type: 'send', process, partition, value, outcome: 'acked', offset: meta.offset, sentAt }),
-        (error: Error) => this.history.record({ type: 'send', process, partition, value, outcome: outcomeOf(error), error: oneLine(error), sentAt }),
+      // Recorded once: when it settles, unless stop() gave up on it first.
+      const record = (outcome: { outcome: 'acked'; offset: number } | { outcome: Exclude<Outcome, 'acked'>; error: string }) => {
+        if (this.pending.delete(value)) this.history.record({ type: 'send', process, partition, value, ...outcome, sentAt });
+      };
+      let sent: Promise<{ offset: number }>;
+      try {
+        sent = producer.send(this.topic, { value, partition });
+      } catch (error) {
+        sent = Promise.reject(error); // a send() that throws rather than rejects
+      }
+      const settled: Promise<unknown> = sent.then(
+        (meta) => record({ outcome: 'acked', offset: meta.offset }),
+        (error: unknown) => record({ outcome: outcomeOf(error), error: oneLine(error) }),
       );
+      this.pending.set(value, { process, partition, value, sentAt, settled });
       mine.add(settled);
-      this.pending.add(settled);
-      void settled.then(() => {
-        mine.delete(settled);
-        this.pending.delete(settled);
-      });
+      void settled.then(() => mine.delete(settled));
       next += intervalMs;
       const wait = next - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));

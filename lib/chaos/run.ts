@@ -19,6 +19,7 @@ import { htmlReport } from './html-report.ts';
 import { Nemesis, NEMESIS_DEFAULTS, type NemesisSettings, type RoundReport } from './nemesis.ts';
 import { Prng } from './prng.ts';
 import { PRODUCER_DEFAULTS, Producers, type ProducerSettings } from './producers.ts';
+import { settleWithin } from './settle-within.ts';
 import { loadStepApi } from './step-api.ts';
 
 export const TOPIC = 'chaos';
@@ -54,8 +55,10 @@ export interface ChaosRun {
   durationMs: number;
   /** Per partition: whether its in-sync replicas' logs hold the same records (keys, values, timestamps, headers) in the same order. */
   replicasAgree: boolean[];
-  /** Things that kept the run from being what was asked (a round that failed, a short read); none breaks a promise. */
+  /** Things that kept the run from being what was asked (a round that failed, a short read, replicas that differ); none is an anomaly, each is a problem. */
   notes: string[];
+  /** No anomaly and no note: every fault done and healed, everything read back, the replicas the same. */
+  clean: boolean;
   outDir: string | null;
 }
 
@@ -90,7 +93,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     try {
       await within(admin.createTopic(TOPIC, { partitions: partitionCount, replicationFactor: BROKERS, configs: { 'min.insync.replicas': '2' } }), 30_000, `creating topic ${TOPIC} took too long`);
     } finally {
-      await admin.close();
+      await settleWithin(admin.close(), 10_000);
     }
     const ready = await view.waitFor(healthy, SETTLE_MS, `topic ${TOPIC} should get a leader and a full ISR for every partition`);
     log(`Topic ${TOPIC}: ${partitionCount} partitions, replication factor ${BROKERS}, min.insync.replicas 2 (${describePartitions(TOPIC, ready)})`);
@@ -111,14 +114,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
         const report = await nemesis.round();
         rounds.push(report);
         log(`${label} ${report.summary} · ${progress(history)}`);
-        if (report.healedMs === null) notes.push(`Round ${round}: the cluster did not heal within ${NEMESIS_DEFAULTS.healMs / 1000} s after ${report.summary}.`);
+        if (report.healedMs === null) notes.push(`Fault ${round}: the cluster did not heal within ${NEMESIS_DEFAULTS.healMs / 1000} s after ${report.summary}.`);
       } catch (error) {
-        // A liveness failure (no election in time, a broker that will not start): say so, bring every broker back, go on.
+        // A liveness failure (no election in time, a broker that will not start): more faults would
+        // only fail the same way, slowly. Bring every broker back and check what the run has.
         const message = (error as Error).message;
-        notes.push(`Round ${round} failed: ${message}`);
-        history.record({ type: 'note', process: 'nemesis', detail: `round ${round} failed: ${message}` });
+        notes.push(`Fault ${round} failed: ${message}`);
+        history.record({ type: 'note', process: 'nemesis', detail: `fault ${round} failed: ${message}` });
         log(`${label} FAILED: ${message}`);
-        await nemesis.healAll();
+        log(`No more faults: the cluster did not get through this one. Checking what the run has so far.`);
+        break;
       }
     }
 
@@ -129,7 +134,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       return view.partitions();
     });
     log(`Faults over. Stopping the producers (a send still retrying settles within ${((options.producers?.deliveryTimeoutMs ?? PRODUCER_DEFAULTS.deliveryTimeoutMs) / 1000).toFixed(0)} s)…`);
-    await producers.stop();
+    const neverSettled = await producers.stop();
+    if (neverSettled > 0) notes.push(`${neverSettled} send(s) never settled: send() neither resolved nor rejected within deliveryTimeoutMs and a grace after it (recorded as unknown). A producer must settle every send, one way or the other.`);
     partitions = await view.partitions();
     const endOffsets = await readEndOffsets(api, cluster, view);
     log(`Producers stopped: ${progress(history)}. Letting the group read to the end offsets (${endOffsets.join(', ')})…`);
@@ -139,7 +145,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       const behind = endOffsets.map((end, partition) => `${TOPIC}-${partition} at ${(consumers.highest.get(partition) ?? -1) + 1} of ${end}`).join(', ');
       notes.push(`${(error as Error).message} (${behind}): a liveness problem, not a lost record.`);
     }
-    await consumers.stop();
+    if (!(await consumers.stop())) notes.push('The consumer group did not close within 15 s (a close() that hangs): the run went on without waiting for it.');
     await leaders.stop();
     log('Reading every partition back from the beginning: through the cluster, and from each in-sync replica\'s files…');
     const read = await finalRead(api, cluster, view, history, partitions, endOffsets);
@@ -147,7 +153,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
 
     const result = check(history.history());
     const durationMs = Date.now() - started;
-    const run: ChaosRun = { result, history: history.history(), rounds, durationMs, replicasAgree: read.replicasAgree, notes, outDir: options.outDir };
+    const run: ChaosRun = { result, history: history.history(), rounds, durationMs, replicasAgree: read.replicasAgree, notes, clean: result.valid && notes.length === 0, outDir: options.outDir };
     if (options.outDir) writeRun(run, options, cluster);
     return run;
   } finally {
@@ -164,7 +170,7 @@ function writeRun(run: ChaosRun, options: ChaosOptions, cluster: ClusterProcess)
   const facts = { title: `Chaos run: ${options.label ?? options.srcDir}`, source: options.label ?? options.srcDir, seed: options.seed, kills: run.rounds.length, replay: options.replay ?? `npm run chaos -- --seed ${options.seed} --kills ${options.kills}`, durationMs: run.durationMs, brokers: cluster.brokers.map((broker) => broker.id), notes: run.notes };
   fs.writeFileSync(path.join(dir, 'report.html'), htmlReport(run.history, run.result, facts));
   fs.writeFileSync(path.join(dir, 'explanation.txt'), `${explain(run.result, run.history, { duplicates: 20 })}\n`);
-  if (!run.result.valid) {
+  if (!run.clean) {
     // The evidence: the brokers' logs as the run left them, for a repro or a post-mortem.
     for (const broker of cluster.brokers) fs.cpSync(broker.dataDir, path.join(dir, 'data', `broker-${broker.id}`), { recursive: true });
   }

@@ -17,7 +17,7 @@ describe.each(['08-controller', '09-kafka-protocol'])('chaos on solutions/%s', (
     const run = await runChaos({ srcDir: path.join(SOLUTIONS_DIR, step, 'src'), seed: SEED, kills: 3, outDir: null, log: (line) => lines.push(line) });
     const story = `${lines.join('\n')}\n${countsLine(run.result)}\n${explain(run.result, run.history)}\n${run.notes.join('\n')}`;
     expect(run.rounds, `every fault should be done and healed:\n${story}`).toHaveLength(3);
-    expect(run.notes, `the run should be complete (every round healed, every partition read to its end):\n${story}`).toEqual([]);
+    expect(run.notes, `the run should be complete (every round healed, every partition read to its end, the replicas the same):\n${story}`).toEqual([]);
     expect(run.result.counts.acked, `the producers should get acks through the faults:\n${story}`).toBeGreaterThan(100);
     expect(run.result.counts.read, story).toBeGreaterThanOrEqual(run.result.counts.acked);
     expect(run.replicasAgree, `every partition's in-sync replicas should hold the same records:\n${story}`).toEqual([true, true, true, true]);
