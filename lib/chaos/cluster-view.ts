@@ -62,6 +62,11 @@ export function healthy(partitions: PartitionInfo[]): boolean {
   return partitions.every((partition) => partition.leader >= 0 && partition.replicas.every((replica) => partition.isr.includes(replica)));
 }
 
+/** Every partition has a leader (some replicas may still be catching up). */
+export function everyPartitionLed(partitions: PartitionInfo[]): boolean {
+  return partitions.every((partition) => partition.leader >= 0);
+}
+
 /** "chaos-0 leader 2 isr [2,1,3], chaos-1 …": for messages. */
 export function describePartitions(topic: string, partitions: PartitionInfo[]): string {
   return partitions.map((partition) => `${topic}-${partition.partition} leader ${partition.leader} isr [${partition.isr.join(',')}]`).join(', ');

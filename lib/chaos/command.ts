@@ -36,6 +36,7 @@ export function chaosUsage(): string {
     'then read everything back and check that nothing acknowledged was lost (step 08 on).',
     '',
     ...flagLines(CHAOS_FLAGS, width),
+    `  ${'--no-heal'.padEnd(width)}do not wait for every replica to be back in sync before the next fault: faults overlap with recovery`,
     ...sourceLines(width),
     '',
     'Example: npm run chaos -- --kills 10 --seed 42',
@@ -48,7 +49,9 @@ export async function chaosCommand(args: string[]): Promise<number> {
     console.log(chaosUsage());
     return 0;
   }
-  const source = sourceFlags(args);
+  // --no-heal takes no value, so it is taken out before the flags that do are parsed.
+  const heal = !args.includes('--no-heal');
+  const source = sourceFlags(args.filter((arg) => arg !== '--no-heal'));
   const { options } = parseBrokerFlags(source.rest, CHAOS_FLAGS, 'npm run chaos');
   const choice = chooseCode({ file: 'index.ts', what: 'cluster', arrives: 'step 01' }, source);
   if (choice.step.number < CONTROLLER_STEP) {
@@ -61,7 +64,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
   const label = `${path.relative(process.cwd(), srcDir) || '.'} (${choice.mine ? 'your code' : 'the reference'})`;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   const outDir = path.join(WORK_DIR, 'chaos', `${stamp}-${choice.step.name}-seed${seed}`);
-  const replay = `npm run chaos -- --seed ${seed} --kills ${kills}${options.faults === undefined ? '' : ` --faults ${faults.join(',')}`}${source.step === undefined ? '' : ` --step ${choice.step.name.slice(0, 2)}`}${choice.mine ? ' --mine' : ''}`;
+  const replay = `npm run chaos -- --seed ${seed} --kills ${kills}${options.faults === undefined ? '' : ` --faults ${faults.join(',')}`}${heal ? '' : ' --no-heal'}${source.step === undefined ? '' : ` --step ${choice.step.name.slice(0, 2)}`}${choice.mine ? ' --mine' : ''}`;
   console.log(colour.bold(`Chaos: ${kills} faults (${faults.join(', ')}) on ${label}, seed ${seed}`));
   console.log(colour.dim(`${replay} makes the same choices again${choice.mine ? '' : '; --mine runs your own code'}.`));
 
@@ -74,7 +77,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
     replay,
     ...(options.partitions === undefined ? {} : { partitions: options.partitions as number }),
     ...(options.rate === undefined ? {} : { producers: { rate: options.rate as number } }),
-    nemesis: { faults },
+    nemesis: { faults, heal },
     log: (line) => console.log(line),
   });
 

@@ -19,9 +19,11 @@
 //                    is back, replays its metadata log and takes the brokers' heartbeats again.
 //
 // After each fault it waits for the cluster to heal (every replica back in its ISR) before the
-// next, so a run of N faults is N separate stories, each told in the history.
+// next, so a run of N faults is N separate stories, each told in the history. With `heal: false`
+// (`--no-heal`) it waits only for every partition to have a leader: the next fault may strike
+// while a restarted broker is still catching up, as faults do in production.
 import type { ClusterProcess } from '../testing/cluster-process.ts';
-import { healthy, type ClusterView } from './cluster-view.ts';
+import { everyPartitionLed, healthy, type ClusterView } from './cluster-view.ts';
 import type { HistoryRecorder, NemesisEvent } from './history.ts';
 import type { Prng } from './prng.ts';
 import type { PartitionInfo } from './step-api.ts';
@@ -36,6 +38,8 @@ export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill-leader', 'pause-leade
 export interface NemesisSettings {
   /** The faults to pick from, each as often as FAULT_WEIGHTS says. */
   faults: readonly FaultKind[];
+  /** Wait for every replica to be back in its ISR after a fault, before the next (true); false waits only for leaders. */
+  heal: boolean;
   /** How long the controller may take to elect new leaders after a kill (a broker is fenced after the session timeout). */
   electionMs: number;
   /** How long the cluster may take to heal after a restart or resume: the broker loads, registers and catches up. */
@@ -48,7 +52,7 @@ export interface NemesisSettings {
   calmMs: [number, number];
 }
 
-export const NEMESIS_DEFAULTS: NemesisSettings = { faults: DEFAULT_FAULTS, electionMs: 20_000, healMs: 60_000, downMs: [500, 3_000], pauseMs: [500, 4_000], calmMs: [300, 1_500] };
+export const NEMESIS_DEFAULTS: NemesisSettings = { faults: DEFAULT_FAULTS, heal: true, electionMs: 20_000, healMs: 60_000, downMs: [500, 3_000], pauseMs: [500, 4_000], calmMs: [300, 1_500] };
 
 /** One round's decisions, all drawn up front so that a seed gives the same sequence whatever the cluster does. */
 interface Plan {
@@ -99,7 +103,9 @@ export class Nemesis {
 
   /** One fault, its healing and the calm after it. */
   async round(): Promise<RoundReport> {
-    const before = await this.view.waitFor(healthy, this.settings.healMs, 'every partition should have a leader and its whole ISR before a fault');
+    const before = this.settings.heal
+      ? await this.view.waitFor(healthy, this.settings.healMs, 'every partition should have a leader and its whole ISR before a fault')
+      : await this.view.waitFor(everyPartitionLed, this.settings.healMs, 'every partition should have a leader before a fault');
     const plan = this.plan(before.length);
     const target = before[plan.partition]!;
     const followers = target.replicas.filter((replica) => replica !== target.leader);
@@ -153,6 +159,11 @@ export class Nemesis {
 
     const backAt = Date.now();
     let healedMs: number | null = null;
+    if (!this.settings.heal) {
+      await this.pace(plan.calmMs);
+      const verb = plan.kind === 'pause-leader' ? `paused broker ${victims[0]} for ${(plan.durationMs / 1000).toFixed(1)} s` : `killed ${who}`;
+      return { kind: plan.kind, brokers: victims, elected, healedMs: 0, summary: `${verb}${plan.kind === 'kill-controller' ? '' : `, ${role}`}${this.elections(elected)}; back, not waiting for it to catch up` };
+    }
     try {
       await this.view.waitFor(healthy, this.settings.healMs, `${who} should be back in every ISR`);
       healedMs = Date.now() - backAt;
@@ -163,10 +174,15 @@ export class Nemesis {
     await this.pace(plan.calmMs);
 
     const verb = plan.kind === 'pause-leader' ? `paused broker ${victims[0]} for ${(plan.durationMs / 1000).toFixed(1)} s` : `killed ${who}`;
-    const elections = elected.length > 0 ? `; new leader${elected.length > 1 ? 's' : ''} ${elected.map((change) => `${this.name({ partition: change.partition })}→${change.leader} in ${(change.ms / 1000).toFixed(1)} s`).join(', ')}` : '';
     const heal = healedMs === null ? '; NOT healed' : `; healed in ${(healedMs / 1000).toFixed(1)} s`;
     const what = plan.kind === 'kill-controller' ? '' : `, ${role}`;
-    return { kind: plan.kind, brokers: victims, elected, healedMs, summary: `${verb}${what}${elections}${heal}` };
+    return { kind: plan.kind, brokers: victims, elected, healedMs, summary: `${verb}${what}${this.elections(elected)}${heal}` };
+  }
+
+  /** "; new leaders chaos-0→2 in 1.6 s, …" for the progress line. */
+  private elections(elected: RoundReport['elected']): string {
+    if (elected.length === 0) return '';
+    return `; new leader${elected.length > 1 ? 's' : ''} ${elected.map((change) => `${this.name({ partition: change.partition })}→${change.leader} in ${(change.ms / 1000).toFixed(1)} s`).join(', ')}`;
   }
 
   /** Brings every broker back: resumes a paused one, restarts a dead one (after Ctrl-C or a failed round). */
