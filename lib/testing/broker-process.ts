@@ -2,6 +2,7 @@
 // be seen as a crash: an uncaught exception ends that process, and the test reads its exit code
 // and stderr, while the test runner itself carries on.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../paths.ts';
@@ -127,4 +128,14 @@ export function processExists(pid: number): boolean {
 export function firstError(stderr: string): string {
   const line = /^\s*(?:\w*Error|AssertionError)(?: \[\w+\])?: .*$/m.exec(stderr);
   return line ? line[0].trim().replace(/^Error: /, '') : stderr.trim().split('\n').slice(-8).join('\n');
+}
+
+/** The resident memory of a process in MiB, read from /proc (Linux); null where there is none. */
+export function residentMiB(pid: number): number | null {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) / 1024;
+  } catch {
+    return null;
+  }
 }
