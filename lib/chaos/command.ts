@@ -88,7 +88,7 @@ export async function chaosCommand(args: string[]): Promise<number> {
   console.log('');
   console.log(`${colour.bold('Counts:')} ${countsLine(result)}`);
   const agree = run.replicasAgree.filter(Boolean).length;
-  console.log(`Replicas: the in-sync replicas' logs are the same record for record in ${agree} of ${run.replicasAgree.length} partitions.`);
+  console.log(`Replicas: the in-sync replicas' logs are the same record for record and byte for byte in ${agree} of ${run.replicasAgree.length} partitions.`);
   console.log(`Took ${(run.durationMs / 1000).toFixed(0)} s for ${run.rounds.length} faults.`);
   const explained = explain(result, run.history);
   if (explained) console.log(`\n${explained}`);

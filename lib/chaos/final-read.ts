@@ -3,7 +3,10 @@
 // KafkaConsumer without a group, up to each partition's end offset), and from each in-sync
 // replica's log on disk (a copy of its partition folder opened with the step's own Log, so the
 // broker's files are not touched). The checker compares them all: with acks=all and min ISR 2,
-// every in-sync replica must hold every acknowledged record, at the same offset.
+// every in-sync replica must hold every acknowledged record, at the same offset. The replicas are
+// also compared with each other, record for record and then byte for byte: a follower appends
+// the leader's batches exactly as the leader stored them, so their segment files, read end to end,
+// must be the same bytes.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +15,7 @@ import { within } from '../testing/wait.ts';
 import { settleWithin } from './settle-within.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { HistoryRecorder, ReadRecord } from './history.ts';
-import type { PartitionInfo, StepApi } from './step-api.ts';
+import type { LogLike, PartitionInfo, StepApi } from './step-api.ts';
 
 /** How long the end offsets and the read through the cluster may take. */
 const READ_MS = 60_000;
@@ -20,7 +23,7 @@ const READ_MS = 60_000;
 export interface FinalReadReport {
   /** Each partition's end offset (its high watermark), as its leader gave it. */
   endOffsets: number[];
-  /** Per partition, whether every in-sync replica's log holds the same records (key, value, timestamp, headers) in the same order. */
+  /** Per partition, whether every in-sync replica's log holds the same records (key, value, timestamp, headers) in the same order, in the same bytes. */
   replicasAgree: boolean[];
   /** Things that kept the read from being complete (a replica not in sync, a read that stopped short). */
   notes: string[];
@@ -39,23 +42,31 @@ export async function finalRead(api: StepApi, cluster: ClusterProcess, view: Clu
   const replicasAgree: boolean[] = [];
   for (const partition of partitions) {
     /** The first replica read, to compare the others with, record by record. */
-    let first: { replica: number; full: string[] } | null = null;
+    let first: { replica: number; full: string[]; bytes: Buffer } | null = null;
     let agree = true;
     for (const replica of partition.replicas) {
       if (!partition.isr.includes(replica)) {
         notes.push(`${topic}-${partition.partition}: broker ${replica} is not in the ISR at the end, so its log is not read (it may lawfully lag).`);
         continue;
       }
-      const { records, full } = readReplica(api, cluster.broker(replica).dataDir, topic, partition.partition);
+      const { records, full, bytes } = readReplica(api, cluster.broker(replica).dataDir, topic, partition.partition);
       history.record({ type: 'final-read', source: `replica ${replica}`, partition: partition.partition, records });
       if (!first) {
-        first = { replica, full };
+        first = { replica, full, bytes };
         continue;
       }
       const difference = firstDifference(first.full, full);
-      if (difference === null) continue;
-      agree = false;
-      notes.push(`${topic}-${partition.partition}: the logs of replicas ${first.replica} and ${replica} differ ${difference(`replica ${first.replica}`, `replica ${replica}`)}.`);
+      if (difference !== null) {
+        agree = false;
+        notes.push(`${topic}-${partition.partition}: the logs of replicas ${first.replica} and ${replica} differ ${difference(`replica ${first.replica}`, `replica ${replica}`)}.`);
+      } else if (!first.bytes.equals(bytes)) {
+        agree = false;
+        const at = firstByteDifference(first.bytes, bytes);
+        notes.push(
+          `${topic}-${partition.partition}: replicas ${first.replica} and ${replica} hold the same records, but their segment files differ from byte ${at} ` +
+            `(of ${first.bytes.length} and ${bytes.length}): a follower should append the leader's batches exactly as they are.`,
+        );
+      }
     }
     replicasAgree.push(agree);
   }
@@ -129,24 +140,37 @@ async function readThroughCluster(api: StepApi, bootstrapServers: string[], topi
   return read;
 }
 
-/** One replica's log of the partition, read from a copy of its folder: offsets and values, and each whole record (key, timestamp, headers too) as JSON. */
-function readReplica(api: StepApi, dataDir: string, topic: string, partition: number): { records: ReadRecord[]; full: string[] } {
+/**
+ * One replica's log of the partition, read from a copy of its folder: offsets and values, each
+ * whole record (key, timestamp, headers too) as JSON, and its segment files end to end.
+ */
+function readReplica(api: StepApi, dataDir: string, topic: string, partition: number): { records: ReadRecord[]; full: string[]; bytes: Buffer } {
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'kfs-chaos-replica-'));
   try {
     const folder = `${topic}-${partition}`;
     fs.cpSync(path.join(dataDir, folder), path.join(copy, folder), { recursive: true });
     const log = api.Log.open(copy, topic, partition);
+    let read: ReturnType<LogLike['readRecords']>;
     try {
-      const read = log.readRecords();
-      // Buffers as text: a record's JSON then shows what a student would recognize.
-      const full = read.map((record) => JSON.stringify(record, (key, value: unknown) => (isBufferJson(value) ? Buffer.from(value.data).toString('utf8') : value)));
-      return { records: read.map((record) => ({ offset: record.offset, value: record.value === null ? '' : record.value.toString('utf8') })), full };
+      read = log.readRecords();
     } finally {
       log.close();
     }
+    // Buffers as text: a record's JSON then shows what a student would recognize.
+    const full = read.map((record) => JSON.stringify(record, (key, value: unknown) => (isBufferJson(value) ? Buffer.from(value.data).toString('utf8') : value)));
+    const records = read.map((record) => ({ offset: record.offset, value: record.value === null ? '' : record.value.toString('utf8') }));
+    // Read after Log.open, which has cut a torn tail off the copy if there was one: the files as the log holds them.
+    const segments = fs.readdirSync(path.join(copy, folder)).filter((name) => /^\d{20}\.log$/.test(name)).sort();
+    return { records, full, bytes: Buffer.concat(segments.map((name) => fs.readFileSync(path.join(copy, folder, name)))) };
   } finally {
     fs.rmSync(copy, { recursive: true, force: true });
   }
+}
+
+function firstByteDifference(a: Buffer, b: Buffer): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return length;
 }
 
 function isBufferJson(value: unknown): value is { type: 'Buffer'; data: number[] } {
