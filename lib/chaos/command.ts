@@ -68,7 +68,18 @@ export async function chaosCommand(args: string[]): Promise<number> {
   console.log(colour.bold(`Chaos: ${kills} faults (${faults.join(', ')}) on ${label}, seed ${seed}`));
   console.log(colour.dim(`${replay} makes the same choices again${choice.mine ? '' : '; --mine runs your own code'}.`));
 
+  // Ctrl-C: the brokers run in process groups of their own, so it reaches this process alone. The
+  // first stops the faults, and the run still heals, reads back and writes its report; a second
+  // leaves at once (the brokers stop when this process goes, as their stdin closes).
+  const stop = new AbortController();
+  const interrupt = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    console.log(colour.yellow('\nCtrl-C: no more faults after this one; the run heals, reads back and writes its report. Ctrl-C again to leave at once, without a report.'));
+  };
+  process.on('SIGINT', interrupt);
   const run = await runChaos({
+    stop: stop.signal,
     srcDir,
     label,
     seed,

@@ -46,6 +46,8 @@ export interface ChaosOptions {
   replay?: string;
   /** Progress lines (console.log on the command line). */
   log?: (line: string) => void;
+  /** Aborted (Ctrl-C on the command line): no more faults; the run heals, reads back and reports what it has. */
+  stop?: AbortSignal;
 }
 
 export interface ChaosRun {
@@ -83,6 +85,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
       groupInitialRebalanceDelayMs: 0,
       offsetsTopicNumPartitions: 3,
     },
+    // Ctrl-C in the terminal reaches the run alone, which still heals, reads back and reports.
+    ownProcessGroups: true,
   });
   const notes: string[] = [];
   const rounds: RoundReport[] = [];
@@ -109,6 +113,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
 
     const nemesis = new Nemesis(cluster, view, new Prng(options.seed), history, options.nemesis);
     for (let round = 1; round <= options.kills; round++) {
+      if (options.stop?.aborted) {
+        notes.push(`Interrupted after ${round - 1} of ${options.kills} faults.`);
+        log(`Interrupted: no more faults. Healing the cluster, then reading everything back for the report.`);
+        break;
+      }
       const label = `[${String(round).padStart(String(options.kills).length)}/${options.kills}] +${Math.round(history.elapsed() / 1000)}s`;
       try {
         const report = await nemesis.round();

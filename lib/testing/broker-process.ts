@@ -42,6 +42,8 @@ export interface ProcessOptions {
   exitWithParent?: boolean;
   /** How long it may take to listen (15 s). */
   readyMs?: number;
+  /** In a process group of its own: Ctrl-C in the terminal does not reach it (exitWithParent still stops it when this process goes). */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -65,6 +67,7 @@ async function startServerProcess(className: 'Broker' | 'Controller', srcDir: st
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, srcDir, JSON.stringify(options), className], {
     cwd: ROOT,
     stdio: [processOptions.exitWithParent ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: processOptions.ownProcessGroup ?? false,
     env: { ...process.env, KFS_BROKER_LOG: processOptions.log ? '1' : '0', KFS_EXIT_WITH_PARENT: processOptions.exitWithParent ? '1' : '0' },
   });
   child.stdin?.on('error', () => {}); // the broker has gone; its exit says why
