@@ -1,17 +1,19 @@
 // A broker never crashes on what a client sends, over the workshop's own wire protocol too
-// (length-prefixed JSON, steps 02–08). Ten thousand frames from a seeded generator, against step
-// 08's reference broker running as a process of its own (a crash is then a crash, and its memory
-// is its own): random bytes, length prefixes that lie or are far over the limit, JSON of the wrong
-// shape, and real requests with one field turned into something it must not be. Meanwhile a
-// well-behaved client keeps producing on a connection it holds open the whole time, and every one
-// of its requests must be answered as if nothing else were happening. Step 09 has the same test
-// for Kafka's binary protocol (steps/09-kafka-protocol/test/bad-input.test.ts).
+// (length-prefixed JSON, steps 02–08). Ten thousand frames read by the broker (those a lying
+// length swallows do not count), from a seeded generator, against step 08's reference broker
+// running as a process of its own (a crash is then a crash, and its memory is its own): random
+// bytes, length prefixes that lie or are far over the limit, JSON of the wrong shape, and real
+// requests with one field turned into something it must not be. Meanwhile a well-behaved client
+// keeps producing on a connection it holds open the whole time, and every one of its requests
+// must be answered as if nothing else were happening. Step 09 has the same test for Kafka's
+// binary protocol (steps/09-kafka-protocol/test/bad-input.test.ts).
 //
 // Left out of the fuzzed requests on purpose: createTopics and joinGroup. Both are legitimate ways
 // to make a broker hold more (up to maxPartitionsPerTopic partitions per topic, a member per join
 // until its session times out); a fuzzer would only multiply that cost, not find a bug.
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { SOLUTIONS_DIR } from '../../paths.ts';
 import { residentMiB, startBrokerProcess } from '../../testing/broker-process.ts';
@@ -20,7 +22,6 @@ import { frameOf, lengthPrefix, readFrames } from '../../testing/frames.ts';
 import { useTempDirs } from '../../testing/temp-dir.ts';
 import { within } from '../../testing/wait.ts';
 import { Prng } from '../prng.ts';
-import { pathToFileURL } from 'node:url';
 
 const SRC = path.join(SOLUTIONS_DIR, '08-controller', 'src');
 const SEED = 20261127;
