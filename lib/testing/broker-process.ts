@@ -2,6 +2,7 @@
 // be seen as a crash: an uncaught exception ends that process, and the test reads its exit code
 // and stderr, while the test runner itself carries on.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../paths.ts';
@@ -41,6 +42,8 @@ export interface ProcessOptions {
   exitWithParent?: boolean;
   /** How long it may take to listen (15 s). */
   readyMs?: number;
+  /** In a process group of its own: Ctrl-C in the terminal does not reach it (exitWithParent still stops it when this process goes). */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -64,6 +67,7 @@ async function startServerProcess(className: 'Broker' | 'Controller', srcDir: st
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, srcDir, JSON.stringify(options), className], {
     cwd: ROOT,
     stdio: [processOptions.exitWithParent ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    detached: processOptions.ownProcessGroup ?? false,
     env: { ...process.env, KFS_BROKER_LOG: processOptions.log ? '1' : '0', KFS_EXIT_WITH_PARENT: processOptions.exitWithParent ? '1' : '0' },
   });
   child.stdin?.on('error', () => {}); // the broker has gone; its exit says why
@@ -127,4 +131,14 @@ export function processExists(pid: number): boolean {
 export function firstError(stderr: string): string {
   const line = /^\s*(?:\w*Error|AssertionError)(?: \[\w+\])?: .*$/m.exec(stderr);
   return line ? line[0].trim().replace(/^Error: /, '') : stderr.trim().split('\n').slice(-8).join('\n');
+}
+
+/** The resident memory of a process in MiB, read from /proc (Linux); null where there is none. */
+export function residentMiB(pid: number): number | null {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) / 1024;
+  } catch {
+    return null;
+  }
 }

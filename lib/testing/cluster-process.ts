@@ -63,6 +63,11 @@ export interface ClusterOptions {
   host?: string;
   /** Keep each broker's log lines (see process(id).stdout()). */
   log?: boolean;
+  /**
+   * Each process in a process group of its own, so that Ctrl-C in the terminal reaches only the
+   * command that started them, which can then stop them itself (npm run chaos does, after its report).
+   */
+  ownProcessGroups?: boolean;
 }
 
 export interface Exit {
@@ -119,7 +124,7 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
   const host = options.host ?? '127.0.0.1';
   const withController = options.controller ?? false;
   const extra = (id: number) => (typeof options.brokerOptions === 'function' ? options.brokerOptions(id) : (options.brokerOptions ?? {}));
-  const processOptions = { log: options.log ?? false, exitWithParent: true, readyMs: READY_MS };
+  const processOptions = { log: options.log ?? false, exitWithParent: true, readyMs: READY_MS, ownProcessGroup: options.ownProcessGroups ?? false };
   const dataDirs: string[] = [];
   const processes = new Map<number, BrokerProcess>();
   const paused = new Set<number>();

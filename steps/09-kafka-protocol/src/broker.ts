@@ -315,8 +315,9 @@ export class Broker {
       const { defaultReplicationFactor = 1, numPartitions = 1 } = this.options;
       // A bad name is refused by the controller; the metadata answer then says so for that topic.
       const created = await this.controller().request({ type: 'createTopics', topics: missing.map((name) => ({ name, partitions: numPartitions, replicationFactor: defaultReplicationFactor })) });
-      await this.waitForTopics(missing);
       const refusals = new Map(created.topics.filter((topic) => topic.error && topic.error.code !== 'TOPIC_ALREADY_EXISTS').map((topic) => [topic.name, topic.error!]));
+      // Only for the topics being created: a refused name will never appear, and must not hold the answer up.
+      await this.waitForTopics(missing.filter((name) => !refusals.has(name)));
       const topics = names.map((name) => (refusals.has(name) ? { name, error: refusals.get(name)!, partitions: [] } : this.describeTopic(name)));
       return { brokers: this.liveBrokers(), controllerId: this.reportedControllerId(), topics };
     }
