@@ -88,7 +88,7 @@ export function markdown(results: Results, charts: string[]): string {
   const lines = [
     '# Benchmark results',
     '',
-    `Measured by \`npm run bench\`${results.size === 'full' ? '' : ` (${results.size})`} on ${results.date.slice(0, 10)}: ${results.code}; ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}.`,
+    `Measured by \`npm run bench\`${results.size === 'full' ? '' : ` (${results.size})`} on ${results.date.slice(0, 10)}: ${results.code}; ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage} when it began.`,
     'A controller and three brokers as processes on this one machine, beside the clients. Run it on yours: the figures depend on the machine and on what else runs on it.',
     '',
     '```',
