@@ -177,7 +177,7 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
         clients.push({ client: '@platformatic/kafka', skipped: PLATFORMATIC });
         progress(`  ${'@platformatic/kafka'.padEnd(44)} not measured: ${PLATFORMATIC}`);
       } else {
-        clients.push({ client: 'KafkaJS, kcat', skipped: `step ${options.stepNumber} speaks the workshop's JSON protocol; Kafka's clients need step 09` });
+        clients.push({ client: 'KafkaJS, kcat', skipped: `step ${String(options.stepNumber).padStart(2, '0')} speaks the workshop's JSON protocol; Kafka's clients need step 09` });
       }
       await admin.close();
       return {
