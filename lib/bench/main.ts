@@ -7,6 +7,7 @@
 //   npm run bench -- --quick         smaller sizes, under a minute; into .kfs/bench/
 //   npm run bench -- --mine          your own code (the latest step you have edited); into .kfs/bench/mine/
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chooseCode } from '../cli/commands/broker.ts';
 import { sourceFlags } from '../cli/choose-source.ts';
@@ -50,7 +51,8 @@ export async function benchCommand(args: string[]): Promise<number> {
 
   const api = (await import(choice.file)) as StepApi;
   console.log(colour.bold(`Benchmark of ${code} (${size === 'full' ? 'full sizes, a few minutes' : size === 'quick' ? 'quick: smaller sizes, noisier figures' : 'tiny: the harness only, figures mean nothing'})`));
-  console.log(colour.dim('Brokers run as processes on this machine, beside the clients: other work on it lowers every figure.\n'));
+  const load = os.loadavg()[0]!;
+  console.log(colour.dim(`Brokers run as processes on this machine, beside the clients: other work on it lowers every figure (load average now ${load.toFixed(1)} on ${os.cpus().length} cores${load > 1 ? ': close what you can' : ''}).\n`));
 
   // Ctrl-C reaches the broker processes too (same process group); the cluster is stopped and nothing is written.
   let cluster: ClusterProcess | null = null;

@@ -42,7 +42,8 @@ export function table(results: Results): string {
 export interface Target {
   what: string;
   measured: string;
-  met: boolean;
+  /** null: not measured in this run (a client that could not run, say). */
+  met: boolean | null;
 }
 
 /** The targets the issue that asked for this benchmark set, each against what this run measured. */
@@ -69,7 +70,7 @@ export function targets(results: Results): Target[] {
     list.push({
       what: `the workshop's producer at least as fast as ${other.client}`,
       measured: ours && other.run ? `${perSecond(recordsPerSecond(ours))} against ${perSecond(recordsPerSecond(other.run))} records/s` : `not measured (${other.skipped ?? 'no workshop figure'})`,
-      met: Boolean(ours && other.run && recordsPerSecond(ours) >= recordsPerSecond(other.run)),
+      met: ours && other.run ? recordsPerSecond(ours) >= recordsPerSecond(other.run) : null,
     });
   }
   if (half) list.push({ what: 'end-to-end p99 at most 10 ms at half the maximum rate', measured: ms(half.p99), met: half.p99 <= 10 });
@@ -78,7 +79,7 @@ export function targets(results: Results): Target[] {
 
 export function targetLines(results: Results): string {
   return targets(results)
-    .map((target) => `${target.met ? 'met   ' : 'missed'}  ${target.what}: ${target.measured}`)
+    .map((target) => `${verdict(target).padEnd(12)}  ${target.what}: ${target.measured}`)
     .join('\n');
 }
 
@@ -88,7 +89,7 @@ export function markdown(results: Results, charts: string[]): string {
   const lines = [
     '# Benchmark results',
     '',
-    `Measured by \`npm run bench\`${results.size === 'full' ? '' : ` (${results.size})`} on ${results.date.slice(0, 10)}: ${results.code}; ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}.`,
+    `Measured by \`npm run bench\`${results.size === 'full' ? '' : ` (${results.size})`} on ${results.date.slice(0, 10)}: ${results.code}; ${machine.cpus} cores (${machine.model}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; load average ${machine.loadAverage} when it began.`,
     'A controller and three brokers as processes on this one machine, beside the clients. Run it on yours: the figures depend on the machine and on what else runs on it.',
     '',
     '```',
@@ -97,7 +98,7 @@ export function markdown(results: Results, charts: string[]): string {
     '',
     '## Targets',
     '',
-    ...targets(results).map((target) => `- ${target.met ? '**met**' : '**missed**'}: ${target.what}: ${target.measured}`),
+    ...targets(results).map((target) => `- **${verdict(target)}**: ${target.what}: ${target.measured}`),
     '',
     '## Charts',
     '',
@@ -106,3 +107,5 @@ export function markdown(results: Results, charts: string[]): string {
   ];
   return lines.join('\n');
 }
+
+const verdict = (target: Target) => (target.met === null ? 'not measured' : target.met ? 'met' : 'missed');

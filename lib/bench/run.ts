@@ -53,7 +53,7 @@ export interface ClientRow {
 
 export interface Results {
   date: string;
-  machine: { cpus: number; model: string; memoryGiB: number; node: string; platform: string };
+  machine: { cpus: number; model: string; memoryGiB: number; node: string; platform: string; loadAverage: number };
   /** Which code ran: "step 09 reference", "your steps/09-kafka-protocol/src". */
   code: string;
   size: Size;
@@ -82,6 +82,8 @@ export interface RunOptions {
 export async function runBenchmark(options: RunOptions): Promise<Results> {
   const { api, size, progress } = options;
   const plan = PLANS[size];
+  // Other work on the machine lowers every figure: the load when the run began goes with them.
+  const startLoad = Number(os.loadavg()[0]!.toFixed(2));
   const scratch = makeTempDir('kfs-bench-');
   try {
     progress('Limits of this machine');
@@ -175,12 +177,12 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
         clients.push({ client: '@platformatic/kafka', skipped: PLATFORMATIC });
         progress(`  ${'@platformatic/kafka'.padEnd(44)} not measured: ${PLATFORMATIC}`);
       } else {
-        clients.push({ client: 'KafkaJS, kcat', skipped: `step ${options.stepNumber} speaks the workshop's JSON protocol; Kafka's clients need step 09` });
+        clients.push({ client: 'KafkaJS, kcat', skipped: `step ${String(options.stepNumber).padStart(2, '0')} speaks the workshop's JSON protocol; Kafka's clients need step 09` });
       }
       await admin.close();
       return {
         date: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
+        machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}`, loadAverage: startLoad },
         code: options.code,
         size,
         limits: { loopback, fileAppend },

@@ -67,7 +67,7 @@ describe('npm run bench -- --tiny', () => {
     for (const line of ['raw loopback TCP', 'raw file append', 'one record per request', 'batchSize 16 KiB, lingerMs 0', 'acks=all, RF 3, min ISR 2', 'consumer, reading back', '1 KiB records', 'client: workshop KafkaProducer', 'p99.9']) {
       expect(output, `the table has a row for "${line}"`).toContain(line);
     }
-    expect(output).toMatch(/Targets\n(?:(?:met   |missed)  .+\n)+/);
+    expect(output).toMatch(/Targets\n(?:(?:met|missed|not measured) +.+\n)+/);
 
     const results = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as Results;
     const throughputs = [results.oneAtATime, ...results.sweep.map((point) => point.run), ...results.acks.map((row) => row.run), results.consumer, results.oneKiB];
