@@ -18,6 +18,7 @@ const commands: Record<string, { run: Run; help: string }> = {
   broker: { run: async (args) => (await import('./commands/broker.ts')).brokerCommand(args), help: 'npm run broker -- --id 1       one broker process (-- --help lists its flags)' },
   controller: { run: async (args) => (await import('./commands/controller.ts')).controllerCommand(args), help: 'npm run controller             the cluster controller as a process (step 08 on; -- --help)' },
   cluster: { run: async (args) => (await import('./commands/cluster.ts')).clusterCommand(args), help: 'npm run cluster -- --brokers 3 a cluster of broker processes (-- --help)' },
+  dashboard: { run: async (args) => (await import('../dashboard/dashboard.ts')).dashboardCommand(args), help: 'npm run dashboard -- -b host:port a live view of the cluster in the browser (-- --help)' },
   doctor: { run: async () => (await import('./commands/doctor.ts')).doctorCommand(), help: 'npm run doctor                 is this machine ready?' },
   generate: { run: async (args) => (await import('./commands/generate.ts')).generateCommand(args), help: 'npm run generate [01]          (maintainers) starters from solutions' },
   carry: { run: async (args) => (await import('./commands/carry.ts')).carryCommand(args), help: 'npm run carry 04               (maintainers) merge a fix in 04 into 05, 06, …' },
