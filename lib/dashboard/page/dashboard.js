@@ -25,13 +25,14 @@ function clock(time) {
 const STATUS = { alive: 'ALIVE', dead: 'DEAD', fenced: 'FENCED', paused: 'PAUSED' };
 
 function brokerCard(broker, snapshot) {
+  const down = broker.status === 'dead';
   const buttons = snapshot.capabilities.control
     ? `<div class="buttons">
-        <button class="danger" data-action="kill" data-broker="${broker.id}" ${broker.status === 'dead' ? 'disabled' : ''}>kill -9</button>
+        <button class="danger" data-action="kill" data-broker="${broker.id}" ${down ? 'disabled' : ''}>kill -9</button>
         ${broker.status === 'paused'
           ? `<button data-action="resume" data-broker="${broker.id}">resume</button>`
-          : `<button data-action="pause" data-broker="${broker.id}" ${broker.status === 'dead' ? 'disabled' : ''}>pause</button>`}
-        <button data-action="restart" data-broker="${broker.id}">restart</button>
+          : `<button data-action="pause" data-broker="${broker.id}" ${down ? 'disabled' : ''}>pause</button>`}
+        <button data-action="restart" data-broker="${broker.id}">${down ? 'start' : 'restart'}</button>
       </div>`
     : '';
   const leads = snapshot.topics.reduce((n, topic) => n + topic.partitions.filter((p) => p.leader === broker.id).length, 0);
@@ -78,7 +79,7 @@ function topicTable(topic, snapshot) {
     })
     .join('');
   return `<h2>Topic ${esc(topic.name)}</h2>
-    <table><thead><tr><th>P</th><th>Leader</th>${epochs ? '<th>Epoch</th>' : ''}<th>ISR</th><th>HW</th><th>Replicas: log end offset (bar) vs high watermark (red line)</th></tr></thead>
+    <table><thead><tr><th>P</th><th>Leader</th>${epochs ? '<th>Epoch</th>' : ''}<th>ISR</th><th>HW</th><th>Replicas: log end offset vs HW</th></tr></thead>
     <tbody>${rows}</tbody></table>`;
 }
 
