@@ -65,6 +65,7 @@ export class Poller {
   private readonly timeoutMs: number;
   private readonly unsupported = new Set<string>();
   private closed = false;
+  private epochsSeen = true;
 
   constructor(private readonly options: PollerOptions) {
     this.timeoutMs = options.requestTimeoutMs ?? 1000;
@@ -175,6 +176,7 @@ export class Poller {
 
     const groups = await this.groups(brokers, topics, problems);
     const controller = this.controllerView(processes?.controller ?? null);
+    this.epochsSeen = topics.some((topic) => topic.partitions.some((partition) => partition.leaderEpoch !== null)) || topics.length === 0;
     const capabilities: Capabilities = {
       controller: withController,
       replicas: this.supports('describeReplicas'),
@@ -201,6 +203,7 @@ export class Poller {
     const step = this.options.step.number;
     if (step < 7) notes.push(`Step ${pad(step)} does not replicate: every partition has one replica (step 07 brings followers and the ISR).`);
     if (!capabilities.controller) notes.push(`Step ${pad(step)} has no controller: the layout is static, nobody fences a dead broker or elects a new leader (step 08 does).`);
+    if (capabilities.controller && !this.epochsSeen) notes.push("No leader epochs: these brokers' metadata answer has none (Kafka's Metadata v0-4, which step 09 speaks, has none; v7 adds it).");
     if (!capabilities.replicas) notes.push(`These brokers do not answer describeReplicas: log end offsets are unknown, the high watermark comes from listOffsets.`);
     if (!capabilities.groups) notes.push(`These brokers do not answer listGroups/describeGroups: no consumer groups shown.`);
     else if (!capabilities.generation) notes.push("Kafka's DescribeGroups has no generation id, so none is shown (step 09 speaks Kafka's).");

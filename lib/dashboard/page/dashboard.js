@@ -64,7 +64,7 @@ function replicaBar(replica, partition, scale) {
 }
 
 function topicTable(topic, snapshot) {
-  const epochs = snapshot.capabilities.controller;
+  const epochs = topic.partitions.some((partition) => partition.leaderEpoch !== null);
   const rows = topic.partitions
     .map((partition) => {
       const scale = Math.max(1, partition.highWatermark ?? 0, ...partition.replicas.map((r) => r.logEndOffset ?? 0));
