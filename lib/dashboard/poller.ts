@@ -364,7 +364,9 @@ function pad(step: number): string {
 
 export function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return /ECONNREFUSED/.test(message) ? 'connection refused' : message;
+  if (/ECONNREFUSED/.test(message)) return 'connection refused';
+  if (/ECONNRESET|EPIPE|closed the connection|connection closed/i.test(message)) return 'connection lost';
+  return message.length > 80 ? `${message.slice(0, 77)}…` : message;
 }
 
 /** Whether a TCP connection to host:port opens within the deadline. */
