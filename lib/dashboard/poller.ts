@@ -66,6 +66,8 @@ export class Poller {
   private readonly unsupported = new Set<string>();
   private closed = false;
   private epochsSeen = true;
+  /** Every group id listGroups ever gave. */
+  private readonly seenGroups = new Set<string>();
 
   constructor(private readonly options: PollerOptions) {
     this.timeoutMs = options.requestTimeoutMs ?? 1000;
@@ -254,6 +256,11 @@ export class Poller {
         }
       }),
     );
+    // A group's coordinator moves with its __consumer_offsets partition; the new one may not list
+    // a group nobody has joined since (it has the offsets, not the group): keep asking about it.
+    for (const id of ids) this.seenGroups.add(id);
+    const listed = new Set(ids);
+    for (const id of this.seenGroups) ids.add(id);
     const any = up.find((broker) => broker.status === 'alive') ?? up[0];
     if (!any || ids.size === 0) return [];
     const highWatermarks = new Map(topics.flatMap((topic) => topic.partitions.map((partition) => [`${topic.name}/${partition.partition}`, partition.highWatermark] as const)));
@@ -273,6 +280,7 @@ export class Poller {
               const end = highWatermarks.get(`${topic}/${partition}`) ?? null;
               return { topic, partition, committed: offset, end, lag: end === null ? null : Math.max(0, end - offset) };
             });
+          if (!listed.has(groupId) && group.state === 'Dead' && offsets.length === 0) return null;
           const members = group.members.map((member) => ({ memberId: member.memberId, partitions: this.assigned(member.assignment) }));
           return { groupId, state: group.state, protocolName: group.protocolName, generationId: group.generationId ?? null, coordinator: coordinator.nodeId, members, offsets };
         } catch (error) {

@@ -95,6 +95,7 @@ function groupBox(group) {
   return `<div class="group" data-group="${esc(group.groupId)}" data-state="${esc(group.state)}" data-lag="${unknown ? '' : totalLag}">
     <div class="head">Group ${esc(group.groupId)} · ${esc(group.state)}</div>
     <div class="facts">generation ${group.generationId ?? 'n/a'} · ${esc(group.protocolName || 'no assignor')} · coordinator ${group.coordinator ?? '?'} · total lag <span class="lag" data-zero="${totalLag === 0 && !unknown}">${unknown ? '?' : totalLag}</span></div>
+    ${group.state === 'Dead' && group.offsets.length ? '<div class="member">offsets kept; no member since its coordinator moved</div>' : ''}
     ${members}
     ${offsets ? `<table><thead><tr><th>Partition</th><th>Committed</th><th>HW</th><th>Lag</th></tr></thead><tbody>${offsets}</tbody></table>` : ''}
   </div>`;
