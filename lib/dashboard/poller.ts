@@ -74,7 +74,7 @@ export class Poller {
   }
 
   /** One look at the cluster. Never throws: what fails is in the snapshot's problems. */
-  async poll(): Promise<Snapshot> {
+  async poll(again = true): Promise<Snapshot> {
     const problems: string[] = [];
     const processes = this.options.processes?.();
     for (const process of processes?.brokers ?? []) this.known.set(process.id, { host: process.host, port: process.port });
@@ -120,6 +120,8 @@ export class Poller {
       for (const broker of answer.metadata!.brokers) this.known.set(broker.id, { host: broker.host, port: broker.port });
       if (answer.brokerId !== null && !this.known.has(answer.brokerId)) this.known.set(answer.brokerId, parseKey(address));
     }
+    // Brokers first heard of in this answer (from the bootstrap's metadata) are asked at once, not a poll later.
+    if (again && [...this.known.values()].some((address) => !answers.has(key(address)))) return this.poll(false);
     const ranked = answered
       .map(([address, answer]) => ({ id: this.idOf(parseKey(address)) ?? Number.MAX_SAFE_INTEGER, answer }))
       .sort((a, b) => a.id - b.id);
@@ -209,6 +211,7 @@ export class Poller {
     if (!capabilities.replicas) notes.push(`These brokers do not answer describeReplicas: log end offsets are unknown, the high watermark comes from listOffsets.`);
     if (!capabilities.groups) notes.push(`These brokers do not answer listGroups/describeGroups: no consumer groups shown.`);
     else if (!capabilities.generation) notes.push("Kafka's DescribeGroups has no generation id, so none is shown (step 09 speaks Kafka's).");
+    if (capabilities.controller && !this.options.controller) notes.push('The controller is not shown: name it with --controller host:port.');
     if (!capabilities.control) notes.push('Read-only: started without the launcher (npm run cluster -- --dashboard adds kill, pause and restart buttons).');
     return notes;
   }
