@@ -100,7 +100,8 @@ function createMarkdown(): MarkdownIt {
     const types: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
     const type = types[path.extname(file).toLowerCase()];
     if (!type) throw located(new Error(`image ${src}: use .svg, .png, .jpg, .gif or .webp`), env, token);
-    return `<img src="data:${type};base64,${fs.readFileSync(file).toString('base64')}" alt="${alt}">`;
+    // In a figure, like an SVG: alone on its line it gets the room left on the slide and shrinks to fit it.
+    return `<span class="figure"><img src="data:${type};base64,${fs.readFileSync(file).toString('base64')}" alt="${alt}"></span>`;
   };
   return markdown;
 }

@@ -6,7 +6,8 @@
 // learn each other from a controller instead: `npm run controller` starts first (on
 // --controller-port, base-1 by default, its data in DIR/controller), and every broker is told its
 // address (--controller). Each log line is prefixed with the process it comes from; Ctrl-C stops
-// them all, the brokers first.
+// them all, the brokers first. With --dashboard it also serves the cluster view (lib/dashboard)
+// on 127.0.0.1, whose buttons kill (-9), pause (SIGSTOP/SIGCONT) and restart the brokers it started.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -22,6 +23,8 @@ import { sourceFlags, type SourceChoice } from '../choose-source.ts';
 import { UserError, colour } from '../output.ts';
 import { BROKER_FLAGS, CONTROLLER_ONLY_FLAGS, CONTROLLER_STEP, chooseCode, parseBrokerFlags, type BrokerFlag, type ClusterMember } from './broker.ts';
 import { CONTROLLER_FLAGS } from './controller.ts';
+import type { ProcessState } from '../../dashboard/poller.ts';
+import type { Controls } from '../../dashboard/server.ts';
 
 const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');
 /** The step whose brokers replicate, and whose KafkaAdmin takes a replication factor above 1. */
@@ -83,6 +86,8 @@ export function clusterUsage(): string {
     ...CLUSTER_FLAGS.map(line),
     `  ${'--step NN'.padEnd(width)}run step NN's reference (default: the newest step's)`,
     `  ${'--mine'.padEnd(width)}run your own code (the latest step you have edited, or --step NN)`,
+    `  ${'--dashboard'.padEnd(width)}serve the cluster view in the browser, with kill/pause/restart buttons (step 05 on)`,
+    `  ${'--dashboard-port N'.padEnd(width)}its port on 127.0.0.1 (a free one)`,
     '',
     "Given to every broker (see npm run broker -- --help), and from step 08 the controller's settings to the controller:",
     ...PASSED_THROUGH.map(line),
@@ -104,6 +109,10 @@ interface Member extends ClusterMember {
   child: ChildProcess;
   pid: number;
   lastStderr: string[];
+  /** The arguments it was started with: a restart starts it again with the same (port, data dir). */
+  args: string[];
+  /** Stopped with SIGSTOP from the dashboard, not yet continued. */
+  paused: boolean;
   /** Whether it has said it is ready (its start() has resolved), and a promise of that. */
   listens: boolean;
   listening: Promise<void>;
@@ -116,7 +125,8 @@ export async function clusterCommand(args: string[]): Promise<number> {
     console.log(clusterUsage());
     return 0;
   }
-  const source = sourceFlags(args);
+  const dashboardWanted = takeDashboardFlags(args);
+  const source = sourceFlags(dashboardWanted.rest);
   for (const arg of source.rest) {
     const flag = SET_PER_BROKER.find((name) => arg === name || arg.startsWith(`${name}=`));
     if (flag) throw new UserError(`npm run cluster sets ${flag} for each broker itself (ids 1 to N, ports from --base-port, --cluster listing them all or --controller naming the controller); leave it out.`);
@@ -271,20 +281,98 @@ export async function clusterCommand(args: string[]): Promise<number> {
   // kcat arrives in step 05; it runs the newest step's unless told which.
   const kcatFlags = choice.mine ? ` --mine --step ${stepNumber}` : step.number === listSteps().at(-1)?.number ? '' : ` --step ${stepNumber}`;
   if (step.number >= KCAT_STEP) console.log(`\nkcat: npm run kcat --${kcatFlags} -b ${bootstrap[0]} -L`);
-  console.log(colour.dim(`Bootstrap servers: ${bootstrap.join(',')}. Ctrl-C stops the cluster.\n`));
 
-  // Running: say when a broker dies (its exit, its last words on stderr); stop when told to, or
-  // when no broker is left.
-  for (const member of everyone()) {
+  // Running: say when a broker dies (its exit, its last words on stderr); stop when told to, or,
+  // without a dashboard (which can restart them), when no broker is left.
+  let allGone: () => void = () => {};
+  const gone = new Promise<'all gone'>((resolve) => (allGone = () => resolve('all gone')));
+  const watch = (member: Member) =>
     void member.exited.then(() => {
       if (!stopping) reportDeath(member, '');
+      if (members.every((other) => other.exit)) allGone();
     });
+  for (const member of everyone()) watch(member);
+
+  let dashboard: { url: string; stop(): Promise<void> } | null = null;
+  if (dashboardWanted.on) {
+    const { startClusterDashboard, DASHBOARD_STEP } = await import('../../dashboard/dashboard.ts');
+    if (step.number < DASHBOARD_STEP) {
+      console.log(colour.yellow(`Note: the dashboard works from step 0${DASHBOARD_STEP} on; step ${stepNumber} has no metadata to show, so --dashboard starts none.`));
+    } else {
+      const state = (member: Member): ProcessState => ({
+        id: member.id,
+        host: member.host,
+        port: member.port,
+        pid: member.pid,
+        state: member.exit ? 'exited' : member.paused ? 'paused' : member.listens ? 'running' : 'starting',
+        detail: member.exit ? `its process exited (${member.exit.signal ?? `code ${member.exit.code}`})` : member.listens ? 'running' : 'starting',
+      });
+      const find = (id: number) => {
+        const member = members.find((candidate) => candidate.id === id);
+        if (!member) throw new Error(`There is no broker ${id} in this cluster.`);
+        return member;
+      };
+      const restarting = new Set<number>();
+      const controls: Controls = {
+        async kill(id) {
+          const member = find(id);
+          if (member.exit) throw new Error(`Broker ${id} is not running.`);
+          member.child.kill('SIGKILL');
+          await member.exited;
+          member.paused = false;
+          return `kill -9 broker ${id} (pid ${member.pid})`;
+        },
+        async pause(id) {
+          const member = find(id);
+          if (member.exit) throw new Error(`Broker ${id} is not running.`);
+          member.child.kill('SIGSTOP');
+          member.paused = true;
+          return `Paused broker ${id} (SIGSTOP to pid ${member.pid})`;
+        },
+        async resume(id) {
+          const member = find(id);
+          if (member.exit) throw new Error(`Broker ${id} is not running.`);
+          member.child.kill('SIGCONT');
+          member.paused = false;
+          return `Resumed broker ${id} (SIGCONT to pid ${member.pid})`;
+        },
+        async restart(id) {
+          const old = find(id);
+          if (restarting.has(id)) throw new Error(`Broker ${id} is already restarting.`);
+          restarting.add(id);
+          try {
+            if (!old.exit) await stopMember(old);
+            const fresh = spawnMember({ id: old.id, host: old.host, port: old.port, name: old.name }, old.dataDir, old.args);
+            members = members.map((member) => (member === old ? fresh : member));
+            watch(fresh);
+            const outcome = await Promise.race([fresh.listening.then(() => 'ready' as const), fresh.exited.then(() => 'exited' as const)]);
+            if (outcome === 'exited') throw new Error(`Broker ${id} exited while starting again; the cluster's log says why.`);
+            console.log(`  ${fresh.name}  ${address(fresh)}  pid ${fresh.pid}  ${fresh.dataDir}  (restarted from the dashboard)`);
+            return `Restarted broker ${id} (pid ${fresh.pid}, same port and data dir)`;
+          } finally {
+            restarting.delete(id);
+          }
+        },
+      };
+      dashboard = await startClusterDashboard({
+        choice,
+        bootstrap: members.map((member) => ({ host: member.host, port: member.port })),
+        controller: controller ? { id: controller.id, host: controller.host, port: controller.port } : null,
+        port: dashboardWanted.port,
+        processes: () => ({ brokers: members.map(state), controller: controller ? state(controller) : null }),
+        controls,
+      });
+      console.log(`\nDashboard: ${colour.bold(dashboard.url)}`);
+    }
   }
-  const end = await Promise.race([signalledOnce, Promise.all(members.map((member) => member.exited)).then(() => 'all gone' as const)]);
+  console.log(colour.dim(`Bootstrap servers: ${bootstrap.join(',')}. Ctrl-C stops the cluster.\n`));
+
+  const end = await Promise.race(dashboard ? [signalledOnce] : [signalledOnce, gone]);
   if (end === 'all gone' && !stopping) {
     console.error(colour.red('Every broker has exited; the cluster is gone.'));
     return 1;
   }
+  await dashboard?.stop();
   await stopAll();
   console.log(colour.dim(`Stopped. The data stays in ${dataRoot}${madeDataDir ? '' : ' (start again with the same --data-dir to carry on)'}.`));
   return 0;
@@ -329,7 +417,7 @@ function spawnMember(member: ClusterMember & { name: string }, dataDir: string, 
   let heard: () => void = () => {};
   const listening = new Promise<void>((resolve) => (heard = resolve));
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const self: Member = { ...member, dataDir, child, pid: child.pid ?? -1, lastStderr, listens: false, listening, exited, exit: null };
+  const self: Member = { ...member, dataDir, child, pid: child.pid ?? -1, lastStderr, args, paused: false, listens: false, listening, exited, exit: null };
   void exited.then((exit) => (self.exit = exit));
   child.stdin!.on('error', () => {}); // the process has gone; its exit says why
   child.on('message', (message: { ready?: number }) => {
@@ -358,6 +446,8 @@ function lines(input: Readable, output: Writable, prefix: string, seen: (line: s
 async function stopMember(member: Member): Promise<void> {
   if (member.exit) return;
   member.child.kill('SIGTERM');
+  // A paused process (the dashboard's pause) takes the SIGTERM only once it runs again.
+  if (member.paused) member.child.kill('SIGCONT');
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
   const outcome = await Promise.race([member.exited, late]);
@@ -424,4 +514,16 @@ interface Admin {
 function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms / 1000} s`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/** Takes --dashboard and --dashboard-port N out of the arguments. */
+function takeDashboardFlags(args: string[]): { on: boolean; port: number; rest: string[] } {
+  const at = args.indexOf('--dashboard-port');
+  let port = 0;
+  if (at >= 0) {
+    port = Number(args[at + 1]);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--dashboard-port: "${args[at + 1] ?? ''}" is not a port number (0 picks a free one).`);
+  }
+  const rest = args.filter((arg, i) => arg !== '--dashboard' && (at < 0 || (i !== at && i !== at + 1)));
+  return { on: args.includes('--dashboard') || at >= 0, port, rest };
 }

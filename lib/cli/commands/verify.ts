@@ -34,7 +34,8 @@ import { starterSyncProblems } from '../../source/sync.ts';
 import { findStep, listSteps, previousStep, readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
 import { clip, colour, heading, indent } from '../output.ts';
 
-const BROWSER_TESTS = 'lib/slides/test/browser.test.ts';
+/** The tests that drive Chromium: skipped, with one line of advice, where there is none. */
+const BROWSER_TESTS = ['lib/slides/test/browser.test.ts', 'lib/dashboard/test/browser.test.ts'];
 const README_SECTIONS = ['Goal', 'Why', 'Tasks', 'Try it', 'Hints', 'Done when', 'Going further'];
 
 class Checks {
@@ -375,7 +376,7 @@ function recordLibTests(run: RunResult, checks: Checks): void {
   const failing = ran.filter((test) => test.state !== 'passed');
   checks.record(failing.length === 0, `lib: ${ran.length - failing.length}/${ran.length} tests pass`, failing.map(describeFailure));
   if (skipped.length === 0) return;
-  const browserOnly = skipped.every((test) => test.file.split(path.sep).join('/') === BROWSER_TESTS);
+  const browserOnly = skipped.every((test) => BROWSER_TESTS.includes(test.file.split(path.sep).join('/')));
   const what = `lib: ${skipped.length} ${browserOnly ? 'browser ' : ''}tests skipped`;
   const why = browserOnly ? chromiumMissingMessage() : skipped.map(describeFailure).join('; ');
   if (REQUIRE_BROWSER) checks.record(false, `lib: ${skipped.length} tests did not run, and KFS_REQUIRE_BROWSER=1 requires every test to run`, [why]);

@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsumerOffsets } from './consumer-offsets.ts';
 import { KafkaError } from './errors.ts';
 import { GroupMetadata, type MemberMetadata } from './group-metadata.ts';
-import type { HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol/index.ts';
+import type { DescribedGroup, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol/index.ts';
 
 export interface GroupCoordinatorOptions {
   /** Where committed offsets are kept (the __consumer_offsets log). */
@@ -340,6 +340,18 @@ export class GroupCoordinator {
       waitingFor: member.awaitingJoin ? ('join' as const) : member.awaitingSync ? ('sync' as const) : null,
     }));
     return { groupId, state: group.state, generationId: group.generationId, protocolName: group.protocolName, leaderId: group.leaderId, members };
+  }
+
+  /** Every group held here and its protocol type, as the listGroups request answers. */
+  list(): Array<{ groupId: string; protocolType: string }> {
+    return [...this.groups.values()].map((group) => ({ groupId: group.groupId, protocolType: group.protocolType ?? '' }));
+  }
+
+  /** One group as the describeGroups request answers it: describe()'s snapshot, in the request's shape. */
+  describeForClient(groupId: string): DescribedGroup {
+    const { state, generationId, protocolName, leaderId, members } = this.describe(groupId);
+    const protocolType = this.groups.get(groupId)?.protocolType ?? '';
+    return { groupId, state, protocolType, protocolName: protocolName ?? '', generationId, leaderId: leaderId ?? '', members: members.map(({ memberId, assignment }) => ({ memberId, assignment })) };
   }
 
   /** Stops every timer and fails every parked request (the broker is stopping). */

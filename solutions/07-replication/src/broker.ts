@@ -295,8 +295,11 @@ export class Broker {
     leaveGroup: (request) => this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinator.fetchOffsets(request),
+    listGroups: () => ({ groups: this.coordinator.list() }),
+    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     //> step 07 given
     leaderAndIsr: (request) => this.handleLeaderAndIsr(request),
+    describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
     //<
   };
 

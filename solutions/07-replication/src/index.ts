@@ -54,6 +54,7 @@ export type { Assignment, PartitionAssignor, Subscriptions } from './partition-a
 export { rangeAssignor } from './range-assignor.ts';
 export { roundRobinAssignor } from './round-robin-assignor.ts';
 export type { CommittedPartition, FindCoordinatorRequest, FindCoordinatorResponse, GroupProtocol, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol/index.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest, ListGroupsResponse } from './protocol/index.ts';
 //> step 07 given
 export { assignReplicas } from './replica-assignment.ts';
 export { Partition } from './partition.ts';
@@ -66,4 +67,5 @@ export { PeerChannel } from './peer-channel.ts';
 export { ReplicaManager } from './replica-manager.ts';
 export type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
 export type { LeaderAndIsrRequest, LeaderAndIsrResponse, NewTopic, PartitionLayout, TopicLayout } from './protocol/index.ts';
+export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './protocol/index.ts';
 //<

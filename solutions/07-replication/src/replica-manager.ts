@@ -15,7 +15,7 @@ import { HighWatermarkCheckpoint } from './high-watermark-checkpoint.ts';
 import { Log, type LogOptions } from './log.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { Partition } from './partition.ts';
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type TopicLayout, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
+import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type ReplicaState, type TopicLayout, type WireRecord, type WireRecordWithOffset } from './protocol/index.ts';
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from './record-batch.ts';
 import { assignReplicas } from './replica-assignment.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
@@ -339,6 +339,13 @@ export class ReplicaManager {
   /** A partition held here, for tests and demos: its log end offset, high watermark, ISR. */
   partition(topic: string, partition: number): Partition | undefined {
     return this.partitions.get(`${topic}-${partition}`);
+  }
+  //<
+
+  //> step 07 given
+  /** Every replica held here: leads it or not, log end offset, high watermark (the describeReplicas request). */
+  describeReplicas(): ReplicaState[] {
+    return [...this.partitions.values()].map(({ topic, partition, isLeader, logEndOffset, highWatermark }) => ({ topic, partition, leader: isLeader, logEndOffset, highWatermark }));
   }
   //<
 

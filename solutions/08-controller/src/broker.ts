@@ -306,8 +306,11 @@ export class Broker {
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
+    listGroups: () => ({ groups: this.coordinator.list() }),
+    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
     //<
+    describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
   };
 
   //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads

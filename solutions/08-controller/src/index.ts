@@ -63,6 +63,7 @@ export type { Assignment, PartitionAssignor, Subscriptions } from './partition-a
 export { rangeAssignor } from './range-assignor.ts';
 export { roundRobinAssignor } from './round-robin-assignor.ts';
 export type { CommittedPartition, FindCoordinatorRequest, FindCoordinatorResponse, GroupProtocol, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol/index.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest, ListGroupsResponse } from './protocol/index.ts';
 export { assignReplicas } from './replica-assignment.ts';
 export { Partition } from './partition.ts';
 export type { FollowerState, PartitionOptions } from './partition.ts';
@@ -82,3 +83,4 @@ export { ReplicaManager } from './replica-manager.ts';
 export type { AppendedBatch } from './replica-manager.ts';
 export type { NewTopic } from './protocol/index.ts';
 //<
+export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './protocol/index.ts';

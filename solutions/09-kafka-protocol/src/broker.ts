@@ -95,7 +95,9 @@ export interface BrokerAddress {
 
 //> step 09 given
 /** The requests a broker answers: ApiVersions advertises them, with each module's versions (protocol/). */
-const BROKER_APIS: RequestType[] = ['produce', 'fetch', 'listOffsets', 'metadata', 'offsetCommit', 'offsetFetch', 'findCoordinator', 'joinGroup', 'heartbeat', 'leaveGroup', 'syncGroup', 'createTopics', 'offsetsForLeaderEpoch'];
+const BROKER_APIS: RequestType[] = ['produce', 'fetch', 'listOffsets', 'metadata', 'offsetCommit', 'offsetFetch', 'findCoordinator', 'joinGroup', 'heartbeat', 'leaveGroup', 'syncGroup', 'createTopics', 'offsetsForLeaderEpoch', 'describeGroups', 'listGroups'];
+/** Answered, not advertised: the workshop's own describeReplicas (the dashboard's), which no Kafka client knows. */
+const UNADVERTISED_APIS: RequestType[] = ['describeReplicas'];
 //<
 
 /** How long a metadata request waits for a topic it asked the controller to create. */
@@ -140,6 +142,7 @@ export class Broker {
         connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 600_000,
         //> step 09 given
         apis: BROKER_APIS,
+        unadvertised: UNADVERTISED_APIS,
         //<
       },
       (request, clientGone) => this.handle(request, clientGone),
@@ -255,7 +258,10 @@ export class Broker {
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
+    listGroups: () => ({ groups: this.coordinator.list() }),
+    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
+    describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
   };
 
   /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */

@@ -18,7 +18,7 @@ import { Log, type LogOptions } from './log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from './metadata-image.ts';
 import { Partition } from './partition.ts';
 //> step 09 given
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult } from './protocol/index.ts';
+import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState } from './protocol/index.ts';
 import type { RecordWithOffset } from './record-batch.ts';
 //<
 import { ReplicaFetcher } from './replica-fetcher.ts';
@@ -271,6 +271,11 @@ export class ReplicaManager {
   /** A partition held here, for tests and demos: its log end offset, high watermark, ISR. */
   partition(topic: string, partition: number): Partition | undefined {
     return this.partitions.get(`${topic}-${partition}`);
+  }
+
+  /** Every replica held here: leads it or not, log end offset, high watermark (the describeReplicas request). */
+  describeReplicas(): ReplicaState[] {
+    return [...this.partitions.values()].map(({ topic, partition, isLeader, logEndOffset, highWatermark }) => ({ topic, partition, leader: isLeader, logEndOffset, highWatermark }));
   }
 
   // #region append

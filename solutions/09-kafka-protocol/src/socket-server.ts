@@ -35,6 +35,8 @@ export interface SocketServerOptions {
   //> step 09 given
   /** The requests the owner answers (ApiVersions comes on top, answered here). */
   apis: RequestType[];
+  /** Requests it answers too but ApiVersions does not list: the workshop's own, which no Kafka client knows. */
+  unadvertised?: RequestType[];
   //<
 }
 
@@ -172,7 +174,7 @@ export class SocketServer {
 
   private serves(type: RequestType, version: number): boolean {
     const codec = APIS[type];
-    return (type === 'apiVersions' || this.options.apis.includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
+    return (type === 'apiVersions' || this.options.apis.includes(type) || (this.options.unadvertised ?? []).includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
   }
 
   // #region unsupported

@@ -223,6 +223,8 @@ export class Broker {
     leaveGroup: (request) => this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinator.fetchOffsets(request),
+    listGroups: () => ({ groups: this.coordinator.list() }),
+    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
   };
 
   /** Routes a request to its handler by type. */

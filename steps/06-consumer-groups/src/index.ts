@@ -54,3 +54,4 @@ export type { Assignment, PartitionAssignor, Subscriptions } from './partition-a
 export { rangeAssignor } from './range-assignor.ts';
 export { roundRobinAssignor } from './round-robin-assignor.ts';
 export type { CommittedPartition, FindCoordinatorRequest, FindCoordinatorResponse, GroupProtocol, HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest, LeaveGroupResponse, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse } from './protocol/index.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest, ListGroupsResponse } from './protocol/index.ts';

@@ -275,7 +275,10 @@ export class Broker {
     leaveGroup: (request) => this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinator.fetchOffsets(request),
+    listGroups: () => ({ groups: this.coordinator.list() }),
+    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     leaderAndIsr: (request) => this.handleLeaderAndIsr(request),
+    describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
   };
 
   /** Routes a request to its handler by type. */

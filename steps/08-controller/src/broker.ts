@@ -247,7 +247,10 @@ export class Broker {
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
+    listGroups: () => ({ groups: this.coordinator.list() }),
+    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
+    describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
   };
 
   /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */

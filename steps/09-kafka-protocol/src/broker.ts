@@ -94,7 +94,9 @@ export interface BrokerAddress {
 }
 
 /** The requests a broker answers: ApiVersions advertises them, with each module's versions (protocol/). */
-const BROKER_APIS: RequestType[] = ['produce', 'fetch', 'listOffsets', 'metadata', 'offsetCommit', 'offsetFetch', 'findCoordinator', 'joinGroup', 'heartbeat', 'leaveGroup', 'syncGroup', 'createTopics', 'offsetsForLeaderEpoch'];
+const BROKER_APIS: RequestType[] = ['produce', 'fetch', 'listOffsets', 'metadata', 'offsetCommit', 'offsetFetch', 'findCoordinator', 'joinGroup', 'heartbeat', 'leaveGroup', 'syncGroup', 'createTopics', 'offsetsForLeaderEpoch', 'describeGroups', 'listGroups'];
+/** Answered, not advertised: the workshop's own describeReplicas (the dashboard's), which no Kafka client knows. */
+const UNADVERTISED_APIS: RequestType[] = ['describeReplicas'];
 
 /** How long a metadata request waits for a topic it asked the controller to create. */
 const AUTO_CREATE_WAIT_MS = 5_000;
@@ -137,6 +139,7 @@ export class Broker {
         queuedMaxRequests: options.queuedMaxRequests ?? 500,
         connectionsMaxIdleMs: options.connectionsMaxIdleMs ?? 600_000,
         apis: BROKER_APIS,
+        unadvertised: UNADVERTISED_APIS,
       },
       (request, clientGone) => this.handle(request, clientGone),
     );
@@ -251,7 +254,10 @@ export class Broker {
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
     offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
+    listGroups: () => ({ groups: this.coordinator.list() }),
+    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
+    describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
   };
 
   /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */

@@ -28,6 +28,8 @@ export interface SocketServerOptions {
   connectionsMaxIdleMs: number;
   /** The requests the owner answers (ApiVersions comes on top, answered here). */
   apis: RequestType[];
+  /** Requests it answers too but ApiVersions does not list: the workshop's own, which no Kafka client knows. */
+  unadvertised?: RequestType[];
 }
 
 /** Answers one request: its response, or null when none is wanted (a produce with acks=0). */
@@ -124,7 +126,7 @@ export class SocketServer {
 
   private serves(type: RequestType, version: number): boolean {
     const codec = APIS[type];
-    return (type === 'apiVersions' || this.options.apis.includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
+    return (type === 'apiVersions' || this.options.apis.includes(type) || (this.options.unadvertised ?? []).includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
   }
 
   // #region unsupported

@@ -78,6 +78,8 @@ const EXPECTED = new Map([
   [12, [1, 1]], // Heartbeat
   [13, [1, 1]], // LeaveGroup
   [14, [1, 1]], // SyncGroup
+  [15, [0, 0]], // DescribeGroups (the dashboard's; kafka-python's and KafkaJS's admins ask it too)
+  [16, [0, 0]], // ListGroups
   [18, [0, 2]], // ApiVersions
   [19, [0, 3]], // CreateTopics
   [23, [3, 3]], // OffsetsForLeaderEpoch

@@ -391,6 +391,31 @@ const CASES: Case[] = [
       ],
     },
   },
+  // The dashboard's requests (npm run dashboard): Kafka's own ListGroups and DescribeGroups, and the workshop's DescribeReplicas.
+  {
+    api: 'listGroups',
+    version: 0,
+    request: { type: 'listGroups' },
+    response: { groups: [{ groupId: 'numtest-group', protocolType: 'consumer' }] },
+    kafkajs: { path: 'listGroups/v0', request: {}, response: { groups: [{ groupId: 'numtest-group', protocolType: 'consumer' }] } },
+  },
+  {
+    api: 'describeGroups',
+    version: 0,
+    request: { type: 'describeGroups', groupIds: ['numtest-group', 'other'] },
+    response: {
+      groups: [
+        { groupId: 'numtest-group', state: 'Stable', protocolType: 'consumer', protocolName: 'range', members: [{ memberId: 'consumer-1', assignment: Buffer.from('0000000000010007746573742d7470000000010000000000000000', 'hex') }] },
+        { groupId: 'other', state: 'Dead', protocolType: '', protocolName: '', members: [] },
+      ],
+    },
+    kafkajs: {
+      path: 'describeGroups/v0',
+      request: { groupIds: ['numtest-group', 'other'] },
+      response: { groups: [{ errorCode: 0, groupId: 'numtest-group', state: 'Stable', protocolType: 'consumer', protocol: 'range', members: [{ memberId: 'consumer-1', clientId: '', clientHost: '' }] }, { groupId: 'other', state: 'Dead', members: [] }] },
+    },
+  },
+  { api: 'describeReplicas', version: 0, request: { type: 'describeReplicas' }, response: { brokerId: 2, replicas: [{ topic: 'orders', partition: 0, leader: true, logEndOffset: 120, highWatermark: 117 }] } },
   { api: 'brokerRegistration', version: 0, request: { type: 'brokerRegistration', brokerId: 2, host: 'localhost', port: 9093 }, response: { brokerEpoch: 17 } },
   { api: 'brokerHeartbeat', version: 0, request: { type: 'brokerHeartbeat', brokerId: 2, brokerEpoch: 17 }, response: { isFenced: false } },
   {
@@ -441,8 +466,9 @@ for (const api of Object.keys(APIS) as RequestType[]) {
   }
 }
 
-/** Cases whose request has a body: ApiVersions v0-2's is empty, with nothing to read or compare. */
-const WITH_BODY = CASES.filter((c) => c.api !== 'apiVersions');
+/** Cases whose request has a body: those of ApiVersions v0-2, ListGroups v0 and DescribeReplicas are empty, with nothing to read or compare. */
+const EMPTY_REQUESTS: RequestType[] = ['apiVersions', 'listGroups', 'describeReplicas'];
+const WITH_BODY = CASES.filter((c) => !EMPTY_REQUESTS.includes(c.api));
 
 describe('every request and response reads back as it was written', () => {
   test.each(WITH_BODY.map((c) => [`task ${taskOf(c.api, 'request')}: ${nameOf(c)}`, c] as const))('%s request round trip', (_name, { api, version, request }) => {

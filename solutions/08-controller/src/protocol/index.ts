@@ -24,6 +24,9 @@ import { parseFetchMetadata, type FetchMetadataRequest, type FetchMetadataRespon
 import { parseAlterPartition, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { parseOffsetsForLeaderEpoch, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
 //<
+import { parseListGroups, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
+import { parseDescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
+import { parseDescribeReplicas, type DescribeReplicasRequest, type DescribeReplicasResponse } from './describe-replicas.ts';
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -47,6 +50,9 @@ export type { FetchMetadataRequest, FetchMetadataResponse } from './fetch-metada
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
 //<
+export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
+export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './describe-replicas.ts';
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -62,6 +68,8 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  listGroups: { request: ListGroupsRequest; response: ListGroupsResponse };
+  describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   //> step 08 rewrites: the controller's requests replace LeaderAndIsr
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
@@ -69,6 +77,7 @@ export interface Api {
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
   //<
+  describeReplicas: { request: DescribeReplicasRequest; response: DescribeReplicasResponse };
 }
 
 export type RequestType = keyof Api;
@@ -95,6 +104,8 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   leaveGroup: parseLeaveGroup,
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
+  listGroups: parseListGroups,
+  describeGroups: parseDescribeGroups,
   //> step 08 rewrites: the controller's requests replace LeaderAndIsr
   brokerRegistration: parseBrokerRegistration,
   brokerHeartbeat: parseBrokerHeartbeat,
@@ -102,6 +113,7 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   alterPartition: parseAlterPartition,
   offsetsForLeaderEpoch: parseOffsetsForLeaderEpoch,
   //<
+  describeReplicas: parseDescribeReplicas,
 };
 
 /**

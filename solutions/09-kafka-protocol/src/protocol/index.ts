@@ -23,6 +23,9 @@ import { brokerRegistrationApi, type BrokerRegistrationRequest, type BrokerRegis
 import { brokerHeartbeatApi, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 import { alterPartitionApi, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { offsetsForLeaderEpochApi, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
+import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
+import { describeReplicasApi, type DescribeReplicasRequest, type DescribeReplicasResponse } from './describe-replicas.ts';
 //<
 
 export * from './envelope.ts';
@@ -52,6 +55,9 @@ export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-h
 //<
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
+export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './describe-replicas.ts';
 
 //> step 09 given
 /** Every request type: its request and the response a broker answers it with. */
@@ -72,12 +78,15 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  listGroups: { request: ListGroupsRequest; response: ListGroupsResponse };
+  describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   //> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
   //<
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
+  describeReplicas: { request: DescribeReplicasRequest; response: DescribeReplicasResponse };
 }
 
 export type RequestType = keyof Api;
@@ -114,6 +123,9 @@ export const APIS: { [K in RequestType]: CodecOf<K> } = {
   brokerHeartbeat: brokerHeartbeatApi,
   alterPartition: alterPartitionApi,
   offsetsForLeaderEpoch: offsetsForLeaderEpochApi,
+  listGroups: listGroupsApi,
+  describeGroups: describeGroupsApi,
+  describeReplicas: describeReplicasApi,
 //<
 };
 

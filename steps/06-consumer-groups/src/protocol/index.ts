@@ -17,6 +17,8 @@ import { parseHeartbeat, type HeartbeatRequest, type HeartbeatResponse } from '.
 import { parseLeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from './leave-group.ts';
 import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
 import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
+import { parseListGroups, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
+import { parseDescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -33,6 +35,8 @@ export type { HeartbeatRequest, HeartbeatResponse } from './heartbeat.ts';
 export type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
 export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } from './offset-commit.ts';
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
+export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -48,6 +52,8 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  listGroups: { request: ListGroupsRequest; response: ListGroupsResponse };
+  describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
 }
 
 export type RequestType = keyof Api;
@@ -74,6 +80,8 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   leaveGroup: parseLeaveGroup,
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
+  listGroups: parseListGroups,
+  describeGroups: parseDescribeGroups,
 };
 
 /**

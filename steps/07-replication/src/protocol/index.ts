@@ -17,7 +17,10 @@ import { parseHeartbeat, type HeartbeatRequest, type HeartbeatResponse } from '.
 import { parseLeaveGroup, type LeaveGroupRequest, type LeaveGroupResponse } from './leave-group.ts';
 import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse } from './offset-commit.ts';
 import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
+import { parseListGroups, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
+import { parseDescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
 import { parseLeaderAndIsr, type LeaderAndIsrRequest, type LeaderAndIsrResponse } from './leader-and-isr.ts';
+import { parseDescribeReplicas, type DescribeReplicasRequest, type DescribeReplicasResponse } from './describe-replicas.ts';
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -34,7 +37,10 @@ export type { HeartbeatRequest, HeartbeatResponse } from './heartbeat.ts';
 export type { LeaveGroupRequest, LeaveGroupResponse } from './leave-group.ts';
 export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } from './offset-commit.ts';
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
+export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
 export type { LeaderAndIsrRequest, LeaderAndIsrResponse, PartitionLayout, TopicLayout } from './leader-and-isr.ts';
+export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './describe-replicas.ts';
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -50,7 +56,10 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  listGroups: { request: ListGroupsRequest; response: ListGroupsResponse };
+  describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   leaderAndIsr: { request: LeaderAndIsrRequest; response: LeaderAndIsrResponse };
+  describeReplicas: { request: DescribeReplicasRequest; response: DescribeReplicasResponse };
 }
 
 export type RequestType = keyof Api;
@@ -77,7 +86,10 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   leaveGroup: parseLeaveGroup,
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
+  listGroups: parseListGroups,
+  describeGroups: parseDescribeGroups,
   leaderAndIsr: parseLeaderAndIsr,
+  describeReplicas: parseDescribeReplicas,
 };
 
 /**

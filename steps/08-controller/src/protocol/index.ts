@@ -22,6 +22,9 @@ import { parseBrokerHeartbeat, type BrokerHeartbeatRequest, type BrokerHeartbeat
 import { parseFetchMetadata, type FetchMetadataRequest, type FetchMetadataResponse } from './fetch-metadata.ts';
 import { parseAlterPartition, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { parseOffsetsForLeaderEpoch, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+import { parseListGroups, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
+import { parseDescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
+import { parseDescribeReplicas, type DescribeReplicasRequest, type DescribeReplicasResponse } from './describe-replicas.ts';
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -43,6 +46,9 @@ export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-h
 export type { FetchMetadataRequest, FetchMetadataResponse } from './fetch-metadata.ts';
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
+export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './describe-replicas.ts';
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -58,11 +64,14 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  listGroups: { request: ListGroupsRequest; response: ListGroupsResponse };
+  describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   fetchMetadata: { request: FetchMetadataRequest; response: FetchMetadataResponse };
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
+  describeReplicas: { request: DescribeReplicasRequest; response: DescribeReplicasResponse };
 }
 
 export type RequestType = keyof Api;
@@ -89,11 +98,14 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   leaveGroup: parseLeaveGroup,
   offsetCommit: parseOffsetCommit,
   offsetFetch: parseOffsetFetch,
+  listGroups: parseListGroups,
+  describeGroups: parseDescribeGroups,
   brokerRegistration: parseBrokerRegistration,
   brokerHeartbeat: parseBrokerHeartbeat,
   fetchMetadata: parseFetchMetadata,
   alterPartition: parseAlterPartition,
   offsetsForLeaderEpoch: parseOffsetsForLeaderEpoch,
+  describeReplicas: parseDescribeReplicas,
 };
 
 /**

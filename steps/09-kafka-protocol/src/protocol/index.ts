@@ -22,6 +22,9 @@ import { brokerRegistrationApi, type BrokerRegistrationRequest, type BrokerRegis
 import { brokerHeartbeatApi, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 import { alterPartitionApi, type AlterPartitionRequest, type AlterPartitionResponse } from './alter-partition.ts';
 import { offsetsForLeaderEpochApi, type OffsetsForLeaderEpochRequest, type OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
+import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
+import { describeReplicasApi, type DescribeReplicasRequest, type DescribeReplicasResponse } from './describe-replicas.ts';
 
 export * from './envelope.ts';
 export { InvalidRequestError, errorCode, errorFromCode } from './errors.ts';
@@ -44,6 +47,9 @@ export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './br
 export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
+export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
+export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
+export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './describe-replicas.ts';
 
 /** Every request type: its request and the response a broker answers it with. */
 export interface Api {
@@ -60,10 +66,13 @@ export interface Api {
   leaveGroup: { request: LeaveGroupRequest; response: LeaveGroupResponse };
   offsetCommit: { request: OffsetCommitRequest; response: OffsetCommitResponse };
   offsetFetch: { request: OffsetFetchRequest; response: OffsetFetchResponse };
+  listGroups: { request: ListGroupsRequest; response: ListGroupsResponse };
+  describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
+  describeReplicas: { request: DescribeReplicasRequest; response: DescribeReplicasResponse };
 }
 
 export type RequestType = keyof Api;
@@ -97,6 +106,9 @@ export const APIS: { [K in RequestType]: CodecOf<K> } = {
   brokerHeartbeat: brokerHeartbeatApi,
   alterPartition: alterPartitionApi,
   offsetsForLeaderEpoch: offsetsForLeaderEpochApi,
+  listGroups: listGroupsApi,
+  describeGroups: describeGroupsApi,
+  describeReplicas: describeReplicasApi,
 };
 
 /** The request type an api key stands for, or undefined for an api this workshop does not speak. */

@@ -1,0 +1,87 @@
+// The requests the dashboard added to the steps, against each step's reference brokers as
+// processes: describeReplicas (step 07 on: each replica's log end offset and high watermark),
+// listGroups and describeGroups (step 06 on; in step 09 Kafka's ListGroups v0 and DescribeGroups
+// v0, and the workshop's own api key for describeReplicas), seen through the dashboard's poller:
+// what the page would show of a 2-broker cluster with a topic, ten records and a consumer group.
+// They are given code (no student writes them), so they are tested here, not in the steps.
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SOLUTIONS_DIR } from '#lib/paths.ts';
+import { findStep } from '#lib/steps.ts';
+import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.ts';
+import { Poller, type StepApi } from '../poller.ts';
+
+interface StepModule extends StepApi {
+  KafkaAdmin: new (options: { bootstrapServers: string[] }) => { createTopic(name: string, options: { partitions: number; replicationFactor: number }): Promise<void>; close(): Promise<void> };
+  KafkaProducer: new (options: Record<string, unknown>) => { send(topic: string, record: { key?: unknown; value: unknown }): Promise<unknown>; flush(): Promise<void>; close(): Promise<void> };
+  KafkaConsumer: new (topic: string, options: Record<string, unknown>) => AsyncIterable<unknown> & { commit(): Promise<void>; close(): Promise<void> };
+  stringSerializer: unknown;
+}
+
+let cluster: ClusterProcess | null = null;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = null;
+});
+
+describe.each(['07', '08', '09'])('step %s reference', (number) => {
+  it('answers describeReplicas, listGroups and describeGroups, and the poller makes of them what the page shows', async () => {
+    const step = findStep(number);
+    const src = path.join(SOLUTIONS_DIR, step.name, 'src');
+    const api = (await import(path.join(src, 'index.ts'))) as StepModule;
+    const withController = step.number >= 8;
+    cluster = await startCluster(src, {
+      brokers: 2,
+      controller: withController,
+      brokerOptions: { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 2, ...(withController ? { offsetsTopicReplicationFactor: 2 } : {}) },
+    });
+    const bootstrapServers = cluster.bootstrapServers;
+    const admin = new api.KafkaAdmin({ bootstrapServers });
+    await admin.createTopic('watched', { partitions: 2, replicationFactor: 2 });
+    await admin.close();
+    const producer = new api.KafkaProducer({ bootstrapServers, keySerializer: api.stringSerializer, valueSerializer: api.stringSerializer });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => producer.send('watched', { key: `k${i}`, value: `v${i}` })));
+    await producer.close();
+    const consumer = new api.KafkaConsumer('watched', { bootstrapServers, groupId: 'watchers', autoOffsetReset: 'earliest', enableAutoCommit: false, consumerTimeoutMs: 10_000 });
+    const poller = new Poller({
+      api,
+      step: { number: step.number, name: step.name },
+      source: 'the reference',
+      bootstrap: cluster.brokers.map(({ host, port }) => ({ host, port })),
+      controller: withController ? { id: 0, host: cluster.controller().host, port: cluster.controller().port } : null,
+    });
+    try {
+      let read = 0;
+      for await (const _record of consumer) if (++read === 10) break;
+      await consumer.commit();
+      // Followers copy the records in their own time: poll until both replicas hold all ten.
+      const deadline = Date.now() + 10_000;
+      let snapshot = await poller.poll();
+      const settled = () => snapshot.topics[0]?.partitions.every((partition) => partition.replicas.every((replica) => replica.logEndOffset === partition.highWatermark)) && snapshot.groups[0]?.state === 'Stable';
+      while (!settled() && Date.now() < deadline) snapshot = await poller.poll();
+
+      expect(snapshot.problems, 'requests that failed').toEqual([]);
+      expect(snapshot.brokers.map(({ id, status }) => `${id} ${status}`)).toEqual(['1 alive', '2 alive']);
+      expect(snapshot.capabilities).toMatchObject({ replicas: true, groups: true, controller: withController, generation: step.number < 9 });
+      if (withController) expect(snapshot.controller?.status).toBe('alive');
+      const [topic] = snapshot.topics;
+      expect(topic?.name).toBe('watched');
+      expect(topic!.partitions.reduce((sum, partition) => sum + (partition.highWatermark ?? 0), 0), 'high watermarks of the two partitions add up to the ten records').toBe(10);
+      for (const partition of topic!.partitions) {
+        expect(partition.replicas.map((replica) => replica.logEndOffset), `log end offsets of watched-${partition.partition}'s replicas (describeReplicas)`).toEqual([partition.highWatermark, partition.highWatermark]);
+        expect(partition.replicas.filter((replica) => replica.leader).map((replica) => replica.id)).toEqual([partition.leader]);
+        // Step 08's metadata carries the leader epoch; Kafka's Metadata v0-4 (step 09's) has none (v7 adds it).
+        if (step.number === 8) expect(partition.leaderEpoch).toBeTypeOf('number');
+        else expect(partition.leaderEpoch).toBeNull();
+      }
+      const [group] = snapshot.groups;
+      expect(group, 'the group, from listGroups and describeGroups').toMatchObject({ groupId: 'watchers', state: 'Stable', protocolName: 'range', generationId: step.number < 9 ? 1 : null });
+      expect(group!.members).toHaveLength(1);
+      expect(group!.members[0]!.partitions.sort(), "the member's assignment, decoded").toEqual(['watched-0', 'watched-1']);
+      expect(group!.offsets.map(({ partition, lag }) => `${partition}: lag ${lag}`)).toEqual(['0: lag 0', '1: lag 0']);
+    } finally {
+      await consumer.close();
+      await poller.close();
+    }
+  }, 60_000);
+});
