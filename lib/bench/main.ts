@@ -16,7 +16,7 @@ import { ROOT, SLIDES_DIR, WORK_DIR } from '../paths.ts';
 import type { ClusterProcess } from '../testing/cluster-process.ts';
 import { writeCharts } from './charts.ts';
 import { markdown, table, targetLines } from './report.ts';
-import { runBenchmark, type Size } from './run.ts';
+import { runBenchmark, type Results, type Size } from './run.ts';
 import type { StepApi } from './workload.ts';
 
 /** The first step whose cluster has replicas to measure acks=all against. */
@@ -26,7 +26,8 @@ const USAGE = `npm run bench [-- flags]: the cluster's throughput and latency ag
   --quick       smaller sizes: under a minute, noisier figures
   --mine        run your own code (the latest step you have edited, or --step NN)
   --step NN     run step NN's code (07 on; default: the newest step's reference)
-  --out DIR     where results.json and the charts go (full runs of the reference: slides/assets/bench)`;
+  --out DIR     where results.json and the charts go (full runs of the reference: slides/assets/bench)
+  --redraw      measure nothing: draw the charts and results.md again from the results.json already there`;
 
 export async function benchCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
@@ -36,7 +37,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const source = sourceFlags(args);
   const size: Size = source.rest.includes('--tiny') ? 'tiny' : source.rest.includes('--quick') ? 'quick' : 'full';
   const outAt = source.rest.indexOf('--out');
-  const unknown = source.rest.filter((arg, i) => !['--tiny', '--quick', '--out'].includes(arg) && !(outAt >= 0 && i === outAt + 1));
+  const unknown = source.rest.filter((arg, i) => !['--tiny', '--quick', '--out', '--redraw'].includes(arg) && !(outAt >= 0 && i === outAt + 1));
   if (unknown.length > 0) throw new UserError(`npm run bench does not know ${unknown.join(' ')}.\n${USAGE}`);
   if (outAt >= 0 && !source.rest[outAt + 1]) throw new UserError('--out needs a directory: npm run bench -- --out /tmp/bench');
 
@@ -48,6 +49,13 @@ export async function benchCommand(args: string[]): Promise<number> {
   const stepName = `step ${String(choice.step.number).padStart(2, '0')}`;
   const code = choice.mine ? `your ${path.relative(ROOT, srcDir)}` : `${stepName} reference`;
   const out = outAt >= 0 ? path.resolve(source.rest[outAt + 1]!) : choice.mine ? path.join(WORK_DIR, 'bench', 'mine') : size === 'full' ? path.join(SLIDES_DIR, 'assets', 'bench') : path.join(WORK_DIR, 'bench', size);
+
+  if (source.rest.includes('--redraw')) {
+    const saved = path.join(out, 'results.json');
+    if (!fs.existsSync(saved)) throw new UserError(`--redraw draws from ${path.relative(process.cwd(), saved)}, which is not there: run npm run bench first.`);
+    save(JSON.parse(fs.readFileSync(saved, 'utf8')) as Results, out);
+    return 0;
+  }
 
   const api = (await import(choice.file)) as StepApi;
   console.log(colour.bold(`Benchmark of ${code} (${size === 'full' ? 'full sizes, a few minutes' : size === 'quick' ? 'quick: smaller sizes, noisier figures' : 'tiny: the harness only, figures mean nothing'})`));
@@ -75,11 +83,16 @@ export async function benchCommand(args: string[]): Promise<number> {
     console.log(`\n${colour.bold('Targets')}\n${targetLines(results)}`);
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-    const charts = writeCharts(results, out).map((file) => path.basename(file));
-    fs.writeFileSync(path.join(out, 'results.md'), markdown(results, charts));
-    console.log(`\nWrote results.json, results.md and ${charts.length} charts (${charts.join(', ')}) into ${path.relative(process.cwd(), out) || '.'}`);
+    save(results, out);
     return 0;
   } finally {
     process.off('SIGINT', interrupted);
   }
+}
+
+/** Writes results.md and the charts beside results.json. */
+function save(results: Results, out: string): void {
+  const charts = writeCharts(results, out).map((file) => path.basename(file));
+  fs.writeFileSync(path.join(out, 'results.md'), markdown(results, charts));
+  console.log(`\nWrote results.json, results.md and ${charts.length} charts (${charts.join(', ')}) into ${path.relative(process.cwd(), out) || '.'}`);
 }

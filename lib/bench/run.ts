@@ -24,7 +24,7 @@ interface Plan {
 }
 
 const PLANS: Record<Size, Plan> = {
-  full: { records: 200_000, oneAtATime: 3_000, oneKiB: 50_000, batchSizes: [4_096, 16_384, 65_536, 262_144], lingers: [0, 5, 20], latencySeconds: 5, limitMs: 1_000, limitRounds: 3 },
+  full: { records: 500_000, oneAtATime: 3_000, oneKiB: 100_000, batchSizes: [4_096, 16_384, 65_536, 262_144], lingers: [0, 5, 20], latencySeconds: 5, limitMs: 1_000, limitRounds: 3 },
   quick: { records: 30_000, oneAtATime: 500, oneKiB: 10_000, batchSizes: [16_384, 65_536], lingers: [0, 5], latencySeconds: 1.5, limitMs: 400, limitRounds: 2 },
   tiny: { records: 1_000, oneAtATime: 50, oneKiB: 200, batchSizes: [16_384, 65_536], lingers: [0, 5], latencySeconds: 0.4, limitMs: 100, limitRounds: 1 },
 };

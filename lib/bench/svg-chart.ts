@@ -19,6 +19,8 @@ export interface BarChart {
   reference?: { value: number; label: string };
   /** How a value is written on its bar (and on the axis). */
   format?: (value: number) => string;
+  /** A logarithmic axis (powers of ten): for values that span orders of magnitude, such as latencies. */
+  logScale?: boolean;
 }
 
 const WIDTH = 960;
@@ -32,12 +34,16 @@ const FONT = 'font-family="Liberation Sans, Arial, Helvetica, sans-serif"';
 export function barChart(chart: BarChart): string {
   const format = chart.format ?? compact;
   const series = [...new Set(chart.groups.flatMap((group) => group.bars.map((bar) => bar.series)))];
-  const top = Math.max(...chart.groups.flatMap((group) => group.bars.map((bar) => bar.value)), chart.reference?.value ?? 0, 1e-9);
-  const ticks = niceTicks(top);
-  const max = ticks.at(-1)!;
+  const values = [...chart.groups.flatMap((group) => group.bars.map((bar) => bar.value)), ...(chart.reference ? [chart.reference.value] : [])];
+  const top = Math.max(...values, 1e-9);
+  const ticks = chart.logScale ? powersOfTen(Math.min(...values.filter((value) => value > 0)), top) : niceTicks(top);
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
   const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const y = (value: number) => MARGIN.top + plotHeight - (Math.max(0, value) / max) * plotHeight;
+  // Where a value sits between the lowest tick (the axis) and the highest.
+  const share = chart.logScale
+    ? (value: number) => (Math.log10(Math.max(value, ticks[0]!)) - Math.log10(ticks[0]!)) / (Math.log10(ticks.at(-1)!) - Math.log10(ticks[0]!))
+    : (value: number) => Math.max(0, value) / ticks.at(-1)!;
+  const y = (value: number) => MARGIN.top + plotHeight - share(value) * plotHeight;
   const groupWidth = plotWidth / Math.max(1, chart.groups.length);
   const barWidth = Math.min(72, (groupWidth * 0.8) / Math.max(1, series.length));
 
@@ -54,7 +60,8 @@ export function barChart(chart: BarChart): string {
     parts.push(`<text x="${MARGIN.left - 8}" y="${y(tick) + 5}" font-size="14" text-anchor="end" fill="#333333">${escape(format(tick))}</text>`);
   }
   parts.push(`<text transform="translate(22 ${MARGIN.top + plotHeight / 2}) rotate(-90)" font-size="15" text-anchor="middle" fill="#333333">${escape(chart.unit)}</text>`);
-  parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(0)}" y2="${y(0)}" stroke="#000000"/>`);
+  const bottom = MARGIN.top + plotHeight;
+  parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${bottom}" y2="${bottom}" stroke="#000000"/>`);
 
   chart.groups.forEach((group, g) => {
     const centre = MARGIN.left + groupWidth * (g + 0.5);
@@ -62,10 +69,10 @@ export function barChart(chart: BarChart): string {
     group.bars.forEach((bar, b) => {
       const x = left + b * barWidth;
       const colour = COLOURS[series.indexOf(bar.series) % COLOURS.length];
-      parts.push(`<rect x="${x + 2}" y="${y(bar.value)}" width="${barWidth - 4}" height="${y(0) - y(bar.value)}" fill="${colour}"><title>${escape(`${group.label}, ${bar.series}: ${format(bar.value)} ${chart.unit}`)}</title></rect>`);
+      parts.push(`<rect x="${x + 2}" y="${y(bar.value)}" width="${barWidth - 4}" height="${bottom - y(bar.value)}" fill="${colour}"><title>${escape(`${group.label}, ${bar.series}: ${format(bar.value)} ${chart.unit}`)}</title></rect>`);
       parts.push(`<text x="${x + barWidth / 2}" y="${y(bar.value) - 6}" font-size="13" text-anchor="middle" fill="#000000">${escape(format(bar.value))}</text>`);
     });
-    parts.push(`<text x="${centre}" y="${y(0) + 24}" font-size="15" text-anchor="middle" fill="#000000">${escape(group.label)}</text>`);
+    parts.push(`<text x="${centre}" y="${bottom + 24}" font-size="15" text-anchor="middle" fill="#000000">${escape(group.label)}</text>`);
   });
 
   if (chart.reference) {
@@ -94,6 +101,13 @@ export function niceTicks(top: number): number[] {
   const step = [1, 2, 5, 10].map((factor) => factor * power).find((candidate) => candidate >= rough)!;
   const ticks: number[] = [];
   for (let tick = 0; ticks.length === 0 || ticks.at(-1)! < top; tick += step) ticks.push(Number(tick.toPrecision(12)));
+  return ticks;
+}
+
+/** 1, 10, 100, … from the power of ten at or below `low` to the one at or above `high`. */
+export function powersOfTen(low: number, high: number): number[] {
+  const ticks: number[] = [];
+  for (let exponent = Math.floor(Math.log10(low)); ticks.length < 2 || ticks.at(-1)! < high; exponent++) ticks.push(Number((10 ** exponent).toPrecision(12)));
   return ticks;
 }
 

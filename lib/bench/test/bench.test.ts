@@ -9,7 +9,7 @@ import { ROOT } from '../../paths.ts';
 import { useTempDirs } from '../../testing/temp-dir.ts';
 import { CHART_FILES } from '../charts.ts';
 import type { Results } from '../run.ts';
-import { barChart, compact, niceTicks } from '../svg-chart.ts';
+import { barChart, compact, niceTicks, powersOfTen } from '../svg-chart.ts';
 
 const temp = useTempDirs('kfs-bench-test-');
 
@@ -31,6 +31,11 @@ describe('charts', () => {
     expect(niceTicks(43_309)).toEqual([0, 10_000, 20_000, 30_000, 40_000, 50_000]);
     expect(niceTicks(7.3)).toEqual([0, 2, 4, 6, 8]);
     expect(niceTicks(1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+  });
+
+  it('a logarithmic axis has a tick at every power of ten from below the smallest value past the largest', () => {
+    expect(powersOfTen(3.7, 3250)).toEqual([1, 10, 100, 1_000, 10_000]);
+    expect(powersOfTen(0.4, 0.9)).toEqual([0.1, 1]);
   });
 
   it('values are written short', () => {
