@@ -173,6 +173,9 @@ function writeBytes(buffer: Buffer, position: number, bytes: Buffer | null): num
   return position + bytes.copy(buffer, position);
 }
 
+/** What writeBytes takes for `data`. (Made once here, not as a closure for every record sent.) */
+const bytesSize = (data: Buffer | null): number => (data === null ? varintSize(-1) : varintSize(data.length) + data.length);
+
 /** The bytes of a record after its length varint: what writeRecord writes once that length is written. */
 function recordBodySize(record: LogRecord, offsetDelta: number, timestampDelta: number): number {
   let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(record.key) + bytesSize(record.value) + varintSize(record.headers.length);
@@ -181,11 +184,6 @@ function recordBodySize(record: LogRecord, offsetDelta: number, timestampDelta: 
     size += varintSize(keyLength) + keyLength + bytesSize(header.value);
   }
   return size;
-}
-
-/** What writeBytes takes for `data`. (A function of its own, not a closure made per record: this runs for every record sent.) */
-function bytesSize(data: Buffer | null): number {
-  return data === null ? varintSize(-1) : varintSize(data.length) + data.length;
 }
 
 /**
