@@ -25,10 +25,12 @@ export interface BarChart {
 
 const WIDTH = 960;
 const HEIGHT = 540;
-const MARGIN = { top: 124, right: 32, bottom: 72, left: 96 };
+const MARGIN = { top: 150, right: 24, bottom: 64, left: 96 };
 /** Colours far apart for viewers with any common colour blindness (Okabe and Ito's palette), on white. */
 const COLOURS = ['#0072B2', '#E69F00', '#009E73', '#CC79A7', '#56B4E9', '#D55E00'];
 const FONT = 'font-family="Liberation Sans, Arial, Helvetica, sans-serif"';
+/** Every text at least 18 px: the decks draw the charts at this size on a 1280×720 slide, and the back row must read them. */
+const TEXT = 18;
 
 /** The SVG text of the chart. */
 export function barChart(chart: BarChart): string {
@@ -51,15 +53,15 @@ export function barChart(chart: BarChart): string {
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ${FONT}>`);
   parts.push(`<title>${escape(chart.title)}</title>`);
   parts.push(`<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`);
-  parts.push(`<text x="${MARGIN.left}" y="34" font-size="24" font-weight="bold" fill="#000000">${escape(chart.title)}</text>`);
-  chart.subtitle.forEach((line, i) => parts.push(`<text x="${MARGIN.left}" y="${60 + i * 20}" font-size="15" fill="#333333">${escape(line)}</text>`));
+  parts.push(`<text x="24" y="36" font-size="26" font-weight="bold" fill="#000000">${escape(chart.title)}</text>`);
+  chart.subtitle.forEach((line, i) => parts.push(`<text x="24" y="${66 + i * 24}" font-size="${TEXT}" fill="#333333">${escape(line)}</text>`));
 
   // Grid lines and the axis, labelled in the chart's unit.
   for (const tick of ticks) {
     parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${y(tick)}" y2="${y(tick)}" stroke="#dddddd"/>`);
-    parts.push(`<text x="${MARGIN.left - 8}" y="${y(tick) + 5}" font-size="14" text-anchor="end" fill="#333333">${escape(format(tick))}</text>`);
+    parts.push(`<text x="${MARGIN.left - 8}" y="${y(tick) + 6}" font-size="${TEXT}" text-anchor="end" fill="#333333">${escape(format(tick))}</text>`);
   }
-  parts.push(`<text transform="translate(22 ${MARGIN.top + plotHeight / 2}) rotate(-90)" font-size="15" text-anchor="middle" fill="#333333">${escape(chart.unit)}</text>`);
+  parts.push(`<text transform="translate(22 ${MARGIN.top + plotHeight / 2}) rotate(-90)" font-size="${TEXT}" text-anchor="middle" fill="#333333">${escape(chart.unit)}</text>`);
   const bottom = MARGIN.top + plotHeight;
   parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${bottom}" y2="${bottom}" stroke="#000000"/>`);
 
@@ -70,24 +72,24 @@ export function barChart(chart: BarChart): string {
       const x = left + b * barWidth;
       const colour = COLOURS[series.indexOf(bar.series) % COLOURS.length];
       parts.push(`<rect x="${x + 2}" y="${y(bar.value)}" width="${barWidth - 4}" height="${bottom - y(bar.value)}" fill="${colour}"><title>${escape(`${group.label}, ${bar.series}: ${format(bar.value)} ${chart.unit}`)}</title></rect>`);
-      parts.push(`<text x="${x + barWidth / 2}" y="${y(bar.value) - 6}" font-size="13" text-anchor="middle" fill="#000000">${escape(format(bar.value))}</text>`);
+      parts.push(`<text x="${x + barWidth / 2}" y="${y(bar.value) - 6}" font-size="${TEXT}" text-anchor="middle" fill="#000000">${escape(format(bar.value))}</text>`);
     });
-    parts.push(`<text x="${centre}" y="${bottom + 24}" font-size="15" text-anchor="middle" fill="#000000">${escape(group.label)}</text>`);
+    parts.push(`<text x="${centre}" y="${bottom + 26}" font-size="${TEXT}" text-anchor="middle" fill="#000000">${escape(group.label)}</text>`);
   });
 
   if (chart.reference) {
     const at = y(chart.reference.value);
     parts.push(`<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${at}" y2="${at}" stroke="#D55E00" stroke-width="2" stroke-dasharray="8 6"/>`);
-    parts.push(`<text x="${WIDTH - MARGIN.right}" y="${at - 8}" font-size="14" text-anchor="end" fill="#D55E00" stroke="#ffffff" stroke-width="4" paint-order="stroke">${escape(chart.reference.label)}</text>`);
+    parts.push(`<text x="${WIDTH - MARGIN.right}" y="${at - 8}" font-size="${TEXT}" text-anchor="end" fill="#D55E00" stroke="#ffffff" stroke-width="4" paint-order="stroke">${escape(chart.reference.label)}</text>`);
   }
 
   // The legend, one entry per series, under the title; a chart of one series needs none.
   if (series.length > 1) {
-    let x = MARGIN.left;
+    let x = 24;
     for (const [i, name] of series.entries()) {
-      parts.push(`<rect x="${x}" y="94" width="14" height="14" fill="${COLOURS[i % COLOURS.length]}"/>`);
-      parts.push(`<text x="${x + 20}" y="106" font-size="14" fill="#000000">${escape(name)}</text>`);
-      x += 34 + name.length * 8;
+      parts.push(`<rect x="${x}" y="106" width="18" height="18" fill="${COLOURS[i % COLOURS.length]}"/>`);
+      parts.push(`<text x="${x + 24}" y="122" font-size="${TEXT}" fill="#000000">${escape(name)}</text>`);
+      x += 48 + name.length * 10;
     }
   }
   parts.push('</svg>');

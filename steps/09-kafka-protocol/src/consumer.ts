@@ -357,6 +357,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     await this.loadMetadata();
     await this.refreshLeadersIfStale();
     await this.resetPositions();
+    // A fetch answered while this one got ready (the awaits above) has filled the buffer: hand
+    // those records out first. Asking now would fetch their partitions again from positions
+    // those records have not moved yet, and the same records would be handed out twice.
+    if (this.buffered.length > 0) return;
     // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
