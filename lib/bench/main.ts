@@ -9,6 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chooseCode } from '../cli/commands/broker.ts';
 import { sourceFlags } from '../cli/choose-source.ts';
 import { UserError, colour } from '../cli/output.ts';
@@ -57,7 +58,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const api = (await import(choice.file)) as StepApi;
+  const api = (await import(pathToFileURL(choice.file).href)) as StepApi;
   console.log(colour.bold(`Benchmark of ${code} (${size === 'full' ? 'full sizes, a few minutes' : size === 'quick' ? 'quick: smaller sizes, noisier figures' : 'tiny: the harness only, figures mean nothing'})`));
   const load = os.loadavg()[0]!;
   console.log(colour.dim(`Brokers run as processes on this machine, beside the clients: other work on it lowers every figure (load average now ${load.toFixed(1)} on ${os.cpus().length} cores${load > 1 ? ': close what you can' : ''}).\n`));

@@ -2,6 +2,7 @@
 // brokers from step 08, as in production each in its own process), the machine's limits first,
 // then every measurement in turn against that cluster. Each result is reported as it comes.
 import os from 'node:os';
+import { CONTROLLER_STEP } from '../cli/commands/broker.ts';
 import { startCluster, type ClusterProcess } from '../testing/cluster-process.ts';
 import { makeTempDir, removeTempDir } from '../testing/temp-dir.ts';
 import { bestOf, rawFileAppend, rawLoopback, type Moved } from './limits.ts';
@@ -75,7 +76,7 @@ export interface RunOptions {
   size: Size;
   /** Called with each line of progress as the run goes. */
   progress: (line: string) => void;
-  /** Set once the run should stop early (Ctrl-C): the cluster is stopped by whoever awaits run(). */
+  /** Told the cluster once it has started, so that Ctrl-C can stop it. */
   onCluster?: (cluster: ClusterProcess) => void;
 }
 
@@ -92,7 +93,7 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
     const fileAppend = await bestOf(plan.limitRounds, () => rawFileAppend(scratch, plan.limitMs));
     progress(`  raw file append, 16 KiB writes + fsync: ${mbps(fileAppend)}`);
 
-    const withController = options.stepNumber >= 8;
+    const withController = options.stepNumber >= CONTROLLER_STEP;
     progress(`\nStarting ${withController ? 'a controller and ' : ''}3 broker processes of ${options.code}`);
     const cluster = await startCluster(options.srcDir, { brokers: 3, controller: withController });
     options.onCluster?.(cluster);
@@ -100,9 +101,9 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
       const bootstrapServers = cluster.bootstrapServers;
       const admin = new api.KafkaAdmin({ bootstrapServers });
       let topics = 0;
-      const topic = async (replicationFactor: number, partitions = PARTITIONS, minInsyncReplicas = 1) => {
+      const topic = async (replicationFactor: number, minInsyncReplicas = 1) => {
         const name = `bench-${++topics}-rf${replicationFactor}`;
-        await admin.createTopic(name, { partitions, replicationFactor, configs: { 'min.insync.replicas': String(minInsyncReplicas) } });
+        await admin.createTopic(name, { partitions: PARTITIONS, replicationFactor, configs: { 'min.insync.replicas': String(minInsyncReplicas) } });
         return name;
       };
       const throughput = async (label: string, run: Promise<Throughput>) => {
@@ -134,7 +135,7 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
       for (const replicationFactor of [1, 3]) {
         const minInsyncReplicas = replicationFactor === 3 ? 2 : 1;
         for (const ack of [0, 1, 'all'] as const) {
-          const name = await topic(replicationFactor, PARTITIONS, minInsyncReplicas);
+          const name = await topic(replicationFactor, minInsyncReplicas);
           const run = await throughput(`acks=${ack}, RF ${replicationFactor}${replicationFactor > 1 ? `, min ISR ${minInsyncReplicas}` : ''}`, produce(api, { ...base, topic: name, records: plan.records, acks: ack, batchSize: DEFAULT_BATCH, lingerMs: DEFAULT_LINGER_MS }));
           acks.push({ acks: ack, replicationFactor, minInsyncReplicas, run });
           // What acks=1 wrote to one replica is read back by the consumer: every record is there.

@@ -3,6 +3,7 @@
 // measures how long each record took to arrive.
 import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type * as Step from '../../steps/09-kafka-protocol/src/index.ts';
 
@@ -168,5 +169,3 @@ export async function endToEndLatency(api: StepApi, srcDir: string, options: Lat
 
 /** The consumer process of endToEndLatency. */
 const CONSUMER = fileURLToPath(new URL('./latency-consumer.ts', import.meta.url));
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
