@@ -3,6 +3,7 @@
 // watermark), listGroups, findCoordinator, describeGroups, offsetFetch and listOffsets. Each poll
 // asks every broker it knows with a short deadline, so that a dead or paused broker costs one
 // timeout and no more.
+import net from 'node:net';
 import type { BrokerStatus, BrokerView, Capabilities, ControllerView, GroupView, PartitionView, ReplicaView, Snapshot, TopicView } from './snapshot.ts';
 
 /** The part of a step's Connection the poller uses (the same in steps 05–09). */
@@ -381,8 +382,7 @@ export function describe(error: unknown): string {
 }
 
 /** Whether a TCP connection to host:port opens within the deadline. */
-async function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  const net = await import('node:net');
+function connects(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     const done = (result: boolean) => {
