@@ -1,11 +1,10 @@
 // The benchmark's harness, run for real on tiny sizes: the figures mean nothing at this size (and
 // nothing here asserts a speed); what is checked is that every measurement ran against a real
 // cluster, the table and targets are printed, and results.json and four well-formed charts are written.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../paths.ts';
+import { runCli } from '../../cli/test/run-cli.ts';
 import { useTempDirs } from '../../testing/temp-dir.ts';
 import { CHART_FILES } from '../charts.ts';
 import type { Results } from '../run.ts';
@@ -62,12 +61,10 @@ describe('charts', () => {
 describe('npm run bench -- --tiny', () => {
   it('measures every figure against a real cluster, prints the table and the targets, and writes results.json and the charts', async () => {
     const out = temp();
-    const run = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'lib/cli/main.ts'), 'bench', '--tiny', '--out', out], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    run.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    run.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    const code = await new Promise<number | null>((resolve) => run.once('close', resolve));
-    expect(code, `npm run bench -- --tiny failed:\n${output}`).toBe(0);
+    const run = runCli(['bench', '--tiny', '--out', out]);
+    const { code } = await run.exited;
+    const output = run.stdout();
+    expect(code, `npm run bench -- --tiny failed:\n${output}\n${run.stderr()}`).toBe(0);
 
     for (const line of ['raw loopback TCP', 'raw file append', 'one record per request', 'batchSize 16 KiB, lingerMs 0', 'acks=all, RF 3, min ISR 2', 'consumer, reading back', '1 KiB records', 'client: workshop KafkaProducer', 'p99.9']) {
       expect(output, `the table has a row for "${line}"`).toContain(line);
