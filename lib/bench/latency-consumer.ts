@@ -8,12 +8,12 @@
 // it has them all, or nothing came for 15 s, prints them as one JSON array and exits.
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { pathToFileURL } from 'node:url';
+import { importStepApi } from '../step-api.ts';
 import type { StepApi } from './workload.ts';
 
 const [srcDir, bootstrap, topic, count] = process.argv.slice(2);
 const total = Number(count);
-const api = (await import(pathToFileURL(path.join(srcDir!, 'index.ts')).href)) as StepApi;
+const api = await importStepApi<StepApi>(path.join(srcDir!, 'index.ts'), ['KafkaConsumer'], 'the latency measurement reads with the step\'s KafkaConsumer');
 const consumer = new api.KafkaConsumer(topic!, { bootstrapServers: bootstrap!.split(','), autoOffsetReset: 'latest', fetchMaxWaitMs: 100, consumerTimeoutMs: 15_000 });
 const arrived: Array<number | null> = new Array(total).fill(null);
 let ready = false;

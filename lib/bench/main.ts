@@ -9,7 +9,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { chooseCode } from '../cli/commands/broker.ts';
 import { sourceFlags } from '../cli/choose-source.ts';
 import { UserError, colour } from '../cli/output.ts';
@@ -18,7 +17,8 @@ import type { ClusterProcess } from '../testing/cluster-process.ts';
 import { writeCharts } from './charts.ts';
 import { markdown, table, targetLines } from './report.ts';
 import { runBenchmark, type Results, type Size } from './run.ts';
-import type { StepApi } from './workload.ts';
+import { importStepApi } from '../step-api.ts';
+import { BENCH_NEEDS, type StepApi } from './workload.ts';
 
 /** The first step whose cluster has replicas to measure acks=all against. */
 const FIRST_STEP = 7;
@@ -58,7 +58,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const api = (await import(pathToFileURL(choice.file).href)) as StepApi;
+  const api = await importStepApi<StepApi>(choice.file, BENCH_NEEDS, 'the benchmark needs a replicated cluster and its clients (step 07 or later)');
   console.log(colour.bold(`Benchmark of ${code} (${size === 'full' ? 'full sizes, a few minutes' : size === 'quick' ? 'quick: smaller sizes, noisier figures' : 'tiny: the harness only, figures mean nothing'})`));
   const load = os.loadavg()[0]!;
   console.log(colour.dim(`Brokers run as processes on this machine, beside the clients: other work on it lowers every figure (load average now ${load.toFixed(1)} on ${os.cpus().length} cores${load > 1 ? ': close what you can' : ''}).\n`));

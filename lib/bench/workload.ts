@@ -10,6 +10,9 @@ import type * as Step from '../../steps/09-kafka-protocol/src/index.ts';
 /** The step's public API; steps 08 and 09 export the same clients (09 speaks Kafka's protocol underneath). */
 export type StepApi = typeof Step;
 
+/** What of it the benchmark uses: checked when it is loaded, so a student's copy missing one is told which. */
+export const BENCH_NEEDS = ['KafkaAdmin', 'KafkaProducer', 'KafkaConsumer'] as const;
+
 /** Records sent or read, their value size, and the seconds it took. */
 export interface Throughput {
   records: number;

@@ -1,9 +1,8 @@
 // The part of a step's public API a chaos run uses, loaded from the step's src/index.ts. Step 08
 // and step 09 export the same names with the same shapes (09 speaks Kafka's binary protocol
 // underneath), so one run works on either, and on a student's copy of either.
-import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { importStepApi } from '../step-api.ts';
 
 export interface PartitionInfo {
   partition: number;
@@ -63,13 +62,6 @@ export interface StepApi {
 const NEEDED = ['KafkaProducer', 'KafkaConsumer', 'KafkaAdmin', 'Connection', 'Log', 'Controller', 'LATEST_TIMESTAMP', 'stringSerializer', 'stringDeserializer'] as const;
 
 /** Imports `srcDir/index.ts`; the error says what is missing, for a student's copy that is not there yet. */
-export async function loadStepApi(srcDir: string): Promise<StepApi> {
-  const index = path.join(srcDir, 'index.ts');
-  if (!fs.existsSync(index)) throw new Error(`${index} does not exist: a chaos run needs a step's src/ (step 08 or later).`);
-  const api = (await import(pathToFileURL(index).href)) as Record<string, unknown>;
-  const missing = NEEDED.filter((name) => api[name] === undefined);
-  if (missing.length > 0) {
-    throw new Error(`${index} exports no ${missing.join(', ')}: a chaos run needs a controller, replication and retrying clients (step 08 or later).`);
-  }
-  return api as unknown as StepApi;
+export function loadStepApi(srcDir: string): Promise<StepApi> {
+  return importStepApi<StepApi>(path.join(srcDir, 'index.ts'), NEEDED, 'a chaos run needs a controller, replication and retrying clients (step 08 or later)');
 }

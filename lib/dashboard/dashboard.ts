@@ -3,10 +3,10 @@
 // step's own client code (its Connection and decodeAssignment) and asks the brokers with the
 // step's own requests. `npm run cluster -- … --dashboard` starts one with the cluster, and gives
 // it the buttons that kill, pause and restart brokers; this one is read-only.
-import { pathToFileURL } from 'node:url';
 import { sourceFlags, type SourceChoice } from '../cli/choose-source.ts';
 import { chooseCode } from '../cli/commands/broker.ts';
 import { UserError, colour } from '../cli/output.ts';
+import { importStepApi } from '../step-api.ts';
 import { Poller, type ProcessState, type StepApi } from './poller.ts';
 import { startDashboard, type Controls, type Dashboard } from './server.ts';
 
@@ -25,10 +25,9 @@ export interface ClusterDashboardOptions {
 
 /** Loads the step's code, starts polling and serving; stop() ends both. */
 export async function startClusterDashboard(options: ClusterDashboardOptions): Promise<Dashboard> {
-  const api = (await import(pathToFileURL(options.choice.file).href)) as Partial<StepApi>;
-  if (typeof api.Connection !== 'function') throw new UserError(`${options.choice.step.name} has no Connection to ask the brokers with (the dashboard works from step 0${DASHBOARD_STEP} on).`);
+  const api = await importStepApi<StepApi>(options.choice.file, ['Connection'], `the dashboard asks the brokers with the step's Connection (step 0${DASHBOARD_STEP} on)`);
   const poller = new Poller({
-    api: api as StepApi,
+    api,
     step: { number: options.choice.step.number, name: options.choice.step.name },
     source: options.choice.mine ? 'your code (--mine)' : 'the reference',
     bootstrap: options.bootstrap,

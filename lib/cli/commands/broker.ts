@@ -7,11 +7,11 @@
 // `npm run controller` (controller.ts) runs a step-08 controller the same way (serveProcess below).
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { PORT_TAKEN_EXIT_CODE, isPortTaken } from '../../ports.ts';
 import { todoIn } from '../../source/markers.ts';
 import { UnknownStepError } from '../../steps.ts';
 import { NoSource, chooseSource, sourceFlags, type SourceChoice, type SourceFlags, type Wanted } from '../choose-source.ts';
+import { importStepApi } from '../../step-api.ts';
 import { UserError, colour } from '../output.ts';
 
 /** One broker of a cluster, as `--cluster` lists it (the Broker's `cluster` option from step 07). */
@@ -267,9 +267,8 @@ export async function serveProcess(served: Served): Promise<number> {
   const stepNumber = String(choice.step.number).padStart(2, '0');
   const shown = path.relative(process.cwd(), path.dirname(choice.file)) || '.';
   type Server = { start(): Promise<{ host: string; port: number } | undefined>; stop(): Promise<void> };
-  const api = (await import(pathToFileURL(choice.file).href)) as Record<string, (new (options: Record<string, unknown>) => Server) | undefined>;
-  const Class = api[className];
-  if (typeof Class !== 'function') throw new UserError(`${path.relative(process.cwd(), choice.file)} exports no ${className}: the ${what} arrives in ${served.arrives}.`);
+  const api = await importStepApi<Record<string, new (options: Record<string, unknown>) => Server>>(choice.file, [className], `the ${what} arrives in ${served.arrives}`);
+  const Class = api[className]!;
   if (!IN_CLUSTER) {
     const ignored = served.flags.filter((flag) => flag.since > choice.step.number && served.given[flag.option] !== undefined);
     for (const flag of ignored) {
