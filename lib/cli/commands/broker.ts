@@ -45,7 +45,7 @@ export const BROKER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--id', option: 'id', kind: 'int', min: 0, since: 1, help: "the broker's id, Kafka's broker.id (1)" },
   { flag: '--host', option: 'host', kind: 'string', since: 1, help: 'the interface to bind (127.0.0.1)' },
   { flag: '--port', option: 'port', kind: 'int', min: 0, max: 65_535, since: 1, help: 'the port to listen on (9092; 0 for any free port)' },
-  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: DATA_DIR_STEP, help: "where the logs go, Kafka's log.dirs (<tmpdir>/kafka-logs-<id>)" },
+  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: DATA_DIR_STEP, help: "where the logs go, Kafka's log.dirs (<tmpdir>/kfs-step-NN/kafka-logs-<id>)" },
   {
     flag: '--cluster', option: 'cluster', kind: 'cluster', since: 7, help: 'every broker of the cluster, this one too: 1@127.0.0.1:9092,2@127.0.0.1:9093 (step 07)',
     until: { step: CONTROLLER_STEP - 1, why: 'from step 08 brokers learn each other from the controller: use --controller host:port (npm run controller starts one)' },
@@ -141,9 +141,10 @@ export function parseCluster(text: string): ClusterMember[] {
 /**
  * The options for `new Broker(…)` from the parsed flags: with `--cluster`, this broker must be in
  * the list, and its port (and host, unless `--host` says where to bind) come from there unless
- * given; the data dir defaults to a folder per broker id under the OS temp dir, as the Broker's own.
+ * given; the data dir defaults to a folder per broker id, as the Broker's own, in the step's own
+ * folder under the OS temp dir (see defaultDataDir).
  */
-export function brokerOptions(parsed: Record<string, unknown>): Record<string, unknown> {
+export function brokerOptions(parsed: Record<string, unknown>, step: number): Record<string, unknown> {
   const options = { ...parsed };
   const id = (options.id as number | undefined) ?? 1;
   const cluster = options.cluster as ClusterMember[] | undefined;
@@ -164,8 +165,19 @@ export function brokerOptions(parsed: Record<string, unknown>): Record<string, u
   options.id = id;
   options.host ??= '127.0.0.1';
   options.port ??= 9092;
-  options.dataDir = path.resolve((options.dataDir as string | undefined) ?? path.join(os.tmpdir(), `kafka-logs-${id}`));
+  options.dataDir = path.resolve((options.dataDir as string | undefined) ?? defaultDataDir(step, `kafka-logs-${id}`));
   return options;
+}
+
+/**
+ * Where a step's broker or controller keeps its data unless --data-dir says: Kafka's folder names
+ * (kafka-logs-<id>, kraft-controller-logs), one set per step under the OS temp dir. The steps store
+ * different formats (step 09's segments hold Kafka's record batches, earlier ones do not), and a
+ * broker reads a segment it cannot parse as a torn write and cuts it: a shared default would have
+ * step 09 empty the logs step 08 wrote.
+ */
+export function defaultDataDir(step: number, folder: string): string {
+  return path.join(os.tmpdir(), `kfs-step-${String(step).padStart(2, '0')}`, folder);
 }
 
 /** One line per flag, for --help. */
@@ -205,8 +217,8 @@ export async function brokerCommand(args: string[]): Promise<number> {
   }
   const source = sourceFlags(args);
   const parsed = parseBrokerFlags(source.rest);
-  const options = brokerOptions(parsed.options);
   const choice = chooseCode({ file: 'index.ts', what: 'broker', arrives: 'step 01' }, source);
+  const options = brokerOptions(parsed.options, choice.step.number);
   const stepNumber = String(choice.step.number).padStart(2, '0');
   for (const flag of BROKER_FLAGS) {
     if (flag.until && choice.step.number > flag.until.step && parsed.options[flag.option] !== undefined) {

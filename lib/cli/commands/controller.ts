@@ -3,10 +3,9 @@
 // with `npm run broker -- --controller 127.0.0.1:9093`. It runs the newest step's reference by
 // default (`--step NN` another, `--mine` yours), prints "Controller 0 listening on 127.0.0.1:9093"
 // once it serves, and stops cleanly on Ctrl-C or SIGTERM, as `npm run broker` does (serveProcess).
-import os from 'node:os';
 import path from 'node:path';
 import { sourceFlags } from '../choose-source.ts';
-import { BROKER_FLAGS, CONTROLLER_STEP, chooseCode, flagLines, parseBrokerFlags, serveProcess, sourceLines, type BrokerFlag } from './broker.ts';
+import { BROKER_FLAGS, CONTROLLER_STEP, chooseCode, defaultDataDir, flagLines, parseBrokerFlags, serveProcess, sourceLines, type BrokerFlag } from './broker.ts';
 
 /** The broker flags that are the controller's settings too, with the same names and meaning. */
 const SHARED = ['--host', '--broker-session-timeout-ms', '--leader-imbalance-check-interval-ms', '--default-replication-factor', '--num-partitions', '--offsets-topic-replication-factor', '--offsets-topic-num-partitions'];
@@ -14,7 +13,7 @@ const SHARED = ['--host', '--broker-session-timeout-ms', '--leader-imbalance-che
 export const CONTROLLER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--id', option: 'id', kind: 'int', min: 0, since: CONTROLLER_STEP, help: "the controller's id, KRaft's node.id (0); brokers use other ids" },
   { flag: '--port', option: 'port', kind: 'int', min: 0, max: 65_535, since: CONTROLLER_STEP, help: 'the port to listen on (9093; 0 for any free port)' },
-  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: CONTROLLER_STEP, help: 'where the metadata log goes (<tmpdir>/kraft-controller-logs)' },
+  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: CONTROLLER_STEP, help: 'where the metadata log goes (<tmpdir>/kfs-step-NN/kraft-controller-logs)' },
   ...BROKER_FLAGS.filter((flag) => SHARED.includes(flag.flag)).map((flag) => ({ ...flag, since: Math.max(flag.since, CONTROLLER_STEP), help: flag.help.replace("; the controller's", '') })),
 ];
 
@@ -31,14 +30,14 @@ export function controllerUsage(): string {
   ].join('\n');
 }
 
-/** The Controller's options from the parsed flags: id 0, 127.0.0.1:9093 and a data dir under the OS temp dir unless given. */
-export function controllerOptions(parsed: Record<string, unknown>): Record<string, unknown> {
+/** The Controller's options from the parsed flags: id 0, 127.0.0.1:9093 and the step's own data dir under the OS temp dir unless given. */
+export function controllerOptions(parsed: Record<string, unknown>, step: number): Record<string, unknown> {
   return {
     ...parsed,
     id: parsed.id ?? 0,
     host: parsed.host ?? '127.0.0.1',
     port: parsed.port ?? 9093,
-    dataDir: path.resolve((parsed.dataDir as string | undefined) ?? path.join(os.tmpdir(), 'kraft-controller-logs')),
+    dataDir: path.resolve((parsed.dataDir as string | undefined) ?? defaultDataDir(step, 'kraft-controller-logs')),
   };
 }
 
@@ -49,8 +48,8 @@ export async function controllerCommand(args: string[]): Promise<number> {
   }
   const source = sourceFlags(args);
   const parsed = parseBrokerFlags(source.rest, CONTROLLER_FLAGS, 'npm run controller');
-  const options = controllerOptions(parsed.options);
   const arrives = `step ${String(CONTROLLER_STEP).padStart(2, '0')}`;
   const choice = chooseCode({ file: 'index.ts', what: 'controller', arrives }, source);
+  const options = controllerOptions(parsed.options, choice.step.number);
   return serveProcess({ className: 'Controller', arrives, options, given: parsed.options, flags: CONTROLLER_FLAGS, choice, portAdvice: ' (and give the brokers --controller to match)' });
 }

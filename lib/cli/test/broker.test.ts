@@ -55,7 +55,7 @@ describe('broker flags', () => {
 
   test('with --cluster the broker must be listed, and its port comes from there', () => {
     const cluster = '1@127.0.0.1:9092,2@127.0.0.1:9093';
-    const options = (...args: string[]) => brokerOptions(parseBrokerFlags(args).options);
+    const options = (...args: string[]) => brokerOptions(parseBrokerFlags(args).options, 7);
     expect(options('--id', '2', '--cluster', cluster)).toMatchObject({ id: 2, host: '127.0.0.1', port: 9093 });
     expect(() => options('--id', '3', '--cluster', cluster)).toThrow(/--cluster has no broker 3: list every broker of the cluster, this one included \(brokers 1, 2 are listed\)/);
     expect(() => options('--id', '2', '--port', '9094', '--cluster', cluster)).toThrow(/--port 9094 disagrees with --cluster, which lists broker 2 at 127.0.0.1:9093/);
@@ -75,8 +75,10 @@ describe('broker flags', () => {
     );
   });
 
-  test("the data dir defaults to a folder per broker id under the OS temp dir, as the Broker's own", () => {
-    expect(brokerOptions(parseBrokerFlags(['--id', '7']).options)).toMatchObject({ id: 7, host: '127.0.0.1', port: 9092, dataDir: path.join(os.tmpdir(), 'kafka-logs-7') });
+  test("the data dir defaults to a folder per broker id, as the Broker's own, in a folder per step under the OS temp dir", () => {
+    expect(brokerOptions(parseBrokerFlags(['--id', '7']).options, 8)).toMatchObject({ id: 7, host: '127.0.0.1', port: 9092, dataDir: path.join(os.tmpdir(), 'kfs-step-08', 'kafka-logs-7') });
+    // Step 09 stores Kafka's record batches and would cut step 08's segments as torn: never the same folder.
+    expect(brokerOptions(parseBrokerFlags(['--id', '7']).options, 9).dataDir).toBe(path.join(os.tmpdir(), 'kfs-step-09', 'kafka-logs-7'));
   });
 });
 

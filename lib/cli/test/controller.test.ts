@@ -15,12 +15,12 @@ const cleanup = useCleanup();
 const tempDir = useTempDirs('kfs-controller-cli-');
 
 describe('controller flags', () => {
-  test("Kafka's names map to the Controller's options; id 0, port 9093 and a temp data dir unless given", () => {
-    const parse = (...args: string[]) => controllerOptions(parseBrokerFlags(args, CONTROLLER_FLAGS, 'npm run controller').options);
+  test("Kafka's names map to the Controller's options; id 0, port 9093 and the step's own temp data dir unless given", () => {
+    const parse = (...args: string[]) => controllerOptions(parseBrokerFlags(args, CONTROLLER_FLAGS, 'npm run controller').options, 9);
     expect(parse('--port', '9191', '--data-dir', '/d', '--broker-session-timeout-ms', '1500', '--leader-imbalance-check-interval-ms=1000', '--default-replication-factor', '2', '--num-partitions', '3', '--offsets-topic-replication-factor', '2')).toEqual({
       id: 0, host: '127.0.0.1', port: 9191, dataDir: path.resolve('/d'), brokerSessionTimeoutMs: 1500, leaderImbalanceCheckIntervalMs: 1000, defaultReplicationFactor: 2, numPartitions: 3, offsetsTopicReplicationFactor: 2,
     });
-    expect(parse()).toEqual({ id: 0, host: '127.0.0.1', port: 9093, dataDir: path.join(os.tmpdir(), 'kraft-controller-logs') });
+    expect(parse()).toEqual({ id: 0, host: '127.0.0.1', port: 9093, dataDir: path.join(os.tmpdir(), 'kfs-step-09', 'kraft-controller-logs') });
     expect(() => parse('--min-insync-replicas', '2')).toThrow(/Unknown flag --min-insync-replicas\. npm run controller knows: --id, --port, --data-dir, .*--broker-session-timeout-ms/);
   });
 
