@@ -260,8 +260,8 @@ export class Poller {
         }
       }),
     );
-    // A group's coordinator moves with its __consumer_offsets partition; the new one may not list
-    // a group nobody has joined since (it has the offsets, not the group): keep asking about it.
+    // A group's coordinator moves with its __consumer_offsets partition; the new one lists a group
+    // nobody has joined since as Empty, but a student's coordinator may not: keep asking about it.
     for (const id of ids) this.seenGroups.add(id);
     const listed = new Set(ids);
     for (const id of this.seenGroups) ids.add(id);

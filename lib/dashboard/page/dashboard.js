@@ -87,7 +87,7 @@ function groupBox(group) {
   const totalLag = group.offsets.reduce((sum, entry) => sum + (entry.lag ?? 0), 0);
   const unknown = group.offsets.some((entry) => entry.lag === null);
   const members = group.members.length === 0
-    ? '<div class="member">no members</div>'
+    ? `<div class="member">no members${group.offsets.length ? ': its offsets are kept for the next to join' : ''}</div>`
     : group.members.map((member) => `<div class="member" data-member="${esc(member.memberId)}">${esc(member.memberId.slice(0, 28))}: ${member.partitions.map(esc).join(', ') || '—'}</div>`).join('');
   const offsets = group.offsets
     .map((entry) => `<tr data-offset="${esc(entry.topic)}-${entry.partition}"><td>${esc(entry.topic)}-${entry.partition}</td><td class="num">${entry.committed}</td><td class="num">${entry.end ?? '?'}</td><td class="num lag" data-zero="${entry.lag === 0}">${entry.lag ?? '?'}</td></tr>`)
@@ -95,7 +95,6 @@ function groupBox(group) {
   return `<div class="group" data-group="${esc(group.groupId)}" data-state="${esc(group.state)}" data-lag="${unknown ? '' : totalLag}">
     <div class="head">Group ${esc(group.groupId)} · ${esc(group.state)}</div>
     <div class="facts">generation ${group.generationId ?? 'n/a'} · ${esc(group.protocolName || 'no assignor')} · coordinator ${group.coordinator ?? '?'} · total lag <span class="lag" data-zero="${totalLag === 0 && !unknown}">${unknown ? '?' : totalLag}</span></div>
-    ${group.state === 'Dead' && group.offsets.length ? '<div class="member">offsets kept; no member since its coordinator moved</div>' : ''}
     ${members}
     ${offsets ? `<table><thead><tr><th>Partition</th><th>Committed</th><th>HW</th><th>Lag</th></tr></thead><tbody>${offsets}</tbody></table>` : ''}
   </div>`;

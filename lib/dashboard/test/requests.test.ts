@@ -85,3 +85,61 @@ describe.each(['07', '08', '09'])('step %s reference', (number) => {
     }
   }, 60_000);
 });
+
+// After a restart (one broker) or a failover (its __consumer_offsets partition moved), a coordinator
+// has a group's commits but no member has told it of the group yet: it lists and describes it as
+// Empty, as Kafka does, rather than not at all. In steps 08 and 09 this also checks that a commit is
+// answered only once the follower has it too: the coordinator is killed right after the commit.
+describe.each(['06', '08', '09'])('step %s reference', (number) => {
+  it('a coordinator that knows a group only by its commits (restarted, or taken over) lists it as Empty, with the last commit', async () => {
+    const step = findStep(number);
+    const src = path.join(SOLUTIONS_DIR, step.name, 'src');
+    const api = (await import(path.join(src, 'index.ts'))) as StepModule;
+    const withController = step.number >= 8;
+    cluster = await startCluster(src, {
+      brokers: withController ? 2 : 1,
+      controller: withController,
+      controllerOptions: { brokerSessionTimeoutMs: 1500 },
+      brokerOptions: { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 1, ...(withController ? { offsetsTopicReplicationFactor: 2, brokerHeartbeatIntervalMs: 200 } : {}) },
+    });
+    const bootstrapServers = cluster.bootstrapServers;
+    const admin = new api.KafkaAdmin({ bootstrapServers });
+    await admin.createTopic('kept', { partitions: 1, replicationFactor: withController ? 2 : 1 });
+    await admin.close();
+    const producer = new api.KafkaProducer({ bootstrapServers, keySerializer: api.stringSerializer, valueSerializer: api.stringSerializer });
+    await Promise.all(Array.from({ length: 3 }, (_, i) => producer.send('kept', { value: `v${i}` })));
+    await producer.close();
+    const consumer = new api.KafkaConsumer('kept', { bootstrapServers, groupId: 'keepers', autoOffsetReset: 'earliest', enableAutoCommit: false, consumerTimeoutMs: 10_000 });
+    let read = 0;
+    for await (const _record of consumer) if (++read === 3) break;
+    await consumer.commit();
+    await consumer.close();
+
+    // The coordinator goes: restarted (step 06), or killed so that the other broker takes over (08, 09).
+    const ask = new api.Connection(cluster.brokers[0]!.host, cluster.brokers[0]!.port);
+    const coordinator = (await ask.request({ type: 'findCoordinator', key: 'keepers' })) as { nodeId: number };
+    await ask.close();
+    await cluster.kill(coordinator.nodeId);
+    if (!withController) await cluster.restart(coordinator.nodeId);
+
+    const survivor = cluster.brokers.find((broker) => cluster!.isRunning(broker.id))!;
+    const poller = new Poller({
+      api,
+      step: { number: step.number, name: step.name },
+      source: 'the reference',
+      bootstrap: [{ host: survivor.host, port: survivor.port }],
+      controller: withController ? { id: 0, host: cluster.controller().host, port: cluster.controller().port } : null,
+    });
+    try {
+      const deadline = Date.now() + 15_000;
+      let snapshot = await poller.poll();
+      const found = () => snapshot.groups.find((group) => group.groupId === 'keepers');
+      while (!(found()?.offsets.length && found()?.coordinator !== (withController ? coordinator.nodeId : -1)) && Date.now() < deadline) snapshot = await poller.poll();
+      expect(found(), `the group, from listGroups and describeGroups of a poller that never saw it before; problems: ${snapshot.problems.join('; ')}`).toMatchObject({ groupId: 'keepers', state: 'Empty', members: [] });
+      if (withController) expect(found()!.coordinator, 'the new coordinator').not.toBe(coordinator.nodeId);
+      expect(found()!.offsets.map(({ topic, partition, committed }) => `${topic}-${partition}: ${committed}`)).toEqual(['kept-0: 3']);
+    } finally {
+      await poller.close();
+    }
+  }, 60_000);
+});

@@ -84,6 +84,14 @@ export class ConsumerOffsets {
     return this.latest.get(groupId)?.get(`${topic}-${partition}`);
   }
 
+  /** Every group with a commit kept here: after a restart, the only trace of a group until a member rejoins. */
+  groups(): string[] {
+    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
+    // Memory also holds the commits of partitions this broker led before: only its own groups count.
+    return [...this.latest.keys()].filter((groupId) => this.logOf(partitionFor(groupId, this.partitions())) !== undefined);
+    //<
+  }
+
   // #region load
   //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
   /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */

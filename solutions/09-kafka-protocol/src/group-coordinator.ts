@@ -323,10 +323,16 @@ export class GroupCoordinator {
     return { partitions };
   }
 
-  /** A snapshot of one group; a group nobody ever joined is 'Dead', as Kafka reports it. */
+  /**
+   * A snapshot of one group. A group known only by its commits (the broker restarted, and no member
+   * has rejoined yet) is 'Empty', and one with neither members nor commits is 'Dead', as Kafka reports them.
+   */
   describe(groupId: string): GroupDescription {
     const group = this.groups.get(groupId);
-    if (!group) return { groupId, state: 'Dead', generationId: -1, protocolName: null, leaderId: null, members: [] };
+    if (!group) {
+      const state = this.offsets.groups().includes(groupId) ? 'Empty' : 'Dead';
+      return { groupId, state, generationId: state === 'Empty' ? 0 : -1, protocolName: null, leaderId: null, members: [] };
+    }
     // As in Kafka, assignments are shown only when the group is Stable: otherwise they are the last generation's.
     const members = [...group.members.values()].map((member) => ({
       memberId: member.memberId,
@@ -338,9 +344,12 @@ export class GroupCoordinator {
     return { groupId, state: group.state, generationId: group.generationId, protocolName: group.protocolName, leaderId: group.leaderId, members };
   }
 
-  /** Every group held here and its protocol type, as the listGroups request answers. */
+  /** Every group held here and its protocol type, as the listGroups request answers: those known only by their commits too. */
   list(): Array<{ groupId: string; protocolType: string }> {
-    return [...this.groups.values()].map((group) => ({ groupId: group.groupId, protocolType: group.protocolType ?? '' }));
+    const live = [...this.groups.values()].map((group) => ({ groupId: group.groupId, protocolType: group.protocolType ?? '' }));
+    // No member has told this coordinator the group's protocol since it restarted: Kafka's '' for unknown.
+    const committedOnly = this.offsets.groups().filter((groupId) => !this.groups.has(groupId)).map((groupId) => ({ groupId, protocolType: '' }));
+    return [...live, ...committedOnly];
   }
 
   /** One group as the describeGroups request answers it: describe()'s snapshot, in the request's shape. */

@@ -61,6 +61,11 @@ export class ConsumerOffsets {
     return this.latest.get(groupId)?.get(`${topic}-${partition}`);
   }
 
+  /** Every group with a commit kept here: after a restart, the only trace of a group until a member rejoins. */
+  groups(): string[] {
+    return [...this.latest.keys()];
+  }
+
   // #region load
   /** Rebuilds memory from the log (a broker starting up); returns how many commits it replayed. */
   load(): number {

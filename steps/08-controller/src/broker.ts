@@ -23,7 +23,7 @@ import type { LogOptions } from './log.ts';
 import { MetadataLoader } from './metadata-loader.ts';
 import type { MetadataRecord } from './metadata-image.ts';
 import type { Partition } from './partition.ts';
-import type { CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from './protocol/index.ts';
+import type { CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, OffsetCommitRequest, OffsetCommitResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from './protocol/index.ts';
 import type { RecordWithOffset } from './record-batch.ts';
 import { ReplicaManager, type AppendedBatch } from './replica-manager.ts';
 import { SocketServer } from './socket-server.ts';
@@ -95,6 +95,8 @@ export interface BrokerAddress {
 
 /** How long a metadata request waits for a topic it asked the controller to create. */
 const AUTO_CREATE_WAIT_MS = 5_000;
+/** How long a commit waits for the in-sync replicas of its offsets partition: Kafka's offsets.commit.timeout.ms. */
+const OFFSET_COMMIT_TIMEOUT_MS = 5_000;
 
 export class Broker {
   readonly id: number;
@@ -245,7 +247,7 @@ export class Broker {
     syncGroup: (request) => this.coordinating(request.groupId) && this.coordinator.sync(request),
     heartbeat: (request) => this.coordinating(request.groupId) && this.coordinator.heartbeat(request),
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
-    offsetCommit: (request) => this.coordinating(request.groupId) && this.coordinator.commitOffsets(request),
+    offsetCommit: (request, clientGone) => this.coordinating(request.groupId) && this.handleOffsetCommit(request, clientGone),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
     listGroups: () => ({ groups: this.coordinator.list() }),
     describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
@@ -342,6 +344,23 @@ export class Broker {
     });
     if (request.acks !== -1) return { results: appended.map(({ result }) => result) };
     return { results: await this.replicaManager.awaitInSyncReplicas(appended, request.timeoutMs, clientGone) };
+  }
+
+  /**
+   * Stores a commit, and answers once every in-sync replica of the group's __consumer_offsets
+   * partition has it, as Kafka does (its offsets.commit.required.acks is -1): a commit acknowledged
+   * by a coordinator that dies the next moment is on the broker that takes the group over.
+   */
+  private async handleOffsetCommit(request: OffsetCommitRequest, clientGone: AbortSignal): Promise<OffsetCommitResponse> {
+    const answer = this.coordinator.commitOffsets(request);
+    const partition = partitionFor(request.groupId, this.offsetsPartitions());
+    const endOffset = this.replicaManager.leaderLog(OFFSETS_TOPIC, partition)?.logEndOffset ?? -1;
+    const [replicated] = await this.replicaManager.awaitInSyncReplicas([{ result: { topic: OFFSETS_TOPIC, partition, baseOffset: -1 }, endOffset }], OFFSET_COMMIT_TIMEOUT_MS, clientGone);
+    const error = replicated?.error;
+    if (!error) return answer;
+    // Kafka's mapping: the consumer finds the coordinator again, or tries again later, and commits again.
+    const code = error.code === 'NOT_LEADER_OR_FOLLOWER' ? 'NOT_COORDINATOR' : 'COORDINATOR_NOT_AVAILABLE';
+    throw new KafkaError(code, `group "${request.groupId}"'s commit is not on every in-sync replica of ${OFFSETS_TOPIC}-${partition} (${error.message}); commit again`);
   }
 
   /** Where each partition starts (earliest, -2) or a consumer's reading ends (latest, -1): Kafka's ListOffsets. */

@@ -74,6 +74,12 @@ export class ConsumerOffsets {
     return this.latest.get(groupId)?.get(`${topic}-${partition}`);
   }
 
+  /** Every group with a commit kept here: after a restart, the only trace of a group until a member rejoins. */
+  groups(): string[] {
+    // Memory also holds the commits of partitions this broker led before: only its own groups count.
+    return [...this.latest.keys()].filter((groupId) => this.logOf(partitionFor(groupId, this.partitions())) !== undefined);
+  }
+
   // #region load
   /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */
   load(partition: number): number {
