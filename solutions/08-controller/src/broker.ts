@@ -308,7 +308,8 @@ export class Broker {
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
     offsetCommit: (request, clientGone) => this.coordinating(request.groupId) && this.handleOffsetCommit(request, clientGone),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
-    listGroups: () => ({ groups: this.coordinator.list() }),
+    // Memory still holds the groups this broker coordinated before its offsets partitions moved: list only its own.
+    listGroups: () => ({ groups: this.coordinator.list().filter(({ groupId }) => this.replicaManager.leaderLog(OFFSETS_TOPIC, partitionFor(groupId, this.offsetsPartitions())) !== undefined) }),
     describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
     //<
