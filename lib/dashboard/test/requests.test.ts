@@ -18,6 +18,14 @@ interface StepModule extends StepApi {
   stringSerializer: unknown;
 }
 
+/** A step's reference: its folder, its public API, and whether it has a controller (step 08 on). */
+async function reference(number: string) {
+  const step = findStep(number);
+  const src = path.join(SOLUTIONS_DIR, step.name, 'src');
+  const api = (await import(path.join(src, 'index.ts'))) as StepModule;
+  return { step, src, api, withController: step.number >= 8 };
+}
+
 let cluster: ClusterProcess | null = null;
 afterEach(async () => {
   await cluster?.stop();
@@ -26,10 +34,7 @@ afterEach(async () => {
 
 describe.each(['07', '08', '09'])('step %s reference', (number) => {
   it('answers describeReplicas, listGroups and describeGroups, and the poller makes of them what the page shows', async () => {
-    const step = findStep(number);
-    const src = path.join(SOLUTIONS_DIR, step.name, 'src');
-    const api = (await import(path.join(src, 'index.ts'))) as StepModule;
-    const withController = step.number >= 8;
+    const { step, src, api, withController } = await reference(number);
     cluster = await startCluster(src, {
       brokers: 2,
       controller: withController,
@@ -92,10 +97,7 @@ describe.each(['07', '08', '09'])('step %s reference', (number) => {
 // answered only once the follower has it too: the coordinator is killed right after the commit.
 describe.each(['06', '08', '09'])('step %s reference', (number) => {
   it('a coordinator that knows a group only by its commits (restarted, or taken over) lists it as Empty, with the last commit', async () => {
-    const step = findStep(number);
-    const src = path.join(SOLUTIONS_DIR, step.name, 'src');
-    const api = (await import(path.join(src, 'index.ts'))) as StepModule;
-    const withController = step.number >= 8;
+    const { step, src, api, withController } = await reference(number);
     cluster = await startCluster(src, {
       brokers: withController ? 2 : 1,
       controller: withController,
