@@ -5,6 +5,7 @@
 // what the page would show of a 2-broker cluster with a topic, ten records and a consumer group.
 // They are given code (no student writes them), so they are tested here, not in the steps.
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SOLUTIONS_DIR } from '#lib/paths.ts';
 import { findStep } from '#lib/steps.ts';
@@ -93,15 +94,16 @@ describe.each(['07', '08', '09'])('step %s reference', (number) => {
 
 // After a restart (one broker) or a failover (its __consumer_offsets partition moved), a coordinator
 // has a group's commits but no member has told it of the group yet: it lists and describes it as
-// Empty, as Kafka does, rather than not at all. In steps 08 and 09 this also checks that a commit is
-// answered only once the follower has it too: the coordinator is killed right after the commit.
+// Empty, as Kafka does, rather than not at all. In steps 08 and 09 it also checks that a commit is
+// answered only once the other in-sync replica has it: not while that replica is paused, and the
+// coordinator killed right after the answer loses nothing.
 describe.each(['06', '08', '09'])('step %s reference', (number) => {
   it('a coordinator that knows a group only by its commits (restarted, or taken over) lists it as Empty, with the last commit', async () => {
     const { step, src, api, withController } = await reference(number);
     cluster = await startCluster(src, {
       brokers: withController ? 2 : 1,
       controller: withController,
-      controllerOptions: { brokerSessionTimeoutMs: 1500 },
+      controllerOptions: { brokerSessionTimeoutMs: 3000 },
       brokerOptions: { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 1, ...(withController ? { offsetsTopicReplicationFactor: 2, brokerHeartbeatIntervalMs: 200 } : {}) },
     });
     const bootstrapServers = cluster.bootstrapServers;
@@ -114,13 +116,28 @@ describe.each(['06', '08', '09'])('step %s reference', (number) => {
     const consumer = new api.KafkaConsumer('kept', { bootstrapServers, groupId: 'keepers', autoOffsetReset: 'earliest', enableAutoCommit: false, consumerTimeoutMs: 10_000 });
     let read = 0;
     for await (const _record of consumer) if (++read === 3) break;
-    await consumer.commit();
-    await consumer.close();
-
-    // The coordinator goes: restarted (step 06), or killed so that the other broker takes over (08, 09).
     const ask = new api.Connection(cluster.brokers[0]!.host, cluster.brokers[0]!.port);
     const coordinator = (await ask.request({ type: 'findCoordinator', key: 'keepers' })) as { nodeId: number };
     await ask.close();
+    if (withController) {
+      // The only other replica of the offsets partition is paused: the commit must wait for it.
+      const follower = cluster.brokers.find((broker) => broker.id !== coordinator.nodeId)!;
+      await cluster.pause(follower.id);
+      try {
+        const commit = consumer.commit();
+        const first = await Promise.race([commit.then(() => 'answered'), delay(1_000).then(() => 'still waiting')]);
+        expect(first, 'the commit was answered while the only other in-sync replica of its offsets partition was paused: it must wait for every in-sync replica, as Kafka does').toBe('still waiting');
+        await cluster.resume(follower.id);
+        await commit;
+      } finally {
+        if (cluster.isPaused(follower.id)) await cluster.resume(follower.id);
+      }
+    } else {
+      await consumer.commit();
+    }
+    await consumer.close();
+
+    // The coordinator goes: restarted (step 06), or killed right after the commit so that the other broker takes over (08, 09).
     await cluster.kill(coordinator.nodeId);
     if (!withController) await cluster.restart(coordinator.nodeId);
 
