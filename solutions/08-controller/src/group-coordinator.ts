@@ -353,16 +353,25 @@ export class GroupCoordinator {
 
   /** Stops every timer and fails every parked request (the broker is stopping). */
   shutdown(): void {
-    for (const group of this.groups.values()) {
+    this.unload([...this.groups.keys()], new KafkaError('COORDINATOR_NOT_AVAILABLE', 'the broker is shutting down'));
+  }
+
+  /**
+   * Forgets these groups, as a coordinator that stops being theirs must: their timers stop, and
+   * every request they have parked fails with `error`, so that its member asks again elsewhere.
+   */
+  unload(groupIds: string[], error: KafkaError): void {
+    for (const groupId of groupIds) {
+      const group = this.groups.get(groupId);
+      if (!group) continue;
       clearTimeout(group.rebalanceTimer ?? undefined);
       for (const member of group.members.values()) {
         this.clearSessionTimer(member);
-        const stopping = new KafkaError('COORDINATOR_NOT_AVAILABLE', 'the broker is shutting down');
-        member.awaitingJoin?.reject(stopping);
-        member.awaitingSync?.reject(stopping);
+        member.awaitingJoin?.reject(error);
+        member.awaitingSync?.reject(error);
       }
+      this.groups.delete(groupId);
     }
-    this.groups.clear();
   }
 
   private groupFor(groupId: string): GroupMetadata {
