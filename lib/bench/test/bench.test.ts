@@ -62,7 +62,7 @@ describe('npm run bench -- --tiny', () => {
   it('measures every figure against a real cluster, prints the table and the targets, and writes results.json and the charts', async () => {
     const out = temp();
     const run = runCli(['bench', '--tiny', '--out', out]);
-    const { code } = await run.exited;
+    const [{ code }] = await Promise.all([run.exited, run.closed]);
     const output = run.stdout();
     expect(code, `npm run bench -- --tiny failed:\n${output}\n${run.stderr()}`).toBe(0);
 

@@ -13,6 +13,11 @@ export interface CliProcess {
   stdout(): string;
   stderr(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * Resolves once the process has exited and all it wrote has been read (its pipes closed): 'exit'
+   * can come before the last lines of output. Never resolves while a process it started still holds the pipes.
+   */
+  closed: Promise<void>;
   /** Waits until stdout has a line matching `pattern`, and returns its match. */
   line(pattern: RegExp, ms: number, what: string): Promise<RegExpExecArray>;
 }
@@ -36,6 +41,7 @@ export function runCli(args: string[]): CliProcess {
     stdout: () => stdout,
     stderr: () => stderr,
     exited,
+    closed: new Promise((resolve) => child.once('close', () => resolve())),
     async line(pattern, ms, what) {
       const multiline = new RegExp(pattern.source, `${pattern.flags.replace('m', '')}m`);
       await waitFor(() => multiline.test(stdout) || ended, ms, `${what}; stdout so far:\n${stdout}\nstderr:\n${stderr}`);

@@ -10,7 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SOLUTIONS_DIR } from '#lib/paths.ts';
 import { findStep } from '#lib/steps.ts';
 import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.ts';
-import { Poller, type StepApi } from '../poller.ts';
+import { waitFor } from '#lib/testing/wait.ts';
+import { Poller, type StepApi, type StepConnection } from '../poller.ts';
 
 interface StepModule extends StepApi {
   KafkaAdmin: new (options: { bootstrapServers: string[] }) => { createTopic(name: string, options: { partitions: number; replicationFactor: number }): Promise<void>; close(): Promise<void> };
@@ -103,7 +104,7 @@ describe.each(['06', '08', '09'])('step %s reference', (number) => {
     cluster = await startCluster(src, {
       brokers: withController ? 2 : 1,
       controller: withController,
-      controllerOptions: { brokerSessionTimeoutMs: 3000 },
+      controllerOptions: { brokerSessionTimeoutMs: 3000, leaderImbalanceCheckIntervalMs: 1000 },
       brokerOptions: { groupInitialRebalanceDelayMs: 0, offsetsTopicNumPartitions: 1, ...(withController ? { offsetsTopicReplicationFactor: 2, brokerHeartbeatIntervalMs: 200 } : {}) },
     });
     const bootstrapServers = cluster.bootstrapServers;
@@ -114,28 +115,33 @@ describe.each(['06', '08', '09'])('step %s reference', (number) => {
     await Promise.all(Array.from({ length: 3 }, (_, i) => producer.send('kept', { value: `v${i}` })));
     await producer.close();
     const consumer = new api.KafkaConsumer('kept', { bootstrapServers, groupId: 'keepers', autoOffsetReset: 'earliest', enableAutoCommit: false, consumerTimeoutMs: 10_000 });
-    let read = 0;
-    for await (const _record of consumer) if (++read === 3) break;
     const ask = new api.Connection(cluster.brokers[0]!.host, cluster.brokers[0]!.port);
-    const coordinator = (await ask.request({ type: 'findCoordinator', key: 'keepers' })) as { nodeId: number };
-    await ask.close();
-    if (withController) {
-      // The only other replica of the offsets partition is paused: the commit must wait for it.
-      const follower = cluster.brokers.find((broker) => broker.id !== coordinator.nodeId)!;
-      await cluster.pause(follower.id);
-      try {
-        const commit = consumer.commit();
-        const first = await Promise.race([commit.then(() => 'answered'), delay(1_000).then(() => 'still waiting')]);
-        expect(first, 'the commit was answered while the only other in-sync replica of its offsets partition was paused: it must wait for every in-sync replica, as Kafka does').toBe('still waiting');
-        await cluster.resume(follower.id);
-        await commit;
-      } finally {
-        if (cluster.isPaused(follower.id)) await cluster.resume(follower.id);
+    let coordinator: { nodeId: number };
+    try {
+      let read = 0;
+      for await (const _record of consumer) if (++read === 3) break;
+      coordinator = (await ask.request({ type: 'findCoordinator', key: 'keepers' })) as { nodeId: number };
+      if (withController) {
+        // The only other replica of the offsets partition is paused: the commit must wait for it.
+        const follower = cluster.brokers.find((broker) => broker.id !== coordinator.nodeId)!;
+        await cluster.pause(follower.id);
+        try {
+          const commit = consumer.commit();
+          commit.catch(() => {}); // awaited below; a failed expect() must not leave it unhandled
+          const first = await Promise.race([commit.then(() => 'answered'), delay(1_000).then(() => 'still waiting')]);
+          expect(first, 'the commit was answered while the only other in-sync replica of its offsets partition was paused: it must wait for every in-sync replica, as Kafka does').toBe('still waiting');
+          await cluster.resume(follower.id);
+          await commit;
+        } finally {
+          if (cluster.isPaused(follower.id)) await cluster.resume(follower.id);
+        }
+      } else {
+        await consumer.commit();
       }
-    } else {
-      await consumer.commit();
+    } finally {
+      await ask.close();
+      await consumer.close();
     }
-    await consumer.close();
 
     // The coordinator goes: restarted (step 06), or killed right after the commit so that the other broker takes over (08, 09).
     await cluster.kill(coordinator.nodeId);
@@ -157,8 +163,31 @@ describe.each(['06', '08', '09'])('step %s reference', (number) => {
       expect(found(), `the group, from listGroups and describeGroups of a poller that never saw it before; problems: ${snapshot.problems.join('; ')}`).toMatchObject({ groupId: 'keepers', state: 'Empty', members: [] });
       if (withController) expect(found()!.coordinator, 'the new coordinator').not.toBe(coordinator.nodeId);
       expect(found()!.offsets.map(({ topic, partition, committed }) => `${topic}-${partition}: ${committed}`)).toEqual(['kept-0: 3']);
+      if (withController) await leadershipComesBack(api, cluster, coordinator.nodeId, survivor);
     } finally {
       await poller.close();
     }
   }, 60_000);
 });
+
+/**
+ * The old coordinator returns and, as preferred leader, takes the offsets partition back: it loads
+ * the group's commits again, and the broker that stood in for it unloads the group and lists it no more.
+ */
+async function leadershipComesBack(api: StepModule, running: ClusterProcess, oldCoordinator: number, standIn: { id: number; host: string; port: number }): Promise<void> {
+  await running.restart(oldCoordinator);
+  const toStandIn = new api.Connection(standIn.host, standIn.port);
+  const returned = running.broker(oldCoordinator);
+  const toReturned = new api.Connection(returned.host, returned.port);
+  const listed = async (connection: StepConnection) => ((await connection.request({ type: 'listGroups' })) as { groups: Array<{ groupId: string }> }).groups.map(({ groupId }) => groupId);
+  try {
+    await waitFor(async () => (await toStandIn.request({ type: 'findCoordinator', key: 'keepers' }) as { nodeId: number }).nodeId === oldCoordinator, 20_000, `broker ${oldCoordinator} should lead the offsets partition again (the preferred leader)`);
+    await waitFor(async () => (await listed(toStandIn)).length === 0, 5_000, `broker ${standIn.id} no longer coordinates the group, and should list it no more`);
+    expect(await listed(toReturned), `broker ${oldCoordinator} coordinates the group again, with the commits it loaded`).toEqual(['keepers']);
+    const committed = (await toReturned.request({ type: 'offsetFetch', groupId: 'keepers', partitions: [{ topic: 'kept', partition: 0 }] })) as { partitions: Array<{ offset: number }> };
+    expect(committed.partitions.map(({ offset }) => offset)).toEqual([3]);
+  } finally {
+    await toStandIn.close();
+    await toReturned.close();
+  }
+}

@@ -271,14 +271,21 @@ export class Broker {
 //<
 
   //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
-  /** One record of the controller's log: the replica manager applies it; a new leadership of an offsets partition loads its groups' commits. */
+  /** One record of the controller's log: the replica manager applies it; leading an offsets partition loads its groups' commits, losing it unloads its groups. */
   private applyMetadata(record: MetadataRecord): void {
-    const { becameLeader } = this.replicaManager.applyRecord(record);
+    const { becameLeader, becameFollower } = this.replicaManager.applyRecord(record);
     if (becameLeader?.topic === OFFSETS_TOPIC) {
       this.log(`Loaded ${this.consumerOffsets.load(becameLeader.partition)} offset commit(s) from ${becameLeader.name}`);
   //<
     }
   //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    // Its groups belong to the partition's new leader now: what their members parked here fails, and they look for it.
+    if (becameFollower?.topic === OFFSETS_TOPIC) {
+      const groups = this.coordinator.list().map(({ groupId }) => groupId).filter((groupId) => partitionFor(groupId, this.offsetsPartitions()) === becameFollower.partition);
+      this.coordinator.unload(groups, new KafkaError('NOT_COORDINATOR', `broker ${this.id} no longer leads ${becameFollower.name}, so it no longer coordinates its groups; find the coordinator again`));
+      this.consumerOffsets.unload(becameFollower.partition);
+      this.log(`Unloaded ${groups.length} group(s) of ${becameFollower.name}: its new leader coordinates them`);
+    }
   //<
   }
 //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
@@ -308,8 +315,7 @@ export class Broker {
     leaveGroup: (request) => this.coordinating(request.groupId) && this.coordinator.leave(request),
     offsetCommit: (request, clientGone) => this.coordinating(request.groupId) && this.handleOffsetCommit(request, clientGone),
     offsetFetch: (request) => this.coordinating(request.groupId) && this.coordinator.fetchOffsets(request),
-    // Memory still holds the groups this broker coordinated before its offsets partitions moved: list only its own.
-    listGroups: () => ({ groups: this.coordinator.list().filter(({ groupId }) => this.replicaManager.leaderLog(OFFSETS_TOPIC, partitionFor(groupId, this.offsetsPartitions())) !== undefined) }),
+    listGroups: () => ({ groups: this.coordinator.list() }),
     describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
     //<
@@ -436,15 +442,26 @@ export class Broker {
    * by a coordinator that dies the next moment is on the broker that takes the group over.
    */
   private async handleOffsetCommit(request: OffsetCommitRequest, clientGone: AbortSignal): Promise<OffsetCommitResponse> {
-    const answer = this.coordinator.commitOffsets(request);
     const partition = partitionFor(request.groupId, this.offsetsPartitions());
-    const endOffset = this.replicaManager.leaderLog(OFFSETS_TOPIC, partition)?.logEndOffset ?? -1;
-    const [replicated] = await this.replicaManager.awaitInSyncReplicas([{ result: { topic: OFFSETS_TOPIC, partition, baseOffset: -1 }, endOffset }], OFFSET_COMMIT_TIMEOUT_MS, clientGone);
+    const offsetsPartition = this.replicaManager.partition(OFFSETS_TOPIC, partition)!; // coordinating() made sure this broker leads it
+    // As a produce with acks=all, a commit is refused before it is written when too few replicas are in sync.
+    if (request.offsets.length > 0 && !offsetsPartition.hasEnoughReplicas) {
+      throw new KafkaError(
+        'COORDINATOR_NOT_AVAILABLE',
+        `${offsetsPartition.name} has ${offsetsPartition.isr.length} in-sync replica(s), fewer than min.insync.replicas (${offsetsPartition.minInsyncReplicas}), so group "${request.groupId}"'s commit cannot be kept safely; commit again once a replica has caught up`,
+      );
+    }
+    const answer = this.coordinator.commitOffsets(request);
+    if (request.offsets.length === 0) return answer; // nothing was written, so there is nothing to wait for
+    const [replicated] = await this.replicaManager.awaitInSyncReplicas([{ result: { topic: OFFSETS_TOPIC, partition, baseOffset: -1 }, endOffset: offsetsPartition.logEndOffset }], OFFSET_COMMIT_TIMEOUT_MS, clientGone);
     const error = replicated?.error;
     if (!error) return answer;
-    // Kafka's mapping: the consumer finds the coordinator again, or tries again later, and commits again.
-    const code = error.code === 'NOT_LEADER_OR_FOLLOWER' ? 'NOT_COORDINATOR' : 'COORDINATOR_NOT_AVAILABLE';
-    throw new KafkaError(code, `group "${request.groupId}"'s commit is not on every in-sync replica of ${OFFSETS_TOPIC}-${partition} (${error.message}); commit again`);
+    // Kafka answers NOT_COORDINATOR when the leadership moved and COORDINATOR_NOT_AVAILABLE when the ISR
+    // shrank; it passes a timeout on as REQUEST_TIMED_OUT, which its consumer handles as it does those two.
+    // Here a timeout is COORDINATOR_NOT_AVAILABLE as well, so one rule in the consumer (retry on a
+    // coordinator error) covers all three.
+    const moved = error.code === 'NOT_LEADER_OR_FOLLOWER';
+    throw new KafkaError(moved ? 'NOT_COORDINATOR' : 'COORDINATOR_NOT_AVAILABLE', `group "${request.groupId}"'s commit is not safely kept (${error.message}); ${moved ? 'find the coordinator again and ' : ''}commit again`);
   }
   //<
 

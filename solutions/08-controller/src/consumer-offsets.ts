@@ -86,11 +86,15 @@ export class ConsumerOffsets {
 
   /** Every group with a commit kept here: after a restart, the only trace of a group until a member rejoins. */
   groups(): string[] {
-    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
-    // Memory also holds the commits of partitions this broker led before: only its own groups count.
-    return [...this.latest.keys()].filter((groupId) => this.logOf(partitionFor(groupId, this.partitions())) !== undefined);
-    //<
+    return [...this.latest.keys()];
   }
+
+  //> step 08 given
+  /** Forgets the commits of one partition's groups: this broker no longer leads it (load() reads them again if it leads it again). */
+  unload(partition: number): void {
+    for (const groupId of [...this.latest.keys()]) if (partitionFor(groupId, this.partitions()) === partition) this.latest.delete(groupId);
+  }
+  //<
 
   // #region load
   //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
