@@ -276,8 +276,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     });
     if (this.enableAutoCommit && Date.now() >= this.nextAutoCommitAt) {
       this.nextAutoCommitAt = Date.now() + this.autoCommitIntervalMs;
-      // One attempt: the loop must not stall on it. If it failed (the coordinator moved, say), the
-      // same offsets are still uncommitted, and the next auto-commit comes after retryBackoffMs.
+      // One attempt, not a round of retries: the loop waits for it, and an attempt alone may take up to
+      // the coordinator's offsets.commit.timeout.ms (5 s) while a replica of its offsets partition lags.
+      // If it failed (the coordinator moved, say), the same offsets are still uncommitted, and the next
+      // auto-commit comes after retryBackoffMs.
       if (!(await this.commitQuietly('auto-commit', 0))) this.nextAutoCommitAt = Date.now() + this.retryBackoffMs;
     }
   }
