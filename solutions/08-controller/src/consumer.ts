@@ -168,6 +168,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private readonly defaultApiTimeoutMs: number;
   /** Set when a leader turned out to be wrong or gone: the next fetch asks for fresh metadata first. */
   private leadersStale = false;
+  /** The auto-commit on its way, if one is: the iterator does not wait for it (Kafka's commitAsync). */
+  private autoCommitting: Promise<void> | null = null;
   //<
 
   constructor(topics: string | string[], options: ConsumerOptions<K, V>) {
@@ -292,6 +294,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     await group.ensureActiveGroup({
       onPartitionsRevoked: async () => {
         //> step 08 rewrites: the consumer follows a partition's leader when it moves
+        await this.autoCommitting; // settled before the positions it committed are cleared
         if (this.enableAutoCommit) await this.commitQuietly('before the rebalance', this.defaultApiTimeoutMs);
         //<
         this.positions.clear();
@@ -303,11 +306,15 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (this.enableAutoCommit && Date.now() >= this.nextAutoCommitAt) {
       this.nextAutoCommitAt = Date.now() + this.autoCommitIntervalMs;
       //> step 08 rewrites: the consumer follows a partition's leader when it moves
-      // One attempt, not a round of retries: the loop waits for it, and an attempt alone may take up to
-      // the coordinator's offsets.commit.timeout.ms (5 s) while a replica of its offsets partition lags.
-      // If it failed (the coordinator moved, say), the same offsets are still uncommitted, and the next
-      // auto-commit comes after retryBackoffMs.
-      if (!(await this.commitQuietly('auto-commit', 0))) this.nextAutoCommitAt = Date.now() + this.retryBackoffMs;
+      // One attempt, sent without waiting for its answer (Kafka's commitAsync): the coordinator holds
+      // a commit until its offsets partition's in-sync replicas have it, up to 5 s while one lags, and
+      // records keep coming meanwhile. If it failed (the coordinator moved, say), the same offsets are
+      // still uncommitted, and the next auto-commit comes after retryBackoffMs.
+      if (this.autoCommitting) return; // one at a time, so that commits arrive in order
+      this.autoCommitting = this.commitQuietly('auto-commit', 0).then((committed) => {
+        if (!committed) this.nextAutoCommitAt = Date.now() + this.retryBackoffMs;
+        this.autoCommitting = null;
+      });
       //<
     }
   }
@@ -575,6 +582,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.closed = true;
     if (this.group) {
       //> step 08 rewrites: the consumer follows a partition's leader when it moves
+      await this.autoCommitting;
       if (this.enableAutoCommit) await this.commitQuietly('closing', this.defaultApiTimeoutMs);
       //<
       await this.group.close();
