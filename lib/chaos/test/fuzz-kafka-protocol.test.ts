@@ -17,6 +17,7 @@ import { SOLUTIONS_DIR } from '../../paths.ts';
 import { residentMiB, startBrokerProcess } from '../../testing/broker-process.ts';
 import { useCleanup } from '../../testing/cleanup.ts';
 import { useTempDirs } from '../../testing/temp-dir.ts';
+import { brokenKafkaFrame } from '../../testing/broken-kafka-frames.ts';
 import { within } from '../../testing/wait.ts';
 import { Prng } from '../prng.ts';
 
@@ -68,49 +69,6 @@ function validRequests(api: KafkaApi): Buffer[] {
     { type: 'leaveGroup', groupId: 'group', memberId: 'm' },
   ];
   return bodies.map((body, i) => encode(api, body, i));
-}
-
-/** One frame: a valid request, or one broken in one of the ways a buggy or hostile client breaks them. */
-function fuzzedFrame(next: () => number, valid: Buffer[]): Buffer {
-  const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)]!;
-  const frame = Buffer.from(pick(valid));
-  switch (Math.floor(next() * 7)) {
-    case 0:
-      return frame; // well formed
-    case 1:
-      // flipped bytes anywhere after the size
-      for (let i = 0; i < 1 + Math.floor(next() * 4); i++) frame[4 + Math.floor(next() * (frame.length - 4))] = Math.floor(next() * 256);
-      return frame;
-    case 2: {
-      // cut short, with the size saying so
-      const cut = frame.subarray(0, 4 + Math.floor(next() * (frame.length - 4)));
-      cut.writeInt32BE(cut.length - 4, 0);
-      return cut;
-    }
-    case 3: {
-      // a length or count inside the body that lies
-      const at = 4 + 8 + Math.floor(next() * Math.max(1, frame.length - 16));
-      if (at + 4 <= frame.length) frame.writeInt32BE(pick([0x7fffffff, -2, 1 << 30, 65_536]), at);
-      return frame;
-    }
-    case 4:
-      // an api key or version nobody speaks
-      frame.writeInt16BE(pick([-1, 99, 1000, 32_767]), 4 + (next() < 0.5 ? 0 : 2));
-      return frame;
-    case 5: {
-      // garbage with a plausible size
-      const garbage = Buffer.alloc(4 + Math.floor(next() * 64));
-      for (let i = 4; i < garbage.length; i++) garbage[i] = Math.floor(next() * 256);
-      garbage.writeInt32BE(garbage.length - 4, 0);
-      return garbage;
-    }
-    default: {
-      // a string length of -1 where a string may not be null, or a negative array count
-      const at = 4 + 10 + Math.floor(next() * Math.max(1, frame.length - 16));
-      if (at + 2 <= frame.length) frame.writeInt16BE(-1, at);
-      return frame;
-    }
-  }
 }
 
 /** How long answers may pause before the client leaves: a fuzzed fetch may lawfully wait up to its maxWaitMs, which flipped bytes make hours. */
@@ -180,7 +138,7 @@ describe('fuzzing the Kafka protocol (step 09)', () => {
     let rssAfterWarmUp: number | null = null;
     let rssMax = 0;
     while (read < FRAMES) {
-      read += await sendChecked(broker.port, Array.from({ length: 50 }, () => fuzzedFrame(next, valid)), check);
+      read += await sendChecked(broker.port, Array.from({ length: 50 }, () => brokenKafkaFrame(next, valid)), check);
       expect(broker.isRunning(), `the broker crashed after ${read} fuzzed frames (seed ${SEED}):\n${crashed()}`).toBe(true);
       if (++batches % 25 === 0) await produceGood(read);
       const rss = residentMiB(broker.pid);

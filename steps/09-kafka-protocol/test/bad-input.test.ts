@@ -5,6 +5,8 @@
 import net from 'node:net';
 import { describe, expect, test } from 'vitest';
 import { APIS, encodeBatch, encodeRequest, type RequestBody, type RequestType } from '../src/index.ts';
+import { Prng } from '#lib/chaos/prng.ts';
+import { brokenKafkaFrame } from '#lib/testing/broken-kafka-frames.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { startLoggedBroker } from './helpers.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
@@ -16,18 +18,6 @@ const cleanup = useCleanup();
 const tempDir = useTempDirs();
 const SEED = 20261126;
 const FRAMES = 10_000;
-
-/** mulberry32: a tiny seeded generator, so the same seed sends the same bytes. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Valid requests of every kind a client sends, as a starting point for mutations. */
 function validRequests(): Buffer[] {
@@ -47,52 +37,6 @@ function validRequests(): Buffer[] {
     const codec = APIS[body.type];
     return encodeRequest({ apiKey: codec.key, apiVersion: codec.maxVersion, correlationId: i, clientId: 'fuzzer' }, codec.requestSchema(codec.maxVersion), codec.requestToWire(body as never, codec.maxVersion));
   });
-}
-
-/** One frame: a valid request, or one broken in one of the ways a buggy or hostile client breaks them. */
-function mutate(next: () => number, valid: Buffer[]): Buffer {
-  const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)]!;
-  const frame = Buffer.from(pick(valid));
-  const kind = Math.floor(next() * 7);
-  switch (kind) {
-    case 0:
-      return frame; // well formed
-    case 1: {
-      // flipped bytes anywhere after the size
-      for (let i = 0; i < 1 + Math.floor(next() * 4); i++) frame[4 + Math.floor(next() * (frame.length - 4))] = Math.floor(next() * 256);
-      return frame;
-    }
-    case 2: {
-      // cut short, with the size saying so (a truncated body)
-      const cut = frame.subarray(0, 4 + Math.floor(next() * (frame.length - 4)));
-      cut.writeInt32BE(cut.length - 4, 0);
-      return cut;
-    }
-    case 3: {
-      // a length or count inside the body that lies: a huge int32 somewhere
-      const at = 4 + 8 + Math.floor(next() * Math.max(1, frame.length - 16));
-      if (at + 4 <= frame.length) frame.writeInt32BE(pick([0x7fffffff, -2, 1 << 30, 65_536]), at);
-      return frame;
-    }
-    case 4: {
-      // an api key or version nobody speaks
-      frame.writeInt16BE(pick([-1, 99, 1000, 32_767]), 4 + (next() < 0.5 ? 0 : 2));
-      return frame;
-    }
-    case 5: {
-      // garbage with a plausible size
-      const garbage = Buffer.alloc(4 + Math.floor(next() * 64));
-      for (let i = 4; i < garbage.length; i++) garbage[i] = Math.floor(next() * 256);
-      garbage.writeInt32BE(garbage.length - 4, 0);
-      return garbage;
-    }
-    default: {
-      // a string length of -1 where a string may not be null, or a negative array count
-      const at = 4 + 10 + Math.floor(next() * Math.max(1, frame.length - 16));
-      if (at + 2 <= frame.length) frame.writeInt16BE(-1, at);
-      return frame;
-    }
-  }
 }
 
 /** Writes frames on one connection until the broker hangs up on it (as it does after a bad one) or all are sent. */
@@ -123,13 +67,14 @@ describe('bad input', () => {
     const record = (n: number) => encodeBatch(0, [{ key: null, value: Buffer.from(`good ${n}`), timestamp: Date.now(), headers: [] }]);
     // The fuzzed requests name 'fuzzed'; the good client writes to 'fuzz', where it alone writes.
     await good.ask({ type: 'createTopics', topics: [{ name: 'fuzz', partitions: 1 }, { name: 'fuzzed', partitions: 1 }] });
-    const next = random(SEED);
+    const prng = new Prng(SEED);
+    const next = () => prng.next();
     const valid = validRequests();
     const heapBefore = process.memoryUsage().heapUsed;
     let sent = 0;
     let goodWrites = 0;
     while (sent < FRAMES) {
-      const frames = Array.from({ length: 50 }, () => mutate(next, valid));
+      const frames = Array.from({ length: 50 }, () => brokenKafkaFrame(next, valid));
       // The broker closes a connection after a request it cannot read; the rest of that batch is simply not sent.
       sent += Math.max(1, await sendUntilClosed(port, frames));
       if (sent % 500 < 50) {
