@@ -20,6 +20,10 @@
 // not caught up with the leader for `replicaLagTimeMaxMs` leaves the ISR, so that one slow or dead
 // broker cannot hold back the high watermark (and every acks=all producer) for ever; it comes
 // back once it has caught up to the high watermark again.
+//
+// `min.insync.replicas` guards both ends: an acks=all write is refused while the ISR is smaller,
+// and the high watermark does not move while it is (Kafka since 3.7): a record on fewer copies
+// than that is not committed, whatever acks its producer asked for.
 import { KafkaError } from './errors.ts';
 import type { Log } from './log.ts';
 import type { PartitionLayout } from './protocol/index.ts';
@@ -104,6 +108,14 @@ export class Partition {
     return this.hw;
   }
 
+  /**
+   * `min.insync.replicas` as it applies to this partition: never more than its replicas, so that a
+   * topic with fewer copies than the broker's default can still be written (Kafka's effectiveMinIsr).
+   */
+  get minIsr(): number {
+    return Math.min(this.minInsyncReplicas, this.replicas.length);
+  }
+
   /** The leader's view of a follower (for tests and demos). */
   follower(id: number): FollowerState | undefined {
     return this.followers.get(id);
@@ -139,10 +151,10 @@ export class Partition {
   appendAsLeader(records: LogRecord[], acks: number): number {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     //> step 07 task 6 omit: appendAsLeader — with acks=-1, refuse NOT_ENOUGH_REPLICAS before appending when the ISR is smaller than minInsyncReplicas
-    if (acks === -1 && this.isr.length < this.minInsyncReplicas) {
+    if (acks === -1 && this.isr.length < this.minIsr) {
       throw new KafkaError(
         'NOT_ENOUGH_REPLICAS',
-        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes are refused until enough followers catch up (acks=1 still works)`,
+        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minIsr}: acks=all writes are refused until enough followers catch up (acks=1 writes are taken, but no consumer sees them until then)`,
       );
     }
     //<
@@ -230,9 +242,14 @@ export class Partition {
   // #region advance-hw
   /**
    * The high watermark becomes the smallest LEO in the ISR, the leader's own included. It only
-   * ever moves forward: what a consumer has been allowed to read stays readable.
+   * ever moves forward: what a consumer has been allowed to read stays readable. While the ISR is
+   * smaller than min.insync.replicas it stays where it is: a record the leader and too few
+   * followers have is not committed, even when its producer asked only for acks=1.
    */
   maybeAdvanceHighWatermark(): boolean {
+    //> step 07 task 6 omit: maybeAdvanceHighWatermark — while the ISR is smaller than min.insync.replicas (minIsr), the high watermark does not move
+    if (this.isr.length < this.minIsr) return false;
+    //<
     //> step 07 task 2: maybeAdvanceHighWatermark — the smallest LEO among the ISR, the leader's included; it never goes back
     const ends = this.isr.map((id) => (id === this.localId ? this.log.logEndOffset : (this.followers.get(id)?.logEndOffset ?? 0)));
     const candidate = Math.min(...ends);
@@ -250,7 +267,7 @@ export class Partition {
 
   /** Whether the leader still counts enough in-sync replicas for acks=all (checked again after waiting). */
   get hasEnoughReplicas(): boolean {
-    return this.isr.length >= this.minInsyncReplicas;
+    return this.isr.length >= this.minIsr;
   }
 
   layout(): PartitionLayout {

@@ -1,4 +1,4 @@
-// Where a new topic's copies go: Kafka's replica placement for a cluster without racks.
+// Where a new topic's copies go: Kafka's classic replica placement for a cluster without racks.
 //
 // Each partition gets `replicationFactor` replicas on as many different brokers; the first one
 // listed is the preferred leader. Two things must spread evenly over the brokers: the leaders
@@ -11,6 +11,11 @@
 // shift grows by one each time the partitions have gone round all n brokers, so that the next
 // round pairs each leader with other followers. Kafka picks `start` and `shift` at random, so
 // that many small topics do not all put their first leader on the same broker.
+//
+// This is how topics were placed before KRaft, and what the kafka-reassign-partitions tool still
+// proposes. KRaft's controller places new topics with another rule (StripedReplicaPlacer: brokers
+// taken in turn round the racks, from a random start that moves on by one per partition); this
+// one is kept here because a fixed start and shift make it deterministic to test.
 import { KafkaError } from './errors.ts';
 
 /**

@@ -387,7 +387,7 @@ export class ReplicaManager {
     for (const batch of batches) {
       const partition = this.partition(batch.result.topic, batch.result.partition);
       if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
-      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minInsyncReplicas})` };
+      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minIsr})` };
     }
     return batches.map(({ result }) => result);
   }

@@ -448,7 +448,7 @@ export class Broker {
     if (request.offsets.length > 0 && !offsetsPartition.hasEnoughReplicas) {
       throw new KafkaError(
         'COORDINATOR_NOT_AVAILABLE',
-        `${offsetsPartition.name} has ${offsetsPartition.isr.length} in-sync replica(s), fewer than min.insync.replicas (${offsetsPartition.minInsyncReplicas}), so group "${request.groupId}"'s commit cannot be kept safely; commit again once a replica has caught up`,
+        `${offsetsPartition.name} has ${offsetsPartition.isr.length} in-sync replica(s), fewer than min.insync.replicas (${offsetsPartition.minIsr}), so group "${request.groupId}"'s commit cannot be kept safely; commit again once a replica has caught up`,
       );
     }
     const answer = this.coordinator.commitOffsets(request);

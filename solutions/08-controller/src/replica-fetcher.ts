@@ -13,16 +13,18 @@
 //
 // After a leader change (step 08) a follower may hold records its new leader never had: an old
 // leader's writes that no other replica copied before it died. Copying on from its own log end
-// would leave two replicas with different records at the same offsets. So a partition marked
-// `needsTruncation` is not fetched until it is truncated: the fetcher asks the leader where the
-// follower's latest leader epoch ends in the leader's log (OffsetsForLeaderEpoch, KIP-101) and
-// cuts the follower's log there. Every fetch also carries the epoch the follower believes the
-// leader is in, so that a leader of another epoch refuses it instead of serving it.
+// would leave two replicas with different records at the same offsets. So every fetch names the
+// epoch of the follower's last batch (lastFetchedEpoch); a leader whose log does not have that
+// epoch as far as the follower's answers with where the two logs part (divergingEpoch) instead
+// of records, and the follower cuts its log there before it copies on: truncation on fetch,
+// Kafka's way since 2.7 (before, a follower asked OffsetsForLeaderEpoch first, KIP-101). Every
+// fetch also carries the epoch the follower believes the leader is in, so that a leader of
+// another epoch refuses it instead of serving it.
 //<
 import { Connection } from './connection.ts';
 //> step 08 given
-import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './leader-epoch-cache.ts';
-import type { EpochEndOffsetResult, FetchedPartition, FetchResponse } from './protocol/index.ts';
+import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset } from './leader-epoch-cache.ts';
+import type { FetchedPartition, FetchPartition, FetchResponse } from './protocol/index.ts';
 //<
 import type { Partition } from './partition.ts';
 
@@ -101,18 +103,19 @@ export class ReplicaFetcher {
     this.running = false;
   }
 
-  //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
+  //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
   /**
-   * One round: truncate the partitions that need it, then fetch every other partition from its
-   * log end offset, append what came, take the high watermark. Returns how many partitions the
-   * leader refused.
+   * One round: fetch every partition from its log end offset, naming the leader epoch it follows
+   * and the epoch of its last batch; cut what the leader says is not in its log, append what came,
+   * take the high watermark. Returns how many partitions the leader refused.
    */
   //<
   async fetchOnce(): Promise<number> {
-    //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
-    let failed = await this.truncateDiverged();
-    const partitions = [...this.partitions.values()].filter((partition) => !partition.needsTruncation);
-    if (partitions.length === 0) return failed;
+    const partitions = [...this.partitions.values()];
+    //> step 08 given
+    // The leader epoch each partition is fetched in: an answer that comes back after an election
+    // is about a leader that is gone, and what it brought may be what the new one never had.
+    const fetchedIn = new Map(partitions.map((partition) => [partition.name, partition.leaderEpoch]));
     //<
     // #region fetch-once
     const response: FetchResponse = await this.connection.request({
@@ -121,90 +124,79 @@ export class ReplicaFetcher {
       maxWaitMs: this.options.maxWaitMs,
       minBytes: 1,
       maxBytes: REPLICA_FETCH_MAX_BYTES,
-      //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
-      partitions: partitions.map(({ topic, partition, logEndOffset, leaderEpoch }) => ({ topic, partition, offset: logEndOffset, currentLeaderEpoch: leaderEpoch })),
+      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      partitions: partitions.map((partition) => fetchPosition(partition)),
       //<
     });
-    //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
-    //<
+    let failed = 0;
     for (const fetched of response.partitions) {
       const partition = this.partitions.get(`${fetched.topic}-${fetched.partition}`);
-      if (partition && !this.copy(partition, fetched)) failed++;
+      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      if (!partition || partition.leaderEpoch !== fetchedIn.get(partition.name)) continue;
+      if (!this.copy(partition, fetched)) failed++;
+      //<
     }
     return failed;
     // #endregion fetch-once
   }
 
+  /** Appends what the leader sent for one partition; false when the leader refused it. */
+  private copy(partition: Partition, fetched: FetchedPartition): boolean {
+    if (fetched.error) {
+      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      // Right after a topic is created, its leader may not have learnt it yet: no news worth printing.
+      //<
+      if (fetched.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
+      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      this.refused(`Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`);
+      //<
+      return false;
+    }
+    //> step 08 given
+    // Our log parts from the leader's: cut it where the leader says; the next fetch copies on.
+    if (fetched.divergingEpoch) {
+      this.truncate(partition, fetched.divergingEpoch);
+      return true;
+    }
+    //<
+    for (const batch of fetched.batches ?? []) partition.log.appendAsFollower(Buffer.from(batch, 'base64'));
+    partition.updateHighWatermarkAsFollower(fetched.highWatermark);
+    return true;
+  }
+
   //> step 08 given
   // #region truncate
   /**
-   * KIP-101: for each partition whose leader changed, asks the leader where the follower's latest
-   * epoch ends in the leader's log, and cuts the follower's log there. A partition is done when
-   * the leader's answer is an epoch the follower has too; otherwise it is cut as far as is sure
-   * and asked about again next round, one epoch further back. Returns how many partitions failed.
+   * Cuts one partition's log where the leader says it parts from the leader's (Kafka's
+   * AbstractFetcherThread, KIP-101 and KIP-279). `diverging` is the largest epoch the LEADER has at
+   * or below the epoch of our last batch, and where it ends in the leader's log. When the cut
+   * leaves our log in an older epoch than that, the next fetch names the older epoch, and the
+   * leader checks again.
    */
-  private async truncateDiverged(): Promise<number> {
-    const asking: Partition[] = [];
-    for (const partition of this.partitions.values()) {
-      if (!partition.needsTruncation) continue;
-      // A log with no epoch holds no record: there is nothing to cut.
-      if (partition.log.latestEpoch === UNDEFINED_EPOCH) partition.needsTruncation = false;
-      else asking.push(partition);
-    }
-    if (asking.length === 0) return 0;
-    const epochsAsked = new Map(asking.map((partition) => [partition.name, partition.leaderEpoch]));
-    const response = await this.connection.request({
-      type: 'offsetsForLeaderEpoch',
-      replicaId: this.options.localId,
-      partitions: asking.map(({ topic, partition, log, leaderEpoch }) => ({ topic, partition, leaderEpoch: log.latestEpoch, currentLeaderEpoch: leaderEpoch })),
-    });
-    let failed = 0;
-    for (const answer of response.partitions) {
-      const partition = this.partitions.get(`${answer.topic}-${answer.partition}`);
-      // The leader changed again while we asked: the answer is about a leader that is gone.
-      if (!partition?.needsTruncation || epochsAsked.get(partition.name) !== partition.leaderEpoch) continue;
-      if (answer.error) {
-        this.refused(`Asking broker ${this.options.leaderId} where ${partition.name}'s epochs end failed: ${answer.error.code}: ${answer.error.message}`);
-        failed++;
-        continue;
-      }
-      this.truncate(partition, answer);
-    }
-    return failed;
-  }
-
-  /**
-   * Cuts one partition's log where the leader's answer says it parts from the leader's (Kafka's
-   * AbstractFetcherThread.getOffsetTruncationState, KIP-101 and KIP-279). Clears needsTruncation
-   * when the logs agree up to the cut; leaves it set when another question is needed.
-   */
-  private truncate(partition: Partition, answer: EpochEndOffsetResult): void {
+  private truncate(partition: Partition, diverging: EpochEndOffset): void {
     const { log } = partition;
-    const asked = log.latestEpoch;
+    const ours = log.latestEpoch;
     const before = log.logEndOffset;
     let target: number;
-    let done = true;
   //<
-    //> step 08 task 4: truncate — where to cut, from the leader's answer and this log's own end of the same epoch
+    //> step 08 task 4: truncate — where to cut, from the leader's divergingEpoch and this log's own end of the same epoch
     // #region truncate-target
-    if (answer.endOffset === UNDEFINED_EPOCH_OFFSET) {
+    if (diverging.endOffset === UNDEFINED_EPOCH_OFFSET) {
       // The leader knows no epoch at or below ours, so the epochs cannot tell where the logs part:
       // keep what was committed, as Kafka did before KIP-101.
       target = partition.highWatermark;
     } else {
-      // The answer is the largest epoch the LEADER has at or below ours, and where it ends there.
-      const ours = log.endOffsetForEpoch(answer.leaderEpoch);
-      if (ours.epoch === answer.leaderEpoch) {
+      const here = log.endOffsetForEpoch(diverging.epoch);
+      if (here.epoch === diverging.epoch) {
         // Both logs have that epoch: they agree up to where the shorter one of the two ends it.
-        target = Math.min(answer.endOffset, ours.endOffset);
-      } else if (ours.epoch !== UNDEFINED_EPOCH) {
+        target = Math.min(diverging.endOffset, here.endOffset);
+      } else if (here.epoch !== UNDEFINED_EPOCH) {
         // We never had the leader's epoch: what we wrote from where our older epoch ends is in
-        // epochs the leader does not have. Cut that, then ask about our new latest epoch.
-        target = ours.endOffset;
-        done = false;
+        // epochs the leader does not have. Cut that; the next fetch asks about the older epoch.
+        target = here.endOffset;
       } else {
         // Nothing here is as old as the leader's epoch: keep no more than the leader had then.
-        target = answer.endOffset;
+        target = diverging.endOffset;
       }
     }
     // #endregion truncate-target
@@ -212,35 +204,12 @@ export class ReplicaFetcher {
     //> step 08 given
     if (partition.truncateTo(target)) {
       const leader = `broker ${this.options.leaderId}, the leader of epoch ${partition.leaderEpoch}`;
-      const why = answer.endOffset === UNDEFINED_EPOCH_OFFSET ? `${leader}, knows no epoch at or below ${asked}; kept what was committed` : `its latest epoch ${asked} ends at ${answer.endOffset} (epoch ${answer.leaderEpoch}) on ${leader}`;
+      const why = diverging.endOffset === UNDEFINED_EPOCH_OFFSET ? `${leader}, knows no epoch at or below ${ours}; kept what was committed` : `our last epoch ${ours} parts from ${leader} at offset ${diverging.endOffset} (its epoch ${diverging.epoch})`;
       this.options.log(`Truncated ${partition.name} from offset ${before} to ${log.logEndOffset}: ${why}`);
     }
-    partition.needsTruncation = !done;
   }
   // #endregion truncate
-    //<
-
-  /** Appends what the leader sent for one partition; false when the leader refused it. */
-  private copy(partition: Partition, fetched: FetchedPartition): boolean {
-    if (fetched.error) {
-      //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
-      // Right after a topic is created, its leader may not have learnt it yet: no news worth printing.
-      //<
-      if (fetched.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
-      //> step 08 rewrites: a follower truncates what the new leader never had, and fetches with its leader epoch
-      this.refused(`Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`);
-      //<
-      return false;
-    }
-    //> step 08 given
-    // The leader changed while the fetch was on its way: what it brought may be what the new
-    // leader never had. Truncate first; the next round fetches again.
-    if (partition.needsTruncation) return true;
-    //<
-    for (const batch of fetched.batches ?? []) partition.log.appendAsFollower(Buffer.from(batch, 'base64'));
-    partition.updateHighWatermarkAsFollower(fetched.highWatermark);
-    return true;
-  }
+  //<
 
   //> step 08 given
   /** Says why the leader refused, once: the same refusal every round would flood the log. */
@@ -265,3 +234,12 @@ export class ReplicaFetcher {
     await this.connection.close();
   }
 }
+
+//> step 08 given
+/** Where a follower fetches a partition from: its log end, in the leader epoch it follows, after the epoch of its last batch. */
+function fetchPosition({ topic, partition, logEndOffset, leaderEpoch, log }: Partition): FetchPartition {
+  const lastFetchedEpoch = log.latestEpoch;
+  // An empty log has no epoch to check: it can only copy.
+  return { topic, partition, offset: logEndOffset, currentLeaderEpoch: leaderEpoch, ...(lastFetchedEpoch === UNDEFINED_EPOCH ? {} : { lastFetchedEpoch }) };
+}
+//<

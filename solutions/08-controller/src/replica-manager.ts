@@ -363,7 +363,7 @@ export class ReplicaManager {
     for (const batch of batches) {
       const partition = this.partition(batch.result.topic, batch.result.partition);
       if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
-      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minInsyncReplicas})` };
+      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minIsr})` };
     }
     return batches.map(({ result }) => result);
   }
@@ -421,12 +421,14 @@ export class ReplicaManager {
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
     //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
-    for (const { topic, partition, offset, currentLeaderEpoch } of follower >= 0 ? request.partitions : []) {
+    for (const { topic, partition, offset, currentLeaderEpoch, lastFetchedEpoch } of follower >= 0 ? request.partitions : []) {
     //<
       const led = this.partitions.get(`${topic}-${partition}`);
       //> step 08 given
       // A follower of another epoch is refused below; its offset says nothing about this leader's log.
       if (currentLeaderEpoch !== undefined && currentLeaderEpoch !== led?.leaderEpoch) continue;
+      // Nor does the offset of a follower whose log parts from this one: it truncates first.
+      if (led?.isLeader && led.divergingEpoch(lastFetchedEpoch, offset)) continue;
       //<
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
@@ -457,6 +459,9 @@ export class ReplicaManager {
         leader = this.leaderPartition(topic, partition);
         //> step 08 given
         leader.checkFetchEpoch(wanted.currentLeaderEpoch);
+        // A follower whose log parts from this one gets no records, only where to cut its own.
+        const diverging = follower ? leader.divergingEpoch(wanted.lastFetchedEpoch, wanted.offset) : null;
+        if (diverging) return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records: [], batches: [], divergingEpoch: diverging };
         //<
         const batches = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
@@ -525,8 +530,9 @@ export class ReplicaManager {
   // #region offsets-for-leader-epoch
   /**
    * Kafka's OffsetsForLeaderEpoch, on the leader: for each partition, where the epoch asked about
-   * ends in this leader's log. A follower whose leader changed asks it before fetching again and
-   * cuts off whatever it holds from that offset on (replica-fetcher.ts).
+   * ends in this leader's log. Followers learn it from their fetches here (divergingEpoch); this
+   * request is how a consumer checks its position after a leader change (KIP-320), and how
+   * followers asked before Kafka 2.7.
    */
   offsetsForLeaderEpoch(request: OffsetsForLeaderEpochRequest): OffsetsForLeaderEpochResponse {
     const partitions = request.partitions.map(({ topic, partition, leaderEpoch, currentLeaderEpoch }): EpochEndOffsetResult => {

@@ -313,7 +313,7 @@ export class ReplicaManager {
     for (const batch of batches) {
       const partition = this.partition(batch.result.topic, batch.result.partition);
       if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
-      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minInsyncReplicas})` };
+      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minIsr})` };
     }
     return batches.map(({ result }) => result);
   }
@@ -368,10 +368,12 @@ export class ReplicaManager {
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
-    for (const { topic, partition, offset, currentLeaderEpoch } of follower >= 0 ? request.partitions : []) {
+    for (const { topic, partition, offset, currentLeaderEpoch, lastFetchedEpoch } of follower >= 0 ? request.partitions : []) {
       const led = this.partitions.get(`${topic}-${partition}`);
       // A follower of another epoch is refused below; its offset says nothing about this leader's log.
       if (currentLeaderEpoch !== undefined && currentLeaderEpoch !== led?.leaderEpoch) continue;
+      // Nor does the offset of a follower whose log parts from this one: it truncates first.
+      if (led?.isLeader && led.divergingEpoch(lastFetchedEpoch, offset)) continue;
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
     // #endregion follower-progress
@@ -400,7 +402,10 @@ export class ReplicaManager {
       try {
         leader = this.leaderPartition(topic, partition);
         leader.checkFetchEpoch(wanted.currentLeaderEpoch);
+        // A follower whose log parts from this one gets no records, only where to cut its own.
+        const diverging = follower ? leader.divergingEpoch(wanted.lastFetchedEpoch, wanted.offset) : null;
         //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+        if (diverging) return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records: Buffer.alloc(0), divergingEpoch: diverging };
         const records = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += records.length;
         return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records };
@@ -473,8 +478,9 @@ export class ReplicaManager {
   // #region offsets-for-leader-epoch
   /**
    * Kafka's OffsetsForLeaderEpoch, on the leader: for each partition, where the epoch asked about
-   * ends in this leader's log. A follower whose leader changed asks it before fetching again and
-   * cuts off whatever it holds from that offset on (replica-fetcher.ts).
+   * ends in this leader's log. Followers learn it from their fetches here (divergingEpoch); this
+   * request is how a consumer checks its position after a leader change (KIP-320), and how
+   * followers asked before Kafka 2.7.
    */
   offsetsForLeaderEpoch(request: OffsetsForLeaderEpochRequest): OffsetsForLeaderEpochResponse {
     const partitions = request.partitions.map(({ topic, partition, leaderEpoch, currentLeaderEpoch }): EpochEndOffsetResult => {

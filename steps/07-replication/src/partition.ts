@@ -20,6 +20,10 @@
 // not caught up with the leader for `replicaLagTimeMaxMs` leaves the ISR, so that one slow or dead
 // broker cannot hold back the high watermark (and every acks=all producer) for ever; it comes
 // back once it has caught up to the high watermark again.
+//
+// `min.insync.replicas` guards both ends: an acks=all write is refused while the ISR is smaller,
+// and the high watermark does not move while it is (Kafka since 3.7): a record on fewer copies
+// than that is not committed, whatever acks its producer asked for.
 import { KafkaError } from './errors.ts';
 import type { Log } from './log.ts';
 import type { PartitionLayout } from './protocol/index.ts';
@@ -102,6 +106,14 @@ export class Partition {
   /** The offset after the last record every in-sync replica has; consumers read below it. */
   get highWatermark(): number {
     return this.hw;
+  }
+
+  /**
+   * `min.insync.replicas` as it applies to this partition: never more than its replicas, so that a
+   * topic with fewer copies than the broker's default can still be written (Kafka's effectiveMinIsr).
+   */
+  get minIsr(): number {
+    return Math.min(this.minInsyncReplicas, this.replicas.length);
   }
 
   /** The leader's view of a follower (for tests and demos). */
@@ -188,9 +200,12 @@ export class Partition {
   // #region advance-hw
   /**
    * The high watermark becomes the smallest LEO in the ISR, the leader's own included. It only
-   * ever moves forward: what a consumer has been allowed to read stays readable.
+   * ever moves forward: what a consumer has been allowed to read stays readable. While the ISR is
+   * smaller than min.insync.replicas it stays where it is: a record the leader and too few
+   * followers have is not committed, even when its producer asked only for acks=1.
    */
   maybeAdvanceHighWatermark(): boolean {
+    // TODO(step 07, task 6): maybeAdvanceHighWatermark — while the ISR is smaller than min.insync.replicas (minIsr), the high watermark does not move
     throw new Error('TODO(step 07, task 2): maybeAdvanceHighWatermark — the smallest LEO among the ISR, the leader\'s included; it never goes back');
   }
   // #endregion advance-hw
@@ -202,7 +217,7 @@ export class Partition {
 
   /** Whether the leader still counts enough in-sync replicas for acks=all (checked again after waiting). */
   get hasEnoughReplicas(): boolean {
-    return this.isr.length >= this.minInsyncReplicas;
+    return this.isr.length >= this.minIsr;
   }
 
   layout(): PartitionLayout {

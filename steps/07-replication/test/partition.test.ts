@@ -173,4 +173,33 @@ describe('task 6: min.insync.replicas', () => {
     expect(partition.appendAsLeader(records(2), 1)).toBe(0);
     expect(partition.appendAsLeader(records(2), -1), 'ISR [1, 3] has 2 members: enough').toBe(2);
   });
+
+  test('task 6: under min.insync.replicas the high watermark stays put: an acks=1 write is taken but nobody reads it until a follower has it', () => {
+    const { partition } = leader({ isr: [1], minInsyncReplicas: 2 });
+    expect(partition.appendAsLeader(records(3), 1), 'acks=1 is still accepted with the ISR below the minimum').toBe(0);
+    expect(
+      partition.highWatermark,
+      'the ISR [1] is below min.insync.replicas 2: the high watermark must not move (Kafka since 3.7), or a consumer could read records on one copy only',
+    ).toBe(0);
+    partition.updateFollowerFetch(2, 3);
+    expect(partition.isr, 'follower 2 has everything and rejoins').toEqual([1, 2]);
+    expect(partition.highWatermark, 'two in-sync replicas have offsets 0 to 2: now they are committed').toBe(3);
+  });
+
+  test('task 6: a topic with fewer replicas than min.insync.replicas is not stuck: the minimum counts at most its replicas', () => {
+    const clock = { now: 1_000_000 };
+    const partition = new Partition({
+      topic: 'single',
+      partition: 0,
+      log: Log.open(tempDir(), 'single', 0),
+      localId: 1,
+      layout: { partition: 0, leader: 1, replicas: [1], isr: [1] },
+      highWatermark: 0,
+      minInsyncReplicas: 2,
+      onIsrChange: () => {},
+      now: () => clock.now,
+    });
+    expect(partition.appendAsLeader(records(2), -1), 'one replica, min.insync.replicas 2: the minimum is 1 here, as in Kafka').toBe(0);
+    expect(partition.highWatermark).toBe(2);
+  });
 });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 const show = (assignment: number[][]) => assignment.map((replicas, p) => `p${p}: [${replicas.join(',')}]`).join('  ');
 
 describe('task 1: placing the replicas', () => {
-  test("task 1: 3 brokers, 6 partitions, RF 3 from start 0 and shift 0: Kafka's own layout", () => {
+  test("task 1: 3 brokers, 6 partitions, RF 3 from start 0 and shift 0: the layout of Kafka's AdminUtils rule", () => {
     const assignment = assignReplicas([1, 2, 3], 6, 3, 0, 0);
     // Leaders walk round the brokers; the followers come after the leader, and shift by one on the second round.
     expect(show(assignment), 'leader at (start + p) mod n, follower j at 1 + (shift + j) mod (n - 1) after it').toBe(

@@ -21,13 +21,24 @@
 // broker cannot hold back the high watermark (and every acks=all producer) for ever; it comes
 // back once it has caught up to the high watermark again.
 //
+// `min.insync.replicas` guards both ends: an acks=all write is refused while the ISR is smaller,
+// and the high watermark does not move while it is (Kafka since 3.7): a record on fewer copies
+// than that is not committed, whatever acks its producer asked for.
+//
 // Leaders change (step 08): the controller elects a new one from the ISR when a leader dies, and
 // each election gives the partition a new LEADER EPOCH, one more than the last. The leader stamps
 // its epoch into every batch it appends, so that every replica knows which leader wrote which
-// offsets (leader-epoch-cache.ts). A follower whose leader changed may hold records the new leader
-// never had (an old leader's acks=1 writes, say): before it fetches again it asks the new leader
-// where its own latest epoch ends (OffsetsForLeaderEpoch) and cuts its log there. And a replica
-// still living in an older epoch (a "zombie" leader, a stale follower) is refused by epoch.
+// offsets (leader-epoch-cache.ts), and a replica still living in an older epoch (a "zombie"
+// leader, a stale follower) is refused by epoch. Two things follow:
+//
+// - A follower may hold records its new leader never had (an old leader's acks=1 writes, say).
+//   Every fetch names the epoch of the follower's last batch; when the leader's log does not
+//   have that epoch as far as the follower's, it answers with where they part (divergingEpoch),
+//   and the follower cuts its log there before it copies on (Kafka's truncation on fetch, 2.7).
+// - A new leader learns the high watermark from the old one a fetch late, so its own can lag
+//   what was committed. A follower that reaches that stale high watermark may still lack
+//   acknowledged records: it rejoins the ISR only once it also reaches the offset where the
+//   leader's epoch began, which the leader had in full when it was elected (KAFKA-7128).
 import { KafkaError } from './errors.ts';
 import type { EpochEndOffset } from './leader-epoch-cache.ts';
 import type { Log } from './log.ts';
@@ -73,12 +84,8 @@ export class Partition {
   leader: number;
   /** The epoch of the current leader, from the layout: one more at every election. */
   leaderEpoch: number;
-  /**
-   * On a follower: the leader (or its epoch) changed since this replica last copied it, so its log
-   * may hold records the leader never had. The fetcher truncates it (OffsetsForLeaderEpoch)
-   * before it fetches this partition again, then clears this.
-   */
-  needsTruncation: boolean;
+  /** On the leader: its log end offset when its epoch began, where its own writes start; -1 on a follower. */
+  leaderEpochStartOffset = -1;
   replicas: number[];
   isr: number[];
   /** The version of this partition's state at the controller (AlterPartition names it). */
@@ -109,10 +116,7 @@ export class Partition {
     this.say = options.say ?? (() => {});
     // The checkpoint may be older than the log, never ahead of it.
     this.hw = Math.min(options.highWatermark, this.log.logEndOffset);
-    // A follower that starts (a broker restarting) cannot know what happened while it was away;
-    // it may even have been the leader and written what nobody else has. It checks first.
-    this.needsTruncation = !this.isLeader;
-    if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
+    this.beginEpoch();
     this.resetFollowers();
   }
 
@@ -131,6 +135,14 @@ export class Partition {
   /** The offset after the last record every in-sync replica has; consumers read below it. */
   get highWatermark(): number {
     return this.hw;
+  }
+
+  /**
+   * `min.insync.replicas` as it applies to this partition: never more than its replicas, so that a
+   * topic with fewer copies than the broker's default can still be written (Kafka's effectiveMinIsr).
+   */
+  get minIsr(): number {
+    return Math.min(this.minInsyncReplicas, this.replicas.length);
   }
 
   /** The leader's view of a follower (for tests and demos). */
@@ -156,16 +168,21 @@ export class Partition {
     if (newEpoch) this.startEpoch();
   }
 
-  /**
-   * A new leader epoch begins. A leader starts its followers afresh, and its epoch starts at its
-   * log end right away (Kafka's makeLeader): a follower that asks where its older epoch ends is
-   * told "here". A follower's log may hold records the new leader never had: it must be truncated
-   * before the next fetch (Kafka's makeFollower).
-   */
+  /** A new leader epoch begins: a leader starts its followers afresh. */
   private startEpoch(): void {
     this.resetFollowers();
-    this.needsTruncation = !this.isLeader;
-    if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.log.logEndOffset);
+    this.beginEpoch();
+  }
+
+  /**
+   * On a leader, its epoch starts at its log end right away (Kafka's makeLeader): a follower whose
+   * last batch is of an older epoch learns that the epoch ended here. That offset is also what a
+   * follower must reach before it counts as in sync again (isFollowerInSync). A broker that starts
+   * as a leader does the same: it cannot know how far its followers got meanwhile.
+   */
+  private beginEpoch(): void {
+    this.leaderEpochStartOffset = this.isLeader ? this.log.logEndOffset : -1;
+    if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.leaderEpochStartOffset);
   }
 
   // #region alter-isr
@@ -202,10 +219,10 @@ export class Partition {
   // #region min-isr
   appendAsLeader(recordSet: Buffer, acks: number): { baseOffset: number; lastOffset: number } {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
-    if (acks === -1 && this.isr.length < this.minInsyncReplicas) {
+    if (acks === -1 && this.isr.length < this.minIsr) {
       throw new KafkaError(
         'NOT_ENOUGH_REPLICAS',
-        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minInsyncReplicas}: acks=all writes are refused until enough followers catch up (acks=1 still works)`,
+        `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minIsr}: acks=all writes are refused until enough followers catch up (acks=1 writes are taken, but no consumer sees them until then)`,
       );
     }
     // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
@@ -247,10 +264,22 @@ export class Partition {
     follower.logEndOffset = fetchOffset;
   }
 
-  /** A follower outside the ISR that has reached the high watermark comes back in. */
+  /** A follower outside the ISR that is in sync again comes back in (the controller agreeing). */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
-    if (this.isr.includes(replicaId) || follower.logEndOffset < this.hw) return;
-    this.alterIsr([...this.isr, replicaId], `broker ${replicaId} caught up to the high watermark ${this.hw}`);
+    if (this.isr.includes(replicaId) || !this.isFollowerInSync(follower)) return;
+    this.alterIsr([...this.isr, replicaId], `broker ${replicaId} caught up to the high watermark ${this.hw} and to offset ${this.leaderEpochStartOffset}, where leader epoch ${this.leaderEpoch} began`);
+  }
+
+  /**
+   * Whether a follower has every record that may have been committed (Kafka's isFollowerInSync).
+   * The high watermark is not enough once leaders change: this leader learnt it from the old one
+   * a fetch late, so records below the old leader's high watermark, acknowledged to acks=all
+   * producers, may lie above this one's. They lie below where this leader's epoch began (it had
+   * every committed record when it was elected), so a follower must reach that offset too.
+   */
+  private isFollowerInSync(follower: FollowerState): boolean {
+    if (follower.logEndOffset < this.leaderEpochStartOffset) return false;
+    return follower.logEndOffset >= this.hw;
   }
   // #endregion expand-isr
 
@@ -273,9 +302,12 @@ export class Partition {
   // #region advance-hw
   /**
    * The high watermark becomes the smallest LEO in the ISR, the leader's own included. It only
-   * ever moves forward: what a consumer has been allowed to read stays readable.
+   * ever moves forward: what a consumer has been allowed to read stays readable. While the ISR is
+   * smaller than min.insync.replicas it stays where it is: a record the leader and too few
+   * followers have is not committed, even when its producer asked only for acks=1.
    */
   maybeAdvanceHighWatermark(): boolean {
+    if (this.isr.length < this.minIsr) return false;
     const ends = this.maximalIsr.map((id) => (id === this.localId ? this.log.logEndOffset : (this.followers.get(id)?.logEndOffset ?? 0)));
     const candidate = Math.min(...ends);
     if (candidate <= this.hw) return false;
@@ -304,15 +336,30 @@ export class Partition {
   }
 
   /**
-   * On the leader: where `leaderEpoch` ends in this log, for a follower that asks before it
-   * truncates (OffsetsForLeaderEpoch; see Log.endOffsetForEpoch). Only the leader answers, and
-   * only in the epoch the follower believes it is in.
+   * On the leader: where `leaderEpoch` ends in this log (OffsetsForLeaderEpoch; see
+   * Log.endOffsetForEpoch). Only the leader answers, and only in the epoch the asker believes it
+   * is in.
    */
   endOffsetForEpoch(leaderEpoch: number, currentLeaderEpoch?: number): EpochEndOffset {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     this.checkFetchEpoch(currentLeaderEpoch);
     return this.log.endOffsetForEpoch(leaderEpoch);
   }
+
+  // #region diverging-epoch
+  /**
+   * On the leader, for a follower's fetch from `fetchOffset` whose last batch is of
+   * `lastFetchedEpoch`: null when this log agrees with the follower's up to there, else where they
+   * part, the largest epoch at or below the follower's that this log has and where it ends here
+   * (Kafka's Partition.fetchRecords). A follower without that epoch, or with more of it than this
+   * leader ever had, wrote what the leader never had.
+   */
+  divergingEpoch(lastFetchedEpoch: number | undefined, fetchOffset: number): EpochEndOffset | null {
+    if (lastFetchedEpoch === undefined) return null;
+    const here = this.log.endOffsetForEpoch(lastFetchedEpoch);
+    return here.epoch < lastFetchedEpoch || here.endOffset < fetchOffset ? here : null;
+  }
+  // #endregion diverging-epoch
 
   /**
    * On a follower: removes every record from `offset` on (Log.truncateTo). The high watermark
@@ -326,7 +373,7 @@ export class Partition {
 
   /** Whether the leader still counts enough in-sync replicas for acks=all (checked again after waiting). */
   get hasEnoughReplicas(): boolean {
-    return this.isr.length >= this.minInsyncReplicas;
+    return this.isr.length >= this.minIsr;
   }
 
   state(): PartitionState {

@@ -17,6 +17,12 @@ export interface FetchPartition {
    * FENCED_LEADER_EPOCH (the fetcher is behind) or UNKNOWN_LEADER_EPOCH (the leader is).
    */
   currentLeaderEpoch?: number;
+  /**
+   * A follower's: the epoch of the last batch in its log (Kafka's last_fetched_epoch, Fetch v12).
+   * The leader checks that its own log has that epoch up to `offset`; when it does not, the two
+   * logs have parted, and it answers with `divergingEpoch` instead of records.
+   */
+  lastFetchedEpoch?: number;
   //<
 }
 
@@ -45,6 +51,14 @@ export interface FetchedPartition {
   records: WireRecordWithOffset[];
   /** To a follower: the leader's batches exactly as stored (base64), which it appends as they are, offsets and all. */
   batches?: string[];
+  //> step 08 given
+  /**
+   * To a follower whose log parts from the leader's: the largest epoch the leader has at or below
+   * the follower's `lastFetchedEpoch`, and where it ends in the leader's log. The follower cuts its
+   * log there (or further back) and fetches again. Sent with no records.
+   */
+  divergingEpoch?: { epoch: number; endOffset: number };
+  //<
   error?: ErrorBody;
 }
 
@@ -65,7 +79,8 @@ export function parseFetch(request: Fields): Omit<FetchRequest, 'type' | 'correl
       const partition = { topic: entry.string('topic'), partition: entry.int('partition'), offset: entry.int('offset', { min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER }) };
       //> step 08 rewrites: a follower's fetch names the leader epoch it follows
       const withMaxBytes = entry.has('maxBytes') ? { ...partition, maxBytes: entry.int('maxBytes') } : partition;
-      return entry.has('currentLeaderEpoch') ? { ...withMaxBytes, currentLeaderEpoch: entry.int('currentLeaderEpoch') } : withMaxBytes;
+      const withEpoch = entry.has('currentLeaderEpoch') ? { ...withMaxBytes, currentLeaderEpoch: entry.int('currentLeaderEpoch') } : withMaxBytes;
+      return entry.has('lastFetchedEpoch') ? { ...withEpoch, lastFetchedEpoch: entry.int('lastFetchedEpoch', { min: 0 }) } : withEpoch;
       //<
     }),
   };

@@ -36,6 +36,12 @@ export interface FetchPartition {
    */
   //<
   currentLeaderEpoch?: number;
+  /**
+   * A follower's: the epoch of the last batch in its log (Kafka's last_fetched_epoch, Fetch v12).
+   * The leader checks that its own log has that epoch up to `offset`; when it does not, the two
+   * logs have parted, and it answers with `divergingEpoch` instead of records.
+   */
+  lastFetchedEpoch?: number;
 }
 
 export interface FetchRequest {
@@ -64,6 +70,16 @@ export interface FetchedPartition {
   /** The record batches read, as the log stores them; empty (never null) when there are none. */
   records: Buffer;
   //<
+  /**
+   * To a follower whose log parts from the leader's: the largest epoch the leader has at or below
+   * the follower's `lastFetchedEpoch`, and where it ends in the leader's log. The follower cuts its
+   * log there (or further back) and fetches again. Sent with no records.
+   */
+  //> step 09 given
+  // Fetch v4 has no room for it, nor for lastFetchedEpoch (both came with v12, Kafka 2.7): in this
+  // step a leader never sets it, and a follower asks OffsetsForLeaderEpoch instead.
+  //<
+  divergingEpoch?: { epoch: number; endOffset: number };
   error?: ErrorBody;
 }
 
