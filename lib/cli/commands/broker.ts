@@ -61,7 +61,7 @@ export const BROKER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--broker-heartbeat-interval-ms', option: 'brokerHeartbeatIntervalMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'broker.heartbeat.interval.ms: how often the broker tells the controller it is alive (2000)' },
   { flag: '--broker-session-timeout-ms', option: 'brokerSessionTimeoutMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: "broker.session.timeout.ms: a broker silent this long is fenced (9000; the controller's)" },
   { flag: '--leader-imbalance-check-interval-ms', option: 'leaderImbalanceCheckIntervalMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: "how often leadership goes back to preferred replicas (300000; the controller's)" },
-  { flag: '--offsets-topic-replication-factor', option: 'offsetsTopicReplicationFactor', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'offsets.topic.replication.factor of __consumer_offsets (3, at most the live brokers)' },
+  { flag: '--offsets-topic-replication-factor', option: 'offsetsTopicReplicationFactor', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'offsets.topic.replication.factor of __consumer_offsets (3; 1 for a broker without --controller): groups wait until that many brokers are alive' },
 ];
 
 /**

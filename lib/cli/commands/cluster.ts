@@ -156,6 +156,10 @@ export async function clusterCommand(args: string[]): Promise<number> {
   }
   // The controller's own settings go to the controller alone; the ones both use (num.partitions, …) to both.
   const controllerPassed = given.filter(({ flag }) => PASSED_THROUGH.some((known) => known.flag === flag) && CONTROLLER_FLAGS.some((known) => known.flag === flag)).flatMap(({ flag, value }) => [flag, value]);
+  // Kafka's offsets.topic.replication.factor, 3, would keep the groups of a smaller cluster waiting
+  // for brokers that never come (KIP-115); a compose file for fewer brokers lowers it the same way.
+  const offsetsCopies = withController && options.offsetsTopicReplicationFactor === undefined && count < 3 ? count : undefined;
+  if (offsetsCopies !== undefined) controllerPassed.push('--offsets-topic-replication-factor', String(offsetsCopies));
   const brokerPassed = withController ? given.filter(({ flag }) => PASSED_THROUGH.some((known) => known.flag === flag) && !CONTROLLER_ONLY_FLAGS.includes(flag)).flatMap(({ flag, value }) => [flag, value]) : passed;
   for (const topic of topics) {
     if (step.number >= REPLICATION_STEP && topic.replicationFactor > count) {
@@ -168,6 +172,9 @@ export async function clusterCommand(args: string[]): Promise<number> {
   fs.mkdirSync(dataRoot, { recursive: true });
   const shownSrc = path.relative(process.cwd(), path.dirname(choice.file)) || '.';
   console.log(colour.dim(`Starting ${withController ? 'a controller and ' : ''}${count} broker(s) of ${shownSrc}${choice.mine ? '' : ' (the reference; --mine runs yours)'}, data in ${dataRoot}`));
+  if (offsetsCopies !== undefined) {
+    console.log(colour.dim(`With ${count} broker(s), __consumer_offsets gets ${offsetsCopies} cop${offsetsCopies === 1 ? 'y' : 'ies'} (--offsets-topic-replication-factor ${offsetsCopies}): Kafka's 3 would keep consumer groups waiting for brokers that never come.`));
+  }
   if (step.number < REPLICATION_STEP && count > 1) {
     console.log(colour.yellow(`Note: step ${stepNumber}'s brokers do not replicate yet (step 07 brings that): each runs on its own, and a topic lives on the broker that created it.`));
   }

@@ -280,6 +280,7 @@ export class Partition {
     this.alterIsr([...this.isr, replicaId], `broker ${replicaId} caught up to the high watermark ${this.hw} and to offset ${this.leaderEpochStartOffset}, where leader epoch ${this.leaderEpoch} began`);
   }
 
+  // #region in-sync
   /**
    * Whether a follower has every record that may have been committed (Kafka's isFollowerInSync).
    * The high watermark is not enough once leaders change: this leader learnt it from the old one
@@ -291,6 +292,7 @@ export class Partition {
     if (follower.logEndOffset < this.leaderEpochStartOffset) return false;
     return follower.logEndOffset >= this.hw;
   }
+  // #endregion in-sync
   // #endregion expand-isr
 
   /**

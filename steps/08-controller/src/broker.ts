@@ -81,7 +81,11 @@ export interface BrokerOptions {
   highWatermarkCheckpointIntervalMs?: number;
   /** How often the broker tells the controller it is alive; KRaft's `broker.heartbeat.interval.ms` (2 s). */
   brokerHeartbeatIntervalMs?: number;
-  /** Copies of each __consumer_offsets partition; Kafka's `offsets.topic.replication.factor` (3, at most the live brokers). */
+  /**
+   * Copies of each __consumer_offsets partition; Kafka's `offsets.topic.replication.factor`. Unset,
+   * the controller's (3) applies, or 1 for a broker that runs its own controller. The topic waits
+   * until that many brokers are alive (KIP-115).
+   */
   offsetsTopicReplicationFactor?: number;
   /** For the controller this broker runs when it has none: see ControllerOptions. */
   brokerSessionTimeoutMs?: number;
@@ -405,12 +409,17 @@ export class Broker {
 
   /**
    * A group's coordinator is the leader of its partition of __consumer_offsets, as in Kafka: it
-   * moves with that leadership. The topic is created the first time a group looks for one.
+   * moves with that leadership. The topic is created the first time a group looks for one, once
+   * offsets.topic.replication.factor brokers are alive (KIP-115): until then, no coordinator.
    */
   private async handleFindCoordinator(groupId: string): Promise<FindCoordinatorResponse> {
     if (!this.replicaManager.hasTopic(OFFSETS_TOPIC)) {
-      const { offsetsTopicReplicationFactor = 3 } = this.options;
-      await this.controller().request({ type: 'createTopics', topics: [{ name: OFFSETS_TOPIC, partitions: this.offsetsPartitions(), replicationFactor: offsetsTopicReplicationFactor }] });
+      // One broker with its own controller is a cluster of one: it asks for one copy, as Kafka's
+      // single-node quickstart sets it. Otherwise the controller's factor applies, unless given here.
+      const replicationFactor = this.options.offsetsTopicReplicationFactor ?? (this.ownController ? 1 : undefined);
+      const { topics } = await this.controller().request({ type: 'createTopics', topics: [{ name: OFFSETS_TOPIC, partitions: this.offsetsPartitions(), ...(replicationFactor === undefined ? {} : { replicationFactor }) }] });
+      const refused = topics[0]?.error;
+      if (refused && refused.code !== 'TOPIC_ALREADY_EXISTS') throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `group "${groupId}" has no coordinator yet: ${refused.message}`);
       await this.waitForTopics([OFFSETS_TOPIC]);
     }
     const partition = partitionFor(groupId, this.offsetsPartitions());

@@ -50,7 +50,11 @@ export interface ControllerOptions {
   /** Partitions of a topic created on first use; Kafka's `num.partitions` (1). */
   numPartitions?: number;
   maxPartitionsPerTopic?: number;
-  /** Copies of each __consumer_offsets partition, at most the live brokers; Kafka's `offsets.topic.replication.factor` (3). */
+  /**
+   * Copies of each __consumer_offsets partition, unless the broker that asks for the topic names
+   * its own; Kafka's `offsets.topic.replication.factor` (3). The topic waits until that many
+   * brokers are alive (KIP-115).
+   */
   offsetsTopicReplicationFactor?: number;
   /** Partitions of __consumer_offsets; Kafka's `offsets.topic.num.partitions` (50). */
   offsetsTopicNumPartitions?: number;
@@ -69,6 +73,8 @@ export class Controller {
   private readonly say: (line: string) => void;
   private readonly sessionTimeoutMs: number;
   private readonly options: ControllerOptions;
+  /** Why __consumer_offsets was last refused, so that the consumers' retries do not print it again. */
+  private offsetsTopicRefused = '';
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -232,11 +238,14 @@ export class Controller {
   private createTopics(request: CreateTopicsRequest): CreateTopicsResponse {
     const topics = request.topics.map(({ name, partitions, replicationFactor, configs = {} }) => {
       try {
-        const wanted = replicationFactor ?? this.options.defaultReplicationFactor ?? 1;
-        // The offsets topic asks for offsets.topic.replication.factor copies, at most one per live broker.
-        const copies = name === OFFSETS_TOPIC ? Math.max(1, Math.min(wanted, this.image.liveBrokers().length)) : wanted;
-        // -1 partitions asks for the cluster's default, Kafka's num.partitions (KIP-464; KafkaJS sends it).
-        this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, copies, configs);
+        if (name === OFFSETS_TOPIC) {
+          const copies = replicationFactor ?? this.options.offsetsTopicReplicationFactor ?? 3;
+          this.checkOffsetsTopicBrokers(copies);
+          this.createTopic(name, partitions, copies, configs);
+        } else {
+          // -1 partitions asks for the cluster's default, Kafka's num.partitions (KIP-464; KafkaJS sends it).
+          this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, replicationFactor ?? this.options.defaultReplicationFactor ?? 1, configs);
+        }
         return { name };
       } catch (error) {
         if (!(error instanceof KafkaError)) throw error;
@@ -244,6 +253,21 @@ export class Controller {
       }
     });
     return { topics };
+  }
+
+  /**
+   * __consumer_offsets gets all its copies or waits (Kafka's KIP-115). Capping the factor at the
+   * brokers alive now would leave a cluster's commits on one broker for good whenever the first
+   * group starts while the others are still booting. The consumers' FindCoordinator gets
+   * COORDINATOR_NOT_AVAILABLE meanwhile, and retries.
+   */
+  private checkOffsetsTopicBrokers(copies: number): void {
+    const live = this.image.liveBrokers().length;
+    if (live >= copies) return;
+    const why = `${OFFSETS_TOPIC} needs ${copies} live brokers (offsets.topic.replication.factor) and ${live} ${live === 1 ? 'is' : 'are'} alive; consumer groups wait until enough brokers are up (or give --offsets-topic-replication-factor ${Math.max(1, live)})`;
+    if (why !== this.offsetsTopicRefused) this.say(`Not creating ${why}`);
+    this.offsetsTopicRefused = why;
+    throw new KafkaError('INVALID_REPLICATION_FACTOR', why);
   }
 
   /** Places a new topic's replicas over the live brokers and records it. */
