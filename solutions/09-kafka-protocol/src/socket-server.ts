@@ -130,7 +130,7 @@ export class SocketServer {
   //<
     //> step 09 task 6: apiVersions — what ApiVersions advertises
     const types: RequestType[] = ['apiVersions', ...this.options.apis];
-    return types.map((type) => ({ apiKey: APIS[type].key, minVersion: APIS[type].minVersion, maxVersion: APIS[type].maxVersion }));
+    return types.map((type) => ({ apiKey: APIS[type].key, minVersion: APIS[type].advertisedMinVersion ?? APIS[type].minVersion, maxVersion: APIS[type].maxVersion }));
     //<
   //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   }
@@ -178,16 +178,19 @@ export class SocketServer {
   }
 
   // #region unsupported
-  /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
+  /**
+   * A request in an api or version this server does not speak. ApiVersions gets UNSUPPORTED_VERSION
+   * with what the server does speak, so that the client can ask again in a version from that list
+   * (librdkafka asks v3 first and relies on it, KIP-511). Anything else is a client that did not
+   * negotiate: as in Kafka, it is an invalid request, and the connection closes.
+   */
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
-    // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
   //<
-    //> step 09 task 6: unsupported — UNSUPPORTED_VERSION with the versions this server speaks
-    if (type !== 'apiVersions') {
-      const name = type ? `${APIS[type].kafkaName} v${header.apiVersion}` : `api key ${header.apiKey}`;
-      this.options.log(`Client "${header.clientId}" sent ${name}, which ${this.options.name} does not speak: answered UNSUPPORTED_VERSION`);
-    }
-    return encodeResponse(header.correlationId, raw, unsupportedVersionBody(this.apiVersions()));
+    //> step 09 task 6: unsupported — ApiVersions: UNSUPPORTED_VERSION with the versions this server speaks; anything else: an InvalidRequestError that says what it speaks
+    if (type === 'apiVersions') return encodeResponse(header.correlationId, raw, unsupportedVersionBody(this.apiVersions()));
+    const name = type ? `${APIS[type].kafkaName} v${header.apiVersion}` : `api key ${header.apiKey}`;
+    const speaks = type && this.serves(type, APIS[type].minVersion) ? `it speaks v${APIS[type].minVersion} to v${APIS[type].maxVersion}` : 'it does not answer that api at all';
+    throw new InvalidRequestError(`client "${header.clientId}" sent ${name}, which ${this.options.name} does not speak (${speaks}); a client must ask ApiVersions first and use a version from its answer`);
     //<
   //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
   }

@@ -130,10 +130,14 @@ export class SocketServer {
   }
 
   // #region unsupported
-  /** A request in an api or version this server does not speak: UNSUPPORTED_VERSION, with what it does speak. */
+  /**
+   * A request in an api or version this server does not speak. ApiVersions gets UNSUPPORTED_VERSION
+   * with what the server does speak, so that the client can ask again in a version from that list
+   * (librdkafka asks v3 first and relies on it, KIP-511). Anything else is a client that did not
+   * negotiate: as in Kafka, it is an invalid request, and the connection closes.
+   */
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
-    // librdkafka asks ApiVersions v3 first and expects exactly this; for others it is worth a log line.
-    throw new Error('TODO(step 09, task 6): unsupported — UNSUPPORTED_VERSION with the versions this server speaks');
+    throw new Error('TODO(step 09, task 6): unsupported — ApiVersions: UNSUPPORTED_VERSION with the versions this server speaks; anything else: an InvalidRequestError that says what it speaks');
   }
   // #endregion unsupported
 

@@ -67,7 +67,7 @@ function readApiVersions(frame: Buffer) {
 
 /** Every api a broker must advertise, with Kafka's key: the versions kafkajs 2.2.4, librdkafka 2.0 and kafka-python 2.0.2 use. */
 const EXPECTED = new Map([
-  [0, [3, 3]], // Produce
+  [0, [0, 3]], // Produce: advertised from 0, as Kafka 4 does (librdkafka compresses only then), served from 3
   [1, [4, 4]], // Fetch
   [2, [1, 1]], // ListOffsets
   [3, [0, 4]], // Metadata
@@ -104,7 +104,7 @@ describe('request header and ApiVersions', () => {
     }
   });
 
-  test('task 6: a version the broker does not speak gets UNSUPPORTED_VERSION with the versions it does, and the connection stays open', async () => {
+  test('task 6: an ApiVersions version the broker does not speak gets UNSUPPORTED_VERSION with the versions it does, and the connection stays open', async () => {
     const started = await startLoggedBroker(tempDir());
     cleanup(started.broker);
     const connection = await rawConnection(started.port);
@@ -114,13 +114,23 @@ describe('request header and ApiVersions', () => {
     expect(answer.correlationId).toBe(7);
     expect(answer.errorCode, 'UNSUPPORTED_VERSION is error code 35').toBe(35);
     expect(answer.apiKeys.find(({ apiKey }) => apiKey === 18), 'the answer still lists ApiVersions 0..2, so the client can ask again').toEqual({ apiKey: 18, minVersion: 0, maxVersion: 2 });
-    // Produce v9 and an api key nobody has: the same answer, never a closed connection.
-    connection.send(0, 9, 8);
-    expect(readApiVersions(await connection.next('Produce v9')).errorCode).toBe(35);
-    connection.send(999, 0, 9);
-    expect(readApiVersions(await connection.next('api key 999')).errorCode).toBe(35);
     connection.send(18, 2, 10);
-    expect(readApiVersions(await connection.next('ApiVersions v2 after the refusals')).errorCode, 'the connection still works').toBe(0);
+    expect(readApiVersions(await connection.next('ApiVersions v2 after the refusal')).errorCode, 'the connection still works').toBe(0);
+  });
+
+  test('task 6: any other request in a version the broker does not speak closes that connection, as in Kafka, with the reason in the broker log', async () => {
+    const started = await startLoggedBroker(tempDir());
+    cleanup(started.broker);
+    // Produce v9 (too new), Produce v2 (advertised, as Kafka 4 does, but refused) and an api key nobody has.
+    for (const [apiKey, version, what, logged] of [[0, 9, 'Produce v9', /Produce v9.*v3 to v3/], [0, 2, 'Produce v2', /Produce v2.*v3 to v3/], [999, 0, 'api key 999', /api key 999/]] as const) {
+      const connection = await rawConnection(started.port);
+      connection.send(apiKey, version, 8);
+      await expect(connection.next(what), `${what}: only ApiVersions is answered UNSUPPORTED_VERSION; anything else is an invalid request`).rejects.toThrow(/closed the connection/);
+      expect(started.lines.join('\n'), `the broker log says why it closed the connection after ${what}`).toMatch(logged);
+    }
+    const good = await rawConnection(started.port);
+    good.send(18, 0, 2);
+    expect(readApiVersions(await good.next('ApiVersions on another connection')).errorCode, 'every other client is served as before').toBe(0);
   });
 
   test('task 6: a request the broker cannot read closes that connection only, with the reason in the broker log', async () => {

@@ -60,9 +60,9 @@ export const apiVersionsApi: ApiCodec<Omit<ApiVersionsRequest, 'correlationId'>,
 };
 
 /**
- * The answer to a request in a version (or of an api) the server does not speak: an ApiVersions
- * version 0 response with UNSUPPORTED_VERSION and the ranges it does speak. For ApiVersions this
- * is what KIP-511 asks; any other client reads the error code first, and that is what it needs.
+ * The answer to an ApiVersions request in a version the server does not speak: a version 0
+ * response with UNSUPPORTED_VERSION and the ranges it does speak, from which the client picks a
+ * version and asks again (KIP-511). Any other request in an unknown version closes the connection.
  */
 export function unsupportedVersionBody(apiKeys: ApiVersionRange[]): Buffer {
   return encode(responseSchema(0), { errorCode: errorCode({ code: 'UNSUPPORTED_VERSION', message: '' }), apiKeys });

@@ -20,9 +20,15 @@ export interface ApiCodec<Request, Response, WireRequest, WireResponse> {
   key: number;
   /** Kafka's name for the request, as kcat and the broker logs print it. */
   kafkaName: string;
-  /** The versions this module reads and writes; ApiVersions advertises exactly these. */
+  /** The versions this module reads and writes; ApiVersions advertises these (but see advertisedMinVersion). */
   minVersion: number;
   maxVersion: number;
+  /**
+   * Where ApiVersions says the range starts, when that must be below minVersion. Kafka 4 advertises
+   * Produce from 0 and refuses v0 to v2 (KAFKA-18659): librdkafka before 2.11.1 (kcat's) sends
+   * uncompressed batches to any broker whose Produce range does not start at 0 (librdkafka #4956).
+   */
+  advertisedMinVersion?: number;
   requestSchema(version: number): Type<WireRequest>;
   responseSchema(version: number): Type<WireResponse>;
   /** Broker side: the request as the handlers take it. May throw InvalidRequestError. */

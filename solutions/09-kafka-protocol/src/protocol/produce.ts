@@ -74,6 +74,8 @@ export const produceApi: ApiCodec<Omit<ProduceRequest, 'correlationId'>, Produce
   kafkaName: 'Produce',
   minVersion: 3,
   maxVersion: 3,
+  // Advertised from 0 and refused below 3, as Kafka 4 does, or kcat would not compress (api.ts).
+  advertisedMinVersion: 0,
   requestSchema: () => requestV3,
   responseSchema: () => responseV3,
   requestFromWire(wire) {
