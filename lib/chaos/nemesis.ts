@@ -9,6 +9,14 @@
 //                    believes it leads, and must not get a write acknowledged.
 //   kill-follower    kill -9 a replica that does not lead: the ISR shrinks, writes go on with
 //                    min.insync.replicas, and the follower must catch up when it returns.
+//   kill-new-leader  aims at the way back into the ISR (step 08's epoch-start rule, KAFKA-7128): a
+//                    follower C is paused until it is fenced out of the ISR, while the other
+//                    follower B is paused briefly so that it misses the high watermark that the
+//                    leader A moves without C; A is killed, and B is elected knowing only a stale
+//                    high watermark. C comes back behind it, and B is killed the moment the
+//                    controller lists C in sync again: C is elected, and must have every record
+//                    acknowledged. (On one machine the last step's window, a fetch answer in flight,
+//                    is only milliseconds wide: test/rejoin.test.ts in step 08 builds it exactly.)
 //
 // Two harsher ones, not in the default mix (`--faults` adds them):
 //
@@ -28,12 +36,12 @@ import type { HistoryRecorder, NemesisEvent } from './history.ts';
 import type { Prng } from './prng.ts';
 import type { PartitionInfo } from './step-api.ts';
 
-export const FAULT_KINDS = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-two', 'kill-controller'] as const;
+export const FAULT_KINDS = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-new-leader', 'kill-two', 'kill-controller'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** How often each fault comes, relative to the others: the issue's mix is mostly leader kills. */
-export const FAULT_WEIGHTS: Record<FaultKind, number> = { 'kill-leader': 3, 'pause-leader': 1, 'kill-follower': 1, 'kill-two': 1, 'kill-controller': 1 };
-export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill-leader', 'pause-leader', 'kill-follower'];
+export const FAULT_WEIGHTS: Record<FaultKind, number> = { 'kill-leader': 3, 'pause-leader': 1, 'kill-follower': 1, 'kill-new-leader': 1, 'kill-two': 1, 'kill-controller': 1 };
+export const DEFAULT_FAULTS: readonly FaultKind[] = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-new-leader'];
 
 export interface NemesisSettings {
   /** The faults to pick from, each as often as FAULT_WEIGHTS says. */
@@ -50,9 +58,11 @@ export interface NemesisSettings {
   pauseMs: [number, number];
   /** Calm between the end of one fault and the next, while the clients go on. */
   calmMs: [number, number];
+  /** The controller's broker.session.timeout.ms: kill-new-leader pauses a follower for less, so that it is not fenced. */
+  sessionTimeoutMs: number;
 }
 
-export const NEMESIS_DEFAULTS: NemesisSettings = { faults: DEFAULT_FAULTS, heal: true, electionMs: 20_000, healMs: 60_000, downMs: [500, 3_000], pauseMs: [500, 4_000], calmMs: [300, 1_500] };
+export const NEMESIS_DEFAULTS: NemesisSettings = { faults: DEFAULT_FAULTS, heal: true, electionMs: 20_000, healMs: 60_000, downMs: [500, 3_000], pauseMs: [500, 4_000], calmMs: [300, 1_500], sessionTimeoutMs: 1_500 };
 
 /** One round's decisions, all drawn up front so that a seed gives the same sequence whatever the cluster does. */
 interface Plan {
@@ -110,12 +120,19 @@ export class Nemesis {
     const target = before[plan.partition]!;
     const followers = target.replicas.filter((replica) => replica !== target.leader);
     const follower = followers[plan.follower % followers.length]!;
-    const victims = plan.kind === 'kill-controller' ? [] : plan.kind === 'kill-follower' ? [follower] : plan.kind === 'kill-two' ? [target.leader, follower] : [target.leader];
+    const other = followers.find((replica) => replica !== follower) ?? follower;
+    const victims =
+      plan.kind === 'kill-controller' ? []
+      : plan.kind === 'kill-follower' ? [follower]
+      : plan.kind === 'kill-two' ? [target.leader, follower]
+      : plan.kind === 'kill-new-leader' ? [target.leader, other]
+      : [target.leader];
     const led = before.filter((partition) => victims.includes(partition.leader));
     const role =
       plan.kind === 'kill-controller' ? 'the controller'
       : plan.kind === 'kill-follower' ? `a follower of ${this.name(target)}`
       : plan.kind === 'kill-two' ? `the leader and a follower of ${this.name(target)}`
+      : plan.kind === 'kill-new-leader' ? `the leader of ${this.name(target)}, then the follower elected after it`
       : `the leader of ${this.name(target)}`;
     const leads = led.length > 0 ? ` (${victims.length > 1 ? 'they lead' : 'it leads'} ${led.map((partition) => this.name(partition)).join(', ')})` : '';
     const who = victims.length === 0 ? 'the controller' : `broker${victims.length > 1 ? 's' : ''} ${victims.join(' and ')}`;
@@ -131,6 +148,8 @@ export class Nemesis {
       this.note('resume', broker, `SIGCONT after ${plan.durationMs} ms`);
       // A pause past the session timeout got it fenced: say who leads now.
       elected = this.newLeaders(led, await this.view.partitions(), faultAt);
+    } else if (plan.kind === 'kill-new-leader') {
+      elected = await this.killNewLeader(target, follower, other, plan.durationMs, faultAt);
     } else if (plan.kind === 'kill-controller') {
       await this.cluster.killController('SIGKILL');
       this.note('kill', 0, `SIGKILL to the controller: leaders keep serving, nobody can be elected until it is back`);
@@ -177,6 +196,52 @@ export class Nemesis {
     const heal = healedMs === null ? '; NOT healed' : `; healed in ${(healedMs / 1000).toFixed(1)} s`;
     const what = plan.kind === 'kill-controller' ? '' : `, ${role}`;
     return { kind: plan.kind, brokers: victims, elected, healedMs, summary: `${verb}${what}${this.elections(elected)}${heal}` };
+  }
+
+  /**
+   * kill-new-leader on partition `target`, led by A, with followers `lagging` (C) and `next` (B):
+   * the history of KAFKA-7128, step by step. Returns the elections it caused.
+   */
+  private async killNewLeader(target: PartitionInfo, lagging: number, next: number, downMs: number, faultAt: number): Promise<RoundReport['elected']> {
+    const { partition } = target;
+    const first = target.leader;
+    const name = this.name(target);
+    const isrOf = (now: PartitionInfo[]) => now[partition]?.isr ?? [];
+    await this.cluster.pause(lagging);
+    this.note('pause', lagging, `SIGSTOP to a follower of ${name}, until it is fenced out of the ISR`);
+    // While C is still in the ISR the high watermark waits for it, so B's is where C stopped. B
+    // is paused across C's fencing (for less than the session timeout): A then moves the high
+    // watermark on with B alone, and B does not hear of it.
+    await this.pace(this.settings.sessionTimeoutMs * 0.6);
+    await this.cluster.pause(next);
+    const bPausedAt = Date.now();
+    this.note('pause', next, `SIGSTOP to the other follower of ${name}, so that it misses the next high watermark`);
+    const out = await this.view
+      .waitFor((now) => !isrOf(now).includes(lagging), this.settings.sessionTimeoutMs * 0.7, `broker ${lagging} should leave the ISR of ${name}`)
+      .then(() => true, () => false);
+    await this.cluster.kill(first, 'SIGKILL');
+    this.note('kill', first, `SIGKILL to the leader of ${name}${out ? `, right after broker ${lagging} left its ISR` : ''}`);
+    await this.cluster.resume(next);
+    this.note('resume', next, `SIGCONT after ${Date.now() - bPausedAt} ms: it knows only the high watermark of before`);
+    const led = await this.view.waitFor((now) => now[partition]?.leader === next || (now[partition]?.leader ?? -1) < 0, this.settings.electionMs, `with broker ${first} gone, broker ${next} should lead ${name}`);
+    const elected = this.newLeaders([target], led, faultAt);
+    await this.cluster.resume(lagging);
+    this.note('resume', lagging, `SIGCONT: it comes back behind the new leader of ${name}`);
+    if (led[partition]?.leader === next) {
+      // The moment the controller counts C in sync again, its leader dies: C is elected next.
+      await this.view.waitFor((now) => isrOf(now).includes(lagging), this.settings.healMs, `broker ${lagging} should rejoin the ISR of ${name}`);
+      await this.cluster.kill(next, 'SIGKILL');
+      this.note('kill', next, `SIGKILL to the new leader of ${name} as soon as broker ${lagging} is back in its ISR: broker ${lagging} must have every acknowledged record`);
+      const after = await this.view.waitFor((now) => (now[partition]?.leader ?? -1) >= 0 && now[partition]?.leader !== next, this.settings.electionMs, `with broker ${next} gone, broker ${lagging} should lead ${name}`);
+      elected.push(...this.newLeaders(led.filter((p) => p.partition === partition), after, faultAt));
+    }
+    await this.pace(downMs);
+    for (const broker of [first, next]) {
+      if (this.cluster.isRunning(broker)) continue;
+      await this.cluster.restart(broker);
+      this.note('restart', broker, `started again after ${Date.now() - faultAt} ms down, same port and data`);
+    }
+    return elected;
   }
 
   /** "; new leaders chaos-0→2 in 1.6 s, …" for the progress line. */

@@ -28,6 +28,8 @@ const BROKERS = 3;
 const WARM_UP_MS = 60_000;
 /** How long the cluster may take to heal at the end, and the group to read to the end. */
 const SETTLE_MS = 60_000;
+/** The controller's broker.session.timeout.ms in a chaos run: a broker silent for 1.5 s is fenced. */
+const SESSION_MS = 1_500;
 
 export interface ChaosOptions {
   /** The step's src/ to run (its index.ts exports the public API). */
@@ -75,7 +77,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
   const cluster = await startCluster(options.srcDir, {
     brokers: BROKERS,
     controller: true,
-    controllerOptions: { brokerSessionTimeoutMs: 1_500, leaderImbalanceCheckIntervalMs: 5_000 },
+    controllerOptions: { brokerSessionTimeoutMs: SESSION_MS, leaderImbalanceCheckIntervalMs: 5_000 },
     brokerOptions: {
       minInsyncReplicas: 2,
       brokerHeartbeatIntervalMs: 200,
@@ -111,7 +113,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosRun> {
     await waitUntil(() => count(history, 'acked') > 0 && history.events.some((event) => event.type === 'poll'), WARM_UP_MS, 'the producers should get a first ack and the group a first record');
     log(`Producers (acks=all) and a consumer group of two are running. The nemesis starts: ${options.kills} faults, seed ${options.seed}.`);
 
-    const nemesis = new Nemesis(cluster, view, new Prng(options.seed), history, options.nemesis);
+    const nemesis = new Nemesis(cluster, view, new Prng(options.seed), history, { sessionTimeoutMs: SESSION_MS, ...options.nemesis });
     for (let round = 1; round <= options.kills; round++) {
       if (options.stop?.aborted) {
         notes.push(`Interrupted after ${round - 1} of ${options.kills} faults.`);
