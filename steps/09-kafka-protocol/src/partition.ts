@@ -358,6 +358,8 @@ export class Partition {
    */
   divergingEpoch(lastFetchedEpoch: number | undefined, fetchOffset: number): EpochEndOffset | null {
     if (lastFetchedEpoch === undefined) return null;
+    // Every fetch between two elections: the follower is in this log's latest epoch, not past its end.
+    if (lastFetchedEpoch === this.log.latestEpoch && fetchOffset <= this.log.logEndOffset) return null;
     const here = this.log.endOffsetForEpoch(lastFetchedEpoch);
     return here.epoch < lastFetchedEpoch || here.endOffset < fetchOffset ? here : null;
   }
