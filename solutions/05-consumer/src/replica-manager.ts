@@ -18,7 +18,7 @@ import { validateTopicName } from './topic-name.ts';
 export interface ReplicaManagerOptions {
   /** Partitions of a topic created on first use; Kafka's `num.partitions`. */
   numPartitions: number;
-  /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
+  /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
   messageMaxBytes: number;
   log: (line: string) => void;
   /** Where the logs live: one folder per partition, `dataDir/<topic>-<partition>/`; Kafka's `log.dirs`. */

@@ -55,7 +55,11 @@ export interface BrokerOptions {
   connectionsMaxIdleMs?: number;
   /** Partitions of a topic created on first use; Kafka's `num.partitions`, 1 by default. */
   numPartitions?: number;
-  /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
+  /**
+   * The largest batch accepted, counted here in bytes of keys, values and headers. Kafka's
+   * `message.max.bytes` (1 MiB and 12 bytes) counts the batch as the producer sent it (compressed,
+   * if it is) and as the log stores it, header included; step 09 counts it that way.
+   */
   messageMaxBytes?: number;
   /** Segment size, retention and flushing of every partition's log (see log.ts for Kafka's names). */
   logOptions?: Omit<LogOptions, 'log'>;

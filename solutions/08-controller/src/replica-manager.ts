@@ -40,7 +40,7 @@ export interface AppendedBatch {
 export interface ReplicaManagerOptions {
   //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   //<
-  /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
+  /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
   messageMaxBytes: number;
   log: (line: string) => void;
   /** Where the logs live: one folder per partition, `dataDir/<topic>-<partition>/`; Kafka's `log.dirs`. */

@@ -10,11 +10,12 @@
 //       2            9     offsets 9 and on by the leader of epoch 2 (the latest)
 //
 // That short list is enough for a follower coming back from a leader change to find where its log
-// and the new leader's part: it asks the leader "where does my latest epoch end in YOUR log?"
-// (OffsetsForLeaderEpoch), and cuts off whatever it holds past that point; the leader never had
-// it, and only then does it copy again. Truncating to the high watermark instead, as Kafka did
-// before, can lose acknowledged records or leave two replicas with different records at the same
-// offset; KIP-101 tells both stories.
+// and the new leader's part: "where does my latest epoch end in YOUR log?" The leader answers it
+// for every follower fetch that names the follower's last epoch (divergingEpoch, Kafka since 2.7)
+// and for an OffsetsForLeaderEpoch request (how followers asked before); the follower cuts off
+// whatever it holds past that point, which the leader never had, and only then copies again.
+// Truncating to the high watermark instead, as Kafka did before KIP-101, can lose acknowledged
+// records or leave two replicas with different records at the same offset; KIP-101 tells both.
 //
 // The list lives in memory and in `leader-epoch-checkpoint` in the partition's directory, in
 // Kafka's text format: a version line (0), a count line, then one `epoch startOffset` line per

@@ -14,7 +14,7 @@ import type { WireRecord } from './protocol/index.ts';
 export interface ReplicaManagerOptions {
   /** Partitions of a topic created on first use; Kafka's `num.partitions`. */
   numPartitions: number;
-  /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
+  /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
   messageMaxBytes: number;
   log: (line: string) => void;
 }

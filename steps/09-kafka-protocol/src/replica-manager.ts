@@ -30,7 +30,7 @@ export interface AppendedBatch {
 }
 
 export interface ReplicaManagerOptions {
-  /** The largest batch accepted, in bytes of keys, values and headers; Kafka's `message.max.bytes`. */
+  /** The largest record set accepted, in bytes as it came and as it is stored; Kafka's `message.max.bytes`. */
   messageMaxBytes: number;
   log: (line: string) => void;
   /** Where the logs live: one folder per partition, `dataDir/<topic>-<partition>/`; Kafka's `log.dirs`. */
