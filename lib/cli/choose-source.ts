@@ -37,14 +37,14 @@ export function sourceFlags(argv: string[]): SourceFlags {
 }
 
 export interface SourceChoice {
-  /** The file to run, e.g. solutions/06-consumer-groups/src/kcat.ts. */
+  /** The file to run, e.g. solutions/06-consumer-groups/src/client/kcat.ts. */
   file: string;
   step: Step;
   mine: boolean;
 }
 
 export interface Wanted {
-  /** The file inside a step's src/ to run: 'kcat.ts', 'index.ts'. */
+  /** The file inside a step's src/ to run: 'client/kcat.ts', 'index.ts'. */
   file: string;
   /** Its name in messages: 'kcat' ("Or run your own kcat with --mine", "kcat arrives in step 05"). */
   what: string;

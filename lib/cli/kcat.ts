@@ -1,6 +1,6 @@
 // `npm run kcat -- -b host:port -L|-P|-C …`: runs the kcat of the newest step that has one
-// (solutions/NN-*/src/kcat.ts), or of step NN with `--step NN`, or your own with `--mine`
-// (steps/NN-*/src/kcat.ts of the latest step you have edited, or of `--step NN`); the choice is
+// (solutions/NN-*/src/client/kcat.ts), or of step NN with `--step NN`, or your own with `--mine`
+// (steps/NN-*/src/client/kcat.ts of the latest step you have edited, or of `--step NN`); the choice is
 // choose-source.ts's, shared with `npm run broker` and `npm run cluster`.
 import { pathToFileURL } from 'node:url';
 import { UnknownStepError } from '../steps.ts';
@@ -13,7 +13,7 @@ const flags = sourceFlags(process.argv.slice(2));
 
 let file: string;
 try {
-  file = chooseSource({ file: 'kcat.ts', what: 'kcat', arrives: 'step 05' }, flags).file;
+  file = chooseSource({ file: 'client/kcat.ts', what: 'kcat', arrives: 'step 05' }, flags).file;
 } catch (error) {
   if (!(error instanceof NoSource || error instanceof UnknownStepError)) throw error;
   console.error(colour.red(error.message));

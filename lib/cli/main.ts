@@ -12,6 +12,7 @@ const commands: Record<string, { run: Run; help: string }> = {
   hint: { run: async (args) => (await import('./commands/hint.ts')).hintCommand(args), help: 'npm run hint 01 [-- 2|--reset]  the next hint for a step' },
   diff: { run: async (args) => (await import('./commands/diff.ts')).diffCommand(args), help: 'npm run diff 01                your src/ against the reference' },
   reset: { run: async (args) => (await import('./commands/reset.ts')).resetCommand(args), help: 'npm run reset 01 [-- --yes]    back to the untouched starter (with a backup)' },
+  migrate: { run: async (args) => (await import('./commands/migrate.ts')).migrateCommand(args), help: 'npm run migrate [01]           move files from before the rooms (src/log.ts) into them' },
   progress: { run: async () => (await import('./commands/progress.ts')).progressCommand(), help: 'npm run progress               how far you are in every step' },
   demo: { run: async (args) => (await import('./commands/demo.ts')).demoCommand(args), help: 'npm run demo 01 [-- --mine]    the step\'s live demo' },
   repl: { run: async (args) => (await import('./commands/repl.ts')).replCommand(args), help: 'npm run repl 01                a TypeScript REPL with the step loaded' },

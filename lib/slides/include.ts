@@ -1,6 +1,6 @@
 // Code on a slide comes from the solutions, never pasted, so it cannot drift from the reference.
 //
-//   <<< ../solutions/01-echo-broker/src/broker.ts#start ts {4-10}
+//   <<< ../solutions/01-echo-broker/src/broker/broker.ts#start ts {4-10}
 //
 // includes the lines between `// #region start` and `// #endregion start` of that file (the path
 // is relative to the deck), highlighted as TypeScript, with lines 4 to 10 of the snippet in focus

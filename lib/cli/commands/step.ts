@@ -10,6 +10,7 @@ import { noteStarter } from '../edits.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { recordStepRun } from '../state.ts';
+import { migrationAdvice } from './migrate.ts';
 
 const SHOWN_FAILURES = 4;
 
@@ -27,8 +28,16 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
   const watch = args.includes('--watch');
   const step = findStep(args.find((arg) => !arg.startsWith('--')));
   if (target === 'solution' && !fs.existsSync(step.solutionSrcDir)) throw new UserError(referenceMissing(step.solutionSrcDir));
-  // Lets progress and kcat --mine tell later whether this step has been edited, even without solutions/ or git.
-  if (target === 'student') noteStarter(step);
+  if (target === 'student') {
+    // Files from before the rooms would be ignored by the tests: say so before running them.
+    const advice = migrationAdvice(step);
+    if (advice) {
+      console.log(colour.yellow(advice));
+      return 1;
+    }
+    // Lets progress and kcat --mine tell later whether this step has been edited, even without solutions/ or git.
+    noteStarter(step);
+  }
   let exitCode = 1;
   await runTests({
     target,

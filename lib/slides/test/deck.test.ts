@@ -18,7 +18,7 @@ async function deck(markdown: string) {
   return renderDeck(file, await sharedHighlighter());
 }
 
-const SOLUTION = path.join(ROOT, 'solutions', '01-echo-broker', 'src', 'broker.ts');
+const SOLUTION = path.join(ROOT, 'solutions', '01-echo-broker', 'src', 'broker', 'broker.ts');
 const INCLUDE = path.relative(tmp, SOLUTION).split(path.sep).join('/');
 
 describe('splitting', () => {
@@ -87,7 +87,7 @@ describe('code includes', () => {
   });
 
   it('a missing region fails the build and lists the regions there are', async () => {
-    await expect(deck(`## Code\n\n<<< ${INCLUDE}#nope ts\n`)).rejects.toThrow(/there is no region "nope" in solutions\/01-echo-broker\/src\/broker\.ts \(regions there: start, connection, stop\)/);
+    await expect(deck(`## Code\n\n<<< ${INCLUDE}#nope ts\n`)).rejects.toThrow(/there is no region "nope" in solutions\/01-echo-broker\/src\/broker\/broker\.ts \(regions there: start, connection, stop\)/);
   });
 
   it('a focus beyond the snippet fails the build', async () => {

@@ -3,10 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { crc32c } from '../src/crc32c.ts';
-import type { KafkaError } from '../src/errors.ts';
-import { Log } from '../src/log.ts';
-import { checkBatchAt, decodeBatches, encodeBatch, readBatchHeader, recordsFrom, stampBatch, validateBatches, type LogRecord } from '../src/record-batch.ts';
+import { crc32c } from '../src/record/crc32c.ts';
+import type { KafkaError } from '../src/common/errors.ts';
+import { Log } from '../src/storage/log.ts';
+import { checkBatchAt, decodeBatches, encodeBatch, readBatchHeader, recordsFrom, stampBatch, validateBatches, type LogRecord } from '../src/record/record-batch.ts';
 import { partitionLogBytes } from '#lib/testing/log-files.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 

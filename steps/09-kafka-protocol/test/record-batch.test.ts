@@ -4,8 +4,8 @@ import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { crc32c } from '../src/crc32c.ts';
-import { KafkaError } from '../src/errors.ts';
+import { crc32c } from '../src/record/crc32c.ts';
+import { KafkaError } from '../src/common/errors.ts';
 import {
   BATCH_HEADER_SIZE,
   CorruptRecordError,
@@ -20,8 +20,8 @@ import {
   stampBatch,
   validateBatches,
   type LogRecord,
-} from '../src/record-batch.ts';
-import { decodeVarint, decodeVarlong, encodeVarint, encodeVarlong } from '../src/varint.ts';
+} from '../src/record/record-batch.ts';
+import { decodeVarint, decodeVarlong, encodeVarint, encodeVarlong } from '../src/record/varint.ts';
 import { assertProperty } from '#lib/testing/property.ts';
 
 const T0 = 1_700_000_000_000;

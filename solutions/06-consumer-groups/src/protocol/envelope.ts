@@ -10,7 +10,7 @@
 // correlationId, so a client with many requests in flight on one connection knows which answer
 // is which. Then the answer carries either the response's fields, or `error: { code, message }`
 // when the whole request failed, where `code` is Apache Kafka's name for that error.
-import { encodeFrame } from '../frame.ts';
+import { encodeFrame } from '../network/frame.ts';
 
 export interface ErrorBody {
   code: string;

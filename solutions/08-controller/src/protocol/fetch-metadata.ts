@@ -2,7 +2,7 @@
 // partition: from the offset it has reached, held by the controller until there is something
 // new (long polling). KRaft brokers fetch `__cluster_metadata` with an ordinary Fetch request;
 // here it has a request of its own, with the records as JSON.
-import type { MetadataRecord } from '../metadata-image.ts';
+import type { MetadataRecord } from '../metadata/metadata-image.ts';
 import type { Fields } from './fields.ts';
 
 export interface FetchMetadataRequest {

@@ -1,0 +1,287 @@
+// The partitions this broker holds, and everything done to their records: Kafka's ReplicaManager
+// (with its LogManager). The Broker receives requests and answers them; creating topics,
+// appending, reading, and in later steps the logs on disk and their retention (step 04), the
+// fetches waiting for records (step 05) and each replica's log end offset, high watermark and
+// in-sync replicas (step 07) happen here.
+//
+// A partition this manager cannot serve is refused with a KafkaError; the broker turns it into
+// that partition's error in its answer (errorBody in errors.ts), so one bad partition spoils no
+// other.
+import fs from 'node:fs';
+import { FetchPurgatory } from '../network/delayed-fetch.ts';
+import { KafkaError, errorBody } from '../common/errors.ts';
+import { Log, type LogOptions } from '../storage/log.ts';
+import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type WireRecord, type WireRecordWithOffset } from '../protocol/index.ts';
+import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import { validateTopicName } from '../common/topic-name.ts';
+
+export interface ReplicaManagerOptions {
+  /** Partitions of a topic created on first use; Kafka's `num.partitions`. */
+  numPartitions: number;
+  /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
+  messageMaxBytes: number;
+  log: (line: string) => void;
+  /** Where the logs live: one folder per partition, `dataDir/<topic>-<partition>/`; Kafka's `log.dirs`. */
+  dataDir: string;
+  /** Segment size, retention and flushing of every partition's log (see log.ts for Kafka's names). */
+  logOptions: Omit<LogOptions, 'log'>;
+  /** How often retention runs; Kafka's `log.retention.check.interval.ms` (5 minutes). */
+  retentionCheckIntervalMs: number;
+  //> step 05 given
+  /** The most record bytes one fetch answer carries, whatever the client asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
+  fetchMaxBytes: number;
+  //<
+}
+
+export class ReplicaManager {
+  /** Each topic's partitions: one log on disk per partition, the index in the array is its number. */
+  private readonly topics = new Map<string, Log[]>();
+  private retentionTimer: NodeJS.Timeout | null = null;
+  //> step 05 given
+  /** Fetches waiting for records (long polling), woken by appends to their partitions. */
+  private readonly purgatory = new FetchPurgatory();
+  //<
+
+  constructor(private readonly options: ReplicaManagerOptions) {}
+
+  /** Reopens (and recovers) every partition on disk and starts retention; the broker calls it as it starts. */
+  startup(): void {
+    this.loadLogs();
+    this.retentionTimer = setInterval(() => this.deleteOldSegments(), this.options.retentionCheckIntervalMs);
+    this.retentionTimer.unref(); // retention alone should never keep the process alive
+  }
+
+  /** Every topic held here. */
+  topicNames(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
+  partitionsOf(topic: string): Log[] {
+    return this.topics.get(topic) ?? this.createTopic(topic, this.options.numPartitions);
+  }
+
+  // #region create-topic
+  /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
+  createTopic(topic: string, partitions: number): Log[] {
+    validateTopicName(topic);
+    const logs = Array.from({ length: partitions }, (_, partition) => this.openLog(topic, partition));
+    this.topics.set(topic, logs);
+    this.options.log(`Created topic "${topic}" with ${partitions} partition(s) in ${this.options.dataDir}`);
+    return logs;
+  }
+  // #endregion create-topic
+
+  // #region load-logs
+  /** Reopens every partition found in dataDir: what a restarted broker already holds. */
+  private loadLogs(): void {
+    const { dataDir } = this.options;
+    fs.mkdirSync(dataDir, { recursive: true });
+    const found = new Map<string, number>();
+    for (const entry of fs.readdirSync(dataDir, { withFileTypes: true })) {
+      // The partition number is after the LAST dash: topic names may contain dashes themselves.
+      const match = entry.isDirectory() ? /^(.+)-(\d+)$/.exec(entry.name) : null;
+      if (!match) continue;
+      const [, topic, partition] = match;
+      found.set(topic!, Math.max(found.get(topic!) ?? 0, Number(partition) + 1));
+    }
+    for (const [topic, partitions] of found) {
+      this.topics.set(topic, Array.from({ length: partitions }, (_, partition) => this.openLog(topic, partition)));
+      this.options.log(`Loaded topic "${topic}" (${partitions} partition(s)) from ${dataDir}`);
+    }
+  }
+  // #endregion load-logs
+
+  private openLog(topic: string, partition: number): Log {
+    return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
+  }
+
+  /** Applies retention to every log (on a timer; tests and demos may call it directly). */
+  deleteOldSegments(): number {
+    let deleted = 0;
+    for (const logs of this.topics.values()) for (const log of logs) deleted += log.deleteOldSegments();
+    return deleted;
+  }
+
+  /** Stops retention and closes every log; the broker calls it as it stops. */
+  shutdown(): void {
+    //> step 05 given
+    this.purgatory.releaseAll(); // parked fetches answer now, their timers go
+    //<
+    clearInterval(this.retentionTimer ?? undefined);
+    for (const logs of this.topics.values()) for (const log of logs) log.close();
+    this.topics.clear();
+  }
+
+  // #region append
+  /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
+  append(topic: string, partition: number, batch: WireRecord[]): number {
+    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
+    // count is 0 as INVALID_RECORD, and so does this broker.
+    if (batch.length === 0) throw new KafkaError('INVALID_RECORD', `the batch for ${topic}-${partition} has no records; a batch needs at least one`);
+    const target = this.partitionsOf(topic)[partition];
+    if (!target) {
+      const count = this.partitionsOf(topic).length;
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0 to ${count - 1}, not ${partition}`);
+    }
+    const records = batch.map(fromWire);
+    const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
+    if (size > this.options.messageMaxBytes) {
+      throw new KafkaError('MESSAGE_TOO_LARGE', `a batch of ${size} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
+    }
+    //> step 05 rewrites: an append wakes the fetches parked on its partition
+    const baseOffset = target.append(records);
+    // Fetches parked on this partition (long polling) can now be answered.
+    this.purgatory.appended(topic, partition);
+    return baseOffset;
+    //<
+  }
+  // #endregion append
+
+  //> step 05 given
+  /** The log of a partition a client reads; UNKNOWN_TOPIC_OR_PARTITION when there is none (reading creates no topic). */
+  private logToRead(topic: string, partition: number): Log {
+    const logs = this.topics.get(topic);
+    if (!logs) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `there is no topic "${topic}"; produce to it or create it first`);
+    const log = logs[partition];
+    if (!log) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0 to ${logs.length - 1}, not ${partition}`);
+    return log;
+  }
+
+  // #region list-offsets
+  /** Where a partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
+  listOffset(topic: string, partition: number, timestamp: number): number {
+    const log = this.logToRead(topic, partition);
+  //<
+    //> step 05 task 1: ReplicaManager.listOffset — earliest (-2) is the log start offset, latest (-1) the log end offset
+    return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : log.logEndOffset;
+    //<
+  //> step 05 given
+  }
+  // #endregion list-offsets
+
+  /**
+   * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
+   * an append to one of its partitions, or maxWaitMs, or the broker stops or its client goes
+   * (long polling).
+   */
+  // #region fetch
+  async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
+    const deadline = Date.now() + request.maxWaitMs;
+    for (;;) {
+      const { response, bytes } = this.readFetch(request);
+      const hasError = response.partitions.some((partition) => partition.error);
+      const timeLeft = deadline - Date.now();
+      if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
+  //<
+      //> step 05 task 3: ReplicaManager.fetch — not enough yet: park the fetch in the purgatory until an append, the deadline or its client leaving (clientGone), then read again; when released, answer with what there is
+      // This loop turns once per append to one of the fetch's partitions, never on a timer.
+      const reason = await this.purgatory.wait(request.partitions, timeLeft, clientGone);
+      if (reason === 'released') return response;
+      //<
+  //> step 05 given
+    }
+  }
+  // #endregion fetch
+
+  // #region read-fetch
+  /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
+  private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
+    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
+    const maxBytes = Math.min(request.maxBytes, this.options.fetchMaxBytes);
+    let bytes = 0;
+    const partitions = request.partitions.map((wanted): FetchedPartition => {
+      const { topic, partition } = wanted;
+      let log: Log | undefined;
+      try {
+        log = this.logToRead(topic, partition);
+        const batches = this.readPartition(log, wanted, maxBytes - bytes);
+        bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
+        // A batch may start before the offset asked for: only the records from it on are sent.
+        const records = recordsFrom(batches, wanted.offset).map(toWireRecord);
+        return { topic, partition, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset, records };
+      } catch (error) {
+        // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
+        return { topic, partition, highWatermark: log?.logEndOffset ?? -1, logStartOffset: log?.logStartOffset ?? -1, records: [], error: errorBody(error) };
+      }
+    });
+    return { response: { partitions }, bytes };
+  }
+  // #endregion read-fetch
+
+  // #region read-partition
+  /**
+   * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
+   * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
+   * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
+   */
+  private readPartition(log: Log, wanted: FetchPartition, bytesLeft: number): RecordBatch[] {
+  //<
+    //> step 05 task 2: ReplicaManager.readPartition — refuse an offset outside logStartOffset..logEndOffset with OFFSET_OUT_OF_RANGE (a KafkaError), nothing at the end or when no bytes are left, else log.read within the smaller limit
+    if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
+      throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
+    }
+    if (wanted.offset === log.logEndOffset || bytesLeft <= 0) return [];
+    return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft));
+    //<
+  //> step 05 given
+  }
+  // #endregion read-partition
+
+  /** How many fetches are parked now, waiting for records (for tests and demos). */
+  parkedFetches(): number {
+    return this.purgatory.size;
+  }
+  //<
+
+  /** The records of a partition from `offset` on (for tests and demos). */
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
+    const log = this.topics.get(topic)?.[partition];
+    if (!log) return [];
+    const records: RecordWithOffset[] = [];
+    let next = offset;
+    while (next < log.logEndOffset) {
+      const read = recordsFrom(log.read(next), next);
+      if (read.length === 0) break;
+      records.push(...read);
+      next = read.at(-1)!.offset + 1;
+    }
+    return records;
+  }
+}
+
+/** A record as it arrived (base64 on the wire) back to bytes. */
+function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
+  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
+  return {
+    key: bytes(record.key),
+    value: bytes(record.value),
+    timestamp: record.timestamp,
+    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
+  };
+}
+
+/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
+function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
+  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
+  return size;
+}
+
+//> step 05 given
+/** A record read from the log as the fetch response carries it: bytes as base64. */
+function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
+  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
+  return {
+    offset: record.offset,
+    key: base64(record.key),
+    value: base64(record.value),
+    timestamp: record.timestamp,
+    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
+  };
+}
+//<

@@ -1,0 +1,128 @@
+// Committed offsets, kept in the internal topic __consumer_offsets (as Kafka keeps them).
+//
+// A commit says "group G has processed partition P up to offset O": the next member to read P
+// for G starts at O. Commits must outlive the broker, and the broker already has a durable,
+// crash-recovered, append-only structure: the log. So a commit is a record appended to a
+// partition of __consumer_offsets, keyed by (group, topic, partition), and the broker keeps the
+// latest value per key in memory to answer offsetFetch fast. When the broker starts, it
+// replays that log to rebuild the memory: the last commit for a key wins.
+//
+// Each group lives in one partition of the topic, chosen by hashing its id. In a cluster (step
+// 08), the broker that leads that partition is the group's coordinator.
+import { KafkaError } from '../common/errors.ts';
+import type { Log } from '../storage/log.ts';
+import type { CommittedPartition } from '../protocol/index.ts';
+
+/** The internal topic's name, as in Kafka. Producers may not write to it. */
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** Kafka's `offsets.topic.num.partitions`. */
+export const DEFAULT_OFFSETS_TOPIC_PARTITIONS = 50;
+
+export interface CommittedOffset {
+  offset: number;
+  metadata: string;
+  /** When the commit arrived, in ms since the epoch. */
+  commitTimestamp: number;
+}
+
+/** The key of a commit record; JSON here, a small binary schema in Kafka. */
+interface OffsetKey {
+  group: string;
+  topic: string;
+  partition: number;
+}
+
+export class ConsumerOffsets {
+  /** group → "topic-partition" → its latest commit: the log, folded into memory. */
+  private readonly latest = new Map<string, Map<string, CommittedOffset>>();
+
+  /**
+   * `logOf` gives the log of a partition of __consumer_offsets this broker leads (undefined for
+   * the others: their groups are coordinated elsewhere), `partitions` how many the topic has;
+   * `appended` tells the broker a partition grew (followers and parked fetches wake up).
+   */
+  constructor(
+    private readonly logOf: (partition: number) => Log | undefined,
+    private readonly partitions: () => number,
+    private readonly appended: (partition: number) => void = () => {},
+  ) {}
+
+  // #region commit
+  /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
+  commit(groupId: string, offsets: CommittedPartition[], now: number): void {
+    if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
+    const partition = partitionFor(groupId, this.partitions());
+    const log = this.logOf(partition);
+    if (!log) throw new KafkaError('NOT_COORDINATOR', `this broker no longer leads ${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits: find its coordinator again`);
+    const records = offsets.map(({ topic, partition, offset, metadata = '' }) => ({
+      key: Buffer.from(JSON.stringify({ group: groupId, topic, partition } satisfies OffsetKey)),
+      value: Buffer.from(JSON.stringify({ offset, metadata, commitTimestamp: now } satisfies CommittedOffset)),
+      timestamp: now,
+      headers: [],
+    }));
+    // To the log first: a commit acknowledged but not written would be lost by a restart.
+    // Stamped with this leader's epoch (its log's latest: a leader starts its epoch as it takes over), like any leader's batch.
+    log.append(records, Math.max(0, log.latestEpoch));
+    for (const { topic, partition, offset, metadata = '' } of offsets) this.remember(groupId, topic, partition, { offset, metadata, commitTimestamp: now });
+    this.appended(partition);
+  }
+  // #endregion commit
+
+  /** The group's latest commit for a partition, if it ever committed one. */
+  committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
+    return this.latest.get(groupId)?.get(`${topic}-${partition}`);
+  }
+
+  /** Every group with a commit kept here: after a restart, the only trace of a group until a member rejoins. */
+  groups(): string[] {
+    return [...this.latest.keys()];
+  }
+
+  /** Forgets the commits of one partition's groups: this broker no longer leads it (load() reads them again if it leads it again). */
+  unload(partition: number): void {
+    for (const groupId of [...this.latest.keys()]) if (partitionFor(groupId, this.partitions()) === partition) this.latest.delete(groupId);
+  }
+
+  // #region load
+  /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */
+  load(partition: number): number {
+    let replayed = 0;
+    const log = this.logOf(partition);
+    if (log) {
+      for (const record of log.readRecords()) {
+        const key = JSON.parse(record.key!.toString('utf8')) as OffsetKey;
+        const value = JSON.parse(record.value!.toString('utf8')) as CommittedOffset;
+        this.remember(key.group, key.topic, key.partition, value);
+        replayed += 1;
+      }
+    }
+    return replayed;
+  }
+  // #endregion load
+
+  private remember(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
+    let offsets = this.latest.get(groupId);
+    if (!offsets) this.latest.set(groupId, (offsets = new Map()));
+    offsets.set(`${topic}-${partition}`, committed);
+  }
+}
+
+// #region partition-for
+/** The partition of __consumer_offsets that holds a group: Kafka's abs(groupId.hashCode()) % partitions. */
+export function partitionFor(groupId: string, partitions: number): number {
+  return javaAbs(javaStringHashCode(groupId)) % partitions;
+}
+// #endregion partition-for
+
+/** Java's String.hashCode: s[0]·31^(n-1) + … + s[n-1], in 32-bit integers. */
+export function javaStringHashCode(text: string): number {
+  let hash = 0;
+  for (let i = 0; i < text.length; i++) hash = (Math.imul(hash, 31) + text.charCodeAt(i)) | 0;
+  return hash;
+}
+
+/** Kafka's Utils.abs: Math.abs, except that the one negative int without a positive twin maps to 0. */
+function javaAbs(n: number): number {
+  return n === -2147483648 ? 0 : Math.abs(n);
+}

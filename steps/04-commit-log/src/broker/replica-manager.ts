@@ -1,0 +1,143 @@
+// The partitions this broker holds, and everything done to their records: Kafka's ReplicaManager
+// (with its LogManager). The Broker receives requests and answers them; creating topics,
+// appending, reading, and in later steps the logs on disk and their retention (step 04), the
+// fetches waiting for records (step 05) and each replica's log end offset, high watermark and
+// in-sync replicas (step 07) happen here.
+//
+// A partition this manager cannot serve is refused with a KafkaError; the broker turns it into
+// that partition's error in its answer (errorBody in errors.ts), so one bad partition spoils no
+// other.
+import fs from 'node:fs';
+import { KafkaError } from '../common/errors.ts';
+import { Log, type LogOptions } from '../storage/log.ts';
+import type { WireRecord } from '../protocol/index.ts';
+import { recordsFrom, type RecordWithOffset } from '../record/record-batch.ts';
+import { validateTopicName } from '../common/topic-name.ts';
+
+export interface ReplicaManagerOptions {
+  /** Partitions of a topic created on first use; Kafka's `num.partitions`. */
+  numPartitions: number;
+  /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
+  messageMaxBytes: number;
+  log: (line: string) => void;
+  /** Where the logs live: one folder per partition, `dataDir/<topic>-<partition>/`; Kafka's `log.dirs`. */
+  dataDir: string;
+  /** Segment size, retention and flushing of every partition's log (see log.ts for Kafka's names). */
+  logOptions: Omit<LogOptions, 'log'>;
+  /** How often retention runs; Kafka's `log.retention.check.interval.ms` (5 minutes). */
+  retentionCheckIntervalMs: number;
+}
+
+export class ReplicaManager {
+  /** Each topic's partitions: one log on disk per partition, the index in the array is its number. */
+  private readonly topics = new Map<string, Log[]>();
+  private retentionTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: ReplicaManagerOptions) {}
+
+  /** Reopens (and recovers) every partition on disk and starts retention; the broker calls it as it starts. */
+  startup(): void {
+    this.loadLogs();
+    this.retentionTimer = setInterval(() => this.deleteOldSegments(), this.options.retentionCheckIntervalMs);
+    this.retentionTimer.unref(); // retention alone should never keep the process alive
+  }
+
+  /** Every topic held here. */
+  topicNames(): string[] {
+    return [...this.topics.keys()];
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
+  partitionsOf(topic: string): Log[] {
+    return this.topics.get(topic) ?? this.createTopic(topic, this.options.numPartitions);
+  }
+
+  // #region create-topic
+  /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
+  createTopic(topic: string, partitions: number): Log[] {
+    throw new Error('TODO(step 04, task 7): ReplicaManager.createTopic — check the name, open one Log per partition under dataDir, remember them, and log it');
+  }
+  // #endregion create-topic
+
+  // #region load-logs
+  /** Reopens every partition found in dataDir: what a restarted broker already holds. */
+  private loadLogs(): void {
+    throw new Error('TODO(step 04, task 7): ReplicaManager.loadLogs — find the <topic>-<partition> folders in dataDir and open their logs (recovery happens in Log.open)');
+  }
+  // #endregion load-logs
+
+  private openLog(topic: string, partition: number): Log {
+    return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
+  }
+
+  /** Applies retention to every log (on a timer; tests and demos may call it directly). */
+  deleteOldSegments(): number {
+    let deleted = 0;
+    for (const logs of this.topics.values()) for (const log of logs) deleted += log.deleteOldSegments();
+    return deleted;
+  }
+
+  /** Stops retention and closes every log; the broker calls it as it stops. */
+  shutdown(): void {
+    clearInterval(this.retentionTimer ?? undefined);
+    for (const logs of this.topics.values()) for (const log of logs) log.close();
+    this.topics.clear();
+  }
+
+  // #region append
+  /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
+  append(topic: string, partition: number, batch: WireRecord[]): number {
+    // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
+    // count is 0 as INVALID_RECORD, and so does this broker.
+    if (batch.length === 0) throw new KafkaError('INVALID_RECORD', `the batch for ${topic}-${partition} has no records; a batch needs at least one`);
+    const target = this.partitionsOf(topic)[partition];
+    if (!target) {
+      const count = this.partitionsOf(topic).length;
+      throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `topic "${topic}" has partitions 0 to ${count - 1}, not ${partition}`);
+    }
+    const records = batch.map(fromWire);
+    const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
+    if (size > this.options.messageMaxBytes) {
+      throw new KafkaError('MESSAGE_TOO_LARGE', `a batch of ${size} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
+    }
+    return target.append(records);
+  }
+  // #endregion append
+
+  /** The records of a partition from `offset` on (for tests and demos). */
+  records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
+    const log = this.topics.get(topic)?.[partition];
+    if (!log) return [];
+    const records: RecordWithOffset[] = [];
+    let next = offset;
+    while (next < log.logEndOffset) {
+      const read = recordsFrom(log.read(next), next);
+      if (read.length === 0) break;
+      records.push(...read);
+      next = read.at(-1)!.offset + 1;
+    }
+    return records;
+  }
+}
+
+/** A record as it arrived (base64 on the wire) back to bytes. */
+function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
+  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
+  return {
+    key: bytes(record.key),
+    value: bytes(record.value),
+    timestamp: record.timestamp,
+    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
+  };
+}
+
+/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
+function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
+  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
+  return size;
+}

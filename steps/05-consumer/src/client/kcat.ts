@@ -1,0 +1,164 @@
+// A small kcat (formerly kafkacat): the Swiss army knife of Kafka, built on this step's clients.
+//
+//   npm run kcat -- -b 127.0.0.1:9092 -L                  metadata, in kafkacat's layout
+//   npm run kcat -- -b 127.0.0.1:9092 -P -t numtest       each line of stdin becomes a record
+//   npm run kcat -- -b 127.0.0.1:9092 -C -t numtest -e    print every record, exit at the end
+//
+// Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N (start offset,
+// -N counts back from the end), -e (exit once every partition is read to its end).
+// `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
+import { Cluster } from './cluster.ts';
+import { parseHostPort } from '../network/connection.ts';
+import { KafkaConsumer, type TopicPartition } from './consumer.ts';
+import { stringDeserializer } from './deserializers.ts';
+import { KafkaProducer } from './producer.ts';
+import { LATEST_TIMESTAMP } from '../protocol/index.ts';
+
+export interface KcatIo {
+  /** Lines to produce with -P (process.stdin in a terminal). */
+  stdin: AsyncIterable<string | Buffer>;
+  /** Records and metadata go here (process.stdout). */
+  stdout: (text: string) => void;
+  /** "% …" messages go here, as kafkacat writes them (process.stderr). */
+  stderr: (text: string) => void;
+  /** Stops a consumer started without -e (Ctrl-C in a terminal). */
+  signal?: AbortSignal;
+}
+
+export interface KcatArgs {
+  mode: 'L' | 'P' | 'C';
+  brokers: string[];
+  topic?: string;
+  partition?: number;
+  offset: string;
+  exitAtEnd: boolean;
+}
+
+const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>] [-e]
+  -L  list brokers and topics       -P  produce stdin, one record per line       -C  consume
+  for example: npm run kcat -- -b 127.0.0.1:9092 -C -t numtest -o beginning -e`;
+
+/** Thrown for command lines kcat cannot run; the message says what to type instead. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** Runs one kcat command; resolves with the exit code. */
+export async function kcat(argv: string[], io: KcatIo): Promise<number> {
+  let args: KcatArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr(`% ERROR: ${error.message}\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    if (args.mode === 'L') await listMetadata(args, io);
+    else if (args.mode === 'P') await produce(args, io);
+    else await consume(args, io);
+    return 0;
+  } catch (error) {
+    io.stderr(`% ERROR: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function parseArgs(argv: string[]): KcatArgs {
+  let mode: KcatArgs['mode'] | undefined;
+  const args: Omit<KcatArgs, 'mode'> = { brokers: [], offset: 'beginning', exitAtEnd: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    if (flag === '-L' || flag === '-P' || flag === '-C') {
+      if (mode && mode !== flag[1]) throw new UsageError(`pick one mode: -L, -P or -C, not both -${mode} and ${flag}`);
+      mode = flag[1] as KcatArgs['mode'];
+    } else if (flag === '-b') args.brokers.push(...value().split(','));
+    else if (flag === '-t') args.topic = value();
+    else if (flag === '-p') {
+      const partition = Number(value());
+      if (!Number.isInteger(partition) || partition < 0) throw new UsageError(`-p takes a partition number from 0 up, got "${argv[i]}"`);
+      args.partition = partition;
+    } else if (flag === '-o') {
+      args.offset = value();
+      if (!/^(beginning|end|-?\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset or -<count> from the end, got "${args.offset}"`);
+    } else if (flag === '-e') args.exitAtEnd = true;
+    else throw new UsageError(`unknown option "${flag}"`);
+  }
+  if (args.brokers.length === 0) throw new UsageError('say which broker to ask with -b, for example -b 127.0.0.1:9092');
+  if (!mode) {
+    // Like kafkacat: with a topic and no mode, consume.
+    if (!args.topic) throw new UsageError('pick a mode: -L, -P or -C');
+    mode = 'C';
+  }
+  if (mode !== 'L' && !args.topic) throw new UsageError(`-${mode} needs a topic: -t <topic>`);
+  return { mode, ...args };
+}
+
+// #region list
+/** -L: the brokers and every topic's partitions, laid out exactly as kafkacat prints them. */
+async function listMetadata(args: KcatArgs, io: KcatIo): Promise<void> {
+  const server = args.brokers[0]!;
+  const { port } = parseHostPort(server);
+  const cluster = new Cluster(args.brokers);
+  try {
+    const meta = await cluster.refreshMetadata(args.topic ? [args.topic] : undefined);
+    throw new Error('TODO(step 05, task 6): kcat -L — print the header, the brokers (marking the controller) and each topic\'s partitions in kafkacat\'s layout');
+  } finally {
+    await cluster.close();
+  }
+}
+// #endregion list
+
+/** -P: every line of stdin becomes one record (its value); empty lines are skipped, as kafkacat does. */
+async function produce(args: KcatArgs, io: KcatIo): Promise<void> {
+  const producer = new KafkaProducer({ bootstrapServers: args.brokers });
+  const sends: Array<Promise<unknown>> = [];
+  try {
+    throw new Error('TODO(step 05, task 6): kcat -P — split stdin into lines and send each non-empty one to the topic (and partition, with -p)');
+    await Promise.all(sends);
+  } finally {
+    await producer.close();
+  }
+}
+
+// #region consume
+/** -C: prints each record's value on its own line; with -e, stops once every partition is read to its end. */
+async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
+  const topic = args.topic!;
+  const consumer = new KafkaConsumer(topic, {
+    bootstrapServers: args.brokers,
+    autoOffsetReset: args.offset === 'end' ? 'latest' : 'earliest',
+    valueDeserializer: stringDeserializer,
+  });
+  const stop = () => void consumer.close();
+  io.signal?.addEventListener('abort', stop);
+  try {
+    throw new Error('TODO(step 05, task 6): kcat -C — seek each partition to the -o offset, print the values; with -e, say when each partition reaches the end it had at the start, and stop once all have');
+  } finally {
+    io.signal?.removeEventListener('abort', stop);
+    await consumer.close();
+  }
+}
+// #endregion consume
+
+/** Each partition's log end offset now (ListOffsets with the "latest" sentinel), asked of its leader. */
+async function endOffsets(brokers: string[], topic: string, partitions: TopicPartition[]): Promise<Map<number, number>> {
+  const cluster = new Cluster(brokers);
+  try {
+    await cluster.topic(topic); // learns each partition's leader
+    const ends = new Map<number, number>();
+    for (const leader of new Set(partitions.map((tp) => cluster.leaderOf(tp.topic, tp.partition) ?? -1))) {
+      const led = partitions.filter((tp) => (cluster.leaderOf(tp.topic, tp.partition) ?? -1) === leader);
+      const response = await cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions: led.map((tp) => ({ ...tp, timestamp: LATEST_TIMESTAMP })) });
+      for (const { partition, offset } of response.partitions) ends.set(partition, offset);
+    }
+    return ends;
+  } finally {
+    await cluster.close();
+  }
+}

@@ -1,0 +1,123 @@
+// A client's connection to one broker: requests go out as frames, answers come back matched
+// to their request by correlationId.
+//
+// One connection is opened per broker and then reused for every request, with any number of
+// requests in flight at once. Opening a TCP connection costs a round trip (and, with TLS, several):
+// the blog's producer paid that for every single message.
+import net from 'node:net';
+import { KafkaError } from '../common/errors.ts';
+import { FrameDecoder } from './frame.ts';
+import { encodeMessage, type ReplyHeader, type RequestBody, type RequestType, type ResponseOf } from '../protocol/index.ts';
+
+/** A request waiting for its answer. The broker is trusted to answer each request with that request's response type. */
+interface Pending {
+  resolve(response: unknown): void;
+  reject(error: Error): void;
+}
+
+export class Connection {
+  private socket: net.Socket | null = null;
+  private connecting: Promise<net.Socket> | null = null;
+  private nextCorrelationId = 1;
+  /** Requests sent and not yet answered, by correlationId. */
+  private readonly pending = new Map<number, Pending>();
+  private closedByUs = false;
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {}
+
+  /** host:port, as the producer logs it. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  // #region request
+  /**
+   * Sends one request and resolves with its response; rejects with a KafkaError when the broker
+   * answers with an error, or with a plain Error when the connection fails first. The request's
+   * type says which fields it needs and which response it gets: `request({ type: 'produce', … })`
+   * resolves with a ProduceResponse.
+   */
+  async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
+    const socket = await this.open();
+    const correlationId = this.nextCorrelationId++;
+    const response = new Promise<ResponseOf<K>>((resolve, reject) => this.pending.set(correlationId, { resolve, reject }));
+    socket.write(encodeMessage({ ...body, correlationId }));
+    return response;
+  }
+  // #endregion request
+
+  // #region responses
+  /** Settles the request an answer belongs to; the correlationId says which one. */
+  private onResponse(response: ReplyHeader): void {
+    if (response.correlationId === null) {
+      // The broker could not tell which request failed (a broken frame): it will hang up next.
+      this.failAll(new KafkaError(response.error?.code ?? 'UNKNOWN', response.error?.message ?? 'the broker rejected the stream'));
+      return;
+    }
+    const pending = this.pending.get(response.correlationId);
+    if (!pending) return; // an answer to a request nobody waits for any more
+    this.pending.delete(response.correlationId);
+    if (response.error) pending.reject(new KafkaError(response.error.code, response.error.message));
+    else pending.resolve(response);
+  }
+  // #endregion responses
+
+  /** Connects on first use; later calls share the same socket. */
+  private open(): Promise<net.Socket> {
+    if (this.closedByUs) return Promise.reject(new Error(`the connection to ${this.address} was closed with close(); make a new one`));
+    this.connecting ??= new Promise((resolve, reject) => {
+      const socket = net.connect(this.port, this.host);
+      const decoder = new FrameDecoder();
+      socket.once('connect', () => {
+        this.socket = socket;
+        resolve(socket);
+      });
+      socket.on('data', (chunk) => {
+        try {
+          for (const frame of decoder.push(chunk)) this.onResponse(JSON.parse(frame.toString('utf8')) as ReplyHeader);
+        } catch (error) {
+          socket.destroy(error as Error);
+        }
+      });
+      socket.on('error', (error) => {
+        const why = new Error(`connection to ${this.address} failed: ${error.message}. Is a broker running there?`);
+        reject(why);
+        this.failAll(why);
+      });
+      socket.on('close', () => {
+        this.socket = null;
+        this.connecting = null; // the next request connects again
+        this.failAll(new Error(`the connection to ${this.address} closed before the broker answered`));
+      });
+    });
+    return this.connecting;
+  }
+
+  /** Rejects every request still waiting: its answer can no longer arrive. */
+  private failAll(error: Error): void {
+    for (const { reject } of this.pending.values()) reject(error);
+    this.pending.clear();
+  }
+
+  /** Closes the socket; requests still waiting are rejected. */
+  async close(): Promise<void> {
+    this.closedByUs = true;
+    const socket = this.socket ?? (await this.connecting?.catch(() => null));
+    if (!socket || socket.destroyed) return;
+    await new Promise<void>((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+    });
+  }
+}
+
+/** "127.0.0.1:9092" → { host, port }, with a message a student can act on when it is malformed. */
+export function parseHostPort(server: string): { host: string; port: number } {
+  const match = /^(.+):(\d{1,5})$/.exec(server.trim());
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65_535) throw new Error(`"${server}" is not a broker address: write it as host:port, for example 127.0.0.1:9092`);
+  return { host: match[1]!, port };
+}
