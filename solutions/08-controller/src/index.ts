@@ -40,7 +40,8 @@ export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLe
 //<
 export { InvalidTopicError, MAX_TOPIC_NAME_LENGTH, validateTopicName } from './common/topic-name.ts';
 export { CONSUMER_DEFAULTS, DeserializationError, KafkaConsumer } from './client/consumer.ts';
-export type { ConsumerOptions, ConsumerRecord, TopicPartition } from './client/consumer.ts';
+export type { ConsumerOptions, ConsumerRecord } from './client/consumer.ts';
+export type { TopicPartition } from './common/topic-partition.ts';
 export { bytesDeserializer, jsonDeserializer, stringDeserializer } from './client/deserializers.ts';
 export type { Deserializer } from './client/deserializers.ts';
 export { FetchPurgatory } from './network/delayed-fetch.ts';

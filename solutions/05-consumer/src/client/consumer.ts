@@ -14,6 +14,7 @@ import { Cluster } from './cluster.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from '../common/errors.ts';
 import { FetchBuffer } from './fetch-buffer.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/index.ts';
 import type { FetchedPartition, FetchPartition, WireRecordWithOffset } from '../protocol/index.ts';
 
@@ -36,11 +37,6 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   maxPartitionFetchBytes?: number;
   /** Where to print offset resets and other events; silent unless given. */
   log?: (line: string) => void;
-}
-
-export interface TopicPartition {
-  topic: string;
-  partition: number;
 }
 
 /** One record as iteration hands it out; kafka-python's ConsumerRecord. */

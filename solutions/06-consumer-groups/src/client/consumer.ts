@@ -23,6 +23,7 @@ import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from '../common/errors.ts';
 import { FetchBuffer } from './fetch-buffer.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from '../protocol/index.ts';
 import type { CommittedPartition, FetchedPartition, FetchPartition, WireRecordWithOffset } from '../protocol/index.ts';
 import { rangeAssignor } from './range-assignor.ts';
@@ -63,11 +64,6 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   /** Assignors, preferred first; Kafka's `partition.assignment.strategy` (range, then round-robin here). */
   partitionAssignmentStrategy?: PartitionAssignor[];
   //<
-}
-
-export interface TopicPartition {
-  topic: string;
-  partition: number;
 }
 
 /** One record as iteration hands it out; kafka-python's ConsumerRecord. */

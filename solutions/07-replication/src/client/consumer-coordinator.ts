@@ -11,7 +11,7 @@
 // at the price of everyone pausing for the rebalance.
 import type { Cluster } from './cluster.ts';
 import { Connection } from '../network/connection.ts';
-import type { TopicPartition } from './consumer.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
 import { KafkaError } from '../common/errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';

@@ -13,10 +13,9 @@
 // and then asks again (refreshTopic). Each partition's leader comes with its LEADER EPOCH, the
 // number of the election that made it leader: a higher epoch is newer news. A partition whose
 // leader is -1 has none right now (its replicas are all down, or the election is still on).
-import { Connection, ConnectionError, parseHostPort } from '../network/connection.ts';
+import { Connection, ConnectionError, parseHostPort, type HostPort } from '../network/connection.ts';
 //<
 import { KafkaError } from '../common/errors.ts';
-import type { BrokerAddress } from '../broker/broker.ts';
 //> step 08 given
 import type { MetadataResponse, PartitionMetadata, RequestBody, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
 //<
@@ -30,11 +29,11 @@ export interface PartitionLeader {
 //<
 
 export class Cluster {
-  private readonly bootstrapServers: BrokerAddress[];
+  private readonly bootstrapServers: HostPort[];
   /** One connection per broker ("host:port"), opened on first use. */
   private readonly connections = new Map<string, Connection>();
   /** Every broker the metadata named, by id. */
-  private readonly brokers = new Map<number, BrokerAddress>();
+  private readonly brokers = new Map<number, HostPort>();
   //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
   /** The broker leading each partition ("topic-partition"), with its leader epoch. */
   private readonly leaders = new Map<string, PartitionLeader>();
@@ -88,8 +87,8 @@ export class Cluster {
   // #endregion ask-any
 
   /** The bootstrap servers first, then the brokers learnt from metadata, each address once. */
-  private candidates(): BrokerAddress[] {
-    const seen = new Map<string, BrokerAddress>();
+  private candidates(): HostPort[] {
+    const seen = new Map<string, HostPort>();
     for (const address of [...this.bootstrapServers, ...this.brokers.values()]) seen.set(`${address.host}:${address.port}`, address);
     return [...seen.values()];
   }
@@ -187,7 +186,7 @@ export class Cluster {
    * and fails fast with a ConnectionError while nobody listens there.
    */
   //<
-  connectionTo({ host, port }: BrokerAddress): Connection {
+  connectionTo({ host, port }: HostPort): Connection {
     const address = `${host}:${port}`;
     let connection = this.connections.get(address);
     if (!connection) {

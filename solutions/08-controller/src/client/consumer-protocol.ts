@@ -6,7 +6,7 @@
 // says which topics a member wants, an Assignment which partitions it got. Kafka encodes both
 // with a small binary schema; here they are JSON, and base64 carries the bytes inside our JSON
 // requests like any other bytes.
-import type { TopicPartition } from './consumer.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 
 /** The protocol type consumer groups announce; a group never mixes two types. */
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';

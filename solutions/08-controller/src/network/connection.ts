@@ -146,8 +146,14 @@ export class Connection {
   }
 }
 
+/** Where a broker listens: what a client needs to connect to it. */
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
 /** "127.0.0.1:9092" → { host, port }, with a message a student can act on when it is malformed. */
-export function parseHostPort(server: string): { host: string; port: number } {
+export function parseHostPort(server: string): HostPort {
   const match = /^(.+):(\d{1,5})$/.exec(server.trim());
   const port = Number(match?.[2]);
   if (!match || port < 1 || port > 65_535) throw new Error(`"${server}" is not a broker address: write it as host:port, for example 127.0.0.1:9092`);

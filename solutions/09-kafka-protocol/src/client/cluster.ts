@@ -12,9 +12,8 @@
 // and then asks again (refreshTopic). Each partition's leader comes with its LEADER EPOCH, the
 // number of the election that made it leader: a higher epoch is newer news. A partition whose
 // leader is -1 has none right now (its replicas are all down, or the election is still on).
-import { Connection, ConnectionError, parseHostPort } from '../network/connection.ts';
+import { Connection, ConnectionError, parseHostPort, type HostPort } from '../network/connection.ts';
 import { KafkaError } from '../common/errors.ts';
-import type { BrokerAddress } from '../broker/broker.ts';
 import type { MetadataResponse, PartitionMetadata, RequestBody, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
 
 /** A partition's leader as the last metadata said: the broker id (-1 for none) and its leader epoch (-1 when the broker sent none). */
@@ -24,11 +23,11 @@ export interface PartitionLeader {
 }
 
 export class Cluster {
-  private readonly bootstrapServers: BrokerAddress[];
+  private readonly bootstrapServers: HostPort[];
   /** One connection per broker ("host:port"), opened on first use. */
   private readonly connections = new Map<string, Connection>();
   /** Every broker the metadata named, by id. */
-  private readonly brokers = new Map<number, BrokerAddress>();
+  private readonly brokers = new Map<number, HostPort>();
   /** The broker leading each partition ("topic-partition"), with its leader epoch. */
   private readonly leaders = new Map<string, PartitionLeader>();
   /** Each topic's metadata, asked once and remembered (a failed ask is forgotten). */
@@ -74,8 +73,8 @@ export class Cluster {
   // #endregion ask-any
 
   /** The bootstrap servers first, then the brokers learnt from metadata, each address once. */
-  private candidates(): BrokerAddress[] {
-    const seen = new Map<string, BrokerAddress>();
+  private candidates(): HostPort[] {
+    const seen = new Map<string, HostPort>();
     for (const address of [...this.bootstrapServers, ...this.brokers.values()]) seen.set(`${address.host}:${address.port}`, address);
     return [...seen.values()];
   }
@@ -176,7 +175,7 @@ export class Cluster {
    * broker went away is not thrown out: it connects again on its next request (see connection.ts),
    * and fails fast with a ConnectionError while nobody listens there.
    */
-  connectionTo({ host, port }: BrokerAddress): Connection {
+  connectionTo({ host, port }: HostPort): Connection {
     const address = `${host}:${port}`;
     let connection = this.connections.get(address);
     if (!connection) {

@@ -26,6 +26,7 @@ import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from '../common/errors.ts';
 import { FetchBuffer } from './fetch-buffer.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from '../protocol/index.ts';
 import { isRetriable, isRetriableCode, RETRY_DEFAULTS, sleep } from './retry.ts';
 //> step 09 given
@@ -72,11 +73,6 @@ export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
   retryBackoffMs?: number;
   /** How long commit() and position() keep retrying through a leader or coordinator move; Kafka's `default.api.timeout.ms` (60 000). */
   defaultApiTimeoutMs?: number;
-}
-
-export interface TopicPartition {
-  topic: string;
-  partition: number;
 }
 
 /** One record as iteration hands it out; kafka-python's ConsumerRecord. */

@@ -6,17 +6,16 @@
 // every broker's id and address and each partition's leader, and from then on sends each
 // request to the broker it concerns. Kafka's Java client splits this into `Metadata` and
 // `NetworkClient`; KafkaJS calls it `Cluster`, as this file does.
-import { Connection, parseHostPort } from '../network/connection.ts';
+import { Connection, parseHostPort, type HostPort } from '../network/connection.ts';
 import { KafkaError } from '../common/errors.ts';
-import type { BrokerAddress } from '../broker/broker.ts';
 import type { MetadataResponse, RequestBody, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
 
 export class Cluster {
-  private readonly bootstrapServers: BrokerAddress[];
+  private readonly bootstrapServers: HostPort[];
   /** One connection per broker ("host:port"), opened on first use. */
   private readonly connections = new Map<string, Connection>();
   /** Every broker the metadata named, by id. */
-  private readonly brokers = new Map<number, BrokerAddress>();
+  private readonly brokers = new Map<number, HostPort>();
   /** The id of the broker leading each partition ("topic-partition"). */
   private readonly leaders = new Map<string, number>();
   /** Each topic's metadata, asked once and remembered (a failed ask is forgotten). */
@@ -50,8 +49,8 @@ export class Cluster {
   // #endregion ask-any
 
   /** The bootstrap servers first, then the brokers learnt from metadata, each address once. */
-  private candidates(): BrokerAddress[] {
-    const seen = new Map<string, BrokerAddress>();
+  private candidates(): HostPort[] {
+    const seen = new Map<string, HostPort>();
     for (const address of [...this.bootstrapServers, ...this.brokers.values()]) seen.set(`${address.host}:${address.port}`, address);
     return [...seen.values()];
   }
@@ -99,7 +98,7 @@ export class Cluster {
   }
 
   /** The connection to a broker's address, opened on first use and then reused. */
-  connectionTo({ host, port }: BrokerAddress): Connection {
+  connectionTo({ host, port }: HostPort): Connection {
     const address = `${host}:${port}`;
     let connection = this.connections.get(address);
     if (!connection) {

@@ -11,7 +11,8 @@
 // `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
 import { Cluster } from './cluster.ts';
 import { parseHostPort } from '../network/connection.ts';
-import { KafkaConsumer, type TopicPartition } from './consumer.ts';
+import { KafkaConsumer } from './consumer.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 import { stringDeserializer } from './deserializers.ts';
 import { KafkaProducer } from './producer.ts';
 import { LATEST_TIMESTAMP } from '../protocol/index.ts';

@@ -19,7 +19,7 @@
 // and the member rejoins as a new one, resuming from the group's committed offsets.
 import type { Cluster } from './cluster.ts';
 import { Connection } from '../network/connection.ts';
-import type { TopicPartition } from './consumer.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './consumer-protocol.ts';
 import { KafkaError } from '../common/errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';

@@ -12,7 +12,7 @@
 //
 // Later versions only add fields at the end (owned partitions, rack, generation), so a reader
 // of version 0 reads what it knows and leaves the rest: that is how old and new members mix.
-import type { TopicPartition } from './consumer.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 import { array, encode, int16, int32, nullableBytes, Reader, string, struct } from '../protocol/types.ts';
 
 /** The protocol type consumer groups announce; a group never mixes two types. */

@@ -8,7 +8,7 @@
 //
 // Every assignor keeps the one rule consumer groups exist for: each partition of a subscribed
 // topic goes to exactly one member, and only to a member subscribed to its topic.
-import type { TopicPartition } from './consumer.ts';
+import type { TopicPartition } from '../common/topic-partition.ts';
 
 /** What each member asked to read: member id → topics. */
 export type Subscriptions = Map<string, string[]>;
