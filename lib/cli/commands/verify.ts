@@ -29,6 +29,7 @@ import { GENERATED_STARTERS_DIR, ROOT, SLIDES_DIR, WORK_DIR } from '../../paths.
 import { pool, runTestsApart, stopTestChildren } from '../../runner/apart.ts';
 import type { RunResult, TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
+import { roomProblems } from '../../source/rooms.ts';
 import { todoIn } from '../../source/markers.ts';
 import { listMutants, materialize, type Mutant } from '../../source/mutants.ts';
 import { studentRegions, writeStarter, type RegionAt } from '../../source/starter.ts';
@@ -74,6 +75,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
 
   heading('1. Every step has its parts, and every file belongs to a part');
   for (const step of steps) checkParts(step, checks);
+  for (const step of steps) checkRooms(step, checks);
   checkLayout(checks);
 
   heading('2. Starters are generated from the solutions');
@@ -329,6 +331,16 @@ function checkParts(step: Step, checks: Checks): void {
   const decks = fs.existsSync(SLIDES_DIR) ? fs.readdirSync(SLIDES_DIR).filter((file) => file.startsWith(`${pad(step.number)}-`) && file.endsWith('.md')) : [];
   if (decks.length === 0) missing.push(`slides/${step.name}.md is missing`);
   checks.record(missing.length === 0, `${step.name} has README, tests, solution, demo, mutants and deck`, missing);
+}
+
+/** The solution's src/ in rooms, imports along the arrows, no cycle (lib/source/rooms.ts). */
+function checkRooms(step: Step, checks: Checks): void {
+  if (!fs.existsSync(step.solutionSrcDir)) return;
+  const problems = roomProblems(step.solutionSrcDir);
+  checks.record(problems.length === 0, `solutions/${step.name}/src: every file in its room, imports one way, no cycle`, [
+    ...problems.map(({ file, problem }) => `src/${file} ${problem}`),
+    ...(problems.length ? ['The rooms and what each may import are in lib/source/rooms.ts.'] : []),
+  ]);
 }
 
 function checkLayout(checks: Checks): void {

@@ -51,8 +51,9 @@ export { GROUP_DEFAULTS, GroupCoordinator } from './broker/group-coordinator.ts'
 export type { GroupCoordinatorOptions, GroupDescription } from './broker/group-coordinator.ts';
 export { GroupMetadata } from './broker/group-metadata.ts';
 export type { GroupState, MemberMetadata } from './broker/group-metadata.ts';
-export { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC, javaStringHashCode, partitionFor } from './broker/consumer-offsets.ts';
+export { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, javaStringHashCode, partitionFor } from './broker/consumer-offsets.ts';
 export type { CommittedOffset } from './broker/consumer-offsets.ts';
+export { OFFSETS_TOPIC } from './common/topic-name.ts';
 export { CommitFailedError, ConsumerCoordinator } from './client/consumer-coordinator.ts';
 export type { GroupMembershipOptions, RebalanceListener } from './client/consumer-coordinator.ts';
 export { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from './client/consumer-protocol.ts';

@@ -37,3 +37,8 @@ export function validateTopicName(name: string): void {
   }
   // #endregion validate
 }
+
+//> step 06 given
+/** The internal topic where groups commit their offsets, as in Kafka. Producers may not write to it. */
+export const OFFSETS_TOPIC = '__consumer_offsets';
+//<

@@ -9,7 +9,7 @@
 // other.
 import fs from 'node:fs';
 import { FetchPurgatory, ProducePurgatory } from '../network/delayed-fetch.ts';
-import { OFFSETS_TOPIC } from './consumer-offsets.ts';
+import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError, errorBody } from '../common/errors.ts';
 import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts';
 //> step 08 given

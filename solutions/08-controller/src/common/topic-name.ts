@@ -37,3 +37,6 @@ export function validateTopicName(name: string): void {
   }
   // #endregion validate
 }
+
+/** The internal topic where groups commit their offsets, as in Kafka. Producers may not write to it. */
+export const OFFSETS_TOPIC = '__consumer_offsets';

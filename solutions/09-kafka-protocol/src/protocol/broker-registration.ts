@@ -8,7 +8,8 @@
 // and carries more (the cluster id, an incarnation id, every listener, supported features).
 import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { int16, int32, int64, string, struct, type Infer } from './types.ts';
 //<
 

@@ -14,7 +14,8 @@ import { perVersion, type ApiCodec } from './api.ts';
 //<
 import type { ErrorBody } from './envelope.ts';
 //> step 09 given
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, boolean, int16, int32, nullableString, string, struct, type Type } from './types.ts';
 //<
 

@@ -18,7 +18,8 @@ import { atLeast } from './checks.ts';
 //<
 import type { ErrorBody } from './envelope.ts';
 //> step 09 given
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, int8, nullableArray, nullableBytes, string, struct, type Infer } from './types.ts';
 //<
 

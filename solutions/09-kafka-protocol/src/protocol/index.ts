@@ -30,7 +30,8 @@ import { describeReplicasApi, type DescribeReplicasRequest, type DescribeReplica
 
 export * from './envelope.ts';
 //> step 09 given
-export { InvalidRequestError, errorCode, errorFromCode } from './errors.ts';
+export { errorCode, errorFromCode } from './errors.ts';
+export { InvalidRequestError } from './types.ts';
 export { INT32_MAX } from './types.ts';
 export { isFailed, type ApiCodec, type Failed } from './api.ts';
 export type { ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse } from './api-versions.ts';

@@ -7,7 +7,8 @@
 // (group_instance_id): neither is spoken here.
 import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, bytes, int16, int32, string, struct, type Infer } from './types.ts';
 //<
 

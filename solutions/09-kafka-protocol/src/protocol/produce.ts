@@ -11,7 +11,8 @@ import { byTopic, flatten, type ApiCodec } from './api.ts';
 //<
 import type { ErrorBody } from './envelope.ts';
 //> step 09 given
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, nullableBytes, nullableString, string, struct, type Infer } from './types.ts';
 //<
 

@@ -16,7 +16,15 @@
 //   array                       int32 count (-1 for null in a nullable array), then the items
 // Record batches (record-batch.ts) add varints; these "non-flexible" message versions do not use
 // them (Kafka's flexible versions, which this workshop does not speak, use varints for lengths).
-import { InvalidRequestError } from './errors.ts';
+
+/**
+ * Bytes that do not make the message they claim to be: cut short, a length that lies, a field out
+ * of range. The reader throws it; the socket server logs why and closes the connection, as Kafka
+ * does, since nothing after a misread request can be trusted either.
+ */
+export class InvalidRequestError extends Error {
+  override name = 'InvalidRequestError';
+}
 
 /** The largest int32: the longest timeout a Kafka int32 field (and a Node timer) can hold, about 24.8 days. */
 export const INT32_MAX = 2 ** 31 - 1;

@@ -9,7 +9,7 @@
 // other.
 import fs from 'node:fs';
 import { FetchPurgatory } from '../network/delayed-fetch.ts';
-import { OFFSETS_TOPIC } from './consumer-offsets.ts';
+import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError, errorBody } from '../common/errors.ts';
 import { Log, type LogOptions } from '../storage/log.ts';
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type WireRecord, type WireRecordWithOffset } from '../protocol/index.ts';

@@ -14,7 +14,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Connection, parseHostPort } from '../network/connection.ts';
-import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, OFFSETS_TOPIC, partitionFor } from './consumer-offsets.ts';
+import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, partitionFor } from './consumer-offsets.ts';
+import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { Controller } from '../controller/controller.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { KafkaError, errorBody } from '../common/errors.ts';

@@ -12,9 +12,7 @@
 import { KafkaError } from '../common/errors.ts';
 import type { Log } from '../storage/log.ts';
 import type { CommittedPartition } from '../protocol/index.ts';
-
-/** The internal topic's name, as in Kafka. Producers may not write to it. */
-export const OFFSETS_TOPIC = '__consumer_offsets';
+import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 
 /** Kafka's `offsets.topic.num.partitions`. */
 export const DEFAULT_OFFSETS_TOPIC_PARTITIONS = 50;

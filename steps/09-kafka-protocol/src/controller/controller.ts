@@ -24,7 +24,7 @@ import type { AlterPartitionRequest, AlterPartitionResponse, BrokerHeartbeatRequ
 import { assignReplicas } from '../metadata/replica-assignment.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { validateTopicName } from '../common/topic-name.ts';
-import { OFFSETS_TOPIC } from '../broker/consumer-offsets.ts';
+import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 
 /** The metadata log's name, as in KRaft. */
 export const METADATA_TOPIC = '__cluster_metadata';

@@ -5,7 +5,7 @@
 //
 // Checks that Kafka answers with a code of their own stay with the handlers: a topic name it does
 // not allow (INVALID_TOPIC_EXCEPTION), a partition count it will not create (INVALID_PARTITIONS).
-import { InvalidRequestError } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 
 /** A number the handlers count on being at least `min`: a partition index, a timeout, a broker id. */
 export function atLeast(min: number, value: number, what: string): number {

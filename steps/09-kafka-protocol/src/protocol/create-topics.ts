@@ -11,7 +11,8 @@
 // a few seconds of its own for its metadata to have the topic, and does not read it.
 import { perVersion, type ApiCodec } from './api.ts';
 import type { ErrorBody } from './envelope.ts';
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, boolean, int16, int32, nullableString, string, struct, type Type } from './types.ts';
 
 export interface CreateTopicsRequest {

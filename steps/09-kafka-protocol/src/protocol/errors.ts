@@ -4,15 +4,6 @@
 // (CreateTopics' error_message): a client that gets a code says what it means itself.
 import type { ErrorBody } from './envelope.ts';
 
-/**
- * A request the broker cannot read: cut short, a length that lies, a field out of range. Kafka
- * answers what it cannot parse by closing the connection; this broker answers INVALID_REQUEST
- * when it could read the request's header (so it knows what to answer), and logs why.
- */
-export class InvalidRequestError extends Error {
-  override name = 'InvalidRequestError';
-}
-
 /** Every code this workshop's brokers send or its clients may meet, with Kafka's own numbers. */
 const CODES: Record<string, number> = {
   UNKNOWN_SERVER_ERROR: -1,

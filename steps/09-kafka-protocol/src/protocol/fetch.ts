@@ -15,7 +15,8 @@
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
 import type { ErrorBody } from './envelope.ts';
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, int8, nullableArray, nullableBytes, string, struct, type Infer } from './types.ts';
 
 /** One partition a fetch reads, from `offset` on, up to about `maxBytes`. */

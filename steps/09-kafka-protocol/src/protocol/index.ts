@@ -27,7 +27,8 @@ import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsRespo
 import { describeReplicasApi, type DescribeReplicasRequest, type DescribeReplicasResponse } from './describe-replicas.ts';
 
 export * from './envelope.ts';
-export { InvalidRequestError, errorCode, errorFromCode } from './errors.ts';
+export { errorCode, errorFromCode } from './errors.ts';
+export { InvalidRequestError } from './types.ts';
 export { INT32_MAX } from './types.ts';
 export { isFailed, type ApiCodec, type Failed } from './api.ts';
 export type { ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse } from './api-versions.ts';

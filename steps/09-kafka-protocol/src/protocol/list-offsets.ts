@@ -7,7 +7,8 @@
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
 import type { ErrorBody } from './envelope.ts';
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, string, struct, type Infer } from './types.ts';
 
 /** Kafka's ListOffsets sentinels: the first offset still kept, or the next offset to be written. */

@@ -8,7 +8,8 @@
 // offsets and writes to disk as it came.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import type { ErrorBody } from './envelope.ts';
-import { errorCode, errorFromCode, InvalidRequestError } from './errors.ts';
+import { errorCode, errorFromCode } from './errors.ts';
+import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, nullableBytes, nullableString, string, struct, type Infer } from './types.ts';
 
 /** The records of one partition that travel together: one or more record batches, as bytes. */
