@@ -109,6 +109,18 @@ export function todoIn(message: string): string | null {
   return /TODO\(step \d{2}(?:, task \d+)?\): [^\n]*/.exec(message)?.[0] ?? null;
 }
 
+/**
+ * The code without its slide regions: the `// #region name` and `// #endregion name` lines that
+ * the decks include code by (lib/slides/include.ts). They are for instructors; a starter carries
+ * none, and `npm run diff` compares without them.
+ */
+export function withoutSlideRegions(text: string): string {
+  return text
+    .split('\n')
+    .filter((line) => !/^\s*\/\/ #(?:end)?region\b/.test(line))
+    .join('\n');
+}
+
 /** The code with every marker line removed and every region's contents kept. */
 export function stripMarkers(text: string, file = '<source>'): string {
   const markerLines = new Set<number>();

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { listFiles, type Step } from '../steps.ts';
-import { MarkerError, pad, parseRegions, todoText, type Region } from './markers.ts';
+import { MarkerError, pad, parseRegions, todoText, withoutSlideRegions, type Region } from './markers.ts';
 
 /**
  * Which task and omit regions keep the solution's code: those of tasks 1..N (a student part-way
@@ -44,7 +44,7 @@ export function starterText(solutionText: string, stepNumber: number, file: stri
     cursor = region.end + 1;
   }
   out.push(...lines.slice(cursor));
-  return out.join('\n');
+  return withoutSlideRegions(out.join('\n'));
 }
 
 function isSolved(region: Region, file: string, solved: Solved): boolean {

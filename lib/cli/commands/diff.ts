@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { ROOT } from '../../paths.ts';
-import { stripMarkers } from '../../source/markers.ts';
+import { stripMarkers, withoutSlideRegions } from '../../source/markers.ts';
 import { isSource } from '../../source/starter.ts';
 import { findStep, listFiles } from '../../steps.ts';
 import { colour, howToGetSolutions } from '../output.ts';
@@ -23,7 +23,7 @@ export function diffCommand(args: string[]): number {
     const mine = read(step.srcDir, relative);
     const theirs = read(step.solutionSrcDir, relative);
     // The reference's step markers, of every kind, are bookkeeping for the generator and the drift check, not code to compare.
-    const theirsClean = theirs !== null && isSource(relative) ? stripMarkers(theirs, relative) : theirs;
+    const theirsClean = theirs !== null && isSource(relative) ? withoutSlideRegions(stripMarkers(theirs, relative)) : theirs;
     if (mine === theirsClean) continue;
     differing++;
     const patch = createTwoFilesPatch(

@@ -40,26 +40,20 @@ export class Broker {
     this.log = options.log ?? (() => {});
   }
 
-  // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
     throw new Error('TODO(step 01, task 1): Broker.start — listen on host:port and resolve with the address really bound');
   }
-  // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
     // TODO(step 01, task 2): Broker.handleConnection — remember the socket until it closes, and write every chunk it sends back to it
     // TODO(step 01, task 3): Broker.handleConnection — handle the socket's 'error' event so one client's failure cannot crash the broker
   }
-  // #endregion connection
 
-  // #region stop
   /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
   async stop(): Promise<void> {
     throw new Error('TODO(step 01, task 4): Broker.stop — close the listener and every live connection, then resolve');
   }
-  // #endregion stop
 }

@@ -63,7 +63,6 @@ export class Broker {
     this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
   }
 
-  // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
     const server = net.createServer((socket) => this.handleConnection(socket));
@@ -80,9 +79,7 @@ export class Broker {
     this.log(`Broker ${this.id} listening on ${address}:${port}`);
     return { host: address, port };
   }
-  // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
@@ -99,10 +96,8 @@ export class Broker {
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
-  // #endregion connection
 
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  // #region answer
   private answer(frame: Buffer): Reply {
     let request: Request;
     try {
@@ -123,7 +118,6 @@ export class Broker {
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
   }
-  // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
   private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> } = {
@@ -137,12 +131,10 @@ export class Broker {
     return handler(request);
   }
 
-  // #region produce
   /** Keeps the message at the end of its topic and acknowledges it. */
   private handleProduce(request: ProduceRequest): ProduceResponse {
     throw new Error('TODO(step 02, task 4): Broker.handleProduce — keep the decoded value at the end of its topic\'s list, log it, and acknowledge');
   }
-  // #endregion produce
 
   /** The messages received for a topic, in arrival order (for tests and demos). */
   received(topic: string): Buffer[] {
@@ -155,7 +147,6 @@ export class Broker {
     return bound ? `${bound.address}:${bound.port}` : `${this.host}:${this.port}`;
   }
 
-  // #region stop
   /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
   async stop(): Promise<void> {
     const server = this.server;
@@ -166,5 +157,4 @@ export class Broker {
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     this.log(`Broker ${this.id} stopped`);
   }
-  // #endregion stop
 }

@@ -30,12 +30,10 @@ export class KafkaProducer {
     this.log = options.log ?? (() => {});
   }
 
-  // #region send
   /** Sends one message to a broker picked at random; resolves once that broker acknowledged it. */
   async send(topic: string, record: ProducerRecord): Promise<void> {
     throw new Error('TODO(step 02, task 6): KafkaProducer.send — pick one of the connections at random, send a produce request with the value in base64, wait for the ack, then log "Sent to host:port: value"');
   }
-  // #endregion send
 
   /** Closes every connection. */
   async close(): Promise<void> {

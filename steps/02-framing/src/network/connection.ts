@@ -33,7 +33,6 @@ export class Connection {
     return `${this.host}:${this.port}`;
   }
 
-  // #region request
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
    * answers with an error, or with a plain Error when the connection fails first. The request's
@@ -43,14 +42,11 @@ export class Connection {
   async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     throw new Error('TODO(step 02, task 5): Connection.request — give the request the next correlationId, remember it as pending, send it as a frame, and settle when the answer with that id arrives');
   }
-  // #endregion request
 
-  // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
   private onResponse(response: ReplyHeader): void {
     throw new Error('TODO(step 02, task 5): Connection.onResponse — find the pending request by the response\'s correlationId, forget it, and resolve it (reject with a KafkaError if the response has an error)');
   }
-  // #endregion responses
 
   /** Connects on first use; later calls share the same socket. */
   private open(): Promise<net.Socket> {

@@ -30,12 +30,10 @@ export class FrameTooLargeError extends Error {
   }
 }
 
-// #region encode
 /** One frame: the payload's length as 4 big-endian bytes, then the payload. */
 export function encodeFrame(payload: Buffer): Buffer {
   throw new Error('TODO(step 02, task 1): encodeFrame — write the payload\'s length as a 4-byte big-endian integer, then the payload');
 }
-// #endregion encode
 
 /**
  * Cuts a byte stream into frames, however the stream was split into chunks. Feed it every
@@ -51,12 +49,10 @@ export class FrameDecoder {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
 
-  // #region push
   /** Takes the next chunk; returns every frame it completed (none, one or several). */
   push(chunk: Buffer): Buffer[] {
     throw new Error('TODO(step 02, task 2): FrameDecoder.push — keep incomplete bytes for the next chunk, return every whole frame, and refuse a length over maxFrameBytes at once');
   }
-  // #endregion push
 
   /** How many bytes wait for the rest of their frame. */
   get pending(): number {

@@ -81,7 +81,6 @@ export class Broker {
     });
   }
 
-  // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
     const server = net.createServer((socket) => this.handleConnection(socket));
@@ -98,9 +97,7 @@ export class Broker {
     this.log(`Broker ${this.id} listening on ${address}:${port}`);
     return { host: address, port };
   }
-  // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
@@ -135,10 +132,8 @@ export class Broker {
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
-  // #endregion connection
 
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  // #region answer
   private answer(frame: Buffer): Reply {
     let request: Request;
     try {
@@ -159,7 +154,6 @@ export class Broker {
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
   }
-  // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
   private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> } = {
@@ -180,14 +174,11 @@ export class Broker {
     return this.requestCounts.get(type) ?? 0;
   }
 
-  // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
     throw new Error('TODO(step 03, task 5): Broker.handleMetadata — describe this broker and, for each topic asked for (or every topic), its partitions led by this broker');
   }
-  // #endregion metadata
 
-  // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
   private handleProduce(request: ProduceRequest): ProduceResponse {
     const results = request.batches.map(({ topic, partition, records }): ProduceResult => {
@@ -199,7 +190,6 @@ export class Broker {
     });
     return { results };
   }
-  // #endregion produce
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
@@ -212,7 +202,6 @@ export class Broker {
     return bound ? { host: bound.address, port: bound.port } : { host: this.host, port: this.port };
   }
 
-  // #region stop
   /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
   async stop(): Promise<void> {
     const server = this.server;
@@ -223,5 +212,4 @@ export class Broker {
     await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     this.log(`Broker ${this.id} stopped`);
   }
-  // #endregion stop
 }

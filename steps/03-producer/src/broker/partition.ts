@@ -13,7 +13,6 @@ export interface RecordWithOffset {
   headers: Array<{ key: string; value: Buffer | null }>;
 }
 
-// #region partition
 export class Partition {
   private readonly records: RecordWithOffset[] = [];
 
@@ -37,4 +36,3 @@ export class Partition {
     return this.records.slice(offset);
   }
 }
-// #endregion partition

@@ -42,7 +42,6 @@ export class ReplicaManager {
     return partitions;
   }
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[]): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -50,7 +49,6 @@ export class ReplicaManager {
     if (batch.length === 0) throw new KafkaError('INVALID_RECORD', `the batch for ${topic}-${partition} has no records; a batch needs at least one`);
     throw new Error('TODO(step 03, task 5): ReplicaManager.append — refuse an unknown partition or an oversized batch with a KafkaError, else append the decoded records and return the base offset');
   }
-  // #endregion append
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {

@@ -17,7 +17,6 @@ export function murmur2(data: Uint8Array): number {
   throw new Error('TODO(step 03, task 1): murmur2 — hash the bytes exactly like Kafka\'s Java client (Utils.murmur2)');
 }
 
-// #region to-positive
 /**
  * Kafka's `Utils.toPositive`: clears the sign bit. Not `Math.abs`: that maps a hash and its
  * negation to the same partition, and a different one from every other Kafka client.
@@ -25,4 +24,3 @@ export function murmur2(data: Uint8Array): number {
 export function toPositive(n: number): number {
   throw new Error('TODO(step 03, task 1): toPositive — clear the sign bit with a mask, as Kafka\'s Utils.toPositive does');
 }
-// #endregion to-positive

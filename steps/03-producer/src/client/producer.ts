@@ -70,7 +70,6 @@ export class KafkaProducer {
     this.log = options.log ?? (() => {});
   }
 
-  // #region send
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
    * why it could not be (its own serialization error, or its batch's error).
@@ -87,7 +86,6 @@ export class KafkaProducer {
   private async append<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<{ sent: Promise<RecordMetadata> }> {
     throw new Error('TODO(step 03, task 6): KafkaProducer.append — serialize key and value, learn the topic\'s partitions, pick the partition (explicit, else the partitioner), check it, and append to the accumulator');
   }
-  // #endregion send
 
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {

@@ -55,7 +55,6 @@ export class ProducerBatch {
     return new Promise((resolve, reject) => this.callbacks.push({ resolve, reject }));
   }
 
-  // #region batch
   /** The broker stored the batch: record i got offset `baseOffset + i`. */
   complete(baseOffset: number): void {
     throw new Error('TODO(step 03, task 4): ProducerBatch.complete — resolve each record\'s promise with its topic, partition, offset and timestamp');
@@ -65,7 +64,6 @@ export class ProducerBatch {
   fail(error: Error): void {
     throw new Error('TODO(step 03, task 4): ProducerBatch.fail — reject each record\'s promise of this batch with the error');
   }
-  // #endregion batch
 }
 
 /**
@@ -97,14 +95,11 @@ export class RecordAccumulator {
     this.send = options.send;
   }
 
-  // #region append
   /** Adds a record to its partition's open batch; the promise settles when that batch does. */
   append(topic: string, partition: number, record: SerializedRecord): Promise<RecordMetadata> {
     throw new Error('TODO(step 03, task 4): RecordAccumulator.append — add the record to its partition\'s open batch; send the batch when full, or lingerMs after it opened');
   }
-  // #endregion append
 
-  // #region ready
   /** Closes these batches and hands them to the sender together. */
   private ready(batches: ProducerBatch[]): void {
     for (const batch of batches) {
@@ -122,14 +117,11 @@ export class RecordAccumulator {
       for (const batch of batches) batch.fail(error as Error);
     }
   }
-  // #endregion ready
 
-  // #region flush
   /** Sends every open batch now and resolves when every batch sent so far has its answer. */
   async flush(): Promise<void> {
     throw new Error('TODO(step 03, task 4): RecordAccumulator.flush — send every open batch now, then wait until every batch in flight has settled');
   }
-  // #endregion flush
 
   /** How many records wait in open batches (not yet handed to the sender). */
   get waiting(): number {

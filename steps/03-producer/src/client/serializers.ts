@@ -8,7 +8,6 @@
 /** Turns a key or value into bytes. Throwing rejects that one `send()`, nothing else. */
 export type Serializer<T = unknown> = (data: T, topic: string) => Buffer | null;
 
-// #region serializers
 /** Strings as UTF-8, like Kafka's StringSerializer. */
 export const stringSerializer: Serializer<string | null> = (data) => {
   throw new Error('TODO(step 03, task 3): stringSerializer — a string becomes its UTF-8 bytes, null stays null');
@@ -23,7 +22,6 @@ export const jsonSerializer: Serializer<unknown> = (data) => {
 export const bytesSerializer: Serializer<Uint8Array | string | null> = (data) => {
   throw new Error('TODO(step 03, task 3): bytesSerializer — bytes pass through, a string becomes UTF-8, null stays null');
 };
-// #endregion serializers
 
 function describe(data: unknown): string {
   if (data === undefined) return 'undefined';

@@ -95,7 +95,6 @@ export class Broker {
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
   }
 
-  // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
     this.replicaManager.startup(); // reopens the logs on disk, starts retention
@@ -113,9 +112,7 @@ export class Broker {
     this.log(`Broker ${this.id} listening on ${address}:${port}`);
     return { host: address, port };
   }
-  // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
@@ -150,10 +147,8 @@ export class Broker {
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
-  // #endregion connection
 
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  // #region answer
   private answer(frame: Buffer): Reply {
     let request: Request;
     try {
@@ -174,7 +169,6 @@ export class Broker {
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
   }
-  // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
   private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> } = {
@@ -240,7 +234,6 @@ export class Broker {
     }
   }
 
-  // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
     const names = request.topics ?? this.replicaManager.topicNames();
@@ -248,9 +241,7 @@ export class Broker {
     const { host, port } = this.boundAddress();
     return { brokers: [{ id: this.id, host, port }], topics };
   }
-  // #endregion metadata
 
-  // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
   private handleProduce(request: ProduceRequest): ProduceResponse {
     const results = request.batches.map(({ topic, partition, records }): ProduceResult => {
@@ -262,7 +253,6 @@ export class Broker {
     });
     return { results };
   }
-  // #endregion produce
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
@@ -275,7 +265,6 @@ export class Broker {
     return bound ? { host: bound.address, port: bound.port } : { host: this.host, port: this.port };
   }
 
-  // #region stop
   /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
   async stop(): Promise<void> {
     const server = this.server;
@@ -287,5 +276,4 @@ export class Broker {
     this.replicaManager.shutdown(); // retention stops, every log is closed
     this.log(`Broker ${this.id} stopped`);
   }
-  // #endregion stop
 }

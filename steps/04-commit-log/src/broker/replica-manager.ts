@@ -56,19 +56,15 @@ export class ReplicaManager {
     return this.topics.get(topic) ?? this.createTopic(topic, this.options.numPartitions);
   }
 
-  // #region create-topic
   /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
   createTopic(topic: string, partitions: number): Log[] {
     throw new Error('TODO(step 04, task 7): ReplicaManager.createTopic — check the name, open one Log per partition under dataDir, remember them, and log it');
   }
-  // #endregion create-topic
 
-  // #region load-logs
   /** Reopens every partition found in dataDir: what a restarted broker already holds. */
   private loadLogs(): void {
     throw new Error('TODO(step 04, task 7): ReplicaManager.loadLogs — find the <topic>-<partition> folders in dataDir and open their logs (recovery happens in Log.open)');
   }
-  // #endregion load-logs
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -88,7 +84,6 @@ export class ReplicaManager {
     this.topics.clear();
   }
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[]): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -106,7 +101,6 @@ export class ReplicaManager {
     }
     return target.append(records);
   }
-  // #endregion append
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {

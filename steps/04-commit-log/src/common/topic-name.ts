@@ -22,7 +22,5 @@ const ALLOWED = 'letters a-z and A-Z, digits 0-9, and ".", "_" and "-"';
 
 /** Throws InvalidTopicError, with a message that says what to change, unless `name` is a legal topic name. */
 export function validateTopicName(name: string): void {
-  // #region validate
   throw new Error('TODO(step 04, task 1): validateTopicName — refuse non-strings, empty names, "." and "..", names over 249 characters and any character outside [a-zA-Z0-9._-]');
-  // #endregion validate
 }

@@ -178,12 +178,10 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
 }
 
 /** The bytes of one batch holding `records`, the first of which gets offset `baseOffset`. */
-// #region encode
 export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   if (records.length === 0) throw new Error('a record batch needs at least one record');
   throw new Error('TODO(step 04, task 2): encodeBatch — write the header fields, the encoded records after them, then the CRC-32C of everything after the crc field');
 }
-// #endregion encode
 
 /** What `readBatchAt` found at a position. */
 export type BatchAt =

@@ -101,7 +101,6 @@ export class LogSegment {
   }
 
   /** Appends one encoded batch; its base offset must be this segment's next offset. */
-  // #region append
   append(batch: Buffer): void {
     const { baseOffset, lastOffsetDelta } = readBatchHeader(batch);
     if (baseOffset !== this.next) {
@@ -114,20 +113,17 @@ export class LogSegment {
   private indexBatch(baseOffset: number, position: number, batchSize: number): void {
     throw new Error('TODO(step 04, task 3): LogSegment.indexBatch — add an index entry when at least indexIntervalBytes were written since the last one, then count this batch\'s bytes');
   }
-  // #endregion append
 
   /**
    * The batches holding `offset` and the ones after it, up to about `maxBytes`. The first batch
    * is returned even when it alone is bigger than `maxBytes`, so a reader always makes progress.
    * It may start before `offset`: batches are never split, the reader skips what it did not ask for.
    */
-  // #region read
   read(offset: number, maxBytes: number): RecordBatch[] {
     const batches: RecordBatch[] = [];
     throw new Error('TODO(step 04, task 3): LogSegment.read — start at the index\'s position for offset, skip batches that end before it, collect batches until maxBytes');
     return batches;
   }
-  // #endregion read
 
   /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,

@@ -115,9 +115,7 @@ export class Log {
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
 
-    // #region recover-on-open
     // TODO(step 04, task 5): Log constructor — recover the active (last) segment and log what was cut off
-    // #endregion recover-on-open
   }
 
   private openSegment(baseOffset: number): LogSegment {
@@ -148,7 +146,6 @@ export class Log {
     return this.segments.map((segment) => segment.baseOffset);
   }
 
-  // #region append
   /** Appends `records` as one batch with the next offsets and returns the first (the base offset). */
   append(records: LogRecord[]): number {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
@@ -159,9 +156,7 @@ export class Log {
     this.flushIfDue();
     return baseOffset;
   }
-  // #endregion append
 
-  // #region roll
   /** Starts a new active segment at the log end offset. */
   private roll(): void {
     // fsync the segment we leave behind: from now on nothing writes to it, and recovery will
@@ -170,9 +165,7 @@ export class Log {
     this.segments.push(this.openSegment(this.logEndOffset));
     this.say(`Rolled a new segment ${path.basename(this.active.logFile)}`);
   }
-  // #endregion roll
 
-  // #region read
   /**
    * The batches from `offset` on, about `maxBytes` of them (always at least one whole batch when
    * there is one, like Kafka's fetch). The first batch may start before `offset`.
@@ -184,7 +177,6 @@ export class Log {
     }
     throw new Error('TODO(step 04, task 4): Log.read — find the last segment whose base offset is at or before offset and read from it');
   }
-  // #endregion read
 
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
@@ -192,13 +184,11 @@ export class Log {
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
    * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
-  // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
     throw new Error('TODO(step 04, task 6): Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes (-1 means no limit)');
     return deleted;
   }
-  // #endregion retention
 
   /** Kafka's flush.messages and flush.ms: fsync when enough messages or time have piled up. */
   private flushIfDue(): void {

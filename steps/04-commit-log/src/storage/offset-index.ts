@@ -68,11 +68,9 @@ export class OffsetIndex {
    * The last entry whose offset is at or before `offset`: the batch holding `offset` starts there
    * or later. Before the first entry, that is the start of the segment.
    */
-  // #region lookup
   lookup(offset: number): IndexEntry {
     throw new Error('TODO(step 04, task 3): OffsetIndex.lookup — binary search for the last entry with entry.offset <= offset (the segment start if there is none)');
   }
-  // #endregion lookup
 
   /** Drops every entry for `offset` and later (the log was cut back to before `offset`). */
   truncateTo(offset: number): void {

@@ -61,7 +61,6 @@ export class ReplicaManager {
     return this.topics.get(topic) ?? this.createTopic(topic, this.options.numPartitions);
   }
 
-  // #region create-topic
   /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
   createTopic(topic: string, partitions: number): Log[] {
     validateTopicName(topic);
@@ -70,9 +69,7 @@ export class ReplicaManager {
     this.options.log(`Created topic "${topic}" with ${partitions} partition(s) in ${this.options.dataDir}`);
     return logs;
   }
-  // #endregion create-topic
 
-  // #region load-logs
   /** Reopens every partition found in dataDir: what a restarted broker already holds. */
   private loadLogs(): void {
     const { dataDir } = this.options;
@@ -90,7 +87,6 @@ export class ReplicaManager {
       this.options.log(`Loaded topic "${topic}" (${partitions} partition(s)) from ${dataDir}`);
     }
   }
-  // #endregion load-logs
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -111,7 +107,6 @@ export class ReplicaManager {
     this.topics.clear();
   }
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[]): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -132,7 +127,6 @@ export class ReplicaManager {
     this.purgatory.appended(topic, partition);
     return baseOffset;
   }
-  // #endregion append
 
   /** The log of a partition a client reads; UNKNOWN_TOPIC_OR_PARTITION when there is none (reading creates no topic). */
   private logToRead(topic: string, partition: number): Log {
@@ -143,20 +137,17 @@ export class ReplicaManager {
     return log;
   }
 
-  // #region list-offsets
   /** Where a partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
   listOffset(topic: string, partition: number, timestamp: number): number {
     const log = this.logToRead(topic, partition);
     throw new Error('TODO(step 05, task 1): ReplicaManager.listOffset — earliest (-2) is the log start offset, latest (-1) the log end offset');
   }
-  // #endregion list-offsets
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
    * an append to one of its partitions, or maxWaitMs, or the broker stops or its client goes
    * (long polling).
    */
-  // #region fetch
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
     for (;;) {
@@ -167,9 +158,7 @@ export class ReplicaManager {
       throw new Error('TODO(step 05, task 3): ReplicaManager.fetch — not enough yet: park the fetch in the purgatory until an append, the deadline or its client leaving (clientGone), then read again; when released, answer with what there is');
     }
   }
-  // #endregion fetch
 
-  // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
     // However much a client asks for, one answer carries at most fetchMaxBytes of records.
@@ -192,9 +181,7 @@ export class ReplicaManager {
     });
     return { response: { partitions }, bytes };
   }
-  // #endregion read-fetch
 
-  // #region read-partition
   /**
    * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
@@ -203,7 +190,6 @@ export class ReplicaManager {
   private readPartition(log: Log, wanted: FetchPartition, bytesLeft: number): RecordBatch[] {
     throw new Error('TODO(step 05, task 2): ReplicaManager.readPartition — refuse an offset outside logStartOffset..logEndOffset with OFFSET_OUT_OF_RANGE (a KafkaError), nothing at the end or when no bytes are left, else log.read within the smaller limit');
   }
-  // #endregion read-partition
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {

@@ -118,7 +118,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return [...this.partitions.values()];
   }
 
-  // #region seek
   /** Makes `offset` the next record handed out from this partition (the next fetch starts there). */
   seek({ topic, partition }: TopicPartition, offset: number): void {
     if (!this.topics.includes(topic)) throw new Error(`seek() on "${topic}", which this consumer does not subscribe to (it reads ${this.topics.join(', ')})`);
@@ -128,7 +127,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // Records already fetched for this partition were read from the old position: drop them.
     this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
   }
-  // #endregion seek
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
   async position({ topic, partition }: TopicPartition): Promise<number> {
@@ -141,9 +139,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   /** Iterates over records as they arrive: `for await (const message of consumer)`. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
-    // #region iterate
     throw new Error('TODO(step 05, task 5): KafkaConsumer iteration — hand out buffered records; when none, fetch (waiting at most what is left of consumerTimeoutMs); stop when that time is up or on close()');
-    // #endregion iterate
   }
 
   /** Deserializes one record and moves its partition's position past it. */
@@ -159,7 +155,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     throw new Error('TODO(step 05, task 5): KafkaConsumer.fetchOnce — one fetch per leader for its partitions at their positions, then take() each partition of each answer');
   }
 
-  // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
   private take(fetched: FetchedPartition, fetchedFrom: number): void {
     const key = keyOf(fetched.topic, fetched.partition);
@@ -172,16 +167,13 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
-  // #endregion take
 
-  // #region reset
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
     const missing = [...this.partitions].filter(([key]) => this.positions.get(key) == null).map(([, tp]) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
     if (missing.length === 0) return;
     throw new Error('TODO(step 05, task 4): KafkaConsumer.resetPositions — ask each leader (listOffsets) for the earliest (-2) or latest (-1) offset of its partitions and make it their position');
   }
-  // #endregion reset
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {

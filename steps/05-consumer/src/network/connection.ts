@@ -33,7 +33,6 @@ export class Connection {
     return `${this.host}:${this.port}`;
   }
 
-  // #region request
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
    * answers with an error, or with a plain Error when the connection fails first. The request's
@@ -47,9 +46,7 @@ export class Connection {
     socket.write(encodeMessage({ ...body, correlationId }));
     return response;
   }
-  // #endregion request
 
-  // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
   private onResponse(response: ReplyHeader): void {
     if (response.correlationId === null) {
@@ -63,7 +60,6 @@ export class Connection {
     if (response.error) pending.reject(new KafkaError(response.error.code, response.error.message));
     else pending.resolve(response);
   }
-  // #endregion responses
 
   /** Connects on first use; later calls share the same socket. */
   private open(): Promise<net.Socket> {

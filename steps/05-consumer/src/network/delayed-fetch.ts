@@ -36,20 +36,16 @@ export class FetchPurgatory {
    * `maxWaitMs` passes ('timeout'), or the broker stops or the fetch's client goes away
    * ('released': `signal` aborts when its connection closes).
    */
-  // #region wait
   wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number, signal?: AbortSignal): Promise<WakeReason> {
     // A fetch whose client has already gone is not parked at all: no waiter, no timer.
     if (signal?.aborted) return Promise.resolve('released');
     throw new Error('TODO(step 05, task 3): FetchPurgatory.wait — register a waiter under each partition\'s key with one timer for maxWaitMs, released when the signal aborts; waking it clears the timer and the abort listener, unregisters it and resolves');
   }
-  // #endregion wait
 
-  // #region appended
   /** A producer appended to this partition: every fetch waiting for it wakes up. */
   appended(topic: string, partition: number): void {
     // TODO(step 05, task 3): FetchPurgatory.appended — wake every waiter registered under this partition
   }
-  // #endregion appended
 
   /** Wakes every parked fetch now, so a stopping broker leaves no request (and no timer) behind. */
   releaseAll(): void {

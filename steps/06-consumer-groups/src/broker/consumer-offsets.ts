@@ -43,7 +43,6 @@ export class ConsumerOffsets {
     private readonly appended: (partition: number) => void = () => {},
   ) {}
 
-  // #region commit
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
     if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
@@ -52,7 +51,6 @@ export class ConsumerOffsets {
     throw new Error('TODO(step 06, task 5): ConsumerOffsets.commit — append one record per partition (key: group, topic, partition; value: offset, metadata, commitTimestamp) to logs[partition], THEN update memory');
     this.appended(partition);
   }
-  // #endregion commit
 
   /** The group's latest commit for a partition, if it ever committed one. */
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
@@ -64,14 +62,12 @@ export class ConsumerOffsets {
     return [...this.latest.keys()];
   }
 
-  // #region load
   /** Rebuilds memory from the log (a broker starting up); returns how many commits it replayed. */
   load(): number {
     let replayed = 0;
     throw new Error('TODO(step 06, task 5): ConsumerOffsets.load — replay every record of every partition, in offset order; a later commit for the same key replaces an earlier one');
     return replayed;
   }
-  // #endregion load
 
   private remember(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
     let offsets = this.latest.get(groupId);
@@ -80,12 +76,10 @@ export class ConsumerOffsets {
   }
 }
 
-// #region partition-for
 /** The partition of __consumer_offsets that holds a group: Kafka's abs(groupId.hashCode()) % partitions. */
 export function partitionFor(groupId: string, partitions: number): number {
   throw new Error('TODO(step 06, task 5): partitionFor — javaAbs of the group id\'s javaStringHashCode, modulo the partition count');
 }
-// #endregion partition-for
 
 /** Java's String.hashCode: s[0]·31^(n-1) + … + s[n-1], in 32-bit integers. */
 export function javaStringHashCode(text: string): number {

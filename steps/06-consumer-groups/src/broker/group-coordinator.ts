@@ -78,7 +78,6 @@ export class GroupCoordinator {
       const why = protocolType === group.protocolType ? `none of this member's assignors (${offered}) is supported by every member already in it` : `it is a "${group.protocolType}" group and this member announced "${protocolType}"`;
       throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `cannot join group "${groupId}": ${why}`);
     }
-    // #region join
     let member: MemberMetadata;
     if (request.memberId === '') {
       member = this.addMember(group, request);
@@ -90,7 +89,6 @@ export class GroupCoordinator {
       member = Object.assign(known, { sessionTimeoutMs, rebalanceTimeoutMs, protocols, awaitingJoin: null });
     }
     throw new Error('TODO(step 06, task 2): GroupCoordinator.join — park the member\'s answer (awaitingJoin), stop its session timer, start a rebalance unless one is under way, and complete it if nobody else is awaited');
-    // #endregion join
   }
 
   private addMember(group: GroupMetadata, request: JoinGroupRequest): MemberMetadata {
@@ -112,7 +110,6 @@ export class GroupCoordinator {
     return member;
   }
 
-  // #region prepare-rebalance
   /** Starts gathering the members for a new generation. */
   private prepareRebalance(group: GroupMetadata, reason: string): void {
     // Members still waiting for the old generation's assignment will never get it: they must rejoin.
@@ -134,7 +131,6 @@ export class GroupCoordinator {
     group.rebalanceTimer = setTimeout(() => this.onRebalanceTimeout(group), timeoutMs);
     group.rebalanceTimer.unref();
   }
-  // #endregion prepare-rebalance
 
   private onRebalanceTimeout(group: GroupMetadata): void {
     group.waitingForMoreMembers = false;
@@ -186,7 +182,6 @@ export class GroupCoordinator {
     this.log(`Group "${group.groupId}" is empty in generation ${group.generationId}`);
   }
 
-  // #region sync
   /** The leader delivers the assignment; every member's syncGroup is answered with its share. */
   sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
@@ -196,16 +191,13 @@ export class GroupCoordinator {
     member.awaitingSync = null;
     throw new Error('TODO(step 06, task 3): GroupCoordinator.sync — REBALANCE_IN_PROGRESS while preparing; in Stable answer the member\'s assignment; otherwise park it, and when the leader\'s sync arrives store every share, go Stable and answer everyone parked');
   }
-  // #endregion sync
 
-  // #region heartbeat
   /** A member is alive. The answer tells it whether to rejoin. */
   heartbeat(request: HeartbeatRequest): HeartbeatResponse {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
     this.checkGeneration(group, request.generationId);
     throw new Error('TODO(step 06, task 3): GroupCoordinator.heartbeat — restart the member\'s session timer; while the group prepares a rebalance answer REBALANCE_IN_PROGRESS');
   }
-  // #endregion heartbeat
 
   /** A member leaves on purpose: the others rebalance now rather than after its session timeout. */
   leave(request: LeaveGroupRequest): LeaveGroupResponse {
@@ -215,7 +207,6 @@ export class GroupCoordinator {
     return {};
   }
 
-  // #region session-timeout
   /** (Re)starts the countdown that removes a silent member. */
   private scheduleSessionTimeout(group: GroupMetadata, member: MemberMetadata): void {
     this.clearSessionTimer(member);
@@ -227,22 +218,18 @@ export class GroupCoordinator {
     }, member.sessionTimeoutMs);
     member.sessionTimer.unref();
   }
-  // #endregion session-timeout
 
-  // #region remove-member
 
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
     throw new Error('TODO(step 06, task 4): GroupCoordinator.removeMember — clear its timer, delete it, fail any request it has parked, then rebalance (or, mid-rebalance, see whether the others are all in now)');
   }
-  // #endregion remove-member
 
   private clearSessionTimer(member: MemberMetadata): void {
     clearTimeout(member.sessionTimer ?? undefined);
     member.sessionTimer = null;
   }
 
-  // #region commit
   /** Stores a group's offsets, unless the member is not in the current generation. */
   commitOffsets(request: OffsetCommitRequest, now = Date.now()): OffsetCommitResponse {
     const group = this.groups.get(request.groupId);
@@ -255,7 +242,6 @@ export class GroupCoordinator {
     this.offsets.commit(request.groupId, request.offsets, now);
     return {};
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition asked for; -1 where there is none. */
   fetchOffsets(request: OffsetFetchRequest): OffsetFetchResponse {

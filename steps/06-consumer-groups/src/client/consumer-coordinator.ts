@@ -100,7 +100,6 @@ export class ConsumerCoordinator {
     throw new Error('TODO(step 06, task 6): ConsumerCoordinator.joinAndSync — joinGroup (one protocol per assignor, each carrying the subscription), the leader computes the assignment, syncGroup, then keep the partitions, start heartbeats and tell the listener');
   }
 
-  // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */
   private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: string }>> {
     const assignor = this.options.assignors.find((candidate) => candidate.name === join.protocolName);
@@ -110,9 +109,7 @@ export class ConsumerCoordinator {
     const plan = assignor.assign(await this.partitionCounts(topics), subscriptions);
     return [...subscriptions.keys()].map((memberId) => ({ memberId, assignment: encodeAssignment({ partitions: plan.get(memberId) ?? [] }) }));
   }
-  // #endregion assign
 
-  // #region heartbeat
   private startHeartbeats(): void {
     this.stopHeartbeats();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatIntervalMs);
@@ -128,7 +125,6 @@ export class ConsumerCoordinator {
   private async heartbeat(): Promise<void> {
     throw new Error('TODO(step 06, task 6): ConsumerCoordinator.heartbeat — send a heartbeat; on a rejoin error (REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID) log once and call generationOver(code); log any other failure');
   }
-  // #endregion heartbeat
 
   /**
    * The coordinator said this member must rejoin. REBALANCE_IN_PROGRESS leaves it a member of its
@@ -144,7 +140,6 @@ export class ConsumerCoordinator {
     if (code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
   }
 
-  // #region commit
   /** Commits offsets for the current generation; a refusal means the partitions may belong to someone else now. */
   async commit(offsets: CommittedPartition[]): Promise<void> {
     if (offsets.length === 0) return;
@@ -165,7 +160,6 @@ export class ConsumerCoordinator {
       );
     }
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {

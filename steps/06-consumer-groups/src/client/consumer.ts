@@ -179,7 +179,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return [...this.partitions.values()];
   }
 
-  // #region seek
   /** Makes `offset` the next record handed out from this partition (the next fetch starts there). */
   seek({ topic, partition }: TopicPartition, offset: number): void {
     if (!this.topics.includes(topic)) throw new Error(`seek() on "${topic}", which this consumer does not subscribe to (it reads ${this.topics.join(', ')})`);
@@ -190,7 +189,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // Records already fetched for this partition were read from the old position: drop them.
     this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
   }
-  // #endregion seek
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
   async position({ topic, partition }: TopicPartition): Promise<number> {
@@ -201,7 +199,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return this.positions.get(key)!;
   }
 
-  // #region commit
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
@@ -210,7 +207,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (!this.group) throw new Error('commit() needs a consumer group: give the consumer a groupId');
     throw new Error('TODO(step 06, task 7): KafkaConsumer.commit — commit every known position that changed since the last commit, then remember it');
   }
-  // #endregion commit
 
   /** What the iterator does between records in a group: rejoin when the group rebalances, auto-commit when due. */
   private async pollGroup(group: ConsumerCoordinator): Promise<void> {
@@ -229,13 +225,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     }
   }
 
-  // #region resume
   /** Newly assigned partitions start at the group's committed offset; the others wait for autoOffsetReset. */
   private async resumeFromCommitted(partitions: TopicPartition[]): Promise<void> {
     await this.loadMetadata();
     throw new Error('TODO(step 06, task 6): KafkaConsumer.resumeFromCommitted — ask the coordinator for the committed offsets; each assigned partition\'s position is its committed offset, or null (reset later) without one');
   }
-  // #endregion resume
 
   /** A commit whose failure is logged, not thrown: auto-commits, and the commit on close(). */
   private async commitQuietly(when: string): Promise<void> {
@@ -248,7 +242,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   /** Iterates over records as they arrive: `for await (const message of consumer)`. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
-    // #region iterate
     let idleSince = Date.now();
     while (!this.closed) {
       // Back here, the loop body has finished with every record handed out so far: a safe moment to commit them, or to rebalance.
@@ -264,7 +257,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (timeLeft <= 0) return; // consumerTimeoutMs without a record: the loop ends
       await this.fetchOnce(Math.min(this.fetchMaxWaitMs, timeLeft));
     }
-    // #endregion iterate
   }
 
   /** Deserializes one record and moves its partition's position past it. */
@@ -290,7 +282,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
     await this.resetPositions();
-    // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
@@ -311,14 +302,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         }
       }),
     );
-    // #endregion fetch-once
     for (const answer of answers) {
       if (!answer) continue;
       answer.response.partitions.forEach((fetched, i) => this.take(fetched, answer.partitions[i]!.offset));
     }
   }
 
-  // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
   private take(fetched: FetchedPartition, fetchedFrom: number): void {
     const key = keyOf(fetched.topic, fetched.partition);
@@ -332,9 +321,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
-  // #endregion take
 
-  // #region reset
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
     const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
@@ -350,7 +337,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       }
     }
   }
-  // #endregion reset
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {

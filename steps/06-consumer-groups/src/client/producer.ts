@@ -70,7 +70,6 @@ export class KafkaProducer {
     this.log = options.log ?? (() => {});
   }
 
-  // #region send
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
    * why it could not be (its own serialization error, or its batch's error).
@@ -98,7 +97,6 @@ export class KafkaProducer {
     // Wrapped in an object: an async function returning a promise would wait for it.
     return { sent: this.accumulator.append(topic, partition, { key, value, timestamp, headers }) };
   }
-  // #endregion send
 
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {
@@ -124,7 +122,6 @@ export class KafkaProducer {
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
     try {
       const connection = this.cluster.connectionToBroker(leader);
-      // #region sender
       const response = await connection.request({ type: 'produce', acks: 1, batches: batches.map(toWire) });
       // One result per batch, in order: each batch settles with its own, and only its records see it.
       batches.forEach((batch, i) => {
@@ -133,7 +130,6 @@ export class KafkaProducer {
         else if (result.error) batch.fail(new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
-      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {

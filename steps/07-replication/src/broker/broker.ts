@@ -171,7 +171,6 @@ export class Broker {
     });
   }
 
-  // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
     this.replicaManager.startup(); // reopens the logs on disk, starts retention
@@ -195,9 +194,7 @@ export class Broker {
     this.log(`Broker ${this.id} listening on ${address}:${port}`);
     return { host: address, port };
   }
-  // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
@@ -235,10 +232,8 @@ export class Broker {
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
-  // #endregion connection
 
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  // #region answer
   private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Reply | null> {
     let request: Request;
     try {
@@ -264,7 +259,6 @@ export class Broker {
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
   }
-  // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
   private readonly handlers: { [K in RequestType]: (request: RequestOf<K>, clientGone?: AbortSignal) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
@@ -337,16 +331,13 @@ export class Broker {
     }
   }
 
-  // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
     const names = request.topics ?? this.replicaManager.topicNames();
     const topics = names.map((name) => this.describeTopic(name));
     return { brokers: this.brokers(), topics };
   }
-  // #endregion metadata
 
-  // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
   private async handleProduce(request: ProduceRequest, clientGone?: AbortSignal): Promise<ProduceResponse> {
     const appended = request.batches.map(({ topic, partition, records }): AppendedBatch => {
@@ -365,7 +356,6 @@ export class Broker {
     if (request.acks !== -1) return { results: appended.map(({ result }) => result) };
     return { results: await this.replicaManager.awaitInSyncReplicas(appended, request.timeoutMs, clientGone) };
   }
-  // #endregion produce
 
   /** Where each partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
@@ -435,7 +425,6 @@ export class Broker {
     return bound ? { host: bound.address, port: bound.port } : { host: this.host, port: this.port };
   }
 
-  // #region stop
   /** Stops accepting clients, closes every live connection, and resolves once the port is free. */
   async stop(): Promise<void> {
     const server = this.server;
@@ -449,5 +438,4 @@ export class Broker {
     await this.peers.close();
     this.log(`Broker ${this.id} stopped`);
   }
-  // #endregion stop
 }

@@ -147,7 +147,6 @@ export class Partition {
    * in-sync replicas, checked BEFORE the append: once the records are in the log, a refusal would
    * leave them there to be read anyway.
    */
-  // #region min-isr
   appendAsLeader(records: LogRecord[], acks: number): number {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     // TODO(step 07, task 6): appendAsLeader — with acks=-1, refuse NOT_ENOUGH_REPLICAS before appending when the ISR is smaller than minInsyncReplicas
@@ -156,7 +155,6 @@ export class Partition {
     this.maybeAdvanceHighWatermark();
     return baseOffset;
   }
-  // #endregion min-isr
 
   /**
    * A follower fetched from `fetchOffset`: it has every record below it. The leader records its
@@ -166,15 +164,12 @@ export class Partition {
   updateFollowerFetch(replicaId: number, fetchOffset: number): boolean {
     const follower = this.followers.get(replicaId);
     if (!follower) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${replicaId} is not a replica of ${this.name} (its replicas are ${this.replicas.join(', ')})`);
-    // #region caught-up
     // TODO(step 07, task 3): updateFollowerFetch — record when the follower was last caught up (now, or as of its previous fetch)
     this.recordLogEndOffset(follower, fetchOffset);
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
-    // #endregion caught-up
   }
 
-  // #region expand-isr
   /** A follower fetching from `fetchOffset` has every record below it: that is its log end offset. */
   private recordLogEndOffset(follower: FollowerState, fetchOffset: number): void {
     throw new Error('TODO(step 07, task 2): recordLogEndOffset — the fetch offset is the follower\'s log end offset: record it');
@@ -184,7 +179,6 @@ export class Partition {
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     // TODO(step 07, task 3): maybeExpandIsr — add the follower to the ISR once its LEO reaches the high watermark, and report the change
   }
-  // #endregion expand-isr
 
   /**
    * Drops from the ISR every follower that has not been caught up for longer than `lagTimeMs`
@@ -197,7 +191,6 @@ export class Partition {
     return false;
   }
 
-  // #region advance-hw
   /**
    * The high watermark becomes the smallest LEO in the ISR, the leader's own included. It only
    * ever moves forward: what a consumer has been allowed to read stays readable. While the ISR is
@@ -208,7 +201,6 @@ export class Partition {
     // TODO(step 07, task 6): maybeAdvanceHighWatermark — while the ISR is smaller than min.insync.replicas (minIsr), the high watermark does not move
     throw new Error('TODO(step 07, task 2): maybeAdvanceHighWatermark — the smallest LEO among the ISR, the leader\'s included; it never goes back');
   }
-  // #endregion advance-hw
 
   /** On a follower: the leader's high watermark, as far as this replica's own log goes. */
   updateHighWatermarkAsFollower(leaderHighWatermark: number): void {

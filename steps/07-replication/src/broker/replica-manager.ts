@@ -138,7 +138,6 @@ export class ReplicaManager {
     return this.layoutOf(topic).partitions.map(({ partition }) => this.localPartition(topic, partition).log);
   }
 
-  // #region create-topic
   /**
    * Creates a topic: places its replicas over the brokers (or takes the `replicas` given), opens
    * the logs of the partitions held here, and tells every other broker. A bad name or setting is
@@ -158,7 +157,6 @@ export class ReplicaManager {
     const announced = this.options.announce(layout);
     return { layout, announced };
   }
-  // #endregion create-topic
 
   /**
    * Takes a topic's layout (its creation, or a leader's new ISR, told by LeaderAndIsr): remembers
@@ -233,7 +231,6 @@ export class ReplicaManager {
   /** The high watermarks written down before the last stop, read once at startup. */
   private savedHighWatermarks = new Map<string, number>();
 
-  // #region load-logs
   /** Reopens every partition found in dataDir: what a restarted broker already holds. */
   private loadLogs(): void {
     const { dataDir, localId } = this.options;
@@ -251,7 +248,6 @@ export class ReplicaManager {
       this.options.log(`Loaded ${partition.name} (${partition.isLeader ? 'leader' : `follower of broker ${partition.leader}`}, log end ${partition.logEndOffset}, high watermark ${partition.highWatermark}) from ${dataDir}`);
     }
   }
-  // #endregion load-logs
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -327,7 +323,6 @@ export class ReplicaManager {
     return [...this.partitions.values()].map(({ topic, partition, isLeader, logEndOffset, highWatermark }) => ({ topic, partition, leader: isLeader, logEndOffset, highWatermark }));
   }
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[], acks = 1): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -345,7 +340,6 @@ export class ReplicaManager {
     this.purgatory.appended(topic, partition);
     return baseOffset;
   }
-  // #endregion append
 
   /**
    * acks=all: resolves once every appended batch is below its partition's high watermark (on
@@ -374,23 +368,19 @@ export class ReplicaManager {
     throw new Error('TODO(step 07, task 6): waitForHighWatermarks — park until each batch\'s partition has its high watermark at endOffset, or give REQUEST_TIMED_OUT');
   }
 
-  // #region list-offsets
   /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
   listOffset(topic: string, partition: number, timestamp: number): number {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
     return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : highWatermark;
   }
-  // #endregion list-offsets
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
    * an append to one of its partitions, or maxWaitMs, or the broker stops or its client goes
    * (long polling).
    */
-  // #region fetch
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
-    // #region follower-progress
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
@@ -398,7 +388,6 @@ export class ReplicaManager {
       const led = this.partitions.get(`${topic}-${partition}`);
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
-    // #endregion follower-progress
     for (;;) {
       const { response, bytes } = this.readFetch(request);
       const hasError = response.partitions.some((partition) => partition.error);
@@ -409,9 +398,7 @@ export class ReplicaManager {
       if (reason === 'released') return response;
     }
   }
-  // #endregion fetch
 
-  // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
     // However much a client asks for, one answer carries at most fetchMaxBytes of records.
@@ -437,9 +424,7 @@ export class ReplicaManager {
     });
     return { response: { partitions }, bytes };
   }
-  // #endregion read-fetch
 
-  // #region read-partition
   /**
    * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
@@ -450,19 +435,16 @@ export class ReplicaManager {
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
-    // #region read-up-to
     const readUpTo = this.readUpTo(partition, follower);
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
-    // #endregion read-up-to
   }
 
   /** Where reading a partition stops: the offset after the last record this reader may have. */
   private readUpTo({ log, highWatermark }: Partition, follower: boolean): number {
     throw new Error('TODO(step 07, task 2): readUpTo — a consumer reads only below the high watermark; a follower reads to the log end');
   }
-  // #endregion read-partition
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {

@@ -86,7 +86,6 @@ export class KafkaProducer {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  // #region send
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
    * why it could not be (its own serialization error, or its batch's error).
@@ -114,7 +113,6 @@ export class KafkaProducer {
     // Wrapped in an object: an async function returning a promise would wait for it.
     return { sent: this.accumulator.append(topic, partition, { key, value, timestamp, headers }) };
   }
-  // #endregion send
 
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {
@@ -140,7 +138,6 @@ export class KafkaProducer {
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
     try {
       const connection = this.cluster.connectionToBroker(leader);
-      // #region sender
       const response = await this.sendProduce(connection, batches);
       if (response === null) {
         // Nobody will answer: once the request is on its way, that is all the producer will ever know.
@@ -154,7 +151,6 @@ export class KafkaProducer {
         else if (result.error) batch.fail(new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
-      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {

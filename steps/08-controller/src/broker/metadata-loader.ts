@@ -34,7 +34,6 @@ export class MetadataLoader {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        // #region fetch-loop
         const { records } = await this.connection.request({ type: 'fetchMetadata', brokerId: this.options.brokerId, offset: this.offset, maxWaitMs: this.options.maxWaitMs });
         for (const { offset, record } of records) {
           if (offset < this.offset) continue;
@@ -43,7 +42,6 @@ export class MetadataLoader {
         }
         this.lastProblem = '';
         for (const wake of this.waiters.splice(0)) wake();
-        // #endregion fetch-loop
       } catch (error) {
         if (this.stopped) break;
         const message = `Could not fetch metadata from the controller: ${(error as Error).message}; retrying`;

@@ -107,7 +107,6 @@ export class ReplicaFetcher {
     // The leader epoch each partition is fetched in: an answer that comes back after an election
     // is about a leader that is gone, and what it brought may be what the new one never had.
     const fetchedIn = new Map(partitions.map((partition) => [partition.name, partition.leaderEpoch]));
-    // #region fetch-once
     const response: FetchResponse = await this.connection.request({
       type: 'fetch',
       replicaId: this.options.localId,
@@ -123,7 +122,6 @@ export class ReplicaFetcher {
       if (!this.copy(partition, fetched)) failed++;
     }
     return failed;
-    // #endregion fetch-once
   }
 
   /** Appends what the leader sent for one partition; false when the leader refused it. */
@@ -144,7 +142,6 @@ export class ReplicaFetcher {
     return true;
   }
 
-  // #region truncate
   /**
    * Cuts one partition's log where the leader says it parts from the leader's (Kafka's
    * AbstractFetcherThread, KIP-101 and KIP-279). `diverging` is the largest epoch the LEADER has at
@@ -164,7 +161,6 @@ export class ReplicaFetcher {
       this.options.log(`Truncated ${partition.name} from offset ${before} to ${log.logEndOffset}: ${why}`);
     }
   }
-  // #endregion truncate
 
   /** Says why the leader refused, once: the same refusal every round would flood the log. */
   private refused(message: string): void {

@@ -113,7 +113,6 @@ export class KafkaProducer {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   }
 
-  // #region send
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
    * why it could not be (its own serialization error, or its batch's error).
@@ -141,7 +140,6 @@ export class KafkaProducer {
     // Wrapped in an object: an async function returning a promise would wait for it.
     return { sent: this.accumulator.append(topic, partition, { key, value, timestamp, headers }) };
   }
-  // #endregion send
 
   /**
    * The topic's metadata, to count its partitions. A retriable answer (LEADER_NOT_AVAILABLE while
@@ -186,7 +184,6 @@ export class KafkaProducer {
     for (const batch of batches) batch.attempts += 1;
     try {
       const connection = this.cluster.connectionToBroker(leader);
-      // #region sender
       const response = await this.sendProduce(connection, batches);
       if (response === null) {
         // Nobody will answer: once the request is on its way, that is all the producer will ever know.
@@ -200,7 +197,6 @@ export class KafkaProducer {
         else if (result.error) this.retryOrFail(batch, new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
-      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
@@ -209,7 +205,6 @@ export class KafkaProducer {
     }
   }
 
-  // #region retry
   /**
    * One attempt of a batch failed. A retriable error (see retry.ts: the leader moved or is being
    * elected, the connection dropped, the replicas were too slow) sends the batch again after
@@ -246,18 +241,15 @@ export class KafkaProducer {
     }
     if (!batch.isDone) this.sendBatches([batch]);
   }
-  // #endregion retry
 
   /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */
   private async sendProduce(connection: Connection, batches: ProducerBatch[]): Promise<ProduceResponse | null> {
-    // #region acks
     const request = { type: 'produce' as const, acks: this.acks, timeoutMs: this.requestTimeoutMs, batches: batches.map(toWire) };
     if (this.acks === 0) {
       await connection.send(request);
       return null;
     }
     return connection.request(request);
-    // #endregion acks
   }
 
   /** Closes every connection. */

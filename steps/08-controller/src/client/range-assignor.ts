@@ -9,7 +9,6 @@
 // can be unbalanced: 2 members and 3 topics of 1 partition each give one member all three.
 import { emptyAssignment, sortedMembers, type Assignment, type PartitionAssignor, type Subscriptions } from './partition-assignor.ts';
 
-// #region range
 export const rangeAssignor: PartitionAssignor = {
   name: 'range',
   assign(partitionsPerTopic: Map<string, number>, subscriptions: Subscriptions): Assignment {
@@ -30,4 +29,3 @@ export const rangeAssignor: PartitionAssignor = {
     return assignment;
   },
 };
-// #endregion range

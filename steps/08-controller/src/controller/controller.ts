@@ -138,7 +138,6 @@ export class Controller {
     }
   }
 
-  // #region append
   /** Appends records to the metadata log as one batch, applies them, and wakes the brokers' fetches. */
   private append(records: MetadataRecord[]): void {
     if (records.length === 0) return;
@@ -147,7 +146,6 @@ export class Controller {
     for (const record of records) this.image.apply(record);
     this.waiting.appended(METADATA_TOPIC, 0);
   }
-  // #endregion append
 
   /** Records for the partitions that change, as `change` says for each. */
   private changes(change: (state: PartitionState) => PartitionState | null): MetadataRecord[] {
@@ -174,7 +172,6 @@ export class Controller {
     return { brokerEpoch: epoch };
   }
 
-  // #region heartbeat
   private heartbeat({ brokerId, brokerEpoch }: BrokerHeartbeatRequest): BrokerHeartbeatResponse {
     const broker = this.image.brokers.get(brokerId);
     // A heartbeat from a life the controller no longer knows: the broker must register again.
@@ -187,14 +184,11 @@ export class Controller {
     }
     return { isFenced: false };
   }
-  // #endregion heartbeat
 
-  // #region fence
   /** Fences every live broker silent for longer than the session timeout (on a timer). */
   fenceSilentBrokers(): void {
     // TODO(step 08, task 2): fenceSilentBrokers — fence every live broker silent for longer than the session, and record the partition changes whenBrokerFenced gives
   }
-  // #endregion fence
 
   /** Gives leadership back to each partition's preferred replica where it is alive and in sync (on a timer). */
   electPreferredLeaders(): void {
@@ -282,11 +276,9 @@ export class Controller {
    * about the current version of the partition: anything else comes from a leader that has been
    * replaced (a zombie) or that missed a change, and applying it could undo a newer decision.
    */
-  // #region check-epochs
   private checkLeaderAndVersion(name: string, state: PartitionState, brokerId: number, leaderEpoch: number, partitionEpoch: number): void {
     throw new Error('TODO(step 08, task 3): checkLeaderAndVersion — refuse a request from another leader or epoch (FENCED_LEADER_EPOCH) or about another version (INVALID_UPDATE_VERSION)');
   }
-  // #endregion check-epochs
 
   /** Brokers and topics as the controller sees them. */
   private describe(): MetadataResponse {

@@ -12,11 +12,9 @@ import type { PartitionState } from '../metadata/metadata-image.ts';
 type IsLive = (brokerId: number) => boolean;
 
 /** The leader the rules allow: the first replica, in preference order, that is in the ISR and alive; -1 when none is. */
-// #region elect
 export function electLeader(state: PartitionState, isLive: IsLive): number {
   throw new Error('TODO(step 08, task 1): electLeader — the first replica in preference order that is in the ISR and alive, or -1');
 }
-// #endregion elect
 
 /** The state with a new leader (and so a new leader epoch), or with a new ISR only. */
 function changed(state: PartitionState, { leader = state.leader, isr = state.isr }: { leader?: number; isr?: number[] }): PartitionState {
@@ -35,11 +33,9 @@ function changed(state: PartitionState, { leader = state.leader, isr = state.isr
  * -1) and keeps that broker as its ISR: only it is sure to have every acknowledged record, so
  * only it may lead again when it comes back.
  */
-// #region fenced
 export function whenBrokerFenced(state: PartitionState, brokerId: number, isLive: IsLive): PartitionState | null {
   throw new Error('TODO(step 08, task 1): whenBrokerFenced — out of the ISR; a new leader from the ISR if it led; offline (leader -1, ISR kept) if it was the last');
 }
-// #endregion fenced
 
 /** A broker is back: an offline partition whose ISR holds it can lead again. */
 export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): PartitionState | null {
@@ -52,13 +48,11 @@ export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): Parti
  * so that leaders stay spread over the brokers as placement made them: Kafka's
  * auto.leader.rebalance.enable.
  */
-// #region preferred
 export function preferredLeaderChange(state: PartitionState, isLive: IsLive): PartitionState | null {
   const preferred = state.replicas[0]!;
   // TODO(step 08, task 5): preferredLeaderChange — the first replica leads again once it is alive and in the ISR, and does not lead already
   return null;
 }
-// #endregion preferred
 
 /** A leader's AlterPartition, once checked: the new ISR (the leader stays). */
 export function withIsr(state: PartitionState, isr: number[]): PartitionState {

@@ -40,7 +40,6 @@ export class MetadataLoader {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        // #region fetch-loop
         const { partitions } = await this.connection.request({
           type: 'fetch',
           replicaId: this.options.brokerId,
@@ -58,7 +57,6 @@ export class MetadataLoader {
         }
         this.lastProblem = '';
         for (const wake of this.waiters.splice(0)) wake();
-        // #endregion fetch-loop
       } catch (error) {
         if (this.stopped) break;
         const message = `Could not fetch metadata from the controller: ${(error as Error).message}; retrying`;

@@ -26,14 +26,12 @@ export interface MemberAssignment {
   partitions: TopicPartition[];
 }
 
-// #region schemas
 const subscriptionV0 = struct({ version: int16, topics: array(string), userData: nullableBytes });
 const assignmentV0 = struct({ version: int16, assignedPartitions: array(struct({ topic: string, partitions: array(int32) })), userData: nullableBytes });
 
 export function encodeSubscription({ topics }: Subscription): Buffer {
   return encode(subscriptionV0, { version: 0, topics, userData: null });
 }
-// #endregion schemas
 
 export function decodeSubscription(bytes: Buffer): Subscription {
   return { topics: subscriptionV0.read(new Reader(bytes), 'a member\'s subscription').topics };

@@ -47,7 +47,6 @@ export class Connection {
     return `${this.host}:${this.port}`;
   }
 
-  // #region request
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
    * refuses the whole request, or with a ConnectionError when the connection fails first. The
@@ -72,7 +71,6 @@ export class Connection {
     socket.write(frame);
     return response;
   }
-  // #endregion request
 
   /** Sends a request that gets no answer (a produce with acks=0); resolves once it is written. */
   async send<K extends RequestType>(body: RequestBody<K>): Promise<void> {
@@ -86,7 +84,6 @@ export class Connection {
     return encodeRequest({ apiKey: codec.key, apiVersion: version, correlationId, clientId: CLIENT_ID }, codec.requestSchema(version), codec.requestToWire(body, version));
   }
 
-  // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
   private onResponse(frame: Buffer): void {
     const reader = new Reader(frame);
@@ -98,7 +95,6 @@ export class Connection {
     if (isFailed(response)) pending.reject(new KafkaError(response.error.code, response.error.message));
     else pending.resolve(response);
   }
-  // #endregion responses
 
   /**
    * Connects on first use; later calls share the same socket. When the socket closes (the broker

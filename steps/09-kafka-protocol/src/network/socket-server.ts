@@ -113,7 +113,6 @@ export class SocketServer {
     throw new Error('TODO(step 09, task 6): apiVersions — what ApiVersions advertises');
   }
 
-  // #region answer
   /**
    * The bytes that answer one frame, or null for none. A request that cannot be read throws: the
    * request queue then logs why and closes the connection, as Kafka does, since what follows a
@@ -122,14 +121,12 @@ export class SocketServer {
   private async answer(frame: Buffer, clientGone: AbortSignal): Promise<Buffer | null> {
     throw new Error('TODO(step 09, task 6): answer — read the header, find the codec, read the request, answer it in its version');
   }
-  // #endregion answer
 
   private serves(type: RequestType, version: number): boolean {
     const codec = APIS[type];
     return (type === 'apiVersions' || this.options.apis.includes(type) || (this.options.unadvertised ?? []).includes(type)) && version >= codec.minVersion && version <= codec.maxVersion;
   }
 
-  // #region unsupported
   /**
    * A request in an api or version this server does not speak. ApiVersions gets UNSUPPORTED_VERSION
    * with what the server does speak, so that the client can ask again in a version from that list
@@ -139,7 +136,6 @@ export class SocketServer {
   private unsupported(header: RequestHeader, type: RequestType | undefined): Buffer {
     throw new Error('TODO(step 09, task 6): unsupported — ApiVersions: UNSUPPORTED_VERSION with the versions this server speaks; anything else: an InvalidRequestError that says what it speaks');
   }
-  // #endregion unsupported
 
   /** The owner's response, or the refusal of the whole request as an error the codec writes into the answer. */
   private async respond(request: Request, clientGone: AbortSignal): Promise<ResponseOf<RequestType> | Failed | null> {

@@ -22,10 +22,8 @@ export interface ErrorBody {
   message: string;
 }
 
-// #region request-header
 export const requestHeaderV1 = struct({ apiKey: int16, apiVersion: int16, correlationId: int32, clientId: nullableString });
 export type RequestHeader = Infer<typeof requestHeaderV1>;
-// #endregion request-header
 
 /** A whole frame: the size, then the header and body written with their schemas. */
 function frame<H, B>(headerType: Type<H>, header: H, bodyType: Type<B>, body: B): Buffer {

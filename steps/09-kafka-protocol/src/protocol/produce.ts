@@ -41,7 +41,6 @@ export interface ProduceResponse {
   results: ProduceResult[];
 }
 
-// #region schema-v3
 const requestV3 = struct({
   transactionalId: nullableString,
   acks: int16,
@@ -53,7 +52,6 @@ const responseV3 = struct({
   topics: array(struct({ name: string, partitions: array(struct({ index: int32, errorCode: int16, baseOffset: int64, logAppendTimeMs: int64 })) })),
   throttleTimeMs: int32,
 });
-// #endregion schema-v3
 
 export const produceApi: ApiCodec<Omit<ProduceRequest, 'correlationId'>, ProduceResponse, Infer<typeof requestV3>, Infer<typeof responseV3>> = {
   key: 0,

@@ -45,12 +45,10 @@ export class Reader {
     return this.end - this.position;
   }
 
-  // #region take
   /** The position of the next `size` bytes, or an error that says what was cut short. */
   private take(size: number, what: string): number {
     throw new Error('TODO(step 09, task 1): Reader.take — refuse to read past the end of the message');
   }
-  // #endregion take
 
   int8(what = 'an int8'): number {
     return this.buffer.readInt8(this.take(1, what));
@@ -82,7 +80,6 @@ export class Reader {
     return this.buffer.subarray(at, at + length);
   }
 
-  // #region count
   /**
    * An array's count, checked against what is left before anything is allocated: every item takes
    * at least one byte, so a count larger than the bytes left is a lie, and a 2-billion-item array
@@ -91,7 +88,6 @@ export class Reader {
   count(what: string, minItemBytes = 1): number {
     throw new Error('TODO(step 09, task 1): Reader.count — check a count against the bytes left before anything is allocated');
   }
-  // #endregion count
 }
 
 /** Builds a message; grows as it goes, and hands out one buffer at the end. */
@@ -173,7 +169,6 @@ export const boolean: Type<boolean> = {
   write: (w, v) => w.int8(v ? 1 : 0),
 };
 
-// #region strings
 export const nullableString: Type<string | null> = {
   read(reader, what) {
     throw new Error('TODO(step 09, task 1): nullableString.read — int16 length, -1 for null, then UTF-8 bytes');
@@ -191,7 +186,6 @@ export const string: Type<string> = {
   },
   write: (writer, value) => nullableString.write(writer, value),
 };
-// #endregion strings
 
 export const nullableBytes: Type<Buffer | null> = {
   read(reader, what) {
@@ -248,7 +242,6 @@ export function array<T>(item: Type<T>): Type<T[]> {
   };
 }
 
-// #region struct
 /**
  * A struct: fields in the order they are listed, each with its own type. The object's key order
  * IS the wire order, as in Kafka's JSON schemas.
@@ -266,7 +259,6 @@ export function struct<F extends Record<string, Type<unknown>>>(fields: F): Type
     },
   };
 }
-// #endregion struct
 
 /** Reads a whole message of type `type`; bytes left over mean the two sides disagree on the schema. */
 export function decode<T>(type: Type<T>, buffer: Buffer, what: string): T {

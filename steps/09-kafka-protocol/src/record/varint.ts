@@ -27,7 +27,6 @@ export interface Decoded {
   size: number;
 }
 
-// #region varint
 /**
  * Writes the zigzag varint of `value`, an int32, into `buffer` at `position`, and returns the
  * position after it. Records are written straight into their batch's buffer this way: a Buffer
@@ -48,9 +47,7 @@ export function encodeVarint(value: number): Buffer {
 export function decodeVarint(buffer: Buffer, position: number, end = buffer.length): Decoded {
   throw new Error('TODO(step 09, task 2): decodeVarint — the reverse, refusing a varint cut short or too long');
 }
-// #endregion varint
 
-// #region varlong
 // Varlongs hold timestamps (ms since 1970 need 41 bits), beyond JavaScript's 32-bit bit operators:
 // they are computed with bigint, and handed out as ordinary numbers.
 
@@ -96,7 +93,6 @@ export function decodeVarlong(buffer: Buffer, position: number, end = buffer.len
   }
   throw new VarintError('the varlong is longer than 10 bytes');
 }
-// #endregion varlong
 
 /** How many bytes encodeVarint(value) takes, without making them. */
 export function varintSize(value: number): number {

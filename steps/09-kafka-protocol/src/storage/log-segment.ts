@@ -105,7 +105,6 @@ export class LogSegment {
    * record set, a follower's copy, a batch the log encoded). The first must start at this
    * segment's next offset and each one where the previous ends. Returns their headers.
    */
-  // #region append
   append(recordSet: Buffer): BatchHeader[] {
     // Walk the headers first: a record set that does not continue the segment writes nothing.
     const headers: BatchHeader[] = [];
@@ -140,7 +139,6 @@ export class LogSegment {
     }
     this.bytesSinceLastIndexEntry += batchSize;
   }
-  // #endregion append
 
   /**
    * The stored bytes of the batch holding `offset` and of the whole batches after it, up to
@@ -150,11 +148,9 @@ export class LogSegment {
    * reader skips the records it did not ask for. Only the batch headers are read to find the
    * range, then the range is read in one go: the records are never decoded.
    */
-  // #region read
   readBytes(offset: number, maxBytes: number, endOffset: number): Buffer {
     throw new Error('TODO(step 09, task 4): LogSegment.readBytes — the stored bytes of whole batches, found by their headers');
   }
-  // #endregion read
 
   /** The batches readBytes returns, decoded (with no end offset: up to the segment's end). */
   read(offset: number, maxBytes: number): RecordBatch[] {
@@ -187,7 +183,6 @@ export class LogSegment {
     let next = this.baseOffset;
     let batches = 0;
     let reason: string | null = null;
-    // #region recover
     for (;;) {
       const found = this.batchAt(position, fileSize);
       if (found.kind === 'end') break;
@@ -208,7 +203,6 @@ export class LogSegment {
       batches++;
     }
     if (position < fileSize) fs.ftruncateSync(this.fd, position);
-    // #endregion recover
     this.sizeInBytes = position;
     this.next = next;
     return { batches, validBytes: position, truncatedBytes: fileSize - position, reason };
