@@ -97,6 +97,32 @@ export function roomProblems(srcDir: string): RoomProblem[] {
   return problems;
 }
 
+/**
+ * Comments that name a file of this src/ ("see replica-fetcher.ts") which is not there: a file
+ * renamed, moved out, or not yet written in this step. A name with a folder is looked up as a
+ * path (src-relative, or from the repository root for lib/…); a bare name anywhere in src/.
+ */
+export function staleCitations(srcDir: string, repositoryRoot: string): RoomProblem[] {
+  const files = sourceFiles(srcDir);
+  const names = new Set(files.map((file) => path.posix.basename(file)));
+  const problems: RoomProblem[] = [];
+  for (const file of files) {
+    const lines = fs.readFileSync(path.join(srcDir, file), 'utf8').split('\n');
+    lines.forEach((line, index) => {
+      const comment = /\/\/(.*)$|^\s*\*(.*)$/.exec(line);
+      const text = comment?.[1] ?? comment?.[2];
+      if (text === undefined) return;
+      for (const [cited] of text.matchAll(/[\w./-]+\.ts\b/g)) {
+        const exists = cited.includes('/')
+          ? fs.existsSync(path.join(srcDir, cited)) || fs.existsSync(path.join(repositoryRoot, cited)) || names.has(path.posix.basename(cited))
+          : names.has(cited);
+        if (!exists) problems.push({ file: `${file}:${index + 1}`, problem: `cites ${cited}, which this step's src/ does not have: name the file as it is now` });
+      }
+    });
+  }
+  return problems;
+}
+
 /** The groups of two or more files that import each other, directly or round a cycle (Tarjan's strongly connected components). */
 export function importCycles(graph: Map<string, string[]>): string[][] {
   let next = 0;

@@ -29,7 +29,7 @@ import { GENERATED_STARTERS_DIR, ROOT, SLIDES_DIR, WORK_DIR } from '../../paths.
 import { pool, runTestsApart, stopTestChildren } from '../../runner/apart.ts';
 import type { RunResult, TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
-import { roomProblems } from '../../source/rooms.ts';
+import { roomProblems, staleCitations } from '../../source/rooms.ts';
 import { todoIn } from '../../source/markers.ts';
 import { listMutants, materialize, type Mutant } from '../../source/mutants.ts';
 import { studentRegions, writeStarter, type RegionAt } from '../../source/starter.ts';
@@ -336,8 +336,8 @@ function checkParts(step: Step, checks: Checks): void {
 /** The solution's src/ in rooms, imports along the arrows, no cycle (lib/source/rooms.ts). */
 function checkRooms(step: Step, checks: Checks): void {
   if (!fs.existsSync(step.solutionSrcDir)) return;
-  const problems = roomProblems(step.solutionSrcDir);
-  checks.record(problems.length === 0, `solutions/${step.name}/src: every file in its room, imports one way, no cycle`, [
+  const problems = [...roomProblems(step.solutionSrcDir), ...staleCitations(step.solutionSrcDir, ROOT)];
+  checks.record(problems.length === 0, `solutions/${step.name}/src: every file in its room, imports one way, no cycle, no stale file name`, [
     ...problems.map(({ file, problem }) => `src/${file} ${problem}`),
     ...(problems.length ? ['The rooms and what each may import are in lib/source/rooms.ts.'] : []),
   ]);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test } from 'vitest';
-import { roomProblems } from '../rooms.ts';
+import { roomProblems, staleCitations } from '../rooms.ts';
 import { useTempDirs } from '../../testing/temp-dir.ts';
 
 const tempDir = useTempDirs('kfs-rooms-');
@@ -37,3 +37,11 @@ test('a client importing the broker, a controller importing the broker, a file i
   expect(problems).toHaveLength(4);
 });
 
+
+test('a comment that names a file this src/ does not have is a stale citation', () => {
+  const dir = src({
+    'protocol/index.ts': "// types.ts lays values out; request-header.ts comes first.\nexport {};\n",
+    'protocol/types.ts': 'export {};\n',
+  });
+  expect(staleCitations(dir, dir)).toEqual([{ file: 'protocol/index.ts:1', problem: "cites request-header.ts, which this step's src/ does not have: name the file as it is now" }]);
+});

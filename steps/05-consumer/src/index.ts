@@ -1,4 +1,4 @@
-// Step 05's public API.
+// This step's public API: what its tests, its demo and the workshop's commands import.
 export { Broker } from './broker/broker.ts';
 export type { BrokerAddress, BrokerOptions } from './broker/broker.ts';
 export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES, encodeFrame } from './network/frame.ts';

@@ -11,6 +11,11 @@
 // makes brokers a cluster: each partition has copies on several brokers, one leading and the
 // others copying it (replica-manager.ts, partition.ts, replica-fetcher.ts), and a producer may
 // wait until every in-sync copy has its records (acks=all).
+// Step 08 hands the cluster's decisions to a controller: the broker registers and heartbeats
+// (broker-lifecycle.ts), copies the controller's metadata log and acts on it (metadata-loader.ts),
+// forwards topic creation to it, and coordinates the groups whose offsets partition it leads.
+// Step 09 speaks Apache Kafka's binary protocol (network/socket-server.ts and protocol/), so that
+// kcat, kafka-python and KafkaJS talk to it unchanged.
 import os from 'node:os';
 import path from 'node:path';
 import { Connection, parseHostPort } from '../network/connection.ts';

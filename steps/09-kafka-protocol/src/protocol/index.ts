@@ -3,7 +3,7 @@
 // key, versions, each version's schema, and the mapping between Kafka's wire shape and the shape
 // the code works with). This registry gathers them, typed over their names, so that a client
 // cannot send a request with a wrong field and a broker cannot answer one with the wrong response.
-// (types.ts is how Kafka lays values out; request-header.ts what comes before every message.)
+// (types.ts is how Kafka lays values out; envelope.ts what comes before every message.)
 import type { ApiCodec, Failed } from './api.ts';
 import { apiVersionsApi, type ApiVersionsRequest, type ApiVersionsResponse } from './api-versions.ts';
 import { produceApi, type ProduceRequest, type ProduceResponse } from './produce.ts';
