@@ -16,7 +16,8 @@
 //   - every kind may add lines;
 //   - `given` only adds: inherited lines removed where a given region stands are drift;
 //   - `rewrites` is given code that stands where inherited lines were; its reason is required,
-//     so the solution says why the earlier step's code changes;
+//     so the solution says why the earlier step's code changes. A file gives a reason once: a
+//     later `//> step 05 rewrites` without one has the reason of the one before it in the file;
 //   - `task` and `omit` may stand where inherited lines were too: a task that rewrites an
 //     earlier function is the student's work, and its README task is the reason. In the starter
 //     the stub then stands where the inherited code was.
@@ -58,6 +59,8 @@ export function parseRegions(text: string, file = '<source>'): Region[] {
   const lines = text.split('\n');
   const regions: Region[] = [];
   let open: Omit<Region, 'end'> | null = null;
+  // The reason of the last rewrites region: a file states it once, the next ones may omit it.
+  let lastReason = '';
 
   lines.forEach((line, index) => {
     const opening = OPEN.exec(line);
@@ -79,8 +82,10 @@ export function parseRegions(text: string, file = '<source>'): Region[] {
         throw new MarkerError(file, index, `a ${region.kind} region is not a task; drop "task ${region.task}" or drop "${region.kind}"`);
       }
       if (region.kind === 'rewrites' && region.message === '') {
-        throw new MarkerError(file, index, 'a rewrites region needs its reason: //> step 05 rewrites: why the inherited code changes');
+        if (lastReason === '') throw new MarkerError(file, index, 'a rewrites region needs its reason, at least the first in a file: //> step 05 rewrites: why the inherited code changes');
+        region.message = lastReason;
       }
+      if (region.kind === 'rewrites') lastReason = region.message;
       open = region;
       return;
     }

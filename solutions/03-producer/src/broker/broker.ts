@@ -233,8 +233,6 @@ export class Broker {
     return this.replicaManager.records(topic, partition, offset);
   }
 
-  //<
-  //> step 03 rewrites: boundAddress returns host and port apart, as the metadata answer needs them
   /** The address clients reach this broker at, as bound (the real port when started on 0). */
   private boundAddress(): BrokerAddress {
     const bound = this.server?.address() as AddressInfo | null | undefined;

@@ -109,10 +109,8 @@ export class KafkaProducer {
     //<
   //> step 03 given
   }
-  //<
   // #endregion send
 
-  //> step 03 given
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {
     await Promise.allSettled([...this.appending]);
@@ -167,11 +165,9 @@ export class KafkaProducer {
     this.closed = true; // refuse new sends, but deliver the ones already made
     await this.flush();
     await this.cluster.close();
-    //<
   }
 }
 
-//> step 03 given
 function serialize(serializer: Serializer<any>, data: unknown, topic: string, what: 'key' | 'value'): Buffer | null {
   try {
     return serializer(data, topic);

@@ -96,9 +96,7 @@ export class Broker {
       dataDir: options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`),
       logOptions: options.logOptions ?? {},
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
-      //<
     });
-    //> step 04 given
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
     //<
   }

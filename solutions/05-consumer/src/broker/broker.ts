@@ -211,7 +211,7 @@ export class Broker {
   //<
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
     // TypeScript cannot see that request.type picks the handler for this very request; it does.
-    //> step 05 rewrites: a handler's answer may be a promise, and a fetch learns when its client goes
+    //> step 05 rewrites
     const handler = this.handlers[request.type] as (request: Request, clientGone?: AbortSignal) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
     return handler(request, clientGone);
     //<

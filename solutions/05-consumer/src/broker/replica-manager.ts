@@ -138,11 +138,9 @@ export class ReplicaManager {
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);
     return baseOffset;
-    //<
   }
   // #endregion append
 
-  //> step 05 given
   /** The log of a partition a client reads; UNKNOWN_TOPIC_OR_PARTITION when there is none (reading creates no topic). */
   private logToRead(topic: string, partition: number): Log {
     const logs = this.topics.get(topic);

@@ -238,10 +238,8 @@ export class ReplicaManager {
     if (!log) return [];
     //> step 06 rewrites: reading a log's records moves into Log.readRecords, which the offsets store uses too
     return log.readRecords(offset);
-    //<
   }
 
-  //> step 06 given
   /** Wakes the fetches parked on a partition that something else appended to (the offsets store). */
   appended(topic: string, partition: number): void {
     this.purgatory.appended(topic, partition);

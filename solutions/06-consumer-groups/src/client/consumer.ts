@@ -159,7 +159,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.fetchMinBytes = options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes;
     this.maxPartitionFetchBytes = options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes;
     this.log = options.log ?? (() => {});
-    //> step 06 given
+    //> step 06 rewrites: with a group, the partitions are the group's assignment
     this.enableAutoCommit = options.enableAutoCommit ?? CONSUMER_DEFAULTS.enableAutoCommit;
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs;
     if (options.groupId !== undefined) {
@@ -182,10 +182,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       };
       this.group = new ConsumerCoordinator(membership, this.cluster, (topics) => this.partitionCounts(topics));
     }
-    //<
   }
 
-  //> step 06 rewrites: with a group, the partitions are the group's assignment
   /** The partitions this consumer reads: every partition of its topics without a group, its share with one. */
   assignment(): TopicPartition[] {
     if (this.group) return this.group.assignment;
@@ -258,9 +256,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       await this.commitQuietly('auto-commit');
     }
   }
-  //<
 
-  //> step 06 given
   // #region resume
   /** Newly assigned partitions start at the group's committed offset; the others wait for autoOffsetReset. */
   private async resumeFromCommitted(partitions: TopicPartition[]): Promise<void> {
@@ -281,9 +277,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   //> step 06 given
   }
   // #endregion resume
-  //<
 
-  //> step 06 given
   /** A commit whose failure is logged, not thrown: auto-commits, and the commit on close(). */
   private async commitQuietly(when: string): Promise<void> {
     try {
@@ -428,9 +422,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       }
     }
   }
-  //<
 
-  //> step 06 rewrites: close() commits and leaves the group first
   /** Ends iteration (a waiting fetch is abandoned), commits and leaves the group if in one, and closes every connection. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -90,12 +90,10 @@ export class ReplicaManager {
   //<
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
-  //> step 07 given
+  //> step 07 rewrites: the cluster's layout and the high watermarks are read from the data dir
   /** acks=all produce requests waiting for the in-sync replicas, woken when a high watermark moves. */
   private readonly producePurgatory = new ProducePurgatory();
-  //<
 
-  //> step 07 rewrites: the cluster's layout and the high watermarks are read from the data dir
   constructor(private readonly options: ReplicaManagerOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     this.metadata = new MetadataCache(options.dataDir);
@@ -146,10 +144,8 @@ export class ReplicaManager {
   partitionsOf(topic: string): Log[] {
     return this.layoutOf(topic).partitions.map(({ partition }) => this.localPartition(topic, partition).log);
   }
-  //<
 
   // #region create-topic
-  //> step 07 rewrites: a topic gets a replica list per partition, placed over the cluster's brokers, and the other brokers are told
   /**
    * Creates a topic: places its replicas over the brokers (or takes the `replicas` given), opens
    * the logs of the partitions held here, and tells every other broker. A bad name or setting is
@@ -169,10 +165,8 @@ export class ReplicaManager {
     const announced = this.options.announce(layout);
     return { layout, announced };
   }
-  //<
   // #endregion create-topic
 
-  //> step 07 given
   /**
    * Takes a topic's layout (its creation, or a leader's new ISR, told by LeaderAndIsr): remembers
    * it, and for each partition with a replica here opens its log, then leads it or follows it.
@@ -245,10 +239,8 @@ export class ReplicaManager {
 
   /** The high watermarks written down before the last stop, read once at startup. */
   private savedHighWatermarks = new Map<string, number>();
-  //<
 
   // #region load-logs
-  //> step 07 rewrites: each log found on disk becomes a Partition, leader or follower as the saved layout says
   /** Reopens every partition found in dataDir: what a restarted broker already holds. */
   private loadLogs(): void {
     const { dataDir, localId } = this.options;
@@ -340,9 +332,7 @@ export class ReplicaManager {
   partition(topic: string, partition: number): Partition | undefined {
     return this.partitions.get(`${topic}-${partition}`);
   }
-  //<
 
-  //> step 07 given
   /** Every replica held here: leads it or not, log end offset, high watermark (the describeReplicas request). */
   describeReplicas(): ReplicaState[] {
     return [...this.partitions.values()].map(({ topic, partition, isLeader, logEndOffset, highWatermark }) => ({ topic, partition, leader: isLeader, logEndOffset, highWatermark }));
@@ -418,12 +408,10 @@ export class ReplicaManager {
     }
     // #endregion await-isr
     //<
-  //> step 07 given
+  //> step 07 rewrites: a consumer's "latest" is the high watermark, the end of what it may read
   }
-  //<
 
   // #region list-offsets
-  //> step 07 rewrites: a consumer's "latest" is the high watermark, the end of what it may read
   /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
   listOffset(topic: string, partition: number, timestamp: number): number {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
@@ -513,9 +501,7 @@ export class ReplicaManager {
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
     // #endregion read-up-to
-    //<
   }
-  //> step 07 given
 
   /** Where reading a partition stops: the offset after the last record this reader may have. */
   private readUpTo({ log, highWatermark }: Partition, follower: boolean): number {

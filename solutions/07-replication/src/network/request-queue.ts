@@ -78,7 +78,7 @@ export class RequestQueue {
     this.busy = true;
     this.handling = true;
     if (this.waiting.length > 0) socket.pause(); // more to do already: read nothing more for now
-    //> step 07 rewrites: a request may get no answer at all (a produce with acks=0)
+    //> step 07 rewrites
     let answer: Buffer | null;
     //<
     try {

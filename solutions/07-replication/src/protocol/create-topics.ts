@@ -7,9 +7,7 @@ export interface CreateTopicsRequest {
   correlationId: number;
   //> step 07 rewrites: a topic is created with copies on several brokers and its own settings
   topics: NewTopic[];
-  //<
 }
-//> step 07 given
 
 export interface NewTopic {
   name: string;

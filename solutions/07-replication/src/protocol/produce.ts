@@ -48,7 +48,7 @@ export interface ProduceResponse {
 
 export function parseProduce(request: Fields): Omit<ProduceRequest, 'type' | 'correlationId'> {
   return {
-    //> step 07 rewrites: acks now means what it says
+    //> step 07 rewrites
     // 0: no answer wanted, 1: the leader has it, -1: all in-sync replicas have it.
     //<
     acks: request.int('acks', { min: -1, max: 1, fallback: 1 }),

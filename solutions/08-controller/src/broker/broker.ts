@@ -131,21 +131,21 @@ export class Broker {
   private readonly host: string;
   private readonly port: number;
   private readonly log: (line: string) => void;
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   /** Listens, keeps the connections, answers each request with the handler of its type (socket-server.ts). */
   private readonly server: SocketServer;
   //<
   /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
   private readonly replicaManager: ReplicaManager;
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   /** Committed offsets, in the partitions of __consumer_offsets this broker leads. */
   //<
   private readonly consumerOffsets: ConsumerOffsets;
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   /** Runs the consumer groups whose __consumer_offsets partition this broker leads. */
   //<
   private readonly coordinator: GroupCoordinator;
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   private readonly options: BrokerOptions;
   /** The controller this broker runs itself when it was given none (combined mode). */
   private ownController: Controller | null = null;
@@ -164,7 +164,7 @@ export class Broker {
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 9092;
     this.log = options.log ?? (() => {});
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     this.server = new SocketServer(
       {
         host: this.host,
@@ -179,38 +179,36 @@ export class Broker {
     );
     //<
     this.replicaManager = new ReplicaManager({
-      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //> step 08 rewrites
       //<
       messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
       log: this.log,
       // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
-      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //> step 08 rewrites
       dataDir: this.dataDir,
       //<
       logOptions: options.logOptions ?? {},
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
       fetchMaxBytes: options.fetchMaxBytes ?? 57_671_680,
-      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //> step 08 rewrites
       //<
       localId: this.id,
-      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //> step 08 rewrites
       //<
       minInsyncReplicas: options.minInsyncReplicas ?? 1,
       replicaLagTimeMaxMs: options.replicaLagTimeMaxMs ?? 30_000,
       replicaFetchWaitMaxMs: options.replicaFetchWaitMaxMs ?? 500,
       replicaFetchBackoffMs: options.replicaFetchBackoffMs ?? 1000,
       highWatermarkCheckpointIntervalMs: options.highWatermarkCheckpointIntervalMs ?? 5000,
-      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //> step 08 rewrites
       alterPartition: async (change) => {
         const state = await this.controller().request({ type: 'alterPartition', brokerId: this.id, ...change });
         return { partition: change.partition, replicas: this.replicaManager.metadata.partition(change.topic, change.partition)?.replicas ?? [], ...state };
       },
-      //<
     });
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     //<
     this.consumerOffsets = new ConsumerOffsets(
-      //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+      //> step 08 rewrites
       (partition) => this.replicaManager.leaderLog(OFFSETS_TOPIC, partition),
       () => this.offsetsPartitions(),
       //<
@@ -225,15 +223,11 @@ export class Broker {
     });
   }
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   private get dataDir(): string {
     return this.options.dataDir ?? path.join(os.tmpdir(), `kafka-logs-${this.id}`);
-  //<
   }
-//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
-//<
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /**
    * Starts the broker: its own controller first if it has none, then the listener (its port must
    * be known to register), then registration and the metadata log, which say which partitions
@@ -271,7 +265,7 @@ export class Broker {
   //<
       log: this.log,
     });
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     await this.lifecycle.start();
     this.loader = new MetadataLoader({ brokerId: this.id, controller: this.controllerAddress, maxWaitMs: 500, apply: (record) => this.applyMetadata(record), log: this.log });
     this.loader.start();
@@ -279,20 +273,14 @@ export class Broker {
     const deadline = Date.now() + 10_000;
     while (!this.replicaManager.metadata.isLive(this.id) && Date.now() < deadline) await this.loader.nextUpdate(500);
     return address;
-    //<
   }
-//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
-//<
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** One record of the controller's log: the replica manager applies it; leading an offsets partition loads its groups' commits, losing it unloads its groups. */
   private applyMetadata(record: MetadataRecord): void {
     const { becameLeader, becameFollower } = this.replicaManager.applyRecord(record);
     if (becameLeader?.topic === OFFSETS_TOPIC) {
       this.log(`Loaded ${this.consumerOffsets.load(becameLeader.partition)} offset commit(s) from ${becameLeader.name}`);
-  //<
     }
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
     // Its groups belong to the partition's new leader now: what their members parked here fails, and they look for it.
     if (becameFollower?.topic === OFFSETS_TOPIC) {
       const groups = this.coordinator.list().map(({ groupId }) => groupId).filter((groupId) => partitionFor(groupId, this.offsetsPartitions()) === becameFollower.partition);
@@ -300,12 +288,8 @@ export class Broker {
       this.consumerOffsets.unload(becameFollower.partition);
       this.log(`Unloaded ${groups.length} group(s) of ${becameFollower.name}: its new leader coordinates them`);
     }
-  //<
   }
-//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
-//<
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** The connection to the controller, for the requests this broker sends it. */
   private controller(): Connection {
     if (!this.controllerAddress) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', 'the broker has not started');
@@ -321,7 +305,7 @@ export class Broker {
     createTopics: (request) => this.handleCreateTopics(request),
     listOffsets: (request) => this.handleListOffsets(request),
     fetch: (request, clientGone) => this.replicaManager.fetch(request, clientGone),
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     findCoordinator: (request) => this.handleFindCoordinator(request.key),
     joinGroup: (request) => this.coordinating(request.groupId) && this.coordinator.join(request),
     syncGroup: (request) => this.coordinating(request.groupId) && this.coordinator.sync(request),
@@ -336,7 +320,7 @@ export class Broker {
     describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
   };
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */
   private handle(request: Request, clientGone: AbortSignal): ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null> {
     const handler = this.handlers[request.type] as ((request: Request, clientGone: AbortSignal) => ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null>) | undefined;
@@ -349,7 +333,7 @@ export class Broker {
 
   /** How many requests of this type arrived since the broker started. */
   requestCount(type: string): number {
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     return this.server.requestCount(type);
     //<
   }
@@ -359,11 +343,11 @@ export class Broker {
     return this.replicaManager.deleteOldSegments();
   }
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   /** Topic creation is the controller's: the broker passes the request on (Kafka forwards it the same way). */
   //<
   private async handleCreateTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     const refused = request.topics.filter(({ name }) => name === OFFSETS_TOPIC);
     const forwarded = request.topics.filter(({ name }) => name !== OFFSETS_TOPIC);
     const answer = forwarded.length > 0 ? await this.controller().request({ type: 'createTopics', topics: forwarded }) : { topics: [] };
@@ -375,10 +359,8 @@ export class Broker {
         ...answer.topics,
       ],
     };
-    //<
   }
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Waits (a few seconds at most) until every topic named is in this broker's metadata. */
   private async waitForTopics(names: string[]): Promise<void> {
     const deadline = Date.now() + AUTO_CREATE_WAIT_MS;
@@ -388,7 +370,7 @@ export class Broker {
   /** A topic's metadata, or why there is none. */
   //<
   private describeTopic(name: string): TopicMetadata {
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     const topic = this.replicaManager.layoutOf(name);
     if (!topic) return { name, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `there is no topic "${name}"` }, partitions: [] };
     return {
@@ -396,15 +378,13 @@ export class Broker {
       configs: topic.configs,
       partitions: topic.partitions.map(({ partition, leader, leaderEpoch, replicas, isr }) => ({ partition, leader, leaderEpoch, replicas, isr })),
     };
-    //<
   }
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** The live brokers, and each asked-for topic's partitions with their leader; a topic named for the first time is created (auto-creation). */
   private async handleMetadata(request: MetadataRequest): Promise<MetadataResponse> {
   //<
     const names = request.topics ?? this.replicaManager.topicNames();
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     const missing = names.filter((name) => !this.replicaManager.hasTopic(name) && name !== OFFSETS_TOPIC);
     if (missing.length > 0) {
       const { defaultReplicationFactor = 1, numPartitions = 1 } = this.options;
@@ -417,12 +397,8 @@ export class Broker {
       return { brokers: this.liveBrokers(), topics };
     }
     return { brokers: this.liveBrokers(), topics: names.map((name) => this.describeTopic(name)) };
-    //<
   }
-//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
-//<
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   private liveBrokers(): MetadataResponse['brokers'] {
     return this.replicaManager.metadata.liveBrokers().map(({ id, host, port }) => ({ id, host, port }));
   }
@@ -446,10 +422,8 @@ export class Broker {
     if (request.acks !== -1) return { results: appended.map(({ result }) => result) };
     return { results: await this.replicaManager.awaitInSyncReplicas(appended, request.timeoutMs, clientGone) };
   }
-//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
-//<
+//> step 08 rewrites
 
-  //> step 08 given
   /**
    * Stores a commit, and answers once every in-sync replica of the group's __consumer_offsets
    * partition has it, as Kafka does (its offsets.commit.required.acks is -1): a commit acknowledged
@@ -477,9 +451,7 @@ export class Broker {
     const moved = error.code === 'NOT_LEADER_OR_FOLLOWER';
     throw new KafkaError(moved ? 'NOT_COORDINATOR' : 'COORDINATOR_NOT_AVAILABLE', `group "${request.groupId}"'s commit is not safely kept (${error.message}); ${moved ? 'find the coordinator again and ' : ''}commit again`);
   }
-  //<
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Where each partition starts (earliest, -2) or a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
   //<
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
@@ -506,13 +478,13 @@ export class Broker {
   //<
 
   /**
-   //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+   //> step 08 rewrites
    * A group's coordinator is the leader of its partition of __consumer_offsets, as in Kafka: it
    * moves with that leadership. The topic is created the first time a group looks for one, once
    * offsets.topic.replication.factor brokers are alive (KIP-115): until then, no coordinator.
    //<
    */
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   private async handleFindCoordinator(groupId: string): Promise<FindCoordinatorResponse> {
     if (!this.replicaManager.hasTopic(OFFSETS_TOPIC)) {
       // One broker with its own controller is a cluster of one: it asks for one copy, as Kafka's
@@ -528,10 +500,8 @@ export class Broker {
     const broker = this.replicaManager.metadata.brokers.get(leader);
     if (!broker || broker.fenced) throw new KafkaError('COORDINATOR_NOT_AVAILABLE', `${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits, has no leader right now; try again shortly`);
     return { nodeId: broker.id, host: broker.host, port: broker.port };
-  //<
   }
 
-  //> step 08 given
   // #region coordinating
   /** True when this broker coordinates the group (it leads the group's offsets partition); NOT_COORDINATOR otherwise. */
   private coordinating(groupId: string): true {
@@ -559,33 +529,31 @@ export class Broker {
     return this.replicaManager.records(topic, partition, offset);
   }
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+  //> step 08 rewrites
   /** The controller this broker runs itself, when it was given none (for tests and demos). */
   get embeddedController(): Controller | null {
     return this.ownController;
-  //<
   }
 
-  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Stops serving: the listener, the groups, the heartbeats and metadata, the fetchers and logs, and its own controller last. */
   //<
   async stop(): Promise<void> {
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     if (!this.server.listening) return;
     //<
     this.coordinator.shutdown(); // group timers stop; groups are rebuilt when members rejoin
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     await this.server.stop();
     await this.lifecycle?.stop();
     await this.loader?.stop();
     await this.toController?.close();
     //<
     await this.replicaManager.shutdown(); // fetchers and timers stop, high watermarks are written, every log is closed
-    //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+    //> step 08 rewrites
     await this.ownController?.stop();
     //<
     this.log(`Broker ${this.id} stopped`);
   }
-//> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
+//> step 08 rewrites
 //<
 }

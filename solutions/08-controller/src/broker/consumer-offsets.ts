@@ -45,7 +45,7 @@ export class ConsumerOffsets {
    //<
    */
   constructor(
-    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
+    //> step 08 rewrites
     private readonly logOf: (partition: number) => Log | undefined,
     private readonly partitions: () => number,
     //<
@@ -56,7 +56,7 @@ export class ConsumerOffsets {
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
     if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
-    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
+    //> step 08 rewrites
     const partition = partitionFor(groupId, this.partitions());
     const log = this.logOf(partition);
     if (!log) throw new KafkaError('NOT_COORDINATOR', `this broker no longer leads ${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits: find its coordinator again`);
@@ -68,7 +68,7 @@ export class ConsumerOffsets {
       headers: [],
     }));
     // To the log first: a commit acknowledged but not written would be lost by a restart.
-    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
+    //> step 08 rewrites
     // Stamped with this leader's epoch (its log's latest: a leader starts its epoch as it takes over), like any leader's batch.
     log.append(records, Math.max(0, log.latestEpoch));
     //<
@@ -87,20 +87,18 @@ export class ConsumerOffsets {
     return [...this.latest.keys()];
   }
 
-  //> step 08 given
+  //> step 08 rewrites
   /** Forgets the commits of one partition's groups: this broker no longer leads it (load() reads them again if it leads it again). */
   unload(partition: number): void {
     for (const groupId of [...this.latest.keys()]) if (partitionFor(groupId, this.partitions()) === partition) this.latest.delete(groupId);
   }
-  //<
 
   // #region load
-  //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
   /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */
   load(partition: number): number {
   //<
     let replayed = 0;
-    //> step 08 rewrites: the offsets of a group live in the __consumer_offsets partition its coordinator leads
+    //> step 08 rewrites
     const log = this.logOf(partition);
     if (log) {
     //<

@@ -75,7 +75,7 @@ export interface PartitionOptions {
   highWatermark: number;
   /** The fewest in-sync replicas an acks=all write accepts; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
-  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+  //> step 08 rewrites
   /**
    * Asks the controller for a new ISR (AlterPartition). The leader never changes its ISR on its
    * own: the controller must know whom it may elect. The answer comes back through update().
@@ -111,7 +111,7 @@ export class Partition {
   private hw: number;
   /** The leader's view of each follower (empty on a follower). */
   private readonly followers = new Map<number, FollowerState>();
-  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+  //> step 08 rewrites
   private readonly proposeIsr: (partition: Partition, newIsr: number[]) => void;
   //<
   private readonly now: () => number;
@@ -130,7 +130,7 @@ export class Partition {
     this.partitionEpoch = options.layout.partitionEpoch;
     //<
     this.minInsyncReplicas = options.minInsyncReplicas;
-    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+    //> step 08 rewrites
     this.proposeIsr = options.proposeIsr;
     //<
     this.now = options.now ?? Date.now;
@@ -174,14 +174,14 @@ export class Partition {
   }
 
   /**
-   //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+   //> step 08 rewrites
    * Takes the partition's state as the controller decided it. A new leader epoch means a new
    * leader: a leader starts its followers afresh (it knows nothing of their logs until they
    * fetch, and gives each a whole lag time to do so). The same epoch with a newer version is an
    * ISR change, the answer to an AlterPartition.
    //<
    */
-  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+  //> step 08 rewrites
   update(state: PartitionState): void {
     if (state.leaderEpoch < this.leaderEpoch || (state.leaderEpoch === this.leaderEpoch && state.partitionEpoch <= this.partitionEpoch)) return; // old news
     const newEpoch = state.leaderEpoch > this.leaderEpoch;
@@ -200,10 +200,8 @@ export class Partition {
     this.resetFollowers();
     //> step 08 given
     this.beginEpoch();
-    //<
   }
 
-  //> step 08 given
   /**
    * On a leader, its epoch starts at its log end right away (Kafka's makeLeader): a follower whose
    * last batch is of an older epoch learns that the epoch ended here. That offset is also what a
@@ -214,9 +212,7 @@ export class Partition {
     this.leaderEpochStartOffset = this.isLeader ? this.log.logEndOffset : -1;
     if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.leaderEpochStartOffset);
   }
-  //<
 
-  //> step 08 given
   // #region alter-isr
   /** Asks the controller for this ISR, unless a request is already out. */
   private alterIsr(newIsr: number[], why: string): void {
@@ -257,7 +253,7 @@ export class Partition {
         `${this.name} has ${this.isr.length} in-sync replica(s) (${this.isr.join(', ')}) but min.insync.replicas is ${this.minIsr}: acks=all writes are refused until enough followers catch up (acks=1 writes are taken, but no consumer sees them until then)`,
       );
     }
-    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+    //> step 08 rewrites
     // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
     const baseOffset = this.log.append(records, this.leaderEpoch);
     //<
@@ -298,7 +294,7 @@ export class Partition {
     follower.logEndOffset = fetchOffset;
   }
 
-  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+  //> step 08 rewrites
   /** A follower outside the ISR that is in sync again comes back in (the controller agreeing). */
   private maybeExpandIsr(replicaId: number, follower: FollowerState): void {
     if (this.isr.includes(replicaId) || !this.isFollowerInSync(follower)) return;
@@ -335,7 +331,7 @@ export class Partition {
     // #region shrink-isr
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
-    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+    //> step 08 rewrites
     // Until the controller agrees, the laggard still counts: the high watermark moves when it does.
     if (lagging.length > 0) this.alterIsr(this.isr.filter((id) => !lagging.includes(id)), `broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
     //<
@@ -352,7 +348,7 @@ export class Partition {
    */
   maybeAdvanceHighWatermark(): boolean {
     if (this.isr.length < this.minIsr) return false;
-    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+    //> step 08 rewrites
     const ends = this.maximalIsr.map((id) => (id === this.localId ? this.log.logEndOffset : (this.followers.get(id)?.logEndOffset ?? 0)));
     //<
     const candidate = Math.min(...ends);
@@ -426,7 +422,7 @@ export class Partition {
     return this.isr.length >= this.minIsr;
   }
 
-  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
+  //> step 08 rewrites
   state(): PartitionState {
     return { partition: this.partition, leader: this.leader, replicas: this.replicas, isr: this.isr, leaderEpoch: this.leaderEpoch, partitionEpoch: this.partitionEpoch };
   //<

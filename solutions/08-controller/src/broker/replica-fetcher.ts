@@ -124,14 +124,14 @@ export class ReplicaFetcher {
       maxWaitMs: this.options.maxWaitMs,
       minBytes: 1,
       maxBytes: REPLICA_FETCH_MAX_BYTES,
-      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      //> step 08 rewrites
       partitions: partitions.map((partition) => fetchPosition(partition)),
       //<
     });
     let failed = 0;
     for (const fetched of response.partitions) {
       const partition = this.partitions.get(`${fetched.topic}-${fetched.partition}`);
-      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      //> step 08 rewrites
       if (!partition || partition.leaderEpoch !== fetchedIn.get(partition.name)) continue;
       if (!this.copy(partition, fetched)) failed++;
       //<
@@ -143,11 +143,11 @@ export class ReplicaFetcher {
   /** Appends what the leader sent for one partition; false when the leader refused it. */
   private copy(partition: Partition, fetched: FetchedPartition): boolean {
     if (fetched.error) {
-      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      //> step 08 rewrites
       // Right after a topic is created, its leader may not have learnt it yet: no news worth printing.
       //<
       if (fetched.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
-      //> step 08 rewrites: a follower fetches in its leader's epoch from after its last batch's epoch, and cuts what the leader says it never had
+      //> step 08 rewrites
       this.refused(`Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`);
       //<
       return false;
@@ -209,9 +209,7 @@ export class ReplicaFetcher {
     }
   }
   // #endregion truncate
-  //<
 
-  //> step 08 given
   /** Says why the leader refused, once: the same refusal every round would flood the log. */
   private refused(message: string): void {
     if (message !== this.lastFailure) this.options.log(message);

@@ -51,11 +51,11 @@ export interface ReplicaManagerOptions {
   retentionCheckIntervalMs: number;
   /** The most record bytes one fetch answer carries, whatever the client asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
   fetchMaxBytes: number;
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   //<
   /** This broker's id. */
   localId: number;
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   //<
   /** The fewest in-sync replicas an acks=all write accepts, unless a topic sets its own; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
@@ -67,7 +67,7 @@ export interface ReplicaManagerOptions {
   replicaFetchBackoffMs: number;
   /** How often the high watermarks are written down; Kafka's `replica.high.watermark.checkpoint.interval.ms` (5 s). */
   highWatermarkCheckpointIntervalMs: number;
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   /** Sends a leader's AlterPartition to the controller; resolves with the partition's new state. */
   alterPartition: (request: { topic: string; partition: number; leaderEpoch: number; partitionEpoch: number; newIsr: number[] }) => Promise<PartitionState>;
   //<
@@ -76,7 +76,7 @@ export interface ReplicaManagerOptions {
 export class ReplicaManager {
   /** The partitions this broker holds a replica of, leader or follower, by "topic-partition". */
   private readonly partitions = new Map<string, Partition>();
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   /** The cluster as the controller's metadata log describes it: brokers, topics, every partition's leader, epochs and ISR. */
   readonly metadata = new MetadataImage();
   //<
@@ -95,19 +95,19 @@ export class ReplicaManager {
 
   constructor(private readonly options: ReplicaManagerOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
-    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+    //> step 08 rewrites
     //<
     this.checkpoint = new HighWatermarkCheckpoint(options.dataDir);
   }
 
   /**
-   //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+   //> step 08 rewrites
    * Reads the saved high watermarks and starts the timers: retention, the ISR check, the high
    * watermark checkpoint. The logs on disk are reopened as the metadata names their partitions.
    //<
    */
   startup(): void {
-    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+    //> step 08 rewrites
     this.savedHighWatermarks = this.checkpoint.read();
     //<
     const every = (ms: number, task: () => void) => {
@@ -123,7 +123,7 @@ export class ReplicaManager {
 
   /** Every topic in the cluster. */
   topicNames(): string[] {
-    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+    //> step 08 rewrites
     return [...this.metadata.topics.keys()];
     //<
   }
@@ -132,39 +132,33 @@ export class ReplicaManager {
     return this.metadata.topic(topic) !== undefined;
   }
 
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   /** A topic's partitions as the metadata has them; undefined for a topic the controller has not created. */
   layoutOf(topic: string): TopicState | undefined {
     return this.metadata.topic(topic);
-  //<
   }
 
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** The log of a partition this broker leads (the offsets store writes its commits there). */
   leaderLog(topic: string, partition: number): Log | undefined {
     const local = this.partitions.get(`${topic}-${partition}`);
     return local?.isLeader ? local.log : undefined;
-  //<
   }
 
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   //<
   /**
-   //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+   //> step 08 rewrites
    * Applies one record of the controller's metadata log. A partition record that concerns a
    * replica here makes this broker its leader or a follower of its new leader; `becameLeader`
    * tells the caller (the group coordinator loads the offsets of the groups it now coordinates).
    //<
    */
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   applyRecord(record: MetadataRecord): { becameLeader?: Partition; becameFollower?: Partition } {
     this.metadata.apply(record);
     if (record.type === 'registerBroker') {
       // A broker back on a new address: its followers fetch from there now.
       for (const partition of this.partitions.values()) if (partition.leader === record.id && !partition.isLeader) this.follow(partition);
-  //<
     }
-    //> step 08 given
     if (record.type !== 'partition' || !record.replicas.includes(this.options.localId)) return {};
     const { type: _type, topic, ...state } = record;
     let partition = this.partitions.get(`${topic}-${state.partition}`);
@@ -185,15 +179,13 @@ export class ReplicaManager {
     if (partition.isLeader && !wasLeader) return { becameLeader: partition };
     if (!partition.isLeader && wasLeader) return { becameFollower: partition };
     return {};
-    //<
   }
 
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   /** A follower copies its leader with the fetcher for that leader; a leader, or a partition without one, copies nobody. */
   //<
   private follow(partition: Partition): void {
     for (const fetcher of this.fetchers.values()) fetcher.remove(partition);
-    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+    //> step 08 rewrites
     if (partition.isLeader || partition.leader === -1) return;
     const leader = this.metadata.brokers.get(partition.leader);
     if (!leader) return;
@@ -220,17 +212,17 @@ export class ReplicaManager {
     fetcher.add(partition);
   }
 
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   private openPartition(topic: string, state: PartitionState): Partition {
   //<
     const partition = new Partition({
       topic,
-      //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+      //> step 08 rewrites
       partition: state.partition,
       log: this.openLog(topic, state.partition),
       //<
       localId: this.options.localId,
-      //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+      //> step 08 rewrites
       layout: state,
       highWatermark: this.savedHighWatermarks.get(`${topic}-${state.partition}`) ?? 0,
       minInsyncReplicas: this.options.minInsyncReplicas,
@@ -242,7 +234,7 @@ export class ReplicaManager {
     return partition;
   }
 
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+  //> step 08 rewrites
   /** Sends a leader's ISR change to the controller; its answer updates the partition (a refusal leaves it as it was). */
   private async proposeIsr(partition: Partition, newIsr: number[]): Promise<void> {
     const { topic, leaderEpoch, partitionEpoch } = partition;
@@ -252,10 +244,8 @@ export class ReplicaManager {
     } catch (error) {
       partition.pendingIsr = null;
       this.options.log(`The controller refused the ISR ${newIsr.join(',')} for ${partition.name}: ${(error as Error).message}`);
-  //<
     }
   }
-//> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
 //<
 
   private openLog(topic: string, partition: number): Log {
@@ -420,7 +410,7 @@ export class ReplicaManager {
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
-    //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+    //> step 08 rewrites
     for (const { topic, partition, offset, currentLeaderEpoch, lastFetchedEpoch } of follower >= 0 ? request.partitions : []) {
     //<
       const led = this.partitions.get(`${topic}-${partition}`);
@@ -466,7 +456,7 @@ export class ReplicaManager {
         const batches = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
         const { highWatermark, log } = leader;
-        //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
+        //> step 08 rewrites
         if (follower) return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records: [], batches: batches.map((batch) => encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch).toString('base64')) };
         //<
         // A batch may start before the offset asked for: only the records from it on are sent.

@@ -48,10 +48,8 @@ export class KafkaAdmin {
     //> step 08 given
     this.retryBackoffMs = options.retryBackoffMs ?? RETRY_DEFAULTS.retryBackoffMs;
     this.defaultApiTimeoutMs = options.defaultApiTimeoutMs ?? RETRY_DEFAULTS.defaultApiTimeoutMs;
-    //<
   }
 
-  //> step 08 given
   /**
    * Runs one admin call, again after retryBackoffMs while the cluster answers with a retriable
    * error. When no broker answers at all, askAnyBroker has already tried each of them: the call
@@ -81,7 +79,7 @@ export class KafkaAdmin {
 
   /** The names of every topic the cluster has, sorted. */
   async listTopics(): Promise<string[]> {
-    //> step 08 rewrites: admin requests retry when the cluster is changing
+    //> step 08 rewrites
     const response = await this.retrying('listing topics', () => this.cluster.refreshMetadata());
     //<
     return response.topics.map((topic) => topic.name).sort();

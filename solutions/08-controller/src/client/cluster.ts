@@ -18,9 +18,7 @@ import { Connection, ConnectionError, parseHostPort, type HostPort } from '../ne
 import { KafkaError } from '../common/errors.ts';
 //> step 08 given
 import type { MetadataResponse, PartitionMetadata, RequestBody, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
-//<
 
-//> step 08 given
 /** A partition's leader as the last metadata said: the broker id (-1 for none) and its leader epoch (-1 when the broker sent none). */
 export interface PartitionLeader {
   leader: number;
@@ -55,7 +53,7 @@ export class Cluster {
    * Sends a request that any broker can answer (metadata, say), trying the bootstrap servers and
    * then every other broker the metadata named, in turn, until one answers. An error answer is
    * an answer: another broker would say the same. Only when none can be reached does it give up,
-   //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+   //> step 08 rewrites
    * with what went wrong at each (a ConnectionError: retriable, as the brokers may come back).
    * A broker that failed is asked again next time: its Connection reconnects on the next request.
    //<
@@ -70,7 +68,7 @@ export class Cluster {
       try {
         return await connection.request(body);
       } catch (error) {
-        //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+        //> step 08 rewrites
         // NOT_CONTROLLER (step 08) is the one answer that another broker would not give: ask on.
         if (error instanceof KafkaError && error.code !== 'NOT_CONTROLLER') throw error;
         if (error instanceof KafkaError) notController = error;
@@ -78,7 +76,7 @@ export class Cluster {
         failures.push(`${connection.address}: ${(error as Error).message}`);
       }
     }
-    //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+    //> step 08 rewrites
     // Every broker that answered said it is not the controller: one is being elected. Retriable.
     if (notController) throw new KafkaError(notController.code, `no broker could take a ${body.type} request (${failures.join('; ')})`);
     throw new ConnectionError(`no broker answered a ${body.type} request (${failures.join('; ')})`);
@@ -94,7 +92,7 @@ export class Cluster {
   }
 
   // #region refresh
-  //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+  //> step 08 rewrites
   /**
    * Asks for fresh metadata about these topics (every topic when absent) and remembers what it
    * says: every broker's address (one that restarted elsewhere gets its new one), and each
@@ -106,7 +104,7 @@ export class Cluster {
     for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
     for (const topic of response.topics) {
       if (topic.error) continue;
-      //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+      //> step 08 rewrites
       for (const partition of topic.partitions) this.leaders.set(`${topic.name}-${partition.partition}`, { leader: partition.leader, leaderEpoch: leaderEpochOf(partition) });
       //<
       this.topics.set(topic.name, Promise.resolve(topic));
@@ -131,7 +129,7 @@ export class Cluster {
     return known;
   }
 
-  //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+  //> step 08 rewrites
   /** Forgets what the metadata said about a topic, so that the next topic() asks a broker again. */
   invalidate(topic: string): void {
     this.topics.delete(topic);
@@ -159,13 +157,11 @@ export class Cluster {
    */
   //<
   leaderOf(topic: string, partition: number): number | undefined {
-    //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+    //> step 08 rewrites
     const known = this.leaders.get(`${topic}-${partition}`);
     return known === undefined || known.leader < 0 ? undefined : known.leader;
-    //<
   }
 
-  //> step 08 given
   /** The epoch of a partition's leader as the last metadata said; -1 when unknown. */
   leaderEpochOf(topic: string, partition: number): number {
     return this.leaders.get(`${topic}-${partition}`)?.leaderEpoch ?? -1;
@@ -179,7 +175,7 @@ export class Cluster {
     return this.connectionTo(broker);
   }
 
-  //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
+  //> step 08 rewrites
   /**
    * The connection to a broker's address, opened on first use and then reused. A connection whose
    * broker went away is not thrown out: it connects again on its next request (see connection.ts),

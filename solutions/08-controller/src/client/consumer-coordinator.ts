@@ -228,7 +228,7 @@ export class ConsumerCoordinator {
     const { groupId, retryBackoffMs, log } = this.options;
     //<
     try {
-      //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
+      //> step 08 rewrites
       // Generation and member id are read at each attempt: a retry carries the current ones.
       const attempt = () => this.request({ type: 'offsetCommit', groupId, generationId: this.generationId, memberId: this.memberId, offsets });
       await withRetries(`the commit of group "${groupId}"`, { backoffMs: retryBackoffMs, timeoutMs, retriable: isCoordinatorLost, log }, attempt);
@@ -252,7 +252,7 @@ export class ConsumerCoordinator {
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
-    //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
+    //> step 08 rewrites
     const { groupId, retryBackoffMs, defaultApiTimeoutMs, log } = this.options;
     const options = { backoffMs: retryBackoffMs, timeoutMs: defaultApiTimeoutMs, retriable: isCoordinatorLost, log, stop: () => this.closed };
     const response = await withRetries(`the committed offsets of group "${groupId}"`, options, () => this.request({ type: 'offsetFetch', groupId, partitions }));
@@ -290,7 +290,7 @@ export class ConsumerCoordinator {
     await connection?.close();
   }
 
-  //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
+  //> step 08 rewrites
   // #region find-coordinator
   /**
    * Sends a request to the group's coordinator, found the first time it is needed. When the answer
@@ -299,20 +299,16 @@ export class ConsumerCoordinator {
    */
   //<
   private async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
-    //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
+    //> step 08 rewrites
     const connection = await this.coordinatorConnection();
     try {
       return await connection.request(body);
     } catch (error) {
       if (isCoordinatorLost(error)) this.coordinatorLost(connection, error as Error);
       throw error;
-    //<
     }
-  //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
-  //<
   }
 
-  //> step 08 given
   /** The coordinator's connection; asks any broker which one it is (FindCoordinator) when unknown. */
   private async coordinatorConnection(): Promise<Connection> {
     if (this.coordinator) return this.coordinator;

@@ -277,19 +277,19 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       const { topic, partition } = this.partitions.get(key)!;
       changed.push({ topic, partition, offset });
     }
-    //> step 08 rewrites: the consumer follows a partition's leader when it moves
+    //> step 08 rewrites
     await this.group!.commit(changed, timeoutMs);
     //<
     for (const { topic, partition, offset } of changed) this.lastCommitted.set(keyOf(topic, partition), offset);
   }
-//> step 08 rewrites: the consumer follows a partition's leader when it moves
+//> step 08 rewrites
 //<
 
   /** What the iterator does between records in a group: rejoin when the group rebalances, auto-commit when due. */
   private async pollGroup(group: ConsumerCoordinator): Promise<void> {
     await group.ensureActiveGroup({
       onPartitionsRevoked: async () => {
-        //> step 08 rewrites: the consumer follows a partition's leader when it moves
+        //> step 08 rewrites
         await this.autoCommitting; // settled before the positions it committed are cleared
         if (this.enableAutoCommit) await this.commitQuietly('before the rebalance', this.defaultApiTimeoutMs);
         //<
@@ -301,7 +301,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     });
     if (this.enableAutoCommit && Date.now() >= this.nextAutoCommitAt) {
       this.nextAutoCommitAt = Date.now() + this.autoCommitIntervalMs;
-      //> step 08 rewrites: the consumer follows a partition's leader when it moves
+      //> step 08 rewrites
       // One attempt, sent without waiting for its answer (Kafka's commitAsync): the coordinator holds
       // a commit until its offsets partition's in-sync replicas have it, up to 5 s while one lags, and
       // records keep coming meanwhile. If it failed (the coordinator moved, say), the same offsets are
@@ -332,12 +332,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
   // #endregion resume
 
-  //> step 08 rewrites: the consumer follows a partition's leader when it moves
+  //> step 08 rewrites
   /** A commit whose failure is logged, not thrown (auto-commits, and the commit on close()); true if it succeeded. */
   private async commitQuietly(when: string, timeoutMs: number): Promise<boolean> {
   //<
     try {
-      //> step 08 rewrites: the consumer follows a partition's leader when it moves
+      //> step 08 rewrites
       await this.commitPositions(timeoutMs);
       return true;
       //<
@@ -412,7 +412,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       //<
       if (this.fetching.has(key)) continue;
       const { topic, partition } = this.partitions.get(key)!;
-      //> step 08 rewrites: the consumer follows a partition's leader when it moves
+      //> step 08 rewrites
       const leader = this.cluster.leaderOf(topic, partition);
       if (leader === undefined) {
         this.leaderLost(key, 'it has no leader right now');
@@ -435,7 +435,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         .then((response) => response.partitions.forEach((fetched, i) => this.take(fetched, partitions[i]!.offset)))
         .catch((error: Error) => {
           if (this.closed) return; // close() during a long poll: nothing more to fetch
-          //> step 08 rewrites: the consumer follows a partition's leader when it moves
+          //> step 08 rewrites
           // The broker went away (or will not answer): its partitions look for their new leader.
           if (isRetriable(error)) for (const key of keys) this.leaderLost(key, `fetching from broker ${leader} failed: ${error.message}`);
           else this.fetchFailure ??= error;
@@ -505,21 +505,21 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   // #endregion take
 
   // #region reset
-  //> step 08 rewrites: the consumer follows a partition's leader when it moves
+  //> step 08 rewrites
   /**
    * Gives every partition without a position the one autoOffsetReset says, asking each leader. A
    * partition whose leader moved keeps no position for now; the next call asks its new leader.
    */
   //<
   private async resetPositions(): Promise<void> {
-    //> step 08 rewrites: the consumer follows a partition's leader when it moves
+    //> step 08 rewrites
     await this.refreshLeadersIfStale();
     const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) }));
     //<
     if (missing.length === 0) return;
     const timestamp = this.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
     for (const leader of new Set(missing.map((tp) => tp.leader))) {
-      //> step 08 rewrites: the consumer follows a partition's leader when it moves
+      //> step 08 rewrites
       const asked = missing.filter((tp) => tp.leader === leader);
       if (leader === undefined) {
         for (const { topic, partition } of asked) this.leaderLost(keyOf(topic, partition), 'it has no leader right now');
@@ -577,7 +577,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (this.closed) return;
     this.closed = true;
     if (this.group) {
-      //> step 08 rewrites: the consumer follows a partition's leader when it moves
+      //> step 08 rewrites
       await this.autoCommitting;
       if (this.enableAutoCommit) await this.commitQuietly('closing', this.defaultApiTimeoutMs);
       //<

@@ -177,13 +177,13 @@ export class KafkaProducer {
     await this.accumulator.flush();
   }
 
-  //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
+  //> step 08 rewrites
   /** The accumulator's sender (and the retries'): the batches, grouped by the broker that leads their partition. */
   //<
   private sendBatches(batches: ProducerBatch[]): void {
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const batch of batches) {
-      //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
+      //> step 08 rewrites
       const leader = this.cluster.leaderOf(batch.topic, batch.partition);
       if (leader === undefined) {
         // Nobody leads the partition right now (its leader died, the election is on): nothing to
@@ -201,7 +201,7 @@ export class KafkaProducer {
     }
   }
 
-  //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
+  //> step 08 rewrites
   /** Sends one produce request to a broker and settles (or retries) each of its batches with its own result. */
   //<
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
@@ -221,7 +221,7 @@ export class KafkaProducer {
       batches.forEach((batch, i) => {
         const result = response.results[i];
         if (!result) batch.fail(new KafkaError('INVALID_REQUEST', `the broker sent no result for ${batch.topic}-${batch.partition}`));
-        //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
+        //> step 08 rewrites
         else if (result.error) this.retryOrFail(batch, new KafkaError(result.error.code, result.error.message));
         //<
         else batch.complete(result.baseOffset);
@@ -230,14 +230,12 @@ export class KafkaProducer {
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
-      //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
+      //> step 08 rewrites
       // The whole request failed (the connection dropped, the broker stopped): so did every batch in it.
       for (const batch of batches) this.retryOrFail(batch, error as Error);
-      //<
     }
   }
 
-  //> step 08 given
   // #region retry
   /**
    * One attempt of a batch failed. A retriable error (see retry.ts: the leader moved or is being

@@ -207,7 +207,7 @@ export class RecordAccumulator {
   // #endregion append
 
   // #region ready
-  //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
+  //> step 08 rewrites
   /** Closes these batches; each goes to the sender as soon as its partition has none in flight. */
   //<
   private ready(batches: ProducerBatch[]): void {
@@ -215,11 +215,9 @@ export class RecordAccumulator {
       const id = `${batch.topic}-${batch.partition}`;
       clearTimeout(this.open.get(id)?.timer);
       this.open.delete(id);
-      //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
+      //> step 08 rewrites
       this.queued.set(id, [...(this.queued.get(id) ?? []), batch]);
-      //<
     }
-    //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
     this.drain();
   }
 
@@ -242,25 +240,23 @@ export class RecordAccumulator {
     if (sendable.length === 0) return;
     //<
     try {
-      //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
+      //> step 08 rewrites
       this.send(sendable);
       //<
     } catch (error) {
       // A sender that throws must not strand the records: their sends fail with its error.
-      //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
+      //> step 08 rewrites
       for (const batch of sendable) batch.fail(error as Error);
-      //<
     }
   }
   // #endregion ready
 
   // #region flush
-  //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
   /** Sends every open batch now and resolves when every batch made so far has its answer. */
   //<
   async flush(): Promise<void> {
     this.ready([...this.open.values()].map(({ batch }) => batch));
-    //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
+    //> step 08 rewrites
     const pending = [...this.inFlight.values(), ...[...this.queued.values()].flat()];
     await Promise.all(pending.map((batch) => batch.settled));
     //<

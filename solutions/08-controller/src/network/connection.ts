@@ -87,7 +87,7 @@ export class Connection {
   }
   // #endregion responses
 
-  //> step 08 rewrites: a lost connection is an error of its own, which clients retry
+  //> step 08 rewrites
   /**
    * Connects on first use; later calls share the same socket. When the socket closes (the broker
    * stopped, or hung up), the next request connects again: a client keeps its Connection to a
@@ -111,7 +111,7 @@ export class Connection {
         }
       });
       socket.on('error', (error) => {
-        //> step 08 rewrites: a lost connection is an error of its own, which clients retry
+        //> step 08 rewrites
         const why = new ConnectionError(`connection to ${this.address} failed: ${error.message}. Is a broker running there?`);
         //<
         reject(why);
@@ -120,7 +120,7 @@ export class Connection {
       socket.on('close', () => {
         this.socket = null;
         this.connecting = null; // the next request connects again
-        //> step 08 rewrites: a lost connection is an error of its own, which clients retry
+        //> step 08 rewrites
         this.failAll(new ConnectionError(`the connection to ${this.address} closed before the broker answered`));
         //<
       });

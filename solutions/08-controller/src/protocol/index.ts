@@ -106,7 +106,7 @@ const parsers: { [K in RequestType]: (request: Fields) => Omit<RequestOf<K>, 'ty
   offsetFetch: parseOffsetFetch,
   listGroups: parseListGroups,
   describeGroups: parseDescribeGroups,
-  //> step 08 rewrites: the controller's requests replace LeaderAndIsr
+  //> step 08 rewrites
   brokerRegistration: parseBrokerRegistration,
   brokerHeartbeat: parseBrokerHeartbeat,
   fetchMetadata: parseFetchMetadata,

@@ -84,7 +84,7 @@ const MAX_TIMESTAMP = 32;
 const RECORD_COUNT = 40;
 //<
 /** Bytes before the first record. */
-//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
+//> step 08 rewrites
 export const BATCH_HEADER_SIZE = 44;
 //<
 /** baseOffset + batchLength: what must be read to know how big a batch is (Kafka's LOG_OVERHEAD). */
@@ -206,15 +206,13 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   };
 }
 
-//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
+//> step 08 rewrites
 /**
  * The bytes of one batch holding `records`, the first of which gets offset `baseOffset`, written
  * by the leader of epoch `partitionLeaderEpoch` (a partition's first leader has epoch 0; every
  * election the controller holds adds one).
  */
-//<
 // #region encode
-//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
 export function encodeBatch(baseOffset: number, records: LogRecord[], partitionLeaderEpoch = 0): Buffer {
 //<
   if (records.length === 0) throw new Error('a record batch needs at least one record');
@@ -266,7 +264,7 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (available < size) {
     return { kind: 'torn', reason: `the batch at offset ${baseOffset} needs ${size} bytes but only ${available} are there` };
   }
-  //> step 08 rewrites: a batch carries the epoch of the leader that wrote it
+  //> step 08 rewrites
   const { partitionLeaderEpoch, crc, lastOffsetDelta, firstTimestamp, maxTimestamp, recordCount } = readBatchHeader(buffer, position);
   //<
   const computed = crc32c(buffer.subarray(position + LAST_OFFSET_DELTA, position + size));
@@ -283,7 +281,7 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
     const reader = new FieldReader(buffer, position + BATCH_HEADER_SIZE, position + size);
     const records = Array.from({ length: recordCount }, (_, index) => decodeRecord(reader, index));
     if (!reader.atEnd) throw new CorruptRecordError(`the batch at offset ${baseOffset} has bytes left over after its ${recordCount} records`);
-    //> step 08 rewrites: a batch carries the epoch of the leader that wrote it
+    //> step 08 rewrites
     return { kind: 'batch', batch: { baseOffset, partitionLeaderEpoch, lastOffsetDelta, firstTimestamp, maxTimestamp, records }, size };
     //<
   } catch (error) {

@@ -184,7 +184,7 @@ export class Log {
   }
 
   // #region append
-  //> step 08 rewrites: the log keeps where each leader epoch starts, and can be truncated
+  //> step 08 rewrites
   /**
    * Appends `records` as one batch with the next offsets and returns the first (the base offset).
    * The batch is stamped with `leaderEpoch`, the epoch of the leader appending it; the first batch
@@ -195,7 +195,7 @@ export class Log {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
     // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
-    //> step 08 rewrites: the log keeps where each leader epoch starts, and can be truncated
+    //> step 08 rewrites
     const batch = encodeBatch(baseOffset, records, leaderEpoch);
     //<
     // An empty segment takes any batch, so a batch bigger than segmentBytes still has a home.
@@ -212,7 +212,7 @@ export class Log {
 
   /**
    * Appends a batch a follower copied from its leader, byte for byte: the leader gave out its
-   //> step 08 rewrites: the log keeps where each leader epoch starts, and can be truncated
+   //> step 08 rewrites
    * offsets, so it must start exactly at this log's end, and its checksum must hold. The batch
    * keeps the epoch its leader stamped in it, and a newer epoch starts in this log's cache too:
    * a follower's epochs are its leader's.

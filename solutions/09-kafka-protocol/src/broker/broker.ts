@@ -357,11 +357,9 @@ export class Broker {
       // Only for the topics being created: a refused name will never appear, and must not hold the answer up.
       await this.waitForTopics(missing.filter((name) => !refusals.has(name)));
       const topics = names.map((name) => (refusals.has(name) ? { name, error: refusals.get(name)!, partitions: [] } : this.describeTopic(name)));
-      //> step 09 rewrites: the broker serves Kafka's binary protocol: it lists the requests it answers, stores produced batches as bytes, and names a controller in metadata
+      //> step 09 rewrites
       return { brokers: this.liveBrokers(), controllerId: this.reportedControllerId(), topics };
-      //<
     }
-    //> step 09 rewrites: the broker serves Kafka's binary protocol: it lists the requests it answers, stores produced batches as bytes, and names a controller in metadata
     return { brokers: this.liveBrokers(), controllerId: this.reportedControllerId(), topics: names.map((name) => this.describeTopic(name)) };
     //<
   }
@@ -389,7 +387,7 @@ export class Broker {
         return refused({ code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal and only the group coordinator writes to it; commit offsets with consumer.commit()` });
       }
       try {
-        //> step 09 rewrites: the broker serves Kafka's binary protocol: it lists the requests it answers, stores produced batches as bytes, and names a controller in metadata
+        //> step 09 rewrites
         const { baseOffset, endOffset } = this.replicaManager.append(topic, partition, records, request.acks);
         return { result: { topic, partition, baseOffset }, endOffset };
         //<

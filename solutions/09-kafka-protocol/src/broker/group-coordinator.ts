@@ -109,7 +109,7 @@ export class GroupCoordinator {
       sessionTimeoutMs: request.sessionTimeoutMs,
       rebalanceTimeoutMs: request.rebalanceTimeoutMs,
       protocols: request.protocols,
-      //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
+      //> step 09 rewrites
       assignment: Buffer.alloc(0),
       //<
       awaitingJoin: null,
@@ -229,7 +229,7 @@ export class GroupCoordinator {
     this.clearSessionTimer(member);
     if (member.memberId === group.leaderId) {
       const shares = new Map(request.assignments.map(({ memberId, assignment }) => [memberId, assignment]));
-      //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
+      //> step 09 rewrites
       for (const each of group.members.values()) each.assignment = shares.get(each.memberId) ?? Buffer.alloc(0);
       //<
       group.state = 'Stable';
@@ -336,7 +336,7 @@ export class GroupCoordinator {
     // As in Kafka, assignments are shown only when the group is Stable: otherwise they are the last generation's.
     const members = [...group.members.values()].map((member) => ({
       memberId: member.memberId,
-      //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
+      //> step 09 rewrites
       assignment: group.state === 'Stable' ? member.assignment : Buffer.alloc(0),
       //<
       waitingFor: member.awaitingJoin ? ('join' as const) : member.awaitingSync ? ('sync' as const) : null,

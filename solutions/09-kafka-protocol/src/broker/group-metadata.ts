@@ -88,7 +88,7 @@ export class GroupMetadata {
   }
 
   /** A member's metadata (its subscription) for the chosen protocol. */
-  //> step 09 rewrites: member metadata and assignments are Kafka's opaque bytes, not base64 strings
+  //> step 09 rewrites
   metadataOf(member: MemberMetadata): Buffer {
     return member.protocols.find((protocol) => protocol.name === this.protocolName)?.metadata ?? Buffer.alloc(0);
   //<

@@ -11,9 +11,7 @@ import { KafkaError } from '../common/errors.ts';
 import type { MetadataRecord } from '../metadata/metadata-image.ts';
 //> step 09 given
 import { decodeBatches, recordsFrom } from '../record/record-batch.ts';
-//<
 
-//> step 09 given
 import { METADATA_TOPIC } from '../controller/controller.ts';
 /** The most metadata bytes one fetch brings; a broker far behind catches up in a few round trips. */
 const METADATA_FETCH_MAX_BYTES = 1024 * 1024;

@@ -219,9 +219,7 @@ export class Partition {
    * records are in the log, a refusal would leave them there to be read anyway. Returns the
    * offsets the batches got.
    */
-  //<
   // #region min-isr
-  //> step 09 rewrites: the leader appends a producer's record batches as bytes
   appendAsLeader(recordSet: Buffer, acks: number): { baseOffset: number; lastOffset: number } {
   //<
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
@@ -232,12 +230,12 @@ export class Partition {
       );
     }
     // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
-    //> step 09 rewrites: the leader appends a producer's record batches as bytes
+    //> step 09 rewrites
     const appended = this.log.appendBatches(recordSet, this.leaderEpoch);
     //<
     // Alone in its ISR, the leader's own append is all the high watermark waits for.
     this.maybeAdvanceHighWatermark();
-    //> step 09 rewrites: the leader appends a producer's record batches as bytes
+    //> step 09 rewrites
     return appended;
     //<
   }

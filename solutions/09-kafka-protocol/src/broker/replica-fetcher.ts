@@ -132,7 +132,7 @@ export class ReplicaFetcher {
       maxBytes: REPLICA_FETCH_MAX_BYTES,
       partitions: partitions.map((partition) => fetchPosition(partition)),
     });
-    //> step 09 rewrites: Fetch v4 carries no lastFetchedEpoch, so a follower asks OffsetsForLeaderEpoch before it fetches, as before Kafka 2.7
+    //> step 09 rewrites
     //<
     for (const fetched of response.partitions) {
       const partition = this.partitions.get(`${fetched.topic}-${fetched.partition}`);

@@ -287,18 +287,16 @@ export class ReplicaManager {
   //<
     this.layoutOf(topic);
     const target = this.leaderPartition(topic, partition);
-    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+    //> step 09 rewrites
     // Kafka's message.max.bytes counts a producer's batch as it is on the wire and on disk.
     if (recordSet.length > this.options.messageMaxBytes) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `a record set of ${recordSet.length} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
-    //<
     }
-    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
     const { baseOffset, lastOffset } = target.appendAsLeader(recordSet, acks);
     //<
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);
-    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+    //> step 09 rewrites
     return { baseOffset, endOffset: lastOffset + 1 };
     //<
   }
@@ -406,7 +404,7 @@ export class ReplicaManager {
         leader.checkFetchEpoch(wanted.currentLeaderEpoch);
         // A follower whose log parts from this one gets no records, only where to cut its own.
         const diverging = follower ? leader.divergingEpoch(wanted.lastFetchedEpoch, wanted.offset) : null;
-        //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+        //> step 09 rewrites
         if (diverging) return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records: Buffer.alloc(0), divergingEpoch: diverging };
         const records = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += records.length;
@@ -414,7 +412,7 @@ export class ReplicaManager {
         //<
       } catch (error) {
         // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
-        //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+        //> step 09 rewrites
         return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: Buffer.alloc(0), error: errorBody(error) };
         //<
       }
@@ -424,15 +422,13 @@ export class ReplicaManager {
   // #endregion read-fetch
 
   // #region read-partition
-  //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+  //> step 09 rewrites
   /**
    * The stored batches of one partition from `wanted.offset` on, as bytes, never decoded: at most
    * its own maxBytes and what is left of the request's. As in Kafka, a limit never stops the
    * first batch when nothing else has been taken from this partition, so a big batch cannot block
    * a consumer; and a batch may start before the offset asked for (the client skips those records).
    */
-  //<
-  //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
   private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): Buffer {
   //<
     const { log } = partition;
@@ -441,11 +437,11 @@ export class ReplicaManager {
     }
     // #region read-up-to
     const readUpTo = this.readUpTo(partition, follower);
-    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+    //> step 09 rewrites
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return Buffer.alloc(0);
     //<
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
-    //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+    //> step 09 rewrites
     return log.readBytes(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft), readUpTo);
     //<
     // #endregion read-up-to
@@ -507,5 +503,5 @@ function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: num
   return value;
 }
 
-//> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
+//> step 09 rewrites
 //<

@@ -121,10 +121,8 @@ export class Cluster {
     this.topics.delete(topic);
     //> step 09 given
     this.partitionCounts.delete(topic);
-    //<
   }
 
-  //> step 09 given
   /** How many partitions a topic has, if its metadata is known now; undefined otherwise. Unlike
    * topic(), no promise: a producer sending hundreds of thousands of records a second to a known
    * topic must not pay a promise and a turn of the event loop per record for what it already knows. */

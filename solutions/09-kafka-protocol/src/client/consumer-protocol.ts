@@ -39,27 +39,19 @@ const assignmentV0 = struct({ version: int16, assignedPartitions: array(struct({
 
 export function encodeSubscription({ topics }: Subscription): Buffer {
   return encode(subscriptionV0, { version: 0, topics, userData: null });
-//<
 }
-//> step 09 given
 // #endregion schemas
-//<
 
-//> step 09 rewrites: subscriptions and assignments are Kafka's ConsumerProtocol bytes
 export function decodeSubscription(bytes: Buffer): Subscription {
   return { topics: subscriptionV0.read(new Reader(bytes), 'a member\'s subscription').topics };
-//<
 }
 
-//> step 09 rewrites: subscriptions and assignments are Kafka's ConsumerProtocol bytes
 export function encodeAssignment({ partitions }: MemberAssignment): Buffer {
   const topics = new Map<string, number[]>();
   for (const { topic, partition } of partitions) topics.set(topic, [...(topics.get(topic) ?? []), partition]);
   return encode(assignmentV0, { version: 0, assignedPartitions: [...topics].map(([topic, list]) => ({ topic, partitions: list })), userData: null });
-//<
 }
 
-//> step 09 rewrites: subscriptions and assignments are Kafka's ConsumerProtocol bytes
 /** Empty bytes are what a member gets when the leader gave it nothing. */
 export function decodeAssignment(bytes: Buffer): MemberAssignment {
   if (bytes.length === 0) return { partitions: [] };

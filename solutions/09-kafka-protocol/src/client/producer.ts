@@ -304,7 +304,7 @@ export class KafkaProducer {
   /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */
   private async sendProduce(connection: Connection, batches: ProducerBatch[]): Promise<ProduceResponse | null> {
     // #region acks
-    //> step 09 rewrites: batches go out as record batch v2 bytes, optionally gzip-compressed
+    //> step 09 rewrites
     const request = { type: 'produce' as const, acks: this.acks, timeoutMs: this.requestTimeoutMs, batches: batches.map((batch) => toWire(batch, this.compression)) };
     //<
     if (this.acks === 0) {
@@ -338,7 +338,7 @@ function serialize(serializer: Serializer<any>, data: unknown, topic: string, wh
   }
 }
 
-//> step 09 rewrites: batches go out as record batch v2 bytes, optionally gzip-compressed
+//> step 09 rewrites
 /**
  * A batch as the produce request carries it: a record batch v2, encoded here once and stored by
  * the broker as it is. Its base offset is 0 and its leader epoch -1 (Kafka's "none"): the leader

@@ -134,7 +134,7 @@ export class Controller {
         return this.register(request);
       case 'brokerHeartbeat':
         return this.heartbeat(request);
-      //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
+      //> step 09 rewrites
       case 'fetch':
       //<
         return this.fetchMetadata(request, clientGone);
@@ -223,7 +223,7 @@ export class Controller {
     this.append(records);
   }
 
-  //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
+  //> step 09 rewrites
   /**
    * A broker's Fetch of the metadata log, from the offset it has reached, as KRaft brokers fetch
    * `__cluster_metadata`: the stored batches, as bytes. Waits up to maxWaitMs for a record when
@@ -234,18 +234,14 @@ export class Controller {
     const wanted = partitions[0];
     if (partitions.length !== 1 || wanted?.topic !== METADATA_TOPIC || wanted.partition !== 0) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `the controller serves fetches of ${METADATA_TOPIC}-0 only; fetch other topics from the brokers`);
-  //<
     }
-    //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
     const { offset } = wanted;
     const end = this.metadataLog.logEndOffset;
     if (offset > end) throw new KafkaError('OFFSET_OUT_OF_RANGE', `the metadata log ends at ${end}; offset ${offset} is past it (a controller that lost its log?)`);
     if (offset === end) await this.waiting.wait([{ topic: METADATA_TOPIC, partition: 0 }], maxWaitMs, clientGone);
     const records = this.metadataLog.readBytes(offset, maxBytes);
     return { partitions: [{ topic: METADATA_TOPIC, partition: 0, highWatermark: this.metadataLog.logEndOffset, logStartOffset: this.metadataLog.logStartOffset, records }] };
-    //<
   }
-  //> step 09 given
   // #endregion fetch-metadata
   //<
 
@@ -257,7 +253,7 @@ export class Controller {
           this.checkOffsetsTopicBrokers(copies);
           this.createTopic(name, partitions, copies, configs);
         } else {
-          //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
+          //> step 09 rewrites
           // -1 partitions asks for the cluster's default, Kafka's num.partitions (KIP-464; KafkaJS sends it).
           this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, replicationFactor ?? this.options.defaultReplicationFactor ?? 1, configs);
           //<

@@ -12,9 +12,7 @@ import { FrameDecoder } from './frame.ts';
 //> step 09 given
 import { APIS, encodeRequest, isFailed, readResponseHeader, type RequestBody, type RequestType, type ResponseOf } from '../protocol/index.ts';
 import { Reader } from '../protocol/types.ts';
-//<
 
-//> step 09 given
 /** How this workshop's clients name themselves in every request header (brokers log it). */
 export const CLIENT_ID = 'kafka-from-scratch';
 //<
@@ -58,7 +56,7 @@ export class Connection {
   }
 
   // #region request
-  //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+  //> step 09 rewrites
   /**
    * Sends one request and resolves with its response; rejects with a KafkaError when the broker
    * refuses the whole request, or with a ConnectionError when the connection fails first. The
@@ -74,7 +72,7 @@ export class Connection {
     const version = codec.maxVersion;
     //<
     const correlationId = this.nextCorrelationId++;
-    //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+    //> step 09 rewrites
     // Encoded before it waits for an answer: a request that cannot be written leaves nothing pending.
     const frame = this.frame(body, correlationId, version);
     const response = new Promise<ResponseOf<K>>((resolve, reject) =>
@@ -93,13 +91,11 @@ export class Connection {
   /** Sends a request that gets no answer (a produce with acks=0); resolves once it is written. */
   async send<K extends RequestType>(body: RequestBody<K>): Promise<void> {
     const socket = await this.open();
-    //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+    //> step 09 rewrites
     const frame = this.frame(body, this.nextCorrelationId++, APIS[body.type].maxVersion);
     await new Promise<void>((resolve, reject) => socket.write(frame, (error) => (error ? reject(new ConnectionError(`could not send to ${this.address}: ${error.message}`)) : resolve())));
-    //<
   }
 
-  //> step 09 given
   private frame<K extends RequestType>(body: RequestBody<K>, correlationId: number, version: number): Buffer {
     const codec = APIS[body.type];
     return encodeRequest({ apiKey: codec.key, apiVersion: version, correlationId, clientId: CLIENT_ID }, codec.requestSchema(version), codec.requestToWire(body, version));
@@ -108,14 +104,14 @@ export class Connection {
 
   // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
-  //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+  //> step 09 rewrites
   private onResponse(frame: Buffer): void {
     const reader = new Reader(frame);
     const correlationId = readResponseHeader(reader);
     const pending = this.pending.get(correlationId);
   //<
     if (!pending) return; // an answer to a request nobody waits for any more
-    //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+    //> step 09 rewrites
     this.pending.delete(correlationId);
     const response = pending.read(reader) as object;
     if (isFailed(response)) pending.reject(new KafkaError(response.error.code, response.error.message));
@@ -140,7 +136,7 @@ export class Connection {
       });
       socket.on('data', (chunk) => {
         try {
-          //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+          //> step 09 rewrites
           for (const frame of decoder.push(chunk)) this.onResponse(frame);
           //<
         } catch (error) {
@@ -155,7 +151,7 @@ export class Connection {
       socket.on('close', () => {
         this.socket = null;
         this.connecting = null; // the next request connects again
-        //> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
+        //> step 09 rewrites
         // A broker hangs up on a request it cannot read; its log says why.
         this.failAll(new ConnectionError(`the connection to ${this.address} closed before the broker answered (a broker closes the connection of a request it cannot read: see its log)`));
         //<

@@ -104,13 +104,13 @@ export class SocketServer {
       try {
         frames = decoder.push(chunk);
       } catch (error) {
-        //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+        //> step 09 rewrites
         // After a bad length there is no way to find the next frame, nor a request to answer:
         // say why in the log, then hang up on this client only (Kafka does the same).
         //<
         const { message } = error as Error;
         this.options.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
-        //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+        //> step 09 rewrites
         //<
         socket.off('data', onData);
         //> step 09 given
@@ -124,7 +124,7 @@ export class SocketServer {
     socket.on('error', (error) => this.options.log(`Connection error: ${error.message}`));
   }
 
-  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+  //> step 09 rewrites
   /** What ApiVersions advertises: each request this server answers, with the versions its module speaks. */
   apiVersions(): ApiVersionRange[] {
   //<
@@ -132,7 +132,7 @@ export class SocketServer {
     const types: RequestType[] = ['apiVersions', ...this.options.apis];
     return types.map((type) => ({ apiKey: APIS[type].key, minVersion: APIS[type].advertisedMinVersion ?? APIS[type].minVersion, maxVersion: APIS[type].maxVersion }));
     //<
-  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+  //> step 09 rewrites
   }
 
   // #region answer
@@ -168,7 +168,7 @@ export class SocketServer {
     return encodeResponse(header.correlationId, codec.responseSchema(header.apiVersion), codec.responseToWire(response, request, header.apiVersion));
     // #endregion respond
     //<
-  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+  //> step 09 rewrites
   }
   // #endregion answer
 
@@ -192,7 +192,7 @@ export class SocketServer {
     const speaks = type && this.serves(type, APIS[type].minVersion) ? `it speaks v${APIS[type].minVersion} to v${APIS[type].maxVersion}` : 'it does not answer that api at all';
     throw new InvalidRequestError(`client "${header.clientId}" sent ${name}, which ${this.options.name} does not speak (${speaks}); a client must ask ApiVersions first and use a version from its answer`);
     //<
-  //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+  //> step 09 rewrites
   }
   // #endregion unsupported
 
@@ -200,17 +200,17 @@ export class SocketServer {
   private async respond(request: Request, clientGone: AbortSignal): Promise<ResponseOf<RequestType> | Failed | null> {
   //<
     try {
-      //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+      //> step 09 rewrites
       return await this.handle(request, clientGone);
       //<
     } catch (error) {
-      //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+      //> step 09 rewrites
       if (error instanceof KafkaError) return { error: { code: error.code, message: error.reason } };
       //<
       // Anything else is a bug, which must not take the server down: UNKNOWN_SERVER_ERROR, details in the log.
       const { message, stack } = error as Error;
       this.options.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
-      //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
+      //> step 09 rewrites
       return { error: { code: 'UNKNOWN_SERVER_ERROR', message } };
       //<
     }

@@ -36,9 +36,7 @@ export interface AlterPartitionResponse {
 //> step 09 rewrites: the request travels under Kafka's AlterPartition api key, in binary
 const requestV0 = struct({ brokerId: int32, topic: string, partition: int32, leaderEpoch: int32, partitionEpoch: int32, newIsr: array(int32) });
 const responseV0 = struct({ errorCode: int16, leader: int32, leaderEpoch: int32, partitionEpoch: int32, isr: array(int32) });
-//<
 
-//> step 09 given
 export const alterPartitionApi: ApiCodec<Omit<AlterPartitionRequest, 'correlationId'>, AlterPartitionResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 56,
   kafkaName: 'AlterPartition',

@@ -27,9 +27,7 @@ export interface BrokerHeartbeatResponse {
 //> step 09 rewrites: the request travels under Kafka's BrokerHeartbeat api key, in binary
 const requestV0 = struct({ brokerId: int32, brokerEpoch: int64 });
 const responseV0 = struct({ errorCode: int16, isFenced: boolean });
-//<
 
-//> step 09 given
 export const brokerHeartbeatApi: ApiCodec<Omit<BrokerHeartbeatRequest, 'correlationId'>, BrokerHeartbeatResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 63,
   kafkaName: 'BrokerHeartbeat',

@@ -28,9 +28,7 @@ export interface BrokerRegistrationResponse {
 //> step 09 rewrites: the request travels under Kafka's BrokerRegistration api key, in binary
 const requestV0 = struct({ brokerId: int32, host: string, port: int32 });
 const responseV0 = struct({ errorCode: int16, brokerEpoch: int64 });
-//<
 
-//> step 09 given
 export const brokerRegistrationApi: ApiCodec<Omit<BrokerRegistrationRequest, 'correlationId'>, BrokerRegistrationResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 62,
   kafkaName: 'BrokerRegistration',

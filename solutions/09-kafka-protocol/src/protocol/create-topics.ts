@@ -97,16 +97,14 @@ function topicFromWire({ name, numPartitions, replicationFactor, assignments, co
   // (INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR), not a reason to refuse the whole request.
 //<
   return {
-    //> step 09 rewrites: the request is Kafka's CreateTopics v0-3 on the wire
+    //> step 09 rewrites
     name,
     partitions: numPartitions,
     ...(replicationFactor === DEFAULT ? {} : { replicationFactor }),
     ...(set.length > 0 ? { configs: Object.fromEntries(set.map(({ name: key, value }) => [key, value])) } : {}),
-    //<
   };
 }
 
-//> step 09 given
 export const createTopicsApi: ApiCodec<Omit<CreateTopicsRequest, 'correlationId'>, CreateTopicsResponse, WireRequest, WireResponse> = {
   key: 19,
   kafkaName: 'CreateTopics',

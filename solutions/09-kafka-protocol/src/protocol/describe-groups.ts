@@ -43,9 +43,7 @@ const requestV0 = struct({ groups: array(string) });
 const memberV0 = struct({ memberId: string, clientId: string, clientHost: string, memberMetadata: bytes, memberAssignment: bytes });
 const groupV0 = struct({ errorCode: int16, groupId: string, groupState: string, protocolType: string, protocolData: string, members: array(memberV0) });
 const responseV0 = struct({ groups: array(groupV0) });
-//<
 
-//> step 09 given
 const EMPTY = Buffer.alloc(0);
 
 export const describeGroupsApi: ApiCodec<Omit<DescribeGroupsRequest, 'correlationId'>, DescribeGroupsResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {

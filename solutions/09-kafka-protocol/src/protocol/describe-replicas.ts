@@ -40,9 +40,7 @@ export const DESCRIBE_REPLICAS_KEY = 10_000;
 const requestV0 = struct({});
 const replicaV0 = struct({ topic: string, partition: int32, leader: boolean, logEndOffset: int64, highWatermark: int64 });
 const responseV0 = struct({ errorCode: int16, brokerId: int32, replicas: array(replicaV0) });
-//<
 
-//> step 09 given
 export const describeReplicasApi: ApiCodec<Omit<DescribeReplicasRequest, 'correlationId'>, DescribeReplicasResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: DESCRIBE_REPLICAS_KEY,
   kafkaName: 'DescribeReplicas (the workshop\'s own)',

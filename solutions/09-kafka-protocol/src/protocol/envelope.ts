@@ -20,9 +20,7 @@
 // Nothing here is JSON and nothing is ever executed: every byte is read by a schema (types.ts)
 // that checks its length against what is there before allocating anything.
 import { int16, int32, nullableString, Reader, struct, Writer, type Infer, type Type } from './types.ts';
-//<
 
-//> step 09 given
 /** An error as the code works with it: Apache Kafka's name for it, and what it means in words. */
 //<
 export interface ErrorBody {
@@ -45,24 +43,18 @@ function frame<H, B>(headerType: Type<H>, header: H, bodyType: Type<B>, body: B)
   const bytes = writer.toBuffer();
   bytes.writeInt32BE(bytes.length - 4, 0);
   return bytes;
-//<
 }
 
-//> step 09 rewrites: every message is Kafka's frame: a request header or a response header, then a binary body
 export function encodeRequest<B>(header: RequestHeader, bodyType: Type<B>, body: B): Buffer {
   return frame(requestHeaderV1, header, bodyType, body);
-//<
 }
 
-//> step 09 rewrites: every message is Kafka's frame: a request header or a response header, then a binary body
 const responseHeaderV0 = struct({ correlationId: int32 });
 
 export function encodeResponse<B>(correlationId: number, bodyType: Type<B>, body: B): Buffer {
   return frame(responseHeaderV0, { correlationId }, bodyType, body);
-//<
 }
 
-//> step 09 given
 /** Reads the request header at the start of a frame's payload; the reader is left at the body. */
 export function readRequestHeader(reader: Reader): RequestHeader {
   return requestHeaderV1.read(reader, 'the request header');

@@ -56,7 +56,7 @@ export interface FetchRequest {
   partitions: FetchPartition[];
 }
 
-//> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
+//> step 09 rewrites
 //<
 export interface FetchedPartition {
   topic: string;
@@ -67,7 +67,7 @@ export interface FetchedPartition {
   /** The first offset the log still keeps; -1 when read from a Fetch v4 response, which does not carry it. */
   //<
   logStartOffset: number;
-  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
+  //> step 09 rewrites
   /** The record batches read, as the log stores them; empty (never null) when there are none. */
   records: Buffer;
   //<
@@ -88,7 +88,7 @@ export interface FetchResponse {
   partitions: FetchedPartition[];
 }
 
-//> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
+//> step 09 rewrites
 const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
 
@@ -140,7 +140,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
       maxBytes: atLeast(0, wire.maxBytes, 'max_bytes'),
 //<
       // Any offset reads: one outside the log is the broker's to answer (OFFSET_OUT_OF_RANGE).
-      //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
+      //> step 09 rewrites
       partitions: flatten(wire.topics, (topic, { partition, fetchOffset, partitionMaxBytes }) => ({
         topic,
         partition: atLeast(0, partition, `a partition index of topic "${topic}"`),
@@ -177,7 +177,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
       })),
     };
     //<
-  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
+  //> step 09 rewrites
   },
   responseFromWire: (wire) => ({
     partitions: flatten(wire.responses, (topic, { partitionIndex, errorCode: code, highWatermark, records }) => {
@@ -185,9 +185,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
       // A broker may send null for "no records": the code reads an empty record set the same way.
       const fetched = { topic, partition: partitionIndex, highWatermark, logStartOffset: -1, records: records ?? Buffer.alloc(0) };
       return error ? { ...fetched, error } : fetched;
-  //<
     }),
-  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
   }),
 };
   //<

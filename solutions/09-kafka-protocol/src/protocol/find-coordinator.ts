@@ -30,9 +30,7 @@ export interface FindCoordinatorResponse {
 //> step 09 rewrites: the request is Kafka's FindCoordinator v0 on the wire
 const requestV0 = struct({ key: string });
 const responseV0 = struct({ errorCode: int16, nodeId: int32, host: string, port: int32 });
-//<
 
-//> step 09 given
 export const findCoordinatorApi: ApiCodec<Omit<FindCoordinatorRequest, 'correlationId'>, FindCoordinatorResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 10,
   kafkaName: 'FindCoordinator',

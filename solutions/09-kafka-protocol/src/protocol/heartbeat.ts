@@ -21,9 +21,7 @@ export type HeartbeatResponse = Record<never, never>;
 //> step 09 rewrites: the request is Kafka's Heartbeat v1 on the wire
 const requestV1 = struct({ groupId: string, generationId: int32, memberId: string });
 const responseV1 = struct({ throttleTimeMs: int32, errorCode: int16 });
-//<
 
-//> step 09 given
 export const heartbeatApi: ApiCodec<Omit<HeartbeatRequest, 'correlationId'>, HeartbeatResponse, Infer<typeof requestV1>, Infer<typeof responseV1>> = {
   key: 12,
   kafkaName: 'Heartbeat',

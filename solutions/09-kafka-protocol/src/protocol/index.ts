@@ -97,10 +97,8 @@ export type ResponseOf<K extends RequestType> = Api[K]['response'];
 export type Request = RequestOf<RequestType>;
 /** What a client hands to Connection.request: the request without the correlationId the connection adds. */
 export type RequestBody<K extends RequestType> = Omit<RequestOf<K>, 'correlationId'> & { type: K };
-//> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
-//<
+//> step 09 rewrites
 
-//> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
 /** The codec of one request type. The wire shapes are each module's own business, hence `any` here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CodecOf<K extends RequestType> = ApiCodec<RequestBody<K>, ResponseOf<K>, any, any>;
@@ -127,17 +125,13 @@ export const APIS: { [K in RequestType]: CodecOf<K> } = {
   listGroups: listGroupsApi,
   describeGroups: describeGroupsApi,
   describeReplicas: describeReplicasApi,
-//<
 };
 
-//> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
 /** The request type an api key stands for, or undefined for an api this workshop does not speak. */
 export function requestTypeOf(apiKey: number): RequestType | undefined {
   return (Object.keys(APIS) as RequestType[]).find((type) => APIS[type].key === apiKey);
-//<
 }
 
-//> step 09 given
 /** A response, or the error that refused the whole request. */
 export type Reply<K extends RequestType> = ResponseOf<K> | Failed;
 //<

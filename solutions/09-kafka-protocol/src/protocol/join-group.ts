@@ -44,12 +44,10 @@ export interface JoinGroupResponse {
   leader: string;
   memberId: string;
   /** Every member and its metadata for the chosen protocol; only the leader gets them. */
-  //> step 09 rewrites: the request is Kafka's JoinGroup v2 on the wire, member metadata as bytes
+  //> step 09 rewrites
   members: Array<{ memberId: string; metadata: Buffer }>;
-  //<
 }
 
-//> step 09 rewrites: the request is Kafka's JoinGroup v2 on the wire, member metadata as bytes
 const requestV2 = struct({
   groupId: string,
   sessionTimeoutMs: int32,
@@ -58,9 +56,7 @@ const requestV2 = struct({
   protocolType: string,
   protocols: array(struct({ name: string, metadata: bytes })),
 });
-//<
 
-//> step 09 given
 const responseV2 = struct({
   throttleTimeMs: int32,
   errorCode: int16,

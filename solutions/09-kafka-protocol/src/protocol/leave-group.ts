@@ -22,9 +22,7 @@ export type LeaveGroupResponse = Record<never, never>;
 //> step 09 rewrites: the request is Kafka's LeaveGroup v1 on the wire
 const requestV1 = struct({ groupId: string, memberId: string });
 const responseV1 = struct({ throttleTimeMs: int32, errorCode: int16 });
-//<
 
-//> step 09 given
 export const leaveGroupApi: ApiCodec<Omit<LeaveGroupRequest, 'correlationId'>, LeaveGroupResponse, Infer<typeof requestV1>, Infer<typeof responseV1>> = {
   key: 13,
   kafkaName: 'LeaveGroup',

@@ -23,9 +23,7 @@ export interface ListGroupsResponse {
 //> step 09 rewrites: the request is Kafka's ListGroups v0 on the wire
 const requestV0 = struct({});
 const responseV0 = struct({ errorCode: int16, groups: array(struct({ groupId: string, protocolType: string })) });
-//<
 
-//> step 09 given
 export const listGroupsApi: ApiCodec<Omit<ListGroupsRequest, 'correlationId'>, ListGroupsResponse, Infer<typeof requestV0>, Infer<typeof responseV0>> = {
   key: 16,
   kafkaName: 'ListGroups',

@@ -35,9 +35,7 @@ const requestV1 = struct({
   replicaId: int32,
   topics: array(struct({ name: string, partitions: array(struct({ partitionIndex: int32, timestamp: int64 })) })),
 });
-//<
 
-//> step 09 given
 const responseV1 = struct({
   topics: array(struct({ name: string, partitions: array(struct({ partitionIndex: int32, errorCode: int16, timestamp: int64, offset: int64 })) })),
 });

@@ -69,10 +69,8 @@ interface WireRequest {
   /** Null (version 1+) asks for every topic. */
   topics: Array<{ name: string }> | null;
   allowAutoTopicCreation?: boolean;
-//<
 }
 
-//> step 09 given
 interface WirePartition {
   errorCode: number;
   partitionIndex: number;

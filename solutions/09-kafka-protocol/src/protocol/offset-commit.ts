@@ -72,9 +72,7 @@ export const offsetCommitApi: ApiCodec<Omit<OffsetCommitRequest, 'correlationId'
         offset: atLeast(0, committedOffset, `the committed offset of ${topic}-${partitionIndex}`),
       };
       return committedMetadata === null ? committed : { ...committed, metadata: committedMetadata };
-//<
     }),
-  //> step 09 rewrites: the request is Kafka's OffsetCommit v2 on the wire
   }),
   requestToWire: ({ groupId, generationId, memberId, offsets }) => ({
     groupId,

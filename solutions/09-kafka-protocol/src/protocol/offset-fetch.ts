@@ -27,9 +27,7 @@ export interface OffsetFetchResponse {
 
 //> step 09 rewrites: the request is Kafka's OffsetFetch v1 on the wire
 const requestV1 = struct({ groupId: string, topics: array(struct({ name: string, partitions: array(int32) })) });
-//<
 
-//> step 09 given
 const responseV1 = struct({
   topics: array(struct({ name: string, partitions: array(struct({ partitionIndex: int32, committedOffset: int64, metadata: nullableString, errorCode: int16 })) })),
 });

@@ -86,9 +86,7 @@ export const offsetsForLeaderEpochApi: ApiCodec<Omit<OffsetsForLeaderEpochReques
       };
       if (currentLeaderEpoch === NO_EPOCH) return asked;
       return { ...asked, currentLeaderEpoch: atLeast(0, currentLeaderEpoch, `current_leader_epoch of ${topic}-${partition}`) };
-//<
     }),
-  //> step 09 rewrites: the request is Kafka's OffsetForLeaderEpoch v3 on the wire
   }),
   requestToWire: ({ replicaId, partitions }) => ({
     replicaId,

@@ -10,19 +10,17 @@
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 //<
 import type { ErrorBody } from './envelope.ts';
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 import { errorCode, errorFromCode } from './errors.ts';
 import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, nullableBytes, nullableString, string, struct, type Infer } from './types.ts';
-//<
 
-//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 /** The records of one partition that travel together: one or more record batches, as bytes. */
 //<
 export interface WireBatch {
   topic: string;
   partition: number;
-  //> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
+  //> step 09 rewrites
   records: Buffer;
   //<
 }
@@ -37,7 +35,7 @@ export interface ProduceRequest {
   batches: WireBatch[];
 }
 
-//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
+//> step 09 rewrites
 /** One result per partition, in the request's order: where its records start, or why they failed. */
 //<
 export interface ProduceResult {
@@ -51,7 +49,7 @@ export interface ProduceResponse {
   results: ProduceResult[];
 }
 
-//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
+//> step 09 rewrites
 // #region schema-v3
 const requestV3 = struct({
   transactionalId: nullableString,
@@ -59,17 +57,13 @@ const requestV3 = struct({
   timeoutMs: int32,
   topics: array(struct({ name: string, partitions: array(struct({ index: int32, records: nullableBytes })) })),
 });
-//<
 
-//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 const responseV3 = struct({
   topics: array(struct({ name: string, partitions: array(struct({ index: int32, errorCode: int16, baseOffset: int64, logAppendTimeMs: int64 })) })),
   throttleTimeMs: int32,
 });
 // #endregion schema-v3
-//<
 
-//> step 09 given
 export const produceApi: ApiCodec<Omit<ProduceRequest, 'correlationId'>, ProduceResponse, Infer<typeof requestV3>, Infer<typeof responseV3>> = {
   key: 0,
   kafkaName: 'Produce',

@@ -22,13 +22,11 @@ export interface SyncGroupRequest {
 }
 
 export interface SyncGroupResponse {
-  //> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
+  //> step 09 rewrites
   /** This member's share, as the leader encoded it; empty when the leader gave it nothing. */
   assignment: Buffer;
-  //<
 }
 
-//> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
 const requestV1 = struct({ groupId: string, generationId: int32, memberId: string, assignments: array(struct({ memberId: string, assignment: bytes })) });
 const responseV1 = struct({ throttleTimeMs: int32, errorCode: int16, assignment: bytes });
 
@@ -44,7 +42,7 @@ export const syncGroupApi: ApiCodec<Omit<SyncGroupRequest, 'correlationId'>, Syn
     groupId: nonEmpty(wire.groupId, 'group_id'),
 //<
     // -1 is "not a member of any generation", which the coordinator refuses with its own error.
-    //> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
+    //> step 09 rewrites
     generationId: atLeast(-1, wire.generationId, 'generation_id'),
     memberId: nonEmpty(wire.memberId, 'member_id'),
     // Copied: the coordinator keeps them until every member has collected its share, and a

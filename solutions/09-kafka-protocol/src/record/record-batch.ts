@@ -93,7 +93,7 @@ export interface RecordBatch {
   /** Offset of the last record minus baseOffset: recordsCount - 1 in this log, which never compacts. */
   //<
   lastOffsetDelta: number;
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   baseTimestamp: number;
   //<
   maxTimestamp: number;
@@ -107,7 +107,7 @@ export interface RecordBatch {
 const BASE_OFFSET = 0;
 const BATCH_LENGTH = 8;
 const PARTITION_LEADER_EPOCH = 12;
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+//> step 09 rewrites
 const MAGIC = 16;
 const CRC = 17;
 const ATTRIBUTES = 21;
@@ -128,9 +128,7 @@ export const LOG_OVERHEAD = 12;
 export const CURRENT_MAGIC = 2;
 /** The partition leader epoch a producer writes: "none yet". The leader stamps its own when it appends. */
 export const NO_PARTITION_LEADER_EPOCH = -1;
-//<
 
-//> step 09 given
 // The attributes' bits. Records here always carry CreateTime (the producer's clock), not
 // LogAppendTime, and no transactions: the broker refuses transactional and control batches.
 const COMPRESSION_MASK = 0x07;
@@ -152,20 +150,16 @@ export class CorruptRecordError extends KafkaError {
   }
 }
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+//> step 09 rewrites
 /** The name of the codec in a batch's attributes, e.g. 'gzip' (or 'codec 7' for a number Kafka does not use). */
 export function compressionOf(attributes: number): string {
   const id = attributes & COMPRESSION_MASK;
   return CODECS[id] ?? `codec ${id}`;
-//<
 }
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
 // ---------------------------------------------------------------------------------------------
 // Records
-//<
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
 /** A varint length (-1 for null), then the bytes; returns the position after them. */
 function writeBytes(buffer: Buffer, position: number, bytes: Buffer | null): number {
   if (bytes === null) return writeVarint(buffer, position, -1);
@@ -220,7 +214,7 @@ class FieldReader {
 
   private take(size: number, what: string): number {
     if (size < 0 || this.position + size > this.end) {
-      //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+      //> step 09 rewrites
       throw new CorruptRecordError(`${what} runs past the end of the records (needs ${size} bytes at position ${this.position}, they end at ${this.end})`);
       //<
     }
@@ -229,19 +223,15 @@ class FieldReader {
     return at;
   }
 
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   int8(what: string): number {
     return this.buffer.readInt8(this.take(1, what));
-  //<
   }
 
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
   varint(what: string): number {
     return this.decoded(decodeVarint, what);
-  //<
   }
 
-  //> step 09 given
   varlong(what: string): number {
     return this.decoded(decodeVarlong, what);
   }
@@ -260,7 +250,7 @@ class FieldReader {
   /** A varint length, then that many bytes; length -1 is null. */
   //<
   nullableBytes(what: string): Buffer | null {
-    //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+    //> step 09 rewrites
     const length = this.varint(`the length of ${what}`);
     //<
     if (length === -1) return null;
@@ -279,14 +269,12 @@ class FieldReader {
     return this.position === this.end;
   }
 
-  //> step 09 given
+  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
   get at(): number {
     return this.position;
   }
-  //<
 }
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
 function decodeRecord(reader: FieldReader, index: number, header: BatchHeader): LogRecord {
 //<
   //> step 09 task 2: decodeRecord — read one record back, checking every length
@@ -358,7 +346,7 @@ export interface BatchHeader {
   attributes: number;
   //<
   lastOffsetDelta: number;
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   baseTimestamp: number;
   //<
   maxTimestamp: number;
@@ -386,20 +374,18 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
     attributes: buffer.readInt16BE(position + ATTRIBUTES),
     //<
     lastOffsetDelta: buffer.readInt32BE(position + LAST_OFFSET_DELTA),
-    //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+    //> step 09 rewrites
     baseTimestamp: Number(buffer.readBigInt64BE(position + BASE_TIMESTAMP)),
     //<
     maxTimestamp: Number(buffer.readBigInt64BE(position + MAX_TIMESTAMP)),
-    //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+    //> step 09 rewrites
     producerId: Number(buffer.readBigInt64BE(position + PRODUCER_ID)),
     producerEpoch: buffer.readInt16BE(position + PRODUCER_EPOCH),
     baseSequence: buffer.readInt32BE(position + BASE_SEQUENCE),
     recordCount: buffer.readInt32BE(position + RECORDS_COUNT),
-    //<
   };
 }
 
-//> step 09 given
 // #region stamp
 /**
  * Writes the base offset and the leader epoch into the batch at `position`, in place: what the
@@ -425,13 +411,11 @@ export interface EncodeOptions {
  * by the leader of epoch `partitionLeaderEpoch` (a partition's first leader has epoch 0; every
  * election the controller holds adds one).
  */
-//<
 // #region encode
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
 export function encodeBatch(baseOffset: number, records: LogRecord[], partitionLeaderEpoch = 0, options: EncodeOptions = {}): Buffer {
 //<
   if (records.length === 0) throw new Error('a record batch needs at least one record');
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   const compression = options.compression ?? 'none';
   // Records store their timestamps and offsets as deltas from the batch's: small numbers, one or two varint bytes.
   const baseTimestamp = records[0]!.timestamp;
@@ -446,7 +430,7 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   //<
 
   const batch = Buffer.alloc(BATCH_HEADER_SIZE + body.length);
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   //<
   batch.writeBigInt64BE(BigInt(baseOffset), BASE_OFFSET);
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH);
@@ -456,7 +440,7 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   batch.writeInt16BE(CODECS.indexOf(compression), ATTRIBUTES); // CreateTime, not transactional, not control
   //<
   batch.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   batch.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP);
   batch.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP);
   batch.writeBigInt64BE(BigInt(NO_PRODUCER_ID), PRODUCER_ID);
@@ -465,7 +449,7 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   batch.writeInt32BE(records.length, RECORDS_COUNT);
   //<
   body.copy(batch, BATCH_HEADER_SIZE);
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   // The CRC goes in last: it covers every byte from the attributes on, so they must all be final.
   batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES)), CRC);
   //<
@@ -473,7 +457,7 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
 }
 // #endregion encode
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+//> step 09 rewrites
 // ---------------------------------------------------------------------------------------------
 // Checking and decoding
 
@@ -481,19 +465,19 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
 export type BatchCheck =
 //<
   /** A whole batch whose checksum matches; the next batch starts `size` bytes further on. */
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   | { kind: 'batch'; header: BatchHeader; size: number }
   //<
   /** Nothing: the position is the end of the buffer. */
   | { kind: 'end' }
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   /** The start of a batch whose end is missing: a write cut short by a crash, or a fetch cut by its byte limit. */
   //<
   | { kind: 'torn'; reason: string }
   /** All the bytes are there but they are not a valid batch: a flipped bit, garbage, a bug. */
   | { kind: 'corrupt'; reason: string };
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+//> step 09 rewrites
 /**
  * Looks at the batch starting at `position` and tells whether it is whole and valid, from its
  * header and checksum alone: the records are not decoded (recovery and the log's own scans need
@@ -511,11 +495,9 @@ export function checkBatchAt(buffer: Buffer, position: number): BatchCheck {
   const baseOffset = Number(buffer.readBigInt64BE(position + BASE_OFFSET));
   const batchLength = buffer.readInt32BE(position + BATCH_LENGTH);
   if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) {
-    //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+    //> step 09 rewrites
     return { kind: 'corrupt', reason: `batch length ${batchLength} is smaller than a batch header (${BATCH_HEADER_SIZE - LOG_OVERHEAD} bytes after the length field)` };
-    //<
   }
-  //> step 09 given
   // The magic byte says which layout follows: checked as soon as it is there, for a batch in
   // another format would make every later field nonsense.
   if (available > MAGIC) {
@@ -529,20 +511,16 @@ export function checkBatchAt(buffer: Buffer, position: number): BatchCheck {
   if (available < size) {
     return { kind: 'torn', reason: `the batch at offset ${baseOffset} needs ${size} bytes but only ${available} are there` };
   }
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   const header = readBatchHeader(buffer, position);
   const computed = crc32c(buffer.subarray(position + ATTRIBUTES, position + size));
   if (computed !== header.crc) {
     return { kind: 'corrupt', reason: `checksum mismatch in the batch at offset ${baseOffset}: stored ${hex(header.crc)}, computed ${hex(computed)}` };
-  //<
   }
   // #endregion read-batch-at
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
   if (header.recordCount < 1 || header.lastOffsetDelta !== header.recordCount - 1) {
     return { kind: 'corrupt', reason: `the batch at offset ${baseOffset} says ${header.recordCount} records but lastOffsetDelta ${header.lastOffsetDelta} (it must be recordsCount - 1, with at least one record)` };
-  //<
   }
-  //> step 09 given
   return { kind: 'batch', header, size };
 }
 
@@ -566,7 +544,7 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   // The checksum matched, so these bytes are what was written; decoding can still fail if what
   // was written was wrong (a bug), and that must not crash whoever is reading.
   try {
-    //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+    //> step 09 rewrites
     const records = decodeRecords(buffer, position, header);
     const { baseOffset, partitionLeaderEpoch, lastOffsetDelta, baseTimestamp, maxTimestamp } = header;
     const compression = compressionOf(header.attributes) as Compression;
@@ -675,7 +653,7 @@ export function validateBatches(recordSet: Buffer, options: ValidateOptions = {}
 //<
 
 /** The batch's offset after its last record: where the next batch starts. */
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+//> step 09 rewrites
 export function nextOffsetAfter(batch: { baseOffset: number; lastOffsetDelta: number }): number {
 //<
   return batch.baseOffset + batch.lastOffsetDelta + 1;
@@ -692,7 +670,7 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+//> step 09 rewrites
 /**
  * The bytes `batch` takes in a segment (what encodeBatch would make of it). An uncompressed
  * batch is counted without encoding it again; a compressed one's size is only known by
@@ -700,11 +678,11 @@ function hex(n: number): string {
  */
 //<
 export function batchSize(batch: RecordBatch): number {
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   if (batch.compression !== 'none') return encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch, { compression: batch.compression }).length;
   //<
   let size = BATCH_HEADER_SIZE;
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
+  //> step 09 rewrites
   batch.records.forEach((record, i) => {
     const body = recordBodySize(record, i, record.timestamp - batch.baseTimestamp);
     size += varintSize(body) + body;

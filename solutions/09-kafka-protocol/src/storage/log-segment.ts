@@ -104,15 +104,13 @@ export class LogSegment {
     return this.index.lookup(offset);
   }
 
-  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+  //> step 09 rewrites
   /**
    * Appends one or more whole, checked batches, one after the other, in one write (a producer's
    * record set, a follower's copy, a batch the log encoded). The first must start at this
    * segment's next offset and each one where the previous ends. Returns their headers.
    */
-  //<
   // #region append
-  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   append(recordSet: Buffer): BatchHeader[] {
     // Walk the headers first: a record set that does not continue the segment writes nothing.
     const headers: BatchHeader[] = [];
@@ -126,9 +124,7 @@ export class LogSegment {
       headers.push(header);
       next = nextOffsetAfter(header);
       position += LOG_OVERHEAD + header.batchLength;
-  //<
     }
-    //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
     // Each batch may earn an index entry, at the position it gets in the file.
     let filePosition = this.sizeInBytes;
     for (const header of headers) {
@@ -152,7 +148,7 @@ export class LogSegment {
   }
   // #endregion append
 
-  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+  //> step 09 rewrites
   /**
    * The stored bytes of the batch holding `offset` and of the whole batches after it, up to
    * `maxBytes`, stopping before the first batch that starts at or after `endOffset`. The first
@@ -161,9 +157,7 @@ export class LogSegment {
    * reader skips the records it did not ask for. Only the batch headers are read to find the
    * range, then the range is read in one go: the records are never decoded.
    */
-  //<
   // #region read
-  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   readBytes(offset: number, maxBytes: number, endOffset: number): Buffer {
   //<
     //> step 09 task 4: LogSegment.readBytes — the stored bytes of whole batches, found by their headers
@@ -186,7 +180,7 @@ export class LogSegment {
   }
   // #endregion read
 
-  //> step 09 given
+  //> step 09 rewrites
   /** The batches readBytes returns, decoded (with no end offset: up to the segment's end). */
   read(offset: number, maxBytes: number): RecordBatch[] {
     return decodeBatches(this.readBytes(offset, maxBytes, Infinity));
@@ -201,9 +195,7 @@ export class LogSegment {
     }
     return header;
   }
-  //<
 
-  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
@@ -211,8 +203,6 @@ export class LogSegment {
    * `onBatch` sees each batch kept, in order (the log rebuilds its leader epochs from them). As in
    * Kafka, the checksum and the header are checked, not the records: they are not decoded.
    */
-  //<
-  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
   recover(onBatch: (batch: BatchHeader) => void = () => {}): RecoveryResult {
   //<
     // The real size of the file, not what we believe: that is the whole point.
@@ -233,18 +223,18 @@ export class LogSegment {
       }
       // The CRC does not cover the base offset, so check it against the previous batch: a
       // batch that does not continue the log exactly is as wrong as one with a bad checksum.
-      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+      //> step 09 rewrites
       if (found.header.baseOffset !== next) {
         reason = `expected a batch at offset ${next}, found one at offset ${found.header.baseOffset}`;
       //<
         break;
       }
       this.indexBatch(next, position, found.size);
-      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+      //> step 09 rewrites
       onBatch(found.header);
       //<
       position += found.size;
-      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+      //> step 09 rewrites
       next = nextOffsetAfter(found.header);
       //<
       batches++;
@@ -268,11 +258,11 @@ export class LogSegment {
     let position = start.position;
     let next = start.offset;
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
-      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+      //> step 09 rewrites
       if (nextOffsetAfter(found.header) > offset) break; // this batch holds `offset` or comes after it
       //<
       position += found.size;
-      //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+      //> step 09 rewrites
       next = nextOffsetAfter(found.header);
       //<
     }
@@ -304,18 +294,18 @@ export class LogSegment {
     this.index.delete(); // closes the index too
   }
 
-  //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+  //> step 09 rewrites
   /** Reads the batch at `position` from the file, never past `end`, and checks it (header and checksum). */
   private batchAt(position: number, end: number): BatchCheck {
   //<
     const header = readAt(this.fd, position, Math.min(LOG_OVERHEAD, end - position));
-    //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+    //> step 09 rewrites
     if (header.length < LOG_OVERHEAD) return checkBatchAt(header, 0);
     //<
     // Read as much as the batch claims to need, but never more than the file holds: a garbage
     // length must not make us allocate gigabytes.
     const claimed = LOG_OVERHEAD + Math.max(0, header.readInt32BE(8));
-    //> step 09 rewrites: segments hold record batches v2 and are read back as bytes, without decoding
+    //> step 09 rewrites
     return checkBatchAt(readAt(this.fd, position, Math.min(claimed, end - position)), 0);
     //<
   }

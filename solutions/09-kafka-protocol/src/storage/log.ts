@@ -203,17 +203,15 @@ export class Log {
     //<
     // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
-    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
+    //> step 09 rewrites
     this.appendToActive(encodeBatch(baseOffset, records, leaderEpoch));
     //<
     return baseOffset;
   }
   // #endregion append
 
-  //> step 09 given
+  //> step 09 rewrites
   // #region append-batches
-  //<
-  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   /**
    * The leader's append of a record set a producer sent, as bytes: one or more batches, checked
    * (validateBatches) before anything is written, so a bad batch leaves the log as it was. Each
@@ -221,8 +219,6 @@ export class Log {
    * offset on, and with `leaderEpoch`; the checksum does not cover those fields, so the batches
    * are written exactly as the producer encoded them otherwise. Returns where the records went.
    */
-  //<
-  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   appendBatches(recordSet: Buffer, leaderEpoch: number): AppendInfo {
     this.checkOpen();
   //<
@@ -237,7 +233,7 @@ export class Log {
     this.appendToActive(recordSet);
     return { baseOffset, lastOffset: next - 1, records: next - baseOffset };
     //<
-  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
+  //> step 09 rewrites
   }
   // #endregion append-batches
 
@@ -258,9 +254,7 @@ export class Log {
         throw new KafkaError('OFFSET_OUT_OF_RANGE', `a copied batch starts at offset ${batch.baseOffset} but ${batch === batches[0] ? 'this log ends' : 'the batch before it ends'} at ${next}`);
       }
       next += batch.recordCount;
-  //<
     }
-    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
     this.appendToActive(recordSet);
     return batches[0]!.baseOffset;
   }
@@ -281,11 +275,9 @@ export class Log {
     }
     //<
     this.flushIfDue();
-  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
-  //<
+  //> step 09 rewrites
   }
 
-  //> step 09 given
   private checkOpen(): void {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
   }
@@ -325,7 +317,7 @@ export class Log {
    * whether any record was removed.
    */
   truncateTo(offset: number): boolean {
-    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
+    //> step 09 rewrites
     this.checkOpen();
     //<
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`cannot truncate ${this.dir} to offset ${offset}`);
@@ -366,7 +358,7 @@ export class Log {
   // #endregion roll
 
   // #region read
-  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
+  //> step 09 rewrites
   /**
    * The stored bytes of whole batches from the one holding `offset` (it may start before
    * `offset`: the reader skips the records below it, as Kafka's clients do), about `maxBytes` of
@@ -378,8 +370,6 @@ export class Log {
    * OffsetOutOfRangeError. A read stays within one segment, as Kafka's does: the next read
    * continues in the next one.
    */
-  //<
-  //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
   readBytes(offset: number, maxBytes: number, endOffset = this.logEndOffset): Buffer {
     this.checkOpen();
   //<
@@ -391,12 +381,10 @@ export class Log {
     //<
     // A few segments per partition: a linear search is fine (Kafka keeps them in a sorted map).
     const segment = this.segments.findLast((candidate) => candidate.baseOffset <= offset)!;
-    //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
+    //> step 09 rewrites
     return segment.readBytes(offset, maxBytes, endOffset);
-    //<
   }
 
-  //> step 09 given
   /**
    * The batches from `offset` on, decoded: readBytes' batches, for the broker's own use (a
    * restarted broker replaying a log, the coordinator reading its offsets). The first batch may
