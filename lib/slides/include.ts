@@ -4,7 +4,10 @@
 //
 // includes the lines between `// #region start` and `// #endregion start` of that file (the path
 // is relative to the deck), highlighted as TypeScript, with lines 4 to 10 of the snippet in focus
-// and the others dimmed. Without `#name` the whole file is included. Region comments of any
+// and the others dimmed. A name that no region has is looked up as a declaration: `#start` is then
+// the function, method, class, interface, type or const called start, with the comment right above
+// it, so code that is one declaration needs no region of its own. Without `#name` the whole file
+// is included. Region comments of any
 // region and the generator's step markers of every kind (`//> step NN …`, `//<`; see
 // lib/source/markers.ts) never reach the slide, and the snippet is dedented.
 import fs from 'node:fs';
@@ -64,11 +67,39 @@ export function resolveInclude(spec: IncludeSpec, deckDir: string): Snippet {
   } catch (error) {
     throw new IncludeError(`cannot include ${spec.file}: ${(error as Error).message}`);
   }
-  if (spec.region !== null) lines = regionLines(lines, spec.region, relative(file));
+  if (spec.region !== null) lines = hasRegion(lines, spec.region) ? regionLines(lines, spec.region, relative(file)) : (declarationLines(lines, spec.region) ?? regionLines(lines, spec.region, relative(file)));
   const code = dedent(lines.filter((line) => !REGION.test(line))).join('\n').replace(/\n+$/, '').replace(/^\n+/, '');
   const lang = spec.lang ?? LANG_BY_EXTENSION[path.extname(file)] ?? 'text';
   const count = code.split('\n').length;
   return { code, lang, focus: spec.focus === null ? [] : parseFocus(spec.focus, count) };
+}
+
+function hasRegion(lines: string[], name: string): boolean {
+  return lines.some((line) => REGION.exec(line)?.[2] === name);
+}
+
+/**
+ * The declaration called `name` (function, method, accessor, class, interface, type or const) with
+ * the comment just above it; null when there is none, or more than one.
+ */
+export function declarationLines(lines: string[], name: string): string[] | null {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const declares = new RegExp(
+    `^(\\s*)(?:export\\s+)?(?:default\\s+)?(?:(?:async\\s+)?function\\*?\\s+${escaped}\\b|(?:abstract\\s+)?class\\s+${escaped}\\b|(?:interface|type|enum)\\s+${escaped}\\b|(?:const|let)\\s+${escaped}\\b|(?:(?:public|private|protected|static|readonly|override|async|get|set)\\s+)*${escaped}\\s*[(<])`,
+  );
+  const found = lines.flatMap((line, index) => (declares.test(line) ? [index] : []));
+  if (found.length !== 1) return null;
+  const at = found[0]!;
+  const indent = declares.exec(lines[at]!)![1]!;
+  let start = at;
+  while (start > 0 && /^\s*(?:\/\/|\/\*\*|\*)/.test(lines[start - 1]!) && lines[start - 1]!.startsWith(indent) && !REGION.test(lines[start - 1]!)) start--;
+  // One line (`const x = 1;`), or up to the line that closes it at its own indent.
+  let end = at;
+  if (!/;\s*$/.test(lines[at]!)) {
+    end = lines.findIndex((line, index) => index > at && line.startsWith(`${indent}}`) && !line.startsWith(`${indent}} else`));
+    if (end === -1) return null;
+  }
+  return lines.slice(start, end + 1);
 }
 
 function regionLines(lines: string[], name: string, file: string): string[] {
@@ -85,7 +116,7 @@ function regionLines(lines: string[], name: string, file: string): string[] {
   const known = [...names].filter(Boolean);
   const hint = known.length ? ` (regions there: ${known.join(', ')})` : ' (it has no regions)';
   if (opens.length === 0) {
-    throw new IncludeError(`there is no region "${name}" in ${file}${hint}; mark the code with // #region ${name} … // #endregion ${name}`);
+    throw new IncludeError(`there is no region "${name}" in ${file}${hint}, nor one declaration of that name; mark the code with // #region ${name} … // #endregion ${name}`);
   }
   if (opens.length > 1) throw new IncludeError(`region "${name}" opens ${opens.length} times in ${file}; region names must be unique`);
   const start = opens[0]!;

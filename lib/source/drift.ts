@@ -65,8 +65,9 @@ export function driftInFile(before: string, after: string, file: string): Drift[
       if (part.added) {
         part.value.forEach((text, offset) => {
           const line = afterIndex + offset;
-          // Blank lines move around as regions come and go; they cannot change what the code does.
-          if (!inRegion(line) && line >= afterPrologue && text.trim() !== '') drifts.push({ file, line: line + 1, change: `+ ${text}` });
+          // Blank lines move around as regions come and go, and slide regions are the decks'
+          // bookmarks: neither can change what the code does.
+          if (!inRegion(line) && line >= afterPrologue && !isBookkeeping(text)) drifts.push({ file, line: line + 1, change: `+ ${text}` });
         });
         afterIndex += part.value.length;
       } else {
@@ -74,7 +75,7 @@ export function driftInFile(before: string, after: string, file: string): Drift[
         beforeIndex += part.value.length;
       }
     }
-    const unreplaced = removed.filter(({ line, text }) => text.trim() !== '' && line >= beforePrologue);
+    const unreplaced = removed.filter(({ line, text }) => !isBookkeeping(text) && line >= beforePrologue);
     if (unreplaced.length > 0) {
       const standing = regions.filter((region) => standsWhere(region, from, afterIndex));
       const by = standing.filter((region) => replacesInherited(region.kind));
@@ -97,6 +98,11 @@ export function driftInFile(before: string, after: string, file: string): Drift[
     }
   }
   return drifts.sort((a, b) => a.line - b.line);
+}
+
+/** A blank line, or a `// #region name` / `// #endregion name` line that a deck includes code by. */
+function isBookkeeping(text: string): boolean {
+  return text.trim() === '' || /^\s*\/\/ #(?:end)?region\b/.test(text);
 }
 
 /**

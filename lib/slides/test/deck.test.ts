@@ -86,6 +86,17 @@ describe('code includes', () => {
     await expect(deck(`## One\n\n---\n\n## Two\n\n<<< ../nowhere/missing.ts#start ts\n`)).rejects.toThrow(/deck-\d+\.md:7 \(slide 2 "Two"\): cannot include \.\.\/nowhere\/missing\.ts: there is no file/);
   });
 
+  it('a name that no region has is the declaration of that name, with the comment above it', async () => {
+    const built = await deck(`## Code\n\n<<< ${INCLUDE}#handleConnection ts\n`);
+    const text = built.slides[0]!.html.replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const source = fs.readFileSync(SOLUTION, 'utf8').split('\n');
+    const first = source.findIndex((line) => /private handleConnection\(/.test(line));
+    expect(text, 'the method itself').toContain('handleConnection(socket: Socket): void {');
+    expect(text, 'and nothing after its closing brace').not.toContain('async stop()');
+    expect(text.trim().split('\n').length, 'from its doc comment to its closing brace').toBeGreaterThan(3);
+    expect(first).toBeGreaterThan(0);
+  });
+
   it('a missing region fails the build and lists the regions there are', async () => {
     await expect(deck(`## Code\n\n<<< ${INCLUDE}#nope ts\n`)).rejects.toThrow(/there is no region "nope" in solutions\/01-echo-broker\/src\/broker\/broker\.ts \(regions there: start, connection, stop\)/);
   });

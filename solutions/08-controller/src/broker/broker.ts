@@ -554,6 +554,4 @@ export class Broker {
     //<
     this.log(`Broker ${this.id} stopped`);
   }
-//> step 08 rewrites
-//<
 }

@@ -282,8 +282,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
     for (const { topic, partition, offset } of changed) this.lastCommitted.set(keyOf(topic, partition), offset);
   }
-//> step 08 rewrites
-//<
 
   /** What the iterator does between records in a group: rejoin when the group rebalances, auto-commit when due. */
   private async pollGroup(group: ConsumerCoordinator): Promise<void> {
