@@ -36,10 +36,15 @@ export function driftBetween(earlier: Step, later: Step): Drift[] {
 
 /** `before`: the earlier step's code without markers; `after`: the later step's marked solution. */
 export function driftInFile(before: string, after: string, file: string): Drift[] {
-  const beforeLines = before.split('\n');
-  const afterLines = after.split('\n');
+  // Slide regions are the decks' bookmarks, not code: both sides are compared without them, and
+  // `at` turns a line of the compared text back into a line of the file.
+  const beforeLines = before.split('\n').filter((line) => !isSlideRegion(line));
+  const afterAll = after.split('\n');
+  const kept = afterAll.flatMap((line, index) => (isSlideRegion(line) ? [] : [index]));
+  const afterLines = kept.map((index) => afterAll[index]!);
+  const at = (line: number) => kept[line] ?? afterAll.length;
   const regions = parseRegions(after, file);
-  const inRegion = (line: number) => regions.some((region) => region.start <= line && line <= region.end);
+  const inRegion = (line: number) => regions.some((region) => region.start <= at(line) && at(line) <= region.end);
   const afterPrologue = importBlockEnd(afterLines);
   const beforePrologue = importBlockEnd(beforeLines);
   const replacing = new Set<Region>();
@@ -60,6 +65,7 @@ export function driftInFile(before: string, after: string, file: string): Drift[
     let last = first;
     while (last < parts.length && (parts[last]!.added || parts[last]!.removed)) last++;
     const removed: { line: number; text: string }[] = [];
+    const addedOutside: { line: number; text: string }[] = [];
     const from = afterIndex;
     for (const part of parts.slice(first, last)) {
       if (part.added) {
@@ -67,7 +73,7 @@ export function driftInFile(before: string, after: string, file: string): Drift[
           const line = afterIndex + offset;
           // Blank lines move around as regions come and go, and slide regions are the decks'
           // bookmarks: neither can change what the code does.
-          if (!inRegion(line) && line >= afterPrologue && !isBookkeeping(text)) drifts.push({ file, line: line + 1, change: `+ ${text}` });
+          if (!inRegion(line) && line >= afterPrologue && !isBookkeeping(text)) addedOutside.push({ line, text });
         });
         afterIndex += part.value.length;
       } else {
@@ -75,9 +81,21 @@ export function driftInFile(before: string, after: string, file: string): Drift[
         beforeIndex += part.value.length;
       }
     }
+    // A pure insertion can be slid over equal lines at its edges (inserting "x, }" after "}" is
+    // inserting "}, x" before it): if one of its equal placements lies inside regions, it is.
+    if (removed.length === 0 && addedOutside.length > 0 && slidesIntoRegions(afterLines, from, afterIndex, (line) => inRegion(line) || line < afterPrologue || isBookkeeping(afterLines[line]!))) {
+      addedOutside.length = 0;
+    }
+    // A line the diff lists as removed here and added again in the same hunk only moved within it
+    // (the diff aligned a neighbouring region's lines with it): it is not new code.
+    for (const added of addedOutside) {
+      const same = removed.findIndex(({ text }) => text === added.text);
+      if (same >= 0) removed.splice(same, 1);
+      else drifts.push({ file, line: at(added.line) + 1, change: `+ ${added.text}` });
+    }
     const unreplaced = removed.filter(({ line, text }) => !isBookkeeping(text) && line >= beforePrologue);
     if (unreplaced.length > 0) {
-      const standing = regions.filter((region) => standsWhere(region, from, afterIndex));
+      const standing = regions.filter((region) => standsWhere(region, at(from), at(afterIndex)));
       const by = standing.filter((region) => replacesInherited(region.kind));
       by.forEach((region) => replacing.add(region));
       if (by.length === 0) {
@@ -85,7 +103,7 @@ export function driftInFile(before: string, after: string, file: string): Drift[
         const advice = given
           ? `the given region on line ${given.start + 1} stands where these lines were, but given code only adds; if it replaces them, mark it //> step ${pad(given.step)} rewrites: why`
           : undefined;
-        unreplaced.forEach(({ text }, index) => drifts.push({ file, line: from + 1, change: `- ${text}`, ...(index === 0 && advice ? { advice } : {}) }));
+        unreplaced.forEach(({ text }, index) => drifts.push({ file, line: at(from) + 1, change: `- ${text}`, ...(index === 0 && advice ? { advice } : {}) }));
       }
     }
     first = last;
@@ -100,9 +118,22 @@ export function driftInFile(before: string, after: string, file: string): Drift[
   return drifts.sort((a, b) => a.line - b.line);
 }
 
-/** A blank line, or a `// #region name` / `// #endregion name` line that a deck includes code by. */
+/** Whether the lines inserted at [start, end) have an equal placement, slid up or down, where every line is `allowed`. */
+function slidesIntoRegions(lines: string[], start: number, end: number, allowed: (line: number) => boolean): boolean {
+  const fits = (from: number) => Array.from({ length: end - start }, (_, offset) => from + offset).every(allowed);
+  for (let up = 1; start - up >= 0 && lines[start - up] === lines[end - up]; up++) if (fits(start - up)) return true;
+  for (let down = 1; end + down - 1 < lines.length && lines[start + down - 1] === lines[end + down - 1]; down++) if (fits(start + down)) return true;
+  return false;
+}
+
+/** A `// #region name` or `// #endregion name` line, which a deck includes code by. */
+function isSlideRegion(text: string): boolean {
+  return /^\s*\/\/ #(?:end)?region\b/.test(text);
+}
+
+/** A blank line, or a slide region line. */
 function isBookkeeping(text: string): boolean {
-  return text.trim() === '' || /^\s*\/\/ #(?:end)?region\b/.test(text);
+  return text.trim() === '' || isSlideRegion(text);
 }
 
 /**

@@ -19,6 +19,17 @@ describe('the drift check', () => {
     expect(drift(INHERITED, '//> step 05 given', 'export const c = 3;', '//<', '')).toEqual([]);
   });
 
+  it('accepts a given function the diff aligns oddly: the inherited doc comment it matched lies inside the region once the insertion slides', () => {
+    const before = ['export function a(): void {', '}', '', '/**', ' * b', ' */', 'export function b(): void {', '}', ''].join('\n');
+    const after = ['export function a(): void {', '}', '', '//> step 05 given', '/**', ' * c', ' */', 'export function c(): void {', '}', '//<', '', '/**', ' * b', ' */', 'export function b(): void {', '}', ''].join('\n');
+    expect(driftInFile(before, after, 'later.ts')).toEqual([]);
+    expect(driftInFile(before, after.replace('//> step 05 given\n', '').replace('//<\n', ''), 'later.ts').length, 'the same function outside a region is still drift').toBeGreaterThan(0);
+  });
+
+  it('ignores slide region lines, added or removed', () => {
+    expect(drift('// #region ab', INHERITED.replace('export function b', '// #endregion ab\nexport function b'))).toEqual([]);
+  });
+
   it('reports a line added outside any region', () => {
     expect(drift(INHERITED, 'export const c = 3;', '')).toEqual(['+ export const c = 3;']);
   });

@@ -61,7 +61,6 @@ export class Broker {
   }
   // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
@@ -83,7 +82,6 @@ export class Broker {
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
     //<
   }
-  // #endregion connection
 
   // #region stop
   /** Stops accepting clients, closes every live connection, and resolves once the port is free. */

@@ -51,7 +51,6 @@ export class Connection {
   }
   // #endregion request
 
-  // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
   private onResponse(response: ReplyHeader): void {
     //> step 02 task 5: Connection.onResponse — find the pending request by the response's correlationId, forget it, and resolve it (reject with a KafkaError if the response has an error)
@@ -67,7 +66,6 @@ export class Connection {
     else pending.resolve(response);
     //<
   }
-  // #endregion responses
 
   /** Connects on first use; later calls share the same socket. */
   private open(): Promise<net.Socket> {

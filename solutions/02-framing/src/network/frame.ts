@@ -30,7 +30,6 @@ export class FrameTooLargeError extends Error {
   }
 }
 
-// #region encode
 /** One frame: the payload's length as 4 big-endian bytes, then the payload. */
 export function encodeFrame(payload: Buffer): Buffer {
   //> step 02 task 1: encodeFrame — write the payload's length as a 4-byte big-endian integer, then the payload
@@ -40,7 +39,6 @@ export function encodeFrame(payload: Buffer): Buffer {
   return frame;
   //<
 }
-// #endregion encode
 
 /**
  * Cuts a byte stream into frames, however the stream was split into chunks. Feed it every

@@ -42,7 +42,6 @@ export class ReplicaManager {
     return partitions;
   }
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[]): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -62,7 +61,6 @@ export class ReplicaManager {
     return target.append(records);
     //<
   }
-  // #endregion append
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {

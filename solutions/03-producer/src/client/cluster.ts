@@ -26,7 +26,6 @@ export class Cluster {
     this.bootstrapServers = bootstrapServers.map(parseHostPort);
   }
 
-  // #region ask-any
   /**
    * Sends a request that any broker can answer (metadata, say), trying the bootstrap servers and
    * then every other broker the metadata named, in turn, until one answers. An error answer is
@@ -46,7 +45,6 @@ export class Cluster {
     }
     throw new Error(`no broker answered a ${body.type} request (${failures.join('; ')})`);
   }
-  // #endregion ask-any
 
   /** The bootstrap servers first, then the brokers learnt from metadata, each address once. */
   private candidates(): HostPort[] {
@@ -55,7 +53,6 @@ export class Cluster {
     return [...seen.values()];
   }
 
-  // #region refresh
   /** Asks for fresh metadata about these topics (every topic when absent) and remembers what it says. */
   async refreshMetadata(topics?: string[]): Promise<MetadataResponse> {
     const response = await this.askAnyBroker({ type: 'metadata', ...(topics ? { topics } : {}) });
@@ -67,7 +64,6 @@ export class Cluster {
     }
     return response;
   }
-  // #endregion refresh
 
   /** A topic's partitions and leaders, asked once and then remembered; rejects with the broker's error for it. */
   topic(name: string): Promise<TopicMetadata> {

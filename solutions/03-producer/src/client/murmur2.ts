@@ -47,7 +47,6 @@ export function murmur2(data: Uint8Array): number {
   //<
 }
 
-// #region to-positive
 /**
  * Kafka's `Utils.toPositive`: clears the sign bit. Not `Math.abs`: that maps a hash and its
  * negation to the same partition, and a different one from every other Kafka client.
@@ -57,4 +56,3 @@ export function toPositive(n: number): number {
   return n & 0x7fffffff;
   //<
 }
-// #endregion to-positive

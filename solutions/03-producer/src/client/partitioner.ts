@@ -25,14 +25,12 @@ export interface PartitionerInput {
  */
 export type Partitioner = (input: PartitionerInput) => number;
 
-// #region key-partition
 /** The partition of a keyed record: Kafka's `BuiltInPartitioner.partitionForKey`. */
 export function partitionForKey(keyBytes: Uint8Array, numPartitions: number): number {
   //> step 03 task 2: partitionForKey — murmur2 of the key bytes, made positive with toPositive, modulo the partition count
   return toPositive(murmur2(keyBytes)) % numPartitions;
   //<
 }
-// #endregion key-partition
 
 /**
  * For records without a key: one partition per topic until `stickyBytes` went to it, then
@@ -48,7 +46,6 @@ export class StickyPartitioner {
     private readonly random: () => number = Math.random,
   ) {}
 
-  // #region sticky
   partition(topic: string, numPartitions: number, recordBytes: number): number {
     //> step 03 task 2: StickyPartitioner.partition — keep the topic's partition until stickyBytes went to it, then switch to another
     let sticky = this.current.get(topic);
@@ -60,7 +57,6 @@ export class StickyPartitioner {
     return sticky.partition;
     //<
   }
-  // #endregion sticky
 
   /** A random partition, never `previous` when there is any other to choose. */
   private another(previous: number | undefined, numPartitions: number): number {
@@ -70,11 +66,9 @@ export class StickyPartitioner {
   }
 }
 
-// #region default
 /** Kafka's default: murmur2 for keyed records, sticky for the others. */
 export function defaultPartitioner(options: { batchSize?: number; random?: () => number } = {}): Partitioner {
   const sticky = new StickyPartitioner(options.batchSize ?? 16_384, options.random);
   return ({ topic, key, value, numPartitions }) =>
     key === null ? sticky.partition(topic, numPartitions, value?.length ?? 0) : partitionForKey(key, numPartitions);
 }
-// #endregion default

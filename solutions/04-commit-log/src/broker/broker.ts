@@ -123,7 +123,6 @@ export class Broker {
   }
   // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
@@ -158,10 +157,8 @@ export class Broker {
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
-  // #endregion connection
 
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  // #region answer
   private answer(frame: Buffer): Reply {
     let request: Request;
     try {
@@ -182,7 +179,6 @@ export class Broker {
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
   }
-  // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
   private readonly handlers: { [K in RequestType]: (request: RequestOf<K>) => ResponseOf<K> } = {

@@ -65,7 +65,6 @@ export class ReplicaManager {
     return this.topics.get(topic) ?? this.createTopic(topic, this.options.numPartitions);
   }
 
-  // #region create-topic
   /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
   createTopic(topic: string, partitions: number): Log[] {
   //<
@@ -78,9 +77,7 @@ export class ReplicaManager {
     //<
   //> step 04 given
   }
-  // #endregion create-topic
 
-  // #region load-logs
   /** Reopens every partition found in dataDir: what a restarted broker already holds. */
   private loadLogs(): void {
   //<
@@ -102,7 +99,6 @@ export class ReplicaManager {
     //<
   //> step 04 given
   }
-  // #endregion load-logs
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -123,7 +119,6 @@ export class ReplicaManager {
   }
   //<
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[]): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -141,7 +136,6 @@ export class ReplicaManager {
     }
     return target.append(records);
   }
-  // #endregion append
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {

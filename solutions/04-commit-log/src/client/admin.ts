@@ -25,7 +25,6 @@ export class KafkaAdmin {
     this.cluster = new Cluster(options.bootstrapServers);
   }
 
-  // #region create-topic
   /** Creates a topic; rejects with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, … when the broker refuses. */
   async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
     const replicationFactor = options.replicationFactor ?? 1;
@@ -36,7 +35,6 @@ export class KafkaAdmin {
     const result = response.topics.find((topic) => topic.name === name);
     if (result?.error) throw new KafkaError(result.error.code, result.error.message);
   }
-  // #endregion create-topic
 
   /** The names of every topic the cluster has, sorted. */
   async listTopics(): Promise<string[]> {

@@ -8,7 +8,6 @@
 /** Turns a key or value into bytes. Throwing rejects that one `send()`, nothing else. */
 export type Serializer<T = unknown> = (data: T, topic: string) => Buffer | null;
 
-// #region serializers
 /** Strings as UTF-8, like Kafka's StringSerializer. */
 export const stringSerializer: Serializer<string | null> = (data) => {
   if (data === null) return null;
@@ -32,7 +31,6 @@ export const bytesSerializer: Serializer<Uint8Array | string | null> = (data) =>
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   throw new TypeError(`expected bytes (a Buffer or a string), got ${describe(data)}: pass a keySerializer or valueSerializer that turns it into bytes`);
 };
-// #endregion serializers
 
 function describe(data: unknown): string {
   if (data === undefined) return 'undefined';

@@ -49,7 +49,6 @@ export class Connection {
   }
   // #endregion request
 
-  // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
   private onResponse(response: ReplyHeader): void {
     if (response.correlationId === null) {
@@ -63,7 +62,6 @@ export class Connection {
     if (response.error) pending.reject(new KafkaError(response.error.code, response.error.message));
     else pending.resolve(response);
   }
-  // #endregion responses
 
   /** Connects on first use; later calls share the same socket. */
   private open(): Promise<net.Socket> {

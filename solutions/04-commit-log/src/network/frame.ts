@@ -30,7 +30,6 @@ export class FrameTooLargeError extends Error {
   }
 }
 
-// #region encode
 /** One frame: the payload's length as 4 big-endian bytes, then the payload. */
 export function encodeFrame(payload: Buffer): Buffer {
   const frame = Buffer.allocUnsafe(LENGTH_BYTES + payload.length);
@@ -38,7 +37,6 @@ export function encodeFrame(payload: Buffer): Buffer {
   payload.copy(frame, LENGTH_BYTES);
   return frame;
 }
-// #endregion encode
 
 /**
  * Cuts a byte stream into frames, however the stream was split into chunks. Feed it every
@@ -54,7 +52,6 @@ export class FrameDecoder {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
   }
 
-  // #region push
   /** Takes the next chunk; returns every frame it completed (none, one or several). */
   push(chunk: Buffer): Buffer[] {
     this.chunks.push(chunk);
@@ -70,7 +67,6 @@ export class FrameDecoder {
     }
     return frames;
   }
-  // #endregion push
 
   /** How many bytes wait for the rest of their frame. */
   get pending(): number {

@@ -67,7 +67,6 @@ export class RequestQueue {
     void this.answerNext();
   }
 
-  // #region answer-next
   private async answerNext(): Promise<void> {
     const { socket } = this;
     if (this.busy || socket.destroyed) return;
@@ -97,5 +96,4 @@ export class RequestQueue {
       if (this.waiting.length < this.options.queuedMaxRequests) socket.resume();
     });
   }
-  // #endregion answer-next
 }

@@ -188,7 +188,6 @@ export class Log {
   }
   // #endregion roll
 
-  // #region read
   /**
    * The batches from `offset` on, about `maxBytes` of them (always at least one whole batch when
    * there is one, like Kafka's fetch). The first batch may start before `offset`.
@@ -204,7 +203,6 @@ export class Log {
     return segment.read(offset, maxBytes);
     //<
   }
-  // #endregion read
 
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
@@ -212,7 +210,6 @@ export class Log {
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
    * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
-  // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
     //> step 04 task 6: Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes (-1 means no limit)
@@ -231,7 +228,6 @@ export class Log {
     //<
     return deleted;
   }
-  // #endregion retention
 
   /** Kafka's flush.messages and flush.ms: fsync when enough messages or time have piled up. */
   private flushIfDue(): void {

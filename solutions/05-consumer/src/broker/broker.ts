@@ -125,7 +125,6 @@ export class Broker {
   }
   // #endregion start
 
-  // #region connection
   /** Serves one client for as long as it stays connected, independently of every other. */
   private handleConnection(socket: Socket): void {
     this.log(`Connected by ${socket.remotePort === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort}`}`);
@@ -162,10 +161,8 @@ export class Broker {
     // and takes the whole process down with it.
     socket.on('error', (error) => this.log(`Connection error: ${error.message}`));
   }
-  // #endregion connection
 
   /** The response to one frame: the handler's answer, or an error the client can read. */
-  // #region answer
   //> step 05 rewrites: answer() waits for handlers that may wait, and passes on the signal that the client has gone
   private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Reply> {
   //<
@@ -190,7 +187,6 @@ export class Broker {
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
   }
-  // #endregion answer
 
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
   //> step 05 rewrites: handlers may answer later (a fetch waits), and learn when their client goes

@@ -65,7 +65,6 @@ export class ReplicaManager {
     return this.topics.get(topic) ?? this.createTopic(topic, this.options.numPartitions);
   }
 
-  // #region create-topic
   /** Creates a topic's logs on disk. A bad name is refused before anything is created. */
   createTopic(topic: string, partitions: number): Log[] {
     validateTopicName(topic);
@@ -74,9 +73,7 @@ export class ReplicaManager {
     this.options.log(`Created topic "${topic}" with ${partitions} partition(s) in ${this.options.dataDir}`);
     return logs;
   }
-  // #endregion create-topic
 
-  // #region load-logs
   /** Reopens every partition found in dataDir: what a restarted broker already holds. */
   private loadLogs(): void {
     const { dataDir } = this.options;
@@ -94,7 +91,6 @@ export class ReplicaManager {
       this.options.log(`Loaded topic "${topic}" (${partitions} partition(s)) from ${dataDir}`);
     }
   }
-  // #endregion load-logs
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -117,7 +113,6 @@ export class ReplicaManager {
     this.topics.clear();
   }
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[]): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -139,7 +134,6 @@ export class ReplicaManager {
     this.purgatory.appended(topic, partition);
     return baseOffset;
   }
-  // #endregion append
 
   /** The log of a partition a client reads; UNKNOWN_TOPIC_OR_PARTITION when there is none (reading creates no topic). */
   private logToRead(topic: string, partition: number): Log {
@@ -150,7 +144,6 @@ export class ReplicaManager {
     return log;
   }
 
-  // #region list-offsets
   /** Where a partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
   listOffset(topic: string, partition: number, timestamp: number): number {
     const log = this.logToRead(topic, partition);
@@ -160,7 +153,6 @@ export class ReplicaManager {
     //<
   //> step 05 given
   }
-  // #endregion list-offsets
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
@@ -186,7 +178,6 @@ export class ReplicaManager {
   }
   // #endregion fetch
 
-  // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
     // However much a client asks for, one answer carries at most fetchMaxBytes of records.
@@ -209,9 +200,7 @@ export class ReplicaManager {
     });
     return { response: { partitions }, bytes };
   }
-  // #endregion read-fetch
 
-  // #region read-partition
   /**
    * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
@@ -228,7 +217,6 @@ export class ReplicaManager {
     //<
   //> step 05 given
   }
-  // #endregion read-partition
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {

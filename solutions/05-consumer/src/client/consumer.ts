@@ -118,7 +118,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return [...this.partitions.values()];
   }
 
-  // #region seek
   /** Makes `offset` the next record handed out from this partition (the next fetch starts there). */
   seek({ topic, partition }: TopicPartition, offset: number): void {
     if (!this.topics.includes(topic)) throw new Error(`seek() on "${topic}", which this consumer does not subscribe to (it reads ${this.topics.join(', ')})`);
@@ -128,7 +127,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // Records already fetched for this partition were read from the old position: drop them.
     this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
   }
-  // #endregion seek
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
   async position({ topic, partition }: TopicPartition): Promise<number> {
@@ -213,7 +211,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
   }
 
-  // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
   private take(fetched: FetchedPartition, fetchedFrom: number): void {
     const key = keyOf(fetched.topic, fetched.partition);
@@ -229,9 +226,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
-  // #endregion take
 
-  // #region reset
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
     const missing = [...this.partitions].filter(([key]) => this.positions.get(key) == null).map(([, tp]) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
@@ -249,7 +244,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     }
     //<
   }
-  // #endregion reset
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {

@@ -9,7 +9,6 @@
 /** Turns a key or value read from a topic back into a value. Throwing stops the iteration at that record. */
 export type Deserializer<T = unknown> = (data: Buffer | null, topic: string) => T;
 
-// #region deserializers
 /** UTF-8 bytes as a string, like Kafka's StringDeserializer. */
 export const stringDeserializer: Deserializer<string | null> = (data) => (data === null ? null : data.toString('utf8'));
 
@@ -26,4 +25,3 @@ export const jsonDeserializer: Deserializer<unknown> = (data) => {
 
 /** The bytes as they are. The default when no deserializer is given: Kafka's records are bytes. */
 export const bytesDeserializer: Deserializer<Buffer | null> = (data) => data;
-// #endregion deserializers

@@ -154,7 +154,6 @@ async function produce(args: KcatArgs, io: KcatIo): Promise<void> {
   }
 }
 
-// #region consume
 /** -C: prints each record's value on its own line; with -e, stops once every partition is read to its end. */
 async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
   const topic = args.topic!;
@@ -201,7 +200,6 @@ async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
     await consumer.close();
   }
 }
-// #endregion consume
 
 /** Each partition's log end offset now (ListOffsets with the "latest" sentinel), asked of its leader. */
 async function endOffsets(brokers: string[], topic: string, partitions: TopicPartition[]): Promise<Map<number, number>> {

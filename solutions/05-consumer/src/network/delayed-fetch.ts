@@ -62,7 +62,6 @@ export class FetchPurgatory {
   }
   // #endregion wait
 
-  // #region appended
   /** A producer appended to this partition: every fetch waiting for it wakes up. */
   appended(topic: string, partition: number): void {
     //> step 05 task 3 omit: FetchPurgatory.appended — wake every waiter registered under this partition
@@ -70,7 +69,6 @@ export class FetchPurgatory {
     for (const waiter of [...this.waitersOf(keyOf(topic, partition))]) waiter.wake('appended');
     //<
   }
-  // #endregion appended
 
   /** Wakes every parked fetch now, so a stopping broker leaves no request (and no timer) behind. */
   releaseAll(): void {

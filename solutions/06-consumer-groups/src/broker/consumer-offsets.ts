@@ -74,7 +74,6 @@ export class ConsumerOffsets {
     return [...this.latest.keys()];
   }
 
-  // #region load
   /** Rebuilds memory from the log (a broker starting up); returns how many commits it replayed. */
   load(): number {
     let replayed = 0;
@@ -90,7 +89,6 @@ export class ConsumerOffsets {
     //<
     return replayed;
   }
-  // #endregion load
 
   private remember(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
     let offsets = this.latest.get(groupId);
@@ -99,14 +97,12 @@ export class ConsumerOffsets {
   }
 }
 
-// #region partition-for
 /** The partition of __consumer_offsets that holds a group: Kafka's abs(groupId.hashCode()) % partitions. */
 export function partitionFor(groupId: string, partitions: number): number {
   //> step 06 task 5: partitionFor — javaAbs of the group id's javaStringHashCode, modulo the partition count
   return javaAbs(javaStringHashCode(groupId)) % partitions;
   //<
 }
-// #endregion partition-for
 
 /** Java's String.hashCode: s[0]·31^(n-1) + … + s[n-1], in 32-bit integers. */
 export function javaStringHashCode(text: string): number {

@@ -119,7 +119,6 @@ export class GroupCoordinator {
     return member;
   }
 
-  // #region prepare-rebalance
   /** Starts gathering the members for a new generation. */
   private prepareRebalance(group: GroupMetadata, reason: string): void {
     // Members still waiting for the old generation's assignment will never get it: they must rejoin.
@@ -141,7 +140,6 @@ export class GroupCoordinator {
     group.rebalanceTimer = setTimeout(() => this.onRebalanceTimeout(group), timeoutMs);
     group.rebalanceTimer.unref();
   }
-  // #endregion prepare-rebalance
 
   private onRebalanceTimeout(group: GroupMetadata): void {
     group.waitingForMoreMembers = false;
@@ -215,7 +213,6 @@ export class GroupCoordinator {
     this.log(`Group "${group.groupId}" is empty in generation ${group.generationId}`);
   }
 
-  // #region sync
   /** The leader delivers the assignment; every member's syncGroup is answered with its share. */
   sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
@@ -244,7 +241,6 @@ export class GroupCoordinator {
     return answer;
     //<
   }
-  // #endregion sync
 
   // #region heartbeat
   /** A member is alive. The answer tells it whether to rejoin. */
@@ -267,7 +263,6 @@ export class GroupCoordinator {
     return {};
   }
 
-  // #region session-timeout
   /** (Re)starts the countdown that removes a silent member. */
   private scheduleSessionTimeout(group: GroupMetadata, member: MemberMetadata): void {
     this.clearSessionTimer(member);
@@ -279,9 +274,7 @@ export class GroupCoordinator {
     }, member.sessionTimeoutMs);
     member.sessionTimer.unref();
   }
-  // #endregion session-timeout
 
-  // #region remove-member
 
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
@@ -294,14 +287,12 @@ export class GroupCoordinator {
     this.maybeCompleteJoin(group);
     //<
   }
-  // #endregion remove-member
 
   private clearSessionTimer(member: MemberMetadata): void {
     clearTimeout(member.sessionTimer ?? undefined);
     member.sessionTimer = null;
   }
 
-  // #region commit
   /** Stores a group's offsets, unless the member is not in the current generation. */
   commitOffsets(request: OffsetCommitRequest, now = Date.now()): OffsetCommitResponse {
     const group = this.groups.get(request.groupId);
@@ -318,7 +309,6 @@ export class GroupCoordinator {
     this.offsets.commit(request.groupId, request.offsets, now);
     return {};
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition asked for; -1 where there is none. */
   fetchOffsets(request: OffsetFetchRequest): OffsetFetchResponse {

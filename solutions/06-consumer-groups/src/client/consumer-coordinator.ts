@@ -116,7 +116,6 @@ export class ConsumerCoordinator {
     //<
   }
 
-  // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */
   private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: string }>> {
     const assignor = this.options.assignors.find((candidate) => candidate.name === join.protocolName);
@@ -126,7 +125,6 @@ export class ConsumerCoordinator {
     const plan = assignor.assign(await this.partitionCounts(topics), subscriptions);
     return [...subscriptions.keys()].map((memberId) => ({ memberId, assignment: encodeAssignment({ partitions: plan.get(memberId) ?? [] }) }));
   }
-  // #endregion assign
 
   // #region heartbeat
   private startHeartbeats(): void {
@@ -172,7 +170,6 @@ export class ConsumerCoordinator {
     if (code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
   }
 
-  // #region commit
   /** Commits offsets for the current generation; a refusal means the partitions may belong to someone else now. */
   async commit(offsets: CommittedPartition[]): Promise<void> {
     if (offsets.length === 0) return;
@@ -193,7 +190,6 @@ export class ConsumerCoordinator {
       );
     }
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {

@@ -191,7 +191,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return [...this.partitions.values()];
   }
 
-  // #region seek
   /** Makes `offset` the next record handed out from this partition (the next fetch starts there). */
   seek({ topic, partition }: TopicPartition, offset: number): void {
     if (!this.topics.includes(topic)) throw new Error(`seek() on "${topic}", which this consumer does not subscribe to (it reads ${this.topics.join(', ')})`);
@@ -204,7 +203,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // Records already fetched for this partition were read from the old position: drop them.
     this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
   }
-  // #endregion seek
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
   async position({ topic, partition }: TopicPartition): Promise<number> {
@@ -218,7 +216,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   }
 
   //> step 06 given
-  // #region commit
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
@@ -238,7 +235,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
   //> step 06 given
   }
-  // #endregion commit
 
   /** What the iterator does between records in a group: rejoin when the group rebalances, auto-commit when due. */
   private async pollGroup(group: ConsumerCoordinator): Promise<void> {
@@ -290,7 +286,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   /** Iterates over records as they arrive: `for await (const message of consumer)`. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
-    // #region iterate
     let idleSince = Date.now();
     while (!this.closed) {
       //> step 06 given
@@ -308,7 +303,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (timeLeft <= 0) return; // consumerTimeoutMs without a record: the loop ends
       await this.fetchOnce(Math.min(this.fetchMaxWaitMs, timeLeft));
     }
-    // #endregion iterate
   }
 
   /** Deserializes one record and moves its partition's position past it. */
@@ -334,7 +328,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
     await this.resetPositions();
-    // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     //> step 06 rewrites: only partitions with a position (the assigned ones) are fetched
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
@@ -357,14 +350,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         }
       }),
     );
-    // #endregion fetch-once
     for (const answer of answers) {
       if (!answer) continue;
       answer.response.partitions.forEach((fetched, i) => this.take(fetched, answer.partitions[i]!.offset));
     }
   }
 
-  // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
   private take(fetched: FetchedPartition, fetchedFrom: number): void {
     const key = keyOf(fetched.topic, fetched.partition);
@@ -378,9 +369,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
-  // #endregion take
 
-  // #region reset
   /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
   private async resetPositions(): Promise<void> {
     //> step 06 rewrites: only assigned partitions are reset
@@ -398,7 +387,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       }
     }
   }
-  // #endregion reset
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {

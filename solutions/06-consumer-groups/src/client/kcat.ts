@@ -182,7 +182,6 @@ async function produce(args: KcatArgs, io: KcatIo): Promise<void> {
   }
 }
 
-// #region consume
 /** -C: prints each record's value on its own line; with -e, stops once every partition is read to its end. */
 async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
   const topic = args.topic!;
@@ -227,10 +226,8 @@ async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
     await consumer.close();
   }
 }
-// #endregion consume
 
 //> step 06 given
-// #region consume-in-group
 /** -G: one member of a consumer group; its log lines (joins, rebalances) go to stderr as "% …". */
 async function consumeInGroup(args: KcatArgs, io: KcatIo): Promise<void> {
   const consumer = new KafkaConsumer(args.groupTopics, {
@@ -257,7 +254,6 @@ async function consumeInGroup(args: KcatArgs, io: KcatIo): Promise<void> {
   }
   await close();
 }
-// #endregion consume-in-group
 //<
 
 /** Each partition's log end offset now (ListOffsets with the "latest" sentinel), asked of its leader. */

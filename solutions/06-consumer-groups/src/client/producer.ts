@@ -124,7 +124,6 @@ export class KafkaProducer {
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
     try {
       const connection = this.cluster.connectionToBroker(leader);
-      // #region sender
       const response = await connection.request({ type: 'produce', acks: 1, batches: batches.map(toWire) });
       // One result per batch, in order: each batch settles with its own, and only its records see it.
       batches.forEach((batch, i) => {
@@ -133,7 +132,6 @@ export class KafkaProducer {
         else if (result.error) batch.fail(new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
-      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {

@@ -55,7 +55,6 @@ export class ProducerBatch {
     return new Promise((resolve, reject) => this.callbacks.push({ resolve, reject }));
   }
 
-  // #region batch
   /** The broker stored the batch: record i got offset `baseOffset + i`. */
   complete(baseOffset: number): void {
     this.callbacks.forEach(({ resolve }, i) =>
@@ -69,7 +68,6 @@ export class ProducerBatch {
     for (const { reject } of this.callbacks) reject(error);
     this.settle();
   }
-  // #endregion batch
 }
 
 /**
@@ -101,7 +99,6 @@ export class RecordAccumulator {
     this.send = options.send;
   }
 
-  // #region append
   /** Adds a record to its partition's open batch; the promise settles when that batch does. */
   append(topic: string, partition: number, record: SerializedRecord): Promise<RecordMetadata> {
     const id = `${topic}-${partition}`;
@@ -123,7 +120,6 @@ export class RecordAccumulator {
     if (entry.batch.sizeInBytes >= this.batchSize) this.ready([entry.batch]);
     return sent;
   }
-  // #endregion append
 
   // #region ready
   /** Closes these batches and hands them to the sender together. */
@@ -145,13 +141,11 @@ export class RecordAccumulator {
   }
   // #endregion ready
 
-  // #region flush
   /** Sends every open batch now and resolves when every batch sent so far has its answer. */
   async flush(): Promise<void> {
     this.ready([...this.open.values()].map(({ batch }) => batch));
     await Promise.all([...this.inFlight].map((batch) => batch.settled));
   }
-  // #endregion flush
 
   /** How many records wait in open batches (not yet handed to the sender). */
   get waiting(): number {

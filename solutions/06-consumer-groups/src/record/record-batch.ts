@@ -178,7 +178,6 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
 }
 
 /** The bytes of one batch holding `records`, the first of which gets offset `baseOffset`. */
-// #region encode
 export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   if (records.length === 0) throw new Error('a record batch needs at least one record');
   const body = Buffer.concat(records.map(encodeRecord));
@@ -195,7 +194,6 @@ export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   batch.writeUInt32BE(crc32c(batch.subarray(LAST_OFFSET_DELTA)), CRC);
   return batch;
 }
-// #endregion encode
 
 /** What `readBatchAt` found at a position. */
 export type BatchAt =
@@ -215,7 +213,6 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (available < LOG_OVERHEAD) {
     return { kind: 'torn', reason: `only ${available} bytes left, fewer than the ${LOG_OVERHEAD} that start every batch` };
   }
-  // #region read-batch-at
   // The first 12 bytes say where the batch claims to end; only then can the rest be checked.
   const baseOffset = Number(buffer.readBigInt64BE(position + BASE_OFFSET));
   const batchLength = buffer.readInt32BE(position + BATCH_LENGTH);
@@ -231,7 +228,6 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (computed !== crc) {
     return { kind: 'corrupt', reason: `checksum mismatch in the batch at offset ${baseOffset}: stored ${hex(crc)}, computed ${hex(computed)}` };
   }
-  // #endregion read-batch-at
   if (recordCount < 1 || lastOffsetDelta !== recordCount - 1) {
     return { kind: 'corrupt', reason: `the batch at offset ${baseOffset} says ${recordCount} records but lastOffsetDelta ${lastOffsetDelta}` };
   }

@@ -101,7 +101,6 @@ export class LogSegment {
   }
 
   /** Appends one encoded batch; its base offset must be this segment's next offset. */
-  // #region append
   append(batch: Buffer): void {
     const { baseOffset, lastOffsetDelta } = readBatchHeader(batch);
     if (baseOffset !== this.next) {
@@ -121,14 +120,12 @@ export class LogSegment {
     }
     this.bytesSinceLastIndexEntry += batchSize;
   }
-  // #endregion append
 
   /**
    * The batches holding `offset` and the ones after it, up to about `maxBytes`. The first batch
    * is returned even when it alone is bigger than `maxBytes`, so a reader always makes progress.
    * It may start before `offset`: batches are never split, the reader skips what it did not ask for.
    */
-  // #region read
   read(offset: number, maxBytes: number): RecordBatch[] {
     const batches: RecordBatch[] = [];
     let position = this.index.lookup(offset).position;
@@ -147,7 +144,6 @@ export class LogSegment {
     }
     return batches;
   }
-  // #endregion read
 
   /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
@@ -163,7 +159,6 @@ export class LogSegment {
     let next = this.baseOffset;
     let batches = 0;
     let reason: string | null = null;
-    // #region recover
     for (;;) {
       const found = this.batchAt(position, fileSize);
       if (found.kind === 'end') break;
@@ -183,7 +178,6 @@ export class LogSegment {
       batches++;
     }
     if (position < fileSize) fs.ftruncateSync(this.fd, position);
-    // #endregion recover
     this.sizeInBytes = position;
     this.next = next;
     return { batches, validBytes: position, truncatedBytes: fileSize - position, reason };

@@ -43,7 +43,6 @@ export class ConsumerOffsets {
     private readonly appended: (partition: number) => void = () => {},
   ) {}
 
-  // #region commit
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
     if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
@@ -60,7 +59,6 @@ export class ConsumerOffsets {
     for (const { topic, partition, offset, metadata = '' } of offsets) this.remember(groupId, topic, partition, { offset, metadata, commitTimestamp: now });
     this.appended(partition);
   }
-  // #endregion commit
 
   /** The group's latest commit for a partition, if it ever committed one. */
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
@@ -72,7 +70,6 @@ export class ConsumerOffsets {
     return [...this.latest.keys()];
   }
 
-  // #region load
   /** Rebuilds memory from the log (a broker starting up); returns how many commits it replayed. */
   load(): number {
     let replayed = 0;
@@ -86,7 +83,6 @@ export class ConsumerOffsets {
     }
     return replayed;
   }
-  // #endregion load
 
   private remember(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
     let offsets = this.latest.get(groupId);
@@ -95,12 +91,10 @@ export class ConsumerOffsets {
   }
 }
 
-// #region partition-for
 /** The partition of __consumer_offsets that holds a group: Kafka's abs(groupId.hashCode()) % partitions. */
 export function partitionFor(groupId: string, partitions: number): number {
   return javaAbs(javaStringHashCode(groupId)) % partitions;
 }
-// #endregion partition-for
 
 /** Java's String.hashCode: s[0]·31^(n-1) + … + s[n-1], in 32-bit integers. */
 export function javaStringHashCode(text: string): number {

@@ -145,7 +145,6 @@ export class ReplicaManager {
     return this.layoutOf(topic).partitions.map(({ partition }) => this.localPartition(topic, partition).log);
   }
 
-  // #region create-topic
   /**
    * Creates a topic: places its replicas over the brokers (or takes the `replicas` given), opens
    * the logs of the partitions held here, and tells every other broker. A bad name or setting is
@@ -165,7 +164,6 @@ export class ReplicaManager {
     const announced = this.options.announce(layout);
     return { layout, announced };
   }
-  // #endregion create-topic
 
   /**
    * Takes a topic's layout (its creation, or a leader's new ISR, told by LeaderAndIsr): remembers
@@ -240,7 +238,6 @@ export class ReplicaManager {
   /** The high watermarks written down before the last stop, read once at startup. */
   private savedHighWatermarks = new Map<string, number>();
 
-  // #region load-logs
   /** Reopens every partition found in dataDir: what a restarted broker already holds. */
   private loadLogs(): void {
     const { dataDir, localId } = this.options;
@@ -259,7 +256,6 @@ export class ReplicaManager {
     }
   }
   //<
-  // #endregion load-logs
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -339,7 +335,6 @@ export class ReplicaManager {
   }
   //<
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   //> step 07 rewrites: the partition's leader appends, with the request's acks (acks=all checks the ISR first)
   append(topic: string, partition: number, batch: WireRecord[], acks = 1): number {
@@ -363,7 +358,6 @@ export class ReplicaManager {
     this.purgatory.appended(topic, partition);
     return baseOffset;
   }
-  // #endregion append
 
   //> step 07 rewrites: logToRead gives way to leaderPartition (above), and acks=all waits here
   /**
@@ -411,14 +405,12 @@ export class ReplicaManager {
   //> step 07 rewrites: a consumer's "latest" is the high watermark, the end of what it may read
   }
 
-  // #region list-offsets
   /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
   listOffset(topic: string, partition: number, timestamp: number): number {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
     return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : highWatermark;
   }
   //<
-  // #endregion list-offsets
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
@@ -451,7 +443,6 @@ export class ReplicaManager {
   }
   // #endregion fetch
 
-  // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
     // However much a client asks for, one answer carries at most fetchMaxBytes of records.
@@ -479,9 +470,7 @@ export class ReplicaManager {
     //<
     return { response: { partitions }, bytes };
   }
-  // #endregion read-fetch
 
-  // #region read-partition
   /**
    * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
@@ -512,7 +501,6 @@ export class ReplicaManager {
   //> step 07 given
   }
   //<
-  // #endregion read-partition
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {

@@ -29,7 +29,6 @@ export class KafkaAdmin {
     this.cluster = new Cluster(options.bootstrapServers);
   }
 
-  // #region create-topic
   /** Creates a topic; rejects with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, … when the broker refuses. */
   async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
     //> step 07 rewrites: the replication factor and configs go to the broker, which places the copies
@@ -40,7 +39,6 @@ export class KafkaAdmin {
     const result = response.topics.find((topic) => topic.name === name);
     if (result?.error) throw new KafkaError(result.error.code, result.error.message);
   }
-  // #endregion create-topic
 
   /** The names of every topic the cluster has, sorted. */
   async listTopics(): Promise<string[]> {

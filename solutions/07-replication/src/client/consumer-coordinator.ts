@@ -97,7 +97,6 @@ export class ConsumerCoordinator {
   /** One rebalance as this member lives it: join, compute the assignment if it leads, sync. */
   private async joinAndSync(listener: RebalanceListener): Promise<void> {
     const { groupId, topics, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
-    // #region join-and-sync
     const protocols = assignors.map((assignor) => ({ name: assignor.name, metadata: encodeSubscription({ topics }) }));
     const join = await this.request({ type: 'joinGroup', groupId, memberId: this.memberId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols });
     this.memberId = join.memberId;
@@ -106,7 +105,6 @@ export class ConsumerCoordinator {
     const assignments = isLeader ? await this.assign(join) : [];
     const sync = await this.request({ type: 'syncGroup', groupId, generationId: this.generationId, memberId: this.memberId, assignments });
     this.assigned = decodeAssignment(sync.assignment).partitions;
-    // #endregion join-and-sync
     this.rejoinNeeded = false;
     this.startHeartbeats();
     const owned = this.assigned.map(({ topic, partition }) => `${topic}-${partition}`).join(', ') || 'nothing';
@@ -114,7 +112,6 @@ export class ConsumerCoordinator {
     await listener.onPartitionsAssigned(this.assigned);
   }
 
-  // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */
   private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: string }>> {
     const assignor = this.options.assignors.find((candidate) => candidate.name === join.protocolName);
@@ -124,7 +121,6 @@ export class ConsumerCoordinator {
     const plan = assignor.assign(await this.partitionCounts(topics), subscriptions);
     return [...subscriptions.keys()].map((memberId) => ({ memberId, assignment: encodeAssignment({ partitions: plan.get(memberId) ?? [] }) }));
   }
-  // #endregion assign
 
   // #region heartbeat
   private startHeartbeats(): void {
@@ -168,7 +164,6 @@ export class ConsumerCoordinator {
     if (code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
   }
 
-  // #region commit
   /** Commits offsets for the current generation; a refusal means the partitions may belong to someone else now. */
   async commit(offsets: CommittedPartition[]): Promise<void> {
     if (offsets.length === 0) return;
@@ -189,7 +184,6 @@ export class ConsumerCoordinator {
       );
     }
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {

@@ -17,7 +17,6 @@ export function murmur2(data: Uint8Array): number {
   const length = data.length;
   let h = (SEED ^ length) | 0;
 
-  // #region murmur2
   // The body: four bytes at a time, read little-endian.
   const whole = length - (length % 4);
   for (let i = 0; i < whole; i += 4) {
@@ -36,7 +35,6 @@ export function murmur2(data: Uint8Array): number {
     h ^= data[whole]!;
     h = Math.imul(h, M);
   }
-  // #endregion murmur2
 
   // Final mix, so that the last bytes affect every bit of the result.
   h ^= h >>> 13;
@@ -45,7 +43,6 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
-// #region to-positive
 /**
  * Kafka's `Utils.toPositive`: clears the sign bit. Not `Math.abs`: that maps a hash and its
  * negation to the same partition, and a different one from every other Kafka client.
@@ -53,4 +50,3 @@ export function murmur2(data: Uint8Array): number {
 export function toPositive(n: number): number {
   return n & 0x7fffffff;
 }
-// #endregion to-positive

@@ -148,7 +148,6 @@ export class KafkaProducer {
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
     try {
       const connection = this.cluster.connectionToBroker(leader);
-      // #region sender
       //> step 07 rewrites: the request carries the producer's acks and timeout, and with acks=0 no answer comes
       const response = await this.sendProduce(connection, batches);
       if (response === null) {
@@ -164,7 +163,6 @@ export class KafkaProducer {
         else if (result.error) batch.fail(new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
-      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {

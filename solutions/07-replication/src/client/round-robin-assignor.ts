@@ -7,7 +7,6 @@
 // which can leave members with different subscriptions unevenly loaded.
 import { emptyAssignment, sortedMembers, type Assignment, type PartitionAssignor, type Subscriptions } from './partition-assignor.ts';
 
-// #region round-robin
 export const roundRobinAssignor: PartitionAssignor = {
   name: 'roundrobin',
   assign(partitionsPerTopic: Map<string, number>, subscriptions: Subscriptions): Assignment {
@@ -28,4 +27,3 @@ export const roundRobinAssignor: PartitionAssignor = {
     return assignment;
   },
 };
-// #endregion round-robin

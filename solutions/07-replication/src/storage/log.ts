@@ -115,7 +115,6 @@ export class Log {
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
 
-    // #region recover-on-open
     // Only the last segment can have a torn end: older segments were complete and fsynced when
     // the log rolled past them (see roll()), and nothing writes to them since. So a restart
     // checks one segment, not the whole log, however long the log is.
@@ -126,7 +125,6 @@ export class Log {
           `cut ${result.truncatedBytes} bytes (${result.reason})`,
       );
     }
-    // #endregion recover-on-open
   }
 
   private openSegment(baseOffset: number): LogSegment {
@@ -157,7 +155,6 @@ export class Log {
     return this.segments.map((segment) => segment.baseOffset);
   }
 
-  // #region append
   /** Appends `records` as one batch with the next offsets and returns the first (the base offset). */
   append(records: LogRecord[]): number {
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
@@ -171,7 +168,6 @@ export class Log {
     this.flushIfDue();
     return baseOffset;
   }
-  // #endregion append
   //> step 07 given
 
   /**
@@ -196,7 +192,6 @@ export class Log {
   }
   //<
 
-  // #region roll
   /** Starts a new active segment at the log end offset. */
   private roll(): void {
     // fsync the segment we leave behind: from now on nothing writes to it, and recovery will
@@ -205,9 +200,7 @@ export class Log {
     this.segments.push(this.openSegment(this.logEndOffset));
     this.say(`Rolled a new segment ${path.basename(this.active.logFile)}`);
   }
-  // #endregion roll
 
-  // #region read
   /**
    * The batches from `offset` on, about `maxBytes` of them (always at least one whole batch when
    * there is one, like Kafka's fetch). The first batch may start before `offset`.
@@ -234,7 +227,6 @@ export class Log {
     }
     return records;
   }
-  // #endregion read
 
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
@@ -242,7 +234,6 @@ export class Log {
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
    * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
-  // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
     const now = this.now();
@@ -259,7 +250,6 @@ export class Log {
     }
     return deleted;
   }
-  // #endregion retention
 
   /** Kafka's flush.messages and flush.ms: fsync when enough messages or time have piled up. */
   private flushIfDue(): void {

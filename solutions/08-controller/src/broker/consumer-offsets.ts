@@ -52,7 +52,6 @@ export class ConsumerOffsets {
     private readonly appended: (partition: number) => void = () => {},
   ) {}
 
-  // #region commit
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
     if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
@@ -75,7 +74,6 @@ export class ConsumerOffsets {
     for (const { topic, partition, offset, metadata = '' } of offsets) this.remember(groupId, topic, partition, { offset, metadata, commitTimestamp: now });
     this.appended(partition);
   }
-  // #endregion commit
 
   /** The group's latest commit for a partition, if it ever committed one. */
   committed(groupId: string, topic: string, partition: number): CommittedOffset | undefined {
@@ -93,7 +91,6 @@ export class ConsumerOffsets {
     for (const groupId of [...this.latest.keys()]) if (partitionFor(groupId, this.partitions()) === partition) this.latest.delete(groupId);
   }
 
-  // #region load
   /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */
   load(partition: number): number {
   //<
@@ -111,7 +108,6 @@ export class ConsumerOffsets {
     }
     return replayed;
   }
-  // #endregion load
 
   private remember(groupId: string, topic: string, partition: number, committed: CommittedOffset): void {
     let offsets = this.latest.get(groupId);
@@ -120,12 +116,10 @@ export class ConsumerOffsets {
   }
 }
 
-// #region partition-for
 /** The partition of __consumer_offsets that holds a group: Kafka's abs(groupId.hashCode()) % partitions. */
 export function partitionFor(groupId: string, partitions: number): number {
   return javaAbs(javaStringHashCode(groupId)) % partitions;
 }
-// #endregion partition-for
 
 /** Java's String.hashCode: s[0]·31^(n-1) + … + s[n-1], in 32-bit integers. */
 export function javaStringHashCode(text: string): number {

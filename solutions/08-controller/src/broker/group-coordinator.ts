@@ -78,7 +78,6 @@ export class GroupCoordinator {
       const why = protocolType === group.protocolType ? `none of this member's assignors (${offered}) is supported by every member already in it` : `it is a "${group.protocolType}" group and this member announced "${protocolType}"`;
       throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `cannot join group "${groupId}": ${why}`);
     }
-    // #region join
     let member: MemberMetadata;
     if (request.memberId === '') {
       member = this.addMember(group, request);
@@ -95,7 +94,6 @@ export class GroupCoordinator {
     if (group.state !== 'PreparingRebalance') this.prepareRebalance(group, request.memberId === '' ? `${member.memberId} joined` : `${member.memberId} rejoined`);
     this.maybeCompleteJoin(group);
     return answer;
-    // #endregion join
   }
 
   private addMember(group: GroupMetadata, request: JoinGroupRequest): MemberMetadata {
@@ -117,7 +115,6 @@ export class GroupCoordinator {
     return member;
   }
 
-  // #region prepare-rebalance
   /** Starts gathering the members for a new generation. */
   private prepareRebalance(group: GroupMetadata, reason: string): void {
     // Members still waiting for the old generation's assignment will never get it: they must rejoin.
@@ -139,7 +136,6 @@ export class GroupCoordinator {
     group.rebalanceTimer = setTimeout(() => this.onRebalanceTimeout(group), timeoutMs);
     group.rebalanceTimer.unref();
   }
-  // #endregion prepare-rebalance
 
   private onRebalanceTimeout(group: GroupMetadata): void {
     group.waitingForMoreMembers = false;
@@ -160,7 +156,6 @@ export class GroupCoordinator {
   private completeJoin(group: GroupMetadata): void {
     clearTimeout(group.rebalanceTimer ?? undefined);
     group.rebalanceTimer = null;
-    // #region complete-join
     group.generationId += 1;
     if (group.members.size === 0) return this.becomeEmpty(group);
     group.protocolName = group.selectProtocol();
@@ -180,7 +175,6 @@ export class GroupCoordinator {
       member.awaitingJoin = null;
       this.scheduleSessionTimeout(group, member);
     }
-    // #endregion complete-join
     if (group.state === 'CompletingRebalance') this.awaitSyncs(group);
   }
 
@@ -211,7 +205,6 @@ export class GroupCoordinator {
     this.log(`Group "${group.groupId}" is empty in generation ${group.generationId}`);
   }
 
-  // #region sync
   /** The leader delivers the assignment; every member's syncGroup is answered with its share. */
   sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
@@ -238,7 +231,6 @@ export class GroupCoordinator {
     }
     return answer;
   }
-  // #endregion sync
 
   // #region heartbeat
   /** A member is alive. The answer tells it whether to rejoin. */
@@ -259,7 +251,6 @@ export class GroupCoordinator {
     return {};
   }
 
-  // #region session-timeout
   /** (Re)starts the countdown that removes a silent member. */
   private scheduleSessionTimeout(group: GroupMetadata, member: MemberMetadata): void {
     this.clearSessionTimer(member);
@@ -271,9 +262,7 @@ export class GroupCoordinator {
     }, member.sessionTimeoutMs);
     member.sessionTimer.unref();
   }
-  // #endregion session-timeout
 
-  // #region remove-member
 
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
@@ -284,14 +273,12 @@ export class GroupCoordinator {
     if (group.state !== 'PreparingRebalance') this.prepareRebalance(group, reason);
     this.maybeCompleteJoin(group);
   }
-  // #endregion remove-member
 
   private clearSessionTimer(member: MemberMetadata): void {
     clearTimeout(member.sessionTimer ?? undefined);
     member.sessionTimer = null;
   }
 
-  // #region commit
   /** Stores a group's offsets, unless the member is not in the current generation. */
   commitOffsets(request: OffsetCommitRequest, now = Date.now()): OffsetCommitResponse {
     const group = this.groups.get(request.groupId);
@@ -306,7 +293,6 @@ export class GroupCoordinator {
     this.offsets.commit(request.groupId, request.offsets, now);
     return {};
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition asked for; -1 where there is none. */
   fetchOffsets(request: OffsetFetchRequest): OffsetFetchResponse {

@@ -244,7 +244,6 @@ export class Partition {
    * in-sync replicas, checked BEFORE the append: once the records are in the log, a refusal would
    * leave them there to be read anyway.
    */
-  // #region min-isr
   appendAsLeader(records: LogRecord[], acks: number): number {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     if (acks === -1 && this.isr.length < this.minIsr) {
@@ -261,7 +260,6 @@ export class Partition {
     this.maybeAdvanceHighWatermark();
     return baseOffset;
   }
-  // #endregion min-isr
 
   /**
    * A follower fetched from `fetchOffset`: it has every record below it. The leader records its
@@ -271,7 +269,6 @@ export class Partition {
   updateFollowerFetch(replicaId: number, fetchOffset: number): boolean {
     const follower = this.followers.get(replicaId);
     if (!follower) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${replicaId} is not a replica of ${this.name} (its replicas are ${this.replicas.join(', ')})`);
-    // #region caught-up
     const now = this.now();
     const leaderEnd = this.log.logEndOffset;
     // Caught up means "had everything the leader had". Asking for the leader's end now proves it
@@ -285,10 +282,8 @@ export class Partition {
     this.recordLogEndOffset(follower, fetchOffset);
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
-    // #endregion caught-up
   }
 
-  // #region expand-isr
   /** A follower fetching from `fetchOffset` has every record below it: that is its log end offset. */
   private recordLogEndOffset(follower: FollowerState, fetchOffset: number): void {
     follower.logEndOffset = fetchOffset;
@@ -301,7 +296,6 @@ export class Partition {
     this.alterIsr([...this.isr, replicaId], `broker ${replicaId} caught up to the high watermark ${this.hw} and to offset ${this.leaderEpochStartOffset}, where leader epoch ${this.leaderEpoch} began`);
   }
 
-  // #region in-sync
   /**
    * Whether a follower has every record that may have been committed (Kafka's isFollowerInSync).
    * The high watermark is not enough once leaders change: this leader learnt it from the old one
@@ -317,9 +311,7 @@ export class Partition {
     //> step 08 given
     return follower.logEndOffset >= this.hw;
   }
-  // #endregion in-sync
   //<
-  // #endregion expand-isr
 
   /**
    * Drops from the ISR every follower that has not been caught up for longer than `lagTimeMs`
@@ -328,18 +320,15 @@ export class Partition {
    */
   maybeShrinkIsr(lagTimeMs: number): boolean {
     if (!this.isLeader) return false;
-    // #region shrink-isr
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
     //> step 08 rewrites
     // Until the controller agrees, the laggard still counts: the high watermark moves when it does.
     if (lagging.length > 0) this.alterIsr(this.isr.filter((id) => !lagging.includes(id)), `broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
     //<
-    // #endregion shrink-isr
     return false;
   }
 
-  // #region advance-hw
   /**
    * The high watermark becomes the smallest LEO in the ISR, the leader's own included. It only
    * ever moves forward: what a consumer has been allowed to read stays readable. While the ISR is
@@ -356,7 +345,6 @@ export class Partition {
     this.hw = candidate;
     return true;
   }
-  // #endregion advance-hw
 
   /** On a follower: the leader's high watermark, as far as this replica's own log goes. */
   updateHighWatermarkAsFollower(leaderHighWatermark: number): void {
@@ -389,7 +377,6 @@ export class Partition {
     return this.log.endOffsetForEpoch(leaderEpoch);
   }
 
-  // #region diverging-epoch
   /**
    * On the leader, for a follower's fetch from `fetchOffset` whose last batch is of
    * `lastFetchedEpoch`: null when this log agrees with the follower's up to there, else where they
@@ -404,7 +391,6 @@ export class Partition {
     const here = this.log.endOffsetForEpoch(lastFetchedEpoch);
     return here.epoch < lastFetchedEpoch || here.endOffset < fetchOffset ? here : null;
   }
-  // #endregion diverging-epoch
 
   /**
    * On a follower: removes every record from `offset` on (Log.truncateTo). The high watermark

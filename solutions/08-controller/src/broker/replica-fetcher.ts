@@ -117,7 +117,6 @@ export class ReplicaFetcher {
     // is about a leader that is gone, and what it brought may be what the new one never had.
     const fetchedIn = new Map(partitions.map((partition) => [partition.name, partition.leaderEpoch]));
     //<
-    // #region fetch-once
     const response: FetchResponse = await this.connection.request({
       type: 'fetch',
       replicaId: this.options.localId,
@@ -137,7 +136,6 @@ export class ReplicaFetcher {
       //<
     }
     return failed;
-    // #endregion fetch-once
   }
 
   /** Appends what the leader sent for one partition; false when the leader refused it. */
@@ -165,7 +163,6 @@ export class ReplicaFetcher {
   }
 
   //> step 08 given
-  // #region truncate
   /**
    * Cuts one partition's log where the leader says it parts from the leader's (Kafka's
    * AbstractFetcherThread, KIP-101 and KIP-279). `diverging` is the largest epoch the LEADER has at
@@ -208,7 +205,6 @@ export class ReplicaFetcher {
       this.options.log(`Truncated ${partition.name} from offset ${before} to ${log.logEndOffset}: ${why}`);
     }
   }
-  // #endregion truncate
 
   /** Says why the leader refused, once: the same refusal every round would flood the log. */
   private refused(message: string): void {

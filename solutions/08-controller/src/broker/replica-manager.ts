@@ -322,7 +322,6 @@ export class ReplicaManager {
     return [...this.partitions.values()].map(({ topic, partition, isLeader, logEndOffset, highWatermark }) => ({ topic, partition, leader: isLeader, logEndOffset, highWatermark }));
   }
 
-  // #region append
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
   append(topic: string, partition: number, batch: WireRecord[], acks = 1): number {
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
@@ -340,7 +339,6 @@ export class ReplicaManager {
     this.purgatory.appended(topic, partition);
     return baseOffset;
   }
-  // #endregion append
 
   /**
    * acks=all: resolves once every appended batch is below its partition's high watermark (on
@@ -366,7 +364,6 @@ export class ReplicaManager {
   private async waitForHighWatermarks(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const isr = ({ topic, partition }: ProduceResult) => this.partition(topic, partition)?.isr.join(', ');
-    // #region await-isr
     const replicated = ({ result, endOffset }: AppendedBatch) => (this.partition(result.topic, result.partition)?.highWatermark ?? -1) >= endOffset;
     for (;;) {
       //> step 08 given
@@ -387,16 +384,13 @@ export class ReplicaManager {
         return;
       }
     }
-    // #endregion await-isr
   }
 
-  // #region list-offsets
   /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
   listOffset(topic: string, partition: number, timestamp: number): number {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
     return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : highWatermark;
   }
-  // #endregion list-offsets
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
@@ -406,7 +400,6 @@ export class ReplicaManager {
   // #region fetch
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
-    // #region follower-progress
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
@@ -422,7 +415,6 @@ export class ReplicaManager {
       //<
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
-    // #endregion follower-progress
     for (;;) {
       const { response, bytes } = this.readFetch(request);
       const hasError = response.partitions.some((partition) => partition.error);
@@ -435,7 +427,6 @@ export class ReplicaManager {
   }
   // #endregion fetch
 
-  // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
     // However much a client asks for, one answer carries at most fetchMaxBytes of records.
@@ -469,9 +460,7 @@ export class ReplicaManager {
     });
     return { response: { partitions }, bytes };
   }
-  // #endregion read-fetch
 
-  // #region read-partition
   /**
    * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
@@ -482,19 +471,16 @@ export class ReplicaManager {
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
-    // #region read-up-to
     const readUpTo = this.readUpTo(partition, follower);
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
     return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
-    // #endregion read-up-to
   }
 
   /** Where reading a partition stops: the offset after the last record this reader may have. */
   private readUpTo({ log, highWatermark }: Partition, follower: boolean): number {
     return follower ? log.logEndOffset : highWatermark;
   }
-  // #endregion read-partition
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
@@ -517,7 +503,6 @@ export class ReplicaManager {
   }
 
   //> step 08 given
-  // #region offsets-for-leader-epoch
   /**
    * Kafka's OffsetsForLeaderEpoch, on the leader: for each partition, where the epoch asked about
    * ends in this leader's log. Followers learn it from their fetches here (divergingEpoch); this
@@ -535,7 +520,6 @@ export class ReplicaManager {
     });
     return { partitions };
   }
-  // #endregion offsets-for-leader-epoch
   //<
 }
 

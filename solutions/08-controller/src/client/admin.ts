@@ -61,7 +61,6 @@ export class KafkaAdmin {
   }
   //<
 
-  // #region create-topic
   /** Creates a topic; rejects with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, … when the broker refuses. */
   async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
     const { replicationFactor, configs } = options;
@@ -75,7 +74,6 @@ export class KafkaAdmin {
     });
     //<
   }
-  // #endregion create-topic
 
   /** The names of every topic the cluster has, sorted. */
   async listTopics(): Promise<string[]> {

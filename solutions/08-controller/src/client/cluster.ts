@@ -48,7 +48,6 @@ export class Cluster {
     this.bootstrapServers = bootstrapServers.map(parseHostPort);
   }
 
-  // #region ask-any
   /**
    * Sends a request that any broker can answer (metadata, say), trying the bootstrap servers and
    * then every other broker the metadata named, in turn, until one answers. An error answer is
@@ -82,7 +81,6 @@ export class Cluster {
     throw new ConnectionError(`no broker answered a ${body.type} request (${failures.join('; ')})`);
     //<
   }
-  // #endregion ask-any
 
   /** The bootstrap servers first, then the brokers learnt from metadata, each address once. */
   private candidates(): HostPort[] {
@@ -91,7 +89,6 @@ export class Cluster {
     return [...seen.values()];
   }
 
-  // #region refresh
   //> step 08 rewrites
   /**
    * Asks for fresh metadata about these topics (every topic when absent) and remembers what it
@@ -111,7 +108,6 @@ export class Cluster {
     }
     return response;
   }
-  // #endregion refresh
 
   /** A topic's partitions and leaders, asked once and then remembered; rejects with the broker's error for it. */
   topic(name: string): Promise<TopicMetadata> {

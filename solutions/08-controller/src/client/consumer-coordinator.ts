@@ -135,7 +135,6 @@ export class ConsumerCoordinator {
   /** One rebalance as this member lives it: join, compute the assignment if it leads, sync. */
   private async joinAndSync(listener: RebalanceListener): Promise<void> {
     const { groupId, topics, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
-    // #region join-and-sync
     const protocols = assignors.map((assignor) => ({ name: assignor.name, metadata: encodeSubscription({ topics }) }));
     const join = await this.request({ type: 'joinGroup', groupId, memberId: this.memberId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols });
     this.memberId = join.memberId;
@@ -144,7 +143,6 @@ export class ConsumerCoordinator {
     const assignments = isLeader ? await this.assign(join) : [];
     const sync = await this.request({ type: 'syncGroup', groupId, generationId: this.generationId, memberId: this.memberId, assignments });
     this.assigned = decodeAssignment(sync.assignment).partitions;
-    // #endregion join-and-sync
     this.rejoinNeeded = false;
     this.startHeartbeats();
     const owned = this.assigned.map(({ topic, partition }) => `${topic}-${partition}`).join(', ') || 'nothing';
@@ -152,7 +150,6 @@ export class ConsumerCoordinator {
     await listener.onPartitionsAssigned(this.assigned);
   }
 
-  // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */
   private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: string }>> {
     const assignor = this.options.assignors.find((candidate) => candidate.name === join.protocolName);
@@ -162,7 +159,6 @@ export class ConsumerCoordinator {
     const plan = assignor.assign(await this.partitionCounts(topics), subscriptions);
     return [...subscriptions.keys()].map((memberId) => ({ memberId, assignment: encodeAssignment({ partitions: plan.get(memberId) ?? [] }) }));
   }
-  // #endregion assign
 
   // #region heartbeat
   private startHeartbeats(): void {
@@ -214,7 +210,6 @@ export class ConsumerCoordinator {
     if (code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
   }
 
-  // #region commit
   //> step 08 rewrites: the group's coordinator moves with its offsets partition: the member finds it again
   /**
    * Commits offsets for the current generation; a refusal means the partitions may belong to
@@ -248,7 +243,6 @@ export class ConsumerCoordinator {
       );
     }
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
@@ -291,7 +285,6 @@ export class ConsumerCoordinator {
   }
 
   //> step 08 rewrites
-  // #region find-coordinator
   /**
    * Sends a request to the group's coordinator, found the first time it is needed. When the answer
    * says it is not the coordinator (any more), or the connection to it fails, it is forgotten, so
@@ -333,6 +326,5 @@ export class ConsumerCoordinator {
     this.options.log(`The coordinator of group "${this.options.groupId}" at ${connection.address} is lost (${error.message}): looking for it again`);
     void connection.close(); // whatever still waits there fails, and is retried at the new coordinator
   }
-  // #endregion find-coordinator
   //<
 }

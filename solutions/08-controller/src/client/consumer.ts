@@ -224,7 +224,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return [...this.partitions.values()];
   }
 
-  // #region seek
   /** Makes `offset` the next record handed out from this partition (the next fetch starts there). */
   seek({ topic, partition }: TopicPartition, offset: number): void {
     if (!this.topics.includes(topic)) throw new Error(`seek() on "${topic}", which this consumer does not subscribe to (it reads ${this.topics.join(', ')})`);
@@ -235,7 +234,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // Records already fetched for this partition were read from the old position: drop them.
     this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
   }
-  // #endregion seek
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
   async position({ topic, partition }: TopicPartition): Promise<number> {
@@ -253,7 +251,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return this.positions.get(key)!;
   }
 
-  // #region commit
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
@@ -266,7 +263,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //> step 08 given
     await this.commitPositions(this.defaultApiTimeoutMs);
   }
-  // #endregion commit
 
   /** Commits the positions that changed since the last commit, retrying a coordinator move for up to `timeoutMs`. */
   private async commitPositions(timeoutMs: number): Promise<void> {
@@ -349,7 +345,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   /** Iterates over records as they arrive: `for await (const message of consumer)`. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
-    // #region iterate
     let idleSince = Date.now();
     while (!this.closed) {
       // Back here, the loop body has finished with every record handed out so far: a safe moment to commit them, or to rebalance.
@@ -365,7 +360,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (timeLeft <= 0) return; // consumerTimeoutMs without a record: the loop ends
       await this.fetchOnce(Math.min(this.fetchMaxWaitMs, timeLeft));
     }
-    // #endregion iterate
   }
 
   /** Deserializes one record and moves its partition's position past it. */
@@ -401,7 +395,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // those records out first. Asking now would fetch their partitions again from positions
     // those records have not moved yet, and the same records would be handed out twice.
     if (this.buffered.length > 0) return;
-    // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
@@ -446,14 +439,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.fetches.set(leader, fetch);
     }
     if (this.fetches.size > 0) await Promise.race(this.fetches.values());
-    // #endregion fetch-once
     const failure = this.fetchFailure;
     this.fetchFailure = null;
     if (failure) throw failure;
   }
 
   //> step 08 given
-  // #region leader-moved
   /** A partition's leader is wrong or gone: remember to refresh the metadata, and keep the position. */
   private leaderLost(key: string, why: string): void {
     if (!this.leadersStale) this.log(`Looking for the new leader of ${key} in ${this.retryBackoffMs} ms: ${why}`);
@@ -476,10 +467,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.log(`Could not refresh the metadata: ${(error as Error).message}`);
     }
   }
-  // #endregion leader-moved
   //<
 
-  // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
   private take(fetched: FetchedPartition, fetchedFrom: number): void {
     const key = keyOf(fetched.topic, fetched.partition);
@@ -500,9 +489,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
-  // #endregion take
 
-  // #region reset
   //> step 08 rewrites
   /**
    * Gives every partition without a position the one autoOffsetReset says, asking each leader. A
@@ -546,7 +533,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       }
     }
   }
-  // #endregion reset
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {

@@ -210,7 +210,6 @@ export class KafkaProducer {
     //<
     try {
       const connection = this.cluster.connectionToBroker(leader);
-      // #region sender
       const response = await this.sendProduce(connection, batches);
       if (response === null) {
         // Nobody will answer: once the request is on its way, that is all the producer will ever know.
@@ -226,7 +225,6 @@ export class KafkaProducer {
         //<
         else batch.complete(result.baseOffset);
       });
-      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
@@ -236,7 +234,6 @@ export class KafkaProducer {
     }
   }
 
-  // #region retry
   /**
    * One attempt of a batch failed. A retriable error (see retry.ts: the leader moved or is being
    * elected, the connection dropped, the replicas were too slow) sends the batch again after
@@ -289,7 +286,6 @@ export class KafkaProducer {
     }
     if (!batch.isDone) this.sendBatches([batch]);
   }
-  // #endregion retry
   //<
 
   /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */

@@ -103,7 +103,6 @@ export class ProducerBatch {
     return new Promise((resolve, reject) => this.callbacks.push({ resolve, reject }));
   }
 
-  // #region batch
   /** The broker stored the batch: record i got offset `baseOffset + i`. */
   complete(baseOffset: number): void {
     //> step 08 given
@@ -123,7 +122,6 @@ export class ProducerBatch {
     for (const { reject } of this.callbacks) reject(error);
     this.settle();
   }
-  // #endregion batch
 
   //> step 08 given
   /** Marks the batch done; false if it already was (each batch settles once). */
@@ -179,7 +177,6 @@ export class RecordAccumulator {
     this.send = options.send;
   }
 
-  // #region append
   /** Adds a record to its partition's open batch; the promise settles when that batch does. */
   append(topic: string, partition: number, record: SerializedRecord): Promise<RecordMetadata> {
     const id = `${topic}-${partition}`;
@@ -204,7 +201,6 @@ export class RecordAccumulator {
     if (entry.batch.sizeInBytes >= this.batchSize) this.ready([entry.batch]);
     return sent;
   }
-  // #endregion append
 
   // #region ready
   //> step 08 rewrites
@@ -251,7 +247,6 @@ export class RecordAccumulator {
   }
   // #endregion ready
 
-  // #region flush
   /** Sends every open batch now and resolves when every batch made so far has its answer. */
   //<
   async flush(): Promise<void> {
@@ -261,7 +256,6 @@ export class RecordAccumulator {
     await Promise.all(pending.map((batch) => batch.settled));
     //<
   }
-  // #endregion flush
 
   /** How many records wait in open batches (not yet handed to the sender). */
   get waiting(): number {

@@ -31,7 +31,6 @@ export function assignReplicas(
   if (replicationFactor > brokers.length) {
     throw new KafkaError('INVALID_REPLICATION_FACTOR', `replication factor ${replicationFactor} is larger than the ${brokers.length} broker(s) in the cluster (${brokers.join(', ')}): each copy needs a broker of its own`);
   }
-  // #region assign
   const n = brokers.length;
   const assignment: number[][] = [];
   let nextShift = shift;
@@ -44,7 +43,6 @@ export function assignReplicas(
     assignment.push(replicas);
   }
   return assignment;
-  // #endregion assign
 }
 
 function randomIndex(n: number): number {

@@ -71,7 +71,6 @@ export class Connection {
     //<
   }
 
-  // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
   private onResponse(response: ReplyHeader): void {
     if (response.correlationId === null) {
@@ -85,7 +84,6 @@ export class Connection {
     if (response.error) pending.reject(new KafkaError(response.error.code, response.error.message));
     else pending.resolve(response);
   }
-  // #endregion responses
 
   //> step 08 rewrites
   /**

@@ -212,7 +212,6 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
  * by the leader of epoch `partitionLeaderEpoch` (a partition's first leader has epoch 0; every
  * election the controller holds adds one).
  */
-// #region encode
 export function encodeBatch(baseOffset: number, records: LogRecord[], partitionLeaderEpoch = 0): Buffer {
 //<
   if (records.length === 0) throw new Error('a record batch needs at least one record');
@@ -233,7 +232,6 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   batch.writeUInt32BE(crc32c(batch.subarray(LAST_OFFSET_DELTA)), CRC);
   return batch;
 }
-// #endregion encode
 
 /** What `readBatchAt` found at a position. */
 export type BatchAt =
@@ -253,7 +251,6 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (available < LOG_OVERHEAD) {
     return { kind: 'torn', reason: `only ${available} bytes left, fewer than the ${LOG_OVERHEAD} that start every batch` };
   }
-  // #region read-batch-at
   // The first 12 bytes say where the batch claims to end; only then can the rest be checked.
   const baseOffset = Number(buffer.readBigInt64BE(position + BASE_OFFSET));
   const batchLength = buffer.readInt32BE(position + BATCH_LENGTH);
@@ -271,7 +268,6 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   if (computed !== crc) {
     return { kind: 'corrupt', reason: `checksum mismatch in the batch at offset ${baseOffset}: stored ${hex(crc)}, computed ${hex(computed)}` };
   }
-  // #endregion read-batch-at
   if (recordCount < 1 || lastOffsetDelta !== recordCount - 1) {
     return { kind: 'corrupt', reason: `the batch at offset ${baseOffset} says ${recordCount} records but lastOffsetDelta ${lastOffsetDelta}` };
   }

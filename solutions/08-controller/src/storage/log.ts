@@ -132,7 +132,6 @@ export class Log {
     this.leaderEpochCache = new LeaderEpochCache(dir);
     //<
 
-    // #region recover-on-open
     // Only the last segment can have a torn end: older segments were complete and fsynced when
     // the log rolled past them (see roll()), and nothing writes to them since. So a restart
     //> step 08 rewrites: the log keeps where each leader epoch starts, and can be truncated
@@ -152,7 +151,6 @@ export class Log {
     this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
     this.leaderEpochCache.truncateFromStart(this.logStartOffset);
     //<
-    // #endregion recover-on-open
   }
 
   private openSegment(baseOffset: number): LogSegment {
@@ -183,7 +181,6 @@ export class Log {
     return this.segments.map((segment) => segment.baseOffset);
   }
 
-  // #region append
   //> step 08 rewrites
   /**
    * Appends `records` as one batch with the next offsets and returns the first (the base offset).
@@ -208,7 +205,6 @@ export class Log {
     this.flushIfDue();
     return baseOffset;
   }
-  // #endregion append
 
   /**
    * Appends a batch a follower copied from its leader, byte for byte: the leader gave out its
@@ -262,7 +258,6 @@ export class Log {
     this.leaderEpochCache.assign(leaderEpoch, startOffset);
   }
 
-  // #region truncate-to
   /**
    * Removes every record at `offset` and after (Kafka's Log.truncateTo): what a follower does with
    * records its new leader never had. Segments that start at or after `offset` are deleted, the
@@ -298,10 +293,8 @@ export class Log {
     this.say(`Truncated to offset ${this.logEndOffset}, removing offsets ${this.logEndOffset} to ${before - 1}${midBatch}`);
     return true;
   }
-  // #endregion truncate-to
   //<
 
-  // #region roll
   /** Starts a new active segment at the log end offset. */
   private roll(): void {
     // fsync the segment we leave behind: from now on nothing writes to it, and recovery will
@@ -310,9 +303,7 @@ export class Log {
     this.segments.push(this.openSegment(this.logEndOffset));
     this.say(`Rolled a new segment ${path.basename(this.active.logFile)}`);
   }
-  // #endregion roll
 
-  // #region read
   /**
    * The batches from `offset` on, about `maxBytes` of them (always at least one whole batch when
    * there is one, like Kafka's fetch). The first batch may start before `offset`.
@@ -339,7 +330,6 @@ export class Log {
     }
     return records;
   }
-  // #endregion read
 
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
@@ -347,7 +337,6 @@ export class Log {
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
    * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
-  // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
     const now = this.now();
@@ -367,7 +356,6 @@ export class Log {
     //<
     return deleted;
   }
-  // #endregion retention
 
   /** Kafka's flush.messages and flush.ms: fsync when enough messages or time have piled up. */
   private flushIfDue(): void {

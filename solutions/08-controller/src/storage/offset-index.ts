@@ -68,7 +68,6 @@ export class OffsetIndex {
    * The last entry whose offset is at or before `offset`: the batch holding `offset` starts there
    * or later. Before the first entry, that is the start of the segment.
    */
-  // #region lookup
   lookup(offset: number): IndexEntry {
     let found: IndexEntry = { offset: this.baseOffset, position: 0 };
     let low = 0;
@@ -85,7 +84,6 @@ export class OffsetIndex {
     }
     return found;
   }
-  // #endregion lookup
 
   /** Drops every entry for `offset` and later (the log was cut back to before `offset`). */
   truncateTo(offset: number): void {

@@ -471,14 +471,12 @@ export class Broker {
     return { nodeId: broker.id, host: broker.host, port: broker.port };
   }
 
-  // #region coordinating
   /** True when this broker coordinates the group (it leads the group's offsets partition); NOT_COORDINATOR otherwise. */
   private coordinating(groupId: string): true {
     const partition = partitionFor(groupId, this.offsetsPartitions());
     if (this.replicaManager.leaderLog(OFFSETS_TOPIC, partition)) return true;
     throw new KafkaError('NOT_COORDINATOR', `broker ${this.id} does not coordinate group "${groupId}" (it does not lead ${OFFSETS_TOPIC}-${partition}); find the coordinator again`);
   }
-  // #endregion coordinating
 
   /** A group's state and members as the coordinator sees them (for tests, demos and kcat). */
   describeGroup(groupId: string): GroupDescription {

@@ -80,7 +80,6 @@ export class GroupCoordinator {
       const why = protocolType === group.protocolType ? `none of this member's assignors (${offered}) is supported by every member already in it` : `it is a "${group.protocolType}" group and this member announced "${protocolType}"`;
       throw new KafkaError('INCONSISTENT_GROUP_PROTOCOL', `cannot join group "${groupId}": ${why}`);
     }
-    // #region join
     let member: MemberMetadata;
     if (request.memberId === '') {
       member = this.addMember(group, request);
@@ -97,7 +96,6 @@ export class GroupCoordinator {
     if (group.state !== 'PreparingRebalance') this.prepareRebalance(group, request.memberId === '' ? `${member.memberId} joined` : `${member.memberId} rejoined`);
     this.maybeCompleteJoin(group);
     return answer;
-    // #endregion join
   }
 
   private addMember(group: GroupMetadata, request: JoinGroupRequest): MemberMetadata {
@@ -121,7 +119,6 @@ export class GroupCoordinator {
     return member;
   }
 
-  // #region prepare-rebalance
   /** Starts gathering the members for a new generation. */
   private prepareRebalance(group: GroupMetadata, reason: string): void {
     // Members still waiting for the old generation's assignment will never get it: they must rejoin.
@@ -143,7 +140,6 @@ export class GroupCoordinator {
     group.rebalanceTimer = setTimeout(() => this.onRebalanceTimeout(group), timeoutMs);
     group.rebalanceTimer.unref();
   }
-  // #endregion prepare-rebalance
 
   private onRebalanceTimeout(group: GroupMetadata): void {
     group.waitingForMoreMembers = false;
@@ -164,7 +160,6 @@ export class GroupCoordinator {
   private completeJoin(group: GroupMetadata): void {
     clearTimeout(group.rebalanceTimer ?? undefined);
     group.rebalanceTimer = null;
-    // #region complete-join
     group.generationId += 1;
     if (group.members.size === 0) return this.becomeEmpty(group);
     group.protocolName = group.selectProtocol();
@@ -184,7 +179,6 @@ export class GroupCoordinator {
       member.awaitingJoin = null;
       this.scheduleSessionTimeout(group, member);
     }
-    // #endregion complete-join
     if (group.state === 'CompletingRebalance') this.awaitSyncs(group);
   }
 
@@ -215,7 +209,6 @@ export class GroupCoordinator {
     this.log(`Group "${group.groupId}" is empty in generation ${group.generationId}`);
   }
 
-  // #region sync
   /** The leader delivers the assignment; every member's syncGroup is answered with its share. */
   sync(request: SyncGroupRequest): Promise<SyncGroupResponse> {
     const { group, member } = this.memberOf(request.groupId, request.memberId);
@@ -244,7 +237,6 @@ export class GroupCoordinator {
     }
     return answer;
   }
-  // #endregion sync
 
   // #region heartbeat
   /** A member is alive. The answer tells it whether to rejoin. */
@@ -265,7 +257,6 @@ export class GroupCoordinator {
     return {};
   }
 
-  // #region session-timeout
   /** (Re)starts the countdown that removes a silent member. */
   private scheduleSessionTimeout(group: GroupMetadata, member: MemberMetadata): void {
     this.clearSessionTimer(member);
@@ -277,9 +268,7 @@ export class GroupCoordinator {
     }, member.sessionTimeoutMs);
     member.sessionTimer.unref();
   }
-  // #endregion session-timeout
 
-  // #region remove-member
 
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
@@ -290,14 +279,12 @@ export class GroupCoordinator {
     if (group.state !== 'PreparingRebalance') this.prepareRebalance(group, reason);
     this.maybeCompleteJoin(group);
   }
-  // #endregion remove-member
 
   private clearSessionTimer(member: MemberMetadata): void {
     clearTimeout(member.sessionTimer ?? undefined);
     member.sessionTimer = null;
   }
 
-  // #region commit
   /** Stores a group's offsets, unless the member is not in the current generation. */
   commitOffsets(request: OffsetCommitRequest, now = Date.now()): OffsetCommitResponse {
     const group = this.groups.get(request.groupId);
@@ -312,7 +299,6 @@ export class GroupCoordinator {
     this.offsets.commit(request.groupId, request.offsets, now);
     return {};
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition asked for; -1 where there is none. */
   fetchOffsets(request: OffsetFetchRequest): OffsetFetchResponse {

@@ -46,7 +46,6 @@ export class MetadataLoader {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        // #region fetch-loop
         //> step 09 rewrites: brokers copy the metadata log with Kafka's Fetch, as KRaft brokers do
         const { partitions } = await this.connection.request({
           type: 'fetch',
@@ -66,7 +65,6 @@ export class MetadataLoader {
         }
         this.lastProblem = '';
         for (const wake of this.waiters.splice(0)) wake();
-        // #endregion fetch-loop
       } catch (error) {
         if (this.stopped) break;
         const message = `Could not fetch metadata from the controller: ${(error as Error).message}; retrying`;

@@ -187,7 +187,6 @@ export class Partition {
     if (this.isLeader) this.log.assignEpochStartOffset(this.leaderEpoch, this.leaderEpochStartOffset);
   }
 
-  // #region alter-isr
   /** Asks the controller for this ISR, unless a request is already out. */
   private alterIsr(newIsr: number[], why: string): void {
     if (this.pendingIsr) return;
@@ -200,7 +199,6 @@ export class Partition {
   private get maximalIsr(): number[] {
     return [...new Set([...this.isr, ...(this.pendingIsr ?? [])])];
   }
-  // #endregion alter-isr
 
   private resetFollowers(): void {
     this.followers.clear();
@@ -219,7 +217,6 @@ export class Partition {
    * records are in the log, a refusal would leave them there to be read anyway. Returns the
    * offsets the batches got.
    */
-  // #region min-isr
   appendAsLeader(recordSet: Buffer, acks: number): { baseOffset: number; lastOffset: number } {
   //<
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
@@ -239,7 +236,6 @@ export class Partition {
     return appended;
     //<
   }
-  // #endregion min-isr
 
   /**
    * A follower fetched from `fetchOffset`: it has every record below it. The leader records its
@@ -249,7 +245,6 @@ export class Partition {
   updateFollowerFetch(replicaId: number, fetchOffset: number): boolean {
     const follower = this.followers.get(replicaId);
     if (!follower) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${replicaId} is not a replica of ${this.name} (its replicas are ${this.replicas.join(', ')})`);
-    // #region caught-up
     const now = this.now();
     const leaderEnd = this.log.logEndOffset;
     // Caught up means "had everything the leader had". Asking for the leader's end now proves it
@@ -263,10 +258,8 @@ export class Partition {
     this.recordLogEndOffset(follower, fetchOffset);
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
-    // #endregion caught-up
   }
 
-  // #region expand-isr
   /** A follower fetching from `fetchOffset` has every record below it: that is its log end offset. */
   private recordLogEndOffset(follower: FollowerState, fetchOffset: number): void {
     follower.logEndOffset = fetchOffset;
@@ -278,7 +271,6 @@ export class Partition {
     this.alterIsr([...this.isr, replicaId], `broker ${replicaId} caught up to the high watermark ${this.hw} and to offset ${this.leaderEpochStartOffset}, where leader epoch ${this.leaderEpoch} began`);
   }
 
-  // #region in-sync
   /**
    * Whether a follower has every record that may have been committed (Kafka's isFollowerInSync).
    * The high watermark is not enough once leaders change: this leader learnt it from the old one
@@ -290,8 +282,6 @@ export class Partition {
     if (follower.logEndOffset < this.leaderEpochStartOffset) return false;
     return follower.logEndOffset >= this.hw;
   }
-  // #endregion in-sync
-  // #endregion expand-isr
 
   /**
    * Drops from the ISR every follower that has not been caught up for longer than `lagTimeMs`
@@ -300,16 +290,13 @@ export class Partition {
    */
   maybeShrinkIsr(lagTimeMs: number): boolean {
     if (!this.isLeader) return false;
-    // #region shrink-isr
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
     // Until the controller agrees, the laggard still counts: the high watermark moves when it does.
     if (lagging.length > 0) this.alterIsr(this.isr.filter((id) => !lagging.includes(id)), `broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
-    // #endregion shrink-isr
     return false;
   }
 
-  // #region advance-hw
   /**
    * The high watermark becomes the smallest LEO in the ISR, the leader's own included. It only
    * ever moves forward: what a consumer has been allowed to read stays readable. While the ISR is
@@ -324,7 +311,6 @@ export class Partition {
     this.hw = candidate;
     return true;
   }
-  // #endregion advance-hw
 
   /** On a follower: the leader's high watermark, as far as this replica's own log goes. */
   updateHighWatermarkAsFollower(leaderHighWatermark: number): void {
@@ -356,7 +342,6 @@ export class Partition {
     return this.log.endOffsetForEpoch(leaderEpoch);
   }
 
-  // #region diverging-epoch
   /**
    * On the leader, for a follower's fetch from `fetchOffset` whose last batch is of
    * `lastFetchedEpoch`: null when this log agrees with the follower's up to there, else where they
@@ -371,7 +356,6 @@ export class Partition {
     const here = this.log.endOffsetForEpoch(lastFetchedEpoch);
     return here.epoch < lastFetchedEpoch || here.endOffset < fetchOffset ? here : null;
   }
-  // #endregion diverging-epoch
 
   /**
    * On a follower: removes every record from `offset` on (Log.truncateTo). The high watermark

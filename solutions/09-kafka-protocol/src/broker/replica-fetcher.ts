@@ -123,7 +123,6 @@ export class ReplicaFetcher {
     // The leader epoch each partition is fetched in: an answer that comes back after an election
     // is about a leader that is gone, and what it brought may be what the new one never had.
     const fetchedIn = new Map(partitions.map((partition) => [partition.name, partition.leaderEpoch]));
-    // #region fetch-once
     const response: FetchResponse = await this.connection.request({
       type: 'fetch',
       replicaId: this.options.localId,
@@ -140,7 +139,6 @@ export class ReplicaFetcher {
       if (!this.copy(partition, fetched)) failed++;
     }
     return failed;
-    // #endregion fetch-once
   }
 
   /** Appends what the leader sent for one partition; false when the leader refused it. */
@@ -164,7 +162,6 @@ export class ReplicaFetcher {
     return true;
   }
 
-  // #region truncate
   /**
    * Cuts one partition's log where the leader says it parts from the leader's (Kafka's
    * AbstractFetcherThread, KIP-101 and KIP-279). `diverging` is the largest epoch the LEADER has at
@@ -177,7 +174,6 @@ export class ReplicaFetcher {
     const ours = log.latestEpoch;
     const before = log.logEndOffset;
     let target: number;
-    // #region truncate-target
     if (diverging.endOffset === UNDEFINED_EPOCH_OFFSET) {
       // The leader knows no epoch at or below ours, so the epochs cannot tell where the logs part:
       // keep what was committed, as Kafka did before KIP-101.
@@ -196,17 +192,14 @@ export class ReplicaFetcher {
         target = diverging.endOffset;
       }
     }
-    // #endregion truncate-target
     if (partition.truncateTo(target)) {
       const leader = `broker ${this.options.leaderId}, the leader of epoch ${partition.leaderEpoch}`;
       const why = diverging.endOffset === UNDEFINED_EPOCH_OFFSET ? `${leader}, knows no epoch at or below ${ours}; kept what was committed` : `our last epoch ${ours} parts from ${leader} at offset ${diverging.endOffset} (its epoch ${diverging.epoch})`;
       this.options.log(`Truncated ${partition.name} from offset ${before} to ${log.logEndOffset}: ${why}`);
     }
   }
-  // #endregion truncate
 
   //> step 09 given
-  // #region check-epochs
   /**
    * For each partition whose leader epoch changed since its log was last checked against its
    * leader's, asks the leader where the epoch of our last batch ends in its log, and cuts ours
@@ -244,7 +237,6 @@ export class ReplicaFetcher {
     }
     return failed;
   }
-  // #endregion check-epochs
   //<
 
   /** Says why the leader refused, once: the same refusal every round would flood the log. */

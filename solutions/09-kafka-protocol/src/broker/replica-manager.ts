@@ -280,7 +280,6 @@ export class ReplicaManager {
     return [...this.partitions.values()].map(({ topic, partition, isLeader, logEndOffset, highWatermark }) => ({ topic, partition, leader: isLeader, logEndOffset, highWatermark }));
   }
 
-  // #region append
   //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
   /** Appends the record batches a producer sent for one partition, as they came; returns the offsets they got. */
   append(topic: string, partition: number, recordSet: Buffer, acks = 1): { baseOffset: number; endOffset: number } {
@@ -300,7 +299,6 @@ export class ReplicaManager {
     return { baseOffset, endOffset: lastOffset + 1 };
     //<
   }
-  // #endregion append
 
   /**
    * acks=all: resolves once every appended batch is below its partition's high watermark (on
@@ -326,7 +324,6 @@ export class ReplicaManager {
   private async waitForHighWatermarks(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const isr = ({ topic, partition }: ProduceResult) => this.partition(topic, partition)?.isr.join(', ');
-    // #region await-isr
     const replicated = ({ result, endOffset }: AppendedBatch) => (this.partition(result.topic, result.partition)?.highWatermark ?? -1) >= endOffset;
     for (;;) {
       // A leader replaced while the request waited can never see its high watermark move: say so.
@@ -345,16 +342,13 @@ export class ReplicaManager {
         return;
       }
     }
-    // #endregion await-isr
   }
 
-  // #region list-offsets
   /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
   listOffset(topic: string, partition: number, timestamp: number): number {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
     return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : highWatermark;
   }
-  // #endregion list-offsets
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
@@ -364,7 +358,6 @@ export class ReplicaManager {
   // #region fetch
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
-    // #region follower-progress
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
     const follower = request.replicaId ?? -1;
@@ -376,7 +369,6 @@ export class ReplicaManager {
       if (led?.isLeader && led.divergingEpoch(lastFetchedEpoch, offset)) continue;
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
-    // #endregion follower-progress
     for (;;) {
       const { response, bytes } = this.readFetch(request);
       const hasError = response.partitions.some((partition) => partition.error);
@@ -389,7 +381,6 @@ export class ReplicaManager {
   }
   // #endregion fetch
 
-  // #region read-fetch
   /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
   private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
     // However much a client asks for, one answer carries at most fetchMaxBytes of records.
@@ -419,9 +410,7 @@ export class ReplicaManager {
     });
     return { response: { partitions }, bytes };
   }
-  // #endregion read-fetch
 
-  // #region read-partition
   //> step 09 rewrites
   /**
    * The stored batches of one partition from `wanted.offset` on, as bytes, never decoded: at most
@@ -435,7 +424,6 @@ export class ReplicaManager {
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
-    // #region read-up-to
     const readUpTo = this.readUpTo(partition, follower);
     //> step 09 rewrites
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return Buffer.alloc(0);
@@ -444,14 +432,12 @@ export class ReplicaManager {
     //> step 09 rewrites
     return log.readBytes(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft), readUpTo);
     //<
-    // #endregion read-up-to
   }
 
   /** Where reading a partition stops: the offset after the last record this reader may have. */
   private readUpTo({ log, highWatermark }: Partition, follower: boolean): number {
     return follower ? log.logEndOffset : highWatermark;
   }
-  // #endregion read-partition
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
@@ -473,7 +459,6 @@ export class ReplicaManager {
     this.purgatory.appended(topic, partition);
   }
 
-  // #region offsets-for-leader-epoch
   /**
    * Kafka's OffsetsForLeaderEpoch, on the leader: for each partition, where the epoch asked about
    * ends in this leader's log. Followers learn it from their fetches here (divergingEpoch); this
@@ -491,7 +476,6 @@ export class ReplicaManager {
     });
     return { partitions };
   }
-  // #endregion offsets-for-leader-epoch
 }
 
 /** A topic's `min.insync.replicas`, or the broker's; a value that is not a whole number from 1 is refused as INVALID_CONFIG. */

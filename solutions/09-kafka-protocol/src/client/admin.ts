@@ -51,7 +51,6 @@ export class KafkaAdmin {
     return withRetries(what, { backoffMs: this.retryBackoffMs, timeoutMs: this.defaultApiTimeoutMs, retriable }, call);
   }
 
-  // #region create-topic
   /** Creates a topic; rejects with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, … when the broker refuses. */
   async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
     const { replicationFactor, configs } = options;
@@ -63,7 +62,6 @@ export class KafkaAdmin {
       if (result?.error) throw new KafkaError(result.error.code, result.error.message);
     });
   }
-  // #endregion create-topic
 
   /** The names of every topic the cluster has, sorted. */
   async listTopics(): Promise<string[]> {

@@ -44,7 +44,6 @@ export class Cluster {
     this.bootstrapServers = bootstrapServers.map(parseHostPort);
   }
 
-  // #region ask-any
   /**
    * Sends a request that any broker can answer (metadata, say), trying the bootstrap servers and
    * then every other broker the metadata named, in turn, until one answers. An error answer is
@@ -70,7 +69,6 @@ export class Cluster {
     if (notController) throw new KafkaError(notController.code, `no broker could take a ${body.type} request (${failures.join('; ')})`);
     throw new ConnectionError(`no broker answered a ${body.type} request (${failures.join('; ')})`);
   }
-  // #endregion ask-any
 
   /** The bootstrap servers first, then the brokers learnt from metadata, each address once. */
   private candidates(): HostPort[] {
@@ -79,7 +77,6 @@ export class Cluster {
     return [...seen.values()];
   }
 
-  // #region refresh
   /**
    * Asks for fresh metadata about these topics (every topic when absent) and remembers what it
    * says: every broker's address (one that restarted elsewhere gets its new one), and each
@@ -98,7 +95,6 @@ export class Cluster {
     }
     return response;
   }
-  // #endregion refresh
 
   /** A topic's partitions and leaders, asked once and then remembered; rejects with the broker's error for it. */
   topic(name: string): Promise<TopicMetadata> {

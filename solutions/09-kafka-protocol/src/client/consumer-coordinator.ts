@@ -123,7 +123,6 @@ export class ConsumerCoordinator {
   /** One rebalance as this member lives it: join, compute the assignment if it leads, sync. */
   private async joinAndSync(listener: RebalanceListener): Promise<void> {
     const { groupId, topics, sessionTimeoutMs, rebalanceTimeoutMs, assignors } = this.options;
-    // #region join-and-sync
     const protocols = assignors.map((assignor) => ({ name: assignor.name, metadata: encodeSubscription({ topics }) }));
     const join = await this.request({ type: 'joinGroup', groupId, memberId: this.memberId, sessionTimeoutMs, rebalanceTimeoutMs, protocolType: CONSUMER_PROTOCOL_TYPE, protocols });
     this.memberId = join.memberId;
@@ -132,7 +131,6 @@ export class ConsumerCoordinator {
     const assignments = isLeader ? await this.assign(join) : [];
     const sync = await this.request({ type: 'syncGroup', groupId, generationId: this.generationId, memberId: this.memberId, assignments });
     this.assigned = decodeAssignment(sync.assignment).partitions;
-    // #endregion join-and-sync
     this.rejoinNeeded = false;
     this.startHeartbeats();
     const owned = this.assigned.map(({ topic, partition }) => `${topic}-${partition}`).join(', ') || 'nothing';
@@ -140,7 +138,6 @@ export class ConsumerCoordinator {
     await listener.onPartitionsAssigned(this.assigned);
   }
 
-  // #region assign
   /** The leader's job: run the chosen assignor over every member's subscription. */
   //> step 09 rewrites: assignments are Kafka's ConsumerProtocol bytes
   private async assign(join: JoinGroupResponse): Promise<Array<{ memberId: string; assignment: Buffer }>> {
@@ -152,7 +149,6 @@ export class ConsumerCoordinator {
     const plan = assignor.assign(await this.partitionCounts(topics), subscriptions);
     return [...subscriptions.keys()].map((memberId) => ({ memberId, assignment: encodeAssignment({ partitions: plan.get(memberId) ?? [] }) }));
   }
-  // #endregion assign
 
   // #region heartbeat
   private startHeartbeats(): void {
@@ -202,7 +198,6 @@ export class ConsumerCoordinator {
     if (code === 'UNKNOWN_MEMBER_ID') this.memberId = '';
   }
 
-  // #region commit
   /**
    * Commits offsets for the current generation; a refusal means the partitions may belong to
    * someone else now. When the coordinator moved, the commit is sent again to the new one, for up
@@ -230,7 +225,6 @@ export class ConsumerCoordinator {
       );
     }
   }
-  // #endregion commit
 
   /** The group's committed offset for each partition; partitions without one are left out. */
   async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
@@ -270,7 +264,6 @@ export class ConsumerCoordinator {
     await connection?.close();
   }
 
-  // #region find-coordinator
   /**
    * Sends a request to the group's coordinator, found the first time it is needed. When the answer
    * says it is not the coordinator (any more), or the connection to it fails, it is forgotten, so
@@ -310,5 +303,4 @@ export class ConsumerCoordinator {
     this.options.log(`The coordinator of group "${this.options.groupId}" at ${connection.address} is lost (${error.message}): looking for it again`);
     void connection.close(); // whatever still waits there fails, and is retried at the new coordinator
   }
-  // #endregion find-coordinator
 }

@@ -215,7 +215,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return [...this.partitions.values()];
   }
 
-  // #region seek
   /** Makes `offset` the next record handed out from this partition (the next fetch starts there). */
   seek({ topic, partition }: TopicPartition, offset: number): void {
     if (!this.topics.includes(topic)) throw new Error(`seek() on "${topic}", which this consumer does not subscribe to (it reads ${this.topics.join(', ')})`);
@@ -226,7 +225,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // Records already fetched for this partition were read from the old position: drop them.
     this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
   }
-  // #endregion seek
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
   async position({ topic, partition }: TopicPartition): Promise<number> {
@@ -242,7 +240,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return this.positions.get(key)!;
   }
 
-  // #region commit
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
@@ -252,7 +249,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (!this.group) throw new Error('commit() needs a consumer group: give the consumer a groupId');
     await this.commitPositions(this.defaultApiTimeoutMs);
   }
-  // #endregion commit
 
   /** Commits the positions that changed since the last commit, retrying a coordinator move for up to `timeoutMs`. */
   private async commitPositions(timeoutMs: number): Promise<void> {
@@ -322,7 +318,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
 
   /** Iterates over records as they arrive: `for await (const message of consumer)`. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
-    // #region iterate
     let idleSince = Date.now();
     while (!this.closed) {
       // Back here, the loop body has finished with every record handed out so far: a safe moment to commit them, or to rebalance.
@@ -338,7 +333,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (timeLeft <= 0) return; // consumerTimeoutMs without a record: the loop ends
       await this.fetchOnce(Math.min(this.fetchMaxWaitMs, timeLeft));
     }
-    // #endregion iterate
   }
 
   /** Deserializes one record and moves its partition's position past it. */
@@ -376,7 +370,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     // those records out first. Asking now would fetch their partitions again from positions
     // those records have not moved yet, and the same records would be handed out twice.
     if (this.buffered.length > 0) return;
-    // #region fetch-once
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
@@ -415,13 +408,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.fetches.set(leader, fetch);
     }
     if (this.fetches.size > 0) await Promise.race(this.fetches.values());
-    // #endregion fetch-once
     const failure = this.fetchFailure;
     this.fetchFailure = null;
     if (failure) throw failure;
   }
 
-  // #region leader-moved
   /** A partition's leader is wrong or gone: remember to refresh the metadata, and keep the position. */
   private leaderLost(key: string, why: string): void {
     if (!this.leadersStale) this.log(`Looking for the new leader of ${key} in ${this.retryBackoffMs} ms: ${why}`);
@@ -444,9 +435,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.log(`Could not refresh the metadata: ${(error as Error).message}`);
     }
   }
-  // #endregion leader-moved
 
-  // #region take
   /** Buffers one partition's fetched records, or deals with its error. */
   private take(fetched: FetchedPartition, fetchedFrom: number): void {
     const key = keyOf(fetched.topic, fetched.partition);
@@ -470,9 +459,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     for (const record of recordsFrom(decodeBatches(fetched.records), fetchedFrom)) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
     //<
   }
-  // #endregion take
 
-  // #region reset
   /**
    * Gives every partition without a position the one autoOffsetReset says, asking each leader. A
    * partition whose leader moved keeps no position for now; the next call asks its new leader.
@@ -508,7 +495,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       }
     }
   }
-  // #endregion reset
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
   private loadMetadata(): Promise<void> {

@@ -223,7 +223,6 @@ export class KafkaProducer {
     for (const batch of batches) batch.attempts += 1;
     try {
       const connection = this.cluster.connectionToBroker(leader);
-      // #region sender
       const response = await this.sendProduce(connection, batches);
       if (response === null) {
         // Nobody will answer: once the request is on its way, that is all the producer will ever know.
@@ -241,7 +240,6 @@ export class KafkaProducer {
         else if (result.error) this.retryOrFail(batch, new KafkaError(result.error.code, result.error.message));
         else batch.complete(result.baseOffset);
       });
-      // #endregion sender
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
@@ -250,7 +248,6 @@ export class KafkaProducer {
     }
   }
 
-  // #region retry
   /**
    * One attempt of a batch failed. A retriable error (see retry.ts: the leader moved or is being
    * elected, the connection dropped, the replicas were too slow) sends the batch again after
@@ -267,7 +264,6 @@ export class KafkaProducer {
    */
   private retryOrFail(batch: ProducerBatch, error: Error): void {
     if (batch.isDone) return; // it ran out of time while this attempt was on its way
-    // #region retry-or-fail
     if (!isRetriable(error)) {
       batch.fail(error);
       return;
@@ -279,7 +275,6 @@ export class KafkaProducer {
     }
     this.log(`Retrying ${batch.topic}-${batch.partition} (${batch.records.length} record(s), ${batch.attempts} attempt(s) so far) in ${this.retryBackoffMs} ms: ${error.message}`);
     setTimeout(() => void this.resend(batch), this.retryBackoffMs);
-    // #endregion retry-or-fail
   }
 
   /**
@@ -299,7 +294,6 @@ export class KafkaProducer {
     }
     if (!batch.isDone) this.sendBatches([batch]);
   }
-  // #endregion retry
 
   /** Sends one produce request with the producer's acks and timeout; with acks=0 nothing answers, and it resolves with null once written. */
   private async sendProduce(connection: Connection, batches: ProducerBatch[]): Promise<ProduceResponse | null> {

@@ -93,7 +93,6 @@ export class ProducerBatch {
     return new Promise((resolve, reject) => this.callbacks.push({ resolve, reject }));
   }
 
-  // #region batch
   /** The broker stored the batch: record i got offset `baseOffset + i`. */
   complete(baseOffset: number): void {
     if (!this.finish()) return;
@@ -109,7 +108,6 @@ export class ProducerBatch {
     for (const { reject } of this.callbacks) reject(error);
     this.settle();
   }
-  // #endregion batch
 
   /** Marks the batch done; false if it already was (each batch settles once). */
   private finish(): boolean {
@@ -155,7 +153,6 @@ export class RecordAccumulator {
     this.send = options.send;
   }
 
-  // #region append
   /** Adds a record to its partition's open batch; the promise settles when that batch does. */
   append(topic: string, partition: number, record: SerializedRecord): Promise<RecordMetadata> {
     const id = `${topic}-${partition}`;
@@ -178,7 +175,6 @@ export class RecordAccumulator {
     if (entry.batch.sizeInBytes >= this.batchSize) this.ready([entry.batch]);
     return sent;
   }
-  // #endregion append
 
   // #region ready
   /** Closes these batches; each goes to the sender as soon as its partition has none in flight. */
@@ -218,14 +214,12 @@ export class RecordAccumulator {
   }
   // #endregion ready
 
-  // #region flush
   /** Sends every open batch now and resolves when every batch made so far has its answer. */
   async flush(): Promise<void> {
     this.ready([...this.open.values()].map(({ batch }) => batch));
     const pending = [...this.inFlight.values(), ...[...this.queued.values()].flat()];
     await Promise.all(pending.map((batch) => batch.settled));
   }
-  // #endregion flush
 
   /** How many records wait in open batches (not yet handed to the sender). */
   get waiting(): number {

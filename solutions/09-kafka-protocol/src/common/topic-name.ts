@@ -22,7 +22,6 @@ const ALLOWED = 'letters a-z and A-Z, digits 0-9, and ".", "_" and "-"';
 
 /** Throws InvalidTopicError, with a message that says what to change, unless `name` is a legal topic name. */
 export function validateTopicName(name: string): void {
-  // #region validate
   if (typeof name !== 'string') throw new InvalidTopicError(`a topic name must be a string, not ${name === null ? 'null' : typeof name}`);
   if (name.length === 0) throw new InvalidTopicError(`a topic name cannot be empty; use 1 to ${MAX_TOPIC_NAME_LENGTH} ${ALLOWED}`);
   if (name === '.' || name === '..') {
@@ -35,7 +34,6 @@ export function validateTopicName(name: string): void {
   if (illegal !== undefined) {
     throw new InvalidTopicError(`the topic name ${JSON.stringify(name)} contains ${JSON.stringify(illegal)}; a topic name may only use ${ALLOWED}`);
   }
-  // #endregion validate
 }
 
 /** The internal topic where groups commit their offsets, as in Kafka. Producers may not write to it. */

@@ -149,7 +149,6 @@ export class Controller {
     }
   }
 
-  // #region append
   /** Appends records to the metadata log as one batch, applies them, and wakes the brokers' fetches. */
   private append(records: MetadataRecord[]): void {
     if (records.length === 0) return;
@@ -158,7 +157,6 @@ export class Controller {
     for (const record of records) this.image.apply(record);
     this.waiting.appended(METADATA_TOPIC, 0);
   }
-  // #endregion append
 
   /** Records for the partitions that change, as `change` says for each. */
   private changes(change: (state: PartitionState) => PartitionState | null): MetadataRecord[] {
@@ -229,7 +227,6 @@ export class Controller {
    * `__cluster_metadata`: the stored batches, as bytes. Waits up to maxWaitMs for a record when
    * there is none yet.
    */
-  // #region fetch-metadata
   private async fetchMetadata({ partitions, maxWaitMs, maxBytes }: FetchRequest, clientGone: AbortSignal): Promise<FetchResponse> {
     const wanted = partitions[0];
     if (partitions.length !== 1 || wanted?.topic !== METADATA_TOPIC || wanted.partition !== 0) {
@@ -242,7 +239,6 @@ export class Controller {
     const records = this.metadataLog.readBytes(offset, maxBytes);
     return { partitions: [{ topic: METADATA_TOPIC, partition: 0, highWatermark: this.metadataLog.logEndOffset, logStartOffset: this.metadataLog.logStartOffset, records }] };
   }
-  // #endregion fetch-metadata
   //<
 
   private createTopics(request: CreateTopicsRequest): CreateTopicsResponse {
@@ -317,7 +313,6 @@ export class Controller {
    * about the current version of the partition: anything else comes from a leader that has been
    * replaced (a zombie) or that missed a change, and applying it could undo a newer decision.
    */
-  // #region check-epochs
   private checkLeaderAndVersion(name: string, state: PartitionState, brokerId: number, leaderEpoch: number, partitionEpoch: number): void {
     if (state.leader !== brokerId || leaderEpoch !== state.leaderEpoch) {
       throw new KafkaError('FENCED_LEADER_EPOCH', `broker ${brokerId} asked to change ${name} as leader in epoch ${leaderEpoch}, but broker ${state.leader} leads it in epoch ${state.leaderEpoch}`);
@@ -326,7 +321,6 @@ export class Controller {
       throw new KafkaError('INVALID_UPDATE_VERSION', `${name} is at version ${state.partitionEpoch}, not ${partitionEpoch}: the leader missed a change`);
     }
   }
-  // #endregion check-epochs
 
   /** Brokers and topics as the controller sees them. */
   private describe(): MetadataResponse {

@@ -12,11 +12,9 @@ import type { PartitionState } from '../metadata/metadata-image.ts';
 type IsLive = (brokerId: number) => boolean;
 
 /** The leader the rules allow: the first replica, in preference order, that is in the ISR and alive; -1 when none is. */
-// #region elect
 export function electLeader(state: PartitionState, isLive: IsLive): number {
   return state.replicas.find((id) => state.isr.includes(id) && isLive(id)) ?? -1;
 }
-// #endregion elect
 
 /** The state with a new leader (and so a new leader epoch), or with a new ISR only. */
 function changed(state: PartitionState, { leader = state.leader, isr = state.isr }: { leader?: number; isr?: number[] }): PartitionState {
@@ -59,13 +57,11 @@ export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): Parti
  * so that leaders stay spread over the brokers as placement made them: Kafka's
  * auto.leader.rebalance.enable.
  */
-// #region preferred
 export function preferredLeaderChange(state: PartitionState, isLive: IsLive): PartitionState | null {
   const preferred = state.replicas[0]!;
   if (state.leader !== preferred && state.isr.includes(preferred) && isLive(preferred)) return changed(state, { leader: preferred });
   return null;
 }
-// #endregion preferred
 
 /** A leader's AlterPartition, once checked: the new ISR (the leader stays). */
 export function withIsr(state: PartitionState, isr: number[]): PartitionState {

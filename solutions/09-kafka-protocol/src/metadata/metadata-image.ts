@@ -37,14 +37,12 @@ export interface TopicState {
   partitions: PartitionState[];
 }
 
-// #region records
 export type MetadataRecord =
   | { type: 'registerBroker'; id: number; host: string; port: number; epoch: number }
   | { type: 'fenceBroker'; id: number }
   | { type: 'unfenceBroker'; id: number }
   | { type: 'topic'; name: string; configs: Record<string, string> }
   | ({ type: 'partition'; topic: string } & PartitionState);
-// #endregion records
 
 export class MetadataImage {
   readonly brokers = new Map<number, BrokerRegistration>();

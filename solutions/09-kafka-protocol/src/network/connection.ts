@@ -102,7 +102,6 @@ export class Connection {
   }
   //<
 
-  // #region responses
   /** Settles the request an answer belongs to; the correlationId says which one. */
   //> step 09 rewrites
   private onResponse(frame: Buffer): void {
@@ -118,7 +117,6 @@ export class Connection {
     //<
     else pending.resolve(response);
   }
-  // #endregion responses
 
   /**
    * Connects on first use; later calls share the same socket. When the socket closes (the broker

@@ -36,7 +36,6 @@ export class FetchPurgatory {
    * `maxWaitMs` passes ('timeout'), or the broker stops or the fetch's client goes away
    * ('released': `signal` aborts when its connection closes).
    */
-  // #region wait
   wait(partitions: Array<{ topic: string; partition: number }>, maxWaitMs: number, signal?: AbortSignal): Promise<WakeReason> {
     // A fetch whose client has already gone is not parked at all: no waiter, no timer.
     if (signal?.aborted) return Promise.resolve('released');
@@ -56,15 +55,12 @@ export class FetchPurgatory {
       for (const key of waiter.keys) this.waitersOf(key).add(waiter);
     });
   }
-  // #endregion wait
 
-  // #region appended
   /** A producer appended to this partition: every fetch waiting for it wakes up. */
   appended(topic: string, partition: number): void {
     // A copy: waking a waiter removes it from the set we are walking.
     for (const waiter of [...this.waitersOf(keyOf(topic, partition))]) waiter.wake('appended');
   }
-  // #endregion appended
 
   /** Wakes every parked fetch now, so a stopping broker leaves no request (and no timer) behind. */
   releaseAll(): void {

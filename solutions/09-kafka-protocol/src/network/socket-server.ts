@@ -135,7 +135,6 @@ export class SocketServer {
   //> step 09 rewrites
   }
 
-  // #region answer
   /**
    * The bytes that answer one frame, or null for none. A request that cannot be read throws: the
    * request queue then logs why and closes the connection, as Kafka does, since what follows a
@@ -161,16 +160,13 @@ export class SocketServer {
       throw new InvalidRequestError(`could not read ${codec.kafkaName} v${header.apiVersion} from client "${header.clientId}": ${error.message}`);
     }
     // #endregion read-request
-    // #region respond
     this.requestCounts.set(type, this.requestCount(type) + 1);
     const response = type === 'apiVersions' ? { apiKeys: this.apiVersions() } : await this.respond(request, clientGone);
     if (response === null) return null;
     return encodeResponse(header.correlationId, codec.responseSchema(header.apiVersion), codec.responseToWire(response, request, header.apiVersion));
-    // #endregion respond
     //<
   //> step 09 rewrites
   }
-  // #endregion answer
 
   private serves(type: RequestType, version: number): boolean {
     const codec = APIS[type];

@@ -45,7 +45,6 @@ export class Reader {
     return this.end - this.position;
   }
 
-  // #region take
   /** The position of the next `size` bytes, or an error that says what was cut short. */
   private take(size: number, what: string): number {
     //> step 09 task 1: Reader.take — refuse to read past the end of the message
@@ -57,7 +56,6 @@ export class Reader {
     return at;
     //<
   }
-  // #endregion take
 
   int8(what = 'an int8'): number {
     return this.buffer.readInt8(this.take(1, what));
@@ -187,7 +185,6 @@ export const boolean: Type<boolean> = {
   write: (w, v) => w.int8(v ? 1 : 0),
 };
 
-// #region strings
 export const nullableString: Type<string | null> = {
   read(reader, what) {
     //> step 09 task 1: nullableString.read — int16 length, -1 for null, then UTF-8 bytes
@@ -217,7 +214,6 @@ export const string: Type<string> = {
   },
   write: (writer, value) => nullableString.write(writer, value),
 };
-// #endregion strings
 
 export const nullableBytes: Type<Buffer | null> = {
   read(reader, what) {

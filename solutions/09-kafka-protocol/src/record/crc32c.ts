@@ -10,7 +10,6 @@
 /** The CRC-32C polynomial, bit-reversed (CRCs are computed least significant bit first). */
 const POLYNOMIAL = 0x82f63b78;
 
-// #region table
 /** TABLE[b] is the CRC of the single byte b: precomputed once so the main loop is one lookup per byte. */
 const TABLE = new Uint32Array(256);
 for (let byte = 0; byte < 256; byte++) {
@@ -18,7 +17,6 @@ for (let byte = 0; byte < 256; byte++) {
   for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ POLYNOMIAL : crc >>> 1;
   TABLE[byte] = crc >>> 0;
 }
-// #endregion table
 
 //> step 09 given
 /**
@@ -35,7 +33,6 @@ for (let k = 1; k < 8; k++) {
 const [T0, T1, T2, T3, T4, T5, T6, T7] = SLICES as [Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array, Uint32Array];
 //<
 
-// #region crc32c
 /** The CRC-32C of `bytes`, as an unsigned 32-bit number. crc32c(Buffer.from('123456789')) is 0xe3069283. */
 export function crc32c(bytes: Uint8Array): number {
   let crc = 0xffffffff;
@@ -52,4 +49,3 @@ export function crc32c(bytes: Uint8Array): number {
   // `>>> 0` turns JavaScript's signed 32-bit result back into an unsigned number.
   return (crc ^ 0xffffffff) >>> 0;
 }
-// #endregion crc32c

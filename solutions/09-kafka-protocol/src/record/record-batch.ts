@@ -386,7 +386,6 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   };
 }
 
-// #region stamp
 /**
  * Writes the base offset and the leader epoch into the batch at `position`, in place: what the
  * leader does to a producer's batch before appending it. Both fields are outside the CRC, so the
@@ -396,7 +395,6 @@ export function stampBatch(buffer: Buffer, position: number, baseOffset: number,
   buffer.writeBigInt64BE(BigInt(baseOffset), position + BASE_OFFSET);
   buffer.writeInt32BE(partitionLeaderEpoch, position + PARTITION_LEADER_EPOCH);
 }
-// #endregion stamp
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
@@ -411,7 +409,6 @@ export interface EncodeOptions {
  * by the leader of epoch `partitionLeaderEpoch` (a partition's first leader has epoch 0; every
  * election the controller holds adds one).
  */
-// #region encode
 export function encodeBatch(baseOffset: number, records: LogRecord[], partitionLeaderEpoch = 0, options: EncodeOptions = {}): Buffer {
 //<
   if (records.length === 0) throw new Error('a record batch needs at least one record');
@@ -455,7 +452,6 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   //<
   return batch;
 }
-// #endregion encode
 
 //> step 09 rewrites
 // ---------------------------------------------------------------------------------------------
@@ -490,7 +486,6 @@ export function checkBatchAt(buffer: Buffer, position: number): BatchCheck {
   if (available < LOG_OVERHEAD) {
     return { kind: 'torn', reason: `only ${available} bytes left, fewer than the ${LOG_OVERHEAD} that start every batch` };
   }
-  // #region read-batch-at
   // The first 12 bytes say where the batch claims to end; only then can the rest be checked.
   const baseOffset = Number(buffer.readBigInt64BE(position + BASE_OFFSET));
   const batchLength = buffer.readInt32BE(position + BATCH_LENGTH);
@@ -517,7 +512,6 @@ export function checkBatchAt(buffer: Buffer, position: number): BatchCheck {
   if (computed !== header.crc) {
     return { kind: 'corrupt', reason: `checksum mismatch in the batch at offset ${baseOffset}: stored ${hex(header.crc)}, computed ${hex(computed)}` };
   }
-  // #endregion read-batch-at
   if (header.recordCount < 1 || header.lastOffsetDelta !== header.recordCount - 1) {
     return { kind: 'corrupt', reason: `the batch at offset ${baseOffset} says ${header.recordCount} records but lastOffsetDelta ${header.lastOffsetDelta} (it must be recordsCount - 1, with at least one record)` };
   }
@@ -611,7 +605,6 @@ export interface ValidateOptions {
  * control batch INVALID_RECORD; a batch over maxBatchBytes MESSAGE_TOO_LARGE. Returns where the
  * batches are.
  */
-// #region validate
 export function validateBatches(recordSet: Buffer, options: ValidateOptions = {}): ValidBatch[] {
 //<
   //> step 09 task 3: validateBatches — check every batch a producer sent before a byte is written
@@ -646,7 +639,6 @@ export function validateBatches(recordSet: Buffer, options: ValidateOptions = {}
   //<
 //> step 09 given
 }
-// #endregion validate
 
 // ---------------------------------------------------------------------------------------------
 // Offsets and sizes

@@ -27,7 +27,6 @@ export interface Decoded {
   size: number;
 }
 
-// #region varint
 /**
  * Writes the zigzag varint of `value`, an int32, into `buffer` at `position`, and returns the
  * position after it. Records are written straight into their batch's buffer this way: a Buffer
@@ -72,9 +71,7 @@ export function decodeVarint(buffer: Buffer, position: number, end = buffer.leng
   throw new VarintError('the varint is longer than 5 bytes');
   //<
 }
-// #endregion varint
 
-// #region varlong
 // Varlongs hold timestamps (ms since 1970 need 41 bits), beyond JavaScript's 32-bit bit operators:
 // they are computed with bigint, and handed out as ordinary numbers.
 
@@ -120,7 +117,6 @@ export function decodeVarlong(buffer: Buffer, position: number, end = buffer.len
   }
   throw new VarintError('the varlong is longer than 10 bytes');
 }
-// #endregion varlong
 
 /** How many bytes encodeVarint(value) takes, without making them. */
 export function varintSize(value: number): number {

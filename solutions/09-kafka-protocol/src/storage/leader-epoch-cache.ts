@@ -91,7 +91,6 @@ export class LeaderEpochCache {
    * UNDEFINED_EPOCH_OFFSET: this log cannot say where it ends.
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
-    // #region end-offset-for
     const undefinedAnswer = { epoch: UNDEFINED_EPOCH, endOffset: UNDEFINED_EPOCH_OFFSET };
     if (requestedEpoch === UNDEFINED_EPOCH) return undefinedAnswer;
     if (requestedEpoch === this.latestEpoch) return { epoch: requestedEpoch, endOffset: logEndOffset };
@@ -99,7 +98,6 @@ export class LeaderEpochCache {
     const higher = this.entries.find((entry) => entry.epoch > requestedEpoch);
     if (!floor || !higher) return undefinedAnswer;
     return { epoch: floor.epoch, endOffset: higher.startOffset };
-    // #endregion end-offset-for
   }
 
   /** The log was cut back to end at `endOffset`: epochs starting at or after it are gone with their records. */

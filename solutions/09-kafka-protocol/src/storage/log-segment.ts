@@ -110,7 +110,6 @@ export class LogSegment {
    * record set, a follower's copy, a batch the log encoded). The first must start at this
    * segment's next offset and each one where the previous ends. Returns their headers.
    */
-  // #region append
   append(recordSet: Buffer): BatchHeader[] {
     // Walk the headers first: a record set that does not continue the segment writes nothing.
     const headers: BatchHeader[] = [];
@@ -146,7 +145,6 @@ export class LogSegment {
     }
     this.bytesSinceLastIndexEntry += batchSize;
   }
-  // #endregion append
 
   //> step 09 rewrites
   /**
@@ -157,7 +155,6 @@ export class LogSegment {
    * reader skips the records it did not ask for. Only the batch headers are read to find the
    * range, then the range is read in one go: the records are never decoded.
    */
-  // #region read
   readBytes(offset: number, maxBytes: number, endOffset: number): Buffer {
   //<
     //> step 09 task 4: LogSegment.readBytes — the stored bytes of whole batches, found by their headers
@@ -178,7 +175,6 @@ export class LogSegment {
     return bytes;
     //<
   }
-  // #endregion read
 
   //> step 09 rewrites
   /** The batches readBytes returns, decoded (with no end offset: up to the segment's end). */
@@ -213,7 +209,6 @@ export class LogSegment {
     let next = this.baseOffset;
     let batches = 0;
     let reason: string | null = null;
-    // #region recover
     for (;;) {
       const found = this.batchAt(position, fileSize);
       if (found.kind === 'end') break;
@@ -240,7 +235,6 @@ export class LogSegment {
       batches++;
     }
     if (position < fileSize) fs.ftruncateSync(this.fd, position);
-    // #endregion recover
     this.sizeInBytes = position;
     this.next = next;
     return { batches, validBytes: position, truncatedBytes: fileSize - position, reason };

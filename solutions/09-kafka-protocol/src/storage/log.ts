@@ -144,7 +144,6 @@ export class Log {
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
     this.leaderEpochCache = new LeaderEpochCache(dir);
 
-    // #region recover-on-open
     // Only the last segment can have a torn end: older segments were complete and fsynced when
     // the log rolled past them (see roll()), and nothing writes to them since. So a restart
     // checks one segment, not the whole log, however long the log is. The batches it keeps
@@ -160,7 +159,6 @@ export class Log {
     // Nor may the checkpoint claim epochs for offsets that recovery cut off, or that retention deleted.
     this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
     this.leaderEpochCache.truncateFromStart(this.logStartOffset);
-    // #endregion recover-on-open
   }
 
   private openSegment(baseOffset: number): LogSegment {
@@ -191,7 +189,6 @@ export class Log {
     return this.segments.map((segment) => segment.baseOffset);
   }
 
-  // #region append
   /**
    * Appends `records` as one batch with the next offsets and returns the first (the base offset).
    * The batch is stamped with `leaderEpoch`, the epoch of the leader appending it; the first batch
@@ -208,10 +205,8 @@ export class Log {
     //<
     return baseOffset;
   }
-  // #endregion append
 
   //> step 09 rewrites
-  // #region append-batches
   /**
    * The leader's append of a record set a producer sent, as bytes: one or more batches, checked
    * (validateBatches) before anything is written, so a bad batch leaves the log as it was. Each
@@ -235,7 +230,6 @@ export class Log {
     //<
   //> step 09 rewrites
   }
-  // #endregion append-batches
 
   /**
    * Appends batches a follower copied from its leader, byte for byte: the leader gave out their
@@ -306,7 +300,6 @@ export class Log {
     this.leaderEpochCache.assign(leaderEpoch, startOffset);
   }
 
-  // #region truncate-to
   /**
    * Removes every record at `offset` and after (Kafka's Log.truncateTo): what a follower does with
    * records its new leader never had. Segments that start at or after `offset` are deleted, the
@@ -344,9 +337,7 @@ export class Log {
     this.say(`Truncated to offset ${this.logEndOffset}, removing offsets ${this.logEndOffset} to ${before - 1}${midBatch}`);
     return true;
   }
-  // #endregion truncate-to
 
-  // #region roll
   /** Starts a new active segment at the log end offset. */
   private roll(): void {
     // fsync the segment we leave behind: from now on nothing writes to it, and recovery will
@@ -355,9 +346,7 @@ export class Log {
     this.segments.push(this.openSegment(this.logEndOffset));
     this.say(`Rolled a new segment ${path.basename(this.active.logFile)}`);
   }
-  // #endregion roll
 
-  // #region read
   //> step 09 rewrites
   /**
    * The stored bytes of whole batches from the one holding `offset` (it may start before
@@ -407,7 +396,6 @@ export class Log {
     }
     return records;
   }
-  // #endregion read
 
   /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
@@ -415,7 +403,6 @@ export class Log {
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
    * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
-  // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
     const now = this.now();
@@ -433,7 +420,6 @@ export class Log {
     if (deleted > 0) this.leaderEpochCache.truncateFromStart(this.logStartOffset);
     return deleted;
   }
-  // #endregion retention
 
   /** Kafka's flush.messages and flush.ms: fsync when enough messages or time have piled up. */
   private flushIfDue(): void {
