@@ -5,9 +5,7 @@ export { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, FrameTooLargeError, LENGTH_BYTES
 //> step 09 given
 export { APIS, InvalidRequestError, encodeRequest, encodeResponse, errorCode, errorFromCode, isFailed, readRequestHeader, readResponseHeader, requestTypeOf } from './protocol/index.ts';
 export type { ApiCodec, ErrorBody, Failed, FetchedPartition, FetchPartition, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse } from './protocol/index.ts';
-//<
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from './protocol/index.ts';
-//> step 09 given
 export type { Api, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from './protocol/index.ts';
 export { Reader, Writer, array, boolean, bytes, decode, encode, int8, int16, int32, int64, nullableArray, nullableBytes, nullableString, string, struct, type Infer, type Type } from './protocol/types.ts';
 //<

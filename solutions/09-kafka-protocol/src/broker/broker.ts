@@ -348,7 +348,6 @@ export class Broker {
     // Metadata v4 lets a client ask not to create what it names (kafka-python's consumer does).
     const creates = request.allowAutoTopicCreation !== false;
     const missing = creates ? names.filter((name) => !this.replicaManager.hasTopic(name) && name !== OFFSETS_TOPIC) : [];
-    //<
     if (missing.length > 0) {
       const { defaultReplicationFactor = 1, numPartitions = 1 } = this.options;
       // A bad name is refused by the controller; the metadata answer then says so for that topic.
@@ -357,18 +356,15 @@ export class Broker {
       // Only for the topics being created: a refused name will never appear, and must not hold the answer up.
       await this.waitForTopics(missing.filter((name) => !refusals.has(name)));
       const topics = names.map((name) => (refusals.has(name) ? { name, error: refusals.get(name)!, partitions: [] } : this.describeTopic(name)));
-      //> step 09 rewrites
       return { brokers: this.liveBrokers(), controllerId: this.reportedControllerId(), topics };
     }
     return { brokers: this.liveBrokers(), controllerId: this.reportedControllerId(), topics: names.map((name) => this.describeTopic(name)) };
-    //<
   }
 
   private liveBrokers(): MetadataResponse['brokers'] {
     return this.replicaManager.metadata.liveBrokers().map(({ id, host, port }) => ({ id, host, port }));
   }
 
-  //> step 09 given
   /**
    * The "controller" a Metadata response names. Clients cannot reach a KRaft controller, so Kafka
    * names a live broker instead (clients send it admin requests); here, the lowest live broker id.
@@ -376,7 +372,6 @@ export class Broker {
   private reportedControllerId(): number {
     return Math.min(...this.liveBrokers().map(({ id }) => id));
   }
-  //<
 
   /** Appends each batch to its partition with the request's acks; acks=all waits for the in-sync replicas. */
   private async handleProduce(request: ProduceRequest, clientGone?: AbortSignal): Promise<ProduceResponse> {
@@ -387,7 +382,6 @@ export class Broker {
         return refused({ code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal and only the group coordinator writes to it; commit offsets with consumer.commit()` });
       }
       try {
-        //> step 09 rewrites
         const { baseOffset, endOffset } = this.replicaManager.append(topic, partition, records, request.acks);
         return { result: { topic, partition, baseOffset }, endOffset };
         //<

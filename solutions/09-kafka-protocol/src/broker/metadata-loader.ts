@@ -3,13 +3,9 @@
 // requests for `__cluster_metadata`, as KRaft brokers do, and hands each record to the broker to
 // apply (Kafka's MetadataLoader). A fetch waits at the controller until there is a new record
 // (long polling), so a new leader is known everywhere within a round trip of its election.
-//<
 import { Connection } from '../network/connection.ts';
-//> step 09 given
 import { KafkaError } from '../common/errors.ts';
-//<
 import type { MetadataRecord } from '../metadata/metadata-image.ts';
-//> step 09 given
 import { decodeBatches, recordsFrom } from '../record/record-batch.ts';
 
 import { METADATA_TOPIC } from '../controller/controller.ts';

@@ -218,7 +218,6 @@ export class Partition {
    * offsets the batches got.
    */
   appendAsLeader(recordSet: Buffer, acks: number): { baseOffset: number; lastOffset: number } {
-  //<
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     if (acks === -1 && this.isr.length < this.minIsr) {
       throw new KafkaError(
@@ -227,12 +226,9 @@ export class Partition {
       );
     }
     // Stamped with this leader's epoch: whoever copies the batch knows who wrote it.
-    //> step 09 rewrites
     const appended = this.log.appendBatches(recordSet, this.leaderEpoch);
-    //<
     // Alone in its ISR, the leader's own append is all the high watermark waits for.
     this.maybeAdvanceHighWatermark();
-    //> step 09 rewrites
     return appended;
     //<
   }

@@ -17,10 +17,9 @@ import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLead
 import { Log, type LogOptions } from '../storage/log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from '../metadata/metadata-image.ts';
 import { Partition } from './partition.ts';
-//> step 09 given
+//> step 09 rewrites: message.max.bytes counts a record set as it came, as Kafka does
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
-//<
 import { ReplicaFetcher } from './replica-fetcher.ts';
 
 
@@ -32,7 +31,6 @@ export interface AppendedBatch {
 }
 
 export interface ReplicaManagerOptions {
-  //> step 09 rewrites: message.max.bytes counts a record set as it came, as Kafka does
   /** The largest record set accepted, in bytes as it came and as it is stored; Kafka's `message.max.bytes`. */
   //<
   messageMaxBytes: number;
@@ -283,19 +281,15 @@ export class ReplicaManager {
   //> step 09 rewrites: produce appends record batch bytes and fetch returns stored bytes
   /** Appends the record batches a producer sent for one partition, as they came; returns the offsets they got. */
   append(topic: string, partition: number, recordSet: Buffer, acks = 1): { baseOffset: number; endOffset: number } {
-  //<
     this.layoutOf(topic);
     const target = this.leaderPartition(topic, partition);
-    //> step 09 rewrites
     // Kafka's message.max.bytes counts a producer's batch as it is on the wire and on disk.
     if (recordSet.length > this.options.messageMaxBytes) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `a record set of ${recordSet.length} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
     }
     const { baseOffset, lastOffset } = target.appendAsLeader(recordSet, acks);
-    //<
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);
-    //> step 09 rewrites
     return { baseOffset, endOffset: lastOffset + 1 };
     //<
   }
@@ -400,18 +394,14 @@ export class ReplicaManager {
         const records = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += records.length;
         return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records };
-        //<
       } catch (error) {
         // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
-        //> step 09 rewrites
         return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: Buffer.alloc(0), error: errorBody(error) };
-        //<
       }
     });
     return { response: { partitions }, bytes };
   }
 
-  //> step 09 rewrites
   /**
    * The stored batches of one partition from `wanted.offset` on, as bytes, never decoded: at most
    * its own maxBytes and what is left of the request's. As in Kafka, a limit never stops the
@@ -419,17 +409,13 @@ export class ReplicaManager {
    * a consumer; and a batch may start before the offset asked for (the client skips those records).
    */
   private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): Buffer {
-  //<
     const { log } = partition;
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
     const readUpTo = this.readUpTo(partition, follower);
-    //> step 09 rewrites
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return Buffer.alloc(0);
-    //<
     // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
-    //> step 09 rewrites
     return log.readBytes(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft), readUpTo);
     //<
   }

@@ -1,9 +1,7 @@
-//> step 09 given
+//> step 09 rewrites: subscriptions and assignments are Kafka's ConsumerProtocol bytes
 // What consumers put inside the group protocol's opaque bytes: Kafka's consumer protocol.
-//<
 //
 // The coordinator handles every kind of group alike (Kafka Connect workers and Kafka Streams
-//> step 09 given
 // use the same join and sync requests), so the member metadata in a JoinGroup and the
 // assignment in a SyncGroup are plain bytes to it. Only consumers read them: a Subscription
 // says which topics a member wants, an Assignment which partitions it got. Both are Kafka's
@@ -15,11 +13,8 @@
 //
 // Later versions only add fields at the end (owned partitions, rack, generation), so a reader
 // of version 0 reads what it knows and leaves the rest: that is how old and new members mix.
-//<
 import type { TopicPartition } from '../common/topic-partition.ts';
-//> step 09 given
 import { array, encode, int16, int32, nullableBytes, Reader, string, struct } from '../protocol/types.ts';
-//<
 
 /** The protocol type consumer groups announce; a group never mixes two types. */
 export const CONSUMER_PROTOCOL_TYPE = 'consumer';
@@ -32,7 +27,6 @@ export interface MemberAssignment {
   partitions: TopicPartition[];
 }
 
-//> step 09 rewrites: subscriptions and assignments are Kafka's ConsumerProtocol bytes
 // #region schemas
 const subscriptionV0 = struct({ version: int16, topics: array(string), userData: nullableBytes });
 const assignmentV0 = struct({ version: int16, assignedPartitions: array(struct({ topic: string, partitions: array(int32) })), userData: nullableBytes });

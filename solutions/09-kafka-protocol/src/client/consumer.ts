@@ -338,12 +338,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** Deserializes one record and moves its partition's position past it. */
   private deliver({ topic, partition, record }: Fetched): ConsumerRecord<K, V> {
     //> step 09 rewrites
-    //<
     const read = <T>(deserializer: Deserializer<T>, what: 'key' | 'value'): T => {
       try {
-        //> step 09 rewrites
         return deserializer(record[what], topic);
-        //<
       } catch (error) {
         // The position stays on this record; seek() past it to go on.
         this.buffered = this.buffered.filter((other) => other.topic !== topic || other.partition !== partition);
@@ -353,7 +350,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const key = read(this.keyDeserializer, 'key');
     const value = read(this.valueDeserializer, 'value');
     this.positions.set(keyOf(topic, partition), record.offset + 1);
-    //> step 09 rewrites
     return { topic, partition, offset: record.offset, key, value, timestamp: record.timestamp, headers: record.headers };
     //<
   }
@@ -444,7 +440,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
       //> step 09 rewrites
       this.log(`Offset ${fetchedFrom} is out of range for ${key} (its high watermark is ${fetched.highWatermark}): resetting to ${this.autoOffsetReset}`);
-      //<
       this.positions.set(key, null);
       return;
     }
@@ -454,7 +449,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       return;
     }
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
-    //> step 09 rewrites
     // The stored batches, decoded here (the broker never decodes them); the first may start before our position.
     for (const record of recordsFrom(decodeBatches(fetched.records), fetchedFrom)) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
     //<

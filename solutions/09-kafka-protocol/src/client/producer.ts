@@ -121,10 +121,9 @@ export class KafkaProducer {
     if (![0, 1, -1, 'all'].includes(acks)) throw new Error(`acks must be 0, 1 or 'all', not ${JSON.stringify(acks)}`);
     this.acks = acks === 'all' ? -1 : acks;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-    //> step 09 given
+    //> step 09 rewrites: serializing and partitioning move to appendTo, shared with send()'s fast path
     this.compression = options.compressionType ?? 'none';
     if (!['none', 'gzip'].includes(this.compression)) throw new Error(`compressionType must be 'none' or 'gzip', not ${JSON.stringify(this.compression)}`);
-    //<
   }
 
   // #region send
@@ -133,7 +132,6 @@ export class KafkaProducer {
    * why it could not be (its own serialization error, or its batch's error).
    */
   send<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<RecordMetadata> {
-    //> step 09 given
     // A topic whose metadata is known goes straight to the accumulator: the record's own promise
     // is the only one made. (Measured: the promises of the general path below cost more than
     // encoding and sending the record.)
@@ -145,7 +143,6 @@ export class KafkaProducer {
         return Promise.reject(error);
       }
     }
-    //<
     const appended = this.append(topic, record);
     this.appending.add(appended);
     const forget = () => this.appending.delete(appended);
@@ -156,7 +153,6 @@ export class KafkaProducer {
   /** Serializes the record, picks its partition and leaves it in the accumulator. */
   private async append<K, V>(topic: string, record: ProducerRecord<K, V>): Promise<{ sent: Promise<RecordMetadata> }> {
     if (this.closed) throw new Error('send() on a closed producer: create a new KafkaProducer');
-    //> step 09 rewrites: serializing and partitioning move to appendTo, shared with send()'s fast path
     // Serialized before the metadata wait, so that a serialization error shows at once.
     const key = serialize(this.keySerializer, record.key ?? null, topic, 'key');
     const value = serialize(this.valueSerializer, record.value ?? null, topic, 'value');

@@ -22,7 +22,6 @@ import { MetadataImage, type MetadataRecord, type PartitionState } from '../meta
 import { preferredLeaderChange, whenBrokerFenced, whenBrokerUnfenced, withIsr } from './partition-change.ts';
 //> step 09 given
 import type { AlterPartitionRequest, AlterPartitionResponse, BrokerHeartbeatRequest, BrokerHeartbeatResponse, BrokerRegistrationRequest, BrokerRegistrationResponse, CreateTopicsRequest, CreateTopicsResponse, FetchRequest, FetchResponse, MetadataResponse, Request, RequestType, ResponseOf } from '../protocol/index.ts';
-//<
 import { assignReplicas } from '../metadata/replica-assignment.ts';
 import { SocketServer } from '../network/socket-server.ts';
 import { validateTopicName } from '../common/topic-name.ts';
@@ -31,7 +30,6 @@ import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 /** The metadata log's name, as in KRaft. */
 export const METADATA_TOPIC = '__cluster_metadata';
 
-//> step 09 given
 /** The requests a controller answers, which its ApiVersions advertises: brokers' registrations, heartbeats, metadata fetches and ISR changes, and the topic creations brokers forward. */
 const CONTROLLER_APIS: RequestType[] = ['brokerRegistration', 'brokerHeartbeat', 'fetch', 'createTopics', 'alterPartition', 'metadata'];
 //<
@@ -239,7 +237,6 @@ export class Controller {
     const records = this.metadataLog.readBytes(offset, maxBytes);
     return { partitions: [{ topic: METADATA_TOPIC, partition: 0, highWatermark: this.metadataLog.logEndOffset, logStartOffset: this.metadataLog.logStartOffset, records }] };
   }
-  //<
 
   private createTopics(request: CreateTopicsRequest): CreateTopicsResponse {
     const topics = request.topics.map(({ name, partitions, replicationFactor, configs = {} }) => {
@@ -249,7 +246,6 @@ export class Controller {
           this.checkOffsetsTopicBrokers(copies);
           this.createTopic(name, partitions, copies, configs);
         } else {
-          //> step 09 rewrites
           // -1 partitions asks for the cluster's default, Kafka's num.partitions (KIP-464; KafkaJS sends it).
           this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, replicationFactor ?? this.options.defaultReplicationFactor ?? 1, configs);
           //<

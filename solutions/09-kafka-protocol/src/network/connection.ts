@@ -1,7 +1,6 @@
-//> step 09 given
+//> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
 // A client's connection to one broker: requests go out as frames in Kafka's binary protocol,
 // answers come back matched to their request by correlationId.
-//<
 //
 // One connection is opened per broker and then reused for every request, with any number of
 // requests in flight at once. Opening a TCP connection costs a round trip (and, with TLS, several):
@@ -9,13 +8,11 @@
 import net from 'node:net';
 import { KafkaError } from '../common/errors.ts';
 import { FrameDecoder } from './frame.ts';
-//> step 09 given
 import { APIS, encodeRequest, isFailed, readResponseHeader, type RequestBody, type RequestType, type ResponseOf } from '../protocol/index.ts';
 import { Reader } from '../protocol/types.ts';
 
 /** How this workshop's clients name themselves in every request header (brokers log it). */
 export const CLIENT_ID = 'kafka-from-scratch';
-//<
 
 /**
  * The connection failed or dropped before the broker answered: the broker stopped, crashed or is
@@ -26,11 +23,8 @@ export class ConnectionError extends Error {
   override name = 'ConnectionError';
 }
 
-//> step 09 rewrites: requests go out in Kafka's binary protocol, each in its module's version
 /** A request waiting for its answer, and how to read the answer: only the asker knows its api and version. */
-//<
 interface Pending {
-  //> step 09 given
   read(reader: Reader): unknown;
   //<
   resolve(response: unknown): void;
@@ -64,15 +58,11 @@ export class Connection {
    * 'produce', … })` resolves with a ProduceResponse. Each request goes out in the highest version
    * its module speaks (protocol/).
    */
-  //<
   async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     const socket = await this.open();
-    //> step 09 given
     const codec = APIS[body.type];
     const version = codec.maxVersion;
-    //<
     const correlationId = this.nextCorrelationId++;
-    //> step 09 rewrites
     // Encoded before it waits for an answer: a request that cannot be written leaves nothing pending.
     const frame = this.frame(body, correlationId, version);
     const response = new Promise<ResponseOf<K>>((resolve, reject) =>
@@ -83,7 +73,6 @@ export class Connection {
       }),
     );
     socket.write(frame);
-    //<
     return response;
   }
   // #endregion request
@@ -91,7 +80,6 @@ export class Connection {
   /** Sends a request that gets no answer (a produce with acks=0); resolves once it is written. */
   async send<K extends RequestType>(body: RequestBody<K>): Promise<void> {
     const socket = await this.open();
-    //> step 09 rewrites
     const frame = this.frame(body, this.nextCorrelationId++, APIS[body.type].maxVersion);
     await new Promise<void>((resolve, reject) => socket.write(frame, (error) => (error ? reject(new ConnectionError(`could not send to ${this.address}: ${error.message}`)) : resolve())));
   }
@@ -100,17 +88,13 @@ export class Connection {
     const codec = APIS[body.type];
     return encodeRequest({ apiKey: codec.key, apiVersion: version, correlationId, clientId: CLIENT_ID }, codec.requestSchema(version), codec.requestToWire(body, version));
   }
-  //<
 
   /** Settles the request an answer belongs to; the correlationId says which one. */
-  //> step 09 rewrites
   private onResponse(frame: Buffer): void {
     const reader = new Reader(frame);
     const correlationId = readResponseHeader(reader);
     const pending = this.pending.get(correlationId);
-  //<
     if (!pending) return; // an answer to a request nobody waits for any more
-    //> step 09 rewrites
     this.pending.delete(correlationId);
     const response = pending.read(reader) as object;
     if (isFailed(response)) pending.reject(new KafkaError(response.error.code, response.error.message));

@@ -6,22 +6,17 @@
 // (a KafkaError) into that error's answer, and stops cleanly. What a request MEANS is the
 // owner's business: the broker and the controller each hand it their own `handle`, and the list
 // of requests they answer, which is what ApiVersions advertises.
-//<
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { KafkaError } from '../common/errors.ts';
 import { FrameDecoder } from './frame.ts';
-//> step 09 given
 import { APIS, InvalidRequestError, type ApiCodec, encodeResponse, readRequestHeader, requestTypeOf, type ApiVersionRange, type Failed, type Request, type RequestHeader, type RequestType, type ResponseOf } from '../protocol/index.ts';
 import { unsupportedVersionBody } from '../protocol/api-versions.ts';
 import { Reader, raw } from '../protocol/types.ts';
-//<
 import { RequestQueue } from './request-queue.ts';
 
-//> step 09 given
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCodec = ApiCodec<any, any, any, any>;
-//<
 
 export interface SocketServerOptions {
   host: string;
@@ -32,7 +27,6 @@ export interface SocketServerOptions {
   maxFrameBytes?: number;
   queuedMaxRequests: number;
   connectionsMaxIdleMs: number;
-  //> step 09 given
   /** The requests the owner answers (ApiVersions comes on top, answered here). */
   apis: RequestType[];
   /** Requests it answers too but ApiVersions does not list: the workshop's own, which no Kafka client knows. */
@@ -95,7 +89,6 @@ export class SocketServer {
       socket,
       //> step 09 rewrites: requests arrive in Kafka's binary protocol, read by the schema of their api key and version
       (frame, clientGone) => this.answer(frame, clientGone),
-      //<
       { queuedMaxRequests: this.options.queuedMaxRequests, connectionsMaxIdleMs: this.options.connectionsMaxIdleMs, log: this.options.log },
     );
     const decoder = new FrameDecoder({ maxFrameBytes: this.options.maxFrameBytes });
@@ -104,18 +97,12 @@ export class SocketServer {
       try {
         frames = decoder.push(chunk);
       } catch (error) {
-        //> step 09 rewrites
         // After a bad length there is no way to find the next frame, nor a request to answer:
         // say why in the log, then hang up on this client only (Kafka does the same).
-        //<
         const { message } = error as Error;
         this.options.log(`Closing the connection of ${socket.remoteAddress}:${socket.remotePort}: ${message}`);
-        //> step 09 rewrites
-        //<
         socket.off('data', onData);
-        //> step 09 given
         socket.destroy();
-        //<
         return;
       }
       for (const frame of frames) requests.push(frame);
@@ -124,7 +111,6 @@ export class SocketServer {
     socket.on('error', (error) => this.options.log(`Connection error: ${error.message}`));
   }
 
-  //> step 09 rewrites
   /** What ApiVersions advertises: each request this server answers, with the versions its module speaks. */
   apiVersions(): ApiVersionRange[] {
   //<
@@ -194,19 +180,13 @@ export class SocketServer {
 
   /** The owner's response, or the refusal of the whole request as an error the codec writes into the answer. */
   private async respond(request: Request, clientGone: AbortSignal): Promise<ResponseOf<RequestType> | Failed | null> {
-  //<
     try {
-      //> step 09 rewrites
       return await this.handle(request, clientGone);
-      //<
     } catch (error) {
-      //> step 09 rewrites
       if (error instanceof KafkaError) return { error: { code: error.code, message: error.reason } };
-      //<
       // Anything else is a bug, which must not take the server down: UNKNOWN_SERVER_ERROR, details in the log.
       const { message, stack } = error as Error;
       this.options.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
-      //> step 09 rewrites
       return { error: { code: 'UNKNOWN_SERVER_ERROR', message } };
       //<
     }

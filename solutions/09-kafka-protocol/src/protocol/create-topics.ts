@@ -1,5 +1,5 @@
 // CreateTopics: topics made on purpose, each with the number of partitions asked for.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's CreateTopics v0-3 on the wire
 //
 // Kafka's CreateTopics is api key 19; this broker speaks versions 0–3. Version 1 added
 // validate_only to the request and an error message per topic to the response; version 2
@@ -11,13 +11,10 @@
 // timeout_ms is how long Kafka may wait for the new topic to reach the brokers: this broker waits
 // a few seconds of its own for its metadata to have the topic, and does not read it.
 import { perVersion, type ApiCodec } from './api.ts';
-//<
 import type { ErrorBody } from './envelope.ts';
-//> step 09 given
 import { errorCode, errorFromCode } from './errors.ts';
 import { InvalidRequestError } from './types.ts';
 import { array, boolean, int16, int32, nullableString, string, struct, type Type } from './types.ts';
-//<
 
 export interface CreateTopicsRequest {
   type: 'createTopics';
@@ -39,7 +36,6 @@ export interface CreateTopicsResponse {
   topics: Array<{ name: string; error?: ErrorBody }>;
 }
 
-//> step 09 rewrites: the request is Kafka's CreateTopics v0-3 on the wire
 /** Kafka's "the broker's default" for a partition count or a replication factor. */
 const DEFAULT = -1;
 /** What Kafka's own clients send as timeout_ms when told nothing. */
@@ -95,9 +91,7 @@ function topicFromWire({ name, numPartitions, replicationFactor, assignments, co
   const set = configs.filter((config): config is { name: string; value: string } => config.value !== null);
   // Whether the count and the factor make sense is the broker's answer, topic by topic
   // (INVALID_PARTITIONS, INVALID_REPLICATION_FACTOR), not a reason to refuse the whole request.
-//<
   return {
-    //> step 09 rewrites
     name,
     partitions: numPartitions,
     ...(replicationFactor === DEFAULT ? {} : { replicationFactor }),

@@ -1,7 +1,7 @@
 // DescribeGroups: each group's state, generation, leader and members with their assignments, as
 // its coordinator sees them (Kafka's DescribeGroups, api 15); ask the group's coordinator. A group
 // nobody joined is "Dead", as Kafka says. The dashboard (npm run dashboard) shows it.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's DescribeGroups v0 on the wire
 //
 // Kafka's DescribeGroups is api key 15; this broker speaks version 0. No version of Kafka's answer
 // carries the generation or the leader, so a step 09 client reads neither. This coordinator keeps
@@ -9,7 +9,6 @@
 import type { ApiCodec } from './api.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, bytes, int16, string, struct, type Infer } from './types.ts';
-//<
 
 export interface DescribeGroupsRequest {
   type: 'describeGroups';
@@ -25,20 +24,17 @@ export interface DescribedGroup {
   protocolType: string;
   /** The assignor the group chose ("range", "roundrobin"); "" until it has chosen. */
   protocolName: string;
-  //> step 09 rewrites: Kafka's DescribeGroups carries no generation and no leader; assignments are bytes
   /** The coordinator knows it; Kafka's DescribeGroups does not carry it, so an answer read off the wire has none. */
   generationId?: number;
   leaderId?: string;
   /** Each member and its share of the assignment (decodeAssignment reads it; empty until Stable). */
   members: Array<{ memberId: string; assignment: Buffer }>;
-  //<
 }
 
 export interface DescribeGroupsResponse {
   groups: DescribedGroup[];
 }
 
-//> step 09 rewrites: the request is Kafka's DescribeGroups v0 on the wire
 const requestV0 = struct({ groups: array(string) });
 const memberV0 = struct({ memberId: string, clientId: string, clientHost: string, memberMetadata: bytes, memberAssignment: bytes });
 const groupV0 = struct({ errorCode: int16, groupId: string, groupState: string, protocolType: string, protocolData: string, members: array(memberV0) });

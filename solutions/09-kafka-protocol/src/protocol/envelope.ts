@@ -1,15 +1,11 @@
-//> step 09 given
+//> step 09 rewrites: every message is Kafka's frame: a request header or a response header, then a binary body
 // What every message looks like on the wire, whatever the request: Apache Kafka's framing.
-//<
 //
-//> step 09 given
 //   request:   int32 size | request header v1                              | request body
 //                           api_key int16, api_version int16,
 //                           correlation_id int32, client_id nullable string
 //   response:  int32 size | response header v0: correlation_id int32        | response body
-//<
 //
-//> step 09 given
 // The size counts the bytes after it (frame.ts cuts the stream into frames by it, as since
 // step 02). The api key says which request this is (0 Produce, 1 Fetch, 3 Metadata, …) and the
 // api version which schema its body follows; the response carries no api key or version: the
@@ -22,13 +18,11 @@
 import { int16, int32, nullableString, Reader, struct, Writer, type Infer, type Type } from './types.ts';
 
 /** An error as the code works with it: Apache Kafka's name for it, and what it means in words. */
-//<
 export interface ErrorBody {
   code: string;
   message: string;
 }
 
-//> step 09 rewrites: every message is Kafka's frame: a request header or a response header, then a binary body
 // #region request-header
 export const requestHeaderV1 = struct({ apiKey: int16, apiVersion: int16, correlationId: int32, clientId: nullableString });
 export type RequestHeader = Infer<typeof requestHeaderV1>;

@@ -1,6 +1,6 @@
 // Fetch: records from several partitions, each from an offset on, in one request. The broker
 // answers once it has `minBytes` for the whole request, or `maxWaitMs` has passed: long polling.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
 //
 // Kafka's Fetch is api key 1; this broker speaks version 4, the first whose clients must read
 // record batches v2 (record-batch.ts), the only format this broker stores. A partition's records
@@ -15,13 +15,10 @@
 // on its side of the wire in version 4, and a response's logStartOffset comes back as -1.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
-//<
 import type { ErrorBody } from './envelope.ts';
-//> step 09 given
 import { errorCode, errorFromCode } from './errors.ts';
 import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, int8, nullableArray, nullableBytes, string, struct, type Infer } from './types.ts';
-//<
 
 /** One partition a fetch reads, from `offset` on, up to about `maxBytes`. */
 export interface FetchPartition {
@@ -29,13 +26,11 @@ export interface FetchPartition {
   partition: number;
   offset: number;
   maxBytes?: number;
-  //> step 09 rewrites: the request is Kafka's Fetch v4: each partition's records are the stored bytes
   /**
    * The leader epoch the fetcher believes the leader has (Kafka's current_leader_epoch, KIP-320).
    * A leader of another epoch refuses the partition with FENCED_LEADER_EPOCH (the fetcher is
    * behind) or UNKNOWN_LEADER_EPOCH (the leader is). Fetch v4 cannot carry it: it arrived in v9.
    */
-  //<
   currentLeaderEpoch?: number;
   /**
    * A follower's: the epoch of the last batch in its log (Kafka's last_fetched_epoch, Fetch v12).
@@ -56,30 +51,22 @@ export interface FetchRequest {
   partitions: FetchPartition[];
 }
 
-//> step 09 rewrites
-//<
 export interface FetchedPartition {
   topic: string;
   partition: number;
   /** The offset after the last record every in-sync replica has: consumers read up to here, never beyond. */
   highWatermark: number;
-  //> step 09 given
   /** The first offset the log still keeps; -1 when read from a Fetch v4 response, which does not carry it. */
-  //<
   logStartOffset: number;
-  //> step 09 rewrites
   /** The record batches read, as the log stores them; empty (never null) when there are none. */
   records: Buffer;
-  //<
   /**
    * To a follower whose log parts from the leader's: the largest epoch the leader has at or below
    * the follower's `lastFetchedEpoch`, and where it ends in the leader's log. The follower cuts its
    * log there (or further back) and fetches again. Sent with no records.
    */
-  //> step 09 given
   // Fetch v4 has no room for it, nor for lastFetchedEpoch (both came with v12, Kafka 2.7): in this
   // step a leader never sets it, and a follower asks OffsetsForLeaderEpoch instead.
-  //<
   divergingEpoch?: { epoch: number; endOffset: number };
   error?: ErrorBody;
 }
@@ -88,7 +75,6 @@ export interface FetchResponse {
   partitions: FetchedPartition[];
 }
 
-//> step 09 rewrites
 const READ_UNCOMMITTED = 0;
 const READ_COMMITTED = 1;
 
@@ -138,9 +124,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
       maxWaitMs: atLeast(0, wire.maxWaitMs, 'max_wait_ms'),
       minBytes: atLeast(0, wire.minBytes, 'min_bytes'),
       maxBytes: atLeast(0, wire.maxBytes, 'max_bytes'),
-//<
       // Any offset reads: one outside the log is the broker's to answer (OFFSET_OUT_OF_RANGE).
-      //> step 09 rewrites
       partitions: flatten(wire.topics, (topic, { partition, fetchOffset, partitionMaxBytes }) => ({
         topic,
         partition: atLeast(0, partition, `a partition index of topic "${topic}"`),
@@ -159,7 +143,7 @@ export const fetchApi: ApiCodec<Omit<FetchRequest, 'correlationId'>, FetchRespon
     topics: byTopic(partitions, ({ partition, offset, maxBytes: partitionMaxBytes }) => ({ partition, fetchOffset: offset, partitionMaxBytes: partitionMaxBytes ?? maxBytes })),
   }),
   responseToWire(response, request) {
-      //<
+//<
     //> step 09 task 5: Fetch's response — stored bytes per partition, never null, errors as codes
     const partitions: FetchedPartition[] =
       'error' in response

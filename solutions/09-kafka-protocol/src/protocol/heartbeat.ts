@@ -1,11 +1,10 @@
 // Heartbeat: "I am alive, in this generation." Answered REBALANCE_IN_PROGRESS when it is time to rejoin.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's Heartbeat v1 on the wire
 //
 // Kafka's Heartbeat is api key 12; version 1 added throttle_time_ms to the response.
 import { errorCode, errorFromCode } from './errors.ts';
 import type { ApiCodec } from './api.ts';
 import { int16, int32, string, struct, type Infer } from './types.ts';
-//<
 
 export interface HeartbeatRequest {
   type: 'heartbeat';
@@ -18,7 +17,6 @@ export interface HeartbeatRequest {
 /** No fields: an answer without an error means "carry on". */
 export type HeartbeatResponse = Record<never, never>;
 
-//> step 09 rewrites: the request is Kafka's Heartbeat v1 on the wire
 const requestV1 = struct({ groupId: string, generationId: int32, memberId: string });
 const responseV1 = struct({ throttleTimeMs: int32, errorCode: int16 });
 

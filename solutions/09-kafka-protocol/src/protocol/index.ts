@@ -1,4 +1,4 @@
-//> step 09 given
+//> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
 // The requests brokers and clients exchange, in Apache Kafka's binary protocol. Each request type
 // has a module of its own in this folder: its request and response types, and its codec (api
 // key, versions, each version's schema, and the mapping between Kafka's wire shape and the shape
@@ -26,22 +26,17 @@ import { offsetsForLeaderEpochApi, type OffsetsForLeaderEpochRequest, type Offse
 import { listGroupsApi, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
 import { describeGroupsApi, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
 import { describeReplicasApi, type DescribeReplicasRequest, type DescribeReplicasResponse } from './describe-replicas.ts';
-//<
 
 export * from './envelope.ts';
-//> step 09 given
 export { errorCode, errorFromCode } from './errors.ts';
 export { InvalidRequestError } from './types.ts';
 export { INT32_MAX } from './types.ts';
 export { isFailed, type ApiCodec, type Failed } from './api.ts';
 export type { ApiVersionRange, ApiVersionsRequest, ApiVersionsResponse } from './api-versions.ts';
 export type { ProduceRequest, ProduceResponse, ProduceResult, WireBatch } from './produce.ts';
-//<
 export type { MetadataRequest, MetadataResponse, PartitionMetadata, TopicMetadata } from './metadata.ts';
 export type { CreateTopicsRequest, CreateTopicsResponse, NewTopic } from './create-topics.ts';
-//> step 09 given
 export type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse } from './fetch.ts';
-//<
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
 export type { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.ts';
 export type { JoinGroupRequest, JoinGroupResponse, GroupProtocol } from './join-group.ts';
@@ -52,21 +47,15 @@ export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } fr
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
 export type { BrokerRegistrationRequest, BrokerRegistrationResponse } from './broker-registration.ts';
 export type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from './broker-heartbeat.ts';
-//> step 09 given
-//<
 export type { AlterPartitionRequest, AlterPartitionResponse } from './alter-partition.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './offsets-for-leader-epoch.ts';
 export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
 export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
 export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './describe-replicas.ts';
 
-//> step 09 given
 /** Every request type: its request and the response a broker answers it with. */
-//<
 export interface Api {
-  //> step 09 given
   apiVersions: { request: ApiVersionsRequest; response: ApiVersionsResponse };
-  //<
   produce: { request: ProduceRequest; response: ProduceResponse };
   metadata: { request: MetadataRequest; response: MetadataResponse };
   createTopics: { request: CreateTopicsRequest; response: CreateTopicsResponse };
@@ -83,8 +72,6 @@ export interface Api {
   describeGroups: { request: DescribeGroupsRequest; response: DescribeGroupsResponse };
   brokerRegistration: { request: BrokerRegistrationRequest; response: BrokerRegistrationResponse };
   brokerHeartbeat: { request: BrokerHeartbeatRequest; response: BrokerHeartbeatResponse };
-  //> step 09 rewrites: the registry holds each request's binary codec, by Kafka's api key
-  //<
   alterPartition: { request: AlterPartitionRequest; response: AlterPartitionResponse };
   offsetsForLeaderEpoch: { request: OffsetsForLeaderEpochRequest; response: OffsetsForLeaderEpochResponse };
   describeReplicas: { request: DescribeReplicasRequest; response: DescribeReplicasResponse };
@@ -97,7 +84,6 @@ export type ResponseOf<K extends RequestType> = Api[K]['response'];
 export type Request = RequestOf<RequestType>;
 /** What a client hands to Connection.request: the request without the correlationId the connection adds. */
 export type RequestBody<K extends RequestType> = Omit<RequestOf<K>, 'correlationId'> & { type: K };
-//> step 09 rewrites
 
 /** The codec of one request type. The wire shapes are each module's own business, hence `any` here. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

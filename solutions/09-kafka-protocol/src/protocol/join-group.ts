@@ -1,5 +1,5 @@
 // JoinGroup: joins a group, or rejoins it for a rebalance; answered once the rebalance completes.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's JoinGroup v2 on the wire, member metadata as bytes
 //
 // Kafka's JoinGroup is api key 11; this broker speaks version 2. Version 1 added
 // rebalance_timeout_ms, version 2 throttle_time_ms (first in the response). Version 4 makes a
@@ -10,15 +10,12 @@ import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { InvalidRequestError } from './types.ts';
 import { array, bytes, int16, int32, string, struct, type Infer } from './types.ts';
-//<
 
 export interface GroupProtocol {
   /** An assignor's name, such as "range". */
   name: string;
-  //> step 09 rewrites: the request is Kafka's JoinGroup v2 on the wire, member metadata as bytes
   /** The member's subscription, as opaque bytes the coordinator never reads. */
   metadata: Buffer;
-  //<
 }
 
 export interface JoinGroupRequest {
@@ -44,7 +41,6 @@ export interface JoinGroupResponse {
   leader: string;
   memberId: string;
   /** Every member and its metadata for the chosen protocol; only the leader gets them. */
-  //> step 09 rewrites
   members: Array<{ memberId: string; metadata: Buffer }>;
 }
 

@@ -1,5 +1,5 @@
 // LeaveGroup: a member leaving on purpose (close()). The group rebalances at once, not after a session timeout.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's LeaveGroup v1 on the wire
 //
 // Kafka's LeaveGroup is api key 13; this broker speaks version 1, which added throttle_time_ms
 // (first in the response) to version 0. Version 3 lets one request take several members out.
@@ -7,7 +7,6 @@ import type { ApiCodec } from './api.ts';
 import { nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { int16, int32, string, struct, type Infer } from './types.ts';
-//<
 
 export interface LeaveGroupRequest {
   type: 'leaveGroup';
@@ -19,7 +18,6 @@ export interface LeaveGroupRequest {
 /** No fields: an answer without an error means the member is out. */
 export type LeaveGroupResponse = Record<never, never>;
 
-//> step 09 rewrites: the request is Kafka's LeaveGroup v1 on the wire
 const requestV1 = struct({ groupId: string, memberId: string });
 const responseV1 = struct({ throttleTimeMs: int32, errorCode: int16 });
 

@@ -1,7 +1,7 @@
 // ListGroups: the groups this broker coordinates (Kafka's ListGroups, api 16). A cluster's groups
 // are the union of every broker's answer, since each broker lists only its own. Nothing in the
 // workshop's clients needs it; the dashboard (npm run dashboard) asks it to find the groups.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's ListGroups v0 on the wire
 //
 // Kafka's ListGroups is api key 16; this broker speaks version 0 (kafka-python's admin and
 // KafkaJS's listGroups ask it too). Advertising it does not change the broker age kafka-python
@@ -9,7 +9,6 @@
 import type { ApiCodec } from './api.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, int16, string, struct, type Infer } from './types.ts';
-//<
 
 export interface ListGroupsRequest {
   type: 'listGroups';
@@ -20,7 +19,6 @@ export interface ListGroupsResponse {
   groups: Array<{ groupId: string; protocolType: string }>;
 }
 
-//> step 09 rewrites: the request is Kafka's ListGroups v0 on the wire
 const requestV0 = struct({});
 const responseV0 = struct({ errorCode: int16, groups: array(struct({ groupId: string, protocolType: string })) });
 

@@ -1,5 +1,5 @@
 // ListOffsets: where each partition starts or ends.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's ListOffsets v1 on the wire
 //
 // Kafka's ListOffsets is api key 2; this broker speaks version 1, the first that answers one
 // offset per partition (version 0 answered a list of them) along with its timestamp. Version 2
@@ -7,13 +7,10 @@
 // broker does not need it.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
-//<
 import type { ErrorBody } from './envelope.ts';
-//> step 09 given
 import { errorCode, errorFromCode } from './errors.ts';
 import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, string, struct, type Infer } from './types.ts';
-//<
 
 /** Kafka's ListOffsets sentinels: the first offset still kept, or the next offset to be written. */
 export const EARLIEST_TIMESTAMP = -2;
@@ -30,7 +27,6 @@ export interface ListOffsetsResponse {
   partitions: Array<{ topic: string; partition: number; offset: number; error?: ErrorBody }>;
 }
 
-//> step 09 rewrites: the request is Kafka's ListOffsets v1 on the wire
 const requestV1 = struct({
   replicaId: int32,
   topics: array(struct({ name: string, partitions: array(struct({ partitionIndex: int32, timestamp: int64 })) })),

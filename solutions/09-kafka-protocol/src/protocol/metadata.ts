@@ -1,5 +1,5 @@
 // Metadata: which brokers there are, and for each topic its partitions and their leaders.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's Metadata v0-4 on the wire
 //
 // Kafka's Metadata is api key 3; this broker speaks versions 0–4. In version 0 an empty list of
 // topics asks for every topic. Version 1 made the list nullable: null asks for every topic, and
@@ -11,22 +11,17 @@
 // Two things the code knows cannot travel in these versions, and stay on the broker's side: a
 // partition's leader epoch (Metadata v7+) and a topic's configs (Kafka's DescribeConfigs).
 import { perVersion, type ApiCodec } from './api.ts';
-//<
 import type { ErrorBody } from './envelope.ts';
-//> step 09 given
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, boolean, int16, int32, nullableArray, nullableString, string, struct, type Type } from './types.ts';
-//<
 
 export interface MetadataRequest {
   type: 'metadata';
   correlationId: number;
   /** The topics to describe (created on first use); every known topic when absent. */
   topics?: string[];
-  //> step 09 given
   /** Whether asking for an unknown topic creates it; always true before version 4 (Kafka's allow.auto.create.topics). */
   allowAutoTopicCreation?: boolean;
-  //<
 }
 
 export interface PartitionMetadata {
@@ -51,14 +46,11 @@ export interface MetadataResponse {
   brokers: Array<{ id: number; host: string; port: number }>;
   /** The broker that runs the cluster (step 08 elects one); kcat -L marks it "(controller)". */
   controllerId?: number;
-  //> step 09 given
   /** The cluster's id (version 2+); DEFAULT_CLUSTER_ID when the broker gives none. */
   clusterId?: string;
-  //<
   topics: TopicMetadata[];
 }
 
-//> step 09 rewrites: the request is Kafka's Metadata v0-4 on the wire
 /** What a broker that has no cluster id of its own answers in version 2+. */
 export const DEFAULT_CLUSTER_ID = 'kafka-from-scratch';
 

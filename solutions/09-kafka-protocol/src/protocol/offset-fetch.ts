@@ -1,5 +1,5 @@
 // OffsetFetch: the group's committed offsets for these partitions; -1 where it has none.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's OffsetFetch v1 on the wire
 //
 // Kafka's OffsetFetch is api key 9; this broker speaks version 1, the first that reads offsets
 // from the __consumer_offsets topic (version 0 read ZooKeeper). Version 2 adds an error code for
@@ -12,7 +12,6 @@ import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, int16, int32, int64, nullableString, string, struct, type Infer } from './types.ts';
-//<
 
 export interface OffsetFetchRequest {
   type: 'offsetFetch';
@@ -25,7 +24,6 @@ export interface OffsetFetchResponse {
   partitions: Array<{ topic: string; partition: number; offset: number; metadata: string }>;
 }
 
-//> step 09 rewrites: the request is Kafka's OffsetFetch v1 on the wire
 const requestV1 = struct({ groupId: string, topics: array(struct({ name: string, partitions: array(int32) })) });
 
 const responseV1 = struct({

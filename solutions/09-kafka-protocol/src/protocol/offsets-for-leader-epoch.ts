@@ -5,19 +5,16 @@
 // leader answers with the largest epoch it knows at or below that one, and the offset where that
 // epoch ends in its log (the start of the next epoch, or its log end offset if it is the latest).
 // The follower cuts its log there before fetching again (replica-fetcher.ts).
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's OffsetForLeaderEpoch v3 on the wire
 //
 // Kafka's OffsetForLeaderEpoch is api key 23; this broker speaks version 3. Version 1 added the
 // epoch to the answer, version 2 current_leader_epoch (fencing, as in a fetch; -1 for "not
 // given") and throttle_time_ms, version 3 the asker's replica_id.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
 import { atLeast } from './checks.ts';
-//<
 import type { ErrorBody } from './envelope.ts';
-//> step 09 given
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, int16, int32, int64, string, struct, type Infer } from './types.ts';
-//<
 
 export interface OffsetsForLeaderEpochPartition {
   topic: string;
@@ -53,7 +50,6 @@ export interface OffsetsForLeaderEpochResponse {
   partitions: EpochEndOffsetResult[];
 }
 
-//> step 09 rewrites: the request is Kafka's OffsetForLeaderEpoch v3 on the wire
 /** current_leader_epoch's "not given": the leader answers without checking its epoch. */
 const NO_EPOCH = -1;
 
@@ -107,4 +103,4 @@ export const offsetsForLeaderEpochApi: ApiCodec<Omit<OffsetsForLeaderEpochReques
     }),
   }),
 };
-  //<
+//<

@@ -1,4 +1,4 @@
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 // Produce: record batches for partitions, acknowledged once the broker has them.
 // One request carries batches for any number of partitions led by the receiving broker, and each
 // partition gets its own result: one bad batch spoils no other.
@@ -8,21 +8,16 @@
 // bytes: the batch exactly as the producer encoded it, which the leader checks, stamps with its
 // offsets and writes to disk as it came.
 import { byTopic, flatten, type ApiCodec } from './api.ts';
-//<
 import type { ErrorBody } from './envelope.ts';
-//> step 09 rewrites: the request is Kafka's Produce v3: each partition's records are record batch bytes
 import { errorCode, errorFromCode } from './errors.ts';
 import { InvalidRequestError } from './types.ts';
 import { array, int16, int32, int64, nullableBytes, nullableString, string, struct, type Infer } from './types.ts';
 
 /** The records of one partition that travel together: one or more record batches, as bytes. */
-//<
 export interface WireBatch {
   topic: string;
   partition: number;
-  //> step 09 rewrites
   records: Buffer;
-  //<
 }
 
 export interface ProduceRequest {
@@ -35,9 +30,7 @@ export interface ProduceRequest {
   batches: WireBatch[];
 }
 
-//> step 09 rewrites
 /** One result per partition, in the request's order: where its records start, or why they failed. */
-//<
 export interface ProduceResult {
   topic: string;
   partition: number;
@@ -49,7 +42,6 @@ export interface ProduceResponse {
   results: ProduceResult[];
 }
 
-//> step 09 rewrites
 // #region schema-v3
 const requestV3 = struct({
   transactionalId: nullableString,

@@ -1,5 +1,5 @@
 // SyncGroup: the second half of a rebalance. The leader sends the assignment, every member gets its share.
-//> step 09 given
+//> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
 //
 // Kafka's SyncGroup is api key 14; this broker speaks version 1, which added throttle_time_ms
 // (first in the response) to version 0. Version 3 adds static membership (group_instance_id).
@@ -7,7 +7,6 @@ import type { ApiCodec } from './api.ts';
 import { atLeast, nonEmpty } from './checks.ts';
 import { errorCode, errorFromCode } from './errors.ts';
 import { array, bytes, int16, int32, string, struct, type Infer } from './types.ts';
-//<
 
 export interface SyncGroupRequest {
   type: 'syncGroup';
@@ -16,13 +15,10 @@ export interface SyncGroupRequest {
   generationId: number;
   memberId: string;
   /** From the leader: each member's assignment (opaque bytes); empty from everyone else. */
-  //> step 09 rewrites: the request is Kafka's SyncGroup v1 on the wire, assignments as bytes
   assignments: Array<{ memberId: string; assignment: Buffer }>;
-  //<
 }
 
 export interface SyncGroupResponse {
-  //> step 09 rewrites
   /** This member's share, as the leader encoded it; empty when the leader gave it nothing. */
   assignment: Buffer;
 }
@@ -40,9 +36,7 @@ export const syncGroupApi: ApiCodec<Omit<SyncGroupRequest, 'correlationId'>, Syn
   requestFromWire: (wire) => ({
     type: 'syncGroup',
     groupId: nonEmpty(wire.groupId, 'group_id'),
-//<
     // -1 is "not a member of any generation", which the coordinator refuses with its own error.
-    //> step 09 rewrites
     generationId: atLeast(-1, wire.generationId, 'generation_id'),
     memberId: nonEmpty(wire.memberId, 'member_id'),
     // Copied: the coordinator keeps them until every member has collected its share, and a
@@ -60,4 +54,4 @@ export const syncGroupApi: ApiCodec<Omit<SyncGroupRequest, 'correlationId'>, Syn
     return error ? { error } : { assignment };
   },
 };
-    //<
+//<

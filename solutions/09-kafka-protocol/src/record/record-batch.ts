@@ -1,28 +1,20 @@
-//> step 09 given
+//> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
 // A record batch: the unit the log writes, checks and reads back, and the unit on the wire.
-//<
 //
-//> step 09 given
 // The broker never stores records one by one. It writes the batch a producer sent, exactly as it
 // came, with a header in front: where the batch starts (its base offset), how long it is, which
 // leader wrote it (its leader epoch), and a checksum of the rest. That header is what lets the
 // log find batches in a file, skip the ones a reader does not want, after a crash tell a whole
 // batch from a torn or damaged one, and after a leader change tell whose writes a replica holds.
-//<
 //
-//> step 09 given
 // From step 09 the layout is Apache Kafka's own, record batch v2 ("magic 2", Kafka's
 // DefaultRecordBatch), byte for byte: a real Kafka client's produce request carries batches in
 // this layout, the log stores them unchanged, and a fetch sends the stored bytes back. All fixed
 // numbers are big-endian.
-//<
 //
 //   offset  size  field
-//> step 09 given
 //        0     8  baseOffset            the offset of the first record (the leader stamps it)
-//<
 //        8     4  batchLength           bytes that follow this field
-//> step 09 given
 //       12     4  partitionLeaderEpoch  the epoch of the leader that appended the batch
 //       16     1  magic                 the format version: 2
 //       17     4  crc                   CRC-32C of every byte from attributes to the end
@@ -35,9 +27,7 @@
 //       53     4  baseSequence          -1
 //       57     4  recordsCount
 //       61        records (compressed as one block when attributes say so)
-//<
 //
-//> step 09 given
 // Each record is mostly varints (varint.ts), small numbers taking one byte:
 //
 //   length varint (the bytes after it), attributes int8 (unused, 0), timestampDelta varlong
@@ -46,18 +36,13 @@
 //   keyLength varint, key (UTF-8), valueLength varint (-1 = null), value.
 //
 // The CRC covers the bytes from attributes to the end. Not baseOffset and partitionLeaderEpoch:
-//<
 // the leader stamps the offsets and its epoch into a batch a producer sent by rewriting those
-//> step 09 given
 // fields in place (stampBatch), without recomputing the CRC over the records. Nor the magic byte,
 // checked on its own: a reader must know the layout before it can even find the CRC.
 import { gunzipSync, gzipSync } from 'node:zlib';
-//<
 import { crc32c } from './crc32c.ts';
 import { KafkaError } from '../common/errors.ts';
-//> step 09 given
 import { decodeVarint, decodeVarlong, varintSize, varlongSize, VarintError, writeVarint, writeVarlong } from './varint.ts';
-//<
 
 export interface RecordHeader {
   key: string;
@@ -77,10 +62,8 @@ export interface RecordWithOffset extends LogRecord {
   offset: number;
 }
 
-//> step 09 given
 /** The codecs this workshop reads and writes: none, and gzip (which Node's zlib has built in). */
 export type Compression = 'none' | 'gzip';
-//<
 
 export interface RecordBatch {
   baseOffset: number;
@@ -89,17 +72,11 @@ export interface RecordBatch {
    * leader change compares epochs to find what the new leader never had (leader-epoch-cache.ts).
    */
   partitionLeaderEpoch: number;
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
   /** Offset of the last record minus baseOffset: recordsCount - 1 in this log, which never compacts. */
-  //<
   lastOffsetDelta: number;
-  //> step 09 rewrites
   baseTimestamp: number;
-  //<
   maxTimestamp: number;
-  //> step 09 given
   compression: Compression;
-  //<
   records: LogRecord[];
 }
 
@@ -107,7 +84,6 @@ export interface RecordBatch {
 const BASE_OFFSET = 0;
 const BATCH_LENGTH = 8;
 const PARTITION_LEADER_EPOCH = 12;
-//> step 09 rewrites
 const MAGIC = 16;
 const CRC = 17;
 const ATTRIBUTES = 21;
@@ -120,10 +96,8 @@ const BASE_SEQUENCE = 53;
 const RECORDS_COUNT = 57;
 /** Bytes before the first record (Kafka's RECORD_BATCH_OVERHEAD). */
 export const BATCH_HEADER_SIZE = 61;
-//<
 /** baseOffset + batchLength: what must be read to know how big a batch is (Kafka's LOG_OVERHEAD). */
 export const LOG_OVERHEAD = 12;
-//> step 09 given
 /** The only batch format this workshop speaks. Kafka's older message sets (magic 0 and 1) have another layout. */
 export const CURRENT_MAGIC = 2;
 /** The partition leader epoch a producer writes: "none yet". The leader stamps its own when it appends. */
@@ -140,7 +114,6 @@ const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 /** "No producer id" for the producer id, epoch and sequence fields: this workshop has no idempotent producer. */
 const NO_PRODUCER_ID = -1;
-//<
 
 /** A batch whose bytes do not make sense: Kafka's CORRUPT_MESSAGE. */
 export class CorruptRecordError extends KafkaError {
@@ -150,7 +123,6 @@ export class CorruptRecordError extends KafkaError {
   }
 }
 
-//> step 09 rewrites
 /** The name of the codec in a batch's attributes, e.g. 'gzip' (or 'codec 7' for a number Kafka does not use). */
 export function compressionOf(attributes: number): string {
   const id = attributes & COMPRESSION_MASK;
@@ -202,6 +174,7 @@ function writeRecord(buffer: Buffer, position: number, record: LogRecord, offset
   }
   return position;
   //<
+//> step 09 rewrites
 }
 
 /** Reads fields one after the other, refusing to read past `end`. */
@@ -214,16 +187,13 @@ class FieldReader {
 
   private take(size: number, what: string): number {
     if (size < 0 || this.position + size > this.end) {
-      //> step 09 rewrites
       throw new CorruptRecordError(`${what} runs past the end of the records (needs ${size} bytes at position ${this.position}, they end at ${this.end})`);
-      //<
     }
     const at = this.position;
     this.position += size;
     return at;
   }
 
-  //> step 09 rewrites
   int8(what: string): number {
     return this.buffer.readInt8(this.take(1, what));
   }
@@ -248,28 +218,20 @@ class FieldReader {
   }
 
   /** A varint length, then that many bytes; length -1 is null. */
-  //<
   nullableBytes(what: string): Buffer | null {
-    //> step 09 rewrites
     const length = this.varint(`the length of ${what}`);
-    //<
     if (length === -1) return null;
-    //> step 09 given
     if (length < -1) throw new CorruptRecordError(`the length of ${what} is ${length}`);
-    //<
     const at = this.take(length, what);
-    //> step 09 rewrites: keys and values are views of the batch, not copies
     // A view, not a copy: a batch is decoded from a buffer of its own (a fetch answer, a read
     // of the segment file), and copying every key and value cost more than the decoding itself.
     return this.buffer.subarray(at, at + length);
-    //<
   }
 
   get atEnd(): boolean {
     return this.position === this.end;
   }
 
-  //> step 09 rewrites: batches are Kafka's record batch v2 exactly, with varints, gzip and a CRC from the attributes on
   get at(): number {
     return this.position;
   }
@@ -302,9 +264,9 @@ function decodeRecord(reader: FieldReader, index: number, header: BatchHeader): 
   const logAppendTime = (header.attributes & TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0;
   return { key, value, timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta, headers };
   //<
+//> step 09 rewrites
 }
 
-//> step 09 given
 /** The records of a batch whose header was checked: decompressed if need be, then decoded. */
 function decodeRecords(buffer: Buffer, position: number, header: BatchHeader): LogRecord[] {
   const size = LOG_OVERHEAD + header.batchLength;
@@ -331,54 +293,36 @@ function unsupportedCompression(compression: string): KafkaError {
 
 // ---------------------------------------------------------------------------------------------
 // The batch header
-//<
 
 /** The fields in front of the records, read without checking anything. */
 export interface BatchHeader {
   baseOffset: number;
   batchLength: number;
   partitionLeaderEpoch: number;
-  //> step 09 given
   magic: number;
-  //<
   crc: number;
-  //> step 09 given
   attributes: number;
-  //<
   lastOffsetDelta: number;
-  //> step 09 rewrites
   baseTimestamp: number;
-  //<
   maxTimestamp: number;
-  //> step 09 given
   producerId: number;
   producerEpoch: number;
   baseSequence: number;
-  //<
   recordCount: number;
 }
 
-//> step 09 given
 /** The header of the batch at `position`; the buffer must hold its BATCH_HEADER_SIZE bytes. */
-//<
 export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   return {
     baseOffset: Number(buffer.readBigInt64BE(position + BASE_OFFSET)),
     batchLength: buffer.readInt32BE(position + BATCH_LENGTH),
     partitionLeaderEpoch: buffer.readInt32BE(position + PARTITION_LEADER_EPOCH),
-    //> step 09 given
     magic: buffer.readInt8(position + MAGIC),
-    //<
     crc: buffer.readUInt32BE(position + CRC),
-    //> step 09 given
     attributes: buffer.readInt16BE(position + ATTRIBUTES),
-    //<
     lastOffsetDelta: buffer.readInt32BE(position + LAST_OFFSET_DELTA),
-    //> step 09 rewrites
     baseTimestamp: Number(buffer.readBigInt64BE(position + BASE_TIMESTAMP)),
-    //<
     maxTimestamp: Number(buffer.readBigInt64BE(position + MAX_TIMESTAMP)),
-    //> step 09 rewrites
     producerId: Number(buffer.readBigInt64BE(position + PRODUCER_ID)),
     producerEpoch: buffer.readInt16BE(position + PRODUCER_EPOCH),
     baseSequence: buffer.readInt32BE(position + BASE_SEQUENCE),
@@ -410,9 +354,7 @@ export interface EncodeOptions {
  * election the controller holds adds one).
  */
 export function encodeBatch(baseOffset: number, records: LogRecord[], partitionLeaderEpoch = 0, options: EncodeOptions = {}): Buffer {
-//<
   if (records.length === 0) throw new Error('a record batch needs at least one record');
-  //> step 09 rewrites
   const compression = options.compression ?? 'none';
   // Records store their timestamps and offsets as deltas from the batch's: small numbers, one or two varint bytes.
   const baseTimestamp = records[0]!.timestamp;
@@ -424,63 +366,46 @@ export function encodeBatch(baseOffset: number, records: LogRecord[], partitionL
   records.forEach((record, i) => (position = writeRecord(plain, position, record, i, record.timestamp - baseTimestamp, bodySizes[i]!)));
   // Compression covers the records only; the header stays readable without decompressing.
   const body = compression === 'gzip' ? gzipSync(plain) : plain;
-  //<
 
   const batch = Buffer.alloc(BATCH_HEADER_SIZE + body.length);
-  //> step 09 rewrites
-  //<
   batch.writeBigInt64BE(BigInt(baseOffset), BASE_OFFSET);
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH);
   batch.writeInt32BE(partitionLeaderEpoch, PARTITION_LEADER_EPOCH);
-  //> step 09 given
   batch.writeInt8(CURRENT_MAGIC, MAGIC);
   batch.writeInt16BE(CODECS.indexOf(compression), ATTRIBUTES); // CreateTime, not transactional, not control
-  //<
   batch.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);
-  //> step 09 rewrites
   batch.writeBigInt64BE(BigInt(baseTimestamp), BASE_TIMESTAMP);
   batch.writeBigInt64BE(BigInt(maxTimestamp), MAX_TIMESTAMP);
   batch.writeBigInt64BE(BigInt(NO_PRODUCER_ID), PRODUCER_ID);
   batch.writeInt16BE(NO_PRODUCER_ID, PRODUCER_EPOCH);
   batch.writeInt32BE(NO_PRODUCER_ID, BASE_SEQUENCE);
   batch.writeInt32BE(records.length, RECORDS_COUNT);
-  //<
   body.copy(batch, BATCH_HEADER_SIZE);
-  //> step 09 rewrites
   // The CRC goes in last: it covers every byte from the attributes on, so they must all be final.
   batch.writeUInt32BE(crc32c(batch.subarray(ATTRIBUTES)), CRC);
-  //<
   return batch;
 }
 
-//> step 09 rewrites
 // ---------------------------------------------------------------------------------------------
 // Checking and decoding
 
 /** What `checkBatchAt` found at a position. */
 export type BatchCheck =
-//<
   /** A whole batch whose checksum matches; the next batch starts `size` bytes further on. */
-  //> step 09 rewrites
   | { kind: 'batch'; header: BatchHeader; size: number }
-  //<
   /** Nothing: the position is the end of the buffer. */
   | { kind: 'end' }
-  //> step 09 rewrites
   /** The start of a batch whose end is missing: a write cut short by a crash, or a fetch cut by its byte limit. */
-  //<
   | { kind: 'torn'; reason: string }
   /** All the bytes are there but they are not a valid batch: a flipped bit, garbage, a bug. */
   | { kind: 'corrupt'; reason: string };
 
-//> step 09 rewrites
 /**
  * Looks at the batch starting at `position` and tells whether it is whole and valid, from its
  * header and checksum alone: the records are not decoded (recovery and the log's own scans need
  * no more, as in Kafka). Never throws on bad bytes.
  */
 export function checkBatchAt(buffer: Buffer, position: number): BatchCheck {
-//<
   const available = buffer.length - position;
   if (available === 0) return { kind: 'end' };
   if (available < LOG_OVERHEAD) {
@@ -490,7 +415,6 @@ export function checkBatchAt(buffer: Buffer, position: number): BatchCheck {
   const baseOffset = Number(buffer.readBigInt64BE(position + BASE_OFFSET));
   const batchLength = buffer.readInt32BE(position + BATCH_LENGTH);
   if (batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) {
-    //> step 09 rewrites
     return { kind: 'corrupt', reason: `batch length ${batchLength} is smaller than a batch header (${BATCH_HEADER_SIZE - LOG_OVERHEAD} bytes after the length field)` };
   }
   // The magic byte says which layout follows: checked as soon as it is there, for a batch in
@@ -501,12 +425,10 @@ export function checkBatchAt(buffer: Buffer, position: number): BatchCheck {
       return { kind: 'corrupt', reason: `the batch at offset ${baseOffset} has magic ${magic}: only record batches v2 (magic ${CURRENT_MAGIC}) are supported` };
     }
   }
-  //<
   const size = LOG_OVERHEAD + batchLength;
   if (available < size) {
     return { kind: 'torn', reason: `the batch at offset ${baseOffset} needs ${size} bytes but only ${available} are there` };
   }
-  //> step 09 rewrites
   const header = readBatchHeader(buffer, position);
   const computed = crc32c(buffer.subarray(position + ATTRIBUTES, position + size));
   if (computed !== header.crc) {
@@ -534,16 +456,13 @@ export function readBatchAt(buffer: Buffer, position: number): BatchAt {
   const found = checkBatchAt(buffer, position);
   if (found.kind !== 'batch') return found;
   const { header, size } = found;
-  //<
   // The checksum matched, so these bytes are what was written; decoding can still fail if what
   // was written was wrong (a bug), and that must not crash whoever is reading.
   try {
-    //> step 09 rewrites
     const records = decodeRecords(buffer, position, header);
     const { baseOffset, partitionLeaderEpoch, lastOffsetDelta, baseTimestamp, maxTimestamp } = header;
     const compression = compressionOf(header.attributes) as Compression;
     return { kind: 'batch', batch: { baseOffset, partitionLeaderEpoch, lastOffsetDelta, baseTimestamp, maxTimestamp, compression, records }, size };
-    //<
   } catch (error) {
     if (error instanceof CorruptRecordError) return { kind: 'corrupt', reason: error.message };
     throw error;
@@ -558,7 +477,6 @@ export function decodeBatch(buffer: Buffer): RecordBatch {
   return found.batch;
 }
 
-//> step 09 given
 /**
  * The batches of a record set as a fetch response carries it: whole batches one after the other.
  * A partial batch at the very end is dropped, as Kafka's clients do: a broker may cut the last
@@ -637,17 +555,14 @@ export function validateBatches(recordSet: Buffer, options: ValidateOptions = {}
   }
   return batches;
   //<
-//> step 09 given
+//> step 09 rewrites
 }
 
 // ---------------------------------------------------------------------------------------------
 // Offsets and sizes
-//<
 
 /** The batch's offset after its last record: where the next batch starts. */
-//> step 09 rewrites
 export function nextOffsetAfter(batch: { baseOffset: number; lastOffsetDelta: number }): number {
-//<
   return batch.baseOffset + batch.lastOffsetDelta + 1;
 }
 
@@ -662,23 +577,18 @@ function hex(n: number): string {
   return `0x${n.toString(16).padStart(8, '0')}`;
 }
 
-//> step 09 rewrites
 /**
  * The bytes `batch` takes in a segment (what encodeBatch would make of it). An uncompressed
  * batch is counted without encoding it again; a compressed one's size is only known by
  * compressing it.
  */
-//<
 export function batchSize(batch: RecordBatch): number {
-  //> step 09 rewrites
   if (batch.compression !== 'none') return encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch, { compression: batch.compression }).length;
-  //<
   let size = BATCH_HEADER_SIZE;
-  //> step 09 rewrites
   batch.records.forEach((record, i) => {
     const body = recordBodySize(record, i, record.timestamp - batch.baseTimestamp);
     size += varintSize(body) + body;
   });
-  //<
+//<
   return size;
 }

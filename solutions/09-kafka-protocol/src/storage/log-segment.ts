@@ -134,7 +134,6 @@ export class LogSegment {
     this.sizeInBytes += recordSet.length;
     this.next = next;
     return headers;
-    //<
   }
 
   /** Adds an index entry for the batch at `position` once indexIntervalBytes were written since the last one. */
@@ -146,7 +145,6 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry += batchSize;
   }
 
-  //> step 09 rewrites
   /**
    * The stored bytes of the batch holding `offset` and of the whole batches after it, up to
    * `maxBytes`, stopping before the first batch that starts at or after `endOffset`. The first
@@ -221,15 +219,11 @@ export class LogSegment {
       //> step 09 rewrites
       if (found.header.baseOffset !== next) {
         reason = `expected a batch at offset ${next}, found one at offset ${found.header.baseOffset}`;
-      //<
         break;
       }
       this.indexBatch(next, position, found.size);
-      //> step 09 rewrites
       onBatch(found.header);
-      //<
       position += found.size;
-      //> step 09 rewrites
       next = nextOffsetAfter(found.header);
       //<
       batches++;
@@ -254,9 +248,7 @@ export class LogSegment {
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
       //> step 09 rewrites
       if (nextOffsetAfter(found.header) > offset) break; // this batch holds `offset` or comes after it
-      //<
       position += found.size;
-      //> step 09 rewrites
       next = nextOffsetAfter(found.header);
       //<
     }
@@ -291,15 +283,11 @@ export class LogSegment {
   //> step 09 rewrites
   /** Reads the batch at `position` from the file, never past `end`, and checks it (header and checksum). */
   private batchAt(position: number, end: number): BatchCheck {
-  //<
     const header = readAt(this.fd, position, Math.min(LOG_OVERHEAD, end - position));
-    //> step 09 rewrites
     if (header.length < LOG_OVERHEAD) return checkBatchAt(header, 0);
-    //<
     // Read as much as the batch claims to need, but never more than the file holds: a garbage
     // length must not make us allocate gigabytes.
     const claimed = LOG_OVERHEAD + Math.max(0, header.readInt32BE(8));
-    //> step 09 rewrites
     return checkBatchAt(readAt(this.fd, position, Math.min(claimed, end - position)), 0);
     //<
   }

@@ -15,13 +15,11 @@
 // From step 09 batches travel as bytes: a producer's record set is checked and appended as it
 // came, stamped only with its offsets and the leader's epoch (appendBatches), and a fetch gets
 // the stored bytes back without a record being decoded (readBytes).
-//<
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaError } from '../common/errors.ts';
 import { LeaderEpochCache, type EpochEndOffset } from './leader-epoch-cache.ts';
 import { LogSegment } from './log-segment.ts';
-//> step 09 given
 import { decodeBatches, encodeBatch, recordsFrom, stampBatch, validateBatches, type LogRecord, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
 //<
 import { validateTopicName } from '../common/topic-name.ts';
@@ -197,16 +195,12 @@ export class Log {
   append(records: LogRecord[], leaderEpoch = 0): number {
     //> step 09 rewrites: producers' batches are appended as bytes and fetches read stored bytes
     this.checkOpen();
-    //<
     // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
-    //> step 09 rewrites
     this.appendToActive(encodeBatch(baseOffset, records, leaderEpoch));
-    //<
     return baseOffset;
   }
 
-  //> step 09 rewrites
   /**
    * The leader's append of a record set a producer sent, as bytes: one or more batches, checked
    * (validateBatches) before anything is written, so a bad batch leaves the log as it was. Each
@@ -267,9 +261,7 @@ export class Log {
       this.leaderEpochCache.assign(header.partitionLeaderEpoch, header.baseOffset);
       this.unflushed += header.recordCount;
     }
-    //<
     this.flushIfDue();
-  //> step 09 rewrites
   }
 
   private checkOpen(): void {
@@ -361,16 +353,12 @@ export class Log {
    */
   readBytes(offset: number, maxBytes: number, endOffset = this.logEndOffset): Buffer {
     this.checkOpen();
-  //<
     if (!Number.isInteger(offset) || offset < this.logStartOffset || offset > this.logEndOffset) {
       throw new OffsetOutOfRangeError(`offset ${offset} is not in the log, which holds offsets ${this.logStartOffset} to ${this.logEndOffset - 1}`);
     }
-    //> step 09 given
     if (offset >= endOffset) return Buffer.alloc(0);
-    //<
     // A few segments per partition: a linear search is fine (Kafka keeps them in a sorted map).
     const segment = this.segments.findLast((candidate) => candidate.baseOffset <= offset)!;
-    //> step 09 rewrites
     return segment.readBytes(offset, maxBytes, endOffset);
   }
 
