@@ -79,9 +79,7 @@ export { MetadataImage } from './metadata/metadata-image.ts';
 export type { BrokerRegistration, MetadataRecord, PartitionState, TopicState } from './metadata/metadata-image.ts';
 export { electLeader, preferredLeaderChange, whenBrokerFenced, whenBrokerUnfenced, withIsr } from './controller/partition-change.ts';
 export { SocketServer } from './network/socket-server.ts';
-//<
 export { ReplicaManager } from './broker/replica-manager.ts';
-//> step 08 given
 export type { AppendedBatch } from './broker/replica-manager.ts';
 export type { NewTopic } from './protocol/index.ts';
 //<

@@ -168,20 +168,16 @@ export class Broker {
     produce: (request) => this.handleProduce(request),
     //> step 03 given
     metadata: (request) => this.handleMetadata(request),
-    //<
   };
 
   /** Routes a request to its handler by type. */
   private handle(request: Request): ResponseOf<RequestType> {
-    //> step 03 given
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
-    //<
     // TypeScript cannot see that request.type picks the handler for this very request; it does.
     const handler = this.handlers[request.type] as (request: Request) => ResponseOf<RequestType>;
     return handler(request);
   }
 
-  //> step 03 given
   /** How many requests of this type arrived since the broker started. */
   requestCount(type: string): number {
     return this.requestCounts.get(type) ?? 0;

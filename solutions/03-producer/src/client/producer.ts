@@ -45,10 +45,8 @@ export interface ProducerRecord<K = unknown, V = unknown> {
 export class SerializationError extends Error {
   override name = 'SerializationError';
 }
-//<
 
 export class KafkaProducer {
-  //> step 03 rewrites: the producer keeps a view of the cluster instead of a list of connections
   /** The brokers, the partitions' leaders and a connection to each broker (shared code, see cluster.ts). */
   private readonly cluster: Cluster;
   private readonly keySerializer: Serializer<any>;
@@ -58,11 +56,9 @@ export class KafkaProducer {
   /** Sends on their way into the accumulator (waiting for metadata): flush() waits for them too. */
   private readonly appending = new Set<Promise<unknown>>();
   private closed = false;
-  //<
   private readonly log: (line: string) => void;
 
   constructor(options: ProducerOptions) {
-    //> step 03 rewrites: the cluster view replaces the list of connections
     this.cluster = new Cluster(options.bootstrapServers);
     this.keySerializer = options.keySerializer ?? bytesSerializer;
     this.valueSerializer = options.valueSerializer ?? bytesSerializer;
@@ -72,12 +68,10 @@ export class KafkaProducer {
       send: (batches) => this.sendBatches(batches),
     });
     this.partitioner = options.partitioner ?? defaultPartitioner({ batchSize: this.accumulator.batchSize });
-    //<
     this.log = options.log ?? (() => {});
   }
 
   // #region send
-  //> step 03 rewrites: send() leaves the record in the accumulator instead of sending it at once
   /**
    * Sends a record: resolves with where it was written once the broker has it, or rejects with
    * why it could not be (its own serialization error, or its batch's error).
@@ -154,13 +148,11 @@ export class KafkaProducer {
       for (const batch of batches) batch.fail(error as Error);
     }
     //<
-  //> step 03 given
+  //> step 03 rewrites: close() delivers what is waiting before it closes the cluster's connections
   }
-  //<
 
   /** Closes every connection. */
   async close(): Promise<void> {
-    //> step 03 rewrites: close() delivers what is waiting before it closes the cluster's connections
     if (this.closed) return;
     this.closed = true; // refuse new sends, but deliver the ones already made
     await this.flush();

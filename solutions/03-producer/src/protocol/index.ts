@@ -8,20 +8,16 @@ import type { ErrorBody } from './envelope.ts';
 import { parseProduce, type ProduceRequest, type ProduceResponse } from './produce.ts';
 //> step 03 given
 import { parseMetadata, type MetadataRequest, type MetadataResponse } from './metadata.ts';
-//<
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
-//> step 03 given
 export type { ProduceResult, WireBatch, WireRecord } from './produce.ts';
 export type { MetadataRequest, MetadataResponse, PartitionMetadata, TopicMetadata } from './metadata.ts';
-//<
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
   produce: { request: ProduceRequest; response: ProduceResponse };
-  //> step 03 given
   metadata: { request: MetadataRequest; response: MetadataResponse };
   //<
 }

@@ -98,13 +98,11 @@ export class Broker {
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
     });
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
-    //<
   }
 
   // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
-    //> step 04 given
     this.replicaManager.startup(); // reopens the logs on disk, starts retention
     //<
     const server = net.createServer((socket) => this.handleConnection(socket));
@@ -202,7 +200,7 @@ export class Broker {
     return this.requestCounts.get(type) ?? 0;
   }
 
-  //> step 04 given
+  //> step 04 rewrites: a topic is described by describeTopic, which also reports a bad topic name
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
   deleteOldSegments(): number {
     return this.replicaManager.deleteOldSegments();
@@ -246,13 +244,11 @@ export class Broker {
       return { name, error: errorBody(error), partitions: [] };
     }
   }
-  //<
 
   // #region metadata
   /** The brokers, and each asked-for topic's partitions with their leader. */
   private handleMetadata(request: MetadataRequest): MetadataResponse {
     const names = request.topics ?? this.replicaManager.topicNames();
-    //> step 04 rewrites: a topic is described by describeTopic, which also reports a bad topic name
     const topics = names.map((name) => this.describeTopic(name));
     //<
     const { host, port } = this.boundAddress();

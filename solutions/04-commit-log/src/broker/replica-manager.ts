@@ -20,47 +20,39 @@ export interface ReplicaManagerOptions {
   /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
   messageMaxBytes: number;
   log: (line: string) => void;
-  //> step 04 given
+  //> step 04 rewrites: partitions move from memory to a log on disk
   /** Where the logs live: one folder per partition, `dataDir/<topic>-<partition>/`; Kafka's `log.dirs`. */
   dataDir: string;
   /** Segment size, retention and flushing of every partition's log (see log.ts for Kafka's names). */
   logOptions: Omit<LogOptions, 'log'>;
   /** How often retention runs; Kafka's `log.retention.check.interval.ms` (5 minutes). */
   retentionCheckIntervalMs: number;
-  //<
 }
 
 export class ReplicaManager {
-  //> step 04 rewrites: partitions move from memory to a log on disk
   /** Each topic's partitions: one log on disk per partition, the index in the array is its number. */
   private readonly topics = new Map<string, Log[]>();
   private retentionTimer: NodeJS.Timeout | null = null;
-  //<
 
   constructor(private readonly options: ReplicaManagerOptions) {}
 
-  //> step 04 given
   /** Reopens (and recovers) every partition on disk and starts retention; the broker calls it as it starts. */
   startup(): void {
     this.loadLogs();
     this.retentionTimer = setInterval(() => this.deleteOldSegments(), this.options.retentionCheckIntervalMs);
     this.retentionTimer.unref(); // retention alone should never keep the process alive
   }
-  //<
 
   /** Every topic held here. */
   topicNames(): string[] {
     return [...this.topics.keys()];
   }
 
-  //> step 04 given
   hasTopic(topic: string): boolean {
     return this.topics.has(topic);
   }
-  //<
 
   /** A topic's partitions, created with `numPartitions` partitions the first time it is named. */
-  //> step 04 rewrites: a topic is created on disk, and a bad name is refused with a KafkaError
   partitionsOf(topic: string): Log[] {
     return this.topics.get(topic) ?? this.createTopic(topic, this.options.numPartitions);
   }

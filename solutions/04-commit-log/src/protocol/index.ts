@@ -9,22 +9,18 @@ import { parseProduce, type ProduceRequest, type ProduceResponse } from './produ
 import { parseMetadata, type MetadataRequest, type MetadataResponse } from './metadata.ts';
 //> step 04 given
 import { parseCreateTopics, type CreateTopicsRequest, type CreateTopicsResponse } from './create-topics.ts';
-//<
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
 export type { ProduceRequest, ProduceResponse } from './produce.ts';
 export type { ProduceResult, WireBatch, WireRecord } from './produce.ts';
 export type { MetadataRequest, MetadataResponse, PartitionMetadata, TopicMetadata } from './metadata.ts';
-//> step 04 given
 export type { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.ts';
-//<
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
   produce: { request: ProduceRequest; response: ProduceResponse };
   metadata: { request: MetadataRequest; response: MetadataResponse };
-  //> step 04 given
   createTopics: { request: CreateTopicsRequest; response: CreateTopicsResponse };
   //<
 }

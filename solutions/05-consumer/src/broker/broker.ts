@@ -165,7 +165,6 @@ export class Broker {
   /** The response to one frame: the handler's answer, or an error the client can read. */
   //> step 05 rewrites: answer() waits for handlers that may wait, and passes on the signal that the client has gone
   private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Reply> {
-  //<
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -175,7 +174,6 @@ export class Broker {
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
-      //> step 05 rewrites: a handler's answer may be a promise, and a fetch learns when its client goes
       return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
       //<
     } catch (error) {
@@ -191,23 +189,17 @@ export class Broker {
   /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
   //> step 05 rewrites: handlers may answer later (a fetch waits), and learn when their client goes
   private readonly handlers: { [K in RequestType]: (request: RequestOf<K>, clientGone?: AbortSignal) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
-  //<
     produce: (request) => this.handleProduce(request),
     metadata: (request) => this.handleMetadata(request),
     createTopics: (request) => this.handleCreateTopics(request),
-    //> step 05 given
     listOffsets: (request) => this.handleListOffsets(request),
     fetch: (request, clientGone) => this.replicaManager.fetch(request, clientGone),
-    //<
   };
 
   /** Routes a request to its handler by type. */
-  //> step 05 rewrites: a handler's answer may be a promise, and a fetch learns when its client goes
   private handle(request: Request, clientGone?: AbortSignal): ResponseOf<RequestType> | Promise<ResponseOf<RequestType>> {
-  //<
     this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
     // TypeScript cannot see that request.type picks the handler for this very request; it does.
-    //> step 05 rewrites
     const handler = this.handlers[request.type] as (request: Request, clientGone?: AbortSignal) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
     return handler(request, clientGone);
     //<

@@ -30,14 +30,12 @@ export interface ReplicaManagerOptions {
   //> step 05 given
   /** The most record bytes one fetch answer carries, whatever the client asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
   fetchMaxBytes: number;
-  //<
 }
 
 export class ReplicaManager {
   /** Each topic's partitions: one log on disk per partition, the index in the array is its number. */
   private readonly topics = new Map<string, Log[]>();
   private retentionTimer: NodeJS.Timeout | null = null;
-  //> step 05 given
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
   //<

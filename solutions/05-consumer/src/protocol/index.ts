@@ -11,7 +11,6 @@ import { parseCreateTopics, type CreateTopicsRequest, type CreateTopicsResponse 
 //> step 05 given
 import { parseFetch, type FetchRequest, type FetchResponse } from './fetch.ts';
 import { parseListOffsets, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
-//<
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -19,17 +18,14 @@ export type { ProduceRequest, ProduceResponse } from './produce.ts';
 export type { ProduceResult, WireBatch, WireRecord } from './produce.ts';
 export type { MetadataRequest, MetadataResponse, PartitionMetadata, TopicMetadata } from './metadata.ts';
 export type { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.ts';
-//> step 05 given
 export type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse, WireRecordWithOffset } from './fetch.ts';
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
-//<
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
   produce: { request: ProduceRequest; response: ProduceResponse };
   metadata: { request: MetadataRequest; response: MetadataResponse };
   createTopics: { request: CreateTopicsRequest; response: CreateTopicsResponse };
-  //> step 05 given
   listOffsets: { request: ListOffsetsRequest; response: ListOffsetsResponse };
   fetch: { request: FetchRequest; response: FetchResponse };
   //<

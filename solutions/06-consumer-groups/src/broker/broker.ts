@@ -123,10 +123,8 @@ export class Broker {
       fetchMaxBytes: options.fetchMaxBytes ?? 57_671_680,
       //> step 06 given
       offsetsTopicNumPartitions: options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS,
-      //<
     });
     this.maxPartitionsPerTopic = options.maxPartitionsPerTopic ?? 1000;
-    //> step 06 given
     this.consumerOffsets = new ConsumerOffsets(
       () => this.replicaManager.partitionsOf(OFFSETS_TOPIC),
       (partition) => this.replicaManager.appended(OFFSETS_TOPIC, partition),
@@ -138,14 +136,12 @@ export class Broker {
       initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs,
       log: this.log,
     });
-    //<
   }
 
   // #region start
   /** Starts listening. Resolves with the address really bound (the real port when port is 0). */
   async start(): Promise<BrokerAddress> {
     this.replicaManager.startup(); // reopens the logs on disk, starts retention
-    //> step 06 given
     // Committed offsets live in a log like any other: replaying it is how they survive a restart.
     if (this.replicaManager.hasTopic(OFFSETS_TOPIC)) this.log(`Loaded ${this.consumerOffsets.load()} offset commit(s) from ${OFFSETS_TOPIC}`);
     //<

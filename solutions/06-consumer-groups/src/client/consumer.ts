@@ -98,10 +98,8 @@ export const CONSUMER_DEFAULTS = {
   sessionTimeoutMs: 45_000,
   heartbeatIntervalMs: 3_000,
   maxPollIntervalMs: 300_000,
-  //<
 } as const;
 
-//> step 06 given
 /** The longest timeout a timer (and Kafka's int32 fields) can hold: 2^31 - 1 ms, about 24.8 days. */
 export const MAX_TIMEOUT_MS = INT32_MAX;
 //<
@@ -187,7 +185,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** The partitions this consumer reads: every partition of its topics without a group, its share with one. */
   assignment(): TopicPartition[] {
     if (this.group) return this.group.assignment;
-  //<
     return [...this.partitions.values()];
   }
 
@@ -196,9 +193,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (!this.topics.includes(topic)) throw new Error(`seek() on "${topic}", which this consumer does not subscribe to (it reads ${this.topics.join(', ')})`);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`seek() needs an offset from 0 up, got ${offset}`);
     const key = keyOf(topic, partition);
-    //> step 06 given
     if (this.group && !this.positions.has(key)) throw new Error(`seek() on ${key}, which group "${this.group.groupId}" has not assigned to this consumer (it owns ${this.describeAssignment()})`);
-    //<
     this.positions.set(key, offset);
     // Records already fetched for this partition were read from the old position: drop them.
     this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
@@ -208,14 +203,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   async position({ topic, partition }: TopicPartition): Promise<number> {
     await this.loadMetadata();
     const key = keyOf(topic, partition);
-    //> step 06 rewrites: with a group, only assigned partitions have a position
     if (!this.positions.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.describeAssignment()})`);
-    //<
     await this.resetPositions();
     return this.positions.get(key)!;
   }
 
-  //> step 06 given
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
@@ -282,13 +274,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.log(`Commit ${when} failed: ${(error as Error).message}`);
     }
   }
-  //<
 
   /** Iterates over records as they arrive: `for await (const message of consumer)`. */
   async *[Symbol.asyncIterator](): AsyncGenerator<ConsumerRecord<K, V>, void, undefined> {
     let idleSince = Date.now();
     while (!this.closed) {
-      //> step 06 given
       // Back here, the loop body has finished with every record handed out so far: a safe moment to commit them, or to rebalance.
       if (this.group) await this.pollGroup(this.group);
       if (this.closed) return;

@@ -66,9 +66,8 @@ export async function kcat(argv: string[], io: KcatIo): Promise<number> {
   try {
     if (args.mode === 'L') await listMetadata(args, io);
     else if (args.mode === 'P') await produce(args, io);
-    //> step 06 given
+    //> step 06 rewrites: the arguments start with no group topics
     else if (args.mode === 'G') await consumeInGroup(args, io);
-    //<
     else await consume(args, io);
     return 0;
   } catch (error) {
@@ -79,7 +78,6 @@ export async function kcat(argv: string[], io: KcatIo): Promise<number> {
 
 export function parseArgs(argv: string[]): KcatArgs {
   let mode: KcatArgs['mode'] | undefined;
-  //> step 06 rewrites: the arguments start with no group topics
   const args: Omit<KcatArgs, 'mode'> = { brokers: [], offset: 'beginning', exitAtEnd: false, groupTopics: [] };
   //<
   for (let i = 0; i < argv.length; i++) {
@@ -102,16 +100,14 @@ export function parseArgs(argv: string[]): KcatArgs {
       args.offset = value();
       if (!/^(beginning|end|-?\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset or -<count> from the end, got "${args.offset}"`);
     } else if (flag === '-e') args.exitAtEnd = true;
-    //> step 06 given
+    //> step 06 rewrites: -G takes its topics after the group, not from -t
     else if (flag === '-G') {
       if (mode && mode !== 'G') throw new UsageError(`pick one mode: -G or -${mode}, not both`);
       mode = 'G';
       args.group = value();
     } else if (mode === 'G' && !flag.startsWith('-')) args.groupTopics.push(flag);
-    //<
     else throw new UsageError(`unknown option "${flag}"`);
   }
-  //> step 06 given
   if (mode === 'G') {
     if (args.topic) args.groupTopics.push(args.topic);
     if (args.groupTopics.length === 0) throw new UsageError('-G needs the topics after the group: -G <group> <topic> [<topic>…]');
@@ -119,14 +115,12 @@ export function parseArgs(argv: string[]): KcatArgs {
       throw new UsageError('with -G the group decides partitions and positions: -e, -p and numeric -o do not apply (-o beginning|end says where a group without commits starts)');
     }
   }
-  //<
   if (args.brokers.length === 0) throw new UsageError('say which broker to ask with -b, for example -b 127.0.0.1:9092');
   if (!mode) {
     // Like kafkacat: with a topic and no mode, consume.
     if (!args.topic) throw new UsageError('pick a mode: -L, -P or -C');
     mode = 'C';
   }
-  //> step 06 rewrites: -G takes its topics after the group, not from -t
   if (mode !== 'L' && mode !== 'G' && !args.topic) throw new UsageError(`-${mode} needs a topic: -t <topic>`);
   //<
   return { mode, ...args };

@@ -20,7 +20,6 @@ import { parseOffsetCommit, type OffsetCommitRequest, type OffsetCommitResponse 
 import { parseOffsetFetch, type OffsetFetchRequest, type OffsetFetchResponse } from './offset-fetch.ts';
 import { parseListGroups, type ListGroupsRequest, type ListGroupsResponse } from './list-groups.ts';
 import { parseDescribeGroups, type DescribeGroupsRequest, type DescribeGroupsResponse } from './describe-groups.ts';
-//<
 
 export * from './envelope.ts';
 export { INT32_MAX, InvalidRequestError } from './fields.ts';
@@ -30,7 +29,6 @@ export type { MetadataRequest, MetadataResponse, PartitionMetadata, TopicMetadat
 export type { CreateTopicsRequest, CreateTopicsResponse } from './create-topics.ts';
 export type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse, WireRecordWithOffset } from './fetch.ts';
 export { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type ListOffsetsRequest, type ListOffsetsResponse } from './list-offsets.ts';
-//> step 06 given
 export type { FindCoordinatorRequest, FindCoordinatorResponse } from './find-coordinator.ts';
 export type { JoinGroupRequest, JoinGroupResponse, GroupProtocol } from './join-group.ts';
 export type { SyncGroupRequest, SyncGroupResponse } from './sync-group.ts';
@@ -40,7 +38,6 @@ export type { OffsetCommitRequest, OffsetCommitResponse, CommittedPartition } fr
 export type { OffsetFetchRequest, OffsetFetchResponse } from './offset-fetch.ts';
 export type { ListGroupsRequest, ListGroupsResponse } from './list-groups.ts';
 export type { DescribedGroup, DescribeGroupsRequest, DescribeGroupsResponse } from './describe-groups.ts';
-//<
 
 /** Every request type: its request and the response a broker answers it with. Later steps add theirs. */
 export interface Api {
@@ -49,7 +46,6 @@ export interface Api {
   createTopics: { request: CreateTopicsRequest; response: CreateTopicsResponse };
   listOffsets: { request: ListOffsetsRequest; response: ListOffsetsResponse };
   fetch: { request: FetchRequest; response: FetchResponse };
-  //> step 06 given
   findCoordinator: { request: FindCoordinatorRequest; response: FindCoordinatorResponse };
   joinGroup: { request: JoinGroupRequest; response: JoinGroupResponse };
   syncGroup: { request: SyncGroupRequest; response: SyncGroupResponse };

@@ -127,7 +127,6 @@ export class Broker {
   private readonly cluster: BrokerInfo[] | null;
   /** Connections to the other brokers, for the LeaderAndIsr requests this broker sends. */
   private readonly peers: PeerChannel;
-  //<
 
   constructor(options: BrokerOptions = {}) {
     this.id = options.id ?? 1;
@@ -137,7 +136,6 @@ export class Broker {
     this.maxFrameBytes = options.maxFrameBytes;
     this.queuedMaxRequests = options.queuedMaxRequests ?? 500;
     this.connectionsMaxIdleMs = options.connectionsMaxIdleMs ?? 600_000;
-    //> step 07 given
     this.cluster = options.cluster ?? null;
     if (this.cluster && !this.cluster.some((broker) => broker.id === this.id)) {
       throw new Error(`broker ${this.id} is not in its own cluster list (${this.cluster.map((broker) => `${broker.id}@${broker.host}:${broker.port}`).join(', ')}); add it, or start the broker with one of those ids`);
@@ -252,7 +250,6 @@ export class Broker {
   /** The response to one frame: the handler's answer, or an error the client can read. */
   //> step 07 rewrites: a produce with acks=0 gets no answer (null)
   private async answer(frame: Buffer, clientGone?: AbortSignal): Promise<Reply | null> {
-  //<
     let request: Request;
     try {
       request = parseRequest(frame);
@@ -262,7 +259,6 @@ export class Broker {
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
-      //> step 07 given
       // acks=0: the producer asked for no answer, and waits for none.
       if (request.type === 'produce' && request.acks === 0) {
         await this.handle(request, clientGone);
@@ -340,24 +336,19 @@ export class Broker {
         //> step 07 rewrites: the topic's replicas are placed over the cluster, and the answer waits until the other brokers know it
         const { announced } = this.replicaManager.createTopic(name, { partitions, replicationFactor, configs });
         await announced;
-        //<
         return { name };
       } catch (error) {
         return { name, error: errorBody(error) };
       }
     });
-    //> step 07 rewrites: each topic's creation is awaited
     return { topics: await Promise.all(created) };
-    //<
   }
 
   /** A topic's metadata, or the error that keeps it from existing (a bad name, say). */
   private describeTopic(name: string): TopicMetadata {
     try {
-      //> step 07 rewrites: each partition's leader, replicas and ISR come from the cluster's layout
       const { partitions, configs } = this.replicaManager.layoutOf(name);
       return { name, configs, partitions };
-      //<
     } catch (error) {
       return { name, error: errorBody(error), partitions: [] };
     }
@@ -368,15 +359,12 @@ export class Broker {
   private handleMetadata(request: MetadataRequest): MetadataResponse {
     const names = request.topics ?? this.replicaManager.topicNames();
     const topics = names.map((name) => this.describeTopic(name));
-    //> step 07 rewrites: every broker of the cluster; none is the controller until step 08 elects one
     return { brokers: this.brokers(), topics };
-    //<
   }
   // #endregion metadata
 
   // #region produce
   /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
-  //> step 07 rewrites: each batch is appended with the request's acks, and acks=all waits for the in-sync replicas
   private async handleProduce(request: ProduceRequest, clientGone?: AbortSignal): Promise<ProduceResponse> {
     const appended = request.batches.map(({ topic, partition, records }): AppendedBatch => {
       const refused = (error: ProduceResult['error']) => ({ result: { topic, partition, baseOffset: -1, error }, endOffset: -1 });
@@ -423,7 +411,6 @@ export class Broker {
     //> step 07 rewrites: one broker of the cluster coordinates every group (the lowest id) until step 08
     const coordinator = this.brokers().find((broker) => broker.id === this.coordinatorId())!;
     return { nodeId: coordinator.id, host: coordinator.host, port: coordinator.port };
-    //<
   }
 
   /** A group's state and members as the coordinator sees them (for tests, demos and kcat). */
@@ -436,7 +423,6 @@ export class Broker {
     return this.replicaManager.records(topic, partition, offset);
   }
 
-  //> step 07 given
   /** Another broker told this one a topic's layout (it created the topic, or leads a partition whose ISR changed). */
   private handleLeaderAndIsr(request: LeaderAndIsrRequest): LeaderAndIsrResponse {
     for (const layout of request.topics) this.replicaManager.applyLayout(layout);

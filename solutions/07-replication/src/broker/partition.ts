@@ -186,14 +186,12 @@ export class Partition {
     //<
     //> step 07 given
     this.recordLogEndOffset(follower, fetchOffset);
-    //<
     this.maybeExpandIsr(replicaId, follower);
     return this.maybeAdvanceHighWatermark();
     // #endregion caught-up
   }
 
   // #region expand-isr
-  //> step 07 given
   /** A follower fetching from `fetchOffset` has every record below it: that is its log end offset. */
   private recordLogEndOffset(follower: FollowerState, fetchOffset: number): void {
   //<

@@ -53,7 +53,7 @@ export interface ReplicaManagerOptions {
   fetchMaxBytes: number;
   /** Partitions of __consumer_offsets, created the first time a group needs it; Kafka's `offsets.topic.num.partitions`. */
   offsetsTopicNumPartitions: number;
-  //> step 07 given
+  //> step 07 rewrites: a broker holds only some partitions of a topic, each a Partition with its replication state
   /** This broker's id. */
   localId: number;
   /** Every broker of the cluster, this one included. The list is fixed until step 08's controller. */
@@ -74,11 +74,9 @@ export interface ReplicaManagerOptions {
   highWatermarkCheckpointIntervalMs: number;
   /** Tells every other broker about a topic's layout (a LeaderAndIsr request); resolves when each has answered or failed. */
   announce: (layout: TopicLayout) => Promise<void>;
-  //<
 }
 
 export class ReplicaManager {
-  //> step 07 rewrites: a broker holds only some partitions of a topic, each a Partition with its replication state
   /** The partitions this broker holds a replica of, leader or follower, by "topic-partition". */
   private readonly partitions = new Map<string, Partition>();
   /** Every topic's layout in the cluster: leaders, replicas, ISR (also of partitions held elsewhere). */
@@ -87,10 +85,8 @@ export class ReplicaManager {
   /** One fetcher per leader this broker follows, by the leader's id. */
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private readonly timers: NodeJS.Timeout[] = [];
-  //<
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
-  //> step 07 rewrites: the cluster's layout and the high watermarks are read from the data dir
   /** acks=all produce requests waiting for the in-sync replicas, woken when a high watermark moves. */
   private readonly producePurgatory = new ProducePurgatory();
 
@@ -255,7 +251,6 @@ export class ReplicaManager {
       this.options.log(`Loaded ${partition.name} (${partition.isLeader ? 'leader' : `follower of broker ${partition.leader}`}, log end ${partition.logEndOffset}, high watermark ${partition.highWatermark}) from ${dataDir}`);
     }
   }
-  //<
 
   private openLog(topic: string, partition: number): Log {
     return Log.open(this.options.dataDir, topic, partition, { ...this.options.logOptions, log: (line) => this.options.log(`[${topic}-${partition}] ${line}`) });
@@ -264,18 +259,15 @@ export class ReplicaManager {
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
   deleteOldSegments(): number {
     let deleted = 0;
-    //> step 07 rewrites: the logs are those of the partitions held here
     for (const { topic, log } of this.partitions.values()) {
       // Deleting old commits would make a quiet group forget where it was: Kafka compacts this
       // topic instead (keeping the latest commit per key), which this workshop does not do.
       if (topic === OFFSETS_TOPIC) continue;
       deleted += log.deleteOldSegments();
     }
-    //<
     return deleted;
   }
 
-  //> step 07 rewrites: stopping also stops the fetchers and the timers, and writes the high watermarks down
   /** Stops the fetchers and the timers, writes the high watermarks down and closes every log; the broker calls it as it stops. */
   async shutdown(): Promise<void> {
     this.purgatory.releaseAll(); // parked fetches answer now, their timers go
@@ -333,33 +325,25 @@ export class ReplicaManager {
   describeReplicas(): ReplicaState[] {
     return [...this.partitions.values()].map(({ topic, partition, isLeader, logEndOffset, highWatermark }) => ({ topic, partition, leader: isLeader, logEndOffset, highWatermark }));
   }
-  //<
 
   /** Appends one batch of a produce request to its partition; returns the offset of its first record. */
-  //> step 07 rewrites: the partition's leader appends, with the request's acks (acks=all checks the ISR first)
   append(topic: string, partition: number, batch: WireRecord[], acks = 1): number {
-  //<
     // A batch of nothing would take no offset and leave no trace: Kafka refuses one whose record
     // count is 0 as INVALID_RECORD, and so does this broker.
     if (batch.length === 0) throw new KafkaError('INVALID_RECORD', `the batch for ${topic}-${partition} has no records; a batch needs at least one`);
-    //> step 07 rewrites: only the partition's leader appends (naming the topic still creates it)
     this.layoutOf(topic);
     const target = this.leaderPartition(topic, partition);
-    //<
     const records = batch.map(fromWire);
     const size = records.reduce((sum, record) => sum + recordBytes(record), 0);
     if (size > this.options.messageMaxBytes) {
       throw new KafkaError('MESSAGE_TOO_LARGE', `a batch of ${size} bytes is over messageMaxBytes (${this.options.messageMaxBytes}); send smaller batches or raise the limit`);
     }
-    //> step 07 rewrites: Partition.appendAsLeader appends, after the min ISR check for acks=all
     const baseOffset = target.appendAsLeader(records, acks);
-    //<
     // Fetches parked on this partition (long polling) can now be answered.
     this.purgatory.appended(topic, partition);
     return baseOffset;
   }
 
-  //> step 07 rewrites: logToRead gives way to leaderPartition (above), and acks=all waits here
   /**
    * acks=all: resolves once every appended batch is below its partition's high watermark (on
    * every in-sync replica), or `timeoutMs` has passed (REQUEST_TIMED_OUT for what is still
@@ -410,7 +394,6 @@ export class ReplicaManager {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
     return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : highWatermark;
   }
-  //<
 
   /**
    * Answers a fetch at once when it has minBytes (or an error) to give; otherwise parks it until
@@ -420,7 +403,6 @@ export class ReplicaManager {
   // #region fetch
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
-    //> step 07 given
     // #region follower-progress
     // A follower's fetch says how far it has got: that may let it back into the ISR and move the
     // high watermark, before anything is read (a refusal is read, and answered, below).
@@ -467,7 +449,6 @@ export class ReplicaManager {
         return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: [], error: errorBody(error) };
       }
     });
-    //<
     return { response: { partitions }, bytes };
   }
 
@@ -476,14 +457,11 @@ export class ReplicaManager {
    * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
    * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
    */
-  //> step 07 rewrites: a consumer reads up to the high watermark, a follower up to the log end
   private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): RecordBatch[] {
     const { log } = partition;
-  //<
     if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
       throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
     }
-    //> step 07 rewrites: reading stops at readUpTo, no longer at the log end
     // #region read-up-to
     const readUpTo = this.readUpTo(partition, follower);
     if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
@@ -498,9 +476,8 @@ export class ReplicaManager {
     //> step 07 task 2: readUpTo — a consumer reads only below the high watermark; a follower reads to the log end
     return follower ? log.logEndOffset : highWatermark;
     //<
-  //> step 07 given
+  //> step 07 rewrites: the log is that of the partition held here
   }
-  //<
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
@@ -509,24 +486,19 @@ export class ReplicaManager {
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
-    //> step 07 rewrites: the log is that of the partition held here
     const log = this.partitions.get(`${topic}-${partition}`)?.log;
-    //<
     if (!log) return [];
     return log.readRecords(offset);
   }
 
   /** Wakes the fetches parked on a partition that something else appended to (the offsets store). */
   appended(topic: string, partition: number): void {
-    //> step 07 given
     // The offsets store writes to the log itself: its partitions' high watermark follows.
     const written = this.partitions.get(`${topic}-${partition}`);
     if (written?.maybeAdvanceHighWatermark()) this.highWatermarkMoved(written);
-    //<
     this.purgatory.appended(topic, partition);
   }
 }
-//> step 07 given
 
 /** A topic's `min.insync.replicas`, or the broker's; a value that is not a whole number from 1 is refused as INVALID_CONFIG. */
 function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: number): number {

@@ -19,7 +19,6 @@ export interface NewTopicOptions {
   replicationFactor?: number;
   /** The topic's settings by Kafka's names, e.g. `{ 'min.insync.replicas': '2' }`. */
   configs?: Record<string, string>;
-  //<
 }
 
 export class KafkaAdmin {
@@ -31,7 +30,6 @@ export class KafkaAdmin {
 
   /** Creates a topic; rejects with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, … when the broker refuses. */
   async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
-    //> step 07 rewrites: the replication factor and configs go to the broker, which places the copies
     const { replicationFactor, configs } = options;
     const topic = { name, partitions: options.partitions ?? 1, ...(replicationFactor === undefined ? {} : { replicationFactor }), ...(configs ? { configs } : {}) };
     const response = await this.cluster.askAnyBroker({ type: 'createTopics', topics: [topic] });

@@ -17,7 +17,6 @@ export interface NewTopic {
   /** Topic settings by Kafka's names; this broker knows `min.insync.replicas`. */
   configs?: Record<string, string>;
 }
-//<
 
 /** One entry per topic asked for: no error means it was created. */
 export interface CreateTopicsResponse {
@@ -27,7 +26,6 @@ export interface CreateTopicsResponse {
 export function parseCreateTopics(request: Fields): Omit<CreateTopicsRequest, 'type' | 'correlationId'> {
   return {
     // Whether the count makes sense is the broker's answer, topic by topic (INVALID_PARTITIONS).
-    //> step 07 rewrites: the replication factor and the topic's configs are read too
     topics: request.list('topics', (topic) => ({
       name: topic.string('name', { empty: true }),
       partitions: topic.number('partitions'),

@@ -36,13 +36,10 @@ export interface FetchedPartition {
   //> step 07 rewrites: consumers read up to the high watermark, no longer to the log end
   /** The offset after the last record every in-sync replica has: consumers read up to here, never beyond. */
   highWatermark: number;
-  //<
   logStartOffset: number;
   records: WireRecordWithOffset[];
-  //> step 07 given
   /** To a follower: the leader's batches exactly as stored (base64), which it appends as they are, offsets and all. */
   batches?: string[];
-  //<
   error?: ErrorBody;
 }
 
@@ -54,7 +51,6 @@ export function parseFetch(request: Fields): Omit<FetchRequest, 'type' | 'correl
   return {
     // Kafka's defaults (fetch.max.wait.ms, fetch.min.bytes, fetch.max.bytes), and int32 like its
     // fields: a wait over 2^31 - 1 ms would make Node's timer fire at once, again and again.
-    //> step 07 given
     replicaId: request.int('replicaId', { min: -1, fallback: -1 }),
     //<
     maxWaitMs: request.int('maxWaitMs', { fallback: 500 }),

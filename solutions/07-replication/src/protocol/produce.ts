@@ -25,9 +25,7 @@ export interface ProduceRequest {
   correlationId: number;
   //> step 07 rewrites: acks now means what it says
   /** Who must have the records before the answer: 0 nobody (no answer at all), 1 the leader, -1 every in-sync replica. */
-  //<
   acks: number;
-  //> step 07 given
   /** How long an acks=-1 request may wait for the in-sync replicas before REQUEST_TIMED_OUT; Kafka's produce timeout_ms. */
   timeoutMs: number;
   //<
@@ -50,9 +48,7 @@ export function parseProduce(request: Fields): Omit<ProduceRequest, 'type' | 'co
   return {
     //> step 07 rewrites
     // 0: no answer wanted, 1: the leader has it, -1: all in-sync replicas have it.
-    //<
     acks: request.int('acks', { min: -1, max: 1, fallback: 1 }),
-    //> step 07 given
     timeoutMs: request.int('timeoutMs', { fallback: 30_000 }),
     //<
     batches: request.list('batches', (batch) => ({

@@ -15,29 +15,21 @@
 // Step 08 hands the cluster's decisions to a controller: the broker registers and heartbeats
 // (broker-lifecycle.ts), copies the controller's metadata log and acts on it (metadata-loader.ts),
 // forwards topic creation to it, and coordinates the groups whose offsets partition it leads.
-//<
 import os from 'node:os';
 import path from 'node:path';
-//> step 08 given
 import { Connection, parseHostPort } from '../network/connection.ts';
 import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS, partitionFor } from './consumer-offsets.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { Controller } from '../controller/controller.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
-//<
 import { KafkaError, errorBody } from '../common/errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
 import type { LogOptions } from '../storage/log.ts';
-//> step 08 given
 import { MetadataLoader } from './metadata-loader.ts';
 import type { MetadataRecord } from '../metadata/metadata-image.ts';
-//<
 import type { Partition } from './partition.ts';
-//> step 08 given
 import type { CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, OffsetCommitRequest, OffsetCommitResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
-//<
 import type { RecordWithOffset } from '../record/record-batch.ts';
-//> step 08 given
 import { ReplicaManager, type AppendedBatch } from './replica-manager.ts';
 import { SocketServer } from '../network/socket-server.ts';
 //<
@@ -99,7 +91,7 @@ export interface BrokerOptions {
   replicaFetchBackoffMs?: number;
   /** How often high watermarks are written to disk; Kafka's `replica.high.watermark.checkpoint.interval.ms` (5 s). */
   highWatermarkCheckpointIntervalMs?: number;
-  //> step 08 given
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** How often the broker tells the controller it is alive; KRaft's `broker.heartbeat.interval.ms` (2 s). */
   brokerHeartbeatIntervalMs?: number;
   /**
@@ -111,7 +103,6 @@ export interface BrokerOptions {
   /** For the controller this broker runs when it has none: see ControllerOptions. */
   brokerSessionTimeoutMs?: number;
   leaderImbalanceCheckIntervalMs?: number;
-  //<
 }
 
 export interface BrokerAddress {
@@ -119,33 +110,24 @@ export interface BrokerAddress {
   port: number;
 }
 
-//> step 08 given
 /** How long a metadata request waits for a topic it asked the controller to create. */
 const AUTO_CREATE_WAIT_MS = 5_000;
 /** How long a commit waits for the in-sync replicas of its offsets partition: Kafka's offsets.commit.timeout.ms. */
 const OFFSET_COMMIT_TIMEOUT_MS = 5_000;
-//<
 
 export class Broker {
   readonly id: number;
   private readonly host: string;
   private readonly port: number;
   private readonly log: (line: string) => void;
-  //> step 08 rewrites
   /** Listens, keeps the connections, answers each request with the handler of its type (socket-server.ts). */
   private readonly server: SocketServer;
-  //<
   /** The partitions this broker holds, and all that is done to their records (replica-manager.ts). */
   private readonly replicaManager: ReplicaManager;
-  //> step 08 rewrites
   /** Committed offsets, in the partitions of __consumer_offsets this broker leads. */
-  //<
   private readonly consumerOffsets: ConsumerOffsets;
-  //> step 08 rewrites
   /** Runs the consumer groups whose __consumer_offsets partition this broker leads. */
-  //<
   private readonly coordinator: GroupCoordinator;
-  //> step 08 rewrites
   private readonly options: BrokerOptions;
   /** The controller this broker runs itself when it was given none (combined mode). */
   private ownController: Controller | null = null;
@@ -154,17 +136,13 @@ export class Broker {
   private toController: Connection | null = null;
   private lifecycle: BrokerLifecycle | null = null;
   private loader: MetadataLoader | null = null;
-  //<
 
   constructor(options: BrokerOptions = {}) {
-    //> step 08 given
     this.options = options;
-    //<
     this.id = options.id ?? 1;
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port ?? 9092;
     this.log = options.log ?? (() => {});
-    //> step 08 rewrites
     this.server = new SocketServer(
       {
         host: this.host,
@@ -177,38 +155,26 @@ export class Broker {
       },
       (request, clientGone) => this.handle(request, clientGone),
     );
-    //<
     this.replicaManager = new ReplicaManager({
-      //> step 08 rewrites
-      //<
       messageMaxBytes: options.messageMaxBytes ?? 1_048_588,
       log: this.log,
       // Kafka's default log.dirs is /tmp/kafka-logs; one folder per broker id, so two brokers never share one.
-      //> step 08 rewrites
       dataDir: this.dataDir,
-      //<
       logOptions: options.logOptions ?? {},
       retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? 300_000,
       fetchMaxBytes: options.fetchMaxBytes ?? 57_671_680,
-      //> step 08 rewrites
-      //<
       localId: this.id,
-      //> step 08 rewrites
-      //<
       minInsyncReplicas: options.minInsyncReplicas ?? 1,
       replicaLagTimeMaxMs: options.replicaLagTimeMaxMs ?? 30_000,
       replicaFetchWaitMaxMs: options.replicaFetchWaitMaxMs ?? 500,
       replicaFetchBackoffMs: options.replicaFetchBackoffMs ?? 1000,
       highWatermarkCheckpointIntervalMs: options.highWatermarkCheckpointIntervalMs ?? 5000,
-      //> step 08 rewrites
       alterPartition: async (change) => {
         const state = await this.controller().request({ type: 'alterPartition', brokerId: this.id, ...change });
         return { partition: change.partition, replicas: this.replicaManager.metadata.partition(change.topic, change.partition)?.replicas ?? [], ...state };
       },
     });
-    //<
     this.consumerOffsets = new ConsumerOffsets(
-      //> step 08 rewrites
       (partition) => this.replicaManager.leaderLog(OFFSETS_TOPIC, partition),
       () => this.offsetsPartitions(),
       //<
@@ -262,10 +228,8 @@ export class Broker {
       address,
       controller: this.controllerAddress,
       heartbeatIntervalMs: options.brokerHeartbeatIntervalMs ?? 2000,
-  //<
       log: this.log,
     });
-    //> step 08 rewrites
     await this.lifecycle.start();
     this.loader = new MetadataLoader({ brokerId: this.id, controller: this.controllerAddress, maxWaitMs: 500, apply: (record) => this.applyMetadata(record), log: this.log });
     this.loader.start();
@@ -299,13 +263,11 @@ export class Broker {
 
   /** Each request type's handler. The types hold each to its own request and response. */
   private readonly handlers: { [K in RequestType]?: (request: RequestOf<K>, clientGone: AbortSignal) => ResponseOf<K> | null | Promise<ResponseOf<K> | null> } = {
-  //<
     produce: (request, clientGone) => this.handleProduce(request, clientGone),
     metadata: (request) => this.handleMetadata(request),
     createTopics: (request) => this.handleCreateTopics(request),
     listOffsets: (request) => this.handleListOffsets(request),
     fetch: (request, clientGone) => this.replicaManager.fetch(request, clientGone),
-    //> step 08 rewrites
     findCoordinator: (request) => this.handleFindCoordinator(request.key),
     joinGroup: (request) => this.coordinating(request.groupId) && this.coordinator.join(request),
     syncGroup: (request) => this.coordinating(request.groupId) && this.coordinator.sync(request),
@@ -316,26 +278,21 @@ export class Broker {
     listGroups: () => ({ groups: this.coordinator.list() }),
     describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
     offsetsForLeaderEpoch: (request) => this.replicaManager.offsetsForLeaderEpoch(request),
-    //<
     describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
   };
 
-  //> step 08 rewrites
   /** Routes a request to its handler by type; a request meant for the controller is refused with where to send it. */
   private handle(request: Request, clientGone: AbortSignal): ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null> {
     const handler = this.handlers[request.type] as ((request: Request, clientGone: AbortSignal) => ResponseOf<RequestType> | null | Promise<ResponseOf<RequestType> | null>) | undefined;
     if (!handler) throw new KafkaError('INVALID_REQUEST', `a broker does not answer ${request.type} requests: they are the controller's`);
     // acks=0: the producer asked for no answer, and waits for none.
     if (request.type === 'produce' && request.acks === 0) return Promise.resolve(handler(request, clientGone)).then(() => null);
-  //<
     return handler(request, clientGone);
   }
 
   /** How many requests of this type arrived since the broker started. */
   requestCount(type: string): number {
-    //> step 08 rewrites
     return this.server.requestCount(type);
-    //<
   }
 
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
@@ -343,11 +300,8 @@ export class Broker {
     return this.replicaManager.deleteOldSegments();
   }
 
-  //> step 08 rewrites
   /** Topic creation is the controller's: the broker passes the request on (Kafka forwards it the same way). */
-  //<
   private async handleCreateTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
-    //> step 08 rewrites
     const refused = request.topics.filter(({ name }) => name === OFFSETS_TOPIC);
     const forwarded = request.topics.filter(({ name }) => name !== OFFSETS_TOPIC);
     const answer = forwarded.length > 0 ? await this.controller().request({ type: 'createTopics', topics: forwarded }) : { topics: [] };
@@ -368,9 +322,7 @@ export class Broker {
   }
 
   /** A topic's metadata, or why there is none. */
-  //<
   private describeTopic(name: string): TopicMetadata {
-    //> step 08 rewrites
     const topic = this.replicaManager.layoutOf(name);
     if (!topic) return { name, error: { code: 'UNKNOWN_TOPIC_OR_PARTITION', message: `there is no topic "${name}"` }, partitions: [] };
     return {
@@ -382,9 +334,7 @@ export class Broker {
 
   /** The live brokers, and each asked-for topic's partitions with their leader; a topic named for the first time is created (auto-creation). */
   private async handleMetadata(request: MetadataRequest): Promise<MetadataResponse> {
-  //<
     const names = request.topics ?? this.replicaManager.topicNames();
-    //> step 08 rewrites
     const missing = names.filter((name) => !this.replicaManager.hasTopic(name) && name !== OFFSETS_TOPIC);
     if (missing.length > 0) {
       const { defaultReplicationFactor = 1, numPartitions = 1 } = this.options;
@@ -470,21 +420,17 @@ export class Broker {
     return this.replicaManager.parkedFetches();
   }
 
-  //> step 08 given
+  //> step 08 rewrites: the controller decides the layout: the broker registers, copies the metadata log, forwards topic creation, and coordinates the groups whose offsets partition it leads
   /** Partitions of __consumer_offsets: as created, or as this broker would create it. */
   private offsetsPartitions(): number {
     return this.replicaManager.layoutOf(OFFSETS_TOPIC)?.partitions.length ?? this.options.offsetsTopicNumPartitions ?? DEFAULT_OFFSETS_TOPIC_PARTITIONS;
   }
-  //<
 
   /**
-   //> step 08 rewrites
    * A group's coordinator is the leader of its partition of __consumer_offsets, as in Kafka: it
    * moves with that leadership. The topic is created the first time a group looks for one, once
    * offsets.topic.replication.factor brokers are alive (KIP-115): until then, no coordinator.
-   //<
    */
-  //> step 08 rewrites
   private async handleFindCoordinator(groupId: string): Promise<FindCoordinatorResponse> {
     if (!this.replicaManager.hasTopic(OFFSETS_TOPIC)) {
       // One broker with its own controller is a cluster of one: it asks for one copy, as Kafka's
@@ -510,46 +456,36 @@ export class Broker {
     throw new KafkaError('NOT_COORDINATOR', `broker ${this.id} does not coordinate group "${groupId}" (it does not lead ${OFFSETS_TOPIC}-${partition}); find the coordinator again`);
   }
   // #endregion coordinating
-  //<
 
   /** A group's state and members as the coordinator sees them (for tests, demos and kcat). */
   describeGroup(groupId: string): GroupDescription {
     return this.coordinator.describe(groupId);
   }
 
-  //> step 08 given
   /** A partition this broker holds, with its log end offset, high watermark, ISR and epochs (for tests and demos). */
   partition(topic: string, partition: number): Partition | undefined {
     return this.replicaManager.partition(topic, partition);
   }
-  //<
 
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.replicaManager.records(topic, partition, offset);
   }
 
-  //> step 08 rewrites
   /** The controller this broker runs itself, when it was given none (for tests and demos). */
   get embeddedController(): Controller | null {
     return this.ownController;
   }
 
   /** Stops serving: the listener, the groups, the heartbeats and metadata, the fetchers and logs, and its own controller last. */
-  //<
   async stop(): Promise<void> {
-    //> step 08 rewrites
     if (!this.server.listening) return;
-    //<
     this.coordinator.shutdown(); // group timers stop; groups are rebuilt when members rejoin
-    //> step 08 rewrites
     await this.server.stop();
     await this.lifecycle?.stop();
     await this.loader?.stop();
     await this.toController?.close();
-    //<
     await this.replicaManager.shutdown(); // fetchers and timers stop, high watermarks are written, every log is closed
-    //> step 08 rewrites
     await this.ownController?.stop();
     //<
     this.log(`Broker ${this.id} stopped`);

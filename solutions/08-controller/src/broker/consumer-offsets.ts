@@ -42,24 +42,19 @@ export class ConsumerOffsets {
    * `logOf` gives the log of a partition of __consumer_offsets this broker leads (undefined for
    * the others: their groups are coordinated elsewhere), `partitions` how many the topic has;
    * `appended` tells the broker a partition grew (followers and parked fetches wake up).
-   //<
    */
   constructor(
-    //> step 08 rewrites
     private readonly logOf: (partition: number) => Log | undefined,
     private readonly partitions: () => number,
-    //<
     private readonly appended: (partition: number) => void = () => {},
   ) {}
 
   /** Makes the commit durable (one record per partition, in one batch), then remembers it. */
   commit(groupId: string, offsets: CommittedPartition[], now: number): void {
     if (offsets.length === 0) return; // nothing to store (a batch needs at least one record)
-    //> step 08 rewrites
     const partition = partitionFor(groupId, this.partitions());
     const log = this.logOf(partition);
     if (!log) throw new KafkaError('NOT_COORDINATOR', `this broker no longer leads ${OFFSETS_TOPIC}-${partition}, where group "${groupId}" commits: find its coordinator again`);
-    //<
     const records = offsets.map(({ topic, partition, offset, metadata = '' }) => ({
       key: Buffer.from(JSON.stringify({ group: groupId, topic, partition } satisfies OffsetKey)),
       value: Buffer.from(JSON.stringify({ offset, metadata, commitTimestamp: now } satisfies CommittedOffset)),
@@ -67,7 +62,6 @@ export class ConsumerOffsets {
       headers: [],
     }));
     // To the log first: a commit acknowledged but not written would be lost by a restart.
-    //> step 08 rewrites
     // Stamped with this leader's epoch (its log's latest: a leader starts its epoch as it takes over), like any leader's batch.
     log.append(records, Math.max(0, log.latestEpoch));
     //<
@@ -93,9 +87,7 @@ export class ConsumerOffsets {
 
   /** Rebuilds memory from one partition's log (this broker has just become its leader); returns how many commits it replayed. */
   load(partition: number): number {
-  //<
     let replayed = 0;
-    //> step 08 rewrites
     const log = this.logOf(partition);
     if (log) {
     //<

@@ -40,13 +40,9 @@
 //   what was committed. A follower that reaches that stale high watermark may still lack
 //   acknowledged records: it rejoins the ISR only once it also reaches the offset where the
 //   leader's epoch began, which the leader had in full when it was elected (KAFKA-7128).
-//<
 import { KafkaError } from '../common/errors.ts';
-//> step 08 given
 import type { EpochEndOffset } from '../storage/leader-epoch-cache.ts';
-//<
 import type { Log } from '../storage/log.ts';
-//> step 08 given
 import type { PartitionState } from '../metadata/metadata-image.ts';
 //<
 import type { LogRecord } from '../record/record-batch.ts';
@@ -70,12 +66,10 @@ export interface PartitionOptions {
   localId: number;
   //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
   layout: PartitionState;
-  //<
   /** Where the high watermark was when the broker last wrote it down (replication-offset-checkpoint). */
   highWatermark: number;
   /** The fewest in-sync replicas an acks=all write accepts; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
-  //> step 08 rewrites
   /**
    * Asks the controller for a new ISR (AlterPartition). The leader never changes its ISR on its
    * own: the controller must know whom it may elect. The answer comes back through update().
@@ -93,25 +87,21 @@ export class Partition {
   readonly log: Log;
   readonly localId: number;
   leader: number;
-  //> step 08 given
+  //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
   /** The epoch of the current leader, from the layout: one more at every election. */
   leaderEpoch: number;
   /** On the leader: its log end offset when its epoch began, where its own writes start; -1 on a follower. */
   leaderEpochStartOffset = -1;
-  //<
   replicas: number[];
   isr: number[];
-  //> step 08 given
   /** The version of this partition's state at the controller (AlterPartition names it). */
   partitionEpoch: number;
   /** An ISR asked of the controller and not answered yet: no second request meanwhile. */
   pendingIsr: number[] | null = null;
-  //<
   minInsyncReplicas: number;
   private hw: number;
   /** The leader's view of each follower (empty on a follower). */
   private readonly followers = new Map<number, FollowerState>();
-  //> step 08 rewrites
   private readonly proposeIsr: (partition: Partition, newIsr: number[]) => void;
   //<
   private readonly now: () => number;
@@ -125,19 +115,15 @@ export class Partition {
     this.leader = options.layout.leader;
     this.replicas = options.layout.replicas;
     this.isr = options.layout.isr;
-    //> step 08 given
+    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
     this.leaderEpoch = options.layout.leaderEpoch;
     this.partitionEpoch = options.layout.partitionEpoch;
-    //<
     this.minInsyncReplicas = options.minInsyncReplicas;
-    //> step 08 rewrites
     this.proposeIsr = options.proposeIsr;
-    //<
     this.now = options.now ?? Date.now;
     this.say = options.say ?? (() => {});
     // The checkpoint may be older than the log, never ahead of it.
     this.hw = Math.min(options.highWatermark, this.log.logEndOffset);
-    //> step 08 given
     this.beginEpoch();
     //<
     this.resetFollowers();
@@ -179,9 +165,7 @@ export class Partition {
    * leader: a leader starts its followers afresh (it knows nothing of their logs until they
    * fetch, and gives each a whole lag time to do so). The same epoch with a newer version is an
    * ISR change, the answer to an AlterPartition.
-   //<
    */
-  //> step 08 rewrites
   update(state: PartitionState): void {
     if (state.leaderEpoch < this.leaderEpoch || (state.leaderEpoch === this.leaderEpoch && state.partitionEpoch <= this.partitionEpoch)) return; // old news
     const newEpoch = state.leaderEpoch > this.leaderEpoch;
@@ -196,9 +180,7 @@ export class Partition {
 
   /** A new leader epoch begins: a leader starts its followers afresh. */
   private startEpoch(): void {
-  //<
     this.resetFollowers();
-    //> step 08 given
     this.beginEpoch();
   }
 
@@ -308,10 +290,9 @@ export class Partition {
     //> step 08 task 4 omit: isFollowerInSync — a follower below the offset where this leader's epoch began (leaderEpochStartOffset) is not in sync, whatever the high watermark says
     if (follower.logEndOffset < this.leaderEpochStartOffset) return false;
     //<
-    //> step 08 given
+    //> step 08 rewrites: the leader asks the controller for ISR changes, and a new leader epoch starts a new epoch in the log
     return follower.logEndOffset >= this.hw;
   }
-  //<
 
   /**
    * Drops from the ISR every follower that has not been caught up for longer than `lagTimeMs`
@@ -322,7 +303,6 @@ export class Partition {
     if (!this.isLeader) return false;
     const now = this.now();
     const lagging = this.isr.filter((id) => id !== this.localId && now - (this.followers.get(id)?.lastCaughtUpTimeMs ?? 0) > lagTimeMs);
-    //> step 08 rewrites
     // Until the controller agrees, the laggard still counts: the high watermark moves when it does.
     if (lagging.length > 0) this.alterIsr(this.isr.filter((id) => !lagging.includes(id)), `broker(s) ${lagging.join(', ')} not caught up for over ${lagTimeMs} ms`);
     //<
@@ -339,7 +319,6 @@ export class Partition {
     if (this.isr.length < this.minIsr) return false;
     //> step 08 rewrites
     const ends = this.maximalIsr.map((id) => (id === this.localId ? this.log.logEndOffset : (this.followers.get(id)?.logEndOffset ?? 0)));
-    //<
     const candidate = Math.min(...ends);
     if (candidate <= this.hw) return false;
     this.hw = candidate;
@@ -351,7 +330,6 @@ export class Partition {
     this.hw = Math.max(this.hw, Math.min(leaderHighWatermark, this.log.logEndOffset));
   }
 
-  //> step 08 given
   /**
    * Refuses a request made for another leader epoch than this partition's (Kafka's
    * checkCurrentLeaderEpoch): FENCED_LEADER_EPOCH when the asker's epoch is older (it missed an
@@ -401,14 +379,12 @@ export class Partition {
     this.hw = Math.min(this.hw, this.log.logEndOffset);
     return truncated;
   }
-  //<
 
   /** Whether the leader still counts enough in-sync replicas for acks=all (checked again after waiting). */
   get hasEnoughReplicas(): boolean {
     return this.isr.length >= this.minIsr;
   }
 
-  //> step 08 rewrites
   state(): PartitionState {
     return { partition: this.partition, leader: this.leader, replicas: this.replicas, isr: this.isr, leaderEpoch: this.leaderEpoch, partitionEpoch: this.partitionEpoch };
   //<

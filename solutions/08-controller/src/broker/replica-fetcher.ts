@@ -20,9 +20,7 @@
 // Kafka's way since 2.7 (before, a follower asked OffsetsForLeaderEpoch first, KIP-101). Every
 // fetch also carries the epoch the follower believes the leader is in, so that a leader of
 // another epoch refuses it instead of serving it.
-//<
 import { Connection } from '../network/connection.ts';
-//> step 08 given
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET, type EpochEndOffset } from '../storage/leader-epoch-cache.ts';
 import type { FetchedPartition, FetchPartition, FetchResponse } from '../protocol/index.ts';
 //<
@@ -109,31 +107,24 @@ export class ReplicaFetcher {
    * and the epoch of its last batch; cut what the leader says is not in its log, append what came,
    * take the high watermark. Returns how many partitions the leader refused.
    */
-  //<
   async fetchOnce(): Promise<number> {
     const partitions = [...this.partitions.values()];
-    //> step 08 given
     // The leader epoch each partition is fetched in: an answer that comes back after an election
     // is about a leader that is gone, and what it brought may be what the new one never had.
     const fetchedIn = new Map(partitions.map((partition) => [partition.name, partition.leaderEpoch]));
-    //<
     const response: FetchResponse = await this.connection.request({
       type: 'fetch',
       replicaId: this.options.localId,
       maxWaitMs: this.options.maxWaitMs,
       minBytes: 1,
       maxBytes: REPLICA_FETCH_MAX_BYTES,
-      //> step 08 rewrites
       partitions: partitions.map((partition) => fetchPosition(partition)),
-      //<
     });
     let failed = 0;
     for (const fetched of response.partitions) {
       const partition = this.partitions.get(`${fetched.topic}-${fetched.partition}`);
-      //> step 08 rewrites
       if (!partition || partition.leaderEpoch !== fetchedIn.get(partition.name)) continue;
       if (!this.copy(partition, fetched)) failed++;
-      //<
     }
     return failed;
   }
@@ -141,28 +132,21 @@ export class ReplicaFetcher {
   /** Appends what the leader sent for one partition; false when the leader refused it. */
   private copy(partition: Partition, fetched: FetchedPartition): boolean {
     if (fetched.error) {
-      //> step 08 rewrites
       // Right after a topic is created, its leader may not have learnt it yet: no news worth printing.
-      //<
       if (fetched.error.code === 'UNKNOWN_TOPIC_OR_PARTITION') return false;
-      //> step 08 rewrites
       this.refused(`Fetching ${partition.name} from broker ${this.options.leaderId} failed: ${fetched.error.code}: ${fetched.error.message}`);
-      //<
       return false;
     }
-    //> step 08 given
     // Our log parts from the leader's: cut it where the leader says; the next fetch copies on.
     if (fetched.divergingEpoch) {
       this.truncate(partition, fetched.divergingEpoch);
       return true;
     }
-    //<
     for (const batch of fetched.batches ?? []) partition.log.appendAsFollower(Buffer.from(batch, 'base64'));
     partition.updateHighWatermarkAsFollower(fetched.highWatermark);
     return true;
   }
 
-  //> step 08 given
   /**
    * Cuts one partition's log where the leader says it parts from the leader's (Kafka's
    * AbstractFetcherThread, KIP-101 and KIP-279). `diverging` is the largest epoch the LEADER has at

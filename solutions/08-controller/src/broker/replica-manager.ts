@@ -12,23 +12,16 @@ import { FetchPurgatory, ProducePurgatory } from '../network/delayed-fetch.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError, errorBody } from '../common/errors.ts';
 import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts';
-//> step 08 given
+//> step 08 rewrites: brokers are known from the controller's metadata (metadata-image.ts), not from a static list
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../storage/leader-epoch-cache.ts';
 import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from '../protocol/index.ts';
-//<
 import { Log, type LogOptions } from '../storage/log.ts';
-//> step 08 given
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from '../metadata/metadata-image.ts';
-//<
 import { Partition } from './partition.ts';
-//> step 08 given
 import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState, type WireRecord, type WireRecordWithOffset } from '../protocol/index.ts';
-//<
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 
-//> step 08 rewrites: brokers are known from the controller's metadata (metadata-image.ts), not from a static list
-//<
 
 /** A batch a leader appended for an acks=all request, and the offset the high watermark must pass. */
 export interface AppendedBatch {
@@ -38,7 +31,6 @@ export interface AppendedBatch {
 }
 
 export interface ReplicaManagerOptions {
-  //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
   //<
   /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
   messageMaxBytes: number;
@@ -52,10 +44,8 @@ export interface ReplicaManagerOptions {
   /** The most record bytes one fetch answer carries, whatever the client asks; Kafka's broker-side `fetch.max.bytes` (55 MiB). */
   fetchMaxBytes: number;
   //> step 08 rewrites
-  //<
   /** This broker's id. */
   localId: number;
-  //> step 08 rewrites
   //<
   /** The fewest in-sync replicas an acks=all write accepts, unless a topic sets its own; Kafka's `min.insync.replicas`. */
   minInsyncReplicas: number;
@@ -70,16 +60,13 @@ export interface ReplicaManagerOptions {
   //> step 08 rewrites
   /** Sends a leader's AlterPartition to the controller; resolves with the partition's new state. */
   alterPartition: (request: { topic: string; partition: number; leaderEpoch: number; partitionEpoch: number; newIsr: number[] }) => Promise<PartitionState>;
-  //<
 }
 
 export class ReplicaManager {
   /** The partitions this broker holds a replica of, leader or follower, by "topic-partition". */
   private readonly partitions = new Map<string, Partition>();
-  //> step 08 rewrites
   /** The cluster as the controller's metadata log describes it: brokers, topics, every partition's leader, epochs and ISR. */
   readonly metadata = new MetadataImage();
-  //<
   private readonly checkpoint: HighWatermarkCheckpoint;
   /** One fetcher per leader this broker follows, by the leader's id. */
   private readonly fetchers = new Map<number, ReplicaFetcher>();
@@ -88,26 +75,19 @@ export class ReplicaManager {
   private readonly purgatory = new FetchPurgatory();
   /** acks=all produce requests waiting for the in-sync replicas, woken when a high watermark moves. */
   private readonly producePurgatory = new ProducePurgatory();
-  //> step 08 given
   /** The high watermarks written down before the last stop, read once at startup. */
   private savedHighWatermarks = new Map<string, number>();
-  //<
 
   constructor(private readonly options: ReplicaManagerOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
-    //> step 08 rewrites
-    //<
     this.checkpoint = new HighWatermarkCheckpoint(options.dataDir);
   }
 
   /**
-   //> step 08 rewrites
    * Reads the saved high watermarks and starts the timers: retention, the ISR check, the high
    * watermark checkpoint. The logs on disk are reopened as the metadata names their partitions.
-   //<
    */
   startup(): void {
-    //> step 08 rewrites
     this.savedHighWatermarks = this.checkpoint.read();
     //<
     const every = (ms: number, task: () => void) => {
@@ -125,14 +105,12 @@ export class ReplicaManager {
   topicNames(): string[] {
     //> step 08 rewrites
     return [...this.metadata.topics.keys()];
-    //<
   }
 
   hasTopic(topic: string): boolean {
     return this.metadata.topic(topic) !== undefined;
   }
 
-  //> step 08 rewrites
   /** A topic's partitions as the metadata has them; undefined for a topic the controller has not created. */
   layoutOf(topic: string): TopicState | undefined {
     return this.metadata.topic(topic);
@@ -144,15 +122,11 @@ export class ReplicaManager {
     return local?.isLeader ? local.log : undefined;
   }
 
-  //<
   /**
-   //> step 08 rewrites
    * Applies one record of the controller's metadata log. A partition record that concerns a
    * replica here makes this broker its leader or a follower of its new leader; `becameLeader`
    * tells the caller (the group coordinator loads the offsets of the groups it now coordinates).
-   //<
    */
-  //> step 08 rewrites
   applyRecord(record: MetadataRecord): { becameLeader?: Partition; becameFollower?: Partition } {
     this.metadata.apply(record);
     if (record.type === 'registerBroker') {
@@ -182,17 +156,13 @@ export class ReplicaManager {
   }
 
   /** A follower copies its leader with the fetcher for that leader; a leader, or a partition without one, copies nobody. */
-  //<
   private follow(partition: Partition): void {
     for (const fetcher of this.fetchers.values()) fetcher.remove(partition);
-    //> step 08 rewrites
     if (partition.isLeader || partition.leader === -1) return;
     const leader = this.metadata.brokers.get(partition.leader);
     if (!leader) return;
     // A broker that came back on another address gets a new fetcher.
-    //<
     let fetcher = this.fetchers.get(leader.id);
-    //> step 08 given
     if (fetcher && (fetcher.address.host !== leader.host || fetcher.address.port !== leader.port)) {
       void fetcher.stop();
       fetcher = undefined;
@@ -214,27 +184,21 @@ export class ReplicaManager {
 
   //> step 08 rewrites
   private openPartition(topic: string, state: PartitionState): Partition {
-  //<
     const partition = new Partition({
       topic,
-      //> step 08 rewrites
       partition: state.partition,
       log: this.openLog(topic, state.partition),
-      //<
       localId: this.options.localId,
-      //> step 08 rewrites
       layout: state,
       highWatermark: this.savedHighWatermarks.get(`${topic}-${state.partition}`) ?? 0,
       minInsyncReplicas: this.options.minInsyncReplicas,
       proposeIsr: (asking, newIsr) => void this.proposeIsr(asking, newIsr),
-      //<
       say: this.options.log,
     });
     this.partitions.set(partition.name, partition);
     return partition;
   }
 
-  //> step 08 rewrites
   /** Sends a leader's ISR change to the controller; its answer updates the partition (a refusal leaves it as it was). */
   private async proposeIsr(partition: Partition, newIsr: number[]): Promise<void> {
     const { topic, leaderEpoch, partitionEpoch } = partition;
@@ -405,9 +369,7 @@ export class ReplicaManager {
     const follower = request.replicaId ?? -1;
     //> step 08 rewrites
     for (const { topic, partition, offset, currentLeaderEpoch, lastFetchedEpoch } of follower >= 0 ? request.partitions : []) {
-    //<
       const led = this.partitions.get(`${topic}-${partition}`);
-      //> step 08 given
       // A follower of another epoch is refused below; its offset says nothing about this leader's log.
       if (currentLeaderEpoch !== undefined && currentLeaderEpoch !== led?.leaderEpoch) continue;
       // Nor does the offset of a follower whose log parts from this one: it truncates first.
@@ -438,16 +400,14 @@ export class ReplicaManager {
       let leader: Partition | undefined;
       try {
         leader = this.leaderPartition(topic, partition);
-        //> step 08 given
+        //> step 08 rewrites: partitions come and go with the controller's metadata log, and ISR changes go through the controller
         leader.checkFetchEpoch(wanted.currentLeaderEpoch);
         // A follower whose log parts from this one gets no records, only where to cut its own.
         const diverging = follower ? leader.divergingEpoch(wanted.lastFetchedEpoch, wanted.offset) : null;
         if (diverging) return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records: [], batches: [], divergingEpoch: diverging };
-        //<
         const batches = this.readPartition(leader, wanted, maxBytes - bytes, follower);
         bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
         const { highWatermark, log } = leader;
-        //> step 08 rewrites
         if (follower) return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records: [], batches: batches.map((batch) => encodeBatch(batch.baseOffset, batch.records, batch.partitionLeaderEpoch).toString('base64')) };
         //<
         // A batch may start before the offset asked for: only the records from it on are sent.

@@ -9,17 +9,13 @@
 // the next one when a connection fails, or when a broker says NOT_CONTROLLER); when the cluster
 // answers with a retriable error (no controller yet, a leader being elected), the admin waits
 // `retryBackoffMs` and asks again, for up to `defaultApiTimeoutMs`.
-//<
 import { Cluster } from './cluster.ts';
 import { KafkaError } from '../common/errors.ts';
-//> step 08 given
 import { isRetriable, RETRY_DEFAULTS, withRetries } from './retry.ts';
-//<
 
 export interface AdminOptions {
   /** Brokers to ask, as "host:port"; Kafka's `bootstrap.servers`. The first that answers is used. */
   bootstrapServers: string[];
-  //> step 08 given
   /** How long to wait before asking again after a retriable error; Kafka's `retry.backoff.ms` (100). */
   retryBackoffMs?: number;
   /** How long a call keeps retrying; Kafka's `default.api.timeout.ms` (60 000). */
@@ -38,14 +34,12 @@ export interface NewTopicOptions {
 
 export class KafkaAdmin {
   private readonly cluster: Cluster;
-  //> step 08 given
+  //> step 08 rewrites: admin requests retry when the cluster is changing
   private readonly retryBackoffMs: number;
   private readonly defaultApiTimeoutMs: number;
-  //<
 
   constructor(options: AdminOptions) {
     this.cluster = new Cluster(options.bootstrapServers);
-    //> step 08 given
     this.retryBackoffMs = options.retryBackoffMs ?? RETRY_DEFAULTS.retryBackoffMs;
     this.defaultApiTimeoutMs = options.defaultApiTimeoutMs ?? RETRY_DEFAULTS.defaultApiTimeoutMs;
   }
@@ -59,25 +53,21 @@ export class KafkaAdmin {
     const retriable = (error: unknown) => error instanceof KafkaError && isRetriable(error);
     return withRetries(what, { backoffMs: this.retryBackoffMs, timeoutMs: this.defaultApiTimeoutMs, retriable }, call);
   }
-  //<
 
   /** Creates a topic; rejects with TOPIC_ALREADY_EXISTS, INVALID_TOPIC_EXCEPTION, … when the broker refuses. */
   async createTopic(name: string, options: NewTopicOptions = {}): Promise<void> {
     const { replicationFactor, configs } = options;
     const topic = { name, partitions: options.partitions ?? 1, ...(replicationFactor === undefined ? {} : { replicationFactor }), ...(configs ? { configs } : {}) };
-    //> step 08 rewrites: admin requests retry when the cluster is changing
     // A retry after a lost answer may find the topic made by the first attempt: TOPIC_ALREADY_EXISTS, as in Kafka.
     await this.retrying(`creating topic "${name}"`, async () => {
       const response = await this.cluster.askAnyBroker({ type: 'createTopics', topics: [topic] });
       const result = response.topics.find((topic) => topic.name === name);
       if (result?.error) throw new KafkaError(result.error.code, result.error.message);
     });
-    //<
   }
 
   /** The names of every topic the cluster has, sorted. */
   async listTopics(): Promise<string[]> {
-    //> step 08 rewrites
     const response = await this.retrying('listing topics', () => this.cluster.refreshMetadata());
     //<
     return response.topics.map((topic) => topic.name).sort();

@@ -6,7 +6,7 @@
 // every broker's id and address and each partition's leader, and from then on sends each
 // request to the broker it concerns. Kafka's Java client splits this into `Metadata` and
 // `NetworkClient`; KafkaJS calls it `Cluster`, as this file does.
-//> step 08 given
+//> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
 //
 // From step 08 the metadata goes stale: a controller moves leadership when a broker dies. A client
 // learns it from an error (NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE) or a dropped connection,
@@ -14,9 +14,7 @@
 // number of the election that made it leader: a higher epoch is newer news. A partition whose
 // leader is -1 has none right now (its replicas are all down, or the election is still on).
 import { Connection, ConnectionError, parseHostPort, type HostPort } from '../network/connection.ts';
-//<
 import { KafkaError } from '../common/errors.ts';
-//> step 08 given
 import type { MetadataResponse, PartitionMetadata, RequestBody, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
 
 /** A partition's leader as the last metadata said: the broker id (-1 for none) and its leader epoch (-1 when the broker sent none). */
@@ -24,7 +22,6 @@ export interface PartitionLeader {
   leader: number;
   leaderEpoch: number;
 }
-//<
 
 export class Cluster {
   private readonly bootstrapServers: HostPort[];
@@ -32,16 +29,12 @@ export class Cluster {
   private readonly connections = new Map<string, Connection>();
   /** Every broker the metadata named, by id. */
   private readonly brokers = new Map<number, HostPort>();
-  //> step 08 rewrites: the client view keeps leader epochs and refreshes what a retry needs
   /** The broker leading each partition ("topic-partition"), with its leader epoch. */
   private readonly leaders = new Map<string, PartitionLeader>();
-  //<
   /** Each topic's metadata, asked once and remembered (a failed ask is forgotten). */
   private readonly topics = new Map<string, Promise<TopicMetadata>>();
-  //> step 08 given
   /** Refreshes of a topic's metadata on their way: callers at the same moment share one request. */
   private readonly refreshing = new Map<string, Promise<TopicMetadata>>();
-  //<
 
   constructor(bootstrapServers: string[]) {
     if (bootstrapServers.length === 0) throw new Error('bootstrapServers is empty: give at least one "host:port"');
@@ -52,34 +45,26 @@ export class Cluster {
    * Sends a request that any broker can answer (metadata, say), trying the bootstrap servers and
    * then every other broker the metadata named, in turn, until one answers. An error answer is
    * an answer: another broker would say the same. Only when none can be reached does it give up,
-   //> step 08 rewrites
    * with what went wrong at each (a ConnectionError: retriable, as the brokers may come back).
    * A broker that failed is asked again next time: its Connection reconnects on the next request.
-   //<
    */
   async askAnyBroker<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
     const failures: string[] = [];
-    //> step 08 given
     let notController: KafkaError | null = null;
-    //<
     for (const address of this.candidates()) {
       const connection = this.connectionTo(address);
       try {
         return await connection.request(body);
       } catch (error) {
-        //> step 08 rewrites
         // NOT_CONTROLLER (step 08) is the one answer that another broker would not give: ask on.
         if (error instanceof KafkaError && error.code !== 'NOT_CONTROLLER') throw error;
         if (error instanceof KafkaError) notController = error;
-        //<
         failures.push(`${connection.address}: ${(error as Error).message}`);
       }
     }
-    //> step 08 rewrites
     // Every broker that answered said it is not the controller: one is being elected. Retriable.
     if (notController) throw new KafkaError(notController.code, `no broker could take a ${body.type} request (${failures.join('; ')})`);
     throw new ConnectionError(`no broker answered a ${body.type} request (${failures.join('; ')})`);
-    //<
   }
 
   /** The bootstrap servers first, then the brokers learnt from metadata, each address once. */
@@ -89,19 +74,16 @@ export class Cluster {
     return [...seen.values()];
   }
 
-  //> step 08 rewrites
   /**
    * Asks for fresh metadata about these topics (every topic when absent) and remembers what it
    * says: every broker's address (one that restarted elsewhere gets its new one), and each
    * partition's leader and leader epoch.
    */
-  //<
   async refreshMetadata(topics?: string[]): Promise<MetadataResponse> {
     const response = await this.askAnyBroker({ type: 'metadata', ...(topics ? { topics } : {}) });
     for (const { id, host, port } of response.brokers) this.brokers.set(id, { host, port });
     for (const topic of response.topics) {
       if (topic.error) continue;
-      //> step 08 rewrites
       for (const partition of topic.partitions) this.leaders.set(`${topic.name}-${partition.partition}`, { leader: partition.leader, leaderEpoch: leaderEpochOf(partition) });
       //<
       this.topics.set(topic.name, Promise.resolve(topic));
@@ -151,9 +133,7 @@ export class Cluster {
    * The id of the broker leading a partition, as the last metadata said; undefined if it never
    * said, or said -1: nobody leads the partition right now (LEADER_NOT_AVAILABLE), so wait and ask again.
    */
-  //<
   leaderOf(topic: string, partition: number): number | undefined {
-    //> step 08 rewrites
     const known = this.leaders.get(`${topic}-${partition}`);
     return known === undefined || known.leader < 0 ? undefined : known.leader;
   }
@@ -162,7 +142,6 @@ export class Cluster {
   leaderEpochOf(topic: string, partition: number): number {
     return this.leaders.get(`${topic}-${partition}`)?.leaderEpoch ?? -1;
   }
-  //<
 
   /** The connection to the broker with this id; LEADER_NOT_AVAILABLE when the metadata never gave its address. */
   connectionToBroker(id: number): Connection {
@@ -171,7 +150,6 @@ export class Cluster {
     return this.connectionTo(broker);
   }
 
-  //> step 08 rewrites
   /**
    * The connection to a broker's address, opened on first use and then reused. A connection whose
    * broker went away is not thrown out: it connects again on its next request (see connection.ts),

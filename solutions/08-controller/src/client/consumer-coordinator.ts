@@ -18,7 +18,6 @@
 // (FindCoordinator) and carries on there: heartbeats go to the new one, a commit is sent again,
 // a join starts over. A new coordinator that does not know the member says UNKNOWN_MEMBER_ID,
 // and the member rejoins as a new one, resuming from the group's committed offsets.
-//<
 import type { Cluster } from './cluster.ts';
 import { Connection } from '../network/connection.ts';
 import type { TopicPartition } from '../common/topic-partition.ts';
@@ -26,9 +25,7 @@ import { CONSUMER_PROTOCOL_TYPE, decodeAssignment, decodeSubscription, encodeAss
 import { KafkaError } from '../common/errors.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import type { CommittedPartition, JoinGroupResponse, RequestBody, RequestType, ResponseOf } from '../protocol/index.ts';
-//> step 08 given
 import { isCoordinatorLost, sleep, withRetries } from './retry.ts';
-//<
 
 export interface GroupMembershipOptions {
   groupId: string;
@@ -38,7 +35,6 @@ export interface GroupMembershipOptions {
   rebalanceTimeoutMs: number;
   /** The assignors this member can use, preferred first. */
   assignors: PartitionAssignor[];
-  //> step 08 given
   /** The wait before looking for a coordinator that moved; Kafka's `retry.backoff.ms`. */
   retryBackoffMs: number;
   /** How long commits and offset fetches keep retrying through a coordinator move; Kafka's `default.api.timeout.ms`. */
@@ -70,9 +66,7 @@ export class ConsumerCoordinator {
   private rejoinNeeded = true;
   //> step 08 given
   /** The connection to the group's coordinator; null until found, and again after it moved. */
-  //<
   private coordinator: Connection | null = null;
-  //> step 08 given
   /** A FindCoordinator on its way, shared by the requests that wait for it. */
   private finding: Promise<Connection> | null = null;
   /** Which broker FindCoordinator named last, so that the log says when the coordinator moves. */
@@ -217,13 +211,9 @@ export class ConsumerCoordinator {
    * to `timeoutMs` (0: one attempt only, as for auto-commits, which the next one covers).
    */
   async commit(offsets: CommittedPartition[], timeoutMs = this.options.defaultApiTimeoutMs): Promise<void> {
-  //<
     if (offsets.length === 0) return;
-    //> step 08 given
     const { groupId, retryBackoffMs, log } = this.options;
-    //<
     try {
-      //> step 08 rewrites
       // Generation and member id are read at each attempt: a retry carries the current ones.
       const attempt = () => this.request({ type: 'offsetCommit', groupId, generationId: this.generationId, memberId: this.memberId, offsets });
       await withRetries(`the commit of group "${groupId}"`, { backoffMs: retryBackoffMs, timeoutMs, retriable: isCoordinatorLost, log }, attempt);
@@ -290,9 +280,7 @@ export class ConsumerCoordinator {
    * says it is not the coordinator (any more), or the connection to it fails, it is forgotten, so
    * that the next request looks for it again; the error goes to the caller, which retries.
    */
-  //<
   private async request<K extends RequestType>(body: RequestBody<K>): Promise<ResponseOf<K>> {
-    //> step 08 rewrites
     const connection = await this.coordinatorConnection();
     try {
       return await connection.request(body);

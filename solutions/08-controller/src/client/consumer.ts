@@ -21,7 +21,6 @@
 // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE or a dropped connection; the consumer waits
 // `retryBackoffMs`, refreshes its metadata and fetches from the new leader, from the same position:
 // the position is the consumer's, so nothing is read twice and nothing is skipped.
-//<
 import { Cluster } from './cluster.ts';
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
@@ -30,7 +29,6 @@ import { FetchBuffer } from './fetch-buffer.ts';
 import type { PartitionAssignor } from './partition-assignor.ts';
 import type { TopicPartition } from '../common/topic-partition.ts';
 import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from '../protocol/index.ts';
-//> step 08 given
 import { isRetriable, isRetriableCode, RETRY_DEFAULTS, sleep } from './retry.ts';
 //<
 import type { CommittedPartition, FetchedPartition, FetchPartition, WireRecordWithOffset } from '../protocol/index.ts';
@@ -247,35 +245,28 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       if (Date.now() >= deadline) throw new KafkaError('REQUEST_TIMED_OUT', `could not find the ${this.autoOffsetReset} offset of ${key} within defaultApiTimeoutMs (${this.defaultApiTimeoutMs} ms): its leader did not answer`);
       await this.resetPositions();
     }
-    //<
     return this.positions.get(key)!;
   }
 
   /**
    * Commits the position of every partition this consumer owns: the group will resume from there.
    * A position is one past the last record handed out, so commit after processing what you got.
-   //> step 08 given
    * If the group's coordinator moves meanwhile, the commit goes to the new one, for up to defaultApiTimeoutMs.
-   //<
    */
   async commit(): Promise<void> {
     if (!this.group) throw new Error('commit() needs a consumer group: give the consumer a groupId');
-    //> step 08 given
     await this.commitPositions(this.defaultApiTimeoutMs);
   }
 
   /** Commits the positions that changed since the last commit, retrying a coordinator move for up to `timeoutMs`. */
   private async commitPositions(timeoutMs: number): Promise<void> {
-    //<
     const changed: CommittedPartition[] = [];
     for (const [key, offset] of this.positions) {
       if (offset === null || this.lastCommitted.get(key) === offset) continue;
       const { topic, partition } = this.partitions.get(key)!;
       changed.push({ topic, partition, offset });
     }
-    //> step 08 rewrites
     await this.group!.commit(changed, timeoutMs);
-    //<
     for (const { topic, partition, offset } of changed) this.lastCommitted.set(keyOf(topic, partition), offset);
   }
 
@@ -283,10 +274,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private async pollGroup(group: ConsumerCoordinator): Promise<void> {
     await group.ensureActiveGroup({
       onPartitionsRevoked: async () => {
-        //> step 08 rewrites
         await this.autoCommitting; // settled before the positions it committed are cleared
         if (this.enableAutoCommit) await this.commitQuietly('before the rebalance', this.defaultApiTimeoutMs);
-        //<
         this.positions.clear();
         this.buffered = new FetchBuffer();
         this.lastCommitted.clear();
@@ -295,7 +284,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     });
     if (this.enableAutoCommit && Date.now() >= this.nextAutoCommitAt) {
       this.nextAutoCommitAt = Date.now() + this.autoCommitIntervalMs;
-      //> step 08 rewrites
       // One attempt, sent without waiting for its answer (Kafka's commitAsync): the coordinator holds
       // a commit until its offsets partition's in-sync replicas have it, up to 5 s while one lags, and
       // records keep coming meanwhile. If it failed (the coordinator moved, say), the same offsets are
@@ -329,15 +317,11 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   //> step 08 rewrites
   /** A commit whose failure is logged, not thrown (auto-commits, and the commit on close()); true if it succeeded. */
   private async commitQuietly(when: string, timeoutMs: number): Promise<boolean> {
-  //<
     try {
-      //> step 08 rewrites
       await this.commitPositions(timeoutMs);
       return true;
-      //<
     } catch (error) {
       this.log(`Commit ${when} failed: ${(error as Error).message}`);
-      //> step 08 given
       return false;
       //<
     }
@@ -387,9 +371,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
    */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
-    //> step 08 given
+    //> step 08 rewrites: the consumer follows a partition's leader when it moves
     await this.refreshLeadersIfStale();
-    //<
     await this.resetPositions();
     // A fetch answered while this one got ready (the awaits above) has filled the buffer: hand
     // those records out first. Asking now would fetch their partitions again from positions
@@ -398,12 +381,9 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const byLeader = new Map<number, FetchPartition[]>();
     // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
     for (const [key, offset] of this.positions) {
-      //> step 08 given
       if (offset === null) continue; // its leader could not say where to start yet: next time
-      //<
       if (this.fetching.has(key)) continue;
       const { topic, partition } = this.partitions.get(key)!;
-      //> step 08 rewrites
       const leader = this.cluster.leaderOf(topic, partition);
       if (leader === undefined) {
         this.leaderLost(key, 'it has no leader right now');
@@ -479,32 +459,26 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       this.positions.set(key, null);
       return;
     }
-    //> step 08 given
+    //> step 08 rewrites: the consumer follows a partition's leader when it moves
     if (fetched.error && isRetriableCode(fetched.error.code)) {
       // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, a fenced epoch: ask the new leader, from the same position.
       this.leaderLost(key, `${fetched.error.code}: ${fetched.error.message}`);
       return;
     }
-    //<
     if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
     for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
   }
 
-  //> step 08 rewrites
   /**
    * Gives every partition without a position the one autoOffsetReset says, asking each leader. A
    * partition whose leader moved keeps no position for now; the next call asks its new leader.
    */
-  //<
   private async resetPositions(): Promise<void> {
-    //> step 08 rewrites
     await this.refreshLeadersIfStale();
     const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) }));
-    //<
     if (missing.length === 0) return;
     const timestamp = this.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
     for (const leader of new Set(missing.map((tp) => tp.leader))) {
-      //> step 08 rewrites
       const asked = missing.filter((tp) => tp.leader === leader);
       if (leader === undefined) {
         for (const { topic, partition } of asked) this.leaderLost(keyOf(topic, partition), 'it has no leader right now');
@@ -519,9 +493,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         for (const { topic, partition } of partitions) this.leaderLost(keyOf(topic, partition), `asking broker ${leader} for offsets failed: ${(error as Error).message}`);
         continue;
       }
-      //<
       for (const { topic, partition, offset, error } of response.partitions) {
-        //> step 08 given
         if (error && isRetriableCode(error.code)) {
           this.leaderLost(keyOf(topic, partition), `${error.code}: ${error.message}`);
           continue;

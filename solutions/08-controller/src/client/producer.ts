@@ -12,7 +12,6 @@
 // `retryBackoffMs`, refreshes the topic's metadata and sends the batch to the partition's leader
 // of the moment, again and again until `deliveryTimeoutMs` after the batch was created. Only then
 // does send() reject, with the last error. Other errors reject at once.
-//<
 import { Cluster } from './cluster.ts';
 import { KafkaError } from '../common/errors.ts';
 import { defaultPartitioner, type Partitioner } from './partitioner.ts';
@@ -20,7 +19,6 @@ import type { ProduceResponse, WireBatch } from '../protocol/index.ts';
 import type { Connection } from '../network/connection.ts';
 import { RecordAccumulator, type ProducerBatch } from './record-accumulator.ts';
 import type { RecordMetadata } from './record-metadata.ts';
-//> step 08 given
 import { gaveUp, isRetriable, RETRY_DEFAULTS, withRetries } from './retry.ts';
 //<
 import { bytesSerializer, type Serializer } from './serializers.ts';
@@ -98,21 +96,17 @@ export class KafkaProducer {
   private readonly retries: number;
   private readonly retryBackoffMs: number;
   private readonly deliveryTimeoutMs: number;
-  //<
 
   constructor(options: ProducerOptions) {
     this.cluster = new Cluster(options.bootstrapServers);
     this.keySerializer = options.keySerializer ?? bytesSerializer;
     this.valueSerializer = options.valueSerializer ?? bytesSerializer;
-    //> step 08 given
     this.retries = wholeNumber('retries', options.retries ?? RETRY_DEFAULTS.retries);
     this.retryBackoffMs = wholeNumber('retryBackoffMs', options.retryBackoffMs ?? RETRY_DEFAULTS.retryBackoffMs);
     this.deliveryTimeoutMs = wholeNumber('deliveryTimeoutMs', options.deliveryTimeoutMs ?? RETRY_DEFAULTS.deliveryTimeoutMs);
-    //<
     this.accumulator = new RecordAccumulator({
       batchSize: options.batchSize,
       lingerMs: options.lingerMs,
-      //> step 08 given
       deliveryTimeoutMs: this.deliveryTimeoutMs,
       //<
       send: (batches) => this.sendBatches(batches),
@@ -147,7 +141,6 @@ export class KafkaProducer {
     const timestamp = record.timestamp ?? Date.now();
     //> step 08 rewrites: a batch that fails with a retriable error is sent again to the current leader
     const numPartitions = (await this.topicMetadata(topic)).partitions.length;
-    //<
     const partition = record.partition ?? this.partitioner({ topic, key, value, numPartitions });
     if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
       throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `partition ${partition} is not one of the ${numPartitions} partitions (0 to ${numPartitions - 1}) of topic "${topic}"`);
@@ -157,7 +150,6 @@ export class KafkaProducer {
   }
   // #endregion send
 
-  //> step 08 given
   /**
    * The topic's metadata, to count its partitions. A retriable answer (LEADER_NOT_AVAILABLE while
    * a new topic gets its leaders) is asked again after retryBackoffMs, within deliveryTimeoutMs
@@ -169,7 +161,6 @@ export class KafkaProducer {
     const options = { backoffMs: this.retryBackoffMs, timeoutMs: this.deliveryTimeoutMs, retriable, log: this.log };
     return withRetries(`the metadata of topic "${topic}"`, options, () => this.cluster.topic(topic));
   }
-  //<
 
   /** Sends everything waiting and resolves when every record sent so far has its answer. */
   async flush(): Promise<void> {
@@ -177,13 +168,10 @@ export class KafkaProducer {
     await this.accumulator.flush();
   }
 
-  //> step 08 rewrites
   /** The accumulator's sender (and the retries'): the batches, grouped by the broker that leads their partition. */
-  //<
   private sendBatches(batches: ProducerBatch[]): void {
     const byLeader = new Map<number, ProducerBatch[]>();
     for (const batch of batches) {
-      //> step 08 rewrites
       const leader = this.cluster.leaderOf(batch.topic, batch.partition);
       if (leader === undefined) {
         // Nobody leads the partition right now (its leader died, the election is on): nothing to
@@ -191,7 +179,6 @@ export class KafkaProducer {
         this.retryOrFail(batch, new KafkaError('LEADER_NOT_AVAILABLE', `${batch.topic}-${batch.partition} has no leader right now`));
         continue;
       }
-      //<
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), batch]);
     }
     for (const [leader, group] of byLeader) {
@@ -201,11 +188,8 @@ export class KafkaProducer {
     }
   }
 
-  //> step 08 rewrites
   /** Sends one produce request to a broker and settles (or retries) each of its batches with its own result. */
-  //<
   private async produce(leader: number, batches: ProducerBatch[]): Promise<void> {
-    //> step 08 given
     for (const batch of batches) batch.attempts += 1;
     //<
     try {
@@ -222,13 +206,11 @@ export class KafkaProducer {
         if (!result) batch.fail(new KafkaError('INVALID_REQUEST', `the broker sent no result for ${batch.topic}-${batch.partition}`));
         //> step 08 rewrites
         else if (result.error) this.retryOrFail(batch, new KafkaError(result.error.code, result.error.message));
-        //<
         else batch.complete(result.baseOffset);
       });
       const records = batches.reduce((sum, batch) => sum + batch.records.length, 0);
       this.log(`Sent ${records} record(s) in ${batches.length} batch(es) to ${connection.address}`);
     } catch (error) {
-      //> step 08 rewrites
       // The whole request failed (the connection dropped, the broker stopped): so did every batch in it.
       for (const batch of batches) this.retryOrFail(batch, error as Error);
     }

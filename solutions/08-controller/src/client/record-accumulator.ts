@@ -24,9 +24,7 @@
 //     with the last error it got (Kafka's `delivery.timeout.ms`), whether it is waiting its
 //     turn, in flight, or between two retries.
 import { KafkaError } from '../common/errors.ts';
-//<
 import type { RecordMetadata } from './record-metadata.ts';
-//> step 08 given
 import { gaveUp } from './retry.ts';
 //<
 
@@ -64,12 +62,9 @@ export class ProducerBatch {
   attempts = 0;
   /** What went wrong the last time it was sent; the error it fails with if time runs out. */
   lastError: Error | null = null;
-  //<
   private readonly callbacks: Array<{ resolve: (meta: RecordMetadata) => void; reject: (error: Error) => void }> = [];
-  //> step 08 given
   private done = false;
   private expiry: NodeJS.Timeout | undefined;
-  //<
   private settle!: () => void;
   /** Resolves once the batch is completed or failed (never rejects): what flush() waits for. */
   readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
@@ -79,7 +74,6 @@ export class ProducerBatch {
     readonly partition: number,
   ) {}
 
-  //> step 08 given
   /** True once it completed or failed: an answer arriving later (after it expired) changes nothing. */
   get isDone(): boolean {
     return this.done;
@@ -94,7 +88,6 @@ export class ProducerBatch {
       else this.fail(new KafkaError('REQUEST_TIMED_OUT', `${why}${this.attempts > 0 ? ': the broker never answered' : ''}`));
     }, Math.max(0, this.createdAt + ms - Date.now()));
   }
-  //<
 
   /** Adds a record; the promise settles when the whole batch does. */
   add(record: SerializedRecord, size: number): Promise<RecordMetadata> {
@@ -105,9 +98,7 @@ export class ProducerBatch {
 
   /** The broker stored the batch: record i got offset `baseOffset + i`. */
   complete(baseOffset: number): void {
-    //> step 08 given
     if (!this.finish()) return;
-    //<
     this.callbacks.forEach(({ resolve }, i) =>
       resolve({ topic: this.topic, partition: this.partition, offset: baseOffset < 0 ? -1 : baseOffset + i, timestamp: this.records[i]!.timestamp }),
     );
@@ -116,14 +107,11 @@ export class ProducerBatch {
 
   /** The batch failed: every record in it fails with this error, and no other record does. */
   fail(error: Error): void {
-    //> step 08 given
     if (!this.finish()) return;
-    //<
     for (const { reject } of this.callbacks) reject(error);
     this.settle();
   }
 
-  //> step 08 given
   /** Marks the batch done; false if it already was (each batch settles once). */
   private finish(): boolean {
     if (this.done) return false;
@@ -145,33 +133,27 @@ export interface RecordAccumulatorOptions {
   batchSize?: number;
   /** Send a batch at the latest this long after its first record. Kafka's `linger.ms`. */
   lingerMs?: number;
-  //> step 08 given
+  //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
   /** Fail a batch not delivered this long after its first record. Kafka's `delivery.timeout.ms`; no limit by default here (the producer sets 120 000). */
   deliveryTimeoutMs?: number;
-  //<
   send: SendBatches;
 }
 
 export class RecordAccumulator {
   readonly batchSize: number;
   readonly lingerMs: number;
-  //> step 08 given
   readonly deliveryTimeoutMs: number;
-  //<
   private readonly send: SendBatches;
   /** The open batch of each partition ("topic-partition"), with its linger timer. */
   private readonly open = new Map<string, { batch: ProducerBatch; timer: NodeJS.Timeout }>();
-  //> step 08 rewrites: one batch in flight per partition, with a delivery deadline, so retries keep the order
   /** Closed batches of each partition waiting for the one in flight before them, oldest first. */
   private readonly queued = new Map<string, ProducerBatch[]>();
   /** The one batch of each partition handed to the sender and not settled yet. */
   private readonly inFlight = new Map<string, ProducerBatch>();
-  //<
 
   constructor(options: RecordAccumulatorOptions) {
     this.batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
     this.lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
-    //> step 08 given
     this.deliveryTimeoutMs = options.deliveryTimeoutMs ?? Infinity;
     //<
     this.send = options.send;
@@ -205,13 +187,11 @@ export class RecordAccumulator {
   // #region ready
   //> step 08 rewrites
   /** Closes these batches; each goes to the sender as soon as its partition has none in flight. */
-  //<
   private ready(batches: ProducerBatch[]): void {
     for (const batch of batches) {
       const id = `${batch.topic}-${batch.partition}`;
       clearTimeout(this.open.get(id)?.timer);
       this.open.delete(id);
-      //> step 08 rewrites
       this.queued.set(id, [...(this.queued.get(id) ?? []), batch]);
     }
     this.drain();
@@ -234,24 +214,18 @@ export class RecordAccumulator {
       sendable.push(batch);
     }
     if (sendable.length === 0) return;
-    //<
     try {
-      //> step 08 rewrites
       this.send(sendable);
-      //<
     } catch (error) {
       // A sender that throws must not strand the records: their sends fail with its error.
-      //> step 08 rewrites
       for (const batch of sendable) batch.fail(error as Error);
     }
   }
   // #endregion ready
 
   /** Sends every open batch now and resolves when every batch made so far has its answer. */
-  //<
   async flush(): Promise<void> {
     this.ready([...this.open.values()].map(({ batch }) => batch));
-    //> step 08 rewrites
     const pending = [...this.inFlight.values(), ...[...this.queued.values()].flat()];
     await Promise.all(pending.map((batch) => batch.settled));
     //<

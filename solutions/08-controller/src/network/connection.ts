@@ -111,14 +111,12 @@ export class Connection {
       socket.on('error', (error) => {
         //> step 08 rewrites
         const why = new ConnectionError(`connection to ${this.address} failed: ${error.message}. Is a broker running there?`);
-        //<
         reject(why);
         this.failAll(why);
       });
       socket.on('close', () => {
         this.socket = null;
         this.connecting = null; // the next request connects again
-        //> step 08 rewrites
         this.failAll(new ConnectionError(`the connection to ${this.address} closed before the broker answered`));
         //<
       });

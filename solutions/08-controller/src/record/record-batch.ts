@@ -6,17 +6,13 @@
 // it (its leader epoch), and a checksum of the rest. That header is what lets the log find
 // batches in a file, skip the ones a reader does not want, after a crash tell a whole batch from
 // a torn or damaged one, and after a leader change tell whose writes a replica holds.
-//<
 //
-//> step 08 given
 // The layout follows Kafka's record batch v2, minus the fields later steps do not need (magic,
 // attributes, producer id/epoch/sequence). All numbers are big-endian. Kafka writes record fields
 // as varints and deltas to save bytes; here they have fixed widths so that a hexdump of a segment
 // is easy to read.
-//<
 //
 //   offset  size  field
-//> step 08 given
 //        0     8  baseOffset            the offset of the first record
 //        8     4  batchLength           bytes that follow this field
 //       12     4  partitionLeaderEpoch  the leader epoch of the leader that appended the batch
@@ -26,11 +22,9 @@
 //       32     8  maxTimestamp
 //       40     4  recordCount
 //       44        records, each: timestamp int64, key, value, header count int32, then per
-//<
 //                 header: key (string as bytes), value. Bytes are an int32 length (-1 = null)
 //                 followed by that many bytes.
 //
-//> step 08 given
 // The CRC does not cover baseOffset, batchLength and partitionLeaderEpoch, exactly as in Kafka:
 // the leader stamps the offsets and its epoch into a batch a producer sent by rewriting those
 // first 16 bytes, without recomputing the CRC over the records.
@@ -58,13 +52,12 @@ export interface RecordWithOffset extends LogRecord {
 
 export interface RecordBatch {
   baseOffset: number;
-  //> step 08 given
+  //> step 08 rewrites: a batch carries the epoch of the leader that wrote it
   /**
    * The epoch of the leader that appended the batch (step 08): a follower that comes back after a
    * leader change compares epochs to find what the new leader never had (leader-epoch-cache.ts).
    */
   partitionLeaderEpoch: number;
-  //<
   /** Offset of the last record minus baseOffset: recordCount - 1 in this log. */
   lastOffsetDelta: number;
   firstTimestamp: number;
@@ -75,16 +68,13 @@ export interface RecordBatch {
 // Where each header field sits, counted from the start of the batch.
 const BASE_OFFSET = 0;
 const BATCH_LENGTH = 8;
-//> step 08 rewrites: a batch carries the epoch of the leader that wrote it
 const PARTITION_LEADER_EPOCH = 12;
 const CRC = 16;
 const LAST_OFFSET_DELTA = 20;
 const FIRST_TIMESTAMP = 24;
 const MAX_TIMESTAMP = 32;
 const RECORD_COUNT = 40;
-//<
 /** Bytes before the first record. */
-//> step 08 rewrites
 export const BATCH_HEADER_SIZE = 44;
 //<
 /** baseOffset + batchLength: what must be read to know how big a batch is (Kafka's LOG_OVERHEAD). */
@@ -195,9 +185,8 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   return {
     baseOffset: Number(buffer.readBigInt64BE(position + BASE_OFFSET)),
     batchLength: buffer.readInt32BE(position + BATCH_LENGTH),
-    //> step 08 given
+    //> step 08 rewrites: a batch carries the epoch of the leader that wrote it
     partitionLeaderEpoch: buffer.readInt32BE(position + PARTITION_LEADER_EPOCH),
-    //<
     crc: buffer.readUInt32BE(position + CRC),
     lastOffsetDelta: buffer.readInt32BE(position + LAST_OFFSET_DELTA),
     firstTimestamp: Number(buffer.readBigInt64BE(position + FIRST_TIMESTAMP)),
@@ -206,21 +195,18 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
   };
 }
 
-//> step 08 rewrites
 /**
  * The bytes of one batch holding `records`, the first of which gets offset `baseOffset`, written
  * by the leader of epoch `partitionLeaderEpoch` (a partition's first leader has epoch 0; every
  * election the controller holds adds one).
  */
 export function encodeBatch(baseOffset: number, records: LogRecord[], partitionLeaderEpoch = 0): Buffer {
-//<
   if (records.length === 0) throw new Error('a record batch needs at least one record');
   const body = Buffer.concat(records.map(encodeRecord));
   const batch = Buffer.alloc(BATCH_HEADER_SIZE + body.length);
   const timestamps = records.map((record) => record.timestamp);
   batch.writeBigInt64BE(BigInt(baseOffset), BASE_OFFSET);
   batch.writeInt32BE(batch.length - LOG_OVERHEAD, BATCH_LENGTH);
-  //> step 08 given
   batch.writeInt32BE(partitionLeaderEpoch, PARTITION_LEADER_EPOCH);
   //<
   batch.writeInt32BE(records.length - 1, LAST_OFFSET_DELTA);

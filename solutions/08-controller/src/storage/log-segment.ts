@@ -149,11 +149,9 @@ export class LogSegment {
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
    * LogSegment.recover does for a segment that was being written when the broker stopped.
-   //> step 08 given
+   //> step 08 rewrites: a segment can be truncated, and recovery tells the epochs it keeps
    * `onBatch` sees each batch kept, in order (the log rebuilds its leader epochs from them).
-   //<
    */
-  //> step 08 rewrites: a segment can be truncated, and recovery tells the epochs it keeps
   recover(onBatch: (batch: RecordBatch) => void = () => {}): RecoveryResult {
   //<
     // The real size of the file, not what we believe: that is the whole point.
@@ -180,7 +178,6 @@ export class LogSegment {
       this.indexBatch(next, position, found.size);
       //> step 08 given
       onBatch(found.batch);
-      //<
       position += found.size;
       next = nextOffsetAfter(found.batch);
       batches++;
@@ -191,7 +188,6 @@ export class LogSegment {
     return { batches, validBytes: position, truncatedBytes: fileSize - position, reason };
   }
 
-  //> step 08 given
   /**
    * Cuts the segment back so that its last record is the one before `offset`: a follower drops
    * what its leader never had. Batches are never split, so an offset in the middle of a batch

@@ -11,11 +11,9 @@
 // leader that appended it, and the log keeps the first offset of each epoch in its leader epoch
 // cache (leader-epoch-cache.ts). A follower that comes back after a leader change uses it to
 // cut off, with truncateTo, whatever the new leader never had.
-//<
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaError } from '../common/errors.ts';
-//> step 08 given
 import { LeaderEpochCache, type EpochEndOffset } from './leader-epoch-cache.ts';
 //<
 import { LogSegment } from './log-segment.ts';
@@ -128,25 +126,21 @@ export class Log {
       .sort((a, b) => a - b);
     if (baseOffsets.length === 0) baseOffsets.push(0);
     this.segments = baseOffsets.map((baseOffset) => this.openSegment(baseOffset));
-    //> step 08 given
+    //> step 08 rewrites: the log keeps where each leader epoch starts, and can be truncated
     this.leaderEpochCache = new LeaderEpochCache(dir);
-    //<
 
     // Only the last segment can have a torn end: older segments were complete and fsynced when
     // the log rolled past them (see roll()), and nothing writes to them since. So a restart
-    //> step 08 rewrites: the log keeps where each leader epoch starts, and can be truncated
     // checks one segment, not the whole log, however long the log is. The batches it keeps
     // may start an epoch the checkpoint missed (a crash between the append and the checkpoint):
     // recovery assigns them, as Kafka's does.
     const result = this.active.recover((batch) => this.leaderEpochCache.assign(batch.partitionLeaderEpoch, batch.baseOffset));
-    //<
     if (result.truncatedBytes > 0) {
       this.say(
         `Recovered ${path.basename(this.active.logFile)}: kept ${result.batches} batches up to offset ${this.logEndOffset}, ` +
           `cut ${result.truncatedBytes} bytes (${result.reason})`,
       );
     }
-    //> step 08 given
     // Nor may the checkpoint claim epochs for offsets that recovery cut off, or that retention deleted.
     this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
     this.leaderEpochCache.truncateFromStart(this.logStartOffset);
@@ -188,19 +182,14 @@ export class Log {
    * of a new epoch starts that epoch in the leader epoch cache.
    */
   append(records: LogRecord[], leaderEpoch = 0): number {
-  //<
     if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
     // The log, not the producer, gives out offsets: the next one is always the log end offset.
     const baseOffset = this.logEndOffset;
-    //> step 08 rewrites
     const batch = encodeBatch(baseOffset, records, leaderEpoch);
-    //<
     // An empty segment takes any batch, so a batch bigger than segmentBytes still has a home.
     if (this.active.size > 0 && this.active.size + batch.length > this.segmentBytes) this.roll();
     this.active.append(batch);
-    //> step 08 given
     this.leaderEpochCache.assign(leaderEpoch, baseOffset);
-    //<
     this.unflushed += records.length;
     this.flushIfDue();
     return baseOffset;
@@ -208,7 +197,6 @@ export class Log {
 
   /**
    * Appends a batch a follower copied from its leader, byte for byte: the leader gave out its
-   //> step 08 rewrites
    * offsets, so it must start exactly at this log's end, and its checksum must hold. The batch
    * keeps the epoch its leader stamped in it, and a newer epoch starts in this log's cache too:
    * a follower's epochs are its leader's.
@@ -228,13 +216,11 @@ export class Log {
     this.active.append(batch);
     //> step 08 given
     this.leaderEpochCache.assign(found.batch.partitionLeaderEpoch, baseOffset);
-    //<
     this.unflushed += found.batch.records.length;
     this.flushIfDue();
     return baseOffset;
   }
 
-  //> step 08 given
   /** The epoch of the last leader this log knows of, UNDEFINED_EPOCH (-1) for a log that has none. */
   get latestEpoch(): number {
     return this.leaderEpochCache.latestEpoch;
