@@ -21,7 +21,6 @@
 // one run per core, each vitest run in its own process; their checks still print in order, and
 // the wall time of each phase closes the report.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { repositoryFiles, strayFiles, unpairedFolders } from '../../layout.ts';
 import { chromiumMissingMessage, REQUIRE_BROWSER } from '../../slides/browser.ts';
@@ -37,6 +36,7 @@ import { typecheck } from '../../source/typecheck.ts';
 import { starterSyncProblems } from '../../source/sync.ts';
 import { findStep, listSteps, previousStep, readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
 import { clip, colour, heading, indent } from '../output.ts';
+import { Timing } from './verify-timing.ts';
 
 /** The tests that drive Chromium: skipped, with one line of advice, where there is none. */
 const BROWSER_TESTS = ['lib/slides/test/browser.test.ts', 'lib/dashboard/test/browser.test.ts'];
@@ -268,49 +268,6 @@ function noTestsRan(run: RunResult): string[] {
 
 function merged(runs: RunResult[]): RunResult {
   return { tests: runs.flatMap((run) => run.tests), brokenFiles: runs.flatMap((run) => run.brokenFiles), unhandled: runs.flatMap((run) => run.unhandled) };
-}
-
-/** Wall time per phase. Phases 4 to 9 share the pool, so each spans from its first run's start to its last run's end, and they overlap. */
-class Timing {
-  private readonly phases: Phase[] = [];
-
-  constructor(private readonly started: number) {}
-
-  phase(title: string): Phase {
-    const phase = new Phase(title);
-    this.phases.push(phase);
-    return phase;
-  }
-
-  print(): void {
-    const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-    heading(`Wall time per phase (${os.availableParallelism()} runs at a time; phases 4 to 9 overlap)`);
-    for (const phase of this.phases) {
-      if (phase.to < phase.from) continue;
-      const span = colour.dim(`${secs(phase.from - this.started)} → ${secs(phase.to - this.started)}`);
-      console.log(`  ${phase.title.padEnd(26)} ${secs(phase.to - phase.from).padStart(8)}   ${span}`);
-    }
-    console.log(`  ${'total'.padEnd(26)} ${secs(Date.now() - this.started).padStart(8)}`);
-  }
-}
-
-class Phase {
-  from = Infinity;
-  to = -Infinity;
-
-  constructor(readonly title: string) {}
-
-  /** The job, noting when it starts and ends. */
-  timed<T>(job: () => Promise<T>): () => Promise<T> {
-    return async () => {
-      this.from = Math.min(this.from, Date.now());
-      try {
-        return await job();
-      } finally {
-        this.to = Math.max(this.to, Date.now());
-      }
-    };
-  }
 }
 
 function checkParts(step: Step, checks: Checks): void {

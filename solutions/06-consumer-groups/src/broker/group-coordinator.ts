@@ -275,7 +275,6 @@ export class GroupCoordinator {
     member.sessionTimer.unref();
   }
 
-
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
     //> step 06 task 4: GroupCoordinator.removeMember — clear its timer, delete it, fail any request it has parked, then rebalance (or, mid-rebalance, see whether the others are all in now)

@@ -261,7 +261,6 @@ export class GroupCoordinator {
     member.sessionTimer.unref();
   }
 
-
   /** Takes a member out of the group; the others rebalance without it. */
   private removeMember(group: GroupMetadata, member: MemberMetadata, reason: string): void {
     this.clearSessionTimer(member);
