@@ -29,8 +29,10 @@ export type { AdminOptions, NewTopicOptions } from './client/admin.ts';
 export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol/index.ts';
 export { crc32c } from './record/crc32c.ts';
 //> step 09 given
-export { BATCH_HEADER_SIZE, CURRENT_MAGIC, CorruptRecordError, LOG_OVERHEAD, NO_PARTITION_LEADER_EPOCH, batchSize, checkBatchAt, compressionOf, decodeBatch, decodeBatches, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom, stampBatch, validateBatches } from './record/record-batch.ts';
-export type { BatchAt, BatchCheck, BatchHeader, Compression, LogRecord, RecordBatch, RecordHeader, RecordWithOffset, ValidBatch } from './record/record-batch.ts';
+export { BATCH_HEADER_SIZE, CURRENT_MAGIC, CorruptRecordError, LOG_OVERHEAD, NO_PARTITION_LEADER_EPOCH, batchSize, checkBatchAt, compressionOf, decodeBatch, decodeBatches, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom, stampBatch } from './record/record-batch.ts';
+export { validateBatches } from './record/batch-validator.ts';
+export type { ValidBatch, ValidateOptions } from './record/batch-validator.ts';
+export type { BatchAt, BatchCheck, BatchHeader, Compression, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record/record-batch.ts';
 export { VarintError, decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize, writeVarint, writeVarlong } from './record/varint.ts';
 //<
 export { OffsetIndex } from './storage/offset-index.ts';

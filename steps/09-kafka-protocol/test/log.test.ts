@@ -6,7 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { crc32c } from '../src/record/crc32c.ts';
 import type { KafkaError } from '../src/common/errors.ts';
 import { Log } from '../src/storage/log.ts';
-import { checkBatchAt, decodeBatches, encodeBatch, readBatchHeader, recordsFrom, stampBatch, validateBatches, type LogRecord } from '../src/record/record-batch.ts';
+import { checkBatchAt, decodeBatches, encodeBatch, readBatchHeader, recordsFrom, stampBatch, type LogRecord } from '../src/record/record-batch.ts';
+import { validateBatches } from '../src/record/batch-validator.ts';
 import { partitionLogBytes } from '#lib/testing/log-files.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 

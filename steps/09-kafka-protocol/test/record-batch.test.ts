@@ -18,9 +18,9 @@ import {
   readBatchHeader,
   recordsFrom,
   stampBatch,
-  validateBatches,
   type LogRecord,
 } from '../src/record/record-batch.ts';
+import { validateBatches } from '../src/record/batch-validator.ts';
 import { decodeVarint, decodeVarlong, encodeVarint, encodeVarlong } from '../src/record/varint.ts';
 import { assertProperty } from '#lib/testing/property.ts';
 

@@ -28,13 +28,6 @@
 //       57     4  recordsCount
 //       61        records (compressed as one block when attributes say so)
 //
-// Each record is mostly varints (varint.ts), small numbers taking one byte:
-//
-//   length varint (the bytes after it), attributes int8 (unused, 0), timestampDelta varlong
-//   (from baseTimestamp), offsetDelta varint (from baseOffset), keyLength varint (-1 = null),
-//   key, valueLength varint (-1 = null), value, headersCount varint, then per header:
-//   keyLength varint, key (UTF-8), valueLength varint (-1 = null), value.
-//
 // The CRC covers the bytes from attributes to the end. Not baseOffset and partitionLeaderEpoch:
 // the leader stamps the offsets and its epoch into a batch a producer sent by rewriting those
 // fields in place (stampBatch), without recomputing the CRC over the records. Nor the magic byte,
@@ -42,20 +35,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { crc32c } from './crc32c.ts';
 import { KafkaError } from '../common/errors.ts';
-import { decodeVarint, decodeVarlong, varintSize, varlongSize, VarintError, writeVarint, writeVarlong } from './varint.ts';
+import { CorruptRecordError, decodeRecord, FieldReader, recordBodySize, writeRecord, type LogRecord } from './record.ts';
+import { varintSize } from './varint.ts';
 
-export interface RecordHeader {
-  key: string;
-  value: Buffer | null;
-}
-
-/** A record as a producer sends it: the log gives it an offset. */
-export interface LogRecord {
-  key: Buffer | null;
-  value: Buffer | null;
-  timestamp: number;
-  headers: RecordHeader[];
-}
+export { CorruptRecordError, type LogRecord, type RecordHeader } from './record.ts';
 
 /** A record read back from the log, with the offset the log gave it. */
 export interface RecordWithOffset extends LogRecord {
@@ -106,22 +89,13 @@ export const NO_PARTITION_LEADER_EPOCH = -1;
 // The attributes' bits. Records here always carry CreateTime (the producer's clock), not
 // LogAppendTime, and no transactions: the broker refuses transactional and control batches.
 const COMPRESSION_MASK = 0x07;
-const TIMESTAMP_TYPE_LOG_APPEND_TIME = 0x08;
-const TRANSACTIONAL = 0x10;
-const CONTROL = 0x20;
+export const TRANSACTIONAL = 0x10;
+export const CONTROL = 0x20;
 /** Kafka's codec ids, in the order of their numbers. */
 const CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 /** "No producer id" for the producer id, epoch and sequence fields: this workshop has no idempotent producer. */
 const NO_PRODUCER_ID = -1;
-
-/** A batch whose bytes do not make sense: Kafka's CORRUPT_MESSAGE. */
-export class CorruptRecordError extends KafkaError {
-  constructor(message: string) {
-    super('CORRUPT_MESSAGE', message);
-    this.name = 'CorruptRecordError';
-  }
-}
 
 /** The name of the codec in a batch's attributes, e.g. 'gzip' (or 'codec 7' for a number Kafka does not use). */
 export function compressionOf(attributes: number): string {
@@ -129,146 +103,8 @@ export function compressionOf(attributes: number): string {
   return CODECS[id] ?? `codec ${id}`;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Records
-
-/** A varint length (-1 for null), then the bytes; returns the position after them. */
-function writeBytes(buffer: Buffer, position: number, bytes: Buffer | null): number {
-  if (bytes === null) return writeVarint(buffer, position, -1);
-  position = writeVarint(buffer, position, bytes.length);
-  return position + bytes.copy(buffer, position);
-}
-
-/** What writeBytes takes for `data`. (Made once here, not as a closure for every record sent.) */
-const bytesSize = (data: Buffer | null): number => (data === null ? varintSize(-1) : varintSize(data.length) + data.length);
-
-/** The bytes of a record after its length varint: what writeRecord writes once that length is written. */
-function recordBodySize(record: LogRecord, offsetDelta: number, timestampDelta: number): number {
-  let size = 1 + varlongSize(timestampDelta) + varintSize(offsetDelta) + bytesSize(record.key) + bytesSize(record.value) + varintSize(record.headers.length);
-  for (const header of record.headers) {
-    const keyLength = Buffer.byteLength(header.key, 'utf8');
-    size += varintSize(keyLength) + keyLength + bytesSize(header.value);
-  }
-  return size;
-}
-
-/**
- * Writes one record of a v2 batch at `position`, whose body (everything after its length) is
- * `bodySize` bytes; returns the position after it. The batch's buffer was sized from
- * recordBodySize, so every byte has its place already.
- */
-function writeRecord(buffer: Buffer, position: number, record: LogRecord, offsetDelta: number, timestampDelta: number, bodySize: number): number {
-//<
-  //> step 09 task 2: writeRecord — one record of a v2 batch
-  // The length goes in front so that a reader can step over a record without decoding it.
-  position = writeVarint(buffer, position, bodySize);
-  buffer[position++] = 0; // record attributes: none defined yet
-  position = writeVarlong(buffer, position, timestampDelta);
-  position = writeVarint(buffer, position, offsetDelta);
-  position = writeBytes(buffer, position, record.key);
-  position = writeBytes(buffer, position, record.value);
-  position = writeVarint(buffer, position, record.headers.length);
-  for (const header of record.headers) {
-    position = writeBytes(buffer, position, Buffer.from(header.key, 'utf8'));
-    position = writeBytes(buffer, position, header.value);
-  }
-  return position;
-  //<
-//> step 09 rewrites
-}
-
-/** Reads fields one after the other, refusing to read past `end`. */
-class FieldReader {
-  constructor(
-    private readonly buffer: Buffer,
-    private position: number,
-    private readonly end: number,
-  ) {}
-
-  private take(size: number, what: string): number {
-    if (size < 0 || this.position + size > this.end) {
-      throw new CorruptRecordError(`${what} runs past the end of the records (needs ${size} bytes at position ${this.position}, they end at ${this.end})`);
-    }
-    const at = this.position;
-    this.position += size;
-    return at;
-  }
-
-  int8(what: string): number {
-    return this.buffer.readInt8(this.take(1, what));
-  }
-
-  varint(what: string): number {
-    return this.decoded(decodeVarint, what);
-  }
-
-  varlong(what: string): number {
-    return this.decoded(decodeVarlong, what);
-  }
-
-  private decoded(decode: typeof decodeVarint, what: string): number {
-    try {
-      const { value, size } = decode(this.buffer, this.position, this.end);
-      this.position += size;
-      return value;
-    } catch (error) {
-      if (error instanceof VarintError) throw new CorruptRecordError(`${what}: ${error.message}`);
-      throw error;
-    }
-  }
-
-  /** A varint length, then that many bytes; length -1 is null. */
-  nullableBytes(what: string): Buffer | null {
-    const length = this.varint(`the length of ${what}`);
-    if (length === -1) return null;
-    if (length < -1) throw new CorruptRecordError(`the length of ${what} is ${length}`);
-    const at = this.take(length, what);
-    // A view, not a copy: a batch is decoded from a buffer of its own (a fetch answer, a read
-    // of the segment file), and copying every key and value cost more than the decoding itself.
-    return this.buffer.subarray(at, at + length);
-  }
-
-  get atEnd(): boolean {
-    return this.position === this.end;
-  }
-
-  get at(): number {
-    return this.position;
-  }
-}
-
-function decodeRecord(reader: FieldReader, index: number, header: BatchHeader): LogRecord {
-//<
-  //> step 09 task 2: decodeRecord — read one record back, checking every length
-  const name = `record ${index}`;
-  const length = reader.varint(`${name}'s length`);
-  const start = reader.at;
-  reader.int8(`${name}'s attributes`);
-  const timestampDelta = reader.varlong(`${name}'s timestamp delta`);
-  const offsetDelta = reader.varint(`${name}'s offset delta`);
-  // Kafka allows gaps (a compacted log drops records); this log never compacts, so a gap is a
-  // producer's bug, and accepting it would put two records at one offset.
-  if (offsetDelta !== index) throw new CorruptRecordError(`${name} has offset delta ${offsetDelta}: records must be numbered 0, 1, 2, … in their batch`);
-  const key = reader.nullableBytes(`${name}'s key`);
-  const value = reader.nullableBytes(`${name}'s value`);
-  const headerCount = reader.varint(`${name}'s header count`);
-  if (headerCount < 0) throw new CorruptRecordError(`${name} says it has ${headerCount} headers`);
-  const headers: RecordHeader[] = [];
-  for (let h = 0; h < headerCount; h++) {
-    const headerKey = reader.nullableBytes(`${name}'s header ${h} key`);
-    if (headerKey === null) throw new CorruptRecordError(`${name}'s header ${h} has a null key`);
-    headers.push({ key: headerKey.toString('utf8'), value: reader.nullableBytes(`${name}'s header ${h} value`) });
-  }
-  if (reader.at - start !== length) throw new CorruptRecordError(`${name} says it is ${length} bytes long but its fields take ${reader.at - start}`);
-  // With LogAppendTime the broker's clock replaced every record's: the batch's maxTimestamp holds it.
-  const logAppendTime = (header.attributes & TIMESTAMP_TYPE_LOG_APPEND_TIME) !== 0;
-  return { key, value, timestamp: logAppendTime ? header.maxTimestamp : header.baseTimestamp + timestampDelta, headers };
-  //<
-//> step 09 rewrites
-}
-
 /** The records of a batch whose header was checked: decompressed if need be, then decoded. */
-function decodeRecords(buffer: Buffer, position: number, header: BatchHeader): LogRecord[] {
+export function decodeRecords(buffer: Buffer, position: number, header: BatchHeader): LogRecord[] {
   const size = LOG_OVERHEAD + header.batchLength;
   let records = buffer.subarray(position + BATCH_HEADER_SIZE, position + size);
   const compression = compressionOf(header.attributes);
@@ -287,7 +123,7 @@ function decodeRecords(buffer: Buffer, position: number, header: BatchHeader): L
   return decoded;
 }
 
-function unsupportedCompression(compression: string): KafkaError {
+export function unsupportedCompression(compression: string): KafkaError {
   return new KafkaError('UNSUPPORTED_COMPRESSION_TYPE', `the batch is compressed with ${compression}; this broker reads only uncompressed and gzip batches (set the producer's compression to none or gzip)`);
 }
 
@@ -492,70 +328,6 @@ export function decodeBatches(recordSet: Buffer): RecordBatch[] {
     batches.push(found.batch);
     position += found.size;
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validating what a producer sent
-
-/** One batch of a record set validateBatches accepted. */
-export interface ValidBatch {
-  /** Where the batch starts in the record set. */
-  position: number;
-  /** Its bytes, header included. */
-  size: number;
-  /** As the sender wrote them: a producer's are placeholders the leader stamps over (stampBatch). */
-  baseOffset: number;
-  partitionLeaderEpoch: number;
-  recordCount: number;
-}
-
-export interface ValidateOptions {
-  /** The largest batch accepted, in bytes; Kafka's max.message.bytes. Default: no limit. */
-  maxBatchBytes?: number;
-}
-
-/**
- * Checks every batch of a record set before anything is written (Kafka's LogValidator): each
- * must be whole, in format v2, with a matching checksum, at least one record and a record count
- * that agrees with lastOffsetDelta, compressed with a codec this broker reads, and its records
- * must decode. An empty record set, a torn or damaged batch throw CorruptRecordError
- * (CORRUPT_MESSAGE); another codec throws UNSUPPORTED_COMPRESSION_TYPE; a transactional or
- * control batch INVALID_RECORD; a batch over maxBatchBytes MESSAGE_TOO_LARGE. Returns where the
- * batches are.
- */
-export function validateBatches(recordSet: Buffer, options: ValidateOptions = {}): ValidBatch[] {
-//<
-  //> step 09 task 3: validateBatches — check every batch a producer sent before a byte is written
-  if (recordSet.length === 0) throw new CorruptRecordError('the record set is empty: send at least one record batch');
-  const batches: ValidBatch[] = [];
-  for (let position = 0; position < recordSet.length; ) {
-    const where = `batch ${batches.length} (at byte ${position} of ${recordSet.length})`;
-    const found = checkBatchAt(recordSet, position);
-    if (found.kind === 'torn') throw new CorruptRecordError(`${where} is cut short: ${found.reason} (batchLength must count every byte after its own field)`);
-    if (found.kind !== 'batch') throw new CorruptRecordError(`${where}: ${found.kind === 'corrupt' ? found.reason : 'nothing there'}`);
-    const { header, size } = found;
-    const compression = compressionOf(header.attributes);
-    if (compression !== 'none' && compression !== 'gzip') throw unsupportedCompression(compression);
-    if ((header.attributes & (TRANSACTIONAL | CONTROL)) !== 0) {
-      throw new KafkaError('INVALID_RECORD', `${where} is ${header.attributes & CONTROL ? 'a control batch' : 'transactional'}: this broker does not support transactions`);
-    }
-    if (options.maxBatchBytes !== undefined && size > options.maxBatchBytes) {
-      throw new KafkaError('MESSAGE_TOO_LARGE', `${where} is ${size} bytes, over the ${options.maxBatchBytes} this topic accepts`);
-    }
-    // The checksum only says the bytes arrived as sent: decode the records too, so that a
-    // producer's encoding bug is refused now rather than met by every consumer later.
-    try {
-      decodeRecords(recordSet, position, header);
-    } catch (error) {
-      if (error instanceof CorruptRecordError) throw new CorruptRecordError(`${where}: ${error.message}`);
-      throw error;
-    }
-    batches.push({ position, size, baseOffset: header.baseOffset, partitionLeaderEpoch: header.partitionLeaderEpoch, recordCount: header.recordCount });
-    position += size;
-  }
-  return batches;
-  //<
-//> step 09 rewrites
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ import path from 'node:path';
 import { KafkaError } from '../common/errors.ts';
 import { LeaderEpochCache, type EpochEndOffset } from './leader-epoch-cache.ts';
 import { LogSegment } from './log-segment.ts';
-import { decodeBatches, encodeBatch, recordsFrom, stampBatch, validateBatches, type LogRecord, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import { decodeBatches, encodeBatch, recordsFrom, stampBatch, type LogRecord, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import { validateBatches } from '../record/batch-validator.ts';
 //<
 import { validateTopicName } from '../common/topic-name.ts';
 
