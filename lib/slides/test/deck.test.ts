@@ -98,7 +98,7 @@ describe('code includes', () => {
   });
 
   it('a missing region fails the build and lists the regions there are', async () => {
-    await expect(deck(`## Code\n\n<<< ${INCLUDE}#nope ts\n`)).rejects.toThrow(/there is no region "nope" in solutions\/01-echo-broker\/src\/broker\/broker\.ts \(regions there: start, connection, stop\)/);
+    await expect(deck(`## Code\n\n<<< ${INCLUDE}#nope ts\n`)).rejects.toThrow(/there is no region "nope" in solutions\/01-echo-broker\/src\/broker\/broker\.ts \(regions there: start, stop\)/);
   });
 
   it('a focus beyond the snippet fails the build', async () => {

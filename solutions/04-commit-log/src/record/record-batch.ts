@@ -180,6 +180,7 @@ export function readBatchHeader(buffer: Buffer, position = 0): BatchHeader {
 }
 
 /** The bytes of one batch holding `records`, the first of which gets offset `baseOffset`. */
+// #region encode
 export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   if (records.length === 0) throw new Error('a record batch needs at least one record');
   //> step 04 task 2: encodeBatch — write the header fields, the encoded records after them, then the CRC-32C of everything after the crc field
@@ -198,6 +199,7 @@ export function encodeBatch(baseOffset: number, records: LogRecord[]): Buffer {
   return batch;
   //<
 }
+// #endregion encode
 
 /** What `readBatchAt` found at a position. */
 export type BatchAt =

@@ -210,6 +210,7 @@ export class Log {
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
    * segments only, oldest first, and never the active one. Returns how many were deleted.
    */
+  // #region retention
   deleteOldSegments(): number {
     let deleted = 0;
     //> step 04 task 6: Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes (-1 means no limit)
@@ -228,6 +229,7 @@ export class Log {
     //<
     return deleted;
   }
+  // #endregion retention
 
   /** Kafka's flush.messages and flush.ms: fsync when enough messages or time have piled up. */
   private flushIfDue(): void {

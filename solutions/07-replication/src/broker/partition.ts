@@ -147,6 +147,7 @@ export class Partition {
    * in-sync replicas, checked BEFORE the append: once the records are in the log, a refusal would
    * leave them there to be read anyway.
    */
+  // #region min-isr
   appendAsLeader(records: LogRecord[], acks: number): number {
     if (!this.isLeader) throw new KafkaError('NOT_LEADER_OR_FOLLOWER', `broker ${this.localId} does not lead ${this.name}; broker ${this.leader} does`);
     //> step 07 task 6 omit: appendAsLeader — with acks=-1, refuse NOT_ENOUGH_REPLICAS before appending when the ISR is smaller than minInsyncReplicas
@@ -162,6 +163,7 @@ export class Partition {
     this.maybeAdvanceHighWatermark();
     return baseOffset;
   }
+  // #endregion min-isr
 
   /**
    * A follower fetched from `fetchOffset`: it has every record below it. The leader records its

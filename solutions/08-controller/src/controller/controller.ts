@@ -293,6 +293,7 @@ export class Controller {
    * about the current version of the partition: anything else comes from a leader that has been
    * replaced (a zombie) or that missed a change, and applying it could undo a newer decision.
    */
+  // #region check-epochs
   private checkLeaderAndVersion(name: string, state: PartitionState, brokerId: number, leaderEpoch: number, partitionEpoch: number): void {
     //> step 08 task 3: checkLeaderAndVersion — refuse a request from another leader or epoch (FENCED_LEADER_EPOCH) or about another version (INVALID_UPDATE_VERSION)
     if (state.leader !== brokerId || leaderEpoch !== state.leaderEpoch) {
@@ -303,6 +304,7 @@ export class Controller {
     }
     //<
   }
+  // #endregion check-epochs
 
   /** Brokers and topics as the controller sees them. */
   private describe(): MetadataResponse {

@@ -12,11 +12,13 @@ import type { PartitionState } from '../metadata/metadata-image.ts';
 type IsLive = (brokerId: number) => boolean;
 
 /** The leader the rules allow: the first replica, in preference order, that is in the ISR and alive; -1 when none is. */
+// #region elect
 export function electLeader(state: PartitionState, isLive: IsLive): number {
   //> step 08 task 1: electLeader — the first replica in preference order that is in the ISR and alive, or -1
   return state.replicas.find((id) => state.isr.includes(id) && isLive(id)) ?? -1;
   //<
 }
+// #endregion elect
 
 /** The state with a new leader (and so a new leader epoch), or with a new ISR only. */
 function changed(state: PartitionState, { leader = state.leader, isr = state.isr }: { leader?: number; isr?: number[] }): PartitionState {
@@ -63,6 +65,7 @@ export function whenBrokerUnfenced(state: PartitionState, isLive: IsLive): Parti
  * so that leaders stay spread over the brokers as placement made them: Kafka's
  * auto.leader.rebalance.enable.
  */
+// #region preferred
 export function preferredLeaderChange(state: PartitionState, isLive: IsLive): PartitionState | null {
   const preferred = state.replicas[0]!;
   //> step 08 task 5 omit: preferredLeaderChange — the first replica leads again once it is alive and in the ISR, and does not lead already
@@ -70,6 +73,7 @@ export function preferredLeaderChange(state: PartitionState, isLive: IsLive): Pa
   //<
   return null;
 }
+// #endregion preferred
 
 /** A leader's AlterPartition, once checked: the new ISR (the leader stays). */
 export function withIsr(state: PartitionState, isr: number[]): PartitionState {

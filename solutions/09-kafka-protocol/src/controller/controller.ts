@@ -225,6 +225,7 @@ export class Controller {
    * `__cluster_metadata`: the stored batches, as bytes. Waits up to maxWaitMs for a record when
    * there is none yet.
    */
+  // #region fetch-metadata
   private async fetchMetadata({ partitions, maxWaitMs, maxBytes }: FetchRequest, clientGone: AbortSignal): Promise<FetchResponse> {
     const wanted = partitions[0];
     if (partitions.length !== 1 || wanted?.topic !== METADATA_TOPIC || wanted.partition !== 0) {
@@ -237,6 +238,7 @@ export class Controller {
     const records = this.metadataLog.readBytes(offset, maxBytes);
     return { partitions: [{ topic: METADATA_TOPIC, partition: 0, highWatermark: this.metadataLog.logEndOffset, logStartOffset: this.metadataLog.logStartOffset, records }] };
   }
+  // #endregion fetch-metadata
 
   private createTopics(request: CreateTopicsRequest): CreateTopicsResponse {
     const topics = request.topics.map(({ name, partitions, replicationFactor, configs = {} }) => {
