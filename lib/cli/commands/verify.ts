@@ -3,7 +3,8 @@
 //   1. every step has its parts (README sections, tests, solution, demo, mutants, deck), and every
 //      file belongs to a part of the workshop (lib/layout.ts)
 //   2. markers parse and each committed starter is what the generator makes
-//   3. each solution carries the previous one forward (changes only inside its own regions)
+//   3. each solution carries the previous one forward (changes only inside its own regions), and
+//      every mutant still applies to its solution
 //   4. everything type-checks: lib, solutions, and the starters as generated, with their tests
 //   5. every reference solution passes its step's tests (and lib's own tests pass)
 //   6. every test fails on the untouched starter, on a TODO or an assertion
@@ -30,7 +31,7 @@ import type { RunResult, TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
 import { roomProblems, staleCitations } from '../../source/rooms.ts';
 import { todoIn } from '../../source/markers.ts';
-import { listMutants, materialize, type Mutant } from '../../source/mutants.ts';
+import { listMutants, materialize, mutantProblem, type Mutant } from '../../source/mutants.ts';
 import { studentRegions, writeStarter, type RegionAt } from '../../source/starter.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { starterSyncProblems } from '../../source/sync.ts';
@@ -109,6 +110,11 @@ export async function verifyCommand(args: string[]): Promise<number> {
     } catch (error) {
       checks.record(false, `solutions/${step.name}: markers`, [(error as Error).message]);
     }
+  }
+
+  for (const step of steps) {
+    const problems = listMutants(step).flatMap((mutant) => mutantProblem(mutant) ?? []);
+    checks.record(problems.length === 0, `solutions/${step.name}/mutants: every mutant applies to the solution as it is`, problems);
   }
 
   checksDone.to = Date.now();
