@@ -67,7 +67,7 @@ export function resolveInclude(spec: IncludeSpec, deckDir: string): Snippet {
   } catch (error) {
     throw new IncludeError(`cannot include ${spec.file}: ${(error as Error).message}`);
   }
-  if (spec.region !== null) lines = hasRegion(lines, spec.region) ? regionLines(lines, spec.region, relative(file)) : (declarationLines(lines, spec.region) ?? regionLines(lines, spec.region, relative(file)));
+  if (spec.region !== null) lines = (hasRegion(lines, spec.region) ? null : declarationLines(lines, spec.region)) ?? regionLines(lines, spec.region, relative(file));
   const code = dedent(lines.filter((line) => !REGION.test(line))).join('\n').replace(/\n+$/, '').replace(/^\n+/, '');
   const lang = spec.lang ?? LANG_BY_EXTENSION[path.extname(file)] ?? 'text';
   const count = code.split('\n').length;

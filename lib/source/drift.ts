@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { diffArrays } from 'diff';
 import { listFiles, type Step } from '../steps.ts';
-import { pad, parseRegions, replacesInherited, stripMarkers, type Region } from './markers.ts';
+import { isSlideRegion, pad, parseRegions, replacesInherited, stripMarkers, type Region } from './markers.ts';
 
 export interface Drift {
   file: string;
@@ -86,13 +86,7 @@ export function driftInFile(before: string, after: string, file: string): Drift[
     if (removed.length === 0 && addedOutside.length > 0 && slidesIntoRegions(afterLines, from, afterIndex, (line) => inRegion(line) || line < afterPrologue || isBookkeeping(afterLines[line]!))) {
       addedOutside.length = 0;
     }
-    // A line the diff lists as removed here and added again in the same hunk only moved within it
-    // (the diff aligned a neighbouring region's lines with it): it is not new code.
-    for (const added of addedOutside) {
-      const same = removed.findIndex(({ text }) => text === added.text);
-      if (same >= 0) removed.splice(same, 1);
-      else drifts.push({ file, line: at(added.line) + 1, change: `+ ${added.text}` });
-    }
+    for (const added of addedOutside) drifts.push({ file, line: at(added.line) + 1, change: `+ ${added.text}` });
     const unreplaced = removed.filter(({ line, text }) => !isBookkeeping(text) && line >= beforePrologue);
     if (unreplaced.length > 0) {
       const standing = regions.filter((region) => standsWhere(region, at(from), at(afterIndex)));
@@ -124,11 +118,6 @@ function slidesIntoRegions(lines: string[], start: number, end: number, allowed:
   for (let up = 1; start - up >= 0 && lines[start - up] === lines[end - up]; up++) if (fits(start - up)) return true;
   for (let down = 1; end + down - 1 < lines.length && lines[start + down - 1] === lines[end + down - 1]; down++) if (fits(start + down)) return true;
   return false;
-}
-
-/** A `// #region name` or `// #endregion name` line, which a deck includes code by. */
-function isSlideRegion(text: string): boolean {
-  return /^\s*\/\/ #(?:end)?region\b/.test(text);
 }
 
 /** A blank line, or a slide region line. */

@@ -114,15 +114,16 @@ export function todoIn(message: string): string | null {
   return /TODO\(step \d{2}(?:, task \d+)?\): [^\n]*/.exec(message)?.[0] ?? null;
 }
 
-/**
- * The code without its slide regions: the `// #region name` and `// #endregion name` lines that
- * the decks include code by (lib/slides/include.ts). They are for instructors; a starter carries
- * none, and `npm run diff` compares without them.
- */
+/** A `// #region name` or `// #endregion name` line, which a deck includes code by (lib/slides/include.ts). */
+export function isSlideRegion(line: string): boolean {
+  return /^\s*\/\/ #(?:end)?region\b/.test(line);
+}
+
+/** The code without its slide regions: they are for instructors; a starter carries none, and `npm run diff` compares without them. */
 export function withoutSlideRegions(text: string): string {
   return text
     .split('\n')
-    .filter((line) => !/^\s*\/\/ #(?:end)?region\b/.test(line))
+    .filter((line) => !isSlideRegion(line))
     .join('\n');
 }
 

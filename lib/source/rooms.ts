@@ -47,7 +47,8 @@ export interface RoomProblem {
   problem: string;
 }
 
-const IMPORT = /(?:\bfrom|\bimport)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g;
+/** A relative import or re-export: the text before the specifier, the specifier, its closing quote. */
+export const RELATIVE_IMPORT = /((?:\bfrom|\bimport)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)(['"])/g;
 
 /** Every .ts file under `srcDir`, relative with '/'. */
 function sourceFiles(srcDir: string): string[] {
@@ -62,7 +63,7 @@ export function importGraph(srcDir: string): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles(srcDir)) {
     const text = fs.readFileSync(path.join(srcDir, file), 'utf8');
-    const targets = [...text.matchAll(IMPORT)].map((match) => path.posix.normalize(path.posix.join(path.posix.dirname(file), match[1]!)));
+    const targets = [...text.matchAll(RELATIVE_IMPORT)].map((match) => path.posix.normalize(path.posix.join(path.posix.dirname(file), match[2]!)));
     graph.set(file, [...new Set(targets)]);
   }
   return graph;

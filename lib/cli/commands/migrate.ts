@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BACKUPS_DIR, ROOT } from '../../paths.ts';
+import { RELATIVE_IMPORT } from '../../source/rooms.ts';
 import { findStep, listSteps, type Step } from '../../steps.ts';
 import { colour, ok } from '../output.ts';
 
@@ -70,7 +71,7 @@ export function migrateStep(step: Step, backupDir: string): Moved[] {
 /** The relative imports of a file moved from `from` to `to` (both src-relative), aimed at where their targets are now. */
 export function rewriteImports(text: string, srcDir: string, from: string, to: string): string {
   const inRooms = roomFiles(srcDir);
-  return text.replace(/((?:\bfrom|\bimport)\s*\(?\s*['"])(\.{1,2}\/[^'"]+)(['"])/g, (whole, before: string, spec: string, after: string) => {
+  return text.replace(RELATIVE_IMPORT, (_whole, before: string, spec: string, after: string) => {
     const target = path.posix.normalize(path.posix.join(path.posix.dirname(from), spec));
     const now = target.includes('/') ? target : (inRooms.get(target) ?? target);
     let relative = path.posix.relative(path.posix.dirname(to), now);
