@@ -7,37 +7,15 @@
 // position is no longer in the log (retention deleted it), starts where `autoOffsetReset` says:
 // the first offset still kept (earliest) or the next one to be written (latest, Kafka's default).
 //
-// Iteration fetches from each partition's leader and hands out the records one by one. When
-// there is nothing new, the fetch waits at the broker (long polling, see delayed-fetch.ts)
-// instead of asking again and again.
+// Iteration fetches from each partition's leader (fetcher.ts) and hands out the records one by
+// one. When there is nothing new, the fetch waits at the broker (long polling, see
+// network/delayed-fetch.ts) instead of asking again and again.
 import { Cluster } from './cluster.ts';
+import { CONSUMER_DEFAULTS, type ConsumerOptions } from './consumer-config.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from '../common/errors.ts';
-import { FetchBuffer } from './fetch-buffer.ts';
-import type { TopicPartition } from '../common/topic-partition.ts';
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/index.ts';
-import type { FetchedPartition, FetchPartition, WireRecordWithOffset } from '../protocol/index.ts';
-
-export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
-  /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */
-  bootstrapServers: string[];
-  /** Where a partition without a valid position starts; Kafka's `auto.offset.reset` ('latest'). */
-  autoOffsetReset?: 'earliest' | 'latest';
-  /** Iteration ends after this long without a record; kafka-python's `consumer_timeout_ms` (forever). */
-  consumerTimeoutMs?: number;
-  /** Turns a key's bytes back into a value; Kafka's `key.deserializer`. Bytes as they are by default. */
-  keyDeserializer?: Deserializer<K>;
-  /** Turns a value's bytes back into a value; Kafka's `value.deserializer`. */
-  valueDeserializer?: Deserializer<V>;
-  /** How long the broker may hold a fetch that has nothing new; Kafka's `fetch.max.wait.ms` (500). */
-  fetchMaxWaitMs?: number;
-  /** Bytes a fetch waits for before it is answered; Kafka's `fetch.min.bytes` (1). */
-  fetchMinBytes?: number;
-  /** At most about this many bytes per partition per fetch; Kafka's `max.partition.fetch.bytes` (1 MiB). */
-  maxPartitionFetchBytes?: number;
-  /** Where to print offset resets and other events; silent unless given. */
-  log?: (line: string) => void;
-}
+import { Fetcher, type Fetched } from './fetcher.ts';
+import { keyOf, type TopicPartition } from '../common/topic-partition.ts';
 
 /** One record as iteration hands it out; kafka-python's ConsumerRecord. */
 export interface ConsumerRecord<K = Buffer | null, V = Buffer | null> {
@@ -57,23 +35,6 @@ export class DeserializationError extends Error {
   override name = 'DeserializationError';
 }
 
-export const CONSUMER_DEFAULTS = {
-  autoOffsetReset: 'latest',
-  consumerTimeoutMs: Infinity,
-  fetchMaxWaitMs: 500,
-  fetchMinBytes: 1,
-  maxPartitionFetchBytes: 1_048_576,
-  /** Bytes per fetch response over all partitions; Kafka's `fetch.max.bytes` (50 MiB). */
-  fetchMaxBytes: 52_428_800,
-} as const;
-
-/** A fetched record waiting to be handed out, still as bytes. */
-interface Fetched {
-  topic: string;
-  partition: number;
-  record: WireRecordWithOffset;
-}
-
 export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** The topics subscribed to. */
   readonly topics: string[];
@@ -82,9 +43,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private readonly keyDeserializer: Deserializer<K>;
   private readonly valueDeserializer: Deserializer<V>;
   private readonly fetchMaxWaitMs: number;
-  private readonly fetchMinBytes: number;
-  private readonly maxPartitionFetchBytes: number;
-  private readonly log: (line: string) => void;
   /** The brokers, the partitions' leaders and a connection to each broker (see cluster.ts). */
   private readonly cluster: Cluster;
   /** Every partition of the subscribed topics, by "topic-partition": without a group, all of them are ours. */
@@ -92,8 +50,8 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private metadata: Promise<void> | null = null;
   /** Each partition's position: the offset of the next record to hand out; null until reset. */
   private readonly positions = new Map<string, number | null>();
-  /** Records fetched and not handed out yet, in order within each partition. */
-  private buffered = new FetchBuffer<Fetched>();
+  /** Sends the fetches and buffers what they bring; sets the positions that are missing. */
+  private readonly fetcher: Fetcher;
   private closed = false;
 
   constructor(topics: string | string[], options: ConsumerOptions<K, V>) {
@@ -108,9 +66,12 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.keyDeserializer = options.keyDeserializer ?? (bytesDeserializer as Deserializer<K>);
     this.valueDeserializer = options.valueDeserializer ?? (bytesDeserializer as Deserializer<V>);
     this.fetchMaxWaitMs = options.fetchMaxWaitMs ?? CONSUMER_DEFAULTS.fetchMaxWaitMs;
-    this.fetchMinBytes = options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes;
-    this.maxPartitionFetchBytes = options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes;
-    this.log = options.log ?? (() => {});
+    this.fetcher = new Fetcher(this.cluster, this.partitions, this.positions, {
+      autoOffsetReset: this.autoOffsetReset,
+      fetchMinBytes: options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes,
+      maxPartitionFetchBytes: options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes,
+      log: options.log ?? (() => {}),
+    });
   }
 
   /** The partitions this consumer reads: every partition of its topics, once metadata is known. */
@@ -125,7 +86,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const key = keyOf(topic, partition);
     this.positions.set(key, offset);
     // Records already fetched for this partition were read from the old position: drop them.
-    this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
+    this.fetcher.drop(key);
   }
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
@@ -133,7 +94,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     await this.loadMetadata();
     const key = keyOf(topic, partition);
     if (!this.partitions.has(key)) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${key} is not one of this consumer's partitions (${this.assignment().map((tp) => keyOf(tp.topic, tp.partition)).join(', ')})`);
-    await this.resetPositions();
+    await this.fetcher.resetPositions();
     return this.positions.get(key)!;
   }
 
@@ -148,31 +109,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     throw new Error('TODO(step 05, task 5): KafkaConsumer.deliver — deserialize key and value (a failure is a DeserializationError naming topic, partition and offset), advance the position, return the message');
   }
 
-  /** One fetch from every leader; the records it brings join the buffer. */
+  /** One fetch from every leader, once the partitions and their leaders are known. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
-    await this.resetPositions();
-    throw new Error('TODO(step 05, task 5): KafkaConsumer.fetchOnce — one fetch per leader for its partitions at their positions, then take() each partition of each answer');
-  }
-
-  /** Buffers one partition's fetched records, or deals with its error. */
-  private take(fetched: FetchedPartition, fetchedFrom: number): void {
-    const key = keyOf(fetched.topic, fetched.partition);
-    // A seek() while the fetch was on its way: these records come from the old position.
-    if (this.positions.get(key) !== fetchedFrom) return;
-    if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
-      throw new Error('TODO(step 05, task 5): KafkaConsumer.take — an out-of-range position is forgotten (set to null) so the next fetch resets it; log why');
-      return;
-    }
-    if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
-    for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
-  }
-
-  /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
-  private async resetPositions(): Promise<void> {
-    const missing = [...this.partitions].filter(([key]) => this.positions.get(key) == null).map(([, tp]) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
-    if (missing.length === 0) return;
-    throw new Error('TODO(step 05, task 4): KafkaConsumer.resetPositions — ask each leader (listOffsets) for the earliest (-2) or latest (-1) offset of its partitions and make it their position');
+    await this.fetcher.fetchOnce(maxWaitMs);
   }
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
@@ -200,10 +140,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.fetcher.close();
     await this.cluster.close();
   }
-}
-
-function keyOf(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
 }

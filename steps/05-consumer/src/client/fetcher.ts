@@ -1,0 +1,84 @@
+// The consumer's requests to the partitions' leaders (Kafka's Fetcher, with its OffsetFetcher).
+//
+// The consumer owns the positions; the fetcher reads them to build each fetch, buffers the
+// records that come back, and sets a position where there is none: it asks the leader for the
+// earliest or latest offset, as `autoOffsetReset` says. It never moves a position past a record:
+// that happens when the consumer hands the record out.
+import type { Cluster } from './cluster.ts';
+import { CONSUMER_DEFAULTS } from './consumer-config.ts';
+import { KafkaError } from '../common/errors.ts';
+import { FetchBuffer } from './fetch-buffer.ts';
+import { keyOf, type TopicPartition } from '../common/topic-partition.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP } from '../protocol/index.ts';
+import type { FetchedPartition, FetchPartition, WireRecordWithOffset } from '../protocol/index.ts';
+
+export interface FetcherOptions {
+  autoOffsetReset: 'earliest' | 'latest';
+  fetchMinBytes: number;
+  maxPartitionFetchBytes: number;
+  log: (line: string) => void;
+}
+
+/** A fetched record waiting to be handed out, still as bytes. */
+export interface Fetched {
+  topic: string;
+  partition: number;
+  record: WireRecordWithOffset;
+}
+
+export class Fetcher {
+  /** Records fetched and not handed out yet, in order within each partition. */
+  private buffered = new FetchBuffer<Fetched>();
+  private closed = false;
+
+  constructor(
+    /** The brokers, the partitions' leaders and a connection to each broker (see cluster.ts). */
+    private readonly cluster: Cluster,
+    /** The consumer's partitions, by "topic-partition". */
+    private readonly partitions: ReadonlyMap<string, TopicPartition>,
+    /** The consumer's positions: the offset of the next record to hand out; null until reset. */
+    private readonly positions: Map<string, number | null>,
+    private readonly options: FetcherOptions,
+  ) {}
+
+  /** The next record to hand out, if one has been fetched. */
+  next(): Fetched | undefined {
+    return this.buffered.shift();
+  }
+
+  /** Forgets the records fetched for one partition (after a seek(), they come from the old position). */
+  drop(key: string): void {
+    this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
+  }
+
+  /** One fetch from every leader; the records it brings join the buffer. */
+  async fetchOnce(maxWaitMs: number): Promise<void> {
+    await this.resetPositions();
+    throw new Error('TODO(step 05, task 5): Fetcher.fetchOnce — one fetch per leader for its partitions at their positions, then take() each partition of each answer');
+  }
+
+  /** Buffers one partition's fetched records, or deals with its error. */
+  private take(fetched: FetchedPartition, fetchedFrom: number): void {
+    const key = keyOf(fetched.topic, fetched.partition);
+    // A seek() while the fetch was on its way: these records come from the old position.
+    if (this.positions.get(key) !== fetchedFrom) return;
+    if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
+      throw new Error('TODO(step 05, task 5): Fetcher.take — an out-of-range position is forgotten (set to null) so the next fetch resets it; log why');
+      return;
+    }
+    if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
+    for (const record of fetched.records) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
+  }
+
+  /** Gives every partition without a position the one autoOffsetReset says, asking each leader. */
+  async resetPositions(): Promise<void> {
+    const missing = [...this.partitions].filter(([key]) => this.positions.get(key) == null).map(([, tp]) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) ?? -1 }));
+    if (missing.length === 0) return;
+    throw new Error('TODO(step 05, task 4): Fetcher.resetPositions — ask each leader (listOffsets) for the earliest (-2) or latest (-1) offset of its partitions and make it their position');
+  }
+
+  /** A fetch waiting at a broker is abandoned: its failure (the connection closing) is not an error. */
+  close(): void {
+    this.closed = true;
+  }
+}
