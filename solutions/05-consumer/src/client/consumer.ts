@@ -139,7 +139,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     //<
   }
 
-  /** One fetch from every leader, once the partitions and their leaders are known. */
+  /** Fetches from the leaders (fetcher.ts), once the partitions and their leaders are known. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
     await this.fetcher.fetchOnce(maxWaitMs);

@@ -109,7 +109,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     throw new Error('TODO(step 05, task 5): KafkaConsumer.deliver — deserialize key and value (a failure is a DeserializationError naming topic, partition and offset), advance the position, return the message');
   }
 
-  /** One fetch from every leader, once the partitions and their leaders are known. */
+  /** Fetches from the leaders (fetcher.ts), once the partitions and their leaders are known. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
     await this.fetcher.fetchOnce(maxWaitMs);
