@@ -43,8 +43,10 @@ export { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFI
 export type { EpochEndOffset, EpochEntry } from './storage/leader-epoch-cache.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './protocol/index.ts';
 export { InvalidTopicError, MAX_TOPIC_NAME_LENGTH, validateTopicName } from './common/topic-name.ts';
-export { CONSUMER_DEFAULTS, DeserializationError, KafkaConsumer } from './client/consumer.ts';
-export type { ConsumerOptions, ConsumerRecord } from './client/consumer.ts';
+export { DeserializationError, KafkaConsumer } from './client/consumer.ts';
+export type { ConsumerRecord } from './client/consumer.ts';
+export { CONSUMER_DEFAULTS } from './client/consumer-config.ts';
+export type { ConsumerOptions } from './client/consumer-config.ts';
 export type { TopicPartition } from './common/topic-partition.ts';
 export { bytesDeserializer, jsonDeserializer, stringDeserializer } from './client/deserializers.ts';
 export type { Deserializer } from './client/deserializers.ts';

@@ -5,3 +5,8 @@ export interface TopicPartition {
   topic: string;
   partition: number;
 }
+
+/** The "topic-partition" string that keys a partition in maps: "numtest-0". */
+export function keyOf(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}

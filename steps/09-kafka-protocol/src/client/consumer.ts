@@ -7,9 +7,9 @@
 // position is no longer in the log (retention deleted it), starts where `autoOffsetReset` says:
 // the first offset still kept (earliest) or the next one to be written (latest, Kafka's default).
 //
-// Iteration fetches from each partition's leader and hands out the records one by one. When
-// there is nothing new, the fetch waits at the broker (long polling, see delayed-fetch.ts)
-// instead of asking again and again.
+// Iteration fetches from each partition's leader (fetcher.ts) and hands out the records one by
+// one. When there is nothing new, the fetch waits at the broker (long polling, see
+// network/delayed-fetch.ts) instead of asking again and again.
 //
 // With a `groupId` (step 06) the consumer is a member of a consumer group: it reads only the
 // partitions the group assigned to it (consumer-coordinator.ts), a new position comes from the
@@ -21,57 +21,15 @@
 // `retryBackoffMs`, refreshes its metadata and fetches from the new leader, from the same position:
 // the position is the consumer's, so nothing is read twice and nothing is skipped.
 import { Cluster } from './cluster.ts';
+import { CONSUMER_DEFAULTS, MAX_TIMEOUT_MS, type ConsumerOptions } from './consumer-config.ts';
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from '../common/errors.ts';
-import { FetchBuffer } from './fetch-buffer.ts';
-import type { PartitionAssignor } from './partition-assignor.ts';
-import type { TopicPartition } from '../common/topic-partition.ts';
-import { EARLIEST_TIMESTAMP, INT32_MAX, LATEST_TIMESTAMP } from '../protocol/index.ts';
-import { isRetriable, isRetriableCode, RETRY_DEFAULTS, sleep } from './retry.ts';
-import type { CommittedPartition, FetchedPartition, FetchPartition } from '../protocol/index.ts';
-import { decodeBatches, recordsFrom, type RecordWithOffset } from '../record/record-batch.ts';
+import { Fetcher, type Fetched } from './fetcher.ts';
+import { keyOf, type TopicPartition } from '../common/topic-partition.ts';
+import type { CommittedPartition } from '../protocol/index.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
-
-export interface ConsumerOptions<K = Buffer | null, V = Buffer | null> {
-  /** Brokers to ask for metadata first, as "host:port"; Kafka's `bootstrap.servers`. */
-  bootstrapServers: string[];
-  /** Where a partition without a valid position starts; Kafka's `auto.offset.reset` ('latest'). */
-  autoOffsetReset?: 'earliest' | 'latest';
-  /** Iteration ends after this long without a record; kafka-python's `consumer_timeout_ms` (forever). */
-  consumerTimeoutMs?: number;
-  /** Turns a key's bytes back into a value; Kafka's `key.deserializer`. Bytes as they are by default. */
-  keyDeserializer?: Deserializer<K>;
-  /** Turns a value's bytes back into a value; Kafka's `value.deserializer`. */
-  valueDeserializer?: Deserializer<V>;
-  /** How long the broker may hold a fetch that has nothing new; Kafka's `fetch.max.wait.ms` (500). */
-  fetchMaxWaitMs?: number;
-  /** Bytes a fetch waits for before it is answered; Kafka's `fetch.min.bytes` (1). */
-  fetchMinBytes?: number;
-  /** At most about this many bytes per partition per fetch; Kafka's `max.partition.fetch.bytes` (1 MiB). */
-  maxPartitionFetchBytes?: number;
-  /** Where to print offset resets and other events; silent unless given. */
-  log?: (line: string) => void;
-  /** The consumer group to join; Kafka's `group.id`. Without one, the consumer reads every partition itself. */
-  groupId?: string;
-  /** Commit positions every autoCommitIntervalMs, on a rebalance and on close(); Kafka's `enable.auto.commit` (true). */
-  enableAutoCommit?: boolean;
-  /** Kafka's `auto.commit.interval.ms` (5000). */
-  autoCommitIntervalMs?: number;
-  /** Silence after which the coordinator removes this member; Kafka's `session.timeout.ms` (45 s). */
-  sessionTimeoutMs?: number;
-  /** How often to tell the coordinator this member is alive; Kafka's `heartbeat.interval.ms` (3 s). */
-  heartbeatIntervalMs?: number;
-  /** How long a rebalance waits for this member to rejoin; Kafka's `max.poll.interval.ms` (5 min). */
-  maxPollIntervalMs?: number;
-  /** Assignors, preferred first; Kafka's `partition.assignment.strategy` (range, then round-robin here). */
-  partitionAssignmentStrategy?: PartitionAssignor[];
-  /** How long to wait before asking again after a leader or coordinator moved; Kafka's `retry.backoff.ms` (100). */
-  retryBackoffMs?: number;
-  /** How long commit() and position() keep retrying through a leader or coordinator move; Kafka's `default.api.timeout.ms` (60 000). */
-  defaultApiTimeoutMs?: number;
-}
 
 /** One record as iteration hands it out; kafka-python's ConsumerRecord. */
 export interface ConsumerRecord<K = Buffer | null, V = Buffer | null> {
@@ -91,33 +49,6 @@ export class DeserializationError extends Error {
   override name = 'DeserializationError';
 }
 
-export const CONSUMER_DEFAULTS = {
-  autoOffsetReset: 'latest',
-  consumerTimeoutMs: Infinity,
-  fetchMaxWaitMs: 500,
-  fetchMinBytes: 1,
-  maxPartitionFetchBytes: 1_048_576,
-  /** Bytes per fetch response over all partitions; Kafka's `fetch.max.bytes` (50 MiB). */
-  fetchMaxBytes: 52_428_800,
-  enableAutoCommit: true,
-  autoCommitIntervalMs: 5_000,
-  sessionTimeoutMs: 45_000,
-  heartbeatIntervalMs: 3_000,
-  maxPollIntervalMs: 300_000,
-  retryBackoffMs: RETRY_DEFAULTS.retryBackoffMs,
-  defaultApiTimeoutMs: RETRY_DEFAULTS.defaultApiTimeoutMs,
-} as const;
-
-/** The longest timeout a timer (and Kafka's int32 fields) can hold: 2^31 - 1 ms, about 24.8 days. */
-export const MAX_TIMEOUT_MS = INT32_MAX;
-
-/** A fetched record waiting to be handed out, still as bytes. */
-interface Fetched {
-  topic: string;
-  partition: number;
-  record: RecordWithOffset;
-}
-
 export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   /** The topics subscribed to. */
   readonly topics: string[];
@@ -126,9 +57,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private readonly keyDeserializer: Deserializer<K>;
   private readonly valueDeserializer: Deserializer<V>;
   private readonly fetchMaxWaitMs: number;
-  private readonly fetchMinBytes: number;
-  private readonly maxPartitionFetchBytes: number;
-  private readonly log: (line: string) => void;
   /** The brokers, the partitions' leaders and a connection to each broker (see cluster.ts). */
   private readonly cluster: Cluster;
   /** Every partition of the subscribed topics, by "topic-partition": without a group, all of them are ours. */
@@ -136,15 +64,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private metadata: Promise<void> | null = null;
   /** Each partition's position: the offset of the next record to hand out; null until reset. */
   private readonly positions = new Map<string, number | null>();
-  /** Records fetched and not handed out yet, in order within each partition. */
-  private buffered = new FetchBuffer<Fetched>();
-  /** The fetch in flight to each broker, by broker id: at most one per broker, as Kafka's consumer. */
-  private readonly fetches = new Map<number, Promise<void>>();
-  /** The partitions those fetches ask for: a partition is in one fetch at a time, or its records would come twice. */
-  private readonly fetching = new Set<string>();
-  /** What went wrong in a fetch that settled while the iterator was not waiting for it; thrown by the next fetchOnce. */
-  private fetchFailure: Error | null = null;
+  /** Sends the fetches and buffers what they bring; sets the positions that are missing. */
+  private readonly fetcher: Fetcher;
   private closed = false;
+  private readonly log: (line: string) => void;
   /** The group membership, when the consumer has a groupId. */
   private readonly group: ConsumerCoordinator | null = null;
   private readonly enableAutoCommit: boolean;
@@ -154,8 +77,6 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   private readonly lastCommitted = new Map<string, number>();
   private readonly retryBackoffMs: number;
   private readonly defaultApiTimeoutMs: number;
-  /** Set when a leader turned out to be wrong or gone: the next fetch asks for fresh metadata first. */
-  private leadersStale = false;
   /** The auto-commit on its way, if one is: the iterator does not wait for it (Kafka's commitAsync). */
   private autoCommitting: Promise<void> | null = null;
 
@@ -171,8 +92,14 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     this.keyDeserializer = options.keyDeserializer ?? (bytesDeserializer as Deserializer<K>);
     this.valueDeserializer = options.valueDeserializer ?? (bytesDeserializer as Deserializer<V>);
     this.fetchMaxWaitMs = options.fetchMaxWaitMs ?? CONSUMER_DEFAULTS.fetchMaxWaitMs;
-    this.fetchMinBytes = options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes;
-    this.maxPartitionFetchBytes = options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes;
+    this.fetcher = new Fetcher(this.cluster, this.partitions, this.positions, {
+      autoOffsetReset: this.autoOffsetReset,
+      fetchMinBytes: options.fetchMinBytes ?? CONSUMER_DEFAULTS.fetchMinBytes,
+      maxPartitionFetchBytes: options.maxPartitionFetchBytes ?? CONSUMER_DEFAULTS.maxPartitionFetchBytes,
+      log: options.log ?? (() => {}),
+      topics: this.topics,
+      retryBackoffMs: options.retryBackoffMs ?? CONSUMER_DEFAULTS.retryBackoffMs,
+    });
     this.log = options.log ?? (() => {});
     this.enableAutoCommit = options.enableAutoCommit ?? CONSUMER_DEFAULTS.enableAutoCommit;
     this.autoCommitIntervalMs = options.autoCommitIntervalMs ?? CONSUMER_DEFAULTS.autoCommitIntervalMs;
@@ -219,7 +146,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     if (this.group && !this.positions.has(key)) throw new Error(`seek() on ${key}, which group "${this.group.groupId}" has not assigned to this consumer (it owns ${this.describeAssignment()})`);
     this.positions.set(key, offset);
     // Records already fetched for this partition were read from the old position: drop them.
-    this.buffered = this.buffered.filter((fetched) => keyOf(fetched.topic, fetched.partition) !== key);
+    this.fetcher.drop(key);
   }
 
   /** The offset of the next record this partition will hand out (found with autoOffsetReset if needed). */
@@ -231,7 +158,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     const deadline = Date.now() + this.defaultApiTimeoutMs;
     while (this.positions.get(key) === null) {
       if (Date.now() >= deadline) throw new KafkaError('REQUEST_TIMED_OUT', `could not find the ${this.autoOffsetReset} offset of ${key} within defaultApiTimeoutMs (${this.defaultApiTimeoutMs} ms): its leader did not answer`);
-      await this.resetPositions();
+      await this.fetcher.resetPositions();
     }
     return this.positions.get(key)!;
   }
@@ -265,7 +192,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         await this.autoCommitting; // settled before the positions it committed are cleared
         if (this.enableAutoCommit) await this.commitQuietly('before the rebalance', this.defaultApiTimeoutMs);
         this.positions.clear();
-        this.buffered = new FetchBuffer();
+        this.fetcher.clear();
         this.lastCommitted.clear();
       },
       onPartitionsAssigned: (partitions) => this.resumeFromCommitted(partitions),
@@ -317,7 +244,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       // Back here, the loop body has finished with every record handed out so far: a safe moment to commit them, or to rebalance.
       if (this.group) await this.pollGroup(this.group);
       if (this.closed) return;
-      const next = this.buffered.shift();
+      const next = this.fetcher.next();
       if (next) {
         yield this.deliver(next);
         idleSince = Date.now(); // the wait for the next record starts when it is asked for
@@ -336,7 +263,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
         return deserializer(record[what], topic);
       } catch (error) {
         // The position stays on this record; seek() past it to go on.
-        this.buffered = this.buffered.filter((other) => other.topic !== topic || other.partition !== partition);
+        this.fetcher.drop(keyOf(topic, partition));
         throw new DeserializationError(`could not deserialize the ${what} of ${topic}-${partition} offset ${record.offset} with the ${what}Deserializer: ${(error as Error).message}`, { cause: error });
       }
     };
@@ -346,138 +273,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     return { topic, partition, offset: record.offset, key, value, timestamp: record.timestamp, headers: record.headers };
   }
 
-  /**
-   * Sends a fetch to every leader that has none in flight, for its partitions at their positions,
-   * and waits for the first fetch to be answered; the records it brings join the buffer.
-   */
+  /** Fetches from the leaders (fetcher.ts), once the partitions and their leaders are known. */
   private async fetchOnce(maxWaitMs: number): Promise<void> {
     await this.loadMetadata();
-    await this.refreshLeadersIfStale();
-    await this.resetPositions();
-    // A fetch answered while this one got ready (the awaits above) has filled the buffer: hand
-    // those records out first. Asking now would fetch their partitions again from positions
-    // those records have not moved yet, and the same records would be handed out twice.
-    if (this.buffered.length > 0) return;
-    const byLeader = new Map<number, FetchPartition[]>();
-    // Only the partitions this consumer owns have a position: all of them without a group, its share with one.
-    for (const [key, offset] of this.positions) {
-      if (offset === null) continue; // its leader could not say where to start yet: next time
-      if (this.fetching.has(key)) continue;
-      const { topic, partition } = this.partitions.get(key)!;
-      const leader = this.cluster.leaderOf(topic, partition);
-      if (leader === undefined) {
-        this.leaderLost(key, 'it has no leader right now');
-        continue;
-      }
-      byLeader.set(leader, [...(byLeader.get(leader) ?? []), { topic, partition, offset, maxBytes: this.maxPartitionFetchBytes }]);
-    }
-    // A broker with nothing new holds its fetch for up to maxWaitMs (long polling). Waiting for
-    // every broker's answer would hold back the records another broker has had all along, so
-    // each fetch is taken as it comes, and the iterator hands out whatever arrived first.
-    for (const [leader, partitions] of byLeader) {
-      if (this.fetches.has(leader)) continue;
-      const keys = partitions.map(({ topic, partition }) => keyOf(topic, partition));
-      const request = { type: 'fetch' as const, maxWaitMs, minBytes: this.fetchMinBytes, maxBytes: CONSUMER_DEFAULTS.fetchMaxBytes, partitions };
-      for (const key of keys) this.fetching.add(key);
-      const fetch = this.cluster
-        .connectionToBroker(leader)
-        .request(request)
-        .then((response) => response.partitions.forEach((fetched, i) => this.take(fetched, partitions[i]!.offset)))
-        .catch((error: Error) => {
-          if (this.closed) return; // close() during a long poll: nothing more to fetch
-          // The broker went away (or will not answer): its partitions look for their new leader.
-          if (isRetriable(error)) for (const key of keys) this.leaderLost(key, `fetching from broker ${leader} failed: ${error.message}`);
-          else this.fetchFailure ??= error;
-        })
-        .finally(() => {
-          this.fetches.delete(leader);
-          for (const key of keys) this.fetching.delete(key);
-        });
-      this.fetches.set(leader, fetch);
-    }
-    if (this.fetches.size > 0) await Promise.race(this.fetches.values());
-    const failure = this.fetchFailure;
-    this.fetchFailure = null;
-    if (failure) throw failure;
-  }
-
-  /** A partition's leader is wrong or gone: remember to refresh the metadata, and keep the position. */
-  private leaderLost(key: string, why: string): void {
-    if (!this.leadersStale) this.log(`Looking for the new leader of ${key} in ${this.retryBackoffMs} ms: ${why}`);
-    this.leadersStale = true;
-  }
-
-  /**
-   * After a leader was lost: waits retryBackoffMs (the controller needs a moment to elect a new
-   * one), then asks for fresh metadata. A refresh that fails for a retriable reason (no broker
-   * answered) leaves the flag set, to try again on the next fetch.
-   */
-  private async refreshLeadersIfStale(): Promise<void> {
-    if (!this.leadersStale || this.closed) return;
-    await sleep(this.retryBackoffMs);
-    try {
-      await this.cluster.refreshMetadata(this.topics);
-      this.leadersStale = false;
-    } catch (error) {
-      if (!isRetriable(error)) throw error;
-      this.log(`Could not refresh the metadata: ${(error as Error).message}`);
-    }
-  }
-
-  /** Buffers one partition's fetched records, or deals with its error. */
-  private take(fetched: FetchedPartition, fetchedFrom: number): void {
-    const key = keyOf(fetched.topic, fetched.partition);
-    // A seek() while the fetch was on its way: these records come from the old position.
-    if (this.positions.get(key) !== fetchedFrom) return;
-    if (fetched.error?.code === 'OFFSET_OUT_OF_RANGE') {
-      this.log(`Offset ${fetchedFrom} is out of range for ${key} (its high watermark is ${fetched.highWatermark}): resetting to ${this.autoOffsetReset}`);
-      this.positions.set(key, null);
-      return;
-    }
-    if (fetched.error && isRetriableCode(fetched.error.code)) {
-      // NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, a fenced epoch: ask the new leader, from the same position.
-      this.leaderLost(key, `${fetched.error.code}: ${fetched.error.message}`);
-      return;
-    }
-    if (fetched.error) throw new KafkaError(fetched.error.code, `fetching ${key}: ${fetched.error.message}`);
-    // The stored batches, decoded here (the broker never decodes them); the first may start before our position.
-    for (const record of recordsFrom(decodeBatches(fetched.records), fetchedFrom)) this.buffered.push({ topic: fetched.topic, partition: fetched.partition, record });
-  }
-
-  /**
-   * Gives every partition without a position the one autoOffsetReset says, asking each leader. A
-   * partition whose leader moved keeps no position for now; the next call asks its new leader.
-   */
-  private async resetPositions(): Promise<void> {
-    await this.refreshLeadersIfStale();
-    const missing = [...this.positions].filter(([, offset]) => offset === null).map(([key]) => this.partitions.get(key)!).map((tp) => ({ ...tp, leader: this.cluster.leaderOf(tp.topic, tp.partition) }));
-    if (missing.length === 0) return;
-    const timestamp = this.autoOffsetReset === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP;
-    for (const leader of new Set(missing.map((tp) => tp.leader))) {
-      const asked = missing.filter((tp) => tp.leader === leader);
-      if (leader === undefined) {
-        for (const { topic, partition } of asked) this.leaderLost(keyOf(topic, partition), 'it has no leader right now');
-        continue;
-      }
-      const partitions = asked.map(({ topic, partition }) => ({ topic, partition, timestamp }));
-      let response;
-      try {
-        response = await this.cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions });
-      } catch (error) {
-        if (!isRetriable(error)) throw error;
-        for (const { topic, partition } of partitions) this.leaderLost(keyOf(topic, partition), `asking broker ${leader} for offsets failed: ${(error as Error).message}`);
-        continue;
-      }
-      for (const { topic, partition, offset, error } of response.partitions) {
-        if (error && isRetriableCode(error.code)) {
-          this.leaderLost(keyOf(topic, partition), `${error.code}: ${error.message}`);
-          continue;
-        }
-        if (error) throw new KafkaError(error.code, `finding the ${this.autoOffsetReset} offset of ${topic}-${partition}: ${error.message}`);
-        this.positions.set(keyOf(topic, partition), offset);
-        this.log(`Resetting the position of ${topic}-${partition} to offset ${offset} (${this.autoOffsetReset})`);
-      }
-    }
+    await this.fetcher.fetchOnce(maxWaitMs);
   }
 
   /** The subscribed topics' partitions, asked once (the cluster remembers their leaders). */
@@ -506,6 +305,7 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.fetcher.close();
     if (this.group) {
       await this.autoCommitting;
       if (this.enableAutoCommit) await this.commitQuietly('closing', this.defaultApiTimeoutMs);
@@ -530,8 +330,4 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     }
     return counts;
   }
-}
-
-function keyOf(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
 }
