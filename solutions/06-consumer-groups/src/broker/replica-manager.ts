@@ -10,10 +10,11 @@
 import fs from 'node:fs';
 import { FetchPurgatory } from '../network/delayed-fetch.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
-import { KafkaError, errorBody } from '../common/errors.ts';
+import { KafkaError } from '../common/errors.ts';
 import { Log, type LogOptions } from '../storage/log.ts';
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type WireRecord, type WireRecordWithOffset } from '../protocol/index.ts';
-import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type WireRecord } from '../protocol/index.ts';
+import { recordsFrom, type RecordWithOffset } from '../record/record-batch.ts';
+import { readFromLog } from './read-from-log.ts';
 import { validateTopicName } from '../common/topic-name.ts';
 
 export interface ReplicaManagerOptions {
@@ -167,8 +168,10 @@ export class ReplicaManager {
   // #region fetch
   async fetch(request: FetchRequest, clientGone?: AbortSignal): Promise<FetchResponse> {
     const deadline = Date.now() + request.maxWaitMs;
+    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
+    const maxBytes = Math.min(request.maxBytes, this.options.fetchMaxBytes);
     for (;;) {
-      const { response, bytes } = this.readFetch(request);
+      const { response, bytes } = readFromLog(request, maxBytes, (topic, partition) => this.logToRead(topic, partition));
       const hasError = response.partitions.some((partition) => partition.error);
       const timeLeft = deadline - Date.now();
       if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
@@ -178,42 +181,6 @@ export class ReplicaManager {
     }
   }
   // #endregion fetch
-
-  /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
-  private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
-    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
-    const maxBytes = Math.min(request.maxBytes, this.options.fetchMaxBytes);
-    let bytes = 0;
-    const partitions = request.partitions.map((wanted): FetchedPartition => {
-      const { topic, partition } = wanted;
-      let log: Log | undefined;
-      try {
-        log = this.logToRead(topic, partition);
-        const batches = this.readPartition(log, wanted, maxBytes - bytes);
-        bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
-        // A batch may start before the offset asked for: only the records from it on are sent.
-        const records = recordsFrom(batches, wanted.offset).map(toWireRecord);
-        return { topic, partition, highWatermark: log.logEndOffset, logStartOffset: log.logStartOffset, records };
-      } catch (error) {
-        // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
-        return { topic, partition, highWatermark: log?.logEndOffset ?? -1, logStartOffset: log?.logStartOffset ?? -1, records: [], error: errorBody(error) };
-      }
-    });
-    return { response: { partitions }, bytes };
-  }
-
-  /**
-   * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
-   * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
-   * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
-   */
-  private readPartition(log: Log, wanted: FetchPartition, bytesLeft: number): RecordBatch[] {
-    if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
-      throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
-    }
-    if (wanted.offset === log.logEndOffset || bytesLeft <= 0) return [];
-    return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft));
-  }
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
@@ -251,16 +218,4 @@ function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
   return size;
-}
-
-/** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
-  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
-  return {
-    offset: record.offset,
-    key: base64(record.key),
-    value: base64(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
-  };
 }
