@@ -10,13 +10,14 @@
 import fs from 'node:fs';
 import { FetchPurgatory, ProducePurgatory } from '../network/delayed-fetch.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
-import { KafkaError, errorBody } from '../common/errors.ts';
+import { KafkaError } from '../common/errors.ts';
 import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts';
 import { Log, type LogOptions } from '../storage/log.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { Partition } from './partition.ts';
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type ReplicaState, type TopicLayout, type WireRecord, type WireRecordWithOffset } from '../protocol/index.ts';
-import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type ReplicaState, type TopicLayout, type WireRecord } from '../protocol/index.ts';
+import type { RecordWithOffset } from '../record/record-batch.ts';
+import { readFromLog } from './read-from-log.ts';
 import { assignReplicas } from '../metadata/replica-assignment.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 import { validateTopicName } from '../common/topic-name.ts';
@@ -413,8 +414,12 @@ export class ReplicaManager {
     }
     // #endregion follower-progress
     //<
+    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
+    const maxBytes = Math.min(request.maxBytes, this.options.fetchMaxBytes);
     for (;;) {
-      const { response, bytes } = this.readFetch(request);
+      //> step 07 rewrites: only the leader answers a fetch
+      const { response, bytes } = readFromLog(request, maxBytes, (topic, partition) => this.leaderPartition(topic, partition));
+      //<
       const hasError = response.partitions.some((partition) => partition.error);
       const timeLeft = deadline - Date.now();
       if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
@@ -425,60 +430,7 @@ export class ReplicaManager {
   }
   // #endregion fetch
 
-  /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
-  private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
-    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
-    const maxBytes = Math.min(request.maxBytes, this.options.fetchMaxBytes);
-    let bytes = 0;
-    //> step 07 rewrites: the leader answers; a follower gets the stored batches as they are, a consumer the records below the high watermark
-    const follower = (request.replicaId ?? -1) >= 0;
-    const partitions = request.partitions.map((wanted): FetchedPartition => {
-      const { topic, partition } = wanted;
-      let leader: Partition | undefined;
-      try {
-        leader = this.leaderPartition(topic, partition);
-        const batches = this.readPartition(leader, wanted, maxBytes - bytes, follower);
-        bytes += batches.reduce((sum, batch) => sum + batchSize(batch), 0);
-        const { highWatermark, log } = leader;
-        if (follower) return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records: [], batches: batches.map((batch) => encodeBatch(batch.baseOffset, batch.records).toString('base64')) };
-        // A batch may start before the offset asked for: only the records from it on are sent.
-        const records = recordsFrom(batches, wanted.offset).map(toWireRecord);
-        return { topic, partition, highWatermark, logStartOffset: log.logStartOffset, records };
-      } catch (error) {
-        // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
-        return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: [], error: errorBody(error) };
-      }
-    });
-    return { response: { partitions }, bytes };
-  }
-
-  /**
-   * The batches of one partition from `wanted.offset` on: at most its own maxBytes and what is
-   * left of the request's. As in Kafka, a limit never stops the first batch that does not fit
-   * when nothing else has been taken from this partition, so a big batch cannot block a consumer.
-   */
-  private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): RecordBatch[] {
-    const { log } = partition;
-    if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
-      throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
-    }
-    // #region read-up-to
-    const readUpTo = this.readUpTo(partition, follower);
-    if (wanted.offset >= readUpTo || bytesLeft <= 0) return [];
-    // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
-    return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft)).filter((batch) => batch.baseOffset < readUpTo);
-    // #endregion read-up-to
-  }
-
-  /** Where reading a partition stops: the offset after the last record this reader may have. */
-  private readUpTo({ log, highWatermark }: Partition, follower: boolean): number {
-  //<
-    //> step 07 task 2: readUpTo — a consumer reads only below the high watermark; a follower reads to the log end
-    return follower ? log.logEndOffset : highWatermark;
-    //<
   //> step 07 rewrites: the log is that of the partition held here
-  }
-
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
     return this.purgatory.size;
@@ -526,16 +478,4 @@ function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
   let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
   for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
   return size;
-}
-
-/** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
-  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
-  return {
-    offset: record.offset,
-    key: base64(record.key),
-    value: base64(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
-  };
 }
