@@ -7,8 +7,9 @@
 // spoils no other.
 import { errorBody, KafkaError } from '../common/errors.ts';
 import type { Log } from '../storage/log.ts';
-import type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse, WireRecordWithOffset } from '../protocol/index.ts';
-import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse } from '../protocol/index.ts';
+import { batchSize, recordsFrom, type RecordBatch } from '../record/record-batch.ts';
+import { toWireRecord } from './wire-record.ts';
 
 /**
  * Reads every partition of a fetch once, at most `maxBytes` of records in all; also says how
@@ -47,16 +48,4 @@ export function readPartition(log: Log, wanted: FetchPartition, bytesLeft: numbe
   if (wanted.offset === log.logEndOffset || bytesLeft <= 0) return [];
   return log.read(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft));
   //<
-}
-
-/** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
-  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
-  return {
-    offset: record.offset,
-    key: base64(record.key),
-    value: base64(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
-  };
 }

@@ -15,6 +15,7 @@ import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type WireRec
 import { recordsFrom, type RecordWithOffset } from '../record/record-batch.ts';
 import { readFromLog } from './read-from-log.ts';
 import { validateTopicName } from '../common/topic-name.ts';
+import { fromWire, recordBytes } from './wire-record.ts';
 
 export interface ReplicaManagerOptions {
   /** Partitions of a topic created on first use; Kafka's `num.partitions`. */
@@ -199,22 +200,4 @@ export class ReplicaManager {
     }
     return records;
   }
-}
-
-/** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
-  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    key: bytes(record.key),
-    value: bytes(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
-  };
-}
-
-/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
 }

@@ -7,8 +7,9 @@
 // spoils no other.
 import { errorBody, KafkaError } from '../common/errors.ts';
 import type { Log } from '../storage/log.ts';
-import type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse, WireRecordWithOffset } from '../protocol/index.ts';
-import { batchSize, encodeBatch, recordsFrom, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse } from '../protocol/index.ts';
+import { batchSize, encodeBatch, recordsFrom, type RecordBatch } from '../record/record-batch.ts';
+import { toWireRecord } from './wire-record.ts';
 //> step 07 given
 import type { Partition } from './partition.ts';
 //<
@@ -65,16 +66,4 @@ export function readUpTo({ log, highWatermark }: Partition, follower: boolean): 
   //> step 07 task 2: readUpTo — a consumer reads only below the high watermark; a follower reads to the log end
   return follower ? log.logEndOffset : highWatermark;
   //<
-}
-
-/** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
-  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
-  return {
-    offset: record.offset,
-    key: base64(record.key),
-    value: base64(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
-  };
 }

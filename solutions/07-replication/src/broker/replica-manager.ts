@@ -21,6 +21,7 @@ import { readFromLog } from './read-from-log.ts';
 import { assignReplicas } from '../metadata/replica-assignment.ts';
 import { ReplicaFetcher } from './replica-fetcher.ts';
 import { validateTopicName } from '../common/topic-name.ts';
+import { fromWire, recordBytes } from './wire-record.ts';
 //> step 07 given
 
 /** A broker of the cluster, as every other broker knows it. */
@@ -461,21 +462,3 @@ function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: num
   return value;
 }
 //<
-
-/** A record as it arrived (base64 on the wire) back to bytes. */
-function fromWire(record: WireRecord): Omit<RecordWithOffset, 'offset'> {
-  const bytes = (base64: string | null) => (base64 === null ? null : Buffer.from(base64, 'base64'));
-  return {
-    key: bytes(record.key),
-    value: bytes(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: bytes(header.value) })),
-  };
-}
-
-/** What `messageMaxBytes` counts: the bytes of a record's key, value and headers. */
-function recordBytes(record: Omit<RecordWithOffset, 'offset'>): number {
-  let size = (record.key?.length ?? 0) + (record.value?.length ?? 0);
-  for (const header of record.headers) size += Buffer.byteLength(header.key) + (header.value?.length ?? 0);
-  return size;
-}

@@ -7,8 +7,9 @@
 // spoils no other.
 import { errorBody, KafkaError } from '../common/errors.ts';
 import type { Log } from '../storage/log.ts';
-import type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse, WireRecordWithOffset } from '../protocol/index.ts';
-import { batchSize, recordsFrom, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
+import type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse } from '../protocol/index.ts';
+import { batchSize, recordsFrom, type RecordBatch } from '../record/record-batch.ts';
+import { toWireRecord } from './wire-record.ts';
 
 /**
  * Reads every partition of a fetch once, at most `maxBytes` of records in all; also says how
@@ -41,16 +42,4 @@ export function readFromLog(request: FetchRequest, maxBytes: number, logToRead: 
  */
 export function readPartition(log: Log, wanted: FetchPartition, bytesLeft: number): RecordBatch[] {
   throw new Error('TODO(step 05, task 2): readPartition — refuse an offset outside logStartOffset..logEndOffset with OFFSET_OUT_OF_RANGE (a KafkaError), nothing at the end or when no bytes are left, else log.read within the smaller limit');
-}
-
-/** A record read from the log as the fetch response carries it: bytes as base64. */
-function toWireRecord(record: RecordWithOffset): WireRecordWithOffset {
-  const base64 = (bytes: Buffer | null) => bytes?.toString('base64') ?? null;
-  return {
-    offset: record.offset,
-    key: base64(record.key),
-    value: base64(record.value),
-    timestamp: record.timestamp,
-    headers: record.headers.map((header) => ({ key: header.key, value: base64(header.value) })),
-  };
 }
