@@ -69,7 +69,8 @@ export { HighWatermarkCheckpoint } from './storage/high-watermark-checkpoint.ts'
 export { MetadataCache } from './broker/metadata-cache.ts';
 export { PeerChannel } from './broker/peer-channel.ts';
 export { ReplicaManager } from './broker/replica-manager.ts';
-export type { AppendedBatch, BrokerInfo } from './broker/replica-manager.ts';
+export type { BrokerInfo } from './broker/replica-manager.ts';
+export type { AppendedBatch } from './broker/delayed-produce.ts';
 export type { LeaderAndIsrRequest, LeaderAndIsrResponse, NewTopic, PartitionLayout, TopicLayout } from './protocol/index.ts';
 export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './protocol/index.ts';
 //<

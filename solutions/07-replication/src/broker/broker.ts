@@ -26,7 +26,8 @@ import type { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/index.
 //> step 07 given
 import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../protocol/index.ts';
 import { PeerChannel } from './peer-channel.ts';
-import type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
+import type { BrokerInfo } from './replica-manager.ts';
+import type { AppendedBatch } from './delayed-produce.ts';
 import type { Partition } from './partition.ts';
 //<
 import type { FindCoordinatorResponse } from '../protocol/index.ts';

@@ -25,7 +25,8 @@ import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from 
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/index.ts';
 import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../protocol/index.ts';
 import { PeerChannel } from './peer-channel.ts';
-import type { AppendedBatch, BrokerInfo } from './replica-manager.ts';
+import type { BrokerInfo } from './replica-manager.ts';
+import type { AppendedBatch } from './delayed-produce.ts';
 import type { Partition } from './partition.ts';
 import type { FindCoordinatorResponse } from '../protocol/index.ts';
 import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from '../protocol/index.ts';

@@ -8,7 +8,8 @@
 // that partition's error in its answer (errorBody in errors.ts), so one bad partition spoils no
 // other.
 import fs from 'node:fs';
-import { FetchPurgatory, ProducePurgatory } from '../network/delayed-fetch.ts';
+import { FetchPurgatory } from '../network/delayed-fetch.ts';
+import { DelayedProduce, type AppendedBatch } from './delayed-produce.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError } from '../common/errors.ts';
 import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts';
@@ -19,7 +20,7 @@ import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type Partiti
 import type { RecordWithOffset } from '../record/record-batch.ts';
 import { readFromLog } from './read-from-log.ts';
 import { assignReplicas } from '../metadata/replica-assignment.ts';
-import { ReplicaFetcher } from './replica-fetcher.ts';
+import { ReplicaFetcherManager } from './replica-fetcher-manager.ts';
 import { validateTopicName } from '../common/topic-name.ts';
 import { fromWire, recordBytes } from './wire-record.ts';
 
@@ -30,12 +31,6 @@ export interface BrokerInfo {
   port: number;
 }
 
-/** A batch a leader appended for an acks=all request, and the offset the high watermark must pass. */
-export interface AppendedBatch {
-  result: ProduceResult;
-  /** The offset after its last record: the batch is on every in-sync replica once the high watermark reaches it. */
-  endOffset: number;
-}
 
 export interface ReplicaManagerOptions {
   /** Partitions of a topic created on first use; Kafka's `num.partitions`. */
@@ -81,18 +76,19 @@ export class ReplicaManager {
   /** Every topic's layout in the cluster: leaders, replicas, ISR (also of partitions held elsewhere). */
   private readonly metadata: MetadataCache;
   private readonly checkpoint: HighWatermarkCheckpoint;
-  /** One fetcher per leader this broker follows, by the leader's id. */
-  private readonly fetchers = new Map<number, ReplicaFetcher>();
+  /** Copies the partitions this broker follows from their leaders, one fetcher per leader. */
+  private readonly fetcherManager: ReplicaFetcherManager;
   private readonly timers: NodeJS.Timeout[] = [];
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
   /** acks=all produce requests waiting for the in-sync replicas, woken when a high watermark moves. */
-  private readonly producePurgatory = new ProducePurgatory();
+  private readonly delayedProduce = new DelayedProduce((topic, partition) => this.partition(topic, partition));
 
   constructor(private readonly options: ReplicaManagerOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     this.metadata = new MetadataCache(options.dataDir);
     this.checkpoint = new HighWatermarkCheckpoint(options.dataDir);
+    this.fetcherManager = new ReplicaFetcherManager(options);
   }
 
   /**
@@ -179,32 +175,8 @@ export class ReplicaManager {
         partition = this.openPartition(layout.name, entry, configs);
       }
       partition.minInsyncReplicas = minInsyncReplicasOf(configs, this.options.minInsyncReplicas);
-      this.follow(partition);
+      this.fetcherManager.follow(partition);
     }
-  }
-
-  /** A follower copies its leader with the fetcher for that leader; a leader copies nobody. */
-  private follow(partition: Partition): void {
-    for (const fetcher of this.fetchers.values()) fetcher.remove(partition);
-    if (partition.isLeader) return;
-    const leader = this.options.brokers().find((broker) => broker.id === partition.leader);
-    if (!leader) {
-      this.options.log(`${partition.name} is led by broker ${partition.leader}, which is not in the cluster list: not copying it`);
-      return;
-    }
-    let fetcher = this.fetchers.get(leader.id);
-    if (!fetcher) {
-      fetcher = new ReplicaFetcher({
-        localId: this.options.localId,
-        leaderId: leader.id,
-        leader,
-        maxWaitMs: this.options.replicaFetchWaitMaxMs,
-        backoffMs: this.options.replicaFetchBackoffMs,
-        log: this.options.log,
-      });
-      this.fetchers.set(leader.id, fetcher);
-    }
-    fetcher.add(partition);
   }
 
   private openPartition(topic: string, layout: PartitionLayout, configs: Record<string, string>): Partition {
@@ -246,7 +218,7 @@ export class ReplicaManager {
       const layout = this.metadata.partition(topic!, Number(number)) ?? { partition: Number(number), leader: localId, replicas: [localId], isr: [localId] };
       if (!this.metadata.partition(topic!, Number(number))) this.metadata.update({ name: topic!, configs: {}, partitions: [layout] });
       const partition = this.openPartition(topic!, layout, this.metadata.topic(topic!)!.configs);
-      this.follow(partition);
+      this.fetcherManager.follow(partition);
       this.options.log(`Loaded ${partition.name} (${partition.isLeader ? 'leader' : `follower of broker ${partition.leader}`}, log end ${partition.logEndOffset}, high watermark ${partition.highWatermark}) from ${dataDir}`);
     }
   }
@@ -270,10 +242,9 @@ export class ReplicaManager {
   /** Stops the fetchers and the timers, writes the high watermarks down and closes every log; the broker calls it as it stops. */
   async shutdown(): Promise<void> {
     this.purgatory.releaseAll(); // parked fetches answer now, their timers go
-    this.producePurgatory.releaseAll();
+    this.delayedProduce.releaseAll();
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.all([...this.fetchers.values()].map((fetcher) => fetcher.stop()));
-    this.fetchers.clear();
+    await this.fetcherManager.shutdown();
     this.checkpointHighWatermarks();
     for (const { log } of this.partitions.values()) log.close();
     this.partitions.clear();
@@ -294,7 +265,7 @@ export class ReplicaManager {
   /** Records under the high watermark are readable now, and acks=all writes may be done: wake whoever waits. */
   private highWatermarkMoved(partition: Partition): void {
     this.purgatory.appended(partition.topic, partition.partition);
-    this.producePurgatory.appended(partition.topic, partition.partition);
+    this.delayedProduce.highWatermarkMoved(partition.topic, partition.partition);
   }
 
   /** A partition held here, leader or follower; UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER when it is not. */
@@ -343,31 +314,9 @@ export class ReplicaManager {
     return baseOffset;
   }
 
-  /**
-   * acks=all: resolves once every appended batch is below its partition's high watermark (on
-   * every in-sync replica), or `timeoutMs` has passed (REQUEST_TIMED_OUT for what is still
-   * missing). A batch that made it while the ISR had shrunk below min.insync.replicas gets
-   * NOT_ENOUGH_REPLICAS_AFTER_APPEND: it is written, but on fewer copies than asked.
-   */
-  async awaitInSyncReplicas(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<ProduceResult[]> {
-    await this.waitForHighWatermarks(batches, timeoutMs, clientGone);
-    for (const batch of batches) {
-      const partition = this.partition(batch.result.topic, batch.result.partition);
-      if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
-      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minIsr})` };
-    }
-    return batches.map(({ result }) => result);
-  }
-
-  /**
-   * Parks in the produce purgatory until every batch is below its partition's high watermark;
-   * the purgatory wakes it when one of their high watermarks moves, never a timer that polls.
-   * At the deadline, or when the client goes, what is still short gets REQUEST_TIMED_OUT.
-   */
-  private async waitForHighWatermarks(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const isr = ({ topic, partition }: ProduceResult) => this.partition(topic, partition)?.isr.join(', ');
-    throw new Error('TODO(step 07, task 6): waitForHighWatermarks — park until each batch\'s partition has its high watermark at endOffset, or give REQUEST_TIMED_OUT');
+  /** acks=all: waits until every in-sync replica has the batches, or timeoutMs (see delayed-produce.ts). */
+  awaitInSyncReplicas(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<ProduceResult[]> {
+    return this.delayedProduce.awaitInSyncReplicas(batches, timeoutMs, clientGone);
   }
 
   /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
