@@ -81,6 +81,6 @@ export type { BrokerRegistration, MetadataRecord, PartitionState, TopicState } f
 export { electLeader, preferredLeaderChange, whenBrokerFenced, whenBrokerUnfenced, withIsr } from './controller/partition-change.ts';
 export { SocketServer } from './network/socket-server.ts';
 export { ReplicaManager } from './broker/replica-manager.ts';
-export type { AppendedBatch } from './broker/replica-manager.ts';
+export type { AppendedBatch } from './broker/delayed-produce.ts';
 export type { NewTopic } from './protocol/index.ts';
 export type { DescribeReplicasRequest, DescribeReplicasResponse, ReplicaState } from './protocol/index.ts';

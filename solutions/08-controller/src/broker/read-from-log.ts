@@ -6,7 +6,6 @@
 // KafkaError, and the refusal becomes that partition's error in the answer: one bad partition
 // spoils no other.
 import { errorBody, KafkaError } from '../common/errors.ts';
-import type { Log } from '../storage/log.ts';
 import type { FetchedPartition, FetchPartition, FetchRequest, FetchResponse } from '../protocol/index.ts';
 import { batchSize, encodeBatch, recordsFrom, type RecordBatch } from '../record/record-batch.ts';
 import { toWireRecord } from './wire-record.ts';

@@ -33,7 +33,8 @@ import type { MetadataRecord } from '../metadata/metadata-image.ts';
 import type { Partition } from './partition.ts';
 import type { CreateTopicsRequest, CreateTopicsResponse, FindCoordinatorResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest, MetadataResponse, OffsetCommitRequest, OffsetCommitResponse, ProduceRequest, ProduceResponse, ProduceResult, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
-import { ReplicaManager, type AppendedBatch } from './replica-manager.ts';
+import { ReplicaManager } from './replica-manager.ts';
+import type { AppendedBatch } from './delayed-produce.ts';
 import { SocketServer } from '../network/socket-server.ts';
 
 export interface BrokerOptions {

@@ -8,7 +8,8 @@
 // that partition's error in its answer (errorBody in errors.ts), so one bad partition spoils no
 // other.
 import fs from 'node:fs';
-import { FetchPurgatory, ProducePurgatory } from '../network/delayed-fetch.ts';
+import { FetchPurgatory } from '../network/delayed-fetch.ts';
+import { DelayedProduce, type AppendedBatch } from './delayed-produce.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError, errorBody } from '../common/errors.ts';
 import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts';
@@ -18,17 +19,11 @@ import { Log, type LogOptions } from '../storage/log.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from '../metadata/metadata-image.ts';
 import { Partition } from './partition.ts';
 //> step 09 rewrites: message.max.bytes counts a record set as it came, as Kafka does
-import { EARLIEST_TIMESTAMP, type FetchedPartition, type FetchPartition, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState } from '../protocol/index.ts';
+import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
-import { ReplicaFetcher } from './replica-fetcher.ts';
+import { readFromLog } from './read-from-log.ts';
+import { ReplicaFetcherManager } from './replica-fetcher-manager.ts';
 
-
-/** A batch a leader appended for an acks=all request, and the offset the high watermark must pass. */
-export interface AppendedBatch {
-  result: ProduceResult;
-  /** The offset after its last record: the batch is on every in-sync replica once the high watermark reaches it. */
-  endOffset: number;
-}
 
 export interface ReplicaManagerOptions {
   /** The largest record set accepted, in bytes as it came and as it is stored; Kafka's `message.max.bytes`. */
@@ -65,19 +60,20 @@ export class ReplicaManager {
   /** The cluster as the controller's metadata log describes it: brokers, topics, every partition's leader, epochs and ISR. */
   readonly metadata = new MetadataImage();
   private readonly checkpoint: HighWatermarkCheckpoint;
-  /** One fetcher per leader this broker follows, by the leader's id. */
-  private readonly fetchers = new Map<number, ReplicaFetcher>();
+  /** Copies the partitions this broker follows from their leaders, one fetcher per leader. */
+  private readonly fetcherManager: ReplicaFetcherManager;
   private readonly timers: NodeJS.Timeout[] = [];
   /** Fetches waiting for records (long polling), woken by appends to their partitions. */
   private readonly purgatory = new FetchPurgatory();
   /** acks=all produce requests waiting for the in-sync replicas, woken when a high watermark moves. */
-  private readonly producePurgatory = new ProducePurgatory();
+  private readonly delayedProduce = new DelayedProduce((topic, partition) => this.partition(topic, partition));
   /** The high watermarks written down before the last stop, read once at startup. */
   private savedHighWatermarks = new Map<string, number>();
 
   constructor(private readonly options: ReplicaManagerOptions) {
     fs.mkdirSync(options.dataDir, { recursive: true });
     this.checkpoint = new HighWatermarkCheckpoint(options.dataDir);
+    this.fetcherManager = new ReplicaFetcherManager({ ...options, brokers: () => [...this.metadata.brokers.values()] });
   }
 
   /**
@@ -126,7 +122,7 @@ export class ReplicaManager {
     this.metadata.apply(record);
     if (record.type === 'registerBroker') {
       // A broker back on a new address: its followers fetch from there now.
-      for (const partition of this.partitions.values()) if (partition.leader === record.id && !partition.isLeader) this.follow(partition);
+      for (const partition of this.partitions.values()) if (partition.leader === record.id && !partition.isLeader) this.fetcherManager.follow(partition);
     }
     if (record.type !== 'partition' || !record.replicas.includes(this.options.localId)) return {};
     const { type: _type, topic, ...state } = record;
@@ -141,39 +137,13 @@ export class ReplicaManager {
       if (partition.isLeader && partition.maybeAdvanceHighWatermark()) this.highWatermarkMoved(partition);
       return {};
     }
-    this.follow(partition);
+    this.fetcherManager.follow(partition);
     // Whoever waits on this partition must look again: a leader that lost leadership answers NOT_LEADER_OR_FOLLOWER.
     this.highWatermarkMoved(partition);
     this.options.log(`${partition.name}: ${partition.isLeader ? 'leader' : `follower of broker ${partition.leader}`} in epoch ${partition.leaderEpoch}, ISR ${partition.isr.join(',')}`);
     if (partition.isLeader && !wasLeader) return { becameLeader: partition };
     if (!partition.isLeader && wasLeader) return { becameFollower: partition };
     return {};
-  }
-
-  /** A follower copies its leader with the fetcher for that leader; a leader, or a partition without one, copies nobody. */
-  private follow(partition: Partition): void {
-    for (const fetcher of this.fetchers.values()) fetcher.remove(partition);
-    if (partition.isLeader || partition.leader === -1) return;
-    const leader = this.metadata.brokers.get(partition.leader);
-    if (!leader) return;
-    // A broker that came back on another address gets a new fetcher.
-    let fetcher = this.fetchers.get(leader.id);
-    if (fetcher && (fetcher.address.host !== leader.host || fetcher.address.port !== leader.port)) {
-      void fetcher.stop();
-      fetcher = undefined;
-    }
-    if (!fetcher) {
-      fetcher = new ReplicaFetcher({
-        localId: this.options.localId,
-        leaderId: leader.id,
-        leader,
-        maxWaitMs: this.options.replicaFetchWaitMaxMs,
-        backoffMs: this.options.replicaFetchBackoffMs,
-        log: this.options.log,
-      });
-      this.fetchers.set(leader.id, fetcher);
-    }
-    fetcher.add(partition);
   }
 
   private openPartition(topic: string, state: PartitionState): Partition {
@@ -223,10 +193,9 @@ export class ReplicaManager {
   /** Stops the fetchers and the timers, writes the high watermarks down and closes every log; the broker calls it as it stops. */
   async shutdown(): Promise<void> {
     this.purgatory.releaseAll(); // parked fetches answer now, their timers go
-    this.producePurgatory.releaseAll();
+    this.delayedProduce.releaseAll();
     for (const timer of this.timers) clearInterval(timer);
-    await Promise.all([...this.fetchers.values()].map((fetcher) => fetcher.stop()));
-    this.fetchers.clear();
+    await this.fetcherManager.shutdown();
     this.checkpointHighWatermarks();
     for (const { log } of this.partitions.values()) log.close();
     this.partitions.clear();
@@ -247,7 +216,7 @@ export class ReplicaManager {
   /** Records under the high watermark are readable now, and acks=all writes may be done: wake whoever waits. */
   private highWatermarkMoved(partition: Partition): void {
     this.purgatory.appended(partition.topic, partition.partition);
-    this.producePurgatory.appended(partition.topic, partition.partition);
+    this.delayedProduce.highWatermarkMoved(partition.topic, partition.partition);
   }
 
   /** A partition held here, leader or follower; UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER when it is not. */
@@ -294,48 +263,9 @@ export class ReplicaManager {
     //<
   }
 
-  /**
-   * acks=all: resolves once every appended batch is below its partition's high watermark (on
-   * every in-sync replica), or `timeoutMs` has passed (REQUEST_TIMED_OUT for what is still
-   * missing). A batch that made it while the ISR had shrunk below min.insync.replicas gets
-   * NOT_ENOUGH_REPLICAS_AFTER_APPEND: it is written, but on fewer copies than asked.
-   */
-  async awaitInSyncReplicas(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<ProduceResult[]> {
-    await this.waitForHighWatermarks(batches, timeoutMs, clientGone);
-    for (const batch of batches) {
-      const partition = this.partition(batch.result.topic, batch.result.partition);
-      if (batch.result.error || !partition || partition.hasEnoughReplicas) continue;
-      batch.result.error = { code: 'NOT_ENOUGH_REPLICAS_AFTER_APPEND', message: `${partition.name} is written, but the ISR shrank to ${partition.isr.join(', ')} while it waited, fewer than min.insync.replicas (${partition.minIsr})` };
-    }
-    return batches.map(({ result }) => result);
-  }
-
-  /**
-   * Parks in the produce purgatory until every batch is below its partition's high watermark;
-   * the purgatory wakes it when one of their high watermarks moves, never a timer that polls.
-   * At the deadline, or when the client goes, what is still short gets REQUEST_TIMED_OUT.
-   */
-  private async waitForHighWatermarks(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    const isr = ({ topic, partition }: ProduceResult) => this.partition(topic, partition)?.isr.join(', ');
-    const replicated = ({ result, endOffset }: AppendedBatch) => (this.partition(result.topic, result.partition)?.highWatermark ?? -1) >= endOffset;
-    for (;;) {
-      // A leader replaced while the request waited can never see its high watermark move: say so.
-      for (const { result } of batches) {
-        const leader = this.partition(result.topic, result.partition);
-        if (!result.error && !leader?.isLeader) result.error = { code: 'NOT_LEADER_OR_FOLLOWER', message: `broker ${this.options.localId} no longer leads ${result.topic}-${result.partition} (broker ${leader?.leader ?? -1} does now); the write may or may not be on the new leader` };
-      }
-      const waiting = batches.filter((batch) => !batch.result.error && !replicated(batch));
-      if (waiting.length === 0) return;
-      const timeLeft = deadline - Date.now();
-      const reason = timeLeft > 0 ? await this.producePurgatory.wait(waiting.map(({ result }) => result), timeLeft, clientGone) : 'timeout';
-      if (reason === 'timeout' || reason === 'released') {
-        for (const { result } of waiting.filter((batch) => !replicated(batch))) {
-          result.error = { code: 'REQUEST_TIMED_OUT', message: `${result.topic}-${result.partition} is written on the leader, but not every in-sync replica (${isr(result)}) had it within ${timeoutMs} ms` };
-        }
-        return;
-      }
-    }
+  /** acks=all: waits until every in-sync replica has the batches, or timeoutMs (see delayed-produce.ts). */
+  awaitInSyncReplicas(batches: AppendedBatch[], timeoutMs: number, clientGone?: AbortSignal): Promise<ProduceResult[]> {
+    return this.delayedProduce.awaitInSyncReplicas(batches, timeoutMs, clientGone);
   }
 
   /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
@@ -363,8 +293,10 @@ export class ReplicaManager {
       if (led?.isLeader && led.divergingEpoch(lastFetchedEpoch, offset)) continue;
       if (led?.isLeader && led.replicas.includes(follower) && led.updateFollowerFetch(follower, offset)) this.highWatermarkMoved(led);
     }
+    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
+    const maxBytes = Math.min(request.maxBytes, this.options.fetchMaxBytes);
     for (;;) {
-      const { response, bytes } = this.readFetch(request);
+      const { response, bytes } = readFromLog(request, maxBytes, (topic, partition) => this.leaderPartition(topic, partition));
       const hasError = response.partitions.some((partition) => partition.error);
       const timeLeft = deadline - Date.now();
       if (bytes >= request.minBytes || hasError || timeLeft <= 0) return response;
@@ -374,56 +306,6 @@ export class ReplicaManager {
     }
   }
   // #endregion fetch
-
-  /** Reads every partition of a fetch once, within its byte limits; also says how many bytes it took. */
-  private readFetch(request: FetchRequest): { response: FetchResponse; bytes: number } {
-    // However much a client asks for, one answer carries at most fetchMaxBytes of records.
-    const maxBytes = Math.min(request.maxBytes, this.options.fetchMaxBytes);
-    let bytes = 0;
-    const follower = (request.replicaId ?? -1) >= 0;
-    const partitions = request.partitions.map((wanted): FetchedPartition => {
-      const { topic, partition } = wanted;
-      let leader: Partition | undefined;
-      try {
-        leader = this.leaderPartition(topic, partition);
-        leader.checkFetchEpoch(wanted.currentLeaderEpoch);
-        // A follower whose log parts from this one gets no records, only where to cut its own.
-        const diverging = follower ? leader.divergingEpoch(wanted.lastFetchedEpoch, wanted.offset) : null;
-        //> step 09 rewrites
-        if (diverging) return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records: Buffer.alloc(0), divergingEpoch: diverging };
-        const records = this.readPartition(leader, wanted, maxBytes - bytes, follower);
-        bytes += records.length;
-        return { topic, partition, highWatermark: leader.highWatermark, logStartOffset: leader.log.logStartOffset, records };
-      } catch (error) {
-        // The partition's refusal is its part of the answer; the consumer learns where the log starts and ends.
-        return { topic, partition, highWatermark: leader?.highWatermark ?? -1, logStartOffset: leader?.log.logStartOffset ?? -1, records: Buffer.alloc(0), error: errorBody(error) };
-      }
-    });
-    return { response: { partitions }, bytes };
-  }
-
-  /**
-   * The stored batches of one partition from `wanted.offset` on, as bytes, never decoded: at most
-   * its own maxBytes and what is left of the request's. As in Kafka, a limit never stops the
-   * first batch when nothing else has been taken from this partition, so a big batch cannot block
-   * a consumer; and a batch may start before the offset asked for (the client skips those records).
-   */
-  private readPartition(partition: Partition, wanted: FetchPartition, bytesLeft: number, follower: boolean): Buffer {
-    const { log } = partition;
-    if (wanted.offset < log.logStartOffset || wanted.offset > log.logEndOffset) {
-      throw new KafkaError('OFFSET_OUT_OF_RANGE', `offset ${wanted.offset} is not in ${wanted.topic}-${wanted.partition}, which holds offsets ${log.logStartOffset} to ${log.logEndOffset - 1}`);
-    }
-    const readUpTo = this.readUpTo(partition, follower);
-    if (wanted.offset >= readUpTo || bytesLeft <= 0) return Buffer.alloc(0);
-    // The high watermark falls between batches (followers copy whole batches), so whole batches below it are all there is to send.
-    return log.readBytes(wanted.offset, Math.min(wanted.maxBytes ?? bytesLeft, bytesLeft), readUpTo);
-    //<
-  }
-
-  /** Where reading a partition stops: the offset after the last record this reader may have. */
-  private readUpTo({ log, highWatermark }: Partition, follower: boolean): number {
-    return follower ? log.logEndOffset : highWatermark;
-  }
 
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
@@ -472,6 +354,3 @@ function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: num
   if (!Number.isInteger(value) || value < 1) throw new KafkaError('INVALID_CONFIG', `min.insync.replicas must be a whole number from 1, not "${given}"`);
   return value;
 }
-
-//> step 09 rewrites
-//<
