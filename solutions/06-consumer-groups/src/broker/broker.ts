@@ -16,14 +16,14 @@ import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS } from './consumer-of
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError, errorBody } from '../common/errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
-import { FrameDecoder, FrameTooLargeError } from '../network/frame.ts';
+import { FrameDecoder } from '../network/frame.ts';
 import type { LogOptions } from '../storage/log.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from '../protocol/index.ts';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/index.ts';
 //> step 06 given
 import type { FindCoordinatorResponse } from '../protocol/index.ts';
 //<
-import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from '../protocol/index.ts';
+import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
 import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from '../network/request-queue.ts';

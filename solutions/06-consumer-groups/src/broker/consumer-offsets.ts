@@ -11,7 +11,6 @@
 // 08), the broker that leads that partition is the group's coordinator.
 import type { Log } from '../storage/log.ts';
 import type { CommittedPartition } from '../protocol/index.ts';
-import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 
 /** Kafka's `offsets.topic.num.partitions`. */
 export const DEFAULT_OFFSETS_TOPIC_PARTITIONS = 50;

@@ -13,7 +13,7 @@ import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError } from '../common/errors.ts';
 import { Log, type LogOptions } from '../storage/log.ts';
 import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type WireRecord } from '../protocol/index.ts';
-import { recordsFrom, type RecordWithOffset } from '../record/record-batch.ts';
+import type { RecordWithOffset } from '../record/record-batch.ts';
 import { readFromLog } from './read-from-log.ts';
 import { validateTopicName } from '../common/topic-name.ts';
 import { fromWire, recordBytes } from './wire-record.ts';

@@ -7,7 +7,7 @@
 import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { KafkaError } from '../common/errors.ts';
-import { FrameDecoder, FrameTooLargeError } from '../network/frame.ts';
+import { FrameDecoder } from '../network/frame.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from '../protocol/index.ts';
 import type { ProduceRequest, ProduceResponse, Reply, Request, RequestOf, RequestType, ResponseOf } from '../protocol/index.ts';
 import { RequestQueue } from '../network/request-queue.ts';

@@ -17,20 +17,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConsumerOffsets, DEFAULT_OFFSETS_TOPIC_PARTITIONS } from './consumer-offsets.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
-import { KafkaError, errorBody } from '../common/errors.ts';
+import { KafkaError } from '../common/errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
-import { FrameDecoder, FrameTooLargeError } from '../network/frame.ts';
+import { FrameDecoder } from '../network/frame.ts';
 import type { LogOptions } from '../storage/log.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from '../protocol/index.ts';
-import type { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/index.ts';
-import type { LeaderAndIsrRequest, LeaderAndIsrResponse } from '../protocol/index.ts';
 import { PeerChannel } from './peer-channel.ts';
 import type { BrokerInfo } from './replica-manager.ts';
-import type { AppendedBatch } from './delayed-produce.ts';
 import type { Partition } from './partition.ts';
-import type { FindCoordinatorResponse } from '../protocol/index.ts';
-import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch } from '../protocol/index.ts';
+import type { Reply, Request } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
+import { KafkaApis } from './kafka-apis.ts';
 import { ReplicaManager } from './replica-manager.ts';
 import { RequestQueue } from '../network/request-queue.ts';
 
@@ -111,8 +108,8 @@ export class Broker {
   private readonly consumerOffsets: ConsumerOffsets;
   /** Runs the consumer groups: joins, rebalances, heartbeats, commits. */
   private readonly coordinator: GroupCoordinator;
-  /** Requests received per type, so tests and demos can count round trips. */
-  private readonly requestCounts = new Map<string, number>();
+  /** The request handlers, one per API (kafka-apis.ts). */
+  private readonly apis: KafkaApis;
   /** The largest frame a client may send; Kafka's `socket.request.max.bytes`. */
   private readonly maxFrameBytes: number | undefined;
   /** Frames one connection may have waiting for their turn; Kafka's `queued.max.requests`. */
@@ -169,6 +166,14 @@ export class Broker {
       maxSessionTimeoutMs: options.groupMaxSessionTimeoutMs,
       initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs,
       log: this.log,
+    });
+    this.apis = new KafkaApis({
+      id: this.id,
+      replicaManager: this.replicaManager,
+      coordinator: this.coordinator,
+      brokers: () => this.brokers(),
+      coordinatorId: () => this.coordinatorId(),
+      maxPartitionsPerTopic: this.maxPartitionsPerTopic,
     });
   }
 
@@ -247,10 +252,10 @@ export class Broker {
     try {
       // acks=0: the producer asked for no answer, and waits for none.
       if (request.type === 'produce' && request.acks === 0) {
-        await this.handle(request, clientGone);
+        await this.apis.handle(request, clientGone);
         return null;
       }
-      return { correlationId: request.correlationId, ...(await this.handle(request, clientGone)) };
+      return { correlationId: request.correlationId, ...(await this.apis.handle(request, clientGone)) };
     } catch (error) {
       // A handler refuses a request by throwing a KafkaError: that is the answer.
       if (error instanceof KafkaError) return errorResponse(request.correlationId, error.code, error.reason);
@@ -261,37 +266,9 @@ export class Broker {
     }
   }
 
-  /** Each request type's handler; later steps add theirs. The types hold each to its own request and response. */
-  private readonly handlers: { [K in RequestType]: (request: RequestOf<K>, clientGone?: AbortSignal) => ResponseOf<K> | Promise<ResponseOf<K>> } = {
-    produce: (request, clientGone) => this.handleProduce(request, clientGone),
-    metadata: (request) => this.handleMetadata(request),
-    createTopics: (request) => this.handleCreateTopics(request),
-    listOffsets: (request) => this.handleListOffsets(request),
-    fetch: (request, clientGone) => this.replicaManager.fetch(request, clientGone),
-    findCoordinator: () => this.handleFindCoordinator(),
-    joinGroup: (request) => this.coordinator.join(request),
-    syncGroup: (request) => this.coordinator.sync(request),
-    heartbeat: (request) => this.coordinator.heartbeat(request),
-    leaveGroup: (request) => this.coordinator.leave(request),
-    offsetCommit: (request) => this.coordinator.commitOffsets(request),
-    offsetFetch: (request) => this.coordinator.fetchOffsets(request),
-    listGroups: () => ({ groups: this.coordinator.list() }),
-    describeGroups: (request) => ({ groups: request.groupIds.map((groupId) => this.coordinator.describeForClient(groupId)) }),
-    leaderAndIsr: (request) => this.handleLeaderAndIsr(request),
-    describeReplicas: () => ({ brokerId: this.id, replicas: this.replicaManager.describeReplicas() }),
-  };
-
-  /** Routes a request to its handler by type. */
-  private handle(request: Request, clientGone?: AbortSignal): ResponseOf<RequestType> | Promise<ResponseOf<RequestType>> {
-    this.requestCounts.set(request.type, this.requestCount(request.type) + 1);
-    // TypeScript cannot see that request.type picks the handler for this very request; it does.
-    const handler = this.handlers[request.type] as (request: Request, clientGone?: AbortSignal) => ResponseOf<RequestType> | Promise<ResponseOf<RequestType>>;
-    return handler(request, clientGone);
-  }
-
   /** How many requests of this type arrived since the broker started. */
   requestCount(type: string): number {
-    return this.requestCounts.get(type) ?? 0;
+    return this.apis.requestCount(type);
   }
 
   /** Applies retention to every log (on a timer; tests and demos may call it directly). */
@@ -299,90 +276,9 @@ export class Broker {
     return this.replicaManager.deleteOldSegments();
   }
 
-  /** Creates the topics asked for; each gets its own result, as in Kafka's CreateTopics. */
-  private async handleCreateTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
-    const created = request.topics.map(async ({ name, partitions, replicationFactor, configs }) => {
-      if (name === OFFSETS_TOPIC) return { name, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal: the broker creates it when a group first needs it` } };
-      if (this.replicaManager.hasTopic(name)) return { name, error: { code: 'TOPIC_ALREADY_EXISTS', message: `topic "${name}" already exists` } };
-      // Kafka sets no limit per topic, but it refuses what it cannot do. Here every partition is a
-      // folder with two files held open for as long as the broker runs: a million of them would
-      // take every file handle the process may have, freeze the broker while it tried, and leave a
-      // half-made topic to reload at every restart. So the count is checked before anything is created.
-      if (!Number.isInteger(partitions) || partitions < 1 || partitions > this.maxPartitionsPerTopic) {
-        return { name, error: { code: 'INVALID_PARTITIONS', message: `a topic needs a whole number of partitions from 1 to ${this.maxPartitionsPerTopic} (maxPartitionsPerTopic), not ${partitions}` } };
-      }
-      try {
-        const { announced } = this.replicaManager.createTopic(name, { partitions, replicationFactor, configs });
-        await announced;
-        return { name };
-      } catch (error) {
-        return { name, error: errorBody(error) };
-      }
-    });
-    return { topics: await Promise.all(created) };
-  }
-
-  /** A topic's metadata, or the error that keeps it from existing (a bad name, say). */
-  private describeTopic(name: string): TopicMetadata {
-    try {
-      const { partitions, configs } = this.replicaManager.layoutOf(name);
-      return { name, configs, partitions };
-    } catch (error) {
-      return { name, error: errorBody(error), partitions: [] };
-    }
-  }
-
-  /** The brokers, and each asked-for topic's partitions with their leader. */
-  private handleMetadata(request: MetadataRequest): MetadataResponse {
-    const names = request.topics ?? this.replicaManager.topicNames();
-    const topics = names.map((name) => this.describeTopic(name));
-    return { brokers: this.brokers(), topics };
-  }
-
-  /** Appends each batch to its partition; one result per batch, and one bad batch spoils no other. */
-  private async handleProduce(request: ProduceRequest, clientGone?: AbortSignal): Promise<ProduceResponse> {
-    const appended = request.batches.map(({ topic, partition, records }): AppendedBatch => {
-      const refused = (error: ProduceResult['error']) => ({ result: { topic, partition, baseOffset: -1, error }, endOffset: -1 });
-      if (topic === OFFSETS_TOPIC) {
-        // Only the coordinator writes commits there; a stray record could corrupt every group's offsets.
-        return refused({ code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal and only the group coordinator writes to it; commit offsets with consumer.commit()` });
-      }
-      try {
-        const baseOffset = this.replicaManager.append(topic, partition, records, request.acks);
-        return { result: { topic, partition, baseOffset }, endOffset: baseOffset + records.length };
-      } catch (error) {
-        return refused(errorBody(error));
-      }
-    });
-    if (request.acks !== -1) return { results: appended.map(({ result }) => result) };
-    return { results: await this.replicaManager.awaitInSyncReplicas(appended, request.timeoutMs, clientGone) };
-  }
-
-  /** Where each partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
-  private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
-    const partitions = request.partitions.map(({ topic, partition, timestamp }) => {
-      try {
-        return { topic, partition, offset: this.replicaManager.listOffset(topic, partition, timestamp) };
-      } catch (error) {
-        return { topic, partition, offset: -1, error: errorBody(error) };
-      }
-    });
-    return { partitions };
-  }
-
   /** How many fetches are parked now, waiting for records (for tests and demos). */
   parkedFetches(): number {
     return this.replicaManager.parkedFetches();
-  }
-
-  /**
-   * Every group request goes to the group's coordinator. Alone in its cluster, this broker
-   * coordinates every group; in a cluster it is the leader of the group's partition of
-   * __consumer_offsets (step 08).
-   */
-  private handleFindCoordinator(): FindCoordinatorResponse {
-    const coordinator = this.brokers().find((broker) => broker.id === this.coordinatorId())!;
-    return { nodeId: coordinator.id, host: coordinator.host, port: coordinator.port };
   }
 
   /** A group's state and members as the coordinator sees them (for tests, demos and kcat). */
@@ -393,12 +289,6 @@ export class Broker {
   /** The records of a partition from `offset` on (for tests and demos). */
   records(topic: string, partition: number, offset = 0): RecordWithOffset[] {
     return this.replicaManager.records(topic, partition, offset);
-  }
-
-  /** Another broker told this one a topic's layout (it created the topic, or leads a partition whose ISR changed). */
-  private handleLeaderAndIsr(request: LeaderAndIsrRequest): LeaderAndIsrResponse {
-    for (const layout of request.topics) this.replicaManager.applyLayout(layout);
-    return {};
   }
 
   /** Every broker of the cluster: the configured list, or this broker alone at its bound address. */
