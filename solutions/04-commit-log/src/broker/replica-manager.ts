@@ -9,7 +9,8 @@
 // other.
 import fs from 'node:fs';
 import { KafkaError } from '../common/errors.ts';
-import { Log, type LogOptions } from '../storage/log.ts';
+import { Log } from '../storage/log.ts';
+import type { LogOptions } from '../storage/log-config.ts';
 import type { WireRecord } from '../protocol/index.ts';
 import { recordsFrom, type RecordWithOffset } from '../record/record-batch.ts';
 import { validateTopicName } from '../common/topic-name.ts';
