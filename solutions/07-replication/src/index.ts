@@ -27,8 +27,9 @@ export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, batchSize, decodeB
 export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record/record-batch.ts';
 export { OffsetIndex } from './storage/offset-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';
-export { LOG_DEFAULTS, Log, OffsetOutOfRangeError } from './storage/log.ts';
-export type { LogOptions } from './storage/log.ts';
+export { Log, OffsetOutOfRangeError } from './storage/log.ts';
+export { LOG_DEFAULTS } from './storage/log-config.ts';
+export type { LogOptions } from './storage/log-config.ts';
 export { InvalidTopicError, MAX_TOPIC_NAME_LENGTH, validateTopicName } from './common/topic-name.ts';
 export { DeserializationError, KafkaConsumer } from './client/consumer.ts';
 export type { ConsumerRecord } from './client/consumer.ts';

@@ -29,8 +29,9 @@ export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, batchSize, decodeB
 export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record/record-batch.ts';
 export { OffsetIndex } from './storage/offset-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';
-export { LOG_DEFAULTS, Log, OffsetOutOfRangeError } from './storage/log.ts';
-export type { LogOptions } from './storage/log.ts';
+export { Log, OffsetOutOfRangeError } from './storage/log.ts';
+export { LOG_DEFAULTS } from './storage/log-config.ts';
+export type { LogOptions } from './storage/log-config.ts';
 export { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './storage/leader-epoch-cache.ts';
 export type { EpochEndOffset, EpochEntry } from './storage/leader-epoch-cache.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './protocol/index.ts';

@@ -33,8 +33,9 @@ export type { BatchAt, BatchCheck, BatchHeader, Compression, LogRecord, RecordBa
 export { VarintError, decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize, writeVarint, writeVarlong } from './record/varint.ts';
 export { OffsetIndex } from './storage/offset-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';
-export { LOG_DEFAULTS, Log, OffsetOutOfRangeError } from './storage/log.ts';
-export type { LogOptions } from './storage/log.ts';
+export { Log, OffsetOutOfRangeError } from './storage/log.ts';
+export { LOG_DEFAULTS } from './storage/log-config.ts';
+export type { LogOptions } from './storage/log-config.ts';
 export { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './storage/leader-epoch-cache.ts';
 export type { EpochEndOffset, EpochEntry } from './storage/leader-epoch-cache.ts';
 export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from './protocol/index.ts';

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KafkaError, errorBody } from '../common/errors.ts';
 import { FrameDecoder } from '../network/frame.ts';
-import type { LogOptions } from '../storage/log.ts';
+import type { LogOptions } from '../storage/log-config.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from '../protocol/index.ts';
 import type { ListOffsetsRequest, ListOffsetsResponse } from '../protocol/index.ts';
 import type { CreateTopicsRequest, CreateTopicsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, ProduceResult, Reply, Request, RequestOf, RequestType, ResponseOf, TopicMetadata } from '../protocol/index.ts';

@@ -20,7 +20,7 @@ import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError } from '../common/errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
 import { FrameDecoder } from '../network/frame.ts';
-import type { LogOptions } from '../storage/log.ts';
+import type { LogOptions } from '../storage/log-config.ts';
 import { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from '../protocol/index.ts';
 //> step 07 given
 import { PeerChannel } from './peer-channel.ts';

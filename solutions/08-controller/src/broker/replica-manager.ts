@@ -16,7 +16,8 @@ import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts
 //> step 08 rewrites: brokers are known from the controller's metadata (metadata-image.ts), not from a static list
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../storage/leader-epoch-cache.ts';
 import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from '../protocol/index.ts';
-import { Log, type LogOptions } from '../storage/log.ts';
+import { Log } from '../storage/log.ts';
+import type { LogOptions } from '../storage/log-config.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from '../metadata/metadata-image.ts';
 import { Partition } from './partition.ts';
 import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState, type WireRecord } from '../protocol/index.ts';

@@ -15,7 +15,8 @@ import { KafkaError, errorBody } from '../common/errors.ts';
 import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts';
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../storage/leader-epoch-cache.ts';
 import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from '../protocol/index.ts';
-import { Log, type LogOptions } from '../storage/log.ts';
+import { Log } from '../storage/log.ts';
+import type { LogOptions } from '../storage/log-config.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from '../metadata/metadata-image.ts';
 import { Partition } from './partition.ts';
 //> step 09 rewrites: message.max.bytes counts a record set as it came, as Kafka does

@@ -10,7 +10,8 @@
 import fs from 'node:fs';
 import { FetchPurgatory } from '../network/delayed-fetch.ts';
 import { KafkaError } from '../common/errors.ts';
-import { Log, type LogOptions } from '../storage/log.ts';
+import { Log } from '../storage/log.ts';
+import type { LogOptions } from '../storage/log-config.ts';
 import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type WireRecord } from '../protocol/index.ts';
 import { recordsFrom, type RecordWithOffset } from '../record/record-batch.ts';
 import { readFromLog } from './read-from-log.ts';

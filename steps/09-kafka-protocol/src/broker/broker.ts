@@ -25,7 +25,7 @@ import { Controller } from '../controller/controller.ts';
 import { BrokerLifecycle } from './broker-lifecycle.ts';
 import { KafkaError } from '../common/errors.ts';
 import { GroupCoordinator, type GroupDescription } from './group-coordinator.ts';
-import type { LogOptions } from '../storage/log.ts';
+import type { LogOptions } from '../storage/log-config.ts';
 import { MetadataLoader } from './metadata-loader.ts';
 import type { MetadataRecord } from '../metadata/metadata-image.ts';
 import type { Partition } from './partition.ts';
