@@ -18,10 +18,9 @@ import { writeCharts } from './charts.ts';
 import { markdown, table, targetLines } from './report.ts';
 import { runBenchmark, type Results, type Size } from './run.ts';
 import { importStepApi } from '../step-api.ts';
+import { has } from '../step-features.ts';
 import { BENCH_NEEDS, type StepApi } from './workload.ts';
 
-/** The first step whose cluster has replicas to measure acks=all against. */
-const FIRST_STEP = 7;
 
 const USAGE = `npm run bench [-- flags]: the cluster's throughput and latency against this machine's limits.
   --quick       smaller sizes: under a minute, noisier figures
@@ -43,7 +42,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (outAt >= 0 && !source.rest[outAt + 1]) throw new UserError('--out needs a directory: npm run bench -- --out /tmp/bench');
 
   const choice = chooseCode({ file: 'index.ts', what: 'benchmark', arrives: 'step 01' }, source);
-  if (choice.step.number < FIRST_STEP) {
+  if (!has(choice.step.number, 'replication')) {
     throw new UserError(`The benchmark measures a replicated cluster, which arrives in step 07; ${choice.step.dir} has none yet. Try --step 07 or later.`);
   }
   const srcDir = path.dirname(choice.file);

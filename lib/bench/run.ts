@@ -2,7 +2,7 @@
 // brokers from step 08, as in production each in its own process), the machine's limits first,
 // then every measurement in turn against that cluster. Each result is reported as it comes.
 import os from 'node:os';
-import { CONTROLLER_STEP } from '../cli/commands/broker.ts';
+import { has } from '../step-features.ts';
 import { startCluster, type ClusterProcess } from '../testing/cluster-process.ts';
 import { makeTempDir, removeTempDir } from '../testing/temp-dir.ts';
 import { bestOf, rawFileAppend, rawLoopback, type Moved } from './limits.ts';
@@ -93,7 +93,7 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
     const fileAppend = await bestOf(plan.limitRounds, () => rawFileAppend(scratch, plan.limitMs));
     progress(`  raw file append, 16 KiB writes + fsync: ${mbps(fileAppend)}`);
 
-    const withController = options.stepNumber >= CONTROLLER_STEP;
+    const withController = has(options.stepNumber, 'controller');
     progress(`\nStarting ${withController ? 'a controller and ' : ''}3 broker processes of ${options.code}`);
     const cluster = await startCluster(options.srcDir, { brokers: 3, controller: withController });
     options.onCluster?.(cluster);
@@ -172,7 +172,7 @@ export async function runBenchmark(options: RunOptions): Promise<Results> {
         }
       };
       await client("workshop KafkaProducer", async () => produce(api, { ...base, topic: await topic(1), records: plan.records, acks: 1, batchSize: DEFAULT_BATCH, lingerMs: DEFAULT_LINGER_MS }));
-      if (options.stepNumber >= 9) {
+      if (has(options.stepNumber, 'kafkaProtocol')) {
         await client('KafkaJS 2.2', async () => produceWithKafkajs(bootstrapServers, await topic(1), plan.records, RECORD_BYTES));
         await client('kcat -P (librdkafka)', async () => produceWithKcat(bootstrapServers, await topic(1), plan.records, RECORD_BYTES, { dir: scratch, batchSize: DEFAULT_BATCH, lingerMs: DEFAULT_LINGER_MS }));
         clients.push({ client: '@platformatic/kafka', skipped: PLATFORMATIC });

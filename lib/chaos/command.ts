@@ -6,19 +6,20 @@
 import path from 'node:path';
 import { WORK_DIR } from '../paths.ts';
 import { sourceFlags } from '../cli/choose-source.ts';
-import { CONTROLLER_STEP, chooseCode, flagLines, parseBrokerFlags, sourceLines, type BrokerFlag } from '../cli/commands/broker.ts';
+import { chooseCode, flagLines, parseBrokerFlags, sourceLines, type BrokerFlag } from '../cli/commands/broker.ts';
 import { UserError, colour } from '../cli/output.ts';
 import { countsLine, explain } from './explain.ts';
 import { DEFAULT_FAULTS, FAULT_KINDS, type FaultKind } from './nemesis.ts';
 import { freshSeed } from './prng.ts';
 import { runChaos } from './run.ts';
+import { arrives, has, STEP_BRINGS } from '../step-features.ts';
 
 const CHAOS_FLAGS: readonly BrokerFlag[] = [
-  { flag: '--kills', option: 'kills', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'how many faults the nemesis causes (50)' },
-  { flag: '--seed', option: 'seed', kind: 'int', min: 0, since: CONTROLLER_STEP, help: "the nemesis's random seed: the same seed makes the same choices (a fresh one, printed)" },
-  { flag: '--partitions', option: 'partitions', kind: 'int', min: 1, max: 50, since: CONTROLLER_STEP, help: 'partitions of the chaos topic (4)' },
-  { flag: '--rate', option: 'rate', kind: 'int', min: 1, max: 10_000, since: CONTROLLER_STEP, help: 'records per second, all producers together (200)' },
-  { flag: '--faults', option: 'faults', kind: 'string', since: CONTROLLER_STEP, help: `the faults to pick from, of ${FAULT_KINDS.join(', ')} (${DEFAULT_FAULTS.join(',')})` },
+  { flag: '--kills', option: 'kills', kind: 'int', min: 1, since: STEP_BRINGS.controller, help: 'how many faults the nemesis causes (50)' },
+  { flag: '--seed', option: 'seed', kind: 'int', min: 0, since: STEP_BRINGS.controller, help: "the nemesis's random seed: the same seed makes the same choices (a fresh one, printed)" },
+  { flag: '--partitions', option: 'partitions', kind: 'int', min: 1, max: 50, since: STEP_BRINGS.controller, help: 'partitions of the chaos topic (4)' },
+  { flag: '--rate', option: 'rate', kind: 'int', min: 1, max: 10_000, since: STEP_BRINGS.controller, help: 'records per second, all producers together (200)' },
+  { flag: '--faults', option: 'faults', kind: 'string', since: STEP_BRINGS.controller, help: `the faults to pick from, of ${FAULT_KINDS.join(', ')} (${DEFAULT_FAULTS.join(',')})` },
 ];
 
 /** "kill-leader,kill-two": the --faults list, checked. */
@@ -54,8 +55,8 @@ export async function chaosCommand(args: string[]): Promise<number> {
   const source = sourceFlags(args.filter((arg) => arg !== '--no-heal'));
   const { options } = parseBrokerFlags(source.rest, CHAOS_FLAGS, 'npm run chaos');
   const choice = chooseCode({ file: 'index.ts', what: 'cluster', arrives: 'step 01' }, source);
-  if (choice.step.number < CONTROLLER_STEP) {
-    throw new UserError(`npm run chaos needs a controller, replication and clients that retry: step 08 or later. ${choice.mine ? 'Your latest edited step' : 'The chosen step'} is ${choice.step.name}; pick one with --step 08 or --step 09.`);
+  if (!has(choice.step.number, 'controller')) {
+    throw new UserError(`npm run chaos needs a controller, replication and clients that retry: ${arrives('controller')} or later. ${choice.mine ? 'Your latest edited step' : 'The chosen step'} is ${choice.step.name}; pick one with --step 08 or --step 09.`);
   }
   const kills = (options.kills as number | undefined) ?? 50;
   const faults = options.faults === undefined ? DEFAULT_FAULTS : parseFaults(options.faults as string);

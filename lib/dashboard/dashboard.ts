@@ -7,11 +7,9 @@ import { sourceFlags, type SourceChoice } from '../cli/choose-source.ts';
 import { chooseCode } from '../cli/commands/broker.ts';
 import { UserError, colour } from '../cli/output.ts';
 import { importStepApi } from '../step-api.ts';
+import { arrives, has } from '../step-features.ts';
 import { Poller, type ProcessState, type StepApi } from './poller.ts';
 import { startDashboard, type Controls, type Dashboard } from './server.ts';
-
-/** The dashboard needs a step's Connection and metadata: step 05 on (06 brings groups, 07 replicas). */
-export const DASHBOARD_STEP = 5;
 
 export interface ClusterDashboardOptions {
   choice: SourceChoice;
@@ -25,7 +23,7 @@ export interface ClusterDashboardOptions {
 
 /** Loads the step's code, starts polling and serving; stop() ends both. */
 export async function startClusterDashboard(options: ClusterDashboardOptions): Promise<Dashboard> {
-  const api = await importStepApi<StepApi>(options.choice.file, ['Connection'], `the dashboard asks the brokers with the step's Connection (step 0${DASHBOARD_STEP} on)`);
+  const api = await importStepApi<StepApi>(options.choice.file, ['Connection'], `the dashboard asks the brokers with the step's Connection (${arrives('consumer')} on)`);
   const poller = new Poller({
     api,
     step: { number: options.choice.step.number, name: options.choice.step.name },
@@ -87,8 +85,8 @@ export async function dashboardCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new UserError(`--port: "${portText}" is not a port number.`);
   const controllerText = value('--controller');
   const controller = controllerText ? { id: 0, ...parseAddress(controllerText, '--controller') } : null;
-  const choice = chooseCode({ file: 'index.ts', what: 'dashboard', arrives: `step 0${DASHBOARD_STEP}` }, source);
-  if (choice.step.number < DASHBOARD_STEP) throw new UserError(`Step ${choice.step.name} has no consumer or metadata yet; the dashboard works from step 0${DASHBOARD_STEP} on (--step 07 or later shows replication).`);
+  const choice = chooseCode({ file: 'index.ts', what: 'dashboard', arrives: arrives('consumer') }, source);
+  if (!has(choice.step.number, 'consumer')) throw new UserError(`Step ${choice.step.name} has no consumer or metadata yet; the dashboard works from ${arrives('consumer')} on (--step 07 or later shows replication).`);
   const dashboard = await startClusterDashboard({ choice, bootstrap, controller, port });
   console.log(`Dashboard of ${bootstrap.map(({ host, port: p }) => `${host}:${p}`).join(',')} (${choice.step.name}): ${colour.bold(dashboard.url)}`);
   console.log(colour.dim('Read-only: npm run cluster -- --dashboard adds kill, pause and restart buttons. Ctrl-C stops it.'));

@@ -5,6 +5,7 @@
 // timeout and no more.
 import net from 'node:net';
 import type { BrokerStatus, BrokerView, Capabilities, ControllerView, GroupView, PartitionView, ReplicaView, Snapshot, TopicView } from './snapshot.ts';
+import { has } from '../step-features.ts';
 
 /** The part of a step's Connection the poller uses (the same in steps 05–09). */
 export interface StepConnection {
@@ -43,7 +44,6 @@ export interface PollerOptions {
   requestTimeoutMs?: number;
 }
 
-const CONTROLLER_STEP = 8;
 const INTERNAL_TOPIC = /^__/;
 
 interface Metadata {
@@ -131,7 +131,7 @@ export class Poller {
     if (!metadata) problems.push('no broker answers a metadata request');
 
     const step = this.options.step.number;
-    const withController = step >= CONTROLLER_STEP;
+    const withController = has(step, 'controller');
     const listed = new Set(metadata?.brokers.map((broker) => broker.id) ?? []);
     const brokers: BrokerView[] = [...this.known.entries()]
       .sort(([a], [b]) => a - b)
@@ -206,7 +206,7 @@ export class Poller {
   private notes(capabilities: Capabilities): string[] {
     const notes: string[] = [];
     const step = this.options.step.number;
-    if (step < 7) notes.push(`Step ${pad(step)} does not replicate: every partition has one replica (step 07 brings followers and the ISR).`);
+    if (!has(step, 'replication')) notes.push(`Step ${pad(step)} does not replicate: every partition has one replica (step 07 brings followers and the ISR).`);
     if (!capabilities.controller) notes.push(`Step ${pad(step)} has no controller: the layout is static, nobody fences a dead broker or elects a new leader (step 08 does).`);
     if (capabilities.controller && !this.epochsSeen) notes.push("No leader epochs: these brokers' metadata answer has none (Kafka's Metadata v0-4, which step 09 speaks, has none; v7 adds it).");
     if (!capabilities.replicas) notes.push(`These brokers do not answer describeReplicas: log end offsets are unknown, the high watermark comes from listOffsets.`);

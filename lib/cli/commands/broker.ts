@@ -13,6 +13,7 @@ import { UnknownStepError } from '../../steps.ts';
 import { NoSource, chooseSource, sourceFlags, type SourceChoice, type SourceFlags, type Wanted } from '../choose-source.ts';
 import { importStepApi } from '../../step-api.ts';
 import { UserError, colour } from '../output.ts';
+import { has, STEP_BRINGS } from '../../step-features.ts';
 
 /** One broker of a cluster, as `--cluster` lists it (the Broker's `cluster` option from step 07). */
 export interface ClusterMember {
@@ -21,10 +22,6 @@ export interface ClusterMember {
   port: number;
 }
 
-/** The step whose broker keeps its data on disk. */
-const DATA_DIR_STEP = 4;
-/** The step that brings the controller: brokers are then told its address (--controller), not each other (--cluster). */
-export const CONTROLLER_STEP = 8;
 
 export interface BrokerFlag {
   flag: string;
@@ -45,12 +42,12 @@ export const BROKER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--id', option: 'id', kind: 'int', min: 0, since: 1, help: "the broker's id, Kafka's broker.id (1)" },
   { flag: '--host', option: 'host', kind: 'string', since: 1, help: 'the interface to bind (127.0.0.1)' },
   { flag: '--port', option: 'port', kind: 'int', min: 0, max: 65_535, since: 1, help: 'the port to listen on (9092; 0 for any free port)' },
-  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: DATA_DIR_STEP, help: "where the logs go, Kafka's log.dirs (<tmpdir>/kfs-step-NN/kafka-logs-<id>)" },
+  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: STEP_BRINGS.log, help: "where the logs go, Kafka's log.dirs (<tmpdir>/kfs-step-NN/kafka-logs-<id>)" },
   {
     flag: '--cluster', option: 'cluster', kind: 'cluster', since: 7, help: 'every broker of the cluster, this one too: 1@127.0.0.1:9092,2@127.0.0.1:9093 (step 07)',
-    until: { step: CONTROLLER_STEP - 1, why: 'from step 08 brokers learn each other from the controller: use --controller host:port (npm run controller starts one)' },
+    until: { step: STEP_BRINGS.controller - 1, why: 'from step 08 brokers learn each other from the controller: use --controller host:port (npm run controller starts one)' },
   },
-  { flag: '--controller', option: 'controller', kind: 'address', since: CONTROLLER_STEP, help: "the controller's host:port (npm run controller); without it the broker runs a controller of its own" },
+  { flag: '--controller', option: 'controller', kind: 'address', since: STEP_BRINGS.controller, help: "the controller's host:port (npm run controller); without it the broker runs a controller of its own" },
   { flag: '--min-insync-replicas', option: 'minInsyncReplicas', kind: 'int', min: 1, since: 7, help: 'min.insync.replicas: replicas an acks=all write needs (1)' },
   { flag: '--replica-lag-time-max-ms', option: 'replicaLagTimeMaxMs', kind: 'int', min: 1, since: 7, help: 'replica.lag.time.max.ms: how long a follower may lag and stay in the ISR' },
   { flag: '--default-replication-factor', option: 'defaultReplicationFactor', kind: 'int', min: 1, since: 7, help: 'default.replication.factor of topics created on first use (1)' },
@@ -58,10 +55,10 @@ export const BROKER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--message-max-bytes', option: 'messageMaxBytes', kind: 'int', min: 1, since: 3, help: 'message.max.bytes: the largest batch accepted' },
   { flag: '--offsets-topic-num-partitions', option: 'offsetsTopicNumPartitions', kind: 'int', min: 1, since: 6, help: 'offsets.topic.num.partitions of __consumer_offsets (50)' },
   { flag: '--group-initial-rebalance-delay-ms', option: 'groupInitialRebalanceDelayMs', kind: 'int', min: 0, since: 6, help: "group.initial.rebalance.delay.ms: a new group's wait for more members (3000)" },
-  { flag: '--broker-heartbeat-interval-ms', option: 'brokerHeartbeatIntervalMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'broker.heartbeat.interval.ms: how often the broker tells the controller it is alive (2000)' },
-  { flag: '--broker-session-timeout-ms', option: 'brokerSessionTimeoutMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: "broker.session.timeout.ms: a broker silent this long is fenced (9000; the controller's)" },
-  { flag: '--leader-imbalance-check-interval-ms', option: 'leaderImbalanceCheckIntervalMs', kind: 'int', min: 1, since: CONTROLLER_STEP, help: "how often leadership goes back to preferred replicas (300000; the controller's)" },
-  { flag: '--offsets-topic-replication-factor', option: 'offsetsTopicReplicationFactor', kind: 'int', min: 1, since: CONTROLLER_STEP, help: 'offsets.topic.replication.factor of __consumer_offsets (3; 1 for a broker without --controller): groups wait until that many brokers are alive' },
+  { flag: '--broker-heartbeat-interval-ms', option: 'brokerHeartbeatIntervalMs', kind: 'int', min: 1, since: STEP_BRINGS.controller, help: 'broker.heartbeat.interval.ms: how often the broker tells the controller it is alive (2000)' },
+  { flag: '--broker-session-timeout-ms', option: 'brokerSessionTimeoutMs', kind: 'int', min: 1, since: STEP_BRINGS.controller, help: "broker.session.timeout.ms: a broker silent this long is fenced (9000; the controller's)" },
+  { flag: '--leader-imbalance-check-interval-ms', option: 'leaderImbalanceCheckIntervalMs', kind: 'int', min: 1, since: STEP_BRINGS.controller, help: "how often leadership goes back to preferred replicas (300000; the controller's)" },
+  { flag: '--offsets-topic-replication-factor', option: 'offsetsTopicReplicationFactor', kind: 'int', min: 1, since: STEP_BRINGS.controller, help: 'offsets.topic.replication.factor of __consumer_offsets (3; 1 for a broker without --controller): groups wait until that many brokers are alive' },
 ];
 
 /**
@@ -225,7 +222,7 @@ export async function brokerCommand(args: string[]): Promise<number> {
       throw new UserError(`Step ${stepNumber}'s broker has no ${flag.flag}: ${flag.until.why}.`);
     }
   }
-  if (!IN_CLUSTER && choice.step.number >= CONTROLLER_STEP && options.controller !== undefined) {
+  if (!IN_CLUSTER && has(choice.step.number, 'controller') && options.controller !== undefined) {
     for (const flag of BROKER_FLAGS.filter((known) => CONTROLLER_ONLY_FLAGS.includes(known.flag) && parsed.options[known.option] !== undefined)) {
       process.stderr.write(colour.yellow(`Note: ${flag.flag} is the controller's setting; a broker with --controller changes nothing with it (give it to npm run controller).\n`));
     }
@@ -286,7 +283,7 @@ export async function serveProcess(served: Served): Promise<number> {
     for (const flag of ignored) {
       process.stderr.write(colour.yellow(`Note: step ${stepNumber}'s ${what} has no ${flag.option} option (it arrives in step ${String(flag.since).padStart(2, '0')}), so ${flag.flag} changes nothing.\n`));
     }
-    const data = choice.step.number >= DATA_DIR_STEP ? `, data in ${String(options.dataDir)}` : '';
+    const data = has(choice.step.number, 'log') ? `, data in ${String(options.dataDir)}` : '';
     process.stderr.write(colour.dim(`Running ${shown}${choice.mine ? '' : ' (the reference; --mine runs yours)'}${data}. Ctrl-C stops it.\n`));
   }
 

@@ -19,20 +19,15 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../paths.ts';
 import { PORT_TAKEN_EXIT_CODE, pickFreePorts } from '../../ports.ts';
 import { listSteps } from '../../steps.ts';
+import { arrives, has, STEP_BRINGS } from '../../step-features.ts';
 import { sourceFlags, type SourceChoice } from '../choose-source.ts';
 import { UserError, colour } from '../output.ts';
-import { BROKER_FLAGS, CONTROLLER_ONLY_FLAGS, CONTROLLER_STEP, chooseCode, parseBrokerFlags, type BrokerFlag, type ClusterMember } from './broker.ts';
+import { BROKER_FLAGS, CONTROLLER_ONLY_FLAGS, chooseCode, parseBrokerFlags, type BrokerFlag, type ClusterMember } from './broker.ts';
 import { CONTROLLER_FLAGS } from './controller.ts';
 import type { ProcessState } from '../../dashboard/poller.ts';
 import type { Controls } from '../../dashboard/server.ts';
 
 const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');
-/** The step whose brokers replicate, and whose KafkaAdmin takes a replication factor above 1. */
-const REPLICATION_STEP = 7;
-/** The step that brings KafkaAdmin (and topics on disk). */
-const ADMIN_STEP = 4;
-/** The step that brings kcat. */
-const KCAT_STEP = 5;
 /** How long all brokers together (and the controller before them) may take to get ready: loading TypeScript is slow on a small machine. */
 const START_DEADLINE_MS = 60_000;
 /** How long a broker has to stop after SIGTERM before it gets SIGKILL. */
@@ -43,11 +38,11 @@ const LAST_STDERR_LINES = 12;
 
 const CLUSTER_FLAGS: readonly BrokerFlag[] = [
   { flag: '--brokers', option: 'brokers', kind: 'int', min: 1, max: 99, since: 1, help: 'how many brokers (3); their ids are 1 to N' },
-  { flag: '--topics', option: 'topics', kind: 'string', since: ADMIN_STEP, help: 'topics to create once all listen: name:partitions:replication,… (test-topic:5:2)' },
+  { flag: '--topics', option: 'topics', kind: 'string', since: STEP_BRINGS.log, help: 'topics to create once all listen: name:partitions:replication,… (test-topic:5:2)' },
   { flag: '--base-port', option: 'basePort', kind: 'int', min: 0, max: 65_535, since: 1, help: "broker 1's port, one more for each next broker (9092); 0 picks free ports" },
   { flag: '--data-dir', option: 'dataDir', kind: 'string', since: 1, help: 'broker N keeps its data in DIR/broker-N (a fresh temp dir)' },
   { flag: '--host', option: 'host', kind: 'string', since: 1, help: 'the address every broker binds and is known by (127.0.0.1)' },
-  { flag: '--controller-port', option: 'controllerPort', kind: 'int', min: 0, max: 65_535, since: CONTROLLER_STEP, help: "the controller's port (step 08 on; base-port - 1, 9091; with --base-port 0 a free one)" },
+  { flag: '--controller-port', option: 'controllerPort', kind: 'int', min: 0, max: 65_535, since: STEP_BRINGS.controller, help: "the controller's port (step 08 on; base-port - 1, 9091; with --base-port 0 a free one)" },
 ];
 /** Broker flags the cluster sets itself, differently for each broker. */
 const SET_PER_BROKER = ['--id', '--port', '--cluster', '--controller'];
@@ -143,7 +138,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   const step = choice.step;
   const stepNumber = String(step.number).padStart(2, '0');
   // From step 08 a controller process comes first, and the brokers are told where it is.
-  const withController = step.number >= CONTROLLER_STEP;
+  const withController = has(step.number, 'controller');
   const givenControllerPort = options.controllerPort as number | undefined;
   // undefined: a free port, picked with the brokers' (--controller-port 0, or --base-port 0 without it).
   const fixedControllerPort = withController && givenControllerPort !== 0 ? (givenControllerPort ?? (basePort === 0 ? undefined : basePort - 1)) : undefined;
@@ -162,7 +157,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   if (offsetsCopies !== undefined) controllerPassed.push('--offsets-topic-replication-factor', String(offsetsCopies));
   const brokerPassed = withController ? given.filter(({ flag }) => PASSED_THROUGH.some((known) => known.flag === flag) && !CONTROLLER_ONLY_FLAGS.includes(flag)).flatMap(({ flag, value }) => [flag, value]) : passed;
   for (const topic of topics) {
-    if (step.number >= REPLICATION_STEP && topic.replicationFactor > count) {
+    if (has(step.number, 'replication') && topic.replicationFactor > count) {
       throw new UserError(`--topics: ${topic.name} wants ${topic.replicationFactor} replicas, but the cluster has ${count} broker(s); each replica needs a broker of its own.`);
     }
   }
@@ -175,7 +170,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   if (offsetsCopies !== undefined) {
     console.log(colour.dim(`With ${count} broker(s), __consumer_offsets gets ${offsetsCopies} cop${offsetsCopies === 1 ? 'y' : 'ies'} (--offsets-topic-replication-factor ${offsetsCopies}): Kafka's 3 would keep consumer groups waiting for brokers that never come.`));
   }
-  if (step.number < REPLICATION_STEP && count > 1) {
+  if (!has(step.number, 'replication') && count > 1) {
     console.log(colour.yellow(`Note: step ${stepNumber}'s brokers do not replicate yet (step 07 brings that): each runs on its own, and a topic lives on the broker that created it.`));
   }
   for (const flag of [...PASSED_THROUGH, ...CLUSTER_FLAGS].filter((known) => known.since > step.number && known.flag !== '--topics' && options[known.option] !== undefined)) {
@@ -287,7 +282,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   await createTopics(choice, topics, bootstrap, stepNumber);
   // kcat arrives in step 05; it runs the newest step's unless told which.
   const kcatFlags = choice.mine ? ` --mine --step ${stepNumber}` : step.number === listSteps().at(-1)?.number ? '' : ` --step ${stepNumber}`;
-  if (step.number >= KCAT_STEP) console.log(`\nkcat: npm run kcat --${kcatFlags} -b ${bootstrap[0]} -L`);
+  if (has(step.number, 'consumer')) console.log(`\nkcat: npm run kcat --${kcatFlags} -b ${bootstrap[0]} -L`);
 
   // Running: say when a broker dies (its exit, its last words on stderr); stop when told to, or,
   // without a dashboard (which can restart them), when no broker is left.
@@ -302,9 +297,9 @@ export async function clusterCommand(args: string[]): Promise<number> {
 
   let dashboard: { url: string; stop(): Promise<void> } | null = null;
   if (dashboardWanted.on) {
-    const { startClusterDashboard, DASHBOARD_STEP } = await import('../../dashboard/dashboard.ts');
-    if (step.number < DASHBOARD_STEP) {
-      console.log(colour.yellow(`Note: the dashboard works from step 0${DASHBOARD_STEP} on; step ${stepNumber} has no metadata to show, so --dashboard starts none.`));
+    const { startClusterDashboard } = await import('../../dashboard/dashboard.ts');
+    if (!has(step.number, 'consumer')) {
+      console.log(colour.yellow(`Note: the dashboard works from ${arrives('consumer')} on; step ${stepNumber} has no metadata to show, so --dashboard starts none.`));
     } else {
       const state = (member: Member): ProcessState => ({
         id: member.id,
@@ -486,10 +481,10 @@ async function createTopics(choice: SourceChoice, topics: TopicSpec[], bootstrap
   if (topics.length === 0) return;
   const api = (await import(pathToFileURL(choice.file).href)) as { KafkaAdmin?: new (options: { bootstrapServers: string[] }) => Admin };
   if (typeof api.KafkaAdmin !== 'function') {
-    console.log(colour.yellow(`Note: step ${stepNumber} has no KafkaAdmin (it arrives in step 0${ADMIN_STEP}), so --topics creates nothing; topics are created when first used.`));
+    console.log(colour.yellow(`Note: step ${stepNumber} has no KafkaAdmin (it arrives in ${arrives('log')}), so --topics creates nothing; topics are created when first used.`));
     return;
   }
-  const replicates = choice.step.number >= REPLICATION_STEP;
+  const replicates = has(choice.step.number, 'replication');
   const ignored = topics.filter((topic) => topic.replicationFactor > 1);
   if (!replicates && ignored.length > 0) {
     const asked = ignored.map((topic) => `${topic.name}:${topic.partitions}:${topic.replicationFactor}`).join(', ');

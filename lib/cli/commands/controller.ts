@@ -5,16 +5,17 @@
 // once it serves, and stops cleanly on Ctrl-C or SIGTERM, as `npm run broker` does (serveProcess).
 import path from 'node:path';
 import { sourceFlags } from '../choose-source.ts';
-import { BROKER_FLAGS, CONTROLLER_STEP, chooseCode, defaultDataDir, flagLines, parseBrokerFlags, serveProcess, sourceLines, type BrokerFlag } from './broker.ts';
+import { BROKER_FLAGS, chooseCode, defaultDataDir, flagLines, parseBrokerFlags, serveProcess, sourceLines, type BrokerFlag } from './broker.ts';
+import { arrives, STEP_BRINGS } from '../../step-features.ts';
 
 /** The broker flags that are the controller's settings too, with the same names and meaning. */
 const SHARED = ['--host', '--broker-session-timeout-ms', '--leader-imbalance-check-interval-ms', '--default-replication-factor', '--num-partitions', '--offsets-topic-replication-factor', '--offsets-topic-num-partitions'];
 
 export const CONTROLLER_FLAGS: readonly BrokerFlag[] = [
-  { flag: '--id', option: 'id', kind: 'int', min: 0, since: CONTROLLER_STEP, help: "the controller's id, KRaft's node.id (0); brokers use other ids" },
-  { flag: '--port', option: 'port', kind: 'int', min: 0, max: 65_535, since: CONTROLLER_STEP, help: 'the port to listen on (9093; 0 for any free port)' },
-  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: CONTROLLER_STEP, help: 'where the metadata log goes (<tmpdir>/kfs-step-NN/kraft-controller-logs)' },
-  ...BROKER_FLAGS.filter((flag) => SHARED.includes(flag.flag)).map((flag) => ({ ...flag, since: Math.max(flag.since, CONTROLLER_STEP), help: flag.help.replace("; the controller's", '') })),
+  { flag: '--id', option: 'id', kind: 'int', min: 0, since: STEP_BRINGS.controller, help: "the controller's id, KRaft's node.id (0); brokers use other ids" },
+  { flag: '--port', option: 'port', kind: 'int', min: 0, max: 65_535, since: STEP_BRINGS.controller, help: 'the port to listen on (9093; 0 for any free port)' },
+  { flag: '--data-dir', option: 'dataDir', kind: 'string', since: STEP_BRINGS.controller, help: 'where the metadata log goes (<tmpdir>/kfs-step-NN/kraft-controller-logs)' },
+  ...BROKER_FLAGS.filter((flag) => SHARED.includes(flag.flag)).map((flag) => ({ ...flag, since: Math.max(flag.since, STEP_BRINGS.controller), help: flag.help.replace("; the controller's", '') })),
 ];
 
 export function controllerUsage(): string {
@@ -48,8 +49,8 @@ export async function controllerCommand(args: string[]): Promise<number> {
   }
   const source = sourceFlags(args);
   const parsed = parseBrokerFlags(source.rest, CONTROLLER_FLAGS, 'npm run controller');
-  const arrives = `step ${String(CONTROLLER_STEP).padStart(2, '0')}`;
-  const choice = chooseCode({ file: 'index.ts', what: 'controller', arrives }, source);
+  const arrivesIn = arrives('controller');
+  const choice = chooseCode({ file: 'index.ts', what: 'controller', arrives: arrivesIn }, source);
   const options = controllerOptions(parsed.options, choice.step.number);
-  return serveProcess({ className: 'Controller', arrives, options, given: parsed.options, flags: CONTROLLER_FLAGS, choice, portAdvice: ' (and give the brokers --controller to match)' });
+  return serveProcess({ className: 'Controller', arrives: arrivesIn, options, given: parsed.options, flags: CONTROLLER_FLAGS, choice, portAdvice: ' (and give the brokers --controller to match)' });
 }
