@@ -2,7 +2,7 @@
 // sync. The nemesis asks it whom to kill and waits on it for elections and for the cluster to heal.
 // The controller is never a victim in this run, so one connection to it serves the whole run.
 import { within } from '../testing/wait.ts';
-import type { ConnectionLike, PartitionInfo, StepApi } from './step-api.ts';
+import type { PartitionInfo, StepApi, StepConnection } from '../step-api.ts';
 
 /** How long one metadata request may take before it counts as no answer. */
 const ASK_MS = 5_000;
@@ -10,7 +10,7 @@ const ASK_MS = 5_000;
 const POLL_MS = 100;
 
 export class ClusterView {
-  private readonly controller: ConnectionLike;
+  private readonly controller: StepConnection;
 
   constructor(
     api: StepApi,

@@ -6,7 +6,7 @@
 import type { HistoryRecorder, PolledRecord } from './history.ts';
 import { oneLine } from './producers.ts';
 import { settleWithin } from './settle-within.ts';
-import type { ConsumerLike, StepApi } from './step-api.ts';
+import type { StepApi, StepConsumer } from '../step-api.ts';
 
 export const GROUP_ID = 'chaos-group';
 /** How long a replaced consumer waits before the next one starts: a crash loop must not spin. */
@@ -19,7 +19,7 @@ const NOTEWORTHY = /out of range/i;
 
 export class GroupConsumers {
   private stopping = false;
-  private readonly live = new Set<ConsumerLike>();
+  private readonly live = new Set<StepConsumer<string | null>>();
   private readonly members: Promise<void>[] = [];
   private nextProcess = 1;
   /** The highest offset any member was handed, per partition: draining is done when it reaches the end. */
@@ -64,7 +64,7 @@ export class GroupConsumers {
       if (poll.length > 0) this.history.record({ type: 'poll', process, records: poll });
       poll = [];
     };
-    const consumer = new this.api.KafkaConsumer(this.topic, {
+    const consumer = new this.api.KafkaConsumer<string | null>(this.topic, {
       bootstrapServers: this.bootstrapServers,
       groupId: GROUP_ID,
       autoOffsetReset: 'earliest',

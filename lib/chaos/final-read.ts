@@ -15,7 +15,7 @@ import { within } from '../testing/wait.ts';
 import { settleWithin } from './settle-within.ts';
 import type { ClusterView } from './cluster-view.ts';
 import type { HistoryRecorder, ReadRecord } from './history.ts';
-import type { LogLike, PartitionInfo, StepApi } from './step-api.ts';
+import type { PartitionInfo, StepApi, StepLog } from '../step-api.ts';
 
 /** How long the end offsets and the read through the cluster may take. */
 const READ_MS = 60_000;
@@ -119,7 +119,7 @@ async function readThroughCluster(api: StepApi, bootstrapServers: string[], topi
   const done = () => endOffsets.every((end, partition) => next[partition]! >= end);
   if (done()) return read;
   // consumerTimeoutMs ends the loop if records stop coming before the end: the read is then short, and the checker says what it lacks.
-  const consumer = new api.KafkaConsumer(topic, { bootstrapServers, autoOffsetReset: 'earliest', valueDeserializer: api.stringDeserializer, consumerTimeoutMs: 15_000, fetchMaxWaitMs: 100 });
+  const consumer = new api.KafkaConsumer<string | null>(topic, { bootstrapServers, autoOffsetReset: 'earliest', valueDeserializer: api.stringDeserializer, consumerTimeoutMs: 15_000, fetchMaxWaitMs: 100 });
   const reading = (async () => {
     for await (const record of consumer) {
       read.get(record.partition)?.push({ offset: record.offset, value: record.value ?? '' });
@@ -150,7 +150,7 @@ function readReplica(api: StepApi, dataDir: string, topic: string, partition: nu
     const folder = `${topic}-${partition}`;
     fs.cpSync(path.join(dataDir, folder), path.join(copy, folder), { recursive: true });
     const log = api.Log.open(copy, topic, partition);
-    let read: ReturnType<LogLike['readRecords']>;
+    let read: ReturnType<StepLog['readRecords']>;
     try {
       read = log.readRecords();
     } finally {

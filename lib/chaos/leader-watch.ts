@@ -4,7 +4,7 @@
 // timeline and the history around an anomaly show who led when.
 import type { ClusterView } from './cluster-view.ts';
 import type { HistoryRecorder } from './history.ts';
-import type { PartitionInfo } from './step-api.ts';
+import type { PartitionInfo } from '../step-api.ts';
 
 /** How often the controller is asked. */
 const EVERY_MS = 250;

@@ -34,7 +34,7 @@ import type { ClusterProcess } from '../testing/cluster-process.ts';
 import { everyPartitionLed, healthy, type ClusterView } from './cluster-view.ts';
 import type { HistoryRecorder, NemesisEvent } from './history.ts';
 import type { Prng } from './prng.ts';
-import type { PartitionInfo } from './step-api.ts';
+import type { PartitionInfo } from '../step-api.ts';
 
 export const FAULT_KINDS = ['kill-leader', 'pause-leader', 'kill-follower', 'kill-new-leader', 'kill-two', 'kill-controller'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

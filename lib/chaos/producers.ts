@@ -4,7 +4,7 @@
 // written), `failed` when a broker refused it for a reason no retry would change.
 import type { HistoryRecorder, Outcome } from './history.ts';
 import { settleWithin } from './settle-within.ts';
-import type { ProducerLike, StepApi } from './step-api.ts';
+import type { StepApi, StepProducer } from '../step-api.ts';
 
 export interface ProducerSettings {
   /** How many producers (2). */
@@ -51,7 +51,7 @@ export class Producers {
   private readonly stopped = new Promise<void>((resolve) => (this.signalStop = resolve));
   private readonly loops: Promise<void>[] = [];
   private readonly pending = new Map<string, PendingSend>();
-  private readonly producers: ProducerLike[] = [];
+  private readonly producers: StepProducer<string>[] = [];
 
   constructor(
     private readonly api: StepApi,
@@ -88,7 +88,7 @@ export class Producers {
 
   private async run(id: number): Promise<void> {
     const process = `producer-${id}`;
-    const producer = new this.api.KafkaProducer({
+    const producer = new this.api.KafkaProducer<string>({
       bootstrapServers: this.bootstrapServers,
       valueSerializer: this.api.stringSerializer,
       acks: 'all',

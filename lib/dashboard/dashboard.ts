@@ -8,7 +8,7 @@ import { chooseCode } from '../cli/commands/broker.ts';
 import { UserError, colour } from '../cli/output.ts';
 import { importStepApi } from '../step-api.ts';
 import { arrives, has } from '../step-features.ts';
-import { Poller, type ProcessState, type StepApi } from './poller.ts';
+import { Poller, type DashboardApi, type ProcessState } from './poller.ts';
 import { startDashboard, type Controls, type Dashboard } from './server.ts';
 
 export interface ClusterDashboardOptions {
@@ -23,7 +23,7 @@ export interface ClusterDashboardOptions {
 
 /** Loads the step's code, starts polling and serving; stop() ends both. */
 export async function startClusterDashboard(options: ClusterDashboardOptions): Promise<Dashboard> {
-  const api = await importStepApi<StepApi>(options.choice.file, ['Connection'], `the dashboard asks the brokers with the step's Connection (${arrives('consumer')} on)`);
+  const api = await importStepApi<DashboardApi>(options.choice.file, ['Connection'], `the dashboard asks the brokers with the step's Connection (${arrives('consumer')} on)`);
   const poller = new Poller({
     api,
     step: { number: options.choice.step.number, name: options.choice.step.name },

@@ -6,18 +6,10 @@
 import net from 'node:net';
 import type { BrokerStatus, BrokerView, Capabilities, ControllerView, GroupView, PartitionView, ReplicaView, Snapshot, TopicView } from './snapshot.ts';
 import { has } from '../step-features.ts';
+import type { StepApi, StepConnection } from '../step-api.ts';
 
-/** The part of a step's Connection the poller uses (the same in steps 05–09). */
-export interface StepConnection {
-  request(body: { type: string; [field: string]: unknown }): Promise<unknown>;
-  close(): Promise<void> | void;
-}
-
-/** What the poller takes from a step's src/index.ts. */
-export interface StepApi {
-  Connection: new (host: string, port: number) => StepConnection;
-  decodeAssignment?: (bytes: never) => { partitions: Array<{ topic: string; partition: number }> };
-}
+/** What the poller takes from a step's src/index.ts (the same in steps 05–09). */
+export type DashboardApi = Pick<StepApi, 'Connection' | 'decodeAssignment'>;
 
 /** A process the launcher started, as it knows it: whether it runs, is paused, or has exited. */
 export interface ProcessState {
@@ -30,7 +22,7 @@ export interface ProcessState {
 }
 
 export interface PollerOptions {
-  api: StepApi;
+  api: DashboardApi;
   /** The step's number and name ("08-controller"); says what the brokers can do. */
   step: { number: number; name: string };
   source: string;

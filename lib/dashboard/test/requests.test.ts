@@ -11,9 +11,10 @@ import { SOLUTIONS_DIR } from '#lib/paths.ts';
 import { findStep } from '#lib/steps.ts';
 import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.ts';
 import { waitFor } from '#lib/testing/wait.ts';
-import { Poller, type StepApi, type StepConnection } from '../poller.ts';
+import { Poller, type DashboardApi } from '../poller.ts';
+import type { StepConnection } from '#lib/step-api.ts';
 
-interface StepModule extends StepApi {
+interface StepModule extends DashboardApi {
   KafkaAdmin: new (options: { bootstrapServers: string[] }) => { createTopic(name: string, options: { partitions: number; replicationFactor: number }): Promise<void>; close(): Promise<void> };
   KafkaProducer: new (options: Record<string, unknown>) => { send(topic: string, record: { key?: unknown; value: unknown }): Promise<unknown>; flush(): Promise<void>; close(): Promise<void> };
   KafkaConsumer: new (topic: string, options: Record<string, unknown>) => AsyncIterable<unknown> & { commit(): Promise<void>; close(): Promise<void> };
