@@ -23,47 +23,23 @@
 // the wall time of each phase closes the report.
 import fs from 'node:fs';
 import path from 'node:path';
-import { repositoryFiles, strayFiles, unpairedFolders } from '../../layout.ts';
 import { chromiumMissingMessage, REQUIRE_BROWSER } from '../../slides/browser.ts';
-import { GENERATED_STARTERS_DIR, ROOT, SLIDES_DIR, WORK_DIR } from '../../paths.ts';
+import { GENERATED_STARTERS_DIR, ROOT, WORK_DIR } from '../../paths.ts';
 import { pool, runTestsApart, stopTestChildren } from '../../runner/apart.ts';
 import type { RunResult, TestOutcome } from '../../runner/run-tests.ts';
 import { driftBetween } from '../../source/drift.ts';
-import { roomProblems, staleCitations } from '../../source/rooms.ts';
 import { todoIn } from '../../source/markers.ts';
 import { listMutants, materialize, mutantProblem, type Mutant } from '../../source/mutants.ts';
 import { studentRegions, writeStarter, type RegionAt } from '../../source/starter.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { starterSyncProblems } from '../../source/sync.ts';
-import { findStep, listSteps, previousStep, readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
-import { clip, colour, heading, indent } from '../output.ts';
+import { findStep, listSteps, previousStep, readmeTasks, type Step } from '../../steps.ts';
+import { colour, heading } from '../output.ts';
 import { Timing } from './verify-timing.ts';
+import { Checks, checkLayout, checkParts, checkRooms, pad, rel } from './verify-parts.ts';
 
 /** The tests that drive Chromium: skipped, with one line of advice, where there is none. */
 const BROWSER_TESTS = ['lib/slides/test/browser.test.ts', 'lib/dashboard/test/browser.test.ts'];
-const README_SECTIONS = ['Goal', 'Why', 'Tasks', 'Try it', 'Hints', 'Done when', 'Going further'];
-
-class Checks {
-  passed = 0;
-  failed = 0;
-  skipped = 0;
-
-  skip(what: string, why: string): void {
-    this.skipped++;
-    console.log(`  ${colour.yellow('-')} ${what} ${colour.dim(`(${why})`)}`);
-  }
-
-  record(passed: boolean, what: string, details: string[] = []): void {
-    if (passed) {
-      this.passed++;
-      console.log(`  ${colour.green('✓')} ${what}`);
-    } else {
-      this.failed++;
-      console.log(`  ${colour.red('✗')} ${what}`);
-      for (const detail of details) console.log(indent(clip(detail, 10), '      '));
-    }
-  }
-}
 
 export async function verifyCommand(args: string[]): Promise<number> {
   const named = args.find((arg) => !arg.startsWith('--'));
@@ -276,50 +252,6 @@ function merged(runs: RunResult[]): RunResult {
   return { tests: runs.flatMap((run) => run.tests), brokenFiles: runs.flatMap((run) => run.brokenFiles), unhandled: runs.flatMap((run) => run.unhandled) };
 }
 
-function checkParts(step: Step, checks: Checks): void {
-  const missing: string[] = [];
-  const readme = fs.existsSync(step.readme);
-  if (!readme) missing.push(`${rel(step.readme)} is missing`);
-  else {
-    for (const section of README_SECTIONS) if (readmeSection(step, section) === '') missing.push(`README has no "## ${section}" section`);
-    if (readmeTasks(step).length === 0) missing.push('README has no "### Task N — Title" headings under Tasks');
-    if (readmeHints(step).length === 0) missing.push('README has no hints under Hints');
-    const summaries = [...readmeSection(step, 'Hints').matchAll(/<summary>\s*Hint\s+(\d+)/gi)].map((match) => Number(match[1]));
-    if (summaries.some((number, i) => number !== i + 1)) missing.push(`README's hints are not numbered 1, 2, 3, … in order (${summaries.join(', ')})`);
-  }
-  if (!fs.existsSync(step.testDir) || !fs.readdirSync(step.testDir).some((file) => file.endsWith('.test.ts'))) missing.push(`${rel(step.testDir)} has no *.test.ts`);
-  if (!fs.existsSync(path.join(step.solutionSrcDir, 'index.ts'))) missing.push(`${rel(step.solutionSrcDir)}/index.ts is missing`);
-  if (!fs.existsSync(step.demo)) missing.push(`${rel(step.demo)} is missing`);
-  if (listMutants(step).length === 0) missing.push(`${rel(step.solutionDir)}/mutants/ has no *.patch`);
-  const decks = fs.existsSync(SLIDES_DIR) ? fs.readdirSync(SLIDES_DIR).filter((file) => file.startsWith(`${pad(step.number)}-`) && file.endsWith('.md')) : [];
-  if (decks.length === 0) missing.push(`slides/${step.name}.md is missing`);
-  checks.record(missing.length === 0, `${step.name} has README, tests, solution, demo, mutants and deck`, missing);
-}
-
-/** The solution's src/ in rooms, imports along the arrows, no cycle (lib/source/rooms.ts). */
-function checkRooms(step: Step, checks: Checks): void {
-  if (!fs.existsSync(step.solutionSrcDir)) return;
-  const problems = [...roomProblems(step.solutionSrcDir), ...staleCitations(step.solutionSrcDir, ROOT)];
-  checks.record(problems.length === 0, `solutions/${step.name}/src: every file in its room, imports one way, no cycle, no stale file name`, [
-    ...problems.map(({ file, problem }) => `src/${file} ${problem}`),
-    ...(problems.length ? ['The rooms and what each may import are in lib/source/rooms.ts.'] : []),
-  ]);
-}
-
-function checkLayout(checks: Checks): void {
-  const files = repositoryFiles();
-  if (files === null) console.log(colour.dim('  (not a git checkout: stray files are not looked for)'));
-  else {
-    const strays = strayFiles(files);
-    checks.record(strays.length === 0, 'every file belongs to a known part of the workshop', [
-      ...strays.map((stray) => `${stray.file}: ${stray.advice}`),
-      ...(strays.length ? ['The parts are listed in lib/layout.ts.'] : []),
-    ]);
-  }
-  const unpaired = unpairedFolders();
-  checks.record(unpaired.length === 0, 'every step folder has its solution and every deck its step', unpaired);
-}
-
 async function typecheckAll(steps: Step[]): Promise<string> {
   // A mirror of the repository's layout in which steps/NN/src is the generated starter, so the
   // check never depends on what a student has typed into the real steps/NN/src.
@@ -389,12 +321,4 @@ function safely(action: () => void): void {
   } catch {
     // Reported by the sync check (step 2), which runs the same generator.
   }
-}
-
-function rel(file: string): string {
-  return path.relative(ROOT, file).split(path.sep).join('/');
-}
-
-function pad(step: number): string {
-  return String(step).padStart(2, '0');
 }
