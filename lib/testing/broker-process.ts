@@ -1,12 +1,13 @@
 // Runs a broker (or, from step 08, a controller) in a child process, for tests where a crash must
 // be seen as a crash: an uncaught exception ends that process, and the test reads its exit code
-// and stderr, while the test runner itself carries on.
-import { spawn } from 'node:child_process';
+// and stderr, while the test runner itself carries on. The process is a ServerProcess
+// (lib/process/server-process.ts): kill, pause, resume and stop are its.
 import fs from 'node:fs';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from '../paths.ts';
 import { PORT_TAKEN_EXIT_CODE } from '../ports.ts';
+import { ServerProcess, type Exit } from '../process/server-process.ts';
 import { ExpectationFailed, within } from './wait.ts';
 
 const ENTRY = path.join(ROOT, 'lib', 'testing', 'broker-process-entry.ts');
@@ -15,12 +16,14 @@ export interface BrokerProcess {
   port: number;
   pid: number;
   child: ChildProcess;
+  /** The process itself: pause(), resume(), stop(), and whether it is paused. */
+  server: ServerProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
   /** Everything it wrote to stdout so far: the READY line, and the broker's log with `log: true`. */
   stdout(): string;
   /** Resolves with the exit code (or signal) once the process has ended. */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<Exit>;
   isRunning(): boolean;
   kill(signal?: NodeJS.Signals): void;
 }
@@ -64,23 +67,16 @@ export function startControllerProcess(srcDir: string, options: Record<string, u
 
 async function startServerProcess(className: 'Broker' | 'Controller', srcDir: string, options: Record<string, unknown>, processOptions: ProcessOptions): Promise<BrokerProcess> {
   const what = className.toLowerCase();
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, srcDir, JSON.stringify(options), className], {
+  const server = new ServerProcess([ENTRY, srcDir, JSON.stringify(options), className], {
     cwd: ROOT,
     stdio: [processOptions.exitWithParent ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: processOptions.ownProcessGroup ?? false,
     env: { ...process.env, KFS_BROKER_LOG: processOptions.log ? '1' : '0', KFS_EXIT_WITH_PARENT: processOptions.exitWithParent ? '1' : '0' },
   });
-  child.stdin?.on('error', () => {}); // the broker has gone; its exit says why
+  const { child, exited } = server;
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  let running = true;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      running = false;
-      resolve({ code, signal });
-    }),
-  );
 
   const ready = new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -100,20 +96,19 @@ async function startServerProcess(className: 'Broker' | 'Controller', srcDir: st
   try {
     port = await within(ready, processOptions.readyMs ?? 15_000, `the ${what} process did not start listening`);
   } catch (error) {
-    child.kill('SIGKILL'); // a broker (or controller) that never got ready is of no use, and must not outlive the test
+    void server.kill(); // a broker (or controller) that never got ready is of no use, and must not outlive the test
     throw error;
   }
   return {
     port,
-    pid: child.pid!,
+    pid: server.pid,
     child,
+    server,
     stderr: () => stderr,
     stdout: () => stdout,
     exited,
-    isRunning: () => running,
-    kill: (signal = 'SIGKILL') => {
-      if (running) child.kill(signal);
-    },
+    isRunning: () => server.running,
+    kill: (signal = 'SIGKILL') => void server.kill(signal),
   };
 }
 

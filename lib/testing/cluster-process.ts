@@ -22,6 +22,7 @@
 //   await cluster.resume(2);            // SIGCONT
 import { onTestFinished } from 'vitest';
 import { pickFreePorts } from '../ports.ts';
+import type { Exit } from '../process/server-process.ts';
 import { PortTakenError, startBrokerProcess, startControllerProcess, type BrokerProcess } from './broker-process.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { ExpectationFailed, within } from './wait.ts';
@@ -70,10 +71,7 @@ export interface ClusterOptions {
   ownProcessGroups?: boolean;
 }
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { Exit };
 
 export interface ClusterProcess {
   /** The brokers in id order; pid changes when one is restarted. */
@@ -127,7 +125,6 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
   const processOptions = { log: options.log ?? false, exitWithParent: true, readyMs: READY_MS, ownProcessGroup: options.ownProcessGroups ?? false };
   const dataDirs: string[] = [];
   const processes = new Map<number, BrokerProcess>();
-  const paused = new Set<number>();
   let brokers: ClusterBroker[] = [];
   let layout: Array<{ id: number; host: string; port: number }> = [];
   let controller: ClusterController | null = null;
@@ -151,7 +148,6 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
       process.off('exit', killAllNow);
       // SIGKILL ends a process stopped by pause() too; nothing is left to resume.
       await Promise.all(children().map((child) => killAndWait(child, 'SIGKILL')));
-      paused.clear();
       for (const dir of dataDirs) removeTempDir(dir);
     })();
     return stopped;
@@ -259,36 +255,27 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
     process: processOf,
     isRunning: (id) => processOf(id).isRunning(),
     async kill(id, signal = 'SIGKILL') {
-      const child = processOf(id);
-      const exit = killAndWait(child, signal, `broker ${id}`, paused.has(id));
-      void child.exited.then(() => paused.delete(id));
-      return exit;
+      return killAndWait(processOf(id), signal, `broker ${id}`);
     },
     async restart(id) {
       const broker = brokerWith(id);
-      if (processOf(id).isRunning()) throw new ExpectationFailed(`broker ${id} is still running (pid ${broker.pid}${paused.has(id) ? ', paused' : ''}): kill it before restarting it`);
+      if (processOf(id).isRunning()) throw new ExpectationFailed(`broker ${id} is still running (pid ${broker.pid}${processOf(id).server.paused ? ', paused' : ''}): kill it before restarting it`);
       const child = await again(`broker ${id}`, broker.port, () => startBrokerProcess(srcDir, optionsOf(broker), processOptions));
       processes.set(id, child);
-      paused.delete(id);
       broker.pid = child.pid;
       return broker;
     },
     async pause(id) {
-      const child = running(id);
-      if (paused.has(id)) throw new ExpectationFailed(`broker ${id} is paused already`);
-      child.kill('SIGSTOP');
-      paused.add(id);
+      const { server } = running(id);
+      if (server.paused) throw new ExpectationFailed(`broker ${id} is paused already`);
+      server.pause();
     },
     async resume(id) {
-      const child = running(id);
-      if (!paused.has(id)) throw new ExpectationFailed(`broker ${id} is not paused`);
-      child.kill('SIGCONT');
-      paused.delete(id);
+      const { server } = running(id);
+      if (!server.paused) throw new ExpectationFailed(`broker ${id} is not paused`);
+      server.resume();
     },
-    isPaused: (id) => {
-      brokerWith(id);
-      return paused.has(id);
-    },
+    isPaused: (id) => processOf(id).server.paused,
     controller: theController,
     controllerProcess: () => {
       theController();
@@ -309,12 +296,7 @@ export async function startCluster(srcDir: string, options: ClusterOptions = {})
   };
 }
 
-/**
- * Signals the process (if it still runs) and waits for it to exit. A paused process gets SIGCONT
- * after the signal, which it could not act on while stopped (all but SIGKILL).
- */
-async function killAndWait(child: BrokerProcess, signal: NodeJS.Signals, name = 'a broker', isPaused = false): Promise<Exit> {
-  child.kill(signal);
-  if (isPaused && signal !== 'SIGKILL') child.kill('SIGCONT');
-  return within(child.exited, EXIT_MS, `${name} (pid ${child.pid}) did not exit after ${signal}`);
+/** Signals the process (if it still runs; a paused one is woken to take it) and waits for it to exit. */
+function killAndWait(child: BrokerProcess, signal: NodeJS.Signals, name = 'a broker'): Promise<Exit> {
+  return within(child.server.kill(signal), EXIT_MS, `${name} (pid ${child.pid}) did not exit after ${signal}`);
 }

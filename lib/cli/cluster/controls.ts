@@ -34,21 +34,17 @@ export function clusterControls(roster: Roster, watch: (member: Member) => void)
   return {
     async kill(id) {
       const member = running(id);
-      member.child.kill('SIGKILL');
-      await member.exited;
-      member.paused = false;
+      await member.kill('SIGKILL');
       return `kill -9 broker ${id} (pid ${member.pid})`;
     },
     async pause(id) {
       const member = running(id);
-      member.child.kill('SIGSTOP');
-      member.paused = true;
+      member.pause();
       return `Paused broker ${id} (SIGSTOP to pid ${member.pid})`;
     },
     async resume(id) {
       const member = running(id);
-      member.child.kill('SIGCONT');
-      member.paused = false;
+      member.resume();
       return `Resumed broker ${id} (SIGCONT to pid ${member.pid})`;
     },
     async restart(id) {

@@ -2,8 +2,6 @@
 // It runs `npm run broker` (or `controller`) directly with node, so its pid is the broker's own;
 // its lines are copied to this terminal with a prefix naming it; it stops with SIGTERM, then
 // SIGKILL after a grace period; the dashboard pauses (SIGSTOP), resumes and restarts it.
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
@@ -12,34 +10,52 @@ import { PORT_TAKEN_EXIT_CODE } from '../../ports.ts';
 import type { SourceChoice } from '../choose-source.ts';
 import { colour } from '../output.ts';
 import type { ClusterMember } from '../commands/broker.ts';
+import { ServerProcess } from '../../process/server-process.ts';
 
 const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');
 /** How long a broker has to stop after SIGTERM before it gets SIGKILL. */
 const STOP_GRACE_MS = 5_000;
 const LAST_STDERR_LINES = 12;
 
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
-/** One process of the cluster: a broker, or from step 08 the controller. */
-export interface Member extends ClusterMember {
-  /** "broker 2", "controller 0": its name in the listing and in the prefix of its lines. */
-  name: string;
-  dataDir: string;
-  child: ChildProcess;
-  pid: number;
-  lastStderr: string[];
-  /** The arguments it was started with: a restart starts it again with the same (port, data dir). */
-  args: string[];
-  /** Stopped with SIGSTOP from the dashboard, not yet continued. */
-  paused: boolean;
+/** One process of the cluster: a broker, or from step 08 the controller (a ServerProcess that knows its place in the cluster). */
+export class Member extends ServerProcess implements ClusterMember {
   /** Whether it has said it is ready (its start() has resolved), and a promise of that. */
-  listens: boolean;
-  listening: Promise<void>;
-  exited: Promise<Exit>;
-  exit: Exit | null;
+  listens = false;
+  readonly listening: Promise<void>;
+  /** Its last lines on stderr, to say why it died. */
+  readonly lastStderr: string[] = [];
+
+  constructor(
+    readonly id: number,
+    readonly host: string,
+    readonly port: number,
+    /** "broker 2", "controller 0": its name in the listing and in the prefix of its lines. */
+    readonly name: string,
+    readonly dataDir: string,
+    /** The arguments it was started with: a restart starts it again with the same (port, data dir). */
+    readonly args: string[],
+  ) {
+    // stdin is a pipe that the process watches (KFS_BROKER_CHILD): if this process dies without
+    // stopping it, even by SIGKILL, the pipe closes and it stops on its own. It leaves its notes and
+    // advice to this process, which says them once for all, and says on the IPC channel when its
+    // start() has resolved (a step-08 broker logs that it listens before it has registered).
+    super([MAIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, KFS_BROKER_CHILD: '1' } });
+    let heard: () => void = () => {};
+    this.listening = new Promise<void>((resolve) => (heard = resolve));
+    this.child.on('message', (message: { ready?: number }) => {
+      if (!this.listens && message?.ready !== undefined) {
+        this.listens = true;
+        heard();
+      }
+    });
+    // "[broker 2]", "[controller]" (there is one).
+    const prefix = name.startsWith('broker') ? COLOURS[(id - 1) % COLOURS.length]!(`[${name}]`) : colour.bold('[controller]');
+    lines(this.child.stdout!, process.stdout, prefix, () => {});
+    lines(this.child.stderr!, process.stderr, prefix, (line) => {
+      this.lastStderr.push(line);
+      if (this.lastStderr.length > LAST_STDERR_LINES) this.lastStderr.shift();
+    });
+  }
 }
 
 export function address(member: ClusterMember): string {
@@ -65,37 +81,7 @@ export function controllerArgs(self: ClusterMember, dataDir: string, choice: Sou
 
 /** Starts a broker or the controller as a process of its own (`npm run broker` or `npm run controller`, without npm in between). */
 export function spawnMember(member: ClusterMember & { name: string }, dataDir: string, args: string[]): Member {
-  // stdin is a pipe that the process watches (KFS_BROKER_CHILD): if this process dies without
-  // stopping it, even by SIGKILL, the pipe closes and it stops on its own. It leaves its notes and
-  // advice to this process, which says them once for all, and says on the IPC channel when its
-  // start() has resolved (a step-08 broker logs that it listens before it has registered).
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe', 'ipc'],
-    env: { ...process.env, KFS_BROKER_CHILD: '1' },
-  });
-  // "[broker 2]", "[controller]" (there is one).
-  const isBroker = member.name.startsWith('broker');
-  const prefix = isBroker ? COLOURS[(member.id - 1) % COLOURS.length]!(`[${member.name}]`) : colour.bold('[controller]');
-  const lastStderr: string[] = [];
-  let heard: () => void = () => {};
-  const listening = new Promise<void>((resolve) => (heard = resolve));
-  const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const self: Member = { ...member, dataDir, child, pid: child.pid ?? -1, lastStderr, args, paused: false, listens: false, listening, exited, exit: null };
-  void exited.then((exit) => (self.exit = exit));
-  child.stdin!.on('error', () => {}); // the process has gone; its exit says why
-  child.on('message', (message: { ready?: number }) => {
-    if (!self.listens && message?.ready !== undefined) {
-      self.listens = true;
-      heard();
-    }
-  });
-  lines(child.stdout!, process.stdout, prefix, () => {});
-  lines(child.stderr!, process.stderr, prefix, (line) => {
-    lastStderr.push(line);
-    if (lastStderr.length > LAST_STDERR_LINES) lastStderr.shift();
-  });
-  return self;
+  return new Member(member.id, member.host, member.port, member.name, dataDir, args);
 }
 
 /** Copies `input` line by line to `output`, each line prefixed, and hands each line to `seen`. */
@@ -108,19 +94,7 @@ function lines(input: Readable, output: Writable, prefix: string, seen: (line: s
 
 /** SIGTERM, then SIGKILL if it has not exited after the grace period; resolves once it has exited. */
 export async function stopMember(member: Member): Promise<void> {
-  if (member.exit) return;
-  member.child.kill('SIGTERM');
-  // A paused process (the dashboard's pause) takes the SIGTERM only once it runs again.
-  if (member.paused) member.child.kill('SIGCONT');
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_GRACE_MS)));
-  const outcome = await Promise.race([member.exited, late]);
-  clearTimeout(timer);
-  if (outcome === 'late') {
-    console.error(colour.yellow(`${title(member)} (pid ${member.pid}) did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; killing it.`));
-    member.child.kill('SIGKILL');
-    await member.exited;
-  }
+  await member.stop(STOP_GRACE_MS, () => console.error(colour.yellow(`${title(member)} (pid ${member.pid}) did not stop within ${STOP_GRACE_MS / 1000} s of SIGTERM; killing it.`)));
 }
 
 /** "Broker 2", "Controller 0". */

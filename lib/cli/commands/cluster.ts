@@ -67,7 +67,7 @@ function stopOnSignals(roster: Roster): Promise<NodeJS.Signals> {
       if (again) {
         if (signal === 'SIGINT') {
           console.error(colour.red(`Killing every ${roster.controller ? 'process' : 'broker'} now.`));
-          for (const member of roster.everyone()) if (!member.exit) member.child.kill('SIGKILL');
+          for (const member of roster.everyone()) void member.kill('SIGKILL');
         }
         return;
       }
