@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chooseCode } from '../cli/commands/broker.ts';
+import { chooseCode } from '../cli/choose-source.ts';
 import { sourceFlags } from '../cli/choose-source.ts';
 import { UserError, colour } from '../cli/output.ts';
 import { ROOT, SLIDES_DIR, WORK_DIR } from '../paths.ts';

@@ -5,9 +5,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SOLUTIONS_DIR } from '../paths.ts';
-import { findStep, listSteps, type Step } from '../steps.ts';
+import { UnknownStepError, findStep, listSteps, type Step } from '../steps.ts';
 import { stepEdited } from './edits.ts';
-import { colour, referenceMissing } from './output.ts';
+import { UserError, colour, referenceMissing } from './output.ts';
 
 /** Thrown when there is no such file to run; the message says why and what to do. */
 export class NoSource extends Error {
@@ -90,4 +90,14 @@ export function chooseSource(wanted: Wanted, flags: Pick<SourceFlags, 'mine' | '
         : 'you have not edited any step yet';
   process.stderr.write(colour.dim(`Running ${shown(fileOf(chosen))} (${why}; --step NN picks another).\n`));
   return { file: fileOf(chosen), step: chosen, mine };
+}
+
+/** The code to run, as --step and --mine say; a UserError when there is none. */
+export function chooseCode(wanted: Wanted, source: SourceFlags): SourceChoice {
+  try {
+    return chooseSource(wanted, source);
+  } catch (error) {
+    if (error instanceof NoSource || error instanceof UnknownStepError) throw new UserError(error.message);
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@
 // step's own requests. `npm run cluster -- … --dashboard` starts one with the cluster, and gives
 // it the buttons that kill, pause and restart brokers; this one is read-only.
 import { sourceFlags, type SourceChoice } from '../cli/choose-source.ts';
-import { chooseCode } from '../cli/commands/broker.ts';
+import { chooseCode } from '../cli/choose-source.ts';
 import { UserError, colour } from '../cli/output.ts';
 import { importStepApi } from '../step-api.ts';
 import { arrives, has } from '../step-features.ts';

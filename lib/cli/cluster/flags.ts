@@ -2,7 +2,7 @@
 // broker as they are, the ones it sets for each broker itself, and how --topics and --dashboard
 // are read.
 import { UserError } from '../output.ts';
-import { BROKER_FLAGS, type BrokerFlag } from '../commands/broker.ts';
+import { BROKER_FLAGS, type BrokerFlag } from '../broker-flags.ts';
 import { STEP_BRINGS } from '../../step-features.ts';
 
 export const CLUSTER_FLAGS: readonly BrokerFlag[] = [

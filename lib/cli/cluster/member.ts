@@ -9,7 +9,7 @@ import { ROOT } from '../../paths.ts';
 import { PORT_TAKEN_EXIT_CODE } from '../../ports.ts';
 import type { SourceChoice } from '../choose-source.ts';
 import { colour } from '../output.ts';
-import type { ClusterMember } from '../commands/broker.ts';
+import type { ClusterMember } from '../broker-flags.ts';
 import { ServerProcess } from '../../process/server-process.ts';
 
 const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');

@@ -5,7 +5,9 @@
 // once it serves, and stops cleanly on Ctrl-C or SIGTERM, as `npm run broker` does (serveProcess).
 import path from 'node:path';
 import { sourceFlags } from '../choose-source.ts';
-import { BROKER_FLAGS, chooseCode, defaultDataDir, flagLines, parseBrokerFlags, serveProcess, sourceLines, type BrokerFlag } from './broker.ts';
+import { BROKER_FLAGS, defaultDataDir, flagLines, parseBrokerFlags, sourceLines, type BrokerFlag } from '../broker-flags.ts';
+import { chooseCode } from '../choose-source.ts';
+import { serveProcess } from '../serve-process.ts';
 import { arrives, STEP_BRINGS } from '../../step-features.ts';
 
 /** The broker flags that are the controller's settings too, with the same names and meaning. */

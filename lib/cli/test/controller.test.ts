@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { CONTROLLER_FLAGS, controllerCommand, controllerOptions } from '../commands/controller.ts';
-import { parseBrokerFlags } from '../commands/broker.ts';
+import { parseBrokerFlags } from '../broker-flags.ts';
 import { useCleanup } from '../../testing/cleanup.ts';
 import { connect } from '../../testing/net.ts';
 import { useTempDirs } from '../../testing/temp-dir.ts';
