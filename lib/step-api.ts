@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { UserError } from './cli/output.ts';
+import { UserError } from './output.ts';
 
 /**
  * Imports `indexFile` and checks that it exports every name in `needs`. `why` finishes the

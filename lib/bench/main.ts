@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chooseCode } from '../cli/choose-source.ts';
 import { sourceFlags } from '../cli/choose-source.ts';
-import { UserError, colour } from '../cli/output.ts';
+import { UserError, colour } from '../output.ts';
 import { ROOT, SLIDES_DIR, WORK_DIR } from '../paths.ts';
 import type { ClusterProcess } from '../testing/cluster-process.ts';
 import { writeCharts } from './charts.ts';

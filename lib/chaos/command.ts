@@ -8,7 +8,7 @@ import { WORK_DIR } from '../paths.ts';
 import { sourceFlags } from '../cli/choose-source.ts';
 import { chooseCode } from '../cli/choose-source.ts';
 import { flagLines, parseBrokerFlags, sourceLines, type BrokerFlag } from '../cli/broker-flags.ts';
-import { UserError, colour } from '../cli/output.ts';
+import { UserError, colour } from '../output.ts';
 import { countsLine, explain } from './explain.ts';
 import { DEFAULT_FAULTS, FAULT_KINDS, type FaultKind } from './nemesis.ts';
 import { freshSeed } from './prng.ts';

@@ -3,7 +3,7 @@
 // lists them. npm run broker, controller, cluster and chaos read their flags with it.
 import os from 'node:os';
 import path from 'node:path';
-import { UserError } from './output.ts';
+import { UserError } from '../output.ts';
 import { STEP_BRINGS } from '../step-features.ts';
 
 /** One broker of a cluster, as `--cluster` lists it (the Broker's `cluster` option from step 07). */

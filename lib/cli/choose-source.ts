@@ -7,7 +7,7 @@ import path from 'node:path';
 import { SOLUTIONS_DIR } from '../paths.ts';
 import { UnknownStepError, findStep, listSteps, type Step } from '../steps.ts';
 import { stepEdited } from './edits.ts';
-import { UserError, colour, referenceMissing } from './output.ts';
+import { UserError, colour, referenceMissing } from '../output.ts';
 
 /** Thrown when there is no such file to run; the message says why and what to do. */
 export class NoSource extends Error {

@@ -5,7 +5,7 @@
 import { pathToFileURL } from 'node:url';
 import { UnknownStepError } from '../steps.ts';
 import { NoSource, chooseSource, sourceFlags } from './choose-source.ts';
-import { colour } from './output.ts';
+import { colour } from '../output.ts';
 
 type Kcat = (argv: string[], io: { stdin: AsyncIterable<string | Buffer>; stdout: (text: string) => void; stderr: (text: string) => void; signal?: AbortSignal }) => Promise<number>;
 

@@ -1,6 +1,6 @@
 // The workshop's command line: `npm run <command> [step] [-- options]`.
 import { UnknownStepError } from '../steps.ts';
-import { UserError, colour } from './output.ts';
+import { UserError, colour } from '../output.ts';
 
 type Run = (args: string[]) => number | Promise<number>;
 
@@ -21,7 +21,7 @@ const commands: Record<string, { run: Run; help: string }> = {
   cluster: { run: async (args) => (await import('./commands/cluster.ts')).clusterCommand(args), help: 'npm run cluster -- --brokers 3 a cluster of broker processes (-- --help)' },
   bench: { run: async (args) => (await import('../bench/main.ts')).benchCommand(args), help: 'npm run bench [-- --quick]     throughput and latency against this machine\'s limits' },
   chaos: { run: async (args) => (await import('../chaos/command.ts')).chaosCommand(args), help: 'npm run chaos [-- --kills 50]  kill brokers under load, then check nothing acked was lost' },
-  dashboard: { run: async (args) => (await import('../dashboard/dashboard.ts')).dashboardCommand(args), help: 'npm run dashboard -- -b host:port a live view of the cluster in the browser (-- --help)' },
+  dashboard: { run: async (args) => (await import('./commands/dashboard.ts')).dashboardCommand(args), help: 'npm run dashboard -- -b host:port a live view of the cluster in the browser (-- --help)' },
   doctor: { run: async () => (await import('./commands/doctor.ts')).doctorCommand(), help: 'npm run doctor                 is this machine ready?' },
   generate: { run: async (args) => (await import('./commands/generate.ts')).generateCommand(args), help: 'npm run generate [01]          (maintainers) starters from solutions' },
   carry: { run: async (args) => (await import('./commands/carry.ts')).carryCommand(args), help: 'npm run carry 04               (maintainers) merge a fix in 04 into 05, 06, …' },

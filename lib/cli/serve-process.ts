@@ -8,7 +8,7 @@ import { has } from '../step-features.ts';
 import { todoIn } from '../source/markers.ts';
 import type { SourceChoice } from './choose-source.ts';
 import { importStepApi } from '../step-api.ts';
-import { colour } from './output.ts';
+import { colour } from '../output.ts';
 import type { BrokerFlag } from './broker-flags.ts';
 
 /**

@@ -4,7 +4,7 @@
 //   npm run slides:pdf                build, then print slides/dist/*.pdf with the Chromium browser.ts finds
 //   npm run slides:pdf -- --notes     the same, plus slides/dist/<name>-handout.pdf: each slide with its notes
 import path from 'node:path';
-import { colour } from '../cli/output.ts';
+import { colour } from '../output.ts';
 import { ChromiumMissing, chromiumMissingMessage, findChromium } from './browser.ts';
 import { BuildFailed, buildDecks, DIST_DIR } from './build.ts';
 import { relative } from './errors.ts';

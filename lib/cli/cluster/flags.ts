@@ -1,7 +1,7 @@
 // npm run cluster's flags: its own (--brokers, --topics, …), the broker flags it gives every
 // broker as they are, the ones it sets for each broker itself, and how --topics and --dashboard
 // are read.
-import { UserError } from '../output.ts';
+import { UserError } from '../../output.ts';
 import { BROKER_FLAGS, type BrokerFlag } from '../broker-flags.ts';
 import { STEP_BRINGS } from '../../step-features.ts';
 

@@ -8,7 +8,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ROOT } from '../../paths.ts';
 import { PORT_TAKEN_EXIT_CODE } from '../../ports.ts';
 import type { SourceChoice } from '../choose-source.ts';
-import { colour } from '../output.ts';
+import { colour } from '../../output.ts';
 import type { ClusterMember } from '../broker-flags.ts';
 import { ServerProcess } from '../../process/server-process.ts';
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sourceFlags, type SourceChoice } from '../choose-source.ts';
-import { UserError, colour } from '../output.ts';
+import { UserError, colour } from '../../output.ts';
 import { CONTROLLER_ONLY_FLAGS, parseBrokerFlags } from '../broker-flags.ts';
 import { chooseCode } from '../choose-source.ts';
 import { CONTROLLER_FLAGS } from '../commands/controller.ts';

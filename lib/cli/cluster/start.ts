@@ -4,7 +4,7 @@
 // then tried again with fresh ports.
 import path from 'node:path';
 import { PORT_TAKEN_EXIT_CODE, pickFreePorts } from '../../ports.ts';
-import { colour } from '../output.ts';
+import { colour } from '../../output.ts';
 import { brokerArgs, controllerArgs, reportDeath, spawnMember, type Member } from './member.ts';
 import type { ClusterPlan } from './plan.ts';
 import type { Roster } from './roster.ts';

@@ -1,7 +1,7 @@
 // --topics: created once every broker listens, with the step's own KafkaAdmin (step 04 on).
 import { pathToFileURL } from 'node:url';
 import type { SourceChoice } from '../choose-source.ts';
-import { colour } from '../output.ts';
+import { colour } from '../../output.ts';
 import { arrives, has } from '../../step-features.ts';
 import type { TopicSpec } from './flags.ts';
 

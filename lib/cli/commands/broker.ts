@@ -7,7 +7,7 @@
 // cluster` starts several, and `npm run controller` (controller.ts) runs a step-08 controller the same way.
 import { BROKER_FLAGS, CONTROLLER_ONLY_FLAGS, brokerOptions, flagLines, parseBrokerFlags, sourceLines } from '../broker-flags.ts';
 import { chooseCode, sourceFlags } from '../choose-source.ts';
-import { UserError, colour } from '../output.ts';
+import { UserError, colour } from '../../output.ts';
 import { IN_CLUSTER, serveProcess } from '../serve-process.ts';
 import { has } from '../../step-features.ts';
 

@@ -21,7 +21,7 @@ import { ROOT } from '../../paths.ts';
 import { committedText } from '../../source/sync.ts';
 import { stripMarkers } from '../../source/markers.ts';
 import { findStep, listFiles, listSteps, type Step } from '../../steps.ts';
-import { UserError, bad, ok } from '../output.ts';
+import { UserError, bad, ok } from '../../output.ts';
 import { generateCommand } from './generate.ts';
 
 export function carryCommand(args: string[]): number {

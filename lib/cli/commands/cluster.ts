@@ -15,7 +15,7 @@
 // the cluster until it is told to stop.
 import { listSteps } from '../../steps.ts';
 import { arrives, has } from '../../step-features.ts';
-import { colour } from '../output.ts';
+import { colour } from '../../output.ts';
 import { clusterControls, processState } from '../cluster/controls.ts';
 import { clusterUsage } from '../cluster/flags.ts';
 import { address, reportDeath, type Member } from '../cluster/member.ts';

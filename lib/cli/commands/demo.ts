@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { ROOT } from '../../paths.ts';
 import { todoIn } from '../../source/markers.ts';
 import { findStep } from '../../steps.ts';
-import { UserError, colour, referenceMissing } from '../output.ts';
+import { UserError, colour, referenceMissing } from '../../output.ts';
 
 /** What a demo module (steps/NN-name/demo.ts) default-exports. */
 export type Demo<Api = Record<string, unknown>> = (api: Api, args: string[], context: DemoContext) => Promise<void>;

@@ -6,7 +6,7 @@ import { ROOT } from '../../paths.ts';
 import { stripMarkers, withoutSlideRegions } from '../../source/markers.ts';
 import { isSource } from '../../source/starter.ts';
 import { findStep, listFiles } from '../../steps.ts';
-import { colour, howToGetSolutions } from '../output.ts';
+import { colour, howToGetSolutions } from '../../output.ts';
 
 export function diffCommand(args: string[]): number {
   const step = findStep(args.find((arg) => !arg.startsWith('--')));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT } from '../../paths.ts';
 import { portIsFree } from '../../testing/net.ts';
-import { bad, colour, howToGetSolutions, ok } from '../output.ts';
+import { bad, colour, howToGetSolutions, ok } from '../../output.ts';
 
 export async function doctorCommand(): Promise<number> {
   let problems = 0;

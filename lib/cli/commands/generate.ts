@@ -5,7 +5,7 @@ import { ROOT } from '../../paths.ts';
 import { committedText, starterEdits } from '../../source/sync.ts';
 import { generateStarter } from '../../source/starter.ts';
 import { findStep, listFiles, listSteps } from '../../steps.ts';
-import { UserError, ok, referenceMissing } from '../output.ts';
+import { UserError, ok, referenceMissing } from '../../output.ts';
 
 export function generateCommand(args: string[]): number {
   const force = args.includes('--force');

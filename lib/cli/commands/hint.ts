@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findStep, listFiles, readmeHints, type Step } from '../../steps.ts';
-import { UserError, colour, indent } from '../output.ts';
+import { UserError, colour, indent } from '../../output.ts';
 import { lastStepRun, readState, writeState } from '../state.ts';
 
 const SHOWN_FILE = 'hints.json';

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { BACKUPS_DIR, ROOT } from '../../paths.ts';
 import { RELATIVE_IMPORT } from '../../source/rooms.ts';
 import { findStep, listSteps, type Step } from '../../steps.ts';
-import { colour, ok } from '../output.ts';
+import { colour, ok } from '../../output.ts';
 
 export interface Moved {
   /** src-relative, with '/': where the student's file is, and where it belongs now. */

@@ -4,7 +4,7 @@ import { ROOT } from '../../paths.ts';
 import { runTests } from '../../runner/run-tests.ts';
 import { listSteps, type Step } from '../../steps.ts';
 import { stepEdited } from '../edits.ts';
-import { colour } from '../output.ts';
+import { colour } from '../../output.ts';
 
 export async function progressCommand(): Promise<number> {
   const steps = listSteps();

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { create, createRepl } from 'ts-node';
 import { ROOT } from '../../paths.ts';
 import { findStep } from '../../steps.ts';
-import { colour } from '../output.ts';
+import { colour } from '../../output.ts';
 
 export async function replCommand(args: string[]): Promise<number> {
   const step = findStep(args.find((arg) => !arg.startsWith('--')));

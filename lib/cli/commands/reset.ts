@@ -8,7 +8,7 @@ import { BACKUPS_DIR, ROOT } from '../../paths.ts';
 import { writeStarter } from '../../source/starter.ts';
 import { findStep, type Step } from '../../steps.ts';
 import { rememberUntouched } from '../edits.ts';
-import { UserError, colour, ok, referenceMissing } from '../output.ts';
+import { UserError, colour, ok, referenceMissing } from '../../output.ts';
 
 export async function resetCommand(args: string[]): Promise<number> {
   const step = findStep(args.find((arg) => !arg.startsWith('--')));

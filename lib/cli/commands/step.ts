@@ -7,7 +7,7 @@ import { blockedBy, linkEscapedTodos, stubOf, taskToDo } from '../../runner/attr
 import { countPassing, runTests, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { noteStarter } from '../edits.ts';
-import { UserError, clip, colour, indent, referenceMissing } from '../output.ts';
+import { UserError, clip, colour, indent, referenceMissing } from '../../output.ts';
 import { typecheck } from '../../source/typecheck.ts';
 import { recordStepRun } from '../state.ts';
 import { migrationAdvice } from './migrate.ts';

@@ -8,7 +8,7 @@ import { ROOT, SLIDES_DIR } from '../../paths.ts';
 import { roomProblems, staleCitations } from '../../source/rooms.ts';
 import { listMutants } from '../../source/mutants.ts';
 import { readmeHints, readmeSection, readmeTasks, type Step } from '../../steps.ts';
-import { clip, colour, indent } from '../output.ts';
+import { clip, colour, indent } from '../../output.ts';
 
 const README_SECTIONS = ['Goal', 'Why', 'Tasks', 'Try it', 'Hints', 'Done when', 'Going further'];
 /** The longest a file of a solution's src or of lib may be, tests aside: one idea, read in one go. */

@@ -1,6 +1,6 @@
 // How long each phase of `npm test` took (lib/cli/commands/verify.ts prints it at the end).
 import os from 'node:os';
-import { colour, heading } from '../output.ts';
+import { colour, heading } from '../../output.ts';
 
 /** Wall time per phase. Phases 4 to 9 share the pool, so each spans from its first run's start to its last run's end, and they overlap. */
 export class Timing {

@@ -34,7 +34,7 @@ import { studentRegions, writeStarter, type RegionAt } from '../../source/starte
 import { typecheck } from '../../source/typecheck.ts';
 import { starterSyncProblems } from '../../source/sync.ts';
 import { findStep, listSteps, previousStep, readmeTasks, type Step } from '../../steps.ts';
-import { colour, heading } from '../output.ts';
+import { colour, heading } from '../../output.ts';
 import { Timing } from './verify-timing.ts';
 import { Checks, checkLayout, checkParts, checkRooms, pad, rel } from './verify-parts.ts';
 

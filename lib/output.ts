@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import pc from 'picocolors';
-import { ROOT } from '../paths.ts';
+import { ROOT } from './paths.ts';
 
 export const colour = pc;
 
