@@ -5,7 +5,7 @@ import { strayFiles } from '../layout.ts';
 describe('the layout check', () => {
   it('accepts the files each part holds', () => {
     const files = [
-      'package.json', 'README.md', '.ci/run', 'lib/cli/main.ts', 'slides/00-intro.md', 'slides/07-replication.md', 'slides/assets/a.svg',
+      'package.json', 'README.md', '.ci/run', 'lib/main.ts', 'slides/00-intro.md', 'slides/07-replication.md', 'slides/assets/a.svg',
       'steps/07-replication/README.md', 'steps/07-replication/demo.ts', 'steps/07-replication/src/broker/broker.ts', 'steps/07-replication/test/a.test.ts',
       'solutions/07-replication/src/deep/x.ts', 'solutions/07-replication/mutants/m.patch',
     ];

@@ -12,7 +12,7 @@ import { colour } from '../../output.ts';
 import type { ClusterMember } from '../broker-flags.ts';
 import { ServerProcess } from '../../process/server-process.ts';
 
-const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');
+const MAIN = path.join(ROOT, 'lib', 'main.ts');
 /** How long a broker has to stop after SIGTERM before it gets SIGKILL. */
 const STOP_GRACE_MS = 5_000;
 const LAST_STDERR_LINES = 12;

@@ -1,4 +1,4 @@
-// Runs `npm run <command>` as the workshop's CLI really runs (node with tsx, lib/cli/main.ts), as a
+// Runs `npm run <command>` as the workshop's CLI really runs (node with tsx, lib/main.ts), as a
 // child process whose output a test reads line by line.
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ROOT } from '../../paths.ts';
 import { ExpectationFailed, waitFor, within } from '../../testing/wait.ts';
 
-const MAIN = path.join(ROOT, 'lib', 'cli', 'main.ts');
+const MAIN = path.join(ROOT, 'lib', 'main.ts');
 
 export interface CliProcess {
   child: ChildProcess;

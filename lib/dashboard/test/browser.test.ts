@@ -82,7 +82,7 @@ describe.skipIf(skip)(skip ? `skipped: ${chromiumMissingMessage()}` : 'the dashb
     launcher = spawn(
       process.execPath,
       [
-        '--import', 'tsx', path.join(ROOT, 'lib', 'cli', 'main.ts'), 'cluster', '--step', '08',
+        '--import', 'tsx', path.join(ROOT, 'lib', 'main.ts'), 'cluster', '--step', '08',
         '--brokers', '3', '--base-port', '0', '--data-dir', dataDir, '--topics', `${TOPIC}:3:3`, '--dashboard',
         '--broker-heartbeat-interval-ms', '250', '--broker-session-timeout-ms', String(SESSION_TIMEOUT_MS),
         '--leader-imbalance-check-interval-ms', '500', '--replica-lag-time-max-ms', '1500',
