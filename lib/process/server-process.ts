@@ -5,9 +5,11 @@
 //
 // Two kinds of start use it: lib/testing/broker-process.ts (the test harness, and the chaos run,
 // bench and demos built on it), which hands the process its options as JSON, and npm run cluster
-// (lib/cli/cluster/member.ts), which runs `npm run broker` with Kafka's flag names. Both learn
-// that their process is ready in their own way; everything after that is here.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+// (lib/cli/cluster/member.ts), which runs `npm run broker` with Kafka's flag names. Either way the
+// process says it is ready the same way: `process.send({ ready: port })` on the IPC channel once
+// its start() has resolved (a step-08 broker listens before it has registered, so a log line
+// would come too early).
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /** How a process ended: its exit code, or the signal that ended it. */
 export interface Exit {
@@ -15,9 +17,20 @@ export interface Exit {
   signal: NodeJS.Signals | null;
 }
 
+export interface ServerProcessOptions {
+  /** 'pipe': stdin is a pipe the process may watch, to stop when this one goes (even by SIGKILL). */
+  stdin: 'pipe' | 'ignore';
+  /** In a process group of its own: Ctrl-C in the terminal does not reach it. */
+  detached?: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
 export class ServerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
+  /** Resolves with the port it listens on once it says it is ready; never, if it exits first (race it with `exited`). */
+  readonly ready: Promise<number>;
   /** Resolves once the process has ended. */
   readonly exited: Promise<Exit>;
   /** How it ended; null while it runs. */
@@ -25,10 +38,20 @@ export class ServerProcess {
   /** Stopped with SIGSTOP, not yet continued. */
   paused = false;
 
-  /** Starts `node <args>` (with tsx loaded, as every workshop process needs). */
-  constructor(args: string[], options: SpawnOptions) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', ...args], options);
+  /** Starts `node <args>` (with tsx loaded, as every workshop process needs); its stdout and stderr are pipes. */
+  constructor(args: string[], options: ServerProcessOptions) {
+    this.child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+      cwd: options.cwd,
+      stdio: [options.stdin, 'pipe', 'pipe', 'ipc'],
+      detached: options.detached ?? false,
+      env: options.env,
+    });
     this.pid = this.child.pid ?? -1;
+    this.ready = new Promise<number>((resolve) =>
+      this.child.on('message', (message: { ready?: number }) => {
+        if (typeof message?.ready === 'number') resolve(message.ready);
+      }),
+    );
     this.exited = new Promise<Exit>((resolve) =>
       this.child.once('exit', (code, signal) => {
         this.exit = { code, signal };

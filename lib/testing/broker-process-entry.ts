@@ -1,4 +1,5 @@
-// The child side of broker-process.ts: start one broker and report its port on stdout. With a
+// The child side of broker-process.ts: start one broker and report its port ({ ready: port } on the
+// IPC channel, as lib/process/server-process.ts expects). With a
 // third argument `Controller` it starts the step's Controller instead (step 08 on), the same way.
 //
 // A port someone else holds ends the process with PORT_TAKEN_EXIT_CODE, so the parent can pick
@@ -20,7 +21,7 @@ let started = false;
 /**
  * The broker's log. While it starts, a TODO stub it meets (registering, loading metadata) is only
  * logged and retried by the broker; here it ends the process with the TODO, so whoever waits for
- * READY hears which task is missing at once instead of a timeout.
+ * it to be ready hears which task is missing at once instead of a timeout.
  */
 function log(line: string): void {
   if (printLog) process.stdout.write(`${line}\n`);
@@ -42,7 +43,7 @@ try {
   process.exit(PORT_TAKEN_EXIT_CODE);
 }
 started = true;
-process.stdout.write(`READY ${address.port}\n`);
+process.send?.({ ready: address.port });
 
 const stop = () => {
   void Promise.resolve(server.stop()).finally(() => process.exit(0));

@@ -20,7 +20,7 @@ export interface BrokerProcess {
   server: ServerProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
-  /** Everything it wrote to stdout so far: the READY line, and the broker's log with `log: true`. */
+  /** Everything it wrote to stdout so far: the broker's log with `log: true`. */
   stdout(): string;
   /** Resolves with the exit code (or signal) once the process has ended. */
   exited: Promise<Exit>;
@@ -69,7 +69,7 @@ async function startServerProcess(className: 'Broker' | 'Controller', srcDir: st
   const what = className.toLowerCase();
   const server = new ServerProcess([ENTRY, srcDir, JSON.stringify(options), className], {
     cwd: ROOT,
-    stdio: [processOptions.exitWithParent ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdin: processOptions.exitWithParent ? 'pipe' : 'ignore',
     detached: processOptions.ownProcessGroup ?? false,
     env: { ...process.env, KFS_BROKER_LOG: processOptions.log ? '1' : '0', KFS_EXIT_WITH_PARENT: processOptions.exitWithParent ? '1' : '0' },
   });
@@ -78,20 +78,13 @@ async function startServerProcess(className: 'Broker' | 'Controller', srcDir: st
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
-  const ready = new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const line = /^READY (\d+)$/m.exec(stdout);
-      if (line) resolve(Number(line[1]));
-    });
-    void exited.then(({ code, signal }) =>
-      reject(
-        code === PORT_TAKEN_EXIT_CODE
-          ? new PortTakenError(options.port, what)
-          : new ExpectationFailed(`the ${what} process exited (${signal ?? `code ${code}`}) before it was listening: ${firstError(stderr)}`),
-      ),
-    );
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const failed = exited.then(({ code, signal }) => {
+    throw code === PORT_TAKEN_EXIT_CODE
+      ? new PortTakenError(options.port, what)
+      : new ExpectationFailed(`the ${what} process exited (${signal ?? `code ${code}`}) before it was listening: ${firstError(stderr)}`);
   });
+  const ready = Promise.race([server.ready, failed]);
   let port: number;
   try {
     port = await within(ready, processOptions.readyMs ?? 15_000, `the ${what} process did not start listening`);

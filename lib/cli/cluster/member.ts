@@ -39,14 +39,9 @@ export class Member extends ServerProcess implements ClusterMember {
     // stopping it, even by SIGKILL, the pipe closes and it stops on its own. It leaves its notes and
     // advice to this process, which says them once for all, and says on the IPC channel when its
     // start() has resolved (a step-08 broker logs that it listens before it has registered).
-    super([MAIN, ...args], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe', 'ipc'], env: { ...process.env, KFS_BROKER_CHILD: '1' } });
-    let heard: () => void = () => {};
-    this.listening = new Promise<void>((resolve) => (heard = resolve));
-    this.child.on('message', (message: { ready?: number }) => {
-      if (!this.listens && message?.ready !== undefined) {
-        this.listens = true;
-        heard();
-      }
+    super([MAIN, ...args], { cwd: ROOT, stdin: 'pipe', env: { ...process.env, KFS_BROKER_CHILD: '1' } });
+    this.listening = this.ready.then(() => {
+      this.listens = true;
     });
     // "[broker 2]", "[controller]" (there is one).
     const prefix = name.startsWith('broker') ? COLOURS[(id - 1) % COLOURS.length]!(`[${name}]`) : colour.bold('[controller]');
