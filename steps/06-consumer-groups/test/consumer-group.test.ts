@@ -3,7 +3,7 @@ import { KafkaProducer, roundRobinAssignor, stringSerializer } from '../src/inde
 import { useCleanup } from '#lib/testing/cleanup.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { ExpectationFailed, waitFor } from '#lib/testing/wait.ts';
-import { RawMember, WAIT_MS, committedOffsets, groupConsumer, membersOf, produce, readInBackground, setup, startBroker, troubleLogged, waitForSplit } from './helpers.ts';
+import { RawMember, WAIT_MS, committedOffsets, groupConsumer, loggedLines, membersOf, produce, readInBackground, setup, startBroker, troubleLogged, waitForSplit } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step06-group-');
 const cleanup = useCleanup();
@@ -35,6 +35,13 @@ describe('task 6: joining as a consumer', () => {
     const b = readInBackground(groupConsumer(cleanup, bootstrap, 'numtest', 'split'), 'member B');
     await waitForSplit([a, b], ALL_FOUR);
     expect([a.owns().length, b.owns().length], 'the range assignor gives 2 members 2 partitions each').toEqual([2, 2]);
+    // npm run chaos and the demos learn of each rebalance from this line: its form is part of the task.
+    for (const reader of [a, b]) {
+      const joined = loggedLines(reader.consumer).filter((line) => line.startsWith('Joined group')).at(-1) ?? '(no line starting "Joined group")';
+      const form = /^Joined group "split" as \S+ in generation \d+(?: \(leader, [\w-]+ assignor\))?: assigned (.+)$/.exec(joined);
+      expect(form, `${reader.name} logs its assignment as 'Joined group "split" as <member id> in generation <n>: assigned numtest-0, numtest-1' (the leader adds " (leader, range assignor)" before the colon); its last such line was: ${joined}`).not.toBeNull();
+      expect(form![1]!.split(', ').sort(), `${reader.name}'s "Joined group" line names the partitions it owns`).toEqual(reader.owns());
+    }
     const sent = await produce(producer, 'numtest', 'x', 20, 4);
     await waitFor(() => compare(sent, [a, b]).missing.length === 0, WAIT_MS, 'every record should reach one of the two members');
     const { duplicates } = compare(sent, [a, b]);

@@ -67,6 +67,11 @@ export function groupConsumer(cleanup: Register, bootstrap: string, topic: strin
   return consumer;
 }
 
+/** Every line the consumer logged so far. */
+export function loggedLines(consumer: KafkaConsumer<string | null, string | null>): string[] {
+  return [...(logs.get(consumer) ?? [])];
+}
+
 /**
  * What went wrong inside a consumer without ending its loop, as it logged it (a commit that
  * failed, a leave that could not be sent), one line each after "; it logged:", or '' when
