@@ -19,6 +19,11 @@ export function bad(text: string): void {
   console.log(`${pc.red('✗')} ${text}`);
 }
 
+/** Worth knowing, not a problem: an optional extra that is missing, a Node that will soon be. */
+export function note(text: string): void {
+  console.log(`${pc.yellow('-')} ${text}`);
+}
+
 /** Indents every line of a block of text. */
 export function indent(text: string, by = '    '): string {
   return text

@@ -1,10 +1,40 @@
 // Apache Kafka's own clients, run as they are against a workshop cluster: kcat (librdkafka) and
-// kafka-python from Debian's packages, KafkaJS from npm. .ci/run and the README install them;
-// a machine without them gets a failure that says how to install them, never a silent skip.
+// kafka-python from Debian's packages, KafkaJS from npm. .ci/run and the README install them.
+// A student without them (`npm run step 09`) gets a failure that says how to install them: those
+// tests are part of the task. `npm test` on such a machine skips them with one line saying the
+// same (KFS_EXTRAS_OPTIONAL, set by verify), unless KFS_REQUIRE_EXTRAS=1 (CI) says they must run.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 
-const INSTALL = 'install the real Kafka clients the step 09 tests run: `sudo apt-get install kcat python3-kafka` (Debian, Ubuntu; what CI does), or `brew install kcat` and `pip3 install kafka-python==2.0.2`';
+export const INSTALL = 'install the real Kafka clients the step 09 tests run: `sudo apt-get install kcat python3-kafka` (Debian, Ubuntu; what CI does), or `brew install kcat` and `pip3 install kafka-python==2.0.2`';
+
+/** The real clients a test may need that are not on npm. */
+export type Extra = 'kcat' | 'kafka-python';
+
+/** Whether this machine has `extra`. */
+export function hasExtra(extra: Extra): boolean {
+  try {
+    if (extra === 'kcat') kcatBinary();
+    else pythonWithKafka();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The extras this machine lacks. */
+export function missingExtras(): Extra[] {
+  return (['kcat', 'kafka-python'] as const).filter((extra) => !hasExtra(extra));
+}
+
+/**
+ * True when a test that needs `extras` is to be skipped: npm test on a machine without one of
+ * them (verify sets KFS_EXTRAS_OPTIONAL=1, and leaves it out when KFS_REQUIRE_EXTRAS=1). A
+ * student's run never skips: it fails with the install advice.
+ */
+export function skipWithout(...extras: Extra[]): boolean {
+  return process.env.KFS_EXTRAS_OPTIONAL === '1' && extras.some((extra) => !hasExtra(extra));
+}
 
 /** The kcat (or older kafkacat) binary. */
 export function kcatBinary(): string {

@@ -5,7 +5,7 @@
 // shows it dead and the new leaders within the broker session timeout plus a second; a restarted
 // broker comes back into the ISR and takes its partitions back; and the page asks nothing of any
 // host but the dashboard's own on 127.0.0.1. A screenshot of each state goes to .kfs/dashboard/.
-// Without a Chromium the tests are skipped, saying how to get one; with KFS_REQUIRE_BROWSER=1
+// Without a Chromium the tests are skipped, saying how to get one; with KFS_REQUIRE_EXTRAS=1
 // (CI) they fail instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

@@ -3,7 +3,7 @@
 // room), the keys and swipes work, the presenter view follows, the PDF has one page per slide, and
 // the handout one page per slide with the slide's notes under it. A new deck is checked as soon as
 // it exists. Without a Chromium on this machine the tests
-// are skipped, saying how to get one; with KFS_REQUIRE_BROWSER=1 (CI) they fail instead.
+// are skipped, saying how to get one; with KFS_REQUIRE_EXTRAS=1 (CI) they fail instead.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
