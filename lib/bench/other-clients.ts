@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from '../testing/kafkajs.ts';
 import { kcatBinary, runClient } from '../testing/real-clients.ts';
 import type { Throughput } from './workload.ts';
 

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type Producer } from '#lib/testing/kafkajs.ts';
 import { rawLoopback } from '#lib/bench/limits.ts';
 import { todoInLog } from '#lib/testing/broker-log.ts';
 import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.ts';

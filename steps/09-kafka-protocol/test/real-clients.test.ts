@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from '#lib/testing/kafkajs.ts';
 import { KafkaAdmin, LOG_OVERHEAD, compressionOf, readBatchHeader } from '../src/index.ts';
 import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
