@@ -51,6 +51,8 @@ export interface RunOptions {
   showConsole?: boolean;
   /** Stop after this many failed tests (a mutant needs only one to count as caught). */
   bail?: number;
+  /** Run only the tests whose full name matches (vitest's -t); the others are reported as skipped. */
+  testNamePattern?: string;
 }
 
 export async function runTests(options: RunOptions): Promise<RunResult> {
@@ -79,6 +81,7 @@ export async function runTests(options: RunOptions): Promise<RunResult> {
       // npm test runs several at once, and vitest's results cache is one file they would share.
       cache: false,
       ...(options.bail ? { bail: options.bail } : {}),
+      ...(options.testNamePattern ? { testNamePattern: options.testNamePattern } : {}),
     },
     {},
     { stdout: process.stdout, stderr: process.stderr },

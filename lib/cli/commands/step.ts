@@ -18,10 +18,10 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
   if (args.includes('--help') || args.includes('-h')) {
     const command = target === 'solution' ? 'solution' : 'step';
     console.log(
-      `npm run ${command} NN [-- --watch]\n\n` +
+      `npm run ${command} NN [-- --watch|--all]\n\n` +
         (target === 'solution'
           ? "Runs step NN's tests against the reference solution (solutions/NN-name/src)."
-          : "Runs step NN's tests against your code (steps/NN-name/src), groups the failures by the task that\nblocks them, and names the next task to do. --watch runs them again on every save."),
+          : "Runs step NN's tests against your code (steps/NN-name/src), task by task, and stops at the first\ntask with a failure; groups the failures by the task that blocks them and names the next task to do.\n--all runs every test at once; --watch runs them all again on every save."),
     );
     return 0;
   }
@@ -38,10 +38,15 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
     // Lets progress and kcat --mine tell later whether this step has been edited, even without solutions/ or git.
     noteStarter(step);
   }
+  const paths = [path.relative(ROOT, step.testDir)];
+  if (target === 'student' && !watch && !args.includes('--all')) {
+    const { result, stoppedAt } = await runTaskByTask(step, paths);
+    return report(step, result, target, stoppedAt);
+  }
   let exitCode = 1;
   await runTests({
     target,
-    paths: [path.relative(ROOT, step.testDir)],
+    paths,
     watch,
     showConsole: true,
     onResult: async (result) => {
@@ -53,13 +58,47 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
   return exitCode;
 }
 
-async function report(step: Step, result: RunResult, target: 'student' | 'solution'): Promise<number> {
+/**
+ * Runs the step's tests one task at a time, in the README's order, and stops after the first task
+ * with a failure (rustlings' way): a student sees their next task's failures within seconds, not
+ * after the later tasks' tests have waited for stubs that will never answer. The tests of no task
+ * run last. Returns every result so far, and the task it stopped at (null when all ran).
+ */
+async function runTaskByTask(step: Step, paths: string[]): Promise<{ result: RunResult; stoppedAt: number | null }> {
+  const tasks = readmeTasks(step).map((task) => task.number);
+  const stages = [...tasks.map((task) => ({ task, pattern: `task ${task}:` })), { task: null, pattern: '^(?!.*task \\d+:)' }];
+  const seen = new Map<string, TestOutcome>();
+  const result: RunResult = { tests: [], brokenFiles: [], unhandled: [] };
+  for (const { task, pattern } of stages) {
+    const run = await runTests({ target: 'student', paths, showConsole: true, testNamePattern: pattern });
+    for (const test of run.tests) if (test.state !== 'skipped' || !seen.has(`${test.file} ${test.name}`)) seen.set(`${test.file} ${test.name}`, test);
+    result.brokenFiles = run.brokenFiles;
+    result.unhandled.push(...run.unhandled);
+    result.tests = [...seen.values()];
+    const failed = run.brokenFiles.length > 0 || run.tests.some((test) => test.state === 'failed');
+    if (failed && task !== null && task !== tasks.at(-1)) {
+      // The later tasks' tests did not run: they are not counted, passing or failing.
+      result.tests = result.tests.filter((test) => test.state !== 'skipped');
+      return { result, stoppedAt: task };
+    }
+    if (failed) break;
+  }
+  result.tests = result.tests.filter((test) => test.state !== 'skipped');
+  return { result, stoppedAt: null };
+}
+
+/** `stoppedAt`: the task a task-by-task run stopped at (its later tasks' tests did not run). */
+async function report(step: Step, result: RunResult, target: 'student' | 'solution', stoppedAt: number | null = null): Promise<number> {
   const { passed, total } = countPassing(result);
-  const allGreen = total > 0 && passed === total && result.brokenFiles.length === 0 && result.unhandled.length === 0;
+  const allGreen = stoppedAt === null && total > 0 && passed === total && result.brokenFiles.length === 0 && result.unhandled.length === 0;
   const label = target === 'solution' ? 'Reference solution · ' : '';
   const counts = `${passed}/${total} passing`;
   const stepNumber = String(step.number).padStart(2, '0');
   console.log(`\n${colour.bold(`${label}Step ${stepNumber} · ${step.slug} · `)}${allGreen ? colour.green(counts) : colour.yellow(counts)}`);
+  if (stoppedAt !== null) {
+    const ran = stoppedAt === 1 ? 'Only task 1' : `Tasks 1 to ${stoppedAt}`;
+    console.log(colour.dim(`${ran} ran: the tests of later tasks wait until task ${stoppedAt} passes (npm run step ${stepNumber} -- --all runs them all).`));
+  }
 
   for (const broken of result.brokenFiles) {
     console.log(`\n${colour.red('✗')} ${broken.file} could not be loaded:`);
