@@ -32,3 +32,20 @@ export function errorResponse(correlationId: number | null, code: string, messag
 export function encodeMessage(body: object): Buffer {
   return encodeFrame(Buffer.from(JSON.stringify(body), 'utf8'));
 }
+
+/** A few of Apache Kafka's api keys, to name the request a client of Kafka's own protocol sent. */
+const KAFKA_APIS: Record<number, string> = { 0: 'Produce', 1: 'Fetch', 2: 'ListOffsets', 3: 'Metadata', 8: 'OffsetCommit', 9: 'OffsetFetch', 10: 'FindCoordinator', 11: 'JoinGroup', 18: 'ApiVersions', 19: 'CreateTopics', 22: 'InitProducerId' };
+
+/**
+ * Why a payload that is not JSON may be Apache Kafka's binary protocol: kcat, a real Kafka client,
+ * or a step 09 client, which start every request with an int16 api key and an int16 version. A
+ * sentence naming it and what to run instead, or null when the payload does not look like one.
+ */
+export function kafkaProtocolRequest(payload: Buffer): string | null {
+  if (payload.length < 8 || payload[0] === 0x7b) return null; // '{': the workshop's JSON
+  const apiKey = payload.readInt16BE(0);
+  const version = payload.readInt16BE(2);
+  if (apiKey < 0 || apiKey > 100 || version < 0 || version > 20) return null;
+  const api = KAFKA_APIS[apiKey] ? `${KAFKA_APIS[apiKey]} v${version}` : `api key ${apiKey} v${version}`;
+  return `this looks like Apache Kafka's binary protocol (${api}), and this broker speaks the workshop's JSON protocol of steps 02 to 08: use a step 09 broker (npm run broker -- --step 09), or this step's own client (npm run kcat -- --step NN)`;
+}

@@ -4,7 +4,7 @@
 // request with a wrong field and a broker cannot answer one with the wrong response.
 // (envelope.ts says what every message looks like; fields.ts how a request is read.)
 import { Fields, InvalidRequestError, isObject, quote } from './fields.ts';
-import type { ErrorBody } from './envelope.ts';
+import { kafkaProtocolRequest, type ErrorBody } from './envelope.ts';
 import { parseProduce, type ProduceRequest, type ProduceResponse } from './produce.ts';
 import { parseMetadata, type MetadataRequest, type MetadataResponse } from './metadata.ts';
 //> step 04 given
@@ -54,7 +54,7 @@ export function parseRequest(payload: Buffer): Request {
   try {
     body = JSON.parse(payload.toString('utf8'));
   } catch {
-    throw new InvalidRequestError(`the request is not JSON (it starts with ${JSON.stringify(payload.subarray(0, 20).toString('latin1'))})`);
+    throw new InvalidRequestError(kafkaProtocolRequest(payload) ?? `the request is not JSON (it starts with ${JSON.stringify(payload.subarray(0, 20).toString('latin1'))})`);
   }
   if (!isObject(body)) throw new InvalidRequestError('a request must be a JSON object like {"type": "produce", "correlationId": 1, …}');
   const correlationId = Number.isSafeInteger(body.correlationId) ? (body.correlationId as number) : null;

@@ -155,7 +155,9 @@ export class Broker {
       request = parseRequest(frame);
     } catch (error) {
       if (!(error instanceof InvalidRequestError)) throw error;
-      // A malformed request is the client's mistake: answer it, keep the connection open.
+      // A malformed request is the client's mistake: answer it, keep the connection open, and log
+      // why, which a client that cannot read the answer (kcat, say) never shows.
+      this.log(`Answered INVALID_REQUEST: ${error.message}`);
       return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
     }
     try {
