@@ -16,6 +16,7 @@
 // Nothing here is JSON and nothing is ever executed: every byte is read by a schema (types.ts)
 // that checks its length against what is there before allocating anything.
 import { int16, int32, nullableString, Reader, struct, Writer, type Infer, type Type } from './types.ts';
+import { encodeFrame } from '../network/frame.ts';
 
 /** An error as the code works with it: Apache Kafka's name for it, and what it means in words. */
 export interface ErrorBody {
@@ -57,5 +58,19 @@ export function readRequestHeader(reader: Reader): RequestHeader {
 /** The correlation id at the start of a response frame's payload. */
 export function readResponseHeader(reader: Reader): number {
   return responseHeaderV0.read(reader, 'the response header').correlationId;
+}
+
+/** Whether a payload is the workshop's JSON protocol of steps 02 to 08, which starts with '{'. */
+export function isJsonProtocol(payload: Buffer): boolean {
+  return payload.length > 1 && payload[0] === 0x7b && payload[1] === 0x22; // '{"'
+}
+
+/**
+ * The answer to a request in the workshop's JSON protocol, in that protocol, so that its client
+ * says why (a step 02–08 client, or kcat of those steps, talking to this step's broker).
+ */
+export function jsonProtocolRefusal(): Buffer {
+  const message = "this broker speaks Apache Kafka's binary protocol (step 09), not the workshop's JSON protocol of steps 02 to 08: use a client of step 09 (npm run kcat -- --step 09), or a broker of the client's step";
+  return encodeFrame(Buffer.from(JSON.stringify({ correlationId: null, error: { code: 'UNSUPPORTED_VERSION', message } }), 'utf8'));
 }
 //<

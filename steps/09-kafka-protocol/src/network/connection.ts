@@ -7,7 +7,7 @@
 import net from 'node:net';
 import { KafkaError } from '../common/errors.ts';
 import { FrameDecoder } from './frame.ts';
-import { APIS, encodeRequest, isFailed, readResponseHeader, type RequestBody, type RequestType, type ResponseOf } from '../protocol/index.ts';
+import { APIS, encodeRequest, isFailed, isJsonProtocol, readResponseHeader, type RequestBody, type RequestType, type ResponseOf } from '../protocol/index.ts';
 import { Reader } from '../protocol/types.ts';
 
 /** How this workshop's clients name themselves in every request header (brokers log it). */
@@ -86,6 +86,11 @@ export class Connection {
 
   /** Settles the request an answer belongs to; the correlationId says which one. */
   private onResponse(frame: Buffer): void {
+    if (isJsonProtocol(frame)) {
+      // A broker of steps 02 to 08 answers what it cannot read in its own JSON protocol.
+      this.failAll(new ConnectionError(`the broker at ${this.address} answered in the workshop's JSON protocol of steps 02 to 08, and this client speaks Kafka's (step 09): use the client of the broker's step (npm run kcat -- --step NN), or a step 09 broker`));
+      return;
+    }
     const reader = new Reader(frame);
     const correlationId = readResponseHeader(reader);
     const pending = this.pending.get(correlationId);

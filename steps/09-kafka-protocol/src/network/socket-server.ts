@@ -9,7 +9,7 @@ import net from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { KafkaError } from '../common/errors.ts';
 import { FrameDecoder } from './frame.ts';
-import { APIS, InvalidRequestError, type ApiCodec, encodeResponse, readRequestHeader, requestTypeOf, type ApiVersionRange, type Failed, type Request, type RequestHeader, type RequestType, type ResponseOf } from '../protocol/index.ts';
+import { APIS, InvalidRequestError, type ApiCodec, encodeResponse, isJsonProtocol, jsonProtocolRefusal, readRequestHeader, requestTypeOf, type ApiVersionRange, type Failed, type Request, type RequestHeader, type RequestType, type ResponseOf } from '../protocol/index.ts';
 import { unsupportedVersionBody } from '../protocol/api-versions.ts';
 import { Reader, raw } from '../protocol/types.ts';
 import { RequestQueue } from './request-queue.ts';
@@ -85,7 +85,14 @@ export class SocketServer {
     socket.on('close', () => this.connections.delete(socket));
     const requests = new RequestQueue(
       socket,
-      (frame, clientGone) => this.answer(frame, clientGone),
+      (frame, clientGone) => {
+        // A client of the workshop's JSON protocol (steps 02 to 08) is told so, in words it can read.
+        if (isJsonProtocol(frame)) {
+          this.options.log(`Answered a request in the workshop's JSON protocol of steps 02 to 08 from ${socket.remoteAddress}:${socket.remotePort}: this broker speaks Kafka's binary protocol`);
+          return jsonProtocolRefusal();
+        }
+        return this.answer(frame, clientGone);
+      },
       { queuedMaxRequests: this.options.queuedMaxRequests, connectionsMaxIdleMs: this.options.connectionsMaxIdleMs, log: this.options.log },
     );
     const decoder = new FrameDecoder({ maxFrameBytes: this.options.maxFrameBytes });
