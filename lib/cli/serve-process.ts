@@ -76,6 +76,9 @@ export async function serveProcess(served: Served): Promise<number> {
     if (/ listening on /.test(line)) announced = true;
     console.log(line);
   };
+  // Asked for now, before start(): a broker says it listens before start() resolves (a step 08
+  // broker then registers), and a SIGTERM in between must stop it cleanly, not end the process.
+  const stopRequested = stopRequest();
   let server;
   let address;
   try {
@@ -94,7 +97,7 @@ export async function serveProcess(served: Served): Promise<number> {
   // registered with the controller, and start() resolves only once it has.
   if (IN_CLUSTER) process.send?.({ ready: address?.port ?? options.port });
 
-  const stopping = await stopRequest();
+  const stopping = await stopRequested;
   // A second Ctrl-C (or a second SIGTERM) gives up on a stop that hangs; the other kind of signal
   // is ignored, since it only says again what was already asked (`npm run cluster` sends SIGTERM
   // to brokers that the terminal has already sent SIGINT to).

@@ -232,7 +232,18 @@ async function runMutant(mutant: Mutant): Promise<RunResult | string> {
   } catch (error) {
     return (error as Error).message;
   }
-  return runTestsApart({ target: `dir:${srcDir}`, paths: [rel(mutant.step.testDir)], bail: 1 });
+  // Most mutants are caught by the tests of the task their description names: those files run
+  // first, and the step's other files only when none of them fails. A mutant is then never
+  // reported uncaught that a test of another file would have caught.
+  const target = `dir:${srcDir}` as const;
+  const files = fs.readdirSync(mutant.step.testDir).filter((file) => file.endsWith('.test.ts')).map((file) => path.join(mutant.step.testDir, file));
+  const tasks = [...mutant.description.matchAll(/\btask (\d+)\b/g)].map((match) => `task ${match[1]}:`);
+  const likely = files.filter((file) => tasks.some((task) => fs.readFileSync(file, 'utf8').includes(task)));
+  if (likely.length === 0 || likely.length === files.length) return runTestsApart({ target, paths: [rel(mutant.step.testDir)], bail: 1 });
+  const first = await runTestsApart({ target, paths: likely.map(rel), bail: 1 });
+  if (first.brokenFiles.length > 0 || first.tests.some((test) => test.state === 'failed')) return first;
+  const rest = await runTestsApart({ target, paths: files.filter((file) => !likely.includes(file)).map(rel), bail: 1 });
+  return merged([first, rest]);
 }
 
 /** The step's tests against its starter with tasks 1..upTo solved. */
