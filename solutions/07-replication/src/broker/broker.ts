@@ -265,10 +265,8 @@ export class Broker {
       request = parseRequest(frame);
     } catch (error) {
       if (!(error instanceof InvalidRequestError)) throw error;
-      // A malformed request is the client's mistake: answer it, keep the connection open, and log
-      // why, which a client that cannot read the answer (kcat, say) never shows.
-      this.log(`Answered INVALID_REQUEST: ${error.message}`);
-      return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
+      // A malformed request is the client's mistake: answer it, keep the connection open.
+      return this.refused(error);
     }
     try {
       // acks=0: the producer asked for no answer, and waits for none.
@@ -286,6 +284,12 @@ export class Broker {
       this.log(`Failed to handle a ${request.type} request: ${stack ?? message}`);
       return errorResponse(request.correlationId, 'UNKNOWN_SERVER_ERROR', message);
     }
+  }
+
+  /** INVALID_REQUEST, and the same in the log: a client that cannot read the answer (kcat, say) never shows why. */
+  private refused(error: InvalidRequestError): Reply {
+    this.log(`Answered INVALID_REQUEST: ${error.message}`);
+    return errorResponse(error.correlationId, 'INVALID_REQUEST', error.message);
   }
 
   //> step 07 rewrites: the request handlers move to kafka-apis.ts (Kafka's KafkaApis), one per API
