@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, WORK_DIR } from '../../paths.ts';
 import { blockedBy, linkEscapedTodos, stubOf, taskToDo } from '../../runner/attribution.ts';
-import { countPassing, runTests, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
+import { countPassing, runTests, type RunOptions, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { noteStarter } from '../edits.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../../output.ts';
@@ -40,7 +40,7 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
   }
   const paths = [path.relative(ROOT, step.testDir)];
   if (target === 'student' && !watch && !args.includes('--all')) {
-    const { result, stoppedAt } = await runTaskByTask(step, paths);
+    const { result, stoppedAt } = await runTaskByTask(step, paths, 'student');
     return report(step, result, target, stoppedAt);
   }
   let exitCode = 1;
@@ -64,13 +64,13 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
  * after the later tasks' tests have waited for stubs that will never answer. The tests of no task
  * run last. Returns every result so far, and the task it stopped at (null when all ran).
  */
-async function runTaskByTask(step: Step, paths: string[]): Promise<{ result: RunResult; stoppedAt: number | null }> {
+export async function runTaskByTask(step: Step, paths: string[], target: RunOptions['target']): Promise<{ result: RunResult; stoppedAt: number | null }> {
   const tasks = readmeTasks(step).map((task) => task.number);
   const stages = [...tasks.map((task) => ({ task, pattern: `task ${task}:` })), { task: null, pattern: '^(?!.*task \\d+:)' }];
   const seen = new Map<string, TestOutcome>();
   const result: RunResult = { tests: [], brokenFiles: [], unhandled: [] };
   for (const { task, pattern } of stages) {
-    const run = await runTests({ target: 'student', paths, showConsole: true, testNamePattern: pattern });
+    const run = await runTests({ target, paths, showConsole: target === 'student', testNamePattern: pattern });
     for (const test of run.tests) if (test.state !== 'skipped' || !seen.has(`${test.file} ${test.name}`)) seen.set(`${test.file} ${test.name}`, test);
     result.brokenFiles = run.brokenFiles;
     result.unhandled.push(...run.unhandled);
