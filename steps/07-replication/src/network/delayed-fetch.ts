@@ -9,6 +9,7 @@
 //
 // The purgatory does not read logs or count bytes: it only knows who waits for which partition.
 // Each waiter has one timer (its maxWaitMs), never one per record, and nothing here polls.
+import { keyOf } from '../common/topic-partition.ts';
 
 /** Why a parked fetch woke up. */
 export type WakeReason = 'appended' | 'timeout' | 'released';
@@ -73,10 +74,6 @@ export class FetchPurgatory {
     if (!waiters) this.waiting.set(key, (waiters = new Set()));
     return waiters;
   }
-}
-
-function keyOf(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
 }
 
 /**
