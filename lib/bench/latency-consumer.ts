@@ -9,11 +9,11 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { importStepApi } from '../step-api.ts';
-import type { StepApi } from './workload.ts';
+import type { BenchApi } from './workload.ts';
 
 const [srcDir, bootstrap, topic, count] = process.argv.slice(2);
 const total = Number(count);
-const api = await importStepApi<StepApi>(path.join(srcDir!, 'index.ts'), ['KafkaConsumer'], 'the latency measurement reads with the step\'s KafkaConsumer');
+const api = await importStepApi<BenchApi>(path.join(srcDir!, 'index.ts'), ['KafkaConsumer'], 'the latency measurement reads with the step\'s KafkaConsumer');
 const consumer = new api.KafkaConsumer(topic!, { bootstrapServers: bootstrap!.split(','), autoOffsetReset: 'latest', fetchMaxWaitMs: 100, consumerTimeoutMs: 15_000 });
 const arrived: Array<number | null> = new Array(total).fill(null);
 let ready = false;

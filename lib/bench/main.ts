@@ -19,7 +19,7 @@ import { markdown, table, targetLines } from './report.ts';
 import { runBenchmark, type Results, type Size } from './run.ts';
 import { importStepApi } from '../step-api.ts';
 import { has } from '../step-features.ts';
-import { BENCH_NEEDS, type StepApi } from './workload.ts';
+import { BENCH_NEEDS, type BenchApi } from './workload.ts';
 
 
 const USAGE = `npm run bench [-- flags]: the cluster's throughput and latency against this machine's limits.
@@ -57,7 +57,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     return 0;
   }
 
-  const api = await importStepApi<StepApi>(choice.file, BENCH_NEEDS, 'the benchmark needs a replicated cluster and its clients (step 07 or later)');
+  const api = await importStepApi<BenchApi>(choice.file, BENCH_NEEDS, 'the benchmark needs a replicated cluster and its clients (step 07 or later)');
   console.log(colour.bold(`Benchmark of ${code} (${size === 'full' ? 'full sizes, a few minutes' : size === 'quick' ? 'quick: smaller sizes, noisier figures' : 'tiny: the harness only, figures mean nothing'})`));
   const load = os.loadavg()[0]!;
   console.log(colour.dim(`Brokers run as processes on this machine, beside the clients: other work on it lowers every figure (load average now ${load.toFixed(1)} on ${os.cpus().length} cores${load > 1 ? ': close what you can' : ''}).\n`));

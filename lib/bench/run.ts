@@ -7,7 +7,7 @@ import { startCluster, type ClusterProcess } from '../testing/cluster-process.ts
 import { makeTempDir, removeTempDir } from '../testing/temp-dir.ts';
 import { bestOf, rawFileAppend, rawLoopback, type Moved } from './limits.ts';
 import { produceWithKafkajs, produceWithKcat } from './other-clients.ts';
-import { consumeAll, endToEndLatency, produce, recordsPerSecond, type Latency, type StepApi, type Throughput } from './workload.ts';
+import { consumeAll, endToEndLatency, produce, recordsPerSecond, type BenchApi, type Latency, type Throughput } from './workload.ts';
 
 /** How much each measurement does: `full` for the charts, `quick` for under a minute, `tiny` for the harness's own test. */
 export type Size = 'full' | 'quick' | 'tiny';
@@ -69,7 +69,7 @@ export interface Results {
 }
 
 export interface RunOptions {
-  api: StepApi;
+  api: BenchApi;
   srcDir: string;
   stepNumber: number;
   code: string;

@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { StepApi as FullStepApi } from '../step-api.ts';
+import type { StepApi } from '../step-api.ts';
 
 /** What of a step's public API the benchmark uses; steps 07 to 09 export the same clients (09 speaks Kafka's protocol underneath). */
-export type StepApi = Pick<FullStepApi, 'KafkaAdmin' | 'KafkaProducer' | 'KafkaConsumer'>;
+export type BenchApi = Pick<StepApi, 'KafkaAdmin' | 'KafkaProducer' | 'KafkaConsumer'>;
 
 /** What of it the benchmark uses: checked when it is loaded, so a student's copy missing one is told which. */
 export const BENCH_NEEDS = ['KafkaAdmin', 'KafkaProducer', 'KafkaConsumer'] as const;
@@ -43,7 +43,7 @@ export interface ProduceOptions {
 export const UNANSWERED = 10_000;
 
 /** The workshop's producer sending `records` values as fast as it is able; the clock starts after a first send has fetched metadata and connected. */
-export async function produce(api: StepApi, options: ProduceOptions): Promise<Throughput> {
+export async function produce(api: BenchApi, options: ProduceOptions): Promise<Throughput> {
   const producer = new api.KafkaProducer({ bootstrapServers: options.bootstrapServers, acks: options.acks, batchSize: options.batchSize, lingerMs: options.lingerMs });
   try {
     const value = Buffer.alloc(options.recordBytes, 'x');
@@ -65,7 +65,7 @@ export async function produce(api: StepApi, options: ProduceOptions): Promise<Th
 }
 
 /** The workshop's consumer (no group) reading `records` records of `topic` from its first offset. */
-export async function consumeAll(api: StepApi, bootstrapServers: string[], topic: string, records: number): Promise<Throughput> {
+export async function consumeAll(api: BenchApi, bootstrapServers: string[], topic: string, records: number): Promise<Throughput> {
   const consumer = new api.KafkaConsumer(topic, { bootstrapServers, autoOffsetReset: 'earliest', fetchMaxWaitMs: 100, consumerTimeoutMs: 10_000 });
   try {
     let read = 0;
@@ -115,7 +115,7 @@ export interface Latency {
  * The consumer is a process of its own (latency-consumer.ts), so producer and consumer each have
  * a process, as they would in production; both read the same machine's clock.
  */
-export async function endToEndLatency(api: StepApi, srcDir: string, options: LatencyOptions): Promise<Latency> {
+export async function endToEndLatency(api: BenchApi, srcDir: string, options: LatencyOptions): Promise<Latency> {
   const { bootstrapServers, topic, rate } = options;
   const total = Math.max(1, Math.round(rate * options.seconds));
   const epochNow = () => performance.timeOrigin + performance.now();

@@ -7,7 +7,7 @@ import type * as Step07 from '../../solutions/07-replication/src/index.ts';
 import type * as Step08 from '../../solutions/08-controller/src/index.ts';
 import type * as Step09 from '../../solutions/09-kafka-protocol/src/index.ts';
 import type { ChaosApi } from '../chaos/step-api.ts';
-import type { StepApi as BenchApi } from '../bench/workload.ts';
+import type { BenchApi } from '../bench/workload.ts';
 import type { DashboardApi } from '../dashboard/poller.ts';
 
 /** true when a module's exports have every member lib's description names, with a shape that fits it; tsc refuses `true` otherwise. */

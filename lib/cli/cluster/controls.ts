@@ -3,7 +3,7 @@
 // of every process as the dashboard shows it.
 import type { ProcessState } from '../../dashboard/poller.ts';
 import type { Controls } from '../../dashboard/server.ts';
-import { address, spawnMember, stopMember, type Member } from './member.ts';
+import { address, Member, stopMember } from './member.ts';
 import type { Roster } from './roster.ts';
 
 /** A process as the dashboard shows it. */
@@ -53,7 +53,7 @@ export function clusterControls(roster: Roster, watch: (member: Member) => void)
       restarting.add(id);
       try {
         if (!old.exit) await stopMember(old);
-        const fresh = spawnMember({ id: old.id, host: old.host, port: old.port, name: old.name }, old.dataDir, old.args);
+        const fresh = new Member(old.id, old.host, old.port, old.name, old.dataDir, old.args);
         roster.brokers = roster.brokers.map((member) => (member === old ? fresh : member));
         watch(fresh);
         const outcome = await Promise.race([fresh.listening.then(() => 'ready' as const), fresh.exited.then(() => 'exited' as const)]);

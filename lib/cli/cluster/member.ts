@@ -17,7 +17,11 @@ const MAIN = path.join(ROOT, 'lib', 'main.ts');
 const STOP_GRACE_MS = 5_000;
 const LAST_STDERR_LINES = 12;
 
-/** One process of the cluster: a broker, or from step 08 the controller (a ServerProcess that knows its place in the cluster). */
+/**
+ * One process of the cluster, a broker or from step 08 the controller: `npm run broker` (or
+ * `controller`) started as a process of its own, without npm in between (a ServerProcess that
+ * knows its place in the cluster).
+ */
 export class Member extends ServerProcess implements ClusterMember {
   /** Whether it has said it is ready (its start() has resolved), and a promise of that. */
   listens = false;
@@ -72,11 +76,6 @@ export function brokerArgs(member: ClusterMember, layout: ClusterMember[], contr
 /** `npm run controller`'s arguments. */
 export function controllerArgs(self: ClusterMember, dataDir: string, choice: SourceChoice, host: string, passed: string[]): string[] {
   return ['controller', '--step', choice.step.name, ...(choice.mine ? ['--mine'] : []), '--id', String(self.id), '--host', host, '--port', String(self.port), '--data-dir', dataDir, ...passed];
-}
-
-/** Starts a broker or the controller as a process of its own (`npm run broker` or `npm run controller`, without npm in between). */
-export function spawnMember(member: ClusterMember & { name: string }, dataDir: string, args: string[]): Member {
-  return new Member(member.id, member.host, member.port, member.name, dataDir, args);
 }
 
 /** Copies `input` line by line to `output`, each line prefixed, and hands each line to `seen`. */

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { PORT_TAKEN_EXIT_CODE, pickFreePorts } from '../../ports.ts';
 import { colour } from '../../output.ts';
-import { brokerArgs, controllerArgs, reportDeath, spawnMember, type Member } from './member.ts';
+import { brokerArgs, controllerArgs, Member, reportDeath } from './member.ts';
 import type { ClusterPlan } from './plan.ts';
 import type { Roster } from './roster.ts';
 
@@ -41,14 +41,14 @@ export async function startCluster(plan: ClusterPlan, roster: Roster, signalled:
     if (plan.withController) {
       const self = { id: 0, host, port: plan.fixedControllerPort ?? picked.at(-1)! };
       const dataDir = path.join(dataRoot, 'controller');
-      roster.controller = spawnMember({ ...self, name: 'controller 0' }, dataDir, controllerArgs(self, dataDir, choice, host, plan.controllerPassed));
+      roster.controller = new Member(self.id, host, self.port, 'controller 0', dataDir, controllerArgs(self, dataDir, choice, host, plan.controllerPassed));
       outcome = await ready([roster.controller]);
     }
     if (outcome === 'ready') {
       const controllerAddress = roster.controller ? `${roster.controller.host}:${roster.controller.port}` : undefined;
       roster.brokers = layout.map((member) => {
         const dataDir = path.join(dataRoot, `broker-${member.id}`);
-        return spawnMember({ ...member, name: `broker ${member.id}` }, dataDir, brokerArgs(member, layout, controllerAddress, dataDir, choice, plan.brokerPassed));
+        return new Member(member.id, member.host, member.port, `broker ${member.id}`, dataDir, brokerArgs(member, layout, controllerAddress, dataDir, choice, plan.brokerPassed));
       });
       outcome = await ready(roster.brokers);
     }

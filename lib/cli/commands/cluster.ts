@@ -24,8 +24,6 @@ import { Roster } from '../cluster/roster.ts';
 import { startCluster } from '../cluster/start.ts';
 import { createTopics } from '../cluster/topics.ts';
 
-export { parseTopics, type TopicSpec } from '../cluster/flags.ts';
-
 export async function clusterCommand(args: string[]): Promise<number> {
   if (args.includes('--help') || args.includes('-h')) {
     console.log(clusterUsage());

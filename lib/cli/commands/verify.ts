@@ -50,6 +50,8 @@ export async function verifyCommand(args: string[]): Promise<number> {
   // themselves here (a student's npm run step never skips them), unless CI requires every extra.
   const missing = missingExtras();
   if (process.env.KFS_REQUIRE_EXTRAS !== '1') process.env.KFS_EXTRAS_OPTIONAL = '1';
+  /** How many of a step's tests in `run` skipped themselves for want of an extra. */
+  const clientTestsSkipped = (run: RunResult, step: Step) => (missing.length > 0 ? skippedFor(run, step).length : 0);
   const started = Date.now();
   const timing = new Timing(started);
   const checksDone = timing.phase('1-3. parts, sync, drift');
@@ -146,8 +148,8 @@ export async function verifyCommand(args: string[]): Promise<number> {
     const tests = forStep(run, step);
     const failing = tests.filter((test) => test.state !== 'passed');
     checks.record(tests.length > 0 && failing.length === 0, `solutions/${step.name}: ${tests.length - failing.length}/${tests.length} tests pass`, failing.map(describeFailure));
-    const skipped = skippedFor(run, step).length;
-    if (skipped > 0 && missing.length > 0) checks.skip(`solutions/${step.name}: ${skipped} tests of Kafka's own clients skipped`, `${missing.join(' and ')} missing here; ${INSTALL} (KFS_REQUIRE_EXTRAS=1, as in CI, makes them fail instead)`);
+    const skipped = clientTestsSkipped(run, step);
+    if (skipped > 0) checks.skip(`solutions/${step.name}: ${skipped} tests of Kafka's own clients skipped`, `${missing.join(' and ')} missing here; ${INSTALL} (KFS_REQUIRE_EXTRAS=1, as in CI, makes them fail instead)`);
   }
   if (libRun) recordLibTests(await libRun, checks);
   recordBrokenAndUnhandled(merged([...(await Promise.all(solutionRuns)), ...(libRun ? [await libRun] : [])]), checks, 'solutions');
@@ -168,7 +170,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
       continue;
     }
     const catchers = outcome.tests.filter((test) => test.state === 'failed').map((test) => shortName(test));
-    if (catchers.length === 0 && missing.length > 0 && skippedFor(outcome, mutant.step).length > 0) {
+    if (catchers.length === 0 && clientTestsSkipped(outcome, mutant.step) > 0) {
       checks.skip(`${mutant.step.name}/${mutant.name}`, `no test that ran catches it, and the tests of Kafka's own clients were skipped (${missing.join(' and ')} missing)`);
       continue;
     }
@@ -197,7 +199,7 @@ export async function verifyCommand(args: string[]): Promise<number> {
       const outcome = await run;
       const task = at.region.task!;
       const catchers = outcome.tests.filter((test) => test.task === task && test.state === 'failed');
-      if (catchers.length === 0 && missing.length > 0 && skippedFor(outcome, step).length > 0) {
+      if (catchers.length === 0 && clientTestsSkipped(outcome, step) > 0) {
         checks.skip(`${step.name}: without ${at.file}:${at.region.start + 1} (task ${task})`, `no test that ran fails, and the tests of Kafka's own clients were skipped (${missing.join(' and ')} missing)`);
         continue;
       }

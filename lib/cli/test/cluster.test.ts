@@ -3,7 +3,8 @@
 // when it is stopped; from step 08 a controller process first, the brokers told its address.
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { clusterCommand, parseTopics } from '../commands/cluster.ts';
+import { parseTopics } from '../cluster/flags.ts';
+import { clusterCommand } from '../commands/cluster.ts';
 import { processExists as alive } from '../../testing/broker-process.ts';
 import { useCleanup } from '../../testing/cleanup.ts';
 import { connect } from '../../testing/net.ts';
