@@ -67,23 +67,18 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
 export async function runTaskByTask(step: Step, paths: string[], target: RunOptions['target']): Promise<{ result: RunResult; stoppedAt: number | null }> {
   const tasks = readmeTasks(step).map((task) => task.number);
   const stages = [...tasks.map((task) => ({ task, pattern: `task ${task}:` })), { task: null, pattern: '^(?!.*task \\d+:)' }];
-  const seen = new Map<string, TestOutcome>();
   const result: RunResult = { tests: [], brokenFiles: [], unhandled: [] };
   for (const { task, pattern } of stages) {
     const run = await runTests({ target, paths, showConsole: target === 'student', testNamePattern: pattern });
-    for (const test of run.tests) if (test.state !== 'skipped' || !seen.has(`${test.file} ${test.name}`)) seen.set(`${test.file} ${test.name}`, test);
+    // Each test runs in one stage, its task's; in the others it is reported as skipped.
+    result.tests.push(...run.tests.filter((test) => test.state !== 'skipped'));
     result.brokenFiles = run.brokenFiles;
     result.unhandled.push(...run.unhandled);
-    result.tests = [...seen.values()];
-    const failed = run.brokenFiles.length > 0 || run.tests.some((test) => test.state === 'failed');
-    if (failed && task !== null && task !== tasks.at(-1)) {
+    if (run.brokenFiles.length > 0 || run.tests.some((test) => test.state === 'failed')) {
       // The later tasks' tests did not run: they are not counted, passing or failing.
-      result.tests = result.tests.filter((test) => test.state !== 'skipped');
-      return { result, stoppedAt: task };
+      return { result, stoppedAt: task !== null && task !== tasks.at(-1) ? task : null };
     }
-    if (failed) break;
   }
-  result.tests = result.tests.filter((test) => test.state !== 'skipped');
   return { result, stoppedAt: null };
 }
 
