@@ -1,7 +1,7 @@
 // `npm run progress`: every step with how many of its tests pass on the student's code.
 import path from 'node:path';
 import { ROOT } from '../../paths.ts';
-import { runTests } from '../../runner/run-tests.ts';
+import { ALONE_WORKERS, runTests } from '../../runner/run-tests.ts';
 import { listSteps, type Step } from '../../steps.ts';
 import { stepEdited } from '../edits.ts';
 import { colour } from '../../output.ts';
@@ -18,7 +18,7 @@ export async function progressCommand(): Promise<number> {
   const untouched = new Set(steps.filter((step) => edits.get(step.number)?.edited === false).map((step) => step.number));
   const running = steps.filter((step) => !untouched.has(step.number));
   if (running.length > 0) console.log(colour.dim(`Running the tests of ${running.map((step) => step.name.slice(0, 2)).join(', ')} against steps/*/src (the other steps are untouched starters) …`));
-  const result = running.length > 0 ? await runTests({ target: 'student', paths: running.map((step) => path.relative(ROOT, step.testDir)) }) : { tests: [], brokenFiles: [] };
+  const result = running.length > 0 ? await runTests({ target: 'student', paths: running.map((step) => path.relative(ROOT, step.testDir)), maxWorkers: ALONE_WORKERS }) : { tests: [], brokenFiles: [] };
   console.log('');
   const unfinished = new Set<number>();
   for (const step of steps) {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ROOT, WORK_DIR } from '../../paths.ts';
 import { blockedBy, linkEscapedTodos, stubOf, taskToDo } from '../../runner/attribution.ts';
-import { countPassing, runTests, type RunOptions, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
+import { ALONE_WORKERS, countPassing, runTests, type RunOptions, type RunResult, type TestFailure, type TestOutcome } from '../../runner/run-tests.ts';
 import { findStep, nextStep, readmeTasks, type Step } from '../../steps.ts';
 import { noteStarter } from '../edits.ts';
 import { UserError, clip, colour, indent, referenceMissing } from '../../output.ts';
@@ -49,6 +49,7 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
     paths,
     watch,
     showConsole: true,
+    maxWorkers: ALONE_WORKERS,
     onResult: async (result) => {
       if (watch) console.log(colour.dim(`\n──── run at ${new Date().toLocaleTimeString()} ────`));
       exitCode = await report(step, result, target);
@@ -62,14 +63,21 @@ export async function stepCommand(args: string[], target: 'student' | 'solution'
  * Runs the step's tests one task at a time, in the README's order, and stops after the first task
  * with a failure (rustlings' way): a student sees their next task's failures within seconds, not
  * after the later tasks' tests have waited for stubs that will never answer. The tests of no task
- * run last. Returns every result so far, and the task it stopped at (null when all ran).
+ * run last. Returns every result so far, and the task it stopped at (null when all ran). The first
+ * run loads every test file and so learns which files hold which task's tests: each later run loads
+ * only those (vitest's start and a file's imports cost about 2 s a run, whatever the filter).
  */
 export async function runTaskByTask(step: Step, paths: string[], target: RunOptions['target']): Promise<{ result: RunResult; stoppedAt: number | null }> {
   const tasks = readmeTasks(step).map((task) => task.number);
   const stages = [...tasks.map((task) => ({ task, pattern: `task ${task}:` })), { task: null, pattern: '^(?!.*task \\d+:)' }];
   const result: RunResult = { tests: [], brokenFiles: [], unhandled: [] };
+  let filesOf: ((task: number | null) => string[]) | null = null;
   for (const { task, pattern } of stages) {
-    const run = await runTests({ target, paths, showConsole: target === 'student', testNamePattern: pattern });
+    const files = filesOf ? filesOf(task) : paths;
+    if (files.length === 0) continue;
+    const run = await runTests({ target, paths: files, showConsole: target === 'student', testNamePattern: pattern, maxWorkers: ALONE_WORKERS });
+    // Tests filtered out are still reported (as skipped), with their files: enough to plan the rest.
+    filesOf ??= (later) => [...new Set(run.tests.filter((test) => test.task === later).map((test) => test.file))];
     // Each test runs in one stage, its task's; in the others it is reported as skipped.
     result.tests.push(...run.tests.filter((test) => test.state !== 'skipped'));
     result.brokenFiles = run.brokenFiles;

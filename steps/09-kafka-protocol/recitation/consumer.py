@@ -14,6 +14,7 @@ parser.add_argument('--bootstrap', default='127.0.0.1:9092', help='a broker to s
 parser.add_argument('--topic', default='numtest')
 parser.add_argument('--group', default='numtest-group', help='the consumer group id')
 parser.add_argument('--idle-ms', type=int, default=0, help='stop after this long without a record (0: run until Ctrl-C)')
+parser.add_argument('--max-records', type=int, default=0, help='stop after reading this many records (0: no limit)')
 args = parser.parse_args()
 
 options = dict(
@@ -29,7 +30,11 @@ if args.idle_ms > 0:
     options['consumer_timeout_ms'] = args.idle_ms
 
 consumer = KafkaConsumer(args.topic, **options)
+read = 0
 for message in consumer:
     print(json.dumps(message.value), flush=True)
+    read += 1
+    if read == args.max_records:
+        break
 # close() commits the last offsets read before leaving the group.
 consumer.close()

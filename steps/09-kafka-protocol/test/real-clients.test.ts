@@ -129,13 +129,13 @@ describe('kafka-python', () => {
     const bootstrap = ['--bootstrap', cluster.bootstrapServers[0]!];
     const first = await python('producer.py', [...bootstrap, '--count', '10', '--interval', '0']);
     expect(first.code, `producer.py failed:\n${first.stderr}`).toBe(0);
-    // The first run also waits for the group's first join (coordinator found, offsets topic made): more idle time before it gives up.
-    const read = await python('consumer.py', [...bootstrap, '--group', 'numtest-group', '--idle-ms', '8000']);
+    // Each run stops once it has read what it should; --idle-ms only ends a run that reads too little.
+    const read = await python('consumer.py', [...bootstrap, '--group', 'numtest-group', '--max-records', '10', '--idle-ms', '20000']);
     expect(read.code, `consumer.py failed:\n${read.stderr}`).toBe(0);
     expect(read.stdout.split('\n').filter(Boolean).sort()).toEqual(numbers(0, 10).sort());
     const more = await python('producer.py', [...bootstrap, '--first', '10', '--count', '5', '--interval', '0']);
     expect(more.code, more.stderr).toBe(0);
-    const again = await python('consumer.py', [...bootstrap, '--group', 'numtest-group', '--idle-ms', '4000']);
+    const again = await python('consumer.py', [...bootstrap, '--group', 'numtest-group', '--max-records', '5', '--idle-ms', '20000']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout.split('\n').filter(Boolean).sort(), 'the second run should print only what came after the first run\'s commits').toEqual(numbers(10, 5).sort());
   }, TEST_MS);
@@ -155,7 +155,7 @@ describe('KafkaJS', () => {
     const received: string[] = [];
     const assignments = new Map<Consumer, number[]>();
     const member = async () => {
-      const consumer = kafka.consumer({ groupId: 'kafkajs-group', sessionTimeout: 6_000, heartbeatInterval: 500 });
+      const consumer = kafka.consumer({ groupId: 'kafkajs-group', sessionTimeout: 6_000, heartbeatInterval: 500, maxWaitTimeInMs: 500 });
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => assignments.set(consumer, payload.memberAssignment['numtest'] ?? []));
       await consumer.connect();
       cleanup({ stop: () => consumer.disconnect() });
@@ -178,34 +178,5 @@ describe('KafkaJS', () => {
     const later = numbers(40, 10);
     await producer.send({ topic: 'numtest', acks: -1, messages: later.map((value) => ({ value })) });
     await waitFor(() => later.every((value) => received.includes(value)), WAIT_MS, () => `the remaining member should read what came after the handover; it read ${received.length - values.length} of ${later.length}`);
-  }, TEST_MS);
-
-  test('task 7: a KafkaJS producer keeps every acknowledged record through a leader killed with SIGKILL', async () => {
-    const cluster = await startWithTopic('numtest', 1);
-    const kafka = kafkaOf(cluster);
-    const producer = kafka.producer();
-    await producer.connect();
-    cleanup({ stop: () => producer.disconnect() });
-    const acked: string[] = [];
-    const send = async (value: string) => {
-      await producer.send({ topic: 'numtest', acks: -1, messages: [{ value }] });
-      acked.push(value);
-    };
-    for (const value of numbers(0, 10)) await send(value);
-    const admin = kafka.admin();
-    await admin.connect();
-    cleanup({ stop: () => admin.disconnect() });
-    const [before] = await admin.fetchTopicMetadata({ topics: ['numtest'] }).then(({ topics }) => topics[0]!.partitions);
-    await cluster.kill(before!.leader);
-    // KafkaJS refreshes its metadata and retries on its own; every send below must succeed.
-    for (const value of numbers(10, 10)) await send(value);
-    const consumer = kafka.consumer({ groupId: 'after-kill' });
-    const read: string[] = [];
-    await consumer.connect();
-    cleanup({ stop: () => consumer.disconnect() });
-    await consumer.subscribe({ topic: 'numtest', fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void read.push(message.value!.toString()) });
-    await waitFor(() => read.length >= acked.length, WAIT_MS, () => `read back ${read.length} of ${acked.length} acknowledged records`);
-    expect(read).toEqual(acked);
   }, TEST_MS);
 });
