@@ -24,6 +24,7 @@ export { crc32c } from './record/crc32c.ts';
 export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, decodeBatch, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom } from './record/record-batch.ts';
 export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record/record-batch.ts';
 export { OffsetIndex } from './storage/offset-index.ts';
+export { TimeIndex, type TimestampOffset } from './storage/time-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';
 export { Log, OffsetOutOfRangeError } from './storage/log.ts';
 export { LOG_DEFAULTS } from './storage/log-config.ts';

@@ -8,9 +8,10 @@ export interface TestRecord {
   headers: Array<{ key: string; value: Buffer | null }>;
 }
 
-const T0 = 1_700_000_000_000;
+/** Records are stamped from the moment the tests start: retention by age reads their timestamps. */
+export const T0 = Date.now();
 
-/** Record number n: its value is {"number": n}, as in the recitation's producer.py. */
+/** Record number n: its value is {"number": n}, as in the recitation's producer.py; its timestamp is T0 + n. */
 export function record(n: number, padding = 0): TestRecord {
   return {
     key: Buffer.from(`key-${n}`),

@@ -5,7 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { Log } from '../src/index.ts';
 import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { assertProperty, describeOffsets, numberOf, records } from './helpers.ts';
+import { T0, assertProperty, describeOffsets, numberOf, record, records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
 
@@ -35,13 +35,13 @@ describe('task 4: the partition log', () => {
     log.close();
   });
 
-  test('task 4: the log lives in dataDir/<topic>-<partition>/ as 00000000000000000000.log and .index', () => {
+  test('task 4: the log lives in dataDir/<topic>-<partition>/ as 00000000000000000000.log, .index and .timeindex', () => {
     const dataDir = tempDir();
     const log = Log.open(dataDir, 'numtest', 2);
     log.append(records(0, 1));
     log.close();
     expect(fs.readdirSync(dataDir), 'one directory per partition, named <topic>-<partition>').toEqual(['numtest-2']);
-    expect(fs.readdirSync(path.join(dataDir, 'numtest-2')).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log']);
+    expect(fs.readdirSync(path.join(dataDir, 'numtest-2')).sort()).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
   });
 
   test('task 4: data survives a close and reopen, and appends continue after it', () => {
@@ -132,5 +132,41 @@ describe('task 4: the partition log', () => {
     expect(lazy.unflushedMessages, 'by default (like Kafka) the log leaves flushing to the operating system').toBe(100);
     log.close();
     lazy.close();
+  });
+});
+
+describe('task 4: finding an offset by time', () => {
+  test('task 4: offsetForTimestamp gives the first record at or after a time, in any segment; null after the last', () => {
+    const log = Log.open(tempDir(), 'numtest', 0, { segmentBytes: 1000, indexIntervalBytes: 200 });
+    while (log.segmentBaseOffsets.length < 5) log.append(records(log.logEndOffset, 3, 30));
+    const end = log.logEndOffset;
+    for (const n of [0, 1, 7, Math.floor(end / 2), end - 1]) {
+      expect(log.offsetForTimestamp(T0 + n), `record ${n} has timestamp T0 + ${n}: offsetForTimestamp(T0 + ${n}) should find it`).toEqual({ timestamp: T0 + n, offset: n });
+    }
+    expect(log.offsetForTimestamp(T0 - 60_000), 'a time before every record gives the first record').toEqual({ timestamp: T0, offset: 0 });
+    expect(log.offsetForTimestamp(T0 + end), `a time after every record (the newest is T0 + ${end - 1}) gives null: no record is that late`).toBeNull();
+    log.close();
+  });
+
+  test('task 4: offsetForTimestamp is the FIRST offset whose timestamp is at or after the time, for random timestamps out of order', () => {
+    const batch = fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 1, maxLength: 4 });
+    assertProperty(
+      fc.property(fc.array(batch, { minLength: 1, maxLength: 40 }), fc.integer({ min: 300, max: 3000 }), fc.array(fc.integer({ min: -10, max: 510 }), { minLength: 1, maxLength: 10 }), (batches, segmentBytes, targets) => {
+        const log = Log.open(tempDir(), 'numtest', 0, { segmentBytes, indexIntervalBytes: 100 });
+        try {
+          for (const stamps of batches) log.append(stamps.map((stamp, i) => ({ ...record(log.logEndOffset + i), timestamp: T0 + stamp })));
+          const all = readAll(log);
+          for (const target of targets) {
+            const first = all.find((r) => r.timestamp >= T0 + target);
+            const expected = first ? { timestamp: first.timestamp, offset: first.offset } : null;
+            const stamps = all.map((r) => r.timestamp - T0).join(',');
+            expect(log.offsetForTimestamp(T0 + target), `timestamps by offset (minus T0): ${stamps}; segments at ${log.segmentBaseOffsets.join(',')}; the first offset at or after T0 + ${target}`).toEqual(expected);
+          }
+        } finally {
+          log.close();
+        }
+      }),
+      { numRuns: 60 },
+    );
   });
 });

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { Log } from '../src/index.ts';
-import { LogSegment } from '../src/index.ts';
+import { LogSegment, segmentFileName } from '../src/index.ts';
 import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { describeOffsets, numberOf, records } from './helpers.ts';
+import { T0, describeOffsets, numberOf, records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
 
@@ -45,11 +45,15 @@ function segmentFiles(batches: number) {
   return { log, index, lastStart, lastBase, end };
 }
 
-/** A fresh directory holding a segment made of `log` and `index` bytes. */
+/**
+ * A fresh directory holding a segment made of `log` and `index` bytes, and an empty time index
+ * (a missing one would make the segment rebuild its indexes as it opens: the test of that is below).
+ */
 function damagedSegment(log: Buffer, index: Buffer): string {
   const dir = tempDir();
   fs.writeFileSync(path.join(dir, '00000000000000000000.log'), log);
   fs.writeFileSync(path.join(dir, '00000000000000000000.index'), index);
+  fs.writeFileSync(path.join(dir, '00000000000000000000.timeindex'), Buffer.alloc(0));
   return dir;
 }
 
@@ -117,6 +121,29 @@ describe('task 5: LogSegment.recover', () => {
       expect(first && first.baseOffset <= offset && offset < nextOffsetAfter(first), `after recovery, read(${offset}) does not start with the batch holding ${offset}`).toBe(true);
     }
     segment.close();
+  });
+
+  test('task 5: a time index that is missing or damaged is rebuilt as its segment opens, and finds the same records', () => {
+    const dataDir = tempDir();
+    const options = { segmentBytes: 1200, indexIntervalBytes: 100 };
+    const log = Log.open(dataDir, 'numtest', 0, options);
+    for (let i = 0; i < 40; i++) log.append(records(log.logEndOffset, 2, 20));
+    const times = Array.from({ length: log.logEndOffset + 1 }, (_, n) => T0 + n);
+    const found = times.map((time) => log.offsetForTimestamp(time));
+    const [first, second] = log.segmentBaseOffsets;
+    log.close();
+    const timeIndex = (base: number) => path.join(dataDir, 'numtest-0', segmentFileName(base, '.timeindex'));
+    const entries = fs.statSync(timeIndex(second!)).size / 12;
+    fs.rmSync(timeIndex(first!));
+    // Garbage after the first entry: timestamps that go back, a torn last entry.
+    const garbled = Buffer.concat([fs.readFileSync(timeIndex(second!)).subarray(0, 12), Buffer.alloc(30, 0x01)]);
+    fs.writeFileSync(timeIndex(second!), garbled);
+
+    const reopened = Log.open(dataDir, 'numtest', 0, options);
+    expect(fs.existsSync(timeIndex(first!)), 'a segment whose .timeindex is missing should write it again as it opens').toBe(true);
+    expect(fs.statSync(timeIndex(second!)).size / 12, 'a damaged .timeindex should be rebuilt whole (its segment recovered, as recover() rebuilds both indexes), not just cut at the damage').toBe(entries);
+    expect(times.map((time) => reopened.offsetForTimestamp(time)), 'offsetForTimestamp should find the same records after the rebuild').toEqual(found);
+    reopened.close();
   });
 });
 

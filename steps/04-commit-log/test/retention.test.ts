@@ -73,10 +73,10 @@ describe('task 6: retention by size', () => {
 });
 
 describe('task 6: retention by age', () => {
-  test('task 6: segments not written to for longer than retentionMs are deleted, never the active one', () => {
+  test('task 6: segments whose newest record is older than retentionMs are deleted, never the active one', () => {
     let now = Date.now();
     const log = logWithSegments(tempDir(), { retentionMs: 7 * DAY, now: () => now });
-    expect(log.deleteOldSegments(), 'nothing is older than 7 days yet: nothing should be deleted').toBe(0);
+    expect(log.deleteOldSegments(), 'no record is older than 7 days yet: nothing should be deleted').toBe(0);
     now += 8 * DAY;
     const active = log.segmentBaseOffsets.at(-1);
     log.deleteOldSegments();
@@ -84,13 +84,20 @@ describe('task 6: retention by age', () => {
     log.close();
   });
 
-  test('task 6: only the segments whose files are old enough are deleted (file modification times)', () => {
+  test('task 6: a segment\'s age is its newest record\'s timestamp, not its file\'s modification time', () => {
     const dataDir = tempDir();
-    const log = logWithSegments(dataDir, { retentionMs: 7 * DAY });
-    const [first, second, third] = segmentFiles(dataDir);
-    const tenDaysAgo = new Date(Date.now() - 10 * DAY);
-    for (const name of [first!, second!]) fs.utimesSync(path.join(dataDir, 'numtest-0', name), tenDaysAgo, tenDaysAgo);
-    expect(log.deleteOldSegments(), 'the two segments last written 10 days ago should be deleted, no others').toBe(2);
+    const log = Log.open(dataDir, 'numtest', 0, { segmentBytes: 1000, retentionMs: 7 * DAY });
+    const tenDaysAgo = Date.now() - 10 * DAY;
+    // Two segments of records stamped ten days ago, then newer ones.
+    while (log.segmentBaseOffsets.length < 3) log.append(records(log.logEndOffset, 2, 40).map((r) => ({ ...r, timestamp: tenDaysAgo })));
+    while (log.segmentBaseOffsets.length < 6) log.append(records(log.logEndOffset, 2, 40));
+    const [first, second, third, fourth] = segmentFiles(dataDir);
+    // A replica that copied the log yesterday has new files full of old records, and the other way round.
+    const fresh = new Date();
+    const old = new Date(tenDaysAgo);
+    for (const name of [first!, second!]) fs.utimesSync(path.join(dataDir, 'numtest-0', name), fresh, fresh);
+    fs.utimesSync(path.join(dataDir, 'numtest-0', fourth!), old, old);
+    expect(log.deleteOldSegments(), 'the two segments whose records are 10 days old should be deleted, however new their files; the others not, however old their files').toBe(2);
     expect(segmentFiles(dataDir)[0], 'the oldest segment left should be the third one').toBe(third);
     log.close();
   });

@@ -6,7 +6,7 @@ import { LogSegment, segmentFileName } from '../src/index.ts';
 import { OffsetIndex } from '../src/index.ts';
 import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { assertProperty, describeOffsets, records } from './helpers.ts';
+import { assertProperty, describeOffsets, record, records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
 
@@ -69,13 +69,42 @@ describe('task 3: the offset index', () => {
   });
 });
 
+describe('task 3: the time index', () => {
+  // One record per batch, all the same size, with timestamps that go back and forth as producers' clocks do.
+  const BASE = 1_000_000;
+  const STAMPS = [100, 400, 200, 300, 250, 600, 600, 700];
+  const batchAt = (offset: number) => encodeBatch(offset, [{ ...record(offset, 20), timestamp: BASE + STAMPS[offset]! }]);
+
+  test('task 3: with each offset index entry, the time index gets the largest timestamp so far and the FIRST batch that carried it', () => {
+    const dir = tempDir();
+    // An entry every one and a half batches: due at batches 2, 4 and 6.
+    const options = { indexIntervalBytes: Math.floor(batchAt(0).length * 1.5) };
+    const segment = new LogSegment(dir, 0, options);
+    STAMPS.forEach((_, offset) => segment.append(batchAt(offset)));
+    const check = (what: string, checked: LogSegment) => {
+      expect(checked.indexEntries, `${what}: offset index entries at batches 2, 4 and 6`).toBe(3);
+      expect(checked.timeIndexEntries, `${what}: the time index gets an entry only when the largest timestamp has grown since its last one: (400 at batch 2, none at 4: still 400, 600 at 6), so 2 entries`).toBe(2);
+      expect(checked.timeIndexLookup(BASE + 400), `${what}: at batch 2 the largest timestamp so far was 400, first carried by batch 1 (offset 1), not the batch being indexed`).toEqual({ timestamp: BASE + 400, offset: 1 });
+      expect(checked.timeIndexLookup(BASE + 650), `${what}: 600 was first carried by batch 5; batch 6's equal timestamp does not move it`).toEqual({ timestamp: BASE + 600, offset: 5 });
+      expect(checked.timeIndexLookup(BASE + 399), `${what}: before the first entry, lookup gives the start of the segment with timestamp -1`).toEqual({ timestamp: -1, offset: 0 });
+      expect(checked.largestTimestamp, `${what}: largestTimestamp is the newest record's, batch 7's, even after the last entry`).toBe(BASE + 700);
+    };
+    check('as written', segment);
+    segment.close();
+    expect(fs.statSync(path.join(dir, segmentFileName(0, '.timeindex'))).size, 'each time index entry takes 12 bytes on disk (timestamp int64, relative offset int32)').toBe(24);
+    const reopened = new LogSegment(dir, 0, options);
+    check('after a reopen', reopened);
+    reopened.close();
+  });
+});
+
 describe('task 3: append to a segment and read it back', () => {
-  test('task 3: a segment is a .log and an .index file named by its base offset in 20 digits', () => {
+  test('task 3: a segment is a .log, an .index and a .timeindex file named by its base offset in 20 digits', () => {
     const dir = tempDir();
     const segment = new LogSegment(dir, 42);
     segment.append(encodeBatch(42, records(0, 2)));
     segment.close();
-    expect(fs.readdirSync(dir).sort()).toEqual(['00000000000000000042.index', '00000000000000000042.log']);
+    expect(fs.readdirSync(dir).sort()).toEqual(['00000000000000000042.index', '00000000000000000042.log', '00000000000000000042.timeindex']);
   });
 
   test('task 3: append moves size and nextOffset on, and adds an index entry about every indexIntervalBytes', () => {

@@ -2,13 +2,14 @@
 //
 // It lives in its own directory, `dataDir/<topic>-<partition>/`, as a list of segments ordered by
 // base offset. Appends go to the last, active segment and get the next offsets; when the active
-// segment is full a new one is rolled. Reads find the segment holding an offset. Retention
-// deletes whole segments from the old end. The log end offset (the next offset to give out) and
+// segment is full a new one is rolled. Reads find the segment holding an offset, or the first
+// record of a time (each segment's time index). Retention deletes whole segments from the old end. The log end offset (the next offset to give out) and
 // the log start offset (the first one still kept) are all a reader needs to know what exists.
 import fs from 'node:fs';
 import path from 'node:path';
 import { KafkaError } from '../common/errors.ts';
 import { LogSegment } from './log-segment.ts';
+import type { TimestampOffset } from './time-index.ts';
 import { encodeBatch, type LogRecord, type RecordBatch } from '../record/record-batch.ts';
 import { validateTopicName } from '../common/topic-name.ts';
 import { LOG_DEFAULTS, type LogOptions } from './log-config.ts';
@@ -141,6 +142,15 @@ export class Log {
   }
 
   /**
+   * The first record whose timestamp is at or after `timestamp`, with its offset, or null when no
+   * record is that late (Kafka's fetchOffsetByTimestamp: how a consumer starts reading at a time).
+   */
+  offsetForTimestamp(timestamp: number): TimestampOffset | null {
+    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
+    throw new Error('TODO(step 04, task 4): Log.offsetForTimestamp — the first segment whose largestTimestamp is at or after timestamp holds the answer; ask it (null when there is no such segment)');
+  }
+
+  /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
    * oldest ones while the log without them is still at least retentionBytes. A limit of -1 means
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
@@ -148,7 +158,7 @@ export class Log {
    */
   deleteOldSegments(): number {
     let deleted = 0;
-    throw new Error('TODO(step 04, task 6): Log.deleteOldSegments — delete the oldest non-active segments past retentionMs, then while the rest still holds retentionBytes (-1 means no limit)');
+    throw new Error('TODO(step 04, task 6): Log.deleteOldSegments — delete the oldest non-active segments whose largest timestamp is older than retentionMs, then while the rest still holds retentionBytes (-1 means no limit)');
     return deleted;
   }
 
