@@ -6,7 +6,7 @@ export { InvalidRequestError, encodeMessage, errorResponse, parseRequest } from 
 export type { Api, ErrorBody, MetadataRequest, MetadataResponse, PartitionMetadata, ProduceRequest, ProduceResponse, ProduceResult, Reply, ReplyHeader, Request, RequestBody, RequestOf, RequestType, ResponseOf, TopicMetadata, WireBatch, WireRecord } from './protocol/index.ts';
 export { Cluster } from './client/cluster.ts';
 export { Connection, parseHostPort } from './network/connection.ts';
-export { KafkaError } from './common/errors.ts';
+export { KafkaError, OffsetOutOfRangeError } from './common/errors.ts';
 export { KafkaProducer, SerializationError } from './client/producer.ts';
 export type { ProducerOptions, ProducerRecord } from './client/producer.ts';
 export { murmur2, toPositive } from './client/murmur2.ts';
@@ -26,7 +26,7 @@ export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, Record
 export { OffsetIndex } from './storage/offset-index.ts';
 export { TimeIndex, type TimestampOffset } from './storage/time-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';
-export { Log, OffsetOutOfRangeError } from './storage/log.ts';
+export { Log } from './storage/log.ts';
 export { LOG_DEFAULTS } from './storage/log-config.ts';
 export type { LogOptions } from './storage/log-config.ts';
 export { InvalidTopicError, MAX_TOPIC_NAME_LENGTH, validateTopicName } from './common/topic-name.ts';

@@ -12,7 +12,7 @@ export type { PartitionLeader } from './client/cluster.ts';
 export { Connection, ConnectionError, parseHostPort } from './network/connection.ts';
 export { COORDINATOR_ERRORS, RETRIABLE_ERRORS, RETRY_DEFAULTS, gaveUp, isCoordinatorLost, isRetriable, isRetriableCode, withRetries } from './client/retry.ts';
 //<
-export { KafkaError } from './common/errors.ts';
+export { KafkaError, OffsetOutOfRangeError } from './common/errors.ts';
 export { KafkaProducer, SerializationError } from './client/producer.ts';
 export type { ProducerOptions, ProducerRecord } from './client/producer.ts';
 export { murmur2, toPositive } from './client/murmur2.ts';
@@ -30,8 +30,9 @@ export { crc32c } from './record/crc32c.ts';
 export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, batchSize, decodeBatch, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom } from './record/record-batch.ts';
 export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record/record-batch.ts';
 export { OffsetIndex } from './storage/offset-index.ts';
+export { TimeIndex, type TimestampOffset } from './storage/time-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';
-export { Log, OffsetOutOfRangeError } from './storage/log.ts';
+export { Log } from './storage/log.ts';
 export { LOG_DEFAULTS } from './storage/log-config.ts';
 export type { LogOptions } from './storage/log-config.ts';
 //> step 08 given

@@ -13,7 +13,7 @@ export { Cluster } from './client/cluster.ts';
 export type { PartitionLeader } from './client/cluster.ts';
 export { Connection, ConnectionError, parseHostPort } from './network/connection.ts';
 export { COORDINATOR_ERRORS, RETRIABLE_ERRORS, RETRY_DEFAULTS, gaveUp, isCoordinatorLost, isRetriable, isRetriableCode, withRetries } from './client/retry.ts';
-export { KafkaError } from './common/errors.ts';
+export { KafkaError, OffsetOutOfRangeError } from './common/errors.ts';
 export { KafkaProducer, SerializationError } from './client/producer.ts';
 export type { ProducerOptions, ProducerRecord } from './client/producer.ts';
 export { murmur2, toPositive } from './client/murmur2.ts';
@@ -36,8 +36,9 @@ export type { BatchAt, BatchCheck, BatchHeader, Compression, LogRecord, RecordBa
 export { VarintError, decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize, writeVarint, writeVarlong } from './record/varint.ts';
 //<
 export { OffsetIndex } from './storage/offset-index.ts';
+export { TimeIndex, type TimestampOffset } from './storage/time-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';
-export { Log, OffsetOutOfRangeError } from './storage/log.ts';
+export { Log } from './storage/log.ts';
 export { LOG_DEFAULTS } from './storage/log-config.ts';
 export type { LogOptions } from './storage/log-config.ts';
 export { LEADER_EPOCH_CHECKPOINT_FILE, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from './storage/leader-epoch-cache.ts';

@@ -3,24 +3,17 @@
 // It lives in its own directory, `dataDir/<topic>-<partition>/`, as a list of segments ordered by
 // base offset. Appends go to the last, active segment and get the next offsets; when the active
 // segment is full a new one is rolled. Reads find the segment holding an offset, or the first
-// record of a time (each segment's time index). Retention deletes whole segments from the old end. The log end offset (the next offset to give out) and
-// the log start offset (the first one still kept) are all a reader needs to know what exists.
+// record of a time (each segment's time index). Retention deletes whole segments from the old
+// end. The log end offset (the next offset to give out) and the log start offset (the first one
+// still kept) are all a reader needs to know what exists.
 import fs from 'node:fs';
 import path from 'node:path';
-import { KafkaError } from '../common/errors.ts';
+import { KafkaError, OffsetOutOfRangeError } from '../common/errors.ts';
 import { LogSegment } from './log-segment.ts';
 import type { TimestampOffset } from './time-index.ts';
 import { encodeBatch, type LogRecord, type RecordBatch } from '../record/record-batch.ts';
 import { validateTopicName } from '../common/topic-name.ts';
 import { LOG_DEFAULTS, type LogOptions } from './log-config.ts';
-
-/** Kafka's OFFSET_OUT_OF_RANGE: the offset is before the log start or after the log end. */
-export class OffsetOutOfRangeError extends KafkaError {
-  constructor(message: string) {
-    super('OFFSET_OUT_OF_RANGE', message);
-    this.name = 'OffsetOutOfRangeError';
-  }
-}
 
 export class Log {
   /** Ordered by base offset; the last one is the active segment. Never empty. */

@@ -81,9 +81,18 @@ export class LogSegment {
       this.recover();
       return;
     }
-    const start = this.index.lastEntry ?? { offset: baseOffset, position: 0 };
+    this.loadTail();
+  }
+
+  /**
+   * What the indexes do not say, from their last entries and the few batches after them: the
+   * next offset, the bytes written since the last index entry, the largest timestamp so far.
+   */
+  private loadTail(): void {
+    const start = this.index.lastEntry ?? { offset: this.baseOffset, position: 0 };
     const lastTime = this.timeIndex.lastEntry;
-    if (lastTime) [this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar] = [lastTime.timestamp, lastTime.offset];
+    this.maxTimestampSoFar = lastTime?.timestamp ?? -1;
+    this.offsetOfMaxTimestampSoFar = lastTime?.offset ?? this.baseOffset;
     let position = start.position;
     this.next = start.offset;
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
@@ -104,17 +113,12 @@ export class LogSegment {
     return this.next;
   }
 
-  /** When the .log file was last written, in ms since the epoch. */
-  get lastModified(): number {
-    return fs.fstatSync(this.fd).mtimeMs;
-  }
-
   /**
    * The largest timestamp of any record in the segment, which retention by age compares with its
    * limit. A segment with no timestamps yet (an empty one) falls back on its file's time, as in Kafka.
    */
   get largestTimestamp(): number {
-    return this.maxTimestampSoFar >= 0 ? this.maxTimestampSoFar : this.lastModified;
+    return this.maxTimestampSoFar >= 0 ? this.maxTimestampSoFar : fs.fstatSync(this.fd).mtimeMs;
   }
 
   /** How many entries the offset index holds (tests and demos show it). */

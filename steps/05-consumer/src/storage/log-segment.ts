@@ -1,8 +1,9 @@
 // A log segment: one slice of a partition's log, as two files named after the first offset
 // they hold (Kafka's naming: the base offset zero-padded to 20 digits, so `ls` sorts them):
 //
-//   00000000000000000000.log     the record batches, one after the other, append-only
-//   00000000000000000000.index   the sparse offset index into that file (offset-index.ts)
+//   00000000000000000000.log         the record batches, one after the other, append-only
+//   00000000000000000000.index       the sparse offset index into that file (offset-index.ts)
+//   00000000000000000000.timeindex   the sparse time index: timestamp to offset (time-index.ts)
 //
 // A partition's log is a list of segments; only the last one, the ACTIVE segment, is written
 // to. Splitting the log into segments is what makes retention cheap (delete an old file instead
@@ -14,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { OffsetIndex } from './offset-index.ts';
+import { TimeIndex, type TimestampOffset } from './time-index.ts';
 import { CorruptRecordError, LOG_OVERHEAD, nextOffsetAfter, readBatchAt, readBatchHeader, type BatchAt, type RecordBatch } from '../record/record-batch.ts';
 
 export interface SegmentOptions {
@@ -34,7 +36,7 @@ export interface RecoveryResult {
 }
 
 /** `00000000000000000042.log` for base offset 42. */
-export function segmentFileName(baseOffset: number, extension: '.log' | '.index'): string {
+export function segmentFileName(baseOffset: number, extension: '.log' | '.index' | '.timeindex'): string {
   return `${String(baseOffset).padStart(20, '0')}${extension}`;
 }
 
@@ -42,12 +44,16 @@ export class LogSegment {
   readonly logFile: string;
   private readonly fd: number;
   private readonly index: OffsetIndex;
+  private readonly timeIndex: TimeIndex;
   private readonly indexIntervalBytes: number;
   /** Bytes in the .log file that belong to the log. */
   private sizeInBytes: number;
   /** The offset the next batch appended here will get. */
   private next: number;
   private bytesSinceLastIndexEntry = 0;
+  /** The largest timestamp in the segment so far (-1 while it has none), and the first batch that carried it. */
+  private maxTimestampSoFar = -1;
+  private offsetOfMaxTimestampSoFar: number;
 
   /** Opens the segment starting at `baseOffset` in `dir`, creating its files if they do not exist. */
   constructor(
@@ -60,15 +66,37 @@ export class LogSegment {
     this.fd = fs.openSync(this.logFile, fs.existsSync(this.logFile) ? 'r+' : 'w+');
     this.sizeInBytes = fs.fstatSync(this.fd).size;
     this.index = new OffsetIndex(path.join(dir, segmentFileName(baseOffset, '.index')), baseOffset);
+    const timeIndexFile = path.join(dir, segmentFileName(baseOffset, '.timeindex'));
+    const timeIndexLost = this.sizeInBytes > 0 && !fs.existsSync(timeIndexFile);
+    this.timeIndex = new TimeIndex(timeIndexFile, baseOffset);
+    this.offsetOfMaxTimestampSoFar = baseOffset;
+    this.next = baseOffset;
 
     // Opening trusts the files, so that a broker with thousands of segments starts quickly: the
-    // size is the file's size, and the next offset comes from scanning the few batches after the
-    // last index entry. Checking every byte is recover()'s job, for the segment that needs it.
+    // size is the file's size, and the next offset and the largest timestamp come from the last
+    // index entries and the few batches after them. Checking every byte is recover()'s job, for
+    // the segment that needs it: the active one, and any whose time index is missing or damaged.
     if ((this.index.lastEntry?.position ?? 0) > this.sizeInBytes) this.index.reset();
-    const start = this.index.lastEntry ?? { offset: baseOffset, position: 0 };
+    if (timeIndexLost || this.timeIndex.damaged) {
+      this.recover();
+      return;
+    }
+    this.loadTail();
+  }
+
+  /**
+   * What the indexes do not say, from their last entries and the few batches after them: the
+   * next offset, the bytes written since the last index entry, the largest timestamp so far.
+   */
+  private loadTail(): void {
+    const start = this.index.lastEntry ?? { offset: this.baseOffset, position: 0 };
+    const lastTime = this.timeIndex.lastEntry;
+    this.maxTimestampSoFar = lastTime?.timestamp ?? -1;
+    this.offsetOfMaxTimestampSoFar = lastTime?.offset ?? this.baseOffset;
     let position = start.position;
     this.next = start.offset;
     for (let found = this.batchAt(position, this.sizeInBytes); found.kind === 'batch'; found = this.batchAt(position, this.sizeInBytes)) {
+      this.trackTimestamp(found.batch.maxTimestamp, found.batch.baseOffset);
       this.next = nextOffsetAfter(found.batch);
       position += found.size;
     }
@@ -85,14 +113,27 @@ export class LogSegment {
     return this.next;
   }
 
-  /** When the .log file was last written, in ms since the epoch (retention by age uses it). */
-  get lastModified(): number {
-    return fs.fstatSync(this.fd).mtimeMs;
+  /**
+   * The largest timestamp of any record in the segment, which retention by age compares with its
+   * limit. A segment with no timestamps yet (an empty one) falls back on its file's time, as in Kafka.
+   */
+  get largestTimestamp(): number {
+    return this.maxTimestampSoFar >= 0 ? this.maxTimestampSoFar : fs.fstatSync(this.fd).mtimeMs;
   }
 
   /** How many entries the offset index holds (tests and demos show it). */
   get indexEntries(): number {
     return this.index.entryCount;
+  }
+
+  /** How many entries the time index holds (tests and demos show it). */
+  get timeIndexEntries(): number {
+    return this.timeIndex.entryCount;
+  }
+
+  /** Where the time index says to start looking for `timestamp` (tests and the slides use it). */
+  timeIndexLookup(timestamp: number): TimestampOffset {
+    return this.timeIndex.lookup(timestamp);
   }
 
   /** Where the index says to start looking for `offset` (tests and the slides use it). */
@@ -102,23 +143,36 @@ export class LogSegment {
 
   /** Appends one encoded batch; its base offset must be this segment's next offset. */
   append(batch: Buffer): void {
-    const { baseOffset, lastOffsetDelta } = readBatchHeader(batch);
+    const { baseOffset, lastOffsetDelta, maxTimestamp } = readBatchHeader(batch);
     if (baseOffset !== this.next) {
       throw new Error(`segment ${path.basename(this.logFile)} expects a batch at offset ${this.next}, got one at offset ${baseOffset}`);
     }
-    this.indexBatch(baseOffset, this.sizeInBytes, batch.length);
+    this.indexBatch(baseOffset, this.sizeInBytes, batch.length, maxTimestamp);
     writeFully(this.fd, batch, this.sizeInBytes);
     this.sizeInBytes += batch.length;
     this.next = baseOffset + lastOffsetDelta + 1;
   }
 
-  /** Adds an index entry for the batch at `position` once indexIntervalBytes were written since the last one. */
-  private indexBatch(baseOffset: number, position: number, batchSize: number): void {
+  /**
+   * Adds an entry to each index for the batch at `position` once indexIntervalBytes were written
+   * since the last one: its offset and position to the offset index, and the largest timestamp so
+   * far (this batch's included) with the first batch that carried it to the time index.
+   */
+  private indexBatch(baseOffset: number, position: number, batchSize: number, maxTimestamp: number): void {
+    this.trackTimestamp(maxTimestamp, baseOffset);
     if (this.bytesSinceLastIndexEntry >= this.indexIntervalBytes) {
       this.index.append(baseOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
       this.bytesSinceLastIndexEntry = 0;
     }
     this.bytesSinceLastIndexEntry += batchSize;
+  }
+
+  /** Keeps the largest timestamp so far and the FIRST batch that reached it (a tie does not move it). */
+  private trackTimestamp(maxTimestamp: number, baseOffset: number): void {
+    if (maxTimestamp <= this.maxTimestampSoFar) return;
+    this.maxTimestampSoFar = maxTimestamp;
+    this.offsetOfMaxTimestampSoFar = baseOffset;
   }
 
   /**
@@ -146,6 +200,24 @@ export class LogSegment {
   }
 
   /**
+   * The first record whose timestamp is at or after `timestamp`, with its offset, or null when the
+   * segment holds none that late (Kafka's LogSegment.findOffsetByTimestamp). The time index says
+   * where no earlier batch can hold one; the offset index turns that offset into a position.
+   */
+  findOffsetByTimestamp(timestamp: number): TimestampOffset | null {
+    let position = this.index.lookup(this.timeIndex.lookup(timestamp).offset).position;
+    while (position < this.sizeInBytes) {
+      const found = this.batchAt(position, this.sizeInBytes);
+      if (found.kind !== 'batch') throw new CorruptRecordError(`${path.basename(this.logFile)} at position ${position}: ${found.kind === 'end' ? 'unexpected end' : found.reason}`);
+      // maxTimestamp, in the batch header, says whether any record inside is late enough.
+      const index = found.batch.maxTimestamp >= timestamp ? found.batch.records.findIndex((record) => record.timestamp >= timestamp) : -1;
+      if (index >= 0) return { timestamp: found.batch.records[index]!.timestamp, offset: found.batch.baseOffset + index };
+      position += found.size;
+    }
+    return null;
+  }
+
+  /**
    * Checks every batch from the start of the file, keeps the longest run of whole, valid,
    * consecutive batches, cuts off whatever follows and rebuilds the index. This is what Kafka's
    * LogSegment.recover does for a segment that was being written when the broker stopped.
@@ -153,8 +225,7 @@ export class LogSegment {
   recover(): RecoveryResult {
     // The real size of the file, not what we believe: that is the whole point.
     const fileSize = fs.fstatSync(this.fd).size;
-    this.index.reset();
-    this.bytesSinceLastIndexEntry = 0;
+    this.resetIndexes();
     let position = 0;
     let next = this.baseOffset;
     let batches = 0;
@@ -172,7 +243,7 @@ export class LogSegment {
         reason = `expected a batch at offset ${next}, found one at offset ${found.batch.baseOffset}`;
         break;
       }
-      this.indexBatch(next, position, found.size);
+      this.indexBatch(next, position, found.size, found.batch.maxTimestamp);
       position += found.size;
       next = nextOffsetAfter(found.batch);
       batches++;
@@ -183,22 +254,34 @@ export class LogSegment {
     return { batches, validBytes: position, truncatedBytes: fileSize - position, reason };
   }
 
+  /** Empties both indexes and forgets the timestamps seen: recovery indexes every batch again. */
+  private resetIndexes(): void {
+    this.index.reset();
+    this.timeIndex.reset();
+    this.bytesSinceLastIndexEntry = 0;
+    this.maxTimestampSoFar = -1;
+    this.offsetOfMaxTimestampSoFar = this.baseOffset;
+  }
+
   /** Forces the segment's files to disk (fsync): after this, a power cut cannot lose them. */
   flush(): void {
     fs.fsyncSync(this.fd);
     this.index.flush();
+    this.timeIndex.flush();
   }
 
   close(): void {
     fs.closeSync(this.fd);
     this.index.close();
+    this.timeIndex.close();
   }
 
-  /** Closes the segment and removes both of its files. */
+  /** Closes the segment and removes its three files. */
   delete(): void {
     fs.closeSync(this.fd);
     fs.rmSync(this.logFile, { force: true });
-    this.index.delete(); // closes the index too
+    this.index.delete(); // each index closes itself too
+    this.timeIndex.delete();
   }
 
   /** Reads the batch at `position` from the file, never past `end`, and says what it found. */

@@ -2,24 +2,18 @@
 //
 // It lives in its own directory, `dataDir/<topic>-<partition>/`, as a list of segments ordered by
 // base offset. Appends go to the last, active segment and get the next offsets; when the active
-// segment is full a new one is rolled. Reads find the segment holding an offset. Retention
-// deletes whole segments from the old end. The log end offset (the next offset to give out) and
-// the log start offset (the first one still kept) are all a reader needs to know what exists.
+// segment is full a new one is rolled. Reads find the segment holding an offset, or the first
+// record of a time (each segment's time index). Retention deletes whole segments from the old
+// end. The log end offset (the next offset to give out) and the log start offset (the first one
+// still kept) are all a reader needs to know what exists.
 import fs from 'node:fs';
 import path from 'node:path';
-import { KafkaError } from '../common/errors.ts';
+import { KafkaError, OffsetOutOfRangeError } from '../common/errors.ts';
 import { LogSegment } from './log-segment.ts';
+import type { TimestampOffset } from './time-index.ts';
 import { encodeBatch, recordsFrom, type LogRecord, type RecordBatch, type RecordWithOffset } from '../record/record-batch.ts';
 import { validateTopicName } from '../common/topic-name.ts';
 import { LOG_DEFAULTS, type LogOptions } from './log-config.ts';
-
-/** Kafka's OFFSET_OUT_OF_RANGE: the offset is before the log start or after the log end. */
-export class OffsetOutOfRangeError extends KafkaError {
-  constructor(message: string) {
-    super('OFFSET_OUT_OF_RANGE', message);
-    this.name = 'OffsetOutOfRangeError';
-  }
-}
 
 export class Log {
   /** Ordered by base offset; the last one is the active segment. Never empty. */
@@ -168,6 +162,18 @@ export class Log {
   }
 
   /**
+   * The first record whose timestamp is at or after `timestamp`, with its offset, or null when no
+   * record is that late (Kafka's fetchOffsetByTimestamp: how a consumer starts reading at a time).
+   */
+  offsetForTimestamp(timestamp: number): TimestampOffset | null {
+    if (this.closed) throw new Error(`the log in ${this.dir} is closed`);
+    // Segments are in offset order, not time order, but a segment whose newest record is earlier
+    // than `timestamp` cannot hold the answer, and the first one whose newest record is not must.
+    const segment = this.segments.find((candidate) => candidate.largestTimestamp >= timestamp);
+    return segment?.findOffsetByTimestamp(timestamp) ?? null;
+  }
+
+  /**
    * Applies retention: deletes the oldest segments that are older than retentionMs, then the
    * oldest ones while the log without them is still at least retentionBytes. A limit of -1 means
    * none (the default for retentionBytes), so each is checked only when it is 0 or more. Whole
@@ -176,11 +182,13 @@ export class Log {
   deleteOldSegments(): number {
     let deleted = 0;
     const now = this.now();
-    const expired = (segment: LogSegment) => this.retentionMs >= 0 && now - segment.lastModified > this.retentionMs;
+    // A segment's age is its newest record's, not its file's: a replica that copied an old log
+    // yesterday has new files full of old records, and they must expire with the leader's.
+    const expired = (segment: LogSegment) => this.retentionMs >= 0 && now - segment.largestTimestamp > this.retentionMs;
     const oversized = (segment: LogSegment) => this.retentionBytes >= 0 && this.size - segment.size >= this.retentionBytes;
     while (this.segments.length > 1) {
       const oldest = this.segments[0]!;
-      const why = expired(oldest) ? `not written to for over ${this.retentionMs} ms` : oversized(oldest) ? `the log is over ${this.retentionBytes} bytes without it` : null;
+      const why = expired(oldest) ? `its newest record is over ${this.retentionMs} ms old` : oversized(oldest) ? `the log is over ${this.retentionBytes} bytes without it` : null;
       if (why === null) break;
       this.segments.shift();
       oldest.delete();

@@ -16,6 +16,14 @@ export class KafkaError extends Error {
   }
 }
 
+/** Kafka's OFFSET_OUT_OF_RANGE (OffsetOutOfRangeException): the offset is before the log start or after the log end. */
+export class OffsetOutOfRangeError extends KafkaError {
+  constructor(message: string) {
+    super('OFFSET_OUT_OF_RANGE', message);
+    this.name = 'OffsetOutOfRangeError';
+  }
+}
+
 /**
  * A KafkaError as an answer carries it, for a whole request or for one partition of it: the one
  * way the broker reports a refusal. Any other error is a bug, and is thrown on (the broker then
