@@ -6,7 +6,7 @@ import { frameOf, readFrames } from '#lib/testing/frames.ts';
 import { connect } from '#lib/testing/net.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
 import { waitFor, waitUntilSteady, within } from '#lib/testing/wait.ts';
-import { WAIT_MS, connectionTo, producerFor, sendAll, startBroker, values } from './helpers.ts';
+import { WAIT_MS, connectionTo, consumerFor, producerFor, sendAll, startBroker, values } from './helpers.ts';
 
 // Registered first, so its afterEach runs last: brokers stop before their folders go.
 const tempDir = useTempDirs('kfs-step05-broker-');
@@ -53,6 +53,43 @@ describe('task 1: listOffsets says where each partition starts and ends', () => 
     );
     expect(response.partitions[0]?.error?.code, 'numtest has no partition 7').toBe('UNKNOWN_TOPIC_OR_PARTITION');
     expect(response.partitions[1]?.offset, 'partition 0 still gets its answer').toBe(2);
+  });
+});
+
+describe('task 1: listOffsets finds where a time begins', () => {
+  test('task 1: a time gives the first offset whose record is at or after it, with that record\'s timestamp; offset -1 when none is that late', async () => {
+    const { bootstrap, connection } = await brokerWith('timed', 1, []);
+    const producer = producerFor(cleanup, bootstrap);
+    const base = Date.now() - 60_000;
+    // Producers' clocks differ: timestamps may go back and forth.
+    const stamps = [0, 20, 10, 40];
+    for (const stamp of stamps) await producer.send('timed', { value: `at ${stamp}`, partition: 0, timestamp: base + stamp });
+    const asked = [-1000, 0, 5, 15, 20, 30, 40, 41];
+    const response = await within(connection.request({ type: 'listOffsets', partitions: asked.map((at) => ({ topic: 'timed', partition: 0, timestamp: base + at })) }), WAIT_MS, 'no answer to a listOffsets request');
+    const found = response.partitions.map((p) => (p.error ? p.error.code : p.offset < 0 ? `offset ${p.offset}, timestamp ${p.timestamp}` : `offset ${p.offset} at +${p.timestamp - base}`));
+    expect(found, `records at base + ${stamps.join(', ')} (offsets 0 to 3); asked for base + ${asked.join(', ')}: the FIRST offset at or after each time (offsets order the answer, not timestamps), with its record's timestamp, and offset -1, timestamp -1 after the last`).toEqual([
+      'offset 0 at +0',
+      'offset 0 at +0',
+      'offset 1 at +20',
+      'offset 1 at +20',
+      'offset 1 at +20',
+      'offset 3 at +40',
+      'offset 3 at +40',
+      'offset -1, timestamp -1',
+    ]);
+  });
+
+  test('task 1: the consumer\'s offsetsForTimes asks the same of each partition\'s leader: a record\'s offset and timestamp, or null', async () => {
+    const { bootstrap } = await brokerWith('timed', 2, []);
+    const producer = producerFor(cleanup, bootstrap);
+    const base = Date.now() - 60_000;
+    for (const [i, stamp] of [0, 10, 20].entries()) await producer.send('timed', { value: `p0-${i}`, partition: 0, timestamp: base + stamp });
+    const consumer = consumerFor(cleanup, bootstrap, 'timed');
+    const answers = await within(consumer.offsetsForTimes([0, 1].map((partition) => ({ topic: 'timed', partition, timestamp: base + 5 }))), WAIT_MS, 'offsetsForTimes did not answer');
+    expect(answers, 'partition 0: offset 1 is the first at or after base + 5; partition 1 is empty: null').toEqual([
+      { topic: 'timed', partition: 0, found: { offset: 1, timestamp: base + 10 } },
+      { topic: 'timed', partition: 1, found: null },
+    ]);
   });
 });
 

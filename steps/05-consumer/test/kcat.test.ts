@@ -64,4 +64,22 @@ describe('task 6: a kcat-like command line', () => {
     expect(end.stdout, end.said).toBe('');
     expect(end.stderr, end.said).toContain('% Reached end of topic numtest [0] at offset 5');
   });
+
+  test('task 6: -o s@<ms> starts each partition at its first record at or after that time, and at its end where none is that late', async () => {
+    const { bootstrap } = await startBroker(cleanup, tempDir());
+    const admin = cleanup(new KafkaAdmin({ bootstrapServers: [bootstrap] }));
+    await admin.createTopic('timed', { partitions: 2 });
+    const producer = producerFor(cleanup, bootstrap);
+    const base = Date.now() - 60_000;
+    // Producers' clocks differ: partition 0's timestamps go back and forth.
+    const stamps = [[0, 20, 10, 40], [0, 5]];
+    for (const [partition, list] of stamps.entries()) {
+      for (const [i, stamp] of list.entries()) await producer.send('timed', { value: `p${partition}-${i}`, partition, timestamp: base + stamp });
+    }
+    const read = await run(['-b', bootstrap, '-C', '-t', 'timed', '-o', `s@${base + 10}`, '-e']);
+    expect(
+      read.stdout.split('\n').filter(Boolean).sort(),
+      `${read.said}\nrecords stamped base + ${JSON.stringify(stamps)} per partition; -o s@(base + 10) starts partition 0 at offset 1 (+20), the FIRST offset at or after the time (offsets order the answer, so +10 at offset 2 comes after it), and partition 1, with nothing that late, at its end`,
+    ).toEqual(['p0-1', 'p0-2', 'p0-3']);
+  });
 });

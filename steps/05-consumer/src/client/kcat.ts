@@ -4,8 +4,9 @@
 //   npm run kcat -- -b 127.0.0.1:9092 -P -t numtest       each line of stdin becomes a record
 //   npm run kcat -- -b 127.0.0.1:9092 -C -t numtest -e    print every record, exit at the end
 //
-// Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N (start offset,
-// -N counts back from the end), -e (exit once every partition is read to its end).
+// Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N|s@MS (start
+// offset; -N counts back from the end; s@MS starts at the first record at or after MS, a time in
+// ms since the epoch), -e (exit once every partition is read to its end).
 // `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
 import { Cluster } from './cluster.ts';
 import { parseHostPort } from '../network/connection.ts';
@@ -35,7 +36,7 @@ export interface KcatArgs {
   exitAtEnd: boolean;
 }
 
-const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>] [-e]
+const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>|s@<ms>] [-e]
   -L  list brokers and topics       -P  produce stdin, one record per line       -C  consume
   for example: npm run kcat -- -b 127.0.0.1:9092 -C -t numtest -o beginning -e`;
 
@@ -86,7 +87,7 @@ export function parseArgs(argv: string[]): KcatArgs {
       args.partition = partition;
     } else if (flag === '-o') {
       args.offset = value();
-      if (!/^(beginning|end|-?\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset or -<count> from the end, got "${args.offset}"`);
+      if (!/^(beginning|end|-?\d+|s@\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset, -<count> from the end or s@<ms> (a time in ms since the epoch), got "${args.offset}"`);
     } else if (flag === '-e') args.exitAtEnd = true;
     else throw new UsageError(`unknown option "${flag}"`);
   }
