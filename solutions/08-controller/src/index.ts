@@ -43,6 +43,7 @@ export type { EpochEndOffsetResult, OffsetsForLeaderEpochPartition, OffsetsForLe
 export { InvalidTopicError, MAX_TOPIC_NAME_LENGTH, validateTopicName } from './common/topic-name.ts';
 export { DeserializationError, KafkaConsumer } from './client/consumer.ts';
 export type { ConsumerRecord } from './client/consumer.ts';
+export type { OffsetAndTimestamp } from './client/fetcher.ts';
 export { CONSUMER_DEFAULTS } from './client/consumer-config.ts';
 export type { ConsumerOptions } from './client/consumer-config.ts';
 export type { TopicPartition } from './common/topic-partition.ts';

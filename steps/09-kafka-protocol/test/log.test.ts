@@ -179,6 +179,24 @@ describe('reading stored bytes', () => {
   });
 });
 
+describe('finding records by time', () => {
+  test('task 3: offsetForTimestamp finds a record inside gzip batches too, in any segment, and again after a restart', () => {
+    const dataDir = tempDir();
+    const options = { segmentBytes: 1000, indexIntervalBytes: 200 };
+    const log = Log.open(dataDir, 'timed', 0, options);
+    // Record n has timestamp T0 + n; every third batch is gzip, whose records only decompression shows.
+    for (let n = 0, i = 0; i < 30; n += 1 + (i % 4), i++) log.appendBatches(encodeBatch(0, records(n, 1 + (i % 4), 30), 0, { compression: i % 3 === 0 ? 'gzip' : 'none' }), 0);
+    const end = log.logEndOffset;
+    const answers = (of: Log) => Array.from({ length: end + 1 }, (_, n) => of.offsetForTimestamp(T0 + n));
+    const expected = [...Array.from({ length: end }, (_, n) => ({ timestamp: T0 + n, offset: n })), null];
+    expect(answers(log), 'record n is at T0 + n: offsetForTimestamp(T0 + n) is offset n, and null after the last; a gzip batch\'s header says how late it goes, its records must be decompressed to say which one').toEqual(expected);
+    log.close();
+    const reopened = Log.open(dataDir, 'timed', 0, options);
+    expect(answers(reopened), 'after a restart, the same answers').toEqual(expected);
+    reopened.close();
+  });
+});
+
 describe('v2 batches on disk', () => {
   test('task 4: after a restart the log recovers v2 batches, cuts a torn tail, and knows its epochs', () => {
     const dataDir = tempDir();

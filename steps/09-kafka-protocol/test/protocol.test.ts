@@ -243,12 +243,13 @@ const CASES: Case[] = [
   {
     api: 'listOffsets',
     version: 1,
-    request: { type: 'listOffsets', partitions: [{ topic: 'orders', partition: 0, timestamp: -2 }, { topic: 'orders', partition: 1, timestamp: -1 }] },
-    response: { partitions: [{ topic: 'orders', partition: 0, offset: 0 }, { topic: 'orders', partition: 1, offset: -1, error: error(6) }] },
+    // A time (kcat -o s@<ms>, offsetsForTimes) and a sentinel; the answer names the record found and its timestamp.
+    request: { type: 'listOffsets', partitions: [{ topic: 'orders', partition: 0, timestamp: 1_700_000_000_000 }, { topic: 'orders', partition: 1, timestamp: -1 }] },
+    response: { partitions: [{ topic: 'orders', partition: 0, offset: 7, timestamp: 1_700_000_000_123 }, { topic: 'orders', partition: 1, offset: -1, timestamp: -1, error: error(6) }] },
     kafkajs: {
       path: 'listOffsets/v1',
-      request: { replicaId: -1, topics: [{ topic: 'orders', partitions: [{ partition: 0, timestamp: -2 }, { partition: 1, timestamp: -1 }] }] },
-      response: { responses: [{ topic: 'orders', partitions: [{ partition: 0, errorCode: 0, offset: '0' }, { partition: 1, errorCode: 6, offset: '-1' }] }] },
+      request: { replicaId: -1, topics: [{ topic: 'orders', partitions: [{ partition: 0, timestamp: 1_700_000_000_000 }, { partition: 1, timestamp: -1 }] }] },
+      response: { responses: [{ topic: 'orders', partitions: [{ partition: 0, errorCode: 0, timestamp: '1700000000123', offset: '7' }, { partition: 1, errorCode: 6, timestamp: '-1', offset: '-1' }] }] },
     },
   },
   {
@@ -606,15 +607,22 @@ describe('what the wire can say but the handlers must not see', () => {
     refused('joinGroup', 2, { groupId: 'g', sessionTimeoutMs: 1, rebalanceTimeoutMs: 1, memberId: '', protocolType: 'consumer', protocols: [] }, /at least one assignor/);
   });
 
-  test('task 1: what this broker does not do: time lookups, other isolation levels, validate_only, placed replicas', () => {
-    refused('listOffsets', 1, { partitions: [{ topic: 'orders', partition: 0, timestamp: 1_700_000_000_000 }] }, /no time index/);
+  test('task 1: what this broker does not do: the sentinels of later versions, other isolation levels, placed replicas', () => {
+    // -3 is MAX_TIMESTAMP, from ListOffsets v7: version 1 knows only -2 and -1.
+    refused('listOffsets', 1, { partitions: [{ topic: 'orders', partition: 0, timestamp: -3 }] }, /-2 \(earliest\) or -1 \(latest\) in ListOffsets v1/);
     const fetch = encode(codecOf('fetch').requestSchema(4), { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 0, isolationLevel: 2, topics: [] });
     expect(() => readRequest('fetch', 4, fetch)).toThrow(/isolation_level is 2/);
     const schema = codecOf('createTopics').requestSchema(1);
     const topic = { name: 'orders', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] };
-    expect(() => readRequest('createTopics', 1, encode(schema, { topics: [topic], timeoutMs: 0, validateOnly: true }))).toThrow(/validate_only/);
     const placed = { ...topic, assignments: [{ partitionIndex: 0, brokerIds: [1] }] };
     expect(() => readRequest('createTopics', 1, encode(schema, { topics: [placed], timeoutMs: 0, validateOnly: false }))).toThrow(/assignments/);
+  });
+
+  test('task 1: CreateTopics v1\'s validate_only asks the broker to check the topics and create none', () => {
+    const schema = codecOf('createTopics').requestSchema(1);
+    const topic = { name: 'orders', numPartitions: 3, replicationFactor: 2, assignments: [], configs: [] };
+    expect(readRequest('createTopics', 1, encode(schema, { topics: [topic], timeoutMs: 0, validateOnly: true }))).toEqual({ type: 'createTopics', topics: [{ name: 'orders', partitions: 3, replicationFactor: 2 }], validateOnly: true });
+    expect(readRequest('createTopics', 1, encode(schema, { topics: [topic], timeoutMs: 0, validateOnly: false })), 'false is the plain request').toEqual({ type: 'createTopics', topics: [{ name: 'orders', partitions: 3, replicationFactor: 2 }] });
   });
 
   test('task 1: a partition count or replication factor that makes no sense is the broker\'s to answer, topic by topic', () => {

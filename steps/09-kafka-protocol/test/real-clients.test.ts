@@ -146,6 +146,23 @@ describe('KafkaJS', () => {
     return new Kafka({ clientId: 'kafkajs-test', brokers: cluster.bootstrapServers, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
   }
 
+  test('task 7: KafkaJS createTopics with validateOnly checks each topic and creates none', async () => {
+    const cluster = await startWithTopic('numtest', 1);
+    const admin = kafkaOf(cluster).admin();
+    await admin.connect();
+    cleanup({ stop: () => admin.disconnect() });
+    // waitForLeaders: false, or KafkaJS would wait for the leaders of a topic that is not to exist.
+    const validate = (topic: string, replicationFactor: number) => admin.createTopics({ validateOnly: true, waitForLeaders: false, topics: [{ topic, numPartitions: 3, replicationFactor }] });
+    expect(await validate('checked', 3), 'a topic that could be created: no error').toBe(true);
+    expect(await admin.listTopics(), 'validate_only creates nothing').not.toContain('checked');
+    const refused = await validate('too-many-copies', 4).then(
+      () => 'accepted',
+      (error: { errors?: Array<{ type: string }> }) => error.errors?.map((e) => e.type).join(',') ?? String(error),
+    );
+    expect(refused, 'three brokers cannot hold four copies: validate_only says so as creating would').toBe('INVALID_REPLICATION_FACTOR');
+    expect(await admin.createTopics({ topics: [{ topic: 'checked', numPartitions: 3, replicationFactor: 3 }] }), 'and the same topic is then created for real').toBe(true);
+  }, TEST_MS);
+
   test('task 7: KafkaJS produces with acks=-1 and a group of two consumers splits the partitions, then hands them over when one leaves', async () => {
     const cluster = await startWithTopic('numtest', 4);
     const kafka = kafkaOf(cluster);

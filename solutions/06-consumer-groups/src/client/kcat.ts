@@ -4,8 +4,9 @@
 //   npm run kcat -- -b 127.0.0.1:9092 -P -t numtest       each line of stdin becomes a record
 //   npm run kcat -- -b 127.0.0.1:9092 -C -t numtest -e    print every record, exit at the end
 //
-// Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N (start offset,
-// -N counts back from the end), -e (exit once every partition is read to its end).
+// Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N|s@MS (start
+// offset; -N counts back from the end; s@MS starts at the first record at or after MS, a time in
+// ms since the epoch), -e (exit once every partition is read to its end).
 // From step 06: -G <group> <topic>… consumes as a member of a consumer group (kafkacat's
 // "balanced consumer"): start two and watch them split the partitions.
 // `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
@@ -41,7 +42,7 @@ export interface KcatArgs {
   groupTopics: string[];
 }
 
-const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>] [-e]
+const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>|s@<ms>] [-e]
        npm run kcat -- -b <host:port> -G <group> <topic>... [-o beginning|end]
   -L  list brokers and topics       -P  produce stdin, one record per line       -C  consume
   -G  consume as a member of a consumer group (Ctrl-C leaves the group)
@@ -98,7 +99,7 @@ export function parseArgs(argv: string[]): KcatArgs {
       args.partition = partition;
     } else if (flag === '-o') {
       args.offset = value();
-      if (!/^(beginning|end|-?\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset or -<count> from the end, got "${args.offset}"`);
+      if (!/^(beginning|end|-?\d+|s@\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset, -<count> from the end or s@<ms> (a time in ms since the epoch), got "${args.offset}"`);
     } else if (flag === '-e') args.exitAtEnd = true;
     //> step 06 rewrites: -G takes its topics after the group, not from -t
     else if (flag === '-G') {
@@ -191,9 +192,13 @@ async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
     const ends = await endOffsets(args.brokers, topic, consumer.assignment());
     const shown = (partition: number) => args.partition === undefined || partition === args.partition;
     if (![...ends.keys()].some(shown)) throw new Error(`topic "${topic}" has no partition ${args.partition}`);
+    // -o s@<ms>: where that time begins in each partition; at its end where no record is that late.
+    const time = /^s@(\d+)$/.exec(args.offset)?.[1];
+    const byTime = time === undefined ? [] : await consumer.offsetsForTimes([...ends.keys()].map((partition) => ({ topic, partition, timestamp: Number(time) })));
     for (const [partition, end] of ends) {
       // A consumer without a group reads every partition: park the ones not asked for at their end.
       if (!shown(partition)) consumer.seek({ topic, partition }, end);
+      else if (time !== undefined) consumer.seek({ topic, partition }, byTime.find((answer) => answer.partition === partition)?.found?.offset ?? end);
       else if (/^\d+$/.test(args.offset)) consumer.seek({ topic, partition }, Math.min(Number(args.offset), end));
       else if (args.offset.startsWith('-')) consumer.seek({ topic, partition }, Math.max(0, end + Number(args.offset)));
     }

@@ -140,9 +140,9 @@ export class KafkaApis {
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
     const partitions = request.partitions.map(({ topic, partition, timestamp }) => {
       try {
-        return { topic, partition, offset: this.replicaManager.listOffset(topic, partition, timestamp) };
+        return { topic, partition, ...this.replicaManager.listOffset(topic, partition, timestamp) };
       } catch (error) {
-        return { topic, partition, offset: -1, error: errorBody(error) };
+        return { topic, partition, offset: -1, timestamp: -1, error: errorBody(error) };
       }
     });
     return { partitions };

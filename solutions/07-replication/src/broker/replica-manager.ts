@@ -14,10 +14,11 @@ import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError } from '../common/errors.ts';
 import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts';
 import { Log } from '../storage/log.ts';
+import type { TimestampOffset } from '../storage/time-index.ts';
 import type { LogOptions } from '../storage/log-config.ts';
 import { MetadataCache } from './metadata-cache.ts';
 import { Partition } from './partition.ts';
-import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type ReplicaState, type TopicLayout, type WireRecord } from '../protocol/index.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type FetchRequest, type FetchResponse, type PartitionLayout, type ProduceResult, type ReplicaState, type TopicLayout, type WireRecord } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
 import { readFromLog } from './read-from-log.ts';
 import { assignReplicas } from '../metadata/replica-assignment.ts';
@@ -25,6 +26,7 @@ import { ReplicaFetcherManager } from './replica-fetcher-manager.ts';
 import { validateTopicName } from '../common/topic-name.ts';
 import { fromWire, recordBytes } from './wire-record.ts';
 //> step 07 given
+import { minInsyncReplicasOf } from '../storage/log-config.ts';
 
 /** A broker of the cluster, as every other broker knows it. */
 export interface BrokerInfo {
@@ -32,7 +34,6 @@ export interface BrokerInfo {
   host: string;
   port: number;
 }
-
 //<
 
 export interface ReplicaManagerOptions {
@@ -325,10 +326,18 @@ export class ReplicaManager {
   //> step 07 rewrites: a consumer's "latest" is the high watermark, the end of what it may read
   }
 
-  /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
-  listOffset(topic: string, partition: number, timestamp: number): number {
+  /**
+   * Kafka's ListOffsets for one partition, as its leader answers a consumer: where it starts
+   * (earliest, -2), where a consumer's reading ends (latest, -1: the high watermark), or its first
+   * record at or after a time, found only below the high watermark (a consumer may not see the
+   * others yet). A sentinel's answer has timestamp -1, and so has offset -1: no record that late.
+   */
+  listOffset(topic: string, partition: number, timestamp: number): TimestampOffset {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
-    return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : highWatermark;
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: log.logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: highWatermark, timestamp: -1 };
+    const found = log.offsetForTimestamp(timestamp);
+    return found && found.offset < highWatermark ? found : { offset: -1, timestamp: -1 };
   }
 
   /**
@@ -385,14 +394,5 @@ export class ReplicaManager {
     if (written?.maybeAdvanceHighWatermark()) this.highWatermarkMoved(written);
     this.purgatory.appended(topic, partition);
   }
-}
-
-/** A topic's `min.insync.replicas`, or the broker's; a value that is not a whole number from 1 is refused as INVALID_CONFIG. */
-function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: number): number {
-  const given = configs['min.insync.replicas'];
-  if (given === undefined) return brokerDefault;
-  const value = Number(given);
-  if (!Number.isInteger(value) || value < 1) throw new KafkaError('INVALID_CONFIG', `min.insync.replicas must be a whole number from 1, not "${given}"`);
-  return value;
 }
 //<

@@ -87,9 +87,11 @@ export class KafkaApis {
   private async handleCreateTopics(request: CreateTopicsRequest): Promise<CreateTopicsResponse> {
     const refused = request.topics.filter(({ name }) => name === OFFSETS_TOPIC);
     const forwarded = request.topics.filter(({ name }) => name !== OFFSETS_TOPIC);
-    const answer = forwarded.length > 0 ? await this.options.controller().request({ type: 'createTopics', topics: forwarded }) : { topics: [] };
+    //> step 09 rewrites: validate_only checks the topics and creates none
+    const answer = forwarded.length > 0 ? await this.options.controller().request({ type: 'createTopics', topics: forwarded, ...(request.validateOnly ? { validateOnly: true } : {}) }) : { topics: [] };
     // The answer waits until this broker's metadata has the new topics, so a client can use them at once.
-    await this.waitForTopics(answer.topics.filter((topic) => !topic.error).map((topic) => topic.name));
+    if (!request.validateOnly) await this.waitForTopics(answer.topics.filter((topic) => !topic.error).map((topic) => topic.name));
+    //<
     return {
       topics: [
         ...refused.map(({ name }) => ({ name, error: { code: 'INVALID_TOPIC_EXCEPTION', message: `${OFFSETS_TOPIC} is internal: the cluster creates it when a group first needs it` } })),
@@ -199,9 +201,9 @@ export class KafkaApis {
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
     const partitions = request.partitions.map(({ topic, partition, timestamp }) => {
       try {
-        return { topic, partition, offset: this.replicaManager.listOffset(topic, partition, timestamp) };
+        return { topic, partition, ...this.replicaManager.listOffset(topic, partition, timestamp) };
       } catch (error) {
-        return { topic, partition, offset: -1, error: errorBody(error) };
+        return { topic, partition, offset: -1, timestamp: -1, error: errorBody(error) };
       }
     });
     return { partitions };

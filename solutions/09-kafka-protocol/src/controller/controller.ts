@@ -241,15 +241,16 @@ export class Controller {
   // #endregion fetch-metadata
 
   private createTopics(request: CreateTopicsRequest): CreateTopicsResponse {
+    const validateOnly = request.validateOnly ?? false;
     const topics = request.topics.map(({ name, partitions, replicationFactor, configs = {} }) => {
       try {
         if (name === OFFSETS_TOPIC) {
           const copies = replicationFactor ?? this.options.offsetsTopicReplicationFactor ?? 3;
           this.checkOffsetsTopicBrokers(copies);
-          this.createTopic(name, partitions, copies, configs);
+          this.createTopic(name, partitions, copies, configs, validateOnly);
         } else {
           // -1 partitions asks for the cluster's default, Kafka's num.partitions (KIP-464; KafkaJS sends it).
-          this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, replicationFactor ?? this.options.defaultReplicationFactor ?? 1, configs);
+          this.createTopic(name, partitions === -1 ? (this.options.numPartitions ?? 1) : partitions, replicationFactor ?? this.options.defaultReplicationFactor ?? 1, configs, validateOnly);
           //<
         }
         return { name };
@@ -276,8 +277,10 @@ export class Controller {
     throw new KafkaError('INVALID_REPLICATION_FACTOR', why);
   }
 
-  /** Places a new topic's replicas over the live brokers and records it. */
-  private createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>): void {
+  //> step 09 rewrites: CreateTopics' validate_only checks a topic without creating it
+  /** Places a new topic's replicas over the live brokers and records it (or, validating only, stops before recording). */
+  private createTopic(name: string, partitions: number, replicationFactor: number, configs: Record<string, string>, validateOnly = false): void {
+  //<
     validateTopicName(name);
     if (this.image.topic(name)) throw new KafkaError('TOPIC_ALREADY_EXISTS', `topic "${name}" already exists`);
     const max = this.options.maxPartitionsPerTopic ?? 1000;
@@ -286,6 +289,9 @@ export class Controller {
     }
     const live = this.image.liveBrokers().map((broker) => broker.id);
     const assignment = assignReplicas(live, partitions, replicationFactor);
+    //> step 09 given
+    if (validateOnly) return;
+    //<
     this.append([
       { type: 'topic', name, configs },
       ...assignment.map((replicas, partition): MetadataRecord => ({ type: 'partition', topic: name, partition, replicas, leader: replicas[0]!, leaderEpoch: 0, isr: replicas, partitionEpoch: 0 })),

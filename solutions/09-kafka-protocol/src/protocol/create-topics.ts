@@ -2,7 +2,8 @@
 //> step 09 rewrites: the request is Kafka's CreateTopics v0-3 on the wire
 //
 // Kafka's CreateTopics is api key 19; this broker speaks versions 0–3. Version 1 added
-// validate_only to the request and an error message per topic to the response; version 2
+// validate_only to the request (check every topic as if creating it, create none) and an error
+// message per topic to the response; version 2
 // throttle_time_ms, first in the response; version 3 changed only when throttling happens.
 //
 // Each topic names its partition count and replication factor, -1 for the broker's default;
@@ -20,6 +21,8 @@ export interface CreateTopicsRequest {
   type: 'createTopics';
   correlationId: number;
   topics: NewTopic[];
+  /** Check each topic and answer as if creating it, but create none (CreateTopics v1's validate_only). */
+  validateOnly?: boolean;
 }
 
 export interface NewTopic {
@@ -107,11 +110,10 @@ export const createTopicsApi: ApiCodec<Omit<CreateTopicsRequest, 'correlationId'
   requestSchema,
   responseSchema,
   requestFromWire(wire) {
-    if (wire.validateOnly) throw new InvalidRequestError('validate_only is not supported by this broker: it would create the topics; send false');
-    return { type: 'createTopics', topics: wire.topics.map(topicFromWire) };
+    return { type: 'createTopics', topics: wire.topics.map(topicFromWire), ...(wire.validateOnly ? { validateOnly: true } : {}) };
   },
   // Fields a version lacks are left out by its schema, which writes only its own.
-  requestToWire: ({ topics }) => ({
+  requestToWire: ({ topics, validateOnly = false }) => ({
     topics: topics.map(({ name, partitions, replicationFactor = DEFAULT, configs = {} }) => ({
       name,
       numPartitions: partitions,
@@ -120,7 +122,7 @@ export const createTopicsApi: ApiCodec<Omit<CreateTopicsRequest, 'correlationId'
       configs: Object.entries(configs).map(([key, value]) => ({ name: key, value })),
     })),
     timeoutMs: TIMEOUT_MS,
-    validateOnly: false,
+    validateOnly,
   }),
   responseToWire(response, request) {
     const topics = 'error' in response ? request.topics.map(({ name }) => ({ name, error: response.error })) : response.topics;

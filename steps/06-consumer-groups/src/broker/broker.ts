@@ -315,13 +315,13 @@ export class Broker {
     return { results };
   }
 
-  /** Where each partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
+  /** Where each partition starts (earliest, -2), ends (latest, -1) or a time begins: Kafka's ListOffsets. */
   private handleListOffsets(request: ListOffsetsRequest): ListOffsetsResponse {
     const partitions = request.partitions.map(({ topic, partition, timestamp }) => {
       try {
-        return { topic, partition, offset: this.replicaManager.listOffset(topic, partition, timestamp) };
+        return { topic, partition, ...this.replicaManager.listOffset(topic, partition, timestamp) };
       } catch (error) {
-        return { topic, partition, offset: -1, error: errorBody(error) };
+        return { topic, partition, offset: -1, timestamp: -1, error: errorBody(error) };
       }
     });
     return { partitions };

@@ -12,8 +12,9 @@ import { FetchPurgatory } from '../network/delayed-fetch.ts';
 import { OFFSETS_TOPIC } from '../common/topic-name.ts';
 import { KafkaError } from '../common/errors.ts';
 import { Log } from '../storage/log.ts';
+import type { TimestampOffset } from '../storage/time-index.ts';
 import type { LogOptions } from '../storage/log-config.ts';
-import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type WireRecord } from '../protocol/index.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type FetchRequest, type FetchResponse, type WireRecord } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
 import { readFromLog } from './read-from-log.ts';
 import { validateTopicName } from '../common/topic-name.ts';
@@ -150,10 +151,16 @@ export class ReplicaManager {
     return log;
   }
 
-  /** Where a partition starts (earliest, -2) or ends (latest, -1): Kafka's ListOffsets. */
-  listOffset(topic: string, partition: number, timestamp: number): number {
+  /**
+   * Kafka's ListOffsets for one partition: where it starts (earliest, -2), where it ends (latest,
+   * -1), or its first record at or after a time. A sentinel's answer has timestamp -1, and so has
+   * offset -1, the answer when no record is that late.
+   */
+  listOffset(topic: string, partition: number, timestamp: number): TimestampOffset {
     const log = this.logToRead(topic, partition);
-    return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : log.logEndOffset;
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: log.logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: log.logEndOffset, timestamp: -1 };
+    return log.offsetForTimestamp(timestamp) ?? { offset: -1, timestamp: -1 };
   }
 
   /**

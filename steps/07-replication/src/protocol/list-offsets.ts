@@ -1,4 +1,4 @@
-// ListOffsets: where each partition starts or ends.
+// ListOffsets: where each partition starts or ends, or where a time begins in it.
 import type { ErrorBody } from './envelope.ts';
 import type { Fields } from './fields.ts';
 
@@ -6,15 +6,19 @@ import type { Fields } from './fields.ts';
 export const EARLIEST_TIMESTAMP = -2;
 export const LATEST_TIMESTAMP = -1;
 
-/** Kafka's ListOffsets, by the sentinel timestamps only (this broker keeps no time index). */
+/**
+ * Kafka's ListOffsets: for each partition, a time in ms (the first record at or after it, found
+ * with the log's time index) or a sentinel, -2 for the earliest offset, -1 for the latest.
+ */
 export interface ListOffsetsRequest {
   type: 'listOffsets';
   correlationId: number;
   partitions: Array<{ topic: string; partition: number; timestamp: number }>;
 }
 
+/** The offset found, and the timestamp of its record: -1 for a sentinel. Offset -1: no record is that late. */
 export interface ListOffsetsResponse {
-  partitions: Array<{ topic: string; partition: number; offset: number; error?: ErrorBody }>;
+  partitions: Array<{ topic: string; partition: number; offset: number; timestamp: number; error?: ErrorBody }>;
 }
 
 export function parseListOffsets(request: Fields): Omit<ListOffsetsRequest, 'type' | 'correlationId'> {
@@ -22,7 +26,7 @@ export function parseListOffsets(request: Fields): Omit<ListOffsetsRequest, 'typ
     partitions: request.list('partitions', (entry) => ({
       topic: entry.string('topic'),
       partition: entry.int('partition'),
-      timestamp: entry.int('timestamp', { min: EARLIEST_TIMESTAMP, max: LATEST_TIMESTAMP, expected: '-2 (earliest) or -1 (latest): this broker keeps no time index' }),
+      timestamp: entry.int('timestamp', { min: EARLIEST_TIMESTAMP, max: Number.MAX_SAFE_INTEGER, expected: 'a time in ms since the epoch, or -2 (earliest) or -1 (latest)' }),
     })),
   };
 }

@@ -16,15 +16,15 @@ import { HighWatermarkCheckpoint } from '../storage/high-watermark-checkpoint.ts
 import { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from '../storage/leader-epoch-cache.ts';
 import type { EpochEndOffsetResult, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse } from '../protocol/index.ts';
 import { Log } from '../storage/log.ts';
-import type { LogOptions } from '../storage/log-config.ts';
+import type { TimestampOffset } from '../storage/time-index.ts';
+import { minInsyncReplicasOf, type LogOptions } from '../storage/log-config.ts';
 import { MetadataImage, type MetadataRecord, type PartitionState, type TopicState } from '../metadata/metadata-image.ts';
 import { Partition } from './partition.ts';
-import { EARLIEST_TIMESTAMP, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState, type WireRecord } from '../protocol/index.ts';
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type FetchRequest, type FetchResponse, type ProduceResult, type ReplicaState, type WireRecord } from '../protocol/index.ts';
 import type { RecordWithOffset } from '../record/record-batch.ts';
 import { readFromLog } from './read-from-log.ts';
 import { ReplicaFetcherManager } from './replica-fetcher-manager.ts';
 import { fromWire, recordBytes } from './wire-record.ts';
-
 
 export interface ReplicaManagerOptions {
   /** The largest batch accepted, in bytes of keys, values and headers (Kafka's `message.max.bytes` counts the batch as sent: see broker.ts). */
@@ -270,10 +270,18 @@ export class ReplicaManager {
     return this.delayedProduce.awaitInSyncReplicas(batches, timeoutMs, clientGone);
   }
 
-  /** Where a partition starts (earliest, -2) or where a consumer's reading ends (latest, -1): Kafka's ListOffsets. */
-  listOffset(topic: string, partition: number, timestamp: number): number {
+  /**
+   * Kafka's ListOffsets for one partition, as its leader answers a consumer: where it starts
+   * (earliest, -2), where a consumer's reading ends (latest, -1: the high watermark), or its first
+   * record at or after a time, found only below the high watermark (a consumer may not see the
+   * others yet). A sentinel's answer has timestamp -1, and so has offset -1: no record that late.
+   */
+  listOffset(topic: string, partition: number, timestamp: number): TimestampOffset {
     const { log, highWatermark } = this.leaderPartition(topic, partition);
-    return timestamp === EARLIEST_TIMESTAMP ? log.logStartOffset : highWatermark;
+    if (timestamp === EARLIEST_TIMESTAMP) return { offset: log.logStartOffset, timestamp: -1 };
+    if (timestamp === LATEST_TIMESTAMP) return { offset: highWatermark, timestamp: -1 };
+    const found = log.offsetForTimestamp(timestamp);
+    return found && found.offset < highWatermark ? found : { offset: -1, timestamp: -1 };
   }
 
   /**
@@ -344,13 +352,4 @@ export class ReplicaManager {
     });
     return { partitions };
   }
-}
-
-/** A topic's `min.insync.replicas`, or the broker's; a value that is not a whole number from 1 is refused as INVALID_CONFIG. */
-function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: number): number {
-  const given = configs['min.insync.replicas'];
-  if (given === undefined) return brokerDefault;
-  const value = Number(given);
-  if (!Number.isInteger(value) || value < 1) throw new KafkaError('INVALID_CONFIG', `min.insync.replicas must be a whole number from 1, not "${given}"`);
-  return value;
 }

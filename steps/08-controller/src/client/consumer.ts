@@ -25,7 +25,7 @@ import { CONSUMER_DEFAULTS, MAX_TIMEOUT_MS, type ConsumerOptions } from './consu
 import { ConsumerCoordinator } from './consumer-coordinator.ts';
 import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from '../common/errors.ts';
-import { Fetcher, type Fetched } from './fetcher.ts';
+import { Fetcher, type Fetched, type OffsetAndTimestamp } from './fetcher.ts';
 import { keyOf, type TopicPartition } from '../common/topic-partition.ts';
 import type { CommittedPartition } from '../protocol/index.ts';
 import { rangeAssignor } from './range-assignor.ts';
@@ -161,6 +161,19 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
       await this.fetcher.resetPositions();
     }
     return this.positions.get(key)!;
+  }
+
+  /**
+   * For each partition, the first record at or after its `timestamp` (ms since the epoch), as
+   * `{ offset, timestamp }`, or null where no record is that late: Kafka's offsetsForTimes. seek()
+   * to the offset to read from that time on ("replay everything since 9 o'clock").
+   */
+  async offsetsForTimes(query: Array<TopicPartition & { timestamp: number }>): Promise<Array<TopicPartition & { found: OffsetAndTimestamp | null }>> {
+    await this.loadMetadata();
+    for (const { topic, partition } of query) {
+      if (!this.partitions.has(keyOf(topic, partition))) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${keyOf(topic, partition)} is not one of this consumer's partitions`);
+    }
+    return this.fetcher.offsetsForTimes(query);
   }
 
   /**

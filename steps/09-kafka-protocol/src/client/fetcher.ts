@@ -3,7 +3,8 @@
 // The consumer owns the positions; the fetcher reads them to build each fetch, buffers the
 // records that come back, and sets a position where there is none: it asks the leader for the
 // earliest or latest offset, as `autoOffsetReset` says. It never moves a position past a record:
-// that happens when the consumer hands the record out.
+// that happens when the consumer hands the record out. It also finds where a time begins in a
+// partition (offsetsForTimes), with the same ListOffsets request.
 import type { Cluster } from './cluster.ts';
 import { CONSUMER_DEFAULTS } from './consumer-config.ts';
 import { KafkaError } from '../common/errors.ts';
@@ -23,6 +24,12 @@ export interface FetcherOptions {
   topics: string[];
   /** How long to wait before asking again after a leader moved; Kafka's `retry.backoff.ms`. */
   retryBackoffMs: number;
+}
+
+/** Kafka's OffsetAndTimestamp: the first record at or after a time, and that record's own timestamp. */
+export interface OffsetAndTimestamp {
+  offset: number;
+  timestamp: number;
 }
 
 /** A fetched record waiting to be handed out, still as bytes. */
@@ -204,6 +211,23 @@ export class Fetcher {
     }
   }
 
+  /**
+   * For each partition, its first record at or after the time asked, from its leader (Kafka's
+   * OffsetFetcher.offsetsForTimes): null where no record is that late.
+   */
+  async offsetsForTimes(query: Array<TopicPartition & { timestamp: number }>): Promise<Array<TopicPartition & { found: OffsetAndTimestamp | null }>> {
+    const leaderOf = ({ topic, partition }: TopicPartition) => this.cluster.leaderOf(topic, partition) ?? -1;
+    const answers: Array<TopicPartition & { found: OffsetAndTimestamp | null }> = [];
+    for (const leader of new Set(query.map(leaderOf))) {
+      const partitions = query.filter((tp) => leaderOf(tp) === leader).map(({ topic, partition, timestamp }) => ({ topic, partition, timestamp }));
+      const response = await this.cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions });
+      for (const { topic, partition, offset, timestamp, error } of response.partitions) {
+        if (error) throw new KafkaError(error.code, `finding where a time begins in ${topic}-${partition}: ${error.message}`);
+        answers.push({ topic, partition, found: offset >= 0 ? { offset, timestamp } : null });
+      }
+    }
+    return answers;
+  }
 
   /** A fetch waiting at a broker is abandoned: its failure (the connection closing) is not an error. */
   close(): void {
