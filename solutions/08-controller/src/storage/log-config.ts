@@ -1,5 +1,6 @@
 // A log's settings, with Kafka's names and defaults (Kafka's LogConfig): how big a segment grows,
 // how long and how much the log keeps, when it forces its bytes to disk.
+import { KafkaError } from '../common/errors.ts';
 export interface LogOptions {
   /** Size at which the active segment is rolled; Kafka's `segment.bytes`, default 1 GiB. */
   segmentBytes?: number;
@@ -7,7 +8,7 @@ export interface LogOptions {
   indexIntervalBytes?: number;
   /** Keep at most about this many bytes; Kafka's `retention.bytes`, default -1 = no limit. */
   retentionBytes?: number;
-  /** Delete segments not written to for this long; Kafka's `retention.ms`, default 7 days (-1 = forever). */
+  /** Delete segments whose newest record is older than this; Kafka's `retention.ms`, default 7 days (-1 = forever). */
   retentionMs?: number;
   /** fsync after this many messages; Kafka's `flush.messages`, default Infinity (never, see below). */
   flushMessages?: number;
@@ -38,3 +39,15 @@ export const LOG_DEFAULTS = {
   flushMessages: Infinity,
   flushMs: Infinity,
 } as const;
+
+/**
+ * A topic's `min.insync.replicas` (a topic setting, as the others here), or the broker's default;
+ * a value that is not a whole number from 1 is refused as INVALID_CONFIG.
+ */
+export function minInsyncReplicasOf(configs: Record<string, string>, brokerDefault: number): number {
+  const given = configs['min.insync.replicas'];
+  if (given === undefined) return brokerDefault;
+  const value = Number(given);
+  if (!Number.isInteger(value) || value < 1) throw new KafkaError('INVALID_CONFIG', `min.insync.replicas must be a whole number from 1, not "${given}"`);
+  return value;
+}

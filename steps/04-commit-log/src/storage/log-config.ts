@@ -7,7 +7,7 @@ export interface LogOptions {
   indexIntervalBytes?: number;
   /** Keep at most about this many bytes; Kafka's `retention.bytes`, default -1 = no limit. */
   retentionBytes?: number;
-  /** Delete segments not written to for this long; Kafka's `retention.ms`, default 7 days (-1 = forever). */
+  /** Delete segments whose newest record is older than this; Kafka's `retention.ms`, default 7 days (-1 = forever). */
   retentionMs?: number;
   /** fsync after this many messages; Kafka's `flush.messages`, default Infinity (never, see below). */
   flushMessages?: number;
