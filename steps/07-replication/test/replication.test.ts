@@ -12,7 +12,7 @@ const tempDir = useTempDirs('kfs-step07-replication-');
 const cleanup = useCleanup();
 
 describe('task 2: consumers read only below the high watermark', () => {
-  test('task 2: records only the leader has stay hidden until a follower has them too', async () => {
+  test('task 2: records only the leader has stay hidden until a follower has them too, from fetches and from lookups by time', async () => {
     // Broker 2 is in the cluster list but never fetches (the test plays it, by hand).
     const dataDir = tempDir();
     const cluster = await startCluster(cleanup, dataDir, 2);
@@ -28,6 +28,9 @@ describe('task 2: consumers read only below the high watermark', () => {
     const before = await rawFetch(connection, 'numtest', p, 0);
     expect(valuesOf(before), 'follower 2 has nothing: the high watermark is 0 and a consumer reads nothing').toEqual([]);
     expect(before.highWatermark).toBe(0);
+    // Every record is later than time 0: a lookup by time may still find only what a consumer may read.
+    const firstAtTimeZero = async () => (await connection.request({ type: 'listOffsets', partitions: [{ topic: 'numtest', partition: p, timestamp: 0 }] })).partitions[0]?.offset;
+    expect(await firstAtTimeZero(), 'nothing is below the high watermark yet: a lookup by time finds no record a consumer could read (offset -1)').toBe(-1);
     // Broker 2's fetch from offset 3 says it has offsets 0 to 2: the first batch (followers copy whole batches).
     const asFollower = await rawFetch(connection, 'numtest', p, 3, 2);
     expect(asFollower.error, 'a fetch with replicaId 2 from a replica of the partition is answered').toBeUndefined();
@@ -36,6 +39,7 @@ describe('task 2: consumers read only below the high watermark', () => {
     expect(valuesOf(after), 'a consumer sees the records below the high watermark, no more').toEqual(['a', 'b', 'c']);
     const { partitions } = await connection.request({ type: 'listOffsets', partitions: [{ topic: 'numtest', partition: p, timestamp: -1 }] });
     expect(partitions[0]?.offset, 'a consumer\'s "latest" is the high watermark').toBe(3);
+    expect(await firstAtTimeZero(), 'below the high watermark now: a lookup by time finds offset 0').toBe(0);
   });
 });
 
