@@ -6,9 +6,16 @@ import { LogSegment, segmentFileName } from '../src/index.ts';
 import { OffsetIndex } from '../src/index.ts';
 import { encodeBatch, nextOffsetAfter, recordsFrom } from '../src/index.ts';
 import { useTempDirs } from '#lib/testing/temp-dir.ts';
-import { assertProperty, describeOffsets, record, records } from './helpers.ts';
+import { T0, assertProperty, describeOffsets, record, records } from './helpers.ts';
 
 const tempDir = useTempDirs('kfs-step04-');
+
+/** Overwrites the first batch's offset and length with garbage: a scan from byte 0 meets a corrupt batch. */
+function damageFirstBatch(dir: string): void {
+  const fd = fs.openSync(path.join(dir, segmentFileName(0, '.log')), 'r+');
+  fs.writeSync(fd, Buffer.alloc(12, 0xff), 0, 12, 0);
+  fs.closeSync(fd);
+}
 
 /** A segment at `baseOffset` holding batches of 1 to 4 records; returns where each batch starts. */
 function fillSegment(segment: LogSegment, batches: number): Array<{ baseOffset: number; position: number; count: number }> {
@@ -149,6 +156,32 @@ describe('task 3: append to a segment and read it back', () => {
     expect(segment.read(0, limit).length, `maxBytes ${limit} holds the first three batches (${sizes.slice(0, 3).join(' + ')} bytes) but not a fourth`).toBe(3);
     expect(segment.read(segment.nextOffset, Infinity), 'reading at nextOffset gives no batches').toEqual([]);
     segment.close();
+  });
+
+  test('task 3: read starts where the offset index says: the bytes before that entry are never read', () => {
+    const dir = tempDir();
+    const segment = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
+    const last = fillSegment(segment, 25).at(-1)!;
+    const entry = segment.indexLookup(last.baseOffset);
+    const expected = segment.read(last.baseOffset, Infinity);
+    segment.close();
+    damageFirstBatch(dir);
+    const reopened = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
+    expect(reopened.read(last.baseOffset, Infinity), `the first batch is damaged; read(${last.baseOffset}) should start at byte ${entry.position}, where the index entry for offset ${entry.offset} points, and never meet it`).toEqual(expected);
+    reopened.close();
+  });
+
+  test('task 4: findOffsetByTimestamp starts where the time index and the offset index say: the bytes before are never read', () => {
+    const dir = tempDir();
+    const segment = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
+    const last = fillSegment(segment, 25).at(-1)!.baseOffset;
+    segment.close();
+    damageFirstBatch(dir);
+    const reopened = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
+    const { offset } = reopened.timeIndexLookup(T0 + last);
+    // Record n is stamped T0 + n.
+    expect(reopened.findOffsetByTimestamp(T0 + last), `the first batch is damaged; a search for T0 + ${last} should start at offset ${offset}, which the time index gives, through the offset index, and never meet it`).toEqual({ timestamp: T0 + last, offset: last });
+    reopened.close();
   });
 
   test('task 3: a reopened segment knows its size and next offset and reads the same', () => {
