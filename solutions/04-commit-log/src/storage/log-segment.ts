@@ -155,7 +155,9 @@ export class LogSegment {
     this.next = baseOffset + lastOffsetDelta + 1;
     //<
   }
+  // #endregion append
 
+  // #region index-batch
   /**
    * Adds an entry to each index for the batch at `position` once indexIntervalBytes were written
    * since the last one: its offset and position to the offset index, and the largest timestamp so
@@ -172,6 +174,7 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry += batchSize;
     //<
   }
+  // #endregion index-batch
 
   /** Keeps the largest timestamp so far and the FIRST batch that reached it (a tie does not move it). */
   private trackTimestamp(maxTimestamp: number, baseOffset: number): void {
@@ -179,7 +182,6 @@ export class LogSegment {
     this.maxTimestampSoFar = maxTimestamp;
     this.offsetOfMaxTimestampSoFar = baseOffset;
   }
-  // #endregion append
 
   /**
    * The batches holding `offset` and the ones after it, up to about `maxBytes`. The first batch
