@@ -65,7 +65,7 @@ describe('task 6: a kcat-like command line', () => {
     expect(end.stderr, end.said).toContain('% Reached end of topic numtest [0] at offset 5');
   });
 
-  test('task 6: -o s@<ms> starts each partition at its first record at or after that time, and at its end where none is that late', async () => {
+  test('task 6: -o s@<ms> starts each partition at its first record at or after that time (at its end where none is that late), and -o e@<ms> stops before one', async () => {
     const { bootstrap } = await startBroker(cleanup, tempDir());
     const admin = cleanup(new KafkaAdmin({ bootstrapServers: [bootstrap] }));
     await admin.createTopic('timed', { partitions: 2 });
@@ -81,5 +81,10 @@ describe('task 6: a kcat-like command line', () => {
       read.stdout.split('\n').filter(Boolean).sort(),
       `${read.said}\nrecords stamped base + ${JSON.stringify(stamps)} per partition; -o s@(base + 10) starts partition 0 at offset 1 (+20), the FIRST offset at or after the time (offsets order the answer, so +10 at offset 2 comes after it), and partition 1, with nothing that late, at its end`,
     ).toEqual(['p0-1', 'p0-2', 'p0-3']);
+    const window = await run(['-b', bootstrap, '-C', '-t', 'timed', '-o', `s@${base + 5}`, '-o', `e@${base + 35}`, '-e']);
+    expect(
+      window.stdout.split('\n').filter(Boolean).sort(),
+      `${window.said}\n-o s@(base + 5) -o e@(base + 35): partition 0 from offset 1 (+20), stopping before offset 3 (+40, at or after the stop time, not printed); partition 1 from offset 1 (+5) to its end`,
+    ).toEqual(['p0-1', 'p0-2', 'p1-1']);
   });
 });

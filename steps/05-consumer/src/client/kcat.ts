@@ -6,7 +6,8 @@
 //
 // Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N|s@MS (start
 // offset; -N counts back from the end; s@MS starts at the first record at or after MS, a time in
-// ms since the epoch), -e (exit once every partition is read to its end).
+// ms since the epoch), -o e@MS (a second -o: stop each partition before its first record that
+// late), -e (exit once every partition is read to its end).
 // `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
 import { Cluster } from './cluster.ts';
 import { parseHostPort } from '../network/connection.ts';
@@ -33,10 +34,12 @@ export interface KcatArgs {
   topic?: string;
   partition?: number;
   offset: string;
+  /** -o e@<ms>: each partition stops before its first record at or after this time. */
+  stopAt?: number;
   exitAtEnd: boolean;
 }
 
-const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>|s@<ms>] [-e]
+const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>|s@<ms>] [-o e@<ms>] [-e]
   -L  list brokers and topics       -P  produce stdin, one record per line       -C  consume
   for example: npm run kcat -- -b 127.0.0.1:9092 -C -t numtest -o beginning -e`;
 
@@ -86,8 +89,10 @@ export function parseArgs(argv: string[]): KcatArgs {
       if (!Number.isInteger(partition) || partition < 0) throw new UsageError(`-p takes a partition number from 0 up, got "${argv[i]}"`);
       args.partition = partition;
     } else if (flag === '-o') {
-      args.offset = value();
-      if (!/^(beginning|end|-?\d+|s@\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset, -<count> from the end or s@<ms> (a time in ms since the epoch), got "${args.offset}"`);
+      const offset = value();
+      if (/^e@\d+$/.test(offset)) args.stopAt = Number(offset.slice(2));
+      else if (/^(beginning|end|-?\d+|s@\d+)$/.test(offset)) args.offset = offset;
+      else throw new UsageError(`-o takes beginning, end, an offset, -<count> from the end, s@<ms> or e@<ms> (a time in ms since the epoch to start or stop at), got "${offset}"`);
     } else if (flag === '-e') args.exitAtEnd = true;
     else throw new UsageError(`unknown option "${flag}"`);
   }
@@ -137,7 +142,7 @@ async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
   const stop = () => void consumer.close();
   io.signal?.addEventListener('abort', stop);
   try {
-    throw new Error('TODO(step 05, task 6): kcat -C — seek each partition to the -o offset, print the values; with -e, say when each partition reaches the end it had at the start, and stop once all have');
+    throw new Error('TODO(step 05, task 6): kcat -C — seek each partition to the -o offset, print the values; with -e, say when each partition reaches the end it had at the start; with -o e@<ms>, stop a partition at its first record that late; stop once no partition is left');
   } finally {
     io.signal?.removeEventListener('abort', stop);
     await consumer.close();
