@@ -6,7 +6,8 @@
 //
 // Flags as kafkacat's: -b brokers, -t topic, -p partition, -o beginning|end|N|-N|s@MS (start
 // offset; -N counts back from the end; s@MS starts at the first record at or after MS, a time in
-// ms since the epoch), -e (exit once every partition is read to its end).
+// ms since the epoch), -o e@MS (a second -o: stop each partition before its first record that
+// late), -e (exit once every partition is read to its end).
 // From step 06: -G <group> <topic>… consumes as a member of a consumer group (kafkacat's
 // "balanced consumer"): start two and watch them split the partitions.
 // `kcat(argv, io)` takes its input and output as arguments, so tests can run it without a terminal.
@@ -35,13 +36,15 @@ export interface KcatArgs {
   topic?: string;
   partition?: number;
   offset: string;
+  /** -o e@<ms>: each partition stops before its first record at or after this time. */
+  stopAt?: number;
   exitAtEnd: boolean;
   /** -G: the consumer group, and the topics that follow it. */
   group?: string;
   groupTopics: string[];
 }
 
-const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>|s@<ms>] [-e]
+const USAGE = `Usage: npm run kcat -- -b <host:port> (-L | -P | -C) [-t <topic>] [-p <partition>] [-o beginning|end|<offset>|-<count>|s@<ms>] [-o e@<ms>] [-e]
        npm run kcat -- -b <host:port> -G <group> <topic>... [-o beginning|end]
   -L  list brokers and topics       -P  produce stdin, one record per line       -C  consume
   -G  consume as a member of a consumer group (Ctrl-C leaves the group)
@@ -94,8 +97,10 @@ export function parseArgs(argv: string[]): KcatArgs {
       if (!Number.isInteger(partition) || partition < 0) throw new UsageError(`-p takes a partition number from 0 up, got "${argv[i]}"`);
       args.partition = partition;
     } else if (flag === '-o') {
-      args.offset = value();
-      if (!/^(beginning|end|-?\d+|s@\d+)$/.test(args.offset)) throw new UsageError(`-o takes beginning, end, an offset, -<count> from the end or s@<ms> (a time in ms since the epoch), got "${args.offset}"`);
+      const offset = value();
+      if (/^e@\d+$/.test(offset)) args.stopAt = Number(offset.slice(2));
+      else if (/^(beginning|end|-?\d+|s@\d+)$/.test(offset)) args.offset = offset;
+      else throw new UsageError(`-o takes beginning, end, an offset, -<count> from the end, s@<ms> or e@<ms> (a time in ms since the epoch to start or stop at), got "${offset}"`);
     } else if (flag === '-e') args.exitAtEnd = true;
     else if (flag === '-G') {
       if (mode && mode !== 'G') throw new UsageError(`pick one mode: -G or -${mode}, not both`);
@@ -196,23 +201,23 @@ async function consume(args: KcatArgs, io: KcatIo): Promise<void> {
       else if (/^\d+$/.test(args.offset)) consumer.seek({ topic, partition }, Math.min(Number(args.offset), end));
       else if (args.offset.startsWith('-')) consumer.seek({ topic, partition }, Math.max(0, end + Number(args.offset)));
     }
-    // For -e: the partitions not yet read up to the end they had when we started.
+    // The partitions still to read: with -e, up to the end they had when we started; with
+    // -o e@<ms>, up to their first record that late. kcat stops once none is left.
     const unfinished = new Set([...ends.keys()].filter(shown));
     const check = (partition: number, position: number) => {
-      if (position < ends.get(partition)! || !unfinished.delete(partition)) return;
+      if (!args.exitAtEnd || position < ends.get(partition)! || !unfinished.delete(partition)) return;
       io.stderr(`% Reached end of topic ${topic} [${partition}] at offset ${position}\n`);
     };
-    if (args.exitAtEnd) {
-      for (const partition of [...unfinished]) check(partition, await consumer.position({ topic, partition }));
-      if (unfinished.size === 0) return;
-    }
+    if (args.exitAtEnd) for (const partition of [...unfinished]) check(partition, await consumer.position({ topic, partition }));
+    if (unfinished.size === 0) return;
     for await (const message of consumer) {
-      if (!shown(message.partition)) continue;
-      io.stdout(`${message.value ?? ''}\n`);
-      if (args.exitAtEnd) {
+      if (!unfinished.has(message.partition)) continue;
+      if (args.stopAt !== undefined && message.timestamp >= args.stopAt) unfinished.delete(message.partition);
+      else {
+        io.stdout(`${message.value ?? ''}\n`);
         check(message.partition, message.offset + 1);
-        if (unfinished.size === 0) return;
       }
+      if (unfinished.size === 0) return;
     }
   } finally {
     io.signal?.removeEventListener('abort', stop);
