@@ -9,7 +9,9 @@
 // it, so code that is one declaration needs no region of its own. Without `#name` the whole file
 // is included. Region comments of any
 // region and the generator's step markers of every kind (`//> step NN …`, `//<`; see
-// lib/source/markers.ts) never reach the slide, and the snippet is dedented.
+// lib/source/markers.ts) never reach the slide, and the snippet is dedented. In a copy without
+// solutions/ (a student deleted it, to learn), an include of a solution becomes two lines that say
+// so and name the student's own file; a missing file anywhere else still fails the build.
 import fs from 'node:fs';
 import path from 'node:path';
 import { stripMarkers } from '../source/markers.ts';
@@ -58,6 +60,8 @@ const LANG_BY_EXTENSION: Record<string, string> = {
 export function resolveInclude(spec: IncludeSpec, deckDir: string): Snippet {
   const file = path.resolve(deckDir, spec.file);
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    const withoutSolutions = placeholderWithoutSolutions(file, spec.region);
+    if (withoutSolutions) return withoutSolutions;
     throw new IncludeError(`cannot include ${spec.file}: there is no file ${relative(file)}`);
   }
   const text = fs.readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
@@ -72,6 +76,19 @@ export function resolveInclude(spec: IncludeSpec, deckDir: string): Snippet {
   const lang = spec.lang ?? LANG_BY_EXTENSION[path.extname(file)] ?? 'text';
   const count = code.split('\n').length;
   return { code, lang, focus: spec.focus === null ? [] : parseFocus(spec.focus, count) };
+}
+
+/** For a file under a solutions/ folder that does not exist at all: a snippet naming the student's own file. */
+function placeholderWithoutSolutions(file: string, region: string | null): Snippet | null {
+  const parts = file.split(path.sep);
+  const at = parts.lastIndexOf('solutions');
+  if (at < 0 || fs.existsSync(parts.slice(0, at + 1).join(path.sep))) return null;
+  const inStep = parts.slice(at + 1).join('/');
+  const code = [
+    `// The reference's ${inStep}${region ? `#${region}` : ''} goes here: this copy has no solutions/ folder.`,
+    `// Your own is in steps/${inStep}; with solutions/ back, npm run diff compares them.`,
+  ].join('\n');
+  return { code, lang: 'ts', focus: [] };
 }
 
 function hasRegion(lines: string[], name: string): boolean {

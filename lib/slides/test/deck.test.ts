@@ -86,6 +86,15 @@ describe('code includes', () => {
     await expect(deck(`## One\n\n---\n\n## Two\n\n<<< ../nowhere/missing.ts#start ts\n`)).rejects.toThrow(/deck-\d+\.md:7 \(slide 2 "Two"\): cannot include \.\.\/nowhere\/missing\.ts: there is no file/);
   });
 
+  it('in a copy without solutions/, an include of a solution names the student\'s own file instead', async () => {
+    fs.mkdirSync(path.join(tmp, 'copy'), { recursive: true });
+    const built = await deck(`## Code\n\n<<< copy/solutions/01-echo-broker/src/broker/broker.ts#start ts\n`);
+    const text = built.slides[0]!.html.replace(/<[^>]+>/g, '');
+    expect(text).toContain('this copy has no solutions/ folder');
+    expect(text).toContain('steps/01-echo-broker/src/broker/broker.ts');
+    await expect(deck(`## Code\n\n<<< ${INCLUDE.replace('broker.ts', 'missing.ts')}#start ts\n`), 'with solutions/ there, a missing file is still an error').rejects.toThrow(/there is no file/);
+  });
+
   it('a name that no region has is the declaration of that name, with the comment above it', async () => {
     const built = await deck(`## Code\n\n<<< ${INCLUDE}#handleConnection ts\n`);
     const text = built.slides[0]!.html.replace(/<[^>]+>/g, '').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
