@@ -77,7 +77,7 @@ export class Log {
     const result = this.active.recover();
     if (result.truncatedBytes > 0) {
       this.say(
-        `Recovered ${path.basename(this.active.logFile)}: kept ${result.batches} batches up to offset ${this.logEndOffset}, ` +
+        `Recovered ${path.basename(this.active.logFile)}: kept ${result.batches} batches (log end offset ${this.logEndOffset}), ` +
           `cut ${result.truncatedBytes} bytes (${result.reason})`,
       );
     }

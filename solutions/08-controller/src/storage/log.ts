@@ -93,7 +93,7 @@ export class Log {
     const result = this.active.recover((batch) => this.leaderEpochCache.assign(batch.partitionLeaderEpoch, batch.baseOffset));
     if (result.truncatedBytes > 0) {
       this.say(
-        `Recovered ${path.basename(this.active.logFile)}: kept ${result.batches} batches up to offset ${this.logEndOffset}, ` +
+        `Recovered ${path.basename(this.active.logFile)}: kept ${result.batches} batches (log end offset ${this.logEndOffset}), ` +
           `cut ${result.truncatedBytes} bytes (${result.reason})`,
       );
     }
