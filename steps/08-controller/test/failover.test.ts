@@ -1,6 +1,6 @@
 // Real processes: a controller and three brokers, killed with SIGKILL and paused with SIGSTOP.
 import { describe, expect, test } from 'vitest';
-import { Connection, KafkaAdmin } from '../src/index.ts';
+import { Connection, KafkaAdmin, KafkaConsumer } from '../src/index.ts';
 import type { MetadataResponse } from '../src/index.ts';
 import { startCluster, type ClusterProcess } from '#lib/testing/cluster-process.ts';
 import { useCleanup } from '#lib/testing/cleanup.ts';
@@ -57,7 +57,12 @@ describe('failover', () => {
       expect(result.baseOffset).toBe(i);
       acked.push(`v${i}`);
     }
+    const consumer = cleanup(new KafkaConsumer('numtest', { bootstrapServers: cluster.bootstrapServers }));
+    const firstAtTimeZero = () => consumer.offsetsForTimes([{ topic: 'numtest', partition: 0, timestamp: 0 }]).then(([answer]) => answer?.found?.offset);
+    expect(await firstAtTimeZero(), 'every record is later than time 0: offset 0').toBe(0);
     await cluster.kill(before.leader);
+    // Asked while its leader is gone, the consumer asks again with fresh metadata until the new leader answers.
+    expect(await firstAtTimeZero(), 'offsetsForTimes right after the leader\'s kill: answered once a new leader is elected').toBe(0);
     await waitFor(async () => ![before.leader, -1].includes((await partitionZero(cluster)).leader), WAIT_MS, `expected a new leader once broker ${before.leader} is fenced (session ${SESSION_MS} ms)`);
     const after = await partitionZero(cluster);
     expect(before.isr, 'the new leader was in the ISR').toContain(after.leader);
