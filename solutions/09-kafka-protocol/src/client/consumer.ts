@@ -27,6 +27,7 @@ import { bytesDeserializer, type Deserializer } from './deserializers.ts';
 import { KafkaError } from '../common/errors.ts';
 import { Fetcher, type Fetched, type OffsetAndTimestamp } from './fetcher.ts';
 import { keyOf, type TopicPartition } from '../common/topic-partition.ts';
+import { withRetries } from './retry.ts';
 import type { CommittedPartition } from '../protocol/index.ts';
 import { rangeAssignor } from './range-assignor.ts';
 import { roundRobinAssignor } from './round-robin-assignor.ts';
@@ -173,7 +174,10 @@ export class KafkaConsumer<K = Buffer | null, V = Buffer | null> {
     for (const { topic, partition } of query) {
       if (!this.partitions.has(keyOf(topic, partition))) throw new KafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${keyOf(topic, partition)} is not one of this consumer's partitions`);
     }
-    return this.fetcher.offsetsForTimes(query);
+    // A leader that moved, or none yet: ask again with fresh metadata, for up to defaultApiTimeoutMs.
+    const topics = [...new Set(query.map(({ topic }) => topic))];
+    const beforeRetry = async () => void (await this.cluster.refreshMetadata(topics));
+    return withRetries('finding offsets by time', { backoffMs: this.retryBackoffMs, timeoutMs: this.defaultApiTimeoutMs, beforeRetry }, () => this.fetcher.offsetsForTimes(query));
   }
 
   /**

@@ -225,6 +225,7 @@ export class Fetcher {
     const leaderOf = ({ topic, partition }: TopicPartition) => this.cluster.leaderOf(topic, partition) ?? -1;
     const answers: Array<TopicPartition & { found: OffsetAndTimestamp | null }> = [];
     for (const leader of new Set(query.map(leaderOf))) {
+      if (leader === -1) throw new KafkaError('LEADER_NOT_AVAILABLE', `${query.filter((tp) => leaderOf(tp) === -1).map((tp) => keyOf(tp.topic, tp.partition)).join(', ')} has no leader right now`);
       const partitions = query.filter((tp) => leaderOf(tp) === leader).map(({ topic, partition, timestamp }) => ({ topic, partition, timestamp }));
       const response = await this.cluster.connectionToBroker(leader).request({ type: 'listOffsets', partitions });
       for (const { topic, partition, offset, timestamp, error } of response.partitions) {
