@@ -171,19 +171,6 @@ describe('task 3: append to a segment and read it back', () => {
     reopened.close();
   });
 
-  test('task 4: findOffsetByTimestamp starts where the time index and the offset index say: the bytes before are never read', () => {
-    const dir = tempDir();
-    const segment = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
-    const last = fillSegment(segment, 25).at(-1)!.baseOffset;
-    segment.close();
-    damageFirstBatch(dir);
-    const reopened = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
-    const { offset } = reopened.timeIndexLookup(T0 + last);
-    // Record n is stamped T0 + n.
-    expect(reopened.findOffsetByTimestamp(T0 + last), `the first batch is damaged; a search for T0 + ${last} should start at offset ${offset}, which the time index gives, through the offset index, and never meet it`).toEqual({ timestamp: T0 + last, offset: last });
-    reopened.close();
-  });
-
   test('task 3: a reopened segment knows its size and next offset and reads the same', () => {
     const dir = tempDir();
     const segment = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
@@ -194,6 +181,21 @@ describe('task 3: append to a segment and read it back', () => {
     const reopened = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
     expect({ size: reopened.size, nextOffset: reopened.nextOffset }, 'a reopened segment should report the same size and nextOffset').toEqual({ size, nextOffset });
     expect(reopened.read(17, Infinity), 'a reopened segment should read back the same batches').toEqual(before);
+    reopened.close();
+  });
+});
+
+describe('task 4: finding by time in a segment', () => {
+  test('task 4: findOffsetByTimestamp starts where the time index and the offset index say: the bytes before are never read', () => {
+    const dir = tempDir();
+    const segment = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
+    const last = fillSegment(segment, 25).at(-1)!.baseOffset;
+    segment.close();
+    damageFirstBatch(dir);
+    const reopened = new LogSegment(dir, 0, { indexIntervalBytes: 300 });
+    const { offset } = reopened.timeIndexLookup(T0 + last);
+    // Record n is stamped T0 + n.
+    expect(reopened.findOffsetByTimestamp(T0 + last), `the first batch is damaged; a search for T0 + ${last} should start at offset ${offset}, which the time index gives, through the offset index, and never meet it`).toEqual({ timestamp: T0 + last, offset: last });
     reopened.close();
   });
 });
