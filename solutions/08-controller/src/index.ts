@@ -29,6 +29,7 @@ export type { CreateTopicsRequest, CreateTopicsResponse } from './protocol/index
 export { crc32c } from './record/crc32c.ts';
 export { BATCH_HEADER_SIZE, CorruptRecordError, LOG_OVERHEAD, batchSize, decodeBatch, encodeBatch, nextOffsetAfter, readBatchAt, readBatchHeader, recordsFrom } from './record/record-batch.ts';
 export type { BatchAt, BatchHeader, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record/record-batch.ts';
+export { AbstractIndex } from './storage/abstract-index.ts';
 export { OffsetIndex } from './storage/offset-index.ts';
 export { TimeIndex, type TimestampOffset } from './storage/time-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';

@@ -31,6 +31,7 @@ export { validateBatches } from './record/batch-validator.ts';
 export type { ValidBatch, ValidateOptions } from './record/batch-validator.ts';
 export type { BatchAt, BatchCheck, BatchHeader, Compression, LogRecord, RecordBatch, RecordHeader, RecordWithOffset } from './record/record-batch.ts';
 export { VarintError, decodeVarint, decodeVarlong, encodeVarint, encodeVarlong, varintSize, varlongSize, writeVarint, writeVarlong } from './record/varint.ts';
+export { AbstractIndex } from './storage/abstract-index.ts';
 export { OffsetIndex } from './storage/offset-index.ts';
 export { TimeIndex, type TimestampOffset } from './storage/time-index.ts';
 export { LogSegment, segmentFileName } from './storage/log-segment.ts';

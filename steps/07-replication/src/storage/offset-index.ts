@@ -9,9 +9,8 @@
 // On disk an entry is 8 bytes: the offset relative to the segment's base offset (int32, so a
 // segment holds at most 2^31 offsets) and the byte position in the .log file (int32, so a
 // segment is at most 2 GiB; Kafka has the same limits). Entries are in increasing order of both,
-// which is what makes binary search work. Kafka memory-maps a preallocated file; this index
-// keeps its entries in an array and appends each new one to the file.
-import fs from 'node:fs';
+// which is what makes binary search work (abstract-index.ts, shared with the time index).
+import { AbstractIndex } from './abstract-index.ts';
 
 export interface IndexEntry {
   /** An absolute offset: the base offset of a batch. */
@@ -22,46 +21,32 @@ export interface IndexEntry {
 
 const ENTRY_SIZE = 8;
 
-export class OffsetIndex {
-  private entries: IndexEntry[] = [];
-  private fd: number;
-
+export class OffsetIndex extends AbstractIndex<IndexEntry> {
   /** Opens (or creates) the index file and loads the entries it holds. */
-  constructor(
-    readonly file: string,
-    readonly baseOffset: number,
-  ) {
-    this.fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
-    const bytes = fs.readFileSync(file);
-    for (let at = 0; at + ENTRY_SIZE <= bytes.length; at += ENTRY_SIZE) {
-      const entry = { offset: baseOffset + bytes.readInt32BE(at), position: bytes.readInt32BE(at + 4) };
-      const last = this.entries.at(-1);
-      // An index written during a crash may end in a half entry or garbage: keep what is ordered.
-      if (last && (entry.offset <= last.offset || entry.position <= last.position)) break;
-      this.entries.push(entry);
-    }
-    if (this.entries.length * ENTRY_SIZE !== bytes.length) fs.ftruncateSync(this.fd, this.entries.length * ENTRY_SIZE);
+  constructor(file: string, baseOffset: number) {
+    super(file, baseOffset, ENTRY_SIZE);
   }
 
-  get entryCount(): number {
-    return this.entries.length;
+  protected readEntry(bytes: Buffer, at: number): IndexEntry {
+    return { offset: this.baseOffset + bytes.readInt32BE(at), position: bytes.readInt32BE(at + 4) };
   }
 
-  get lastEntry(): IndexEntry | undefined {
-    return this.entries.at(-1);
+  protected entryBytes({ offset, position }: IndexEntry): Buffer {
+    const bytes = Buffer.alloc(ENTRY_SIZE);
+    bytes.writeInt32BE(offset - this.baseOffset, 0);
+    bytes.writeInt32BE(position, 4);
+    return bytes;
+  }
+
+  protected mayFollow(last: IndexEntry | undefined, entry: IndexEntry): boolean {
+    return !last || (entry.offset > last.offset && entry.position > last.position);
   }
 
   /** Adds an entry; offsets and positions must only grow. */
   append(offset: number, position: number): void {
-    const last = this.entries.at(-1);
-    if (last && (offset <= last.offset || position <= last.position)) {
-      throw new Error(`index entries must grow: (${offset}, ${position}) after (${last.offset}, ${last.position})`);
-    }
-    const bytes = Buffer.alloc(ENTRY_SIZE);
-    bytes.writeInt32BE(offset - this.baseOffset, 0);
-    bytes.writeInt32BE(position, 4);
-    fs.writeSync(this.fd, bytes, 0, ENTRY_SIZE, this.entries.length * ENTRY_SIZE);
-    this.entries.push({ offset, position });
+    const last = this.lastEntry;
+    if (!this.mayFollow(last, { offset, position })) throw new Error(`index entries must grow: (${offset}, ${position}) after (${last!.offset}, ${last!.position})`);
+    this.appendEntry({ offset, position });
   }
 
   /**
@@ -69,43 +54,6 @@ export class OffsetIndex {
    * or later. Before the first entry, that is the start of the segment.
    */
   lookup(offset: number): IndexEntry {
-    let found: IndexEntry = { offset: this.baseOffset, position: 0 };
-    let low = 0;
-    let high = this.entries.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const entry = this.entries[middle]!;
-      if (entry.offset <= offset) {
-        found = entry; // a candidate; a later one may still be <= offset
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
-    }
-    return found;
-  }
-
-  /** Drops every entry for `offset` and later (the log was cut back to before `offset`). */
-  truncateTo(offset: number): void {
-    this.entries = this.entries.filter((entry) => entry.offset < offset);
-    fs.ftruncateSync(this.fd, this.entries.length * ENTRY_SIZE);
-  }
-
-  /** Drops every entry: recovery rebuilds the index from the .log file. */
-  reset(): void {
-    this.truncateTo(-Infinity);
-  }
-
-  flush(): void {
-    fs.fsyncSync(this.fd);
-  }
-
-  close(): void {
-    fs.closeSync(this.fd);
-  }
-
-  delete(): void {
-    this.close();
-    fs.rmSync(this.file, { force: true });
+    return this.lastAtOrBefore((entry) => entry.offset, offset) ?? { offset: this.baseOffset, position: 0 };
   }
 }

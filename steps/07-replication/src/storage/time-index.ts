@@ -13,8 +13,9 @@
 // forward from its offset: nothing before it can be at or after t.
 //
 // On disk an entry is 12 bytes, as in Kafka's `.timeindex`: the timestamp (int64, ms since the
-// epoch) and the offset relative to the segment's base offset (int32).
-import fs from 'node:fs';
+// epoch) and the offset relative to the segment's base offset (int32). The file, the binary
+// search and the cutting back are the offset index's (abstract-index.ts).
+import { AbstractIndex } from './abstract-index.ts';
 
 export interface TimestampOffset {
   /** A timestamp, ms since the epoch. */
@@ -25,92 +26,40 @@ export interface TimestampOffset {
 
 const ENTRY_SIZE = 12;
 
-export class TimeIndex {
-  private entries: TimestampOffset[] = [];
-  private fd: number;
-  /** True when the file held entries out of order or a torn one: the segment rebuilds its indexes. */
-  readonly damaged: boolean;
-
+export class TimeIndex extends AbstractIndex<TimestampOffset> {
   /** Opens (or creates) the index file and loads the entries it holds. */
-  constructor(
-    readonly file: string,
-    readonly baseOffset: number,
-  ) {
-    this.fd = fs.openSync(file, fs.existsSync(file) ? 'r+' : 'w+');
-    const bytes = fs.readFileSync(file);
-    for (let at = 0; at + ENTRY_SIZE <= bytes.length; at += ENTRY_SIZE) {
-      const entry = { timestamp: Number(bytes.readBigInt64BE(at)), offset: baseOffset + bytes.readInt32BE(at + 8) };
-      const last = this.entries.at(-1);
-      if (entry.offset < baseOffset || (last && (entry.timestamp <= last.timestamp || entry.offset < last.offset))) break;
-      this.entries.push(entry);
-    }
-    this.damaged = this.entries.length * ENTRY_SIZE !== bytes.length;
-    if (this.damaged) fs.ftruncateSync(this.fd, this.entries.length * ENTRY_SIZE);
+  constructor(file: string, baseOffset: number) {
+    super(file, baseOffset, ENTRY_SIZE);
   }
 
-  get entryCount(): number {
-    return this.entries.length;
+  protected readEntry(bytes: Buffer, at: number): TimestampOffset {
+    return { timestamp: Number(bytes.readBigInt64BE(at)), offset: this.baseOffset + bytes.readInt32BE(at + 8) };
   }
 
-  get lastEntry(): TimestampOffset | undefined {
-    return this.entries.at(-1);
+  protected entryBytes({ timestamp, offset }: TimestampOffset): Buffer {
+    const bytes = Buffer.alloc(ENTRY_SIZE);
+    bytes.writeBigInt64BE(BigInt(timestamp), 0);
+    bytes.writeInt32BE(offset - this.baseOffset, 8);
+    return bytes;
+  }
+
+  protected mayFollow(last: TimestampOffset | undefined, entry: TimestampOffset): boolean {
+    return entry.offset >= this.baseOffset && (!last || (entry.timestamp > last.timestamp && entry.offset >= last.offset));
   }
 
   /** Adds an entry if `timestamp` is later than the last one (Kafka's maybeAppend); offsets never go back. */
   maybeAppend(timestamp: number, offset: number): void {
-    const last = this.entries.at(-1);
+    const last = this.lastEntry;
     if (last && timestamp <= last.timestamp) return;
     if (last && offset < last.offset) throw new Error(`time index offsets must not go back: ${offset} after ${last.offset}`);
-    const bytes = Buffer.alloc(ENTRY_SIZE);
-    bytes.writeBigInt64BE(BigInt(timestamp), 0);
-    bytes.writeInt32BE(offset - this.baseOffset, 8);
-    fs.writeSync(this.fd, bytes, 0, ENTRY_SIZE, this.entries.length * ENTRY_SIZE);
-    this.entries.push({ timestamp, offset });
+    this.appendEntry({ timestamp, offset });
   }
 
   /**
    * The last entry whose timestamp is at or before `timestamp`: no batch before its offset holds a
-   * record that late. Before the first entry, that is the start of the segment. The binary search
-   * of OffsetIndex.lookup, on the other column (Kafka's indexes share it in AbstractIndex).
+   * record that late. Before the first entry, that is the start of the segment (timestamp -1).
    */
   lookup(timestamp: number): TimestampOffset {
-    let found: TimestampOffset = { timestamp: -1, offset: this.baseOffset };
-    let low = 0;
-    let high = this.entries.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const entry = this.entries[middle]!;
-      if (entry.timestamp <= timestamp) {
-        found = entry;
-        low = middle + 1;
-      } else {
-        high = middle - 1;
-      }
-    }
-    return found;
-  }
-
-  /** Drops every entry for `offset` and later (the log was cut back to before `offset`). */
-  truncateTo(offset: number): void {
-    this.entries = this.entries.filter((entry) => entry.offset < offset);
-    fs.ftruncateSync(this.fd, this.entries.length * ENTRY_SIZE);
-  }
-
-  /** Drops every entry: recovery rebuilds the index from the .log file. */
-  reset(): void {
-    this.truncateTo(-Infinity);
-  }
-
-  flush(): void {
-    fs.fsyncSync(this.fd);
-  }
-
-  close(): void {
-    fs.closeSync(this.fd);
-  }
-
-  delete(): void {
-    this.close();
-    fs.rmSync(this.file, { force: true });
+    return this.lastAtOrBefore((entry) => entry.timestamp, timestamp) ?? { timestamp: -1, offset: this.baseOffset };
   }
 }
